@@ -1,0 +1,7 @@
+"""Allow `python -m envwizard`."""
+
+import sys
+
+from envwizard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,486 @@
+"""Answers: what the person chose, from the wizard's screens or from a YAML file.
+
+Validation is the user interface of headless mode, so every error names the key path, the
+value found, what is allowed, and a did-you-mean where one fits. YAML is read with the safe
+loader (no tags that build objects), duplicate keys are refused, and the file is size-limited.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from envwizard.errors import InvalidInput
+
+MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
+CONDA_LIKE = ("conda", "mamba", "micromamba")
+EXISTING = ("abort", "reuse", "recreate")
+TORCH_SOURCES = ("pip", "conda-forge")
+BENCH_DEVICES = ("auto", "cpu", "cuda", "mps", "xpu")
+BENCH_PRESETS = ("auto", "tiny", "medium", "large")
+BENCH_DTYPES = ("auto", "fp32", "tf32", "bf16", "fp16")
+COMPUTE_WORDS = ("auto", "cpu", "mps", "xpu")
+COMPANIONS = ("torchvision", "torchaudio")
+MAX_BYTES = 256 * 1024
+_COMPUTE = re.compile(r"^(cu\d{3}|rocm\d+(\.\d+){1,2})$")
+_CONDA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_URL = re.compile(r"^(https?|file)://\S+$")
+
+
+@dataclass
+class Benchmark:
+    """The training benchmark that ends a run."""
+
+    enabled: bool = True
+    device: str = "auto"
+    preset: str = "auto"
+    seconds: float = 30
+    nproc: int = 1
+    dtype: str = "auto"
+
+
+@dataclass
+class Answers:
+    """A validated answers document. Paths are absolute once loaded from a file."""
+
+    env: str
+    python: str = "current"
+    manager: str = "venv"
+    existing: str = "abort"
+    compute: str = "auto"
+    torch: str | None = None
+    packages: list[str] = field(default_factory=list)
+    torch_index: str = "auto"
+    index_url: str | None = None
+    find_links: list[str] = field(default_factory=list)
+    offline: bool = False
+    """Install from `find_links` only, with no index at all (air-gapped machines)."""
+    torch_source: str = "pip"
+    keep_failed: bool = False
+    benchmark: Benchmark = field(default_factory=Benchmark)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_yaml(self) -> str:
+        """A YAML document that loads back to these same answers."""
+        header = "# envwizard answers: replay with `envwizard --answers THIS_FILE`\n"
+        return header + yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    @property
+    def torch_specifier(self) -> SpecifierSet:
+        return SpecifierSet(self.torch or "")
+
+    @property
+    def is_conda(self) -> bool:
+        return self.manager in CONDA_LIKE
+
+    @property
+    def env_is_name(self) -> bool:
+        """A conda environment given by name rather than by path."""
+        return self.is_conda and _CONDA_NAME.match(self.env) is not None
+
+
+_TOP_KEYS = tuple(f.name for f in Answers.__dataclass_fields__.values())
+_BENCH_KEYS = tuple(f.name for f in Benchmark.__dataclass_fields__.values())
+
+
+def load_answers(path: str | os.PathLike[str], *, cwd: str | None = None) -> Answers:
+    """Read and validate an answers file; every problem is an InvalidInput with one sentence."""
+    p = Path(path)
+    where = str(path)
+    try:
+        size = p.stat().st_size
+        if p.is_dir():
+            raise InvalidInput(f"{where}: is a directory, not an answers file")
+        if size > MAX_BYTES:
+            raise InvalidInput(
+                f"{where}: is {size // 1024} KiB; an answers file is at most {MAX_BYTES // 1024} KiB"
+            )
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"{where}: no such answers file") from None
+    except PermissionError:
+        raise InvalidInput(f"{where}: cannot be read (permission denied)") from None
+    except OSError as e:
+        raise InvalidInput(f"{where}: cannot be read ({e.strerror or e})") from None
+    return parse_answers(raw, where=where, cwd=cwd)
+
+
+def parse_answers(raw: bytes | str, *, where: str = "answers", cwd: str | None = None) -> Answers:
+    """Validate an answers document given as bytes or text."""
+    if isinstance(raw, bytes):
+        if b"\x00" in raw:
+            raise InvalidInput(f"{where}: is a binary file, not YAML text")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{where}: is not UTF-8 text") from None
+    else:
+        text = raw
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise InvalidInput(f"{where}: is larger than {MAX_BYTES // 1024} KiB")
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
+    except _DuplicateKey as e:
+        raise InvalidInput(f"{where}: {e}") from None
+    except yaml.YAMLError as e:
+        raise InvalidInput(f"{where}: is not valid YAML ({_yaml_problem(e)})") from None
+    except RecursionError:
+        raise InvalidInput(f"{where}: is nested too deeply to be an answers file") from None
+    if data is None:
+        raise InvalidInput(f"{where}: is empty; an answers file needs at least `env:`")
+    return validate(data, where=where, cwd=cwd)
+
+
+def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> Answers:
+    """Turn a decoded YAML/JSON document into Answers, or raise InvalidInput."""
+    v = _Validator(where)
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            f"{where}: must be a mapping of keys such as `manager:` and `env:`, not {_kind(data)}"
+        )
+    v.known_keys(data, _TOP_KEYS, "")
+    if "env" not in data:
+        raise InvalidInput(
+            f"{where}: missing `env:` (where the environment goes: a path, or a conda name)"
+        )
+    manager = v.choice(data.get("manager", "venv"), "manager", MANAGERS)
+    base = cwd or os.getcwd()
+    env = v.env(data["env"], manager, base)
+    bench = data.get("benchmark", {})
+    if bench is None:
+        bench = {}
+    if isinstance(bench, bool):
+        bench = {"enabled": bench}
+    if not isinstance(bench, dict):
+        v.fail("benchmark", bench, "a mapping such as {enabled: true, seconds: 30}, or true/false")
+    v.known_keys(bench, _BENCH_KEYS, "benchmark")
+    answers = Answers(
+        env=env,
+        python=v.python(data.get("python", "current"), base),
+        manager=manager,
+        existing=v.choice(data.get("existing", "abort"), "existing", EXISTING),
+        compute=v.compute(data.get("compute", "auto")),
+        torch=v.torch(data.get("torch")),
+        packages=v.packages(data.get("packages", [])),
+        torch_index=v.torch_index(data.get("torch_index", "auto")),
+        index_url=v.url(data.get("index_url"), "index_url"),
+        find_links=v.find_links(data.get("find_links", []), base),
+        offline=v.boolean(data.get("offline", False), "offline"),
+        torch_source=v.choice(data.get("torch_source", "pip"), "torch_source", TORCH_SOURCES),
+        keep_failed=v.boolean(data.get("keep_failed", False), "keep_failed"),
+        benchmark=Benchmark(
+            enabled=v.boolean(bench.get("enabled", True), "benchmark.enabled"),
+            device=v.choice(bench.get("device", "auto"), "benchmark.device", BENCH_DEVICES),
+            preset=v.choice(bench.get("preset", "auto"), "benchmark.preset", BENCH_PRESETS),
+            seconds=v.seconds(bench.get("seconds", 30)),
+            nproc=v.nproc(bench.get("nproc", 1)),
+            dtype=v.choice(bench.get("dtype", "auto"), "benchmark.dtype", BENCH_DTYPES),
+        ),
+    )
+    if answers.torch_source == "conda-forge" and not answers.is_conda:
+        raise InvalidInput(
+            f"{where}: torch_source is 'conda-forge' but manager is {manager!r}; conda-forge "
+            "builds need manager: conda, mamba or micromamba (or use torch_source: pip)"
+        )
+    if answers.offline and not answers.find_links:
+        raise InvalidInput(
+            f"{where}: offline is true but find_links is empty; an offline install needs a "
+            "wheelhouse folder in find_links"
+        )
+    return answers
+
+
+class _Validator:
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, path: str, value: Any, allowed: str, hint: str = "") -> None:
+        raise InvalidInput(
+            f"{self.where}: {path} is {_show(value)}; expected {allowed}"
+            + (f" ({hint})" if hint else "")
+        )
+
+    def known_keys(self, data: dict[Any, Any], allowed: tuple[str, ...], parent: str) -> None:
+        for key in data:
+            if key in allowed:
+                continue
+            path = f"{parent}.{key}" if parent else str(key)
+            guess = _did_you_mean(str(key), allowed)
+            raise InvalidInput(
+                f"{self.where}: unknown key `{path}`"
+                + (f"; did you mean `{guess}`?" if guess else "")
+                + f" (allowed{' in ' + parent if parent else ''}: {', '.join(allowed)})"
+            )
+
+    def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> str:
+        if isinstance(value, str) and value in allowed:
+            return value
+        if isinstance(value, str) and value.strip().lower() in allowed:
+            return value.strip().lower()
+        guess = _did_you_mean(str(value), allowed) if isinstance(value, str) else None
+        self.fail(
+            path, value, "one of " + ", ".join(allowed), f"did you mean {guess!r}?" if guess else ""
+        )
+        raise AssertionError  # unreachable; fail() raises
+
+    def boolean(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(path, value, "true or false")
+        return value
+
+    def env(self, value: Any, manager: str, base: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail("env", value, "a path (or, for conda, an environment name)")
+        if any(c in value for c in "\x00\n\r\t"):
+            self.fail("env", value, "a path without control characters")
+        value = value.strip()
+        if manager in CONDA_LIKE and _CONDA_NAME.match(value):
+            if value in ("base", "root"):
+                self.fail(
+                    "env",
+                    value,
+                    "a new environment, not conda's base",
+                    "installing into base breaks conda itself",
+                )
+            return value
+        path = os.path.abspath(os.path.join(base, os.path.expanduser(value)))
+        if path == os.path.abspath(os.sep) or path == os.path.abspath(os.path.expanduser("~")):
+            self.fail("env", value, "a directory of its own, not / or your home directory")
+        return path
+
+    def python(self, value: Any, base: str) -> str:
+        if isinstance(value, float):
+            self.fail(
+                "python",
+                value,
+                "a version in quotes such as '3.12', a path, or 'current'",
+                f"YAML read {value} as a number; write python: '{value}'",
+            )
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(
+                "python", value, "a version such as '3.12', a path to an interpreter, or 'current'"
+            )
+        value = value.strip()
+        if value == "current" or re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", value):
+            return value
+        if os.sep in value or "/" in value or value.startswith("~"):
+            return os.path.abspath(os.path.join(base, os.path.expanduser(value)))
+        if re.fullmatch(r"python3(\.\d{1,2})?", value):
+            self.fail(
+                "python",
+                value,
+                "a version, a path or 'current'",
+                f"did you mean '{value[6:] or '3'}'?",
+            )
+        self.fail(
+            "python", value, "a version such as '3.12', a path to an interpreter, or 'current'"
+        )
+        raise AssertionError
+
+    def compute(self, value: Any) -> str:
+        if isinstance(value, str):
+            v = value.strip().lower()
+            if v in COMPUTE_WORDS or _COMPUTE.match(v):
+                return v
+            fixed = re.sub(r"^(?:cuda|cu)[-_ ]?(\d+)\.(\d)$", r"cu\1\2", v)
+            fixed = re.sub(r"^rocm[-_ ]?", "rocm", fixed)
+            if fixed != v and (_COMPUTE.match(fixed) or fixed in COMPUTE_WORDS):
+                self.fail("compute", value, _COMPUTE_ALLOWED, f"did you mean {fixed!r}?")
+            guess = _did_you_mean(
+                v, (*COMPUTE_WORDS, "cu126", "cu128", "cu130", "cu132", "rocm7.2")
+            )
+            self.fail(
+                "compute", value, _COMPUTE_ALLOWED, f"did you mean {guess!r}?" if guess else ""
+            )
+        self.fail("compute", value, _COMPUTE_ALLOWED)
+        raise AssertionError
+
+    def torch(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.fail(
+                "torch",
+                value,
+                "a PEP 440 specifier in quotes such as '>=2.5' or '==2.13.*'",
+                f"YAML read {value} as a number; did you mean '=={value}.*'?",
+            )
+        if not isinstance(value, str):
+            self.fail("torch", value, "a PEP 440 specifier such as '>=2.5'")
+        text = value.strip()
+        if text.lower().startswith("torch"):
+            text = text[5:].strip()
+        if not text:
+            return None
+        try:
+            SpecifierSet(text)
+        except InvalidSpecifier:
+            hint = f"did you mean '=={text}.*'?" if re.fullmatch(r"\d+\.\d+", text) else ""
+            if re.fullmatch(r"\d+\.\d+\.\d+", text):
+                hint = f"did you mean '=={text}'?"
+            self.fail("torch", value, "a PEP 440 specifier such as '>=2.5' or '==2.13.*'", hint)
+        return text
+
+    def packages(self, value: Any) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            self.fail("packages", value, "a list of requirements", f"write packages: [{value}]")
+        if not isinstance(value, list):
+            self.fail("packages", value, "a list of requirements such as [torchvision, 'numpy<3']")
+        out = []
+        for i, item in enumerate(value):
+            path = f"packages[{i}]"
+            if not isinstance(item, str) or not item.strip():
+                self.fail(path, item, "a requirement string such as 'numpy<3'")
+            text = item.strip()
+            if text.startswith("-"):
+                self.fail(
+                    path,
+                    item,
+                    "a requirement, not an installer option",
+                    "use the answers keys index_url, find_links or torch_index instead",
+                )
+            try:
+                req = Requirement(text)
+            except InvalidRequirement as e:
+                self.fail(
+                    path, item, "a PEP 508 requirement such as 'numpy<3'", str(e).splitlines()[0]
+                )
+            if req.name.lower() == "torch":
+                self.fail(
+                    path, item, "packages other than torch", "put the version in the `torch:` key"
+                )
+            out.append(text)
+        return out
+
+    def torch_index(self, value: Any) -> str:
+        if value in ("auto", "default"):
+            return value
+        if isinstance(value, str) and _URL.match(value.strip()):
+            return value.strip().rstrip("/")
+        guess = _did_you_mean(str(value), ("auto", "default")) if isinstance(value, str) else None
+        self.fail(
+            "torch_index",
+            value,
+            "auto, default, or the URL of a mirror of PyTorch's index",
+            f"did you mean {guess!r}?" if guess else "",
+        )
+        raise AssertionError
+
+    def url(self, value: Any, path: str) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and _URL.match(value.strip()):
+            return value.strip()
+        self.fail(path, value, "an http(s):// or file:// URL, or null")
+        raise AssertionError
+
+    def find_links(self, value: Any, base: str) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail("find_links", value, "a list of folders or URLs holding wheels")
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                self.fail(f"find_links[{i}]", item, "a folder or URL holding wheels")
+            item = item.strip()
+            out.append(
+                item
+                if _URL.match(item)
+                else os.path.abspath(os.path.join(base, os.path.expanduser(item)))
+            )
+        return out
+
+    def seconds(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 3600:
+            self.fail("benchmark.seconds", value, "a number of seconds from 1 to 3600")
+        return value
+
+    def nproc(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+            self.fail("benchmark.nproc", value, "a whole number of processes from 1 to 64")
+        return value
+
+
+_COMPUTE_ALLOWED = (
+    "auto, cpu, mps, xpu, a CUDA variant such as cu126, or a ROCm variant such as rocm7.2"
+)
+
+
+def _did_you_mean(word: str, allowed: tuple[str, ...]) -> str | None:
+    found = difflib.get_close_matches(word.lower(), allowed, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a single string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    if mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return problem
+
+
+class _DuplicateKey(yaml.YAMLError):
+    pass
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys, which plain YAML silently lets the last one win."""
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            dup = key in seen
+        except TypeError:
+            raise _DuplicateKey(
+                f"line {key_node.start_mark.line + 1}: a key must be plain text, not {_kind(key)}"
+            ) from None
+        if dup:
+            raise _DuplicateKey(f"key `{key}` appears twice (line {key_node.start_mark.line + 1})")
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)

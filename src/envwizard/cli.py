@@ -1,0 +1,221 @@
+"""Command line: `envwizard` (the wizard), `envwizard --answers FILE` (headless) and the tools.
+
+This module parses arguments and turns errors into one message and an exit code
+(0 done, 1 a step failed, 2 invalid input, 130 cancelled). The work happens elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Sequence
+
+from envwizard import __version__
+from envwizard.errors import EXIT_CANCELLED, EnvwizardError
+
+DESCRIPTION = """\
+Build a deep-learning Python environment that really runs on this machine, and prove it.
+
+envwizard checks your Pythons, GPUs and driver, picks the PyTorch build whose kernels match
+your GPUs (not only your driver), creates the environment with the tool you choose (conda,
+mamba, micromamba, virtualenv, venv or uv), installs, verifies on the device, and ends with a
+short training benchmark.
+"""
+
+EPILOG = """\
+examples:
+  envwizard                              the interactive wizard
+  envwizard --dry-run                    walk the wizard, run nothing
+  envwizard --answers dl.yaml            headless: apply an answers file
+  envwizard --answers dl.yaml --dry-run  print every command the answers would run
+  envwizard probe                        what envwizard sees on this machine
+  envwizard plan --answers dl.yaml --facts other-host.json --json
+  envwizard validate dl.yaml             check an answers file (exit 0 or 2)
+  envwizard bench --python ~/envs/dl/bin/python --seconds 10
+
+a minimal answers file:
+  manager: venv            # conda | mamba | micromamba | virtualenv | venv | uv
+  env: ~/envs/dl           # a path (conda: a name or a path)
+  compute: auto            # or cpu, cu126, cu130, rocm7.2, xpu, mps …
+  torch: ">=2.5"           # optional PEP 440 specifier
+
+exit codes: 0 done, 1 a step failed, 2 invalid input, 130 cancelled
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="envwizard",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"envwizard {__version__}")
+    p.add_argument(
+        "--answers", metavar="FILE", help="answers file (YAML): run headless, or prefill the wizard"
+    )
+    p.add_argument(
+        "--interactive",
+        action="store_true",
+        help="with --answers: open the wizard prefilled from FILE",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="plan and show every command; run nothing, create nothing",
+    )
+    p.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="no confirmations (needed for existing: recreate without a terminal)",
+    )
+    p.add_argument(
+        "--report", metavar="PATH", help="write a JSON report (and a Markdown twin beside it)"
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sp = sub.add_parser(
+        "probe",
+        help="show what envwizard finds on this machine",
+        description="Show the facts of this machine: OS, Pythons, environment managers, GPUs, driver, disk.",
+    )
+    sp.add_argument("--json", action="store_true", help="print the facts as JSON (schema 1)")
+
+    sp = sub.add_parser(
+        "plan",
+        help="show the torch build and commands for an answers file",
+        description="Show the decision (torch build and reasons) and every command, for this machine or the one a facts file describes. Runs nothing.",
+    )
+    sp.add_argument("--answers", metavar="FILE", required=True, help="answers file (YAML)")
+    sp.add_argument(
+        "--facts",
+        metavar="FILE",
+        help="facts JSON from `envwizard probe --json` on another machine",
+    )
+    sp.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+    sp = sub.add_parser(
+        "validate",
+        help="check an answers file",
+        description="Check an answers file: exit 0 when valid, 2 with a message when not.",
+    )
+    sp.add_argument("file", metavar="FILE")
+
+    sp = sub.add_parser(
+        "bench",
+        help="run the training benchmark in an existing environment",
+        description="Train Linear → ReLU → Linear with SGD on a synthetic task in the environment of PYTHON, and report loss, accuracy, samples/s, TFLOP/s and MFU.",
+    )
+    sp.add_argument(
+        "--python",
+        required=True,
+        metavar="PATH",
+        help="the environment's interpreter (it must have torch)",
+    )
+    sp.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps", "xpu"])
+    sp.add_argument(
+        "--preset",
+        default="auto",
+        choices=["auto", "tiny", "medium", "large"],
+        help="model size; large is the one that means something for MFU on a datacenter GPU",
+    )
+    sp.add_argument("--dtype", default="auto", choices=["auto", "fp32", "tf32", "bf16", "fp16"])
+    sp.add_argument(
+        "--seconds", type=_positive, default=30.0, help="measured time after warm-up (default 30)"
+    )
+    sp.add_argument(
+        "--nproc",
+        type=_positive_int,
+        default=1,
+        help="processes (torchrun; NCCL on GPUs, gloo on CPU)",
+    )
+    sp.add_argument("--compile", action="store_true", help="torch.compile the model first")
+    sp.add_argument(
+        "--json", action="store_true", help="print the worker's JSON lines; the last is the summary"
+    )
+    return p
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is outside 0–3600")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{text} is outside 1–64")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return dispatch(parser, args)
+    except EnvwizardError as e:
+        _error(str(e))
+        return e.exit_code
+    except KeyboardInterrupt:
+        _error("cancelled")
+        return EXIT_CANCELLED
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # a bug: say so in one line, unless --debug
+        if args.debug:
+            raise
+        _error(
+            f"internal error: {type(e).__name__}: {e} (run again with --debug for the traceback)"
+        )
+        return 1
+
+
+def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "probe":
+        from envwizard.commands import probe_command
+
+        return probe_command(args)
+    if args.command == "plan":
+        from envwizard.commands import plan_command
+
+        return plan_command(args)
+    if args.command == "validate":
+        from envwizard.commands import validate_command
+
+        return validate_command(args)
+    if args.command == "bench":
+        from envwizard.bench.command import bench_command
+
+        return bench_command(args)
+    if args.interactive and not args.answers:
+        parser.error("--interactive needs --answers FILE to prefill from")
+    if args.answers and not args.interactive:
+        from envwizard.commands import apply_command
+
+        return apply_command(args)
+    from envwizard.commands import wizard_command
+
+    return wizard_command(args)
+
+
+def _error(message: str) -> None:
+    width = 100
+    lines = textwrap.wrap(
+        message, width=width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    ) or [message]
+    print("envwizard: error: " + "\n".join(lines), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

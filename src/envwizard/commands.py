@@ -1,0 +1,104 @@
+"""The subcommands behind the CLI: each loads its inputs, calls the core, and renders."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from envwizard.answers import Answers, load_answers
+from envwizard.errors import EXIT_OK, InvalidInput
+from envwizard.facts.model import Facts
+from envwizard.plan import Plan, make_plan
+
+
+def load_facts(path: str) -> Facts:
+    """A facts file from `envwizard probe --json` (here or on another machine)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such facts file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidInput(f"{path}: cannot be read ({e})") from None
+    return Facts.from_json(text, where=path)
+
+
+def probe_here(answers: Answers | None = None) -> Facts:
+    """Probe this machine, including the interpreter the answers name by path."""
+    from envwizard.facts.probe import probe
+
+    facts = probe()
+    if answers is not None:
+        add_answer_interpreter(facts, answers)
+    return facts
+
+
+def add_answer_interpreter(facts: Facts, answers: Answers) -> None:
+    """A `python:` given as a path is probed, so the planner knows its version."""
+    want = answers.python
+    if want == "current" or want[0].isdigit():
+        return
+    if any(p.executable == want for p in [facts.python, *facts.pythons]):
+        return
+    if not os.path.exists(want):
+        raise InvalidInput(f"python: {want} does not exist")
+    from envwizard.facts.pythons import inspect_interpreter
+
+    facts.pythons.append(inspect_interpreter(want, origin="answers"))
+
+
+def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
+    facts = load_facts(facts_path) if facts_path else probe_here(answers)
+    return facts, make_plan(facts, answers)
+
+
+def probe_command(args: argparse.Namespace) -> int:
+    facts = probe_here()
+    if args.json:
+        print(facts.to_json())
+        return EXIT_OK
+    from envwizard.facts.render import print_facts
+
+    print_facts(facts)
+    return EXIT_OK
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    answers = load_answers(args.answers)
+    _, plan = plan_for(answers, args.facts)
+    if args.json:
+        print(json.dumps(plan.to_dict(), indent=2))
+        return EXIT_OK
+    from envwizard.render import print_plan
+
+    print_plan(plan)
+    return EXIT_OK
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    answers = load_answers(args.file)
+    print(f"{args.file}: valid ({answers.manager} environment at {answers.env})")
+    return EXIT_OK
+
+
+def apply_command(args: argparse.Namespace) -> int:
+    answers = load_answers(args.answers)
+    _, plan = plan_for(answers, None)
+    if args.dry_run:
+        from envwizard.render import print_plan
+
+        print_plan(plan, commands_only=False)
+        print("dry run: nothing was run or created.", file=sys.stderr)
+        return EXIT_OK
+    from envwizard.headless import apply
+
+    return apply(plan, answers, yes=args.yes, report=args.report)
+
+
+def wizard_command(args: argparse.Namespace) -> int:
+    from envwizard.tui.app import run_wizard
+
+    return run_wizard(args)

@@ -1,0 +1,202 @@
+"""PyTorch build knowledge, loaded from `torch_builds.toml` and queried by the planner.
+
+Everything release-specific lives in the data file; this module only parses it and answers
+questions such as "which builds of torch 2.13 exist for linux-x86_64?".
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on the 3.9/3.10 wizard only
+    import tomli as tomllib
+
+from envwizard.versions import vkey
+
+SOURCES = ("pip", "conda-forge")
+
+
+@dataclass(frozen=True)
+class Release:
+    """A torch release line ("2.13") and what holds for all its builds."""
+
+    version: str
+    released: str
+    python_min: str
+    python_max: str
+    python_experimental: tuple[str, ...]
+    glibc: str
+    torchvision: str
+    torchaudio: str
+    default: dict[str, str] = field(hash=False, compare=False)
+    """The variant a plain install from the default index gets, per platform."""
+
+    def python_ok(self, py: str) -> bool:
+        """True when this release publishes wheels for Python `py` (major.minor)."""
+        return vkey(self.python_min) <= vkey(py) <= vkey(self.python_max)
+
+    @property
+    def pythons(self) -> str:
+        return f"{self.python_min}–{self.python_max}"
+
+
+@dataclass(frozen=True)
+class Build:
+    """One published build: a variant of a release on one platform."""
+
+    source: str
+    variant: str
+    release: str
+    platform: str
+    cuda: str | None = None
+    sass: tuple[str, ...] = ()
+    ptx: str | None = None
+    gfx: tuple[str, ...] = ()
+    experimental: bool = False
+    macos: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """cuda, rocm, xpu, mps or cpu."""
+        if self.cuda:
+            return "cuda"
+        if self.variant.startswith("rocm"):
+            return "rocm"
+        return self.variant
+
+    @property
+    def arch_text(self) -> str:
+        """The arch list as people read it: sm_50–sm_90, or the gfx targets."""
+        if self.sass:
+            text = f"sm_{self.sass[0].replace('.', '')}–sm_{self.sass[-1].replace('.', '')}"
+            return text + (f" (+PTX {self.ptx})" if self.ptx else "")
+        return ", ".join(self.gfx)
+
+
+@dataclass(frozen=True)
+class Limit:
+    platform: str
+    source: str
+    why: str
+
+
+class Knowledge:
+    """The parsed data file. Queries never touch the machine: the planner stays pure."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.as_of: str = data["as_of"]
+        self.index_pattern: str = data["index"]["pytorch"]
+        self.cuda_majors = {int(r["major"]): r for r in data["cuda_major"]}
+        self.driver_cuda_rows = sorted(
+            ((r["driver"], r["cuda"]) for r in data["driver_cuda"]), key=lambda r: vkey(r[0])
+        )
+        self.driver_eol = sorted(data.get("driver_eol", []), key=lambda r: vkey(r["below"]))
+        self.releases = sorted(
+            (
+                Release(
+                    version=r["version"],
+                    released=r["released"],
+                    python_min=r["python"][0],
+                    python_max=r["python"][1],
+                    python_experimental=tuple(r.get("python_experimental", ())),
+                    glibc=r["glibc"],
+                    torchvision=r["torchvision"],
+                    torchaudio=r["torchaudio"],
+                    default=dict(r["default"]),
+                )
+                for r in data["release"]
+            ),
+            key=lambda r: vkey(r.version),
+            reverse=True,
+        )
+        self._by_version = {r.version: r for r in self.releases}
+        self.builds: list[Build] = []
+        for row in data["build"]:
+            lo, hi = row["releases"].split("-")
+            for rel in self.releases:
+                if not vkey(lo) <= vkey(rel.version) <= vkey(hi):
+                    continue
+                for platform in row["platforms"]:
+                    self.builds.append(
+                        Build(
+                            source=row.get("source", "pip"),
+                            variant=row["variant"],
+                            release=rel.version,
+                            platform=platform,
+                            cuda=row.get("cuda"),
+                            sass=tuple(row.get("sass", ())),
+                            ptx=row.get("ptx"),
+                            gfx=tuple(row.get("gfx", ())),
+                            experimental=bool(row.get("experimental", False)),
+                            macos=row.get("macos"),
+                        )
+                    )
+        self.limits = [Limit(r["platform"], r["source"], r["why"]) for r in data.get("limit", [])]
+        self.size_mib: dict[str, int] = dict(data.get("size_mib", {}))
+
+    def release(self, version: str) -> Release:
+        return self._by_version[version]
+
+    def builds_for(self, release: str, platform: str, source: str = "pip") -> list[Build]:
+        """Builds of one release on one platform, newest toolkit first."""
+        rows = [
+            b
+            for b in self.builds
+            if b.release == release and b.platform == platform and b.source == source
+        ]
+        return sorted(rows, key=_variant_order, reverse=True)
+
+    def variants(self) -> list[str]:
+        """Every variant name the data knows, for validation and did-you-mean."""
+        return sorted({b.variant for b in self.builds}, key=lambda v: (len(v), v))
+
+    def index_url(self, variant: str) -> str:
+        return self.index_pattern.format(variant=variant)
+
+    def min_driver(self, cuda: str, windows: bool) -> str | None:
+        row = self.cuda_majors.get(int(cuda.split(".")[0]))
+        if row is None:
+            return None
+        return row["windows" if windows else "linux"]
+
+    def driver_cuda(self, driver: str) -> str | None:
+        """The newest CUDA version a driver serves, from the driver-branch table."""
+        best = None
+        for min_driver, cuda in self.driver_cuda_rows:
+            if vkey(driver) >= vkey(min_driver):
+                best = cuda
+        return best
+
+    def last_driver_branch(self, cc: str) -> tuple[str, str] | None:
+        """(branch, family) when NVIDIA stopped making newer drivers for this GPU's family."""
+        for row in self.driver_eol:
+            if vkey(cc) < vkey(row["below"]):
+                return row["last_branch"], row["family"]
+        return None
+
+    def platform_limits(self, platform: str, source: str) -> list[str]:
+        return [lim.why for lim in self.limits if lim.platform == platform and lim.source == source]
+
+
+_KIND_ORDER = {"cpu": 0, "mps": 1, "xpu": 2, "rocm": 3, "cuda": 4}
+
+
+def _variant_order(b: Build) -> tuple[int, tuple[int, ...]]:
+    if b.cuda:
+        return _KIND_ORDER["cuda"], vkey(b.cuda)
+    if b.kind == "rocm":
+        return _KIND_ORDER["rocm"], vkey(b.variant[4:])
+    return _KIND_ORDER.get(b.kind, 0), ()
+
+
+@lru_cache(maxsize=1)
+def load() -> Knowledge:
+    """The knowledge shipped with envwizard."""
+    text = resources.files("envwizard.knowledge").joinpath("torch_builds.toml").read_text("utf-8")
+    return Knowledge(tomllib.loads(text))

@@ -1,0 +1,385 @@
+"""Facts + Answers -> Plan: the torch build decision and the exact commands that make it real.
+
+`make_plan` is pure and deterministic: the same facts and answers give the same plan on any
+machine, which is what lets `envwizard plan --facts other-host.json` and table tests work.
+It builds every argv here (the front ends never do), and never touches the disk.
+"""
+
+from __future__ import annotations
+
+import ntpath
+import posixpath
+import shlex
+import subprocess
+import unicodedata
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from packaging.requirements import Requirement
+
+from envwizard.answers import COMPANIONS, Answers
+from envwizard.decide import Decision, decide, target_python
+from envwizard.errors import InvalidInput
+from envwizard.facts.model import Facts, PythonInfo
+from envwizard.knowledge import Knowledge
+from envwizard.knowledge import load as load_knowledge
+from envwizard.versions import major_minor, vkey
+
+CONSTRAINTS_FILE = "envwizard-constraints.txt"
+STATE_FILE = "envwizard-state.json"
+PIP_RAW_PROGRESS = (24, 1)
+"""pip learned `--progress-bar raw` (parseable download progress) in 24.1."""
+VIRTUALENV_PIP_RAW = (20, 26, 3)
+"""The first virtualenv that seeds a pip with raw progress."""
+
+
+@dataclass
+class Step:
+    """One command of the plan. `argv` is exact: no shell, no hidden arguments."""
+
+    id: str
+    title: str
+    argv: list[str]
+    kind: str
+    """create-env, install, pin, verify or bench: what the runner and front ends make of it."""
+    env: dict[str, str] = field(default_factory=dict)
+    """Extra environment variables for this child only."""
+    progress: str | None = None
+    """How the step reports progress: pip-raw, uv or None."""
+    optional: bool = False
+    """A failure is reported but does not fail the run (the benchmark)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "argv": self.argv,
+            "kind": self.kind,
+        }
+        if self.env:
+            d["env"] = self.env
+        if self.progress:
+            d["progress"] = self.progress
+        if self.optional:
+            d["optional"] = True
+        return d
+
+
+@dataclass
+class Plan:
+    decision: Decision
+    steps: list[Step]
+    env_path: str
+    env_python: str
+    manager: str
+    estimate_mib: int
+    warnings: list[str] = field(default_factory=list)
+    activate: str = ""
+    """The command a person runs to use the environment."""
+    windows: bool = False
+
+    def command_line(self, step: Step) -> str:
+        """A step's argv as one line a person could paste into their shell."""
+        return subprocess.list2cmdline(step.argv) if self.windows else shlex.join(step.argv)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision.to_dict(),
+            "steps": [s.to_dict() for s in self.steps],
+            "env": {
+                "path": self.env_path,
+                "python": self.env_python,
+                "manager": self.manager,
+                "activate": self.activate,
+            },
+            "estimate_mib": self.estimate_mib,
+            "warnings": self.warnings,
+        }
+
+    def step(self, step_id: str) -> Step:
+        return next(s for s in self.steps if s.id == step_id)
+
+
+def script_path(name: str) -> str:
+    """Absolute path of a standalone script shipped with envwizard (run by the target Python)."""
+    return str(resources.files("envwizard.scripts").joinpath(name))
+
+
+def bench_worker_path() -> str:
+    return str(resources.files("envwizard.bench").joinpath("worker.py"))
+
+
+def make_plan(facts: Facts, answers: Answers, kb: Knowledge | None = None) -> Plan:
+    """The plan for these facts and answers; InvalidInput/ImpossibleRequest when there is none."""
+    kb = kb or load_knowledge()
+    decision = decide(facts, answers, kb)
+    return _Builder(facts, answers, kb, decision).build()
+
+
+class _Builder:
+    def __init__(self, facts: Facts, answers: Answers, kb: Knowledge, decision: Decision) -> None:
+        self.facts = facts
+        self.a = answers
+        self.kb = kb
+        self.d = decision
+        self.windows = facts.os.system == "Windows"
+        self.path = ntpath if self.windows else posixpath
+        self.py_version, self.py_exe = target_python(facts, answers)
+        self.manager = answers.manager
+        self.prefix = self.env_prefix()
+        self.env_py = self.env_python()
+
+    # ---- where things are ------------------------------------------------------------------
+    def tool(self, name: str) -> str:
+        m = self.facts.managers.get(name)
+        return m.path if m and m.path else name
+
+    def env_prefix(self) -> str:
+        if self.a.env_is_name:
+            m = self.facts.managers.get(self.manager)
+            if not m or not m.envs_dir:
+                raise InvalidInput(
+                    f"env: {self.a.env!r} is a {self.manager} environment name, but envwizard cannot tell "
+                    f"where {self.manager} keeps named environments ({self.manager} was not found); "
+                    "give env as a path instead"
+                )
+            return self.path.join(m.envs_dir, self.a.env)
+        return self.a.env
+
+    def env_python(self) -> str:
+        if not self.windows:
+            return posixpath.join(self.prefix, "bin", "python")
+        if self.a.is_conda:
+            return ntpath.join(self.prefix, "python.exe")
+        return ntpath.join(self.prefix, "Scripts", "python.exe")
+
+    def interpreter(self) -> str:
+        """The Python that creates a venv/virtualenv environment."""
+        if self.py_exe:
+            return self.py_exe
+        if self.windows:
+            return "py"
+        return f"python{major_minor(self.py_version)}"
+
+    # ---- the plan -------------------------------------------------------------------------
+    def build(self) -> Plan:
+        steps = [self.create_step(), self.torch_step(), self.pin_step()]
+        others = self.other_packages()
+        if others:
+            steps.append(self.packages_step(others))
+        steps.append(self.verify_step())
+        if self.a.benchmark.enabled:
+            steps.append(self.bench_step())
+        return Plan(
+            decision=self.d,
+            steps=steps,
+            env_path=self.prefix,
+            env_python=self.env_py,
+            manager=self.manager,
+            estimate_mib=self.kb.size_mib.get(self.d.kind, 2000),
+            warnings=self.d.warnings + self.path_warnings(),
+            activate=self.activate(),
+            windows=self.windows,
+        )
+
+    def create_step(self) -> Step:
+        a = self.a
+        recreate = a.existing == "recreate"
+        if self.manager == "venv":
+            info = self._py_info()
+            if info is not None and info.has_ensurepip is False:
+                raise InvalidInput(
+                    f"python: {info.executable} has no ensurepip, so `python -m venv` cannot install pip "
+                    f"into a new environment (Debian/Ubuntu: apt install python{major_minor(info.version)}-venv); "
+                    "or choose manager: virtualenv or uv"
+                )
+            argv = [self.interpreter(), "-m", "venv", self.prefix]
+            if self.windows and not self.py_exe:
+                argv = ["py", f"-{major_minor(self.py_version)}", "-m", "venv", self.prefix]
+            if recreate:
+                argv.append("--clear")
+        elif self.manager == "virtualenv":
+            argv = [
+                self.tool("virtualenv"),
+                self.prefix,
+                "--python",
+                self.py_exe or major_minor(self.py_version),
+            ]
+            argv += ["--no-periodic-update"]
+            if recreate:
+                argv.append("--clear")
+        elif self.manager == "uv":
+            # uv finds (or downloads) a version itself; a path or "current" names the interpreter.
+            want = a.python if a.python[0].isdigit() else self.py_exe
+            argv = [self.tool("uv"), "venv", self.prefix, "--python", want or self.py_version]
+            if recreate:
+                argv.append("--clear")
+        else:
+            if a.offline:
+                raise InvalidInput(
+                    f"offline: {self.manager} cannot create an environment from a wheelhouse; "
+                    "choose manager: venv, virtualenv or uv for an offline install"
+                )
+            conda_py = self.py_version if a.python[0].isdigit() else major_minor(self.py_version)
+            argv = [self.tool(self.manager), "create", "--yes", *self.conda_target()]
+            argv += [f"python={conda_py}", "pip", "--override-channels", "--channel", "conda-forge"]
+        return Step("create-env", f"Create the {self.manager} environment", argv, "create-env")
+
+    def conda_target(self) -> list[str]:
+        return ["--prefix", self.prefix]
+
+    def torch_step(self) -> Step:
+        d = self.d
+        reqs = [d.requirement, *d.companions]
+        title = f"Install torch {d.torch} ({d.variant})"
+        if d.source == "conda-forge":
+            specs = [self.conda_spec(r) for r in reqs]
+            if d.kind == "cuda" and d.cuda:
+                specs[0] += "=cuda*"
+                specs.append(f"cuda-version={d.cuda}")
+            elif d.kind == "cpu":
+                specs[0] += "=cpu*"
+            argv = [self.tool(self.manager), "install", "--yes", *self.conda_target()]
+            argv += [*specs, "--override-channels", "--channel", "conda-forge"]
+            return Step("install-torch", title + " from conda-forge", argv, "install")
+        index = ["--index-url", d.index_url] if d.index_url else []
+        if (
+            d.index_url is None
+            and self.a.torch_index != "default"
+            and self.a.index_url
+            and d.kind == "mps"
+        ):
+            index = ["--index-url", self.a.index_url]
+        return self.install_step("install-torch", title, reqs, index)
+
+    def install_step(
+        self, step_id: str, title: str, reqs: list[str], index: list[str], extra: list[str] = ()
+    ) -> Step:
+        links: list[str] = []
+        for f in self.a.find_links:
+            links += ["--find-links", f]
+        if self.a.offline:
+            index = ["--no-index"]
+        if self.manager == "uv":
+            argv = [
+                self.tool("uv"),
+                "pip",
+                "install",
+                "--python",
+                self.env_py,
+                *reqs,
+                *index,
+                *links,
+                *extra,
+            ]
+            return Step(step_id, title, argv, "install", progress="uv")
+        raw = self.pip_has_raw()
+        argv = [self.env_py, "-m", "pip", "install", "--no-input", "--disable-pip-version-check"]
+        argv += ["--progress-bar", "raw" if raw else "off"]
+        argv += [*reqs, *index, *links, *extra]
+        return Step(step_id, title, argv, "install", progress="pip-raw" if raw else None)
+
+    def pin_step(self) -> Step:
+        names = ["torch"] + [Requirement(c).name for c in self.d.companions]
+        argv = [self.env_py, script_path("pin.py"), "--prefix", self.prefix]
+        if self.d.source == "conda-forge":
+            argv.append("--conda")
+        argv += names
+        return Step("pin", "Pin the installed torch build", argv, "pin")
+
+    def other_packages(self) -> list[str]:
+        return [p for p in self.a.packages if Requirement(p).name.lower() not in COMPANIONS]
+
+    def packages_step(self, packages: list[str]) -> Step:
+        index = ["--index-url", self.a.index_url] if self.a.index_url else []
+        constraints = ["--constraint", self.path.join(self.prefix, CONSTRAINTS_FILE)]
+        return self.install_step(
+            "install-packages", "Install " + ", ".join(packages), packages, index, constraints
+        )
+
+    def verify_step(self) -> Step:
+        exp = self.d.expect
+        argv = [self.env_py, script_path("verify.py"), "--device", exp["device"]]
+        for cc in exp.get("compute_capabilities", []):
+            argv += ["--cc", cc]
+        for gfx in exp.get("gfx", []):
+            argv += ["--gfx", gfx]
+        if exp.get("gpus"):
+            argv += ["--gpus", str(exp["gpus"])]
+        return Step("verify", "Verify torch on the device", argv, "verify")
+
+    def bench_step(self) -> Step:
+        b = self.a.benchmark
+        args = [
+            "--device",
+            b.device,
+            "--preset",
+            b.preset,
+            "--seconds",
+            _num(b.seconds),
+            "--dtype",
+            b.dtype,
+        ]
+        if b.nproc > 1:
+            argv = [
+                self.env_py, "-m", "torch.distributed.run", "--standalone",
+                f"--nproc_per_node={b.nproc}", bench_worker_path(), *args,
+            ]  # fmt: skip
+        else:
+            argv = [self.env_py, bench_worker_path(), *args]
+        return Step("benchmark", "Training benchmark", argv, "bench", optional=True)
+
+    # ---- details ---------------------------------------------------------------------------
+    def _py_info(self) -> PythonInfo | None:
+        for p in [self.facts.python, *self.facts.pythons]:
+            if p.executable == self.py_exe:
+                return p
+        return None
+
+    def pip_has_raw(self) -> bool:
+        if self.a.is_conda:
+            return True  # conda-forge's pip is current
+        if self.manager == "virtualenv":
+            v = self.facts.managers.get("virtualenv")
+            return bool(v and v.version and vkey(v.version) >= VIRTUALENV_PIP_RAW)
+        info = self._py_info()
+        pip = info.ensurepip_pip if info else None
+        return bool(pip and vkey(pip) >= PIP_RAW_PROGRESS)
+
+    def conda_spec(self, req: str) -> str:
+        r = Requirement(req)
+        name = "pytorch" if r.name == "torch" else r.name
+        exact = [s.version for s in r.specifier if s.operator == "=="]
+        return f"{name}={exact[0]}" if exact else name
+
+    def activate(self) -> str:
+        if self.a.is_conda:
+            target = self.a.env if self.a.env_is_name else self.prefix
+            return f"{self.manager} activate {_quote(target, self.windows)}"
+        if self.windows:
+            return _quote(ntpath.join(self.prefix, "Scripts", "activate"), True)
+        return "source " + _quote(posixpath.join(self.prefix, "bin", "activate"), False)
+
+    def path_warnings(self) -> list[str]:
+        out = []
+        if " " in self.prefix:
+            out.append(
+                f"the environment path has a space ({self.prefix}); some build tools break on such paths"
+            )
+        if any(ord(c) > 127 for c in self.prefix):
+            name = next(unicodedata.name(c, "?") for c in self.prefix if ord(c) > 127)
+            out.append(
+                f"the environment path has non-ASCII characters ({name}); some tools break on such paths"
+            )
+        return out
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _quote(path: str, windows: bool) -> str:
+    if " " not in path:
+        return path
+    return f'"{path}"' if windows else f"'{path}'"

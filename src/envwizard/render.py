@@ -1,0 +1,54 @@
+"""Rich renderings of a plan, shared by `plan`, `--dry-run` and the headless run."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from envwizard.plan import Plan
+
+
+def decision_panel(plan: Plan) -> Panel:
+    d = plan.decision
+    head = Text.assemble(
+        ("torch ", "bold"),
+        (d.torch, "bold cyan"),
+        ("  build ", "bold"),
+        (d.variant, "bold cyan"),
+        ("  from ", ""),
+        (
+            d.index_url
+            or ("conda-forge" if d.source == "conda-forge" else "the installer's default index"),
+            "cyan",
+        ),
+    )
+    lines: list[Text] = [head, Text()]
+    lines += [Text("• " + r) for r in d.reasons]
+    for w in plan.warnings:
+        lines.append(Text("⚠ " + w, style="yellow"))
+    return Panel(Group(*lines), title="Decision", title_align="left", border_style="cyan")
+
+
+def steps_table(plan: Plan) -> Table:
+    t = Table(title=None, show_lines=False, expand=True, box=None, pad_edge=False)
+    t.add_column("#", style="dim", width=3)
+    t.add_column("step", style="bold", no_wrap=True)
+    t.add_column("command", overflow="fold")
+    for i, s in enumerate(plan.steps, 1):
+        t.add_row(str(i), s.id, plan.command_line(s))
+    return t
+
+
+def print_plan(plan: Plan, commands_only: bool = False, console: Console | None = None) -> None:
+    console = console or Console()
+    if not commands_only:
+        console.print(decision_panel(plan))
+    env = Text.assemble(
+        ("environment ", "bold"),
+        (plan.env_path, "cyan"),
+        (f"  ({plan.manager}, ~{plan.estimate_mib / 1024:.1f} GiB)", "dim"),
+    )
+    console.print(env)
+    console.print(steps_table(plan))

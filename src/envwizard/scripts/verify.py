@@ -1,0 +1,184 @@
+"""Check that the torch in this environment really runs on the device it was chosen for.
+
+Run by the environment's own Python (stdlib + torch only):
+    python verify.py --device cuda [--cc 8.9 ...] [--gfx gfx1100 ...] [--gpus N]
+
+Prints one JSON object: torch and CUDA/HIP versions, whether the device is available, device
+names, the build's arch list, whether every GPU's architecture is covered, and a small matmul
+on every device checked against the CPU. Exit 0 when everything expected holds, 1 otherwise;
+`hints` says what to try next.
+"""
+
+import argparse
+import json
+import sys
+import time
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps", "xpu"])
+    ap.add_argument(
+        "--cc", action="append", default=[], help="compute capability that must be covered"
+    )
+    ap.add_argument("--gfx", action="append", default=[], help="AMD target that must be covered")
+    ap.add_argument("--gpus", type=int, default=0, help="how many GPUs should be visible")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    result = {"ok": False, "expected_device": args.device, "problems": [], "hints": []}
+    try:
+        import torch
+    except Exception as e:  # an import failure is the answer, not a crash
+        result["problems"].append("import torch failed: " + first_line(e))
+        result["hints"].append("the install did not complete; look at the install step's log")
+        print(json.dumps(result))
+        return 1
+    result.update(
+        torch_version=torch.__version__,
+        cuda_version=getattr(torch.version, "cuda", None),
+        hip_version=getattr(torch.version, "hip", None),
+        cuda_available=bool(torch.cuda.is_available()),
+        device_names=[],
+        arch_list=[],
+        capabilities=[],
+        covered=None,
+        matmul=[],
+    )
+    devices = ["cpu"]
+    if args.device == "cuda":
+        check_cuda(torch, args, result)
+        devices += (
+            ["cuda:%d" % i for i in range(torch.cuda.device_count())]
+            if result["cuda_available"]
+            else []
+        )
+    elif args.device == "mps":
+        ok = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+        result["mps_available"] = ok
+        if ok:
+            devices.append("mps")
+            result["device_names"] = ["Apple GPU (MPS)"]
+        else:
+            result["problems"].append("torch.backends.mps.is_available() is False")
+            result["hints"].append(
+                "MPS needs an arm64 Python on Apple Silicon and macOS 14 or newer"
+            )
+    elif args.device == "xpu":
+        xpu = getattr(torch, "xpu", None)
+        ok = bool(xpu and xpu.is_available())
+        result["xpu_available"] = ok
+        if ok:
+            n = xpu.device_count()
+            devices += ["xpu:%d" % i for i in range(n)]
+            result["device_names"] = [xpu.get_device_name(i) for i in range(n)]
+        else:
+            result["problems"].append("torch.xpu.is_available() is False")
+            result["hints"].append(
+                "install Intel's GPU driver (level-zero) for this Arc/Flex/Max GPU"
+            )
+    for dev in devices:
+        result["matmul"].append(matmul_check(torch, dev))
+    for m in result["matmul"]:
+        if not m["ok"]:
+            result["problems"].append(
+                "matmul on %s: %s" % (m["device"], m.get("error") or "wrong result")
+            )
+    result["ok"] = not result["problems"]
+    result["seconds"] = round(time.perf_counter() - t0, 3)
+    print(json.dumps(result))
+    return 0 if result["ok"] else 1
+
+
+def check_cuda(torch, args, result):
+    hip = result["hip_version"]
+    if not result["cuda_available"]:
+        local = torch.__version__.split("+")[-1] if "+" in torch.__version__ else ""
+        result["problems"].append("torch.cuda.is_available() is False")
+        if local == "cpu" or (not result["cuda_version"] and not hip):
+            result["hints"].append(
+                "this is a CPU build of torch (%s): the index served the wrong variant; "
+                "check torch_index and that the mirror carries GPU builds" % torch.__version__
+            )
+        else:
+            result["hints"].append(
+                "the GPU build cannot reach the GPU: check the driver (nvidia-smi / rocm-smi), "
+                "and for a CUDA build that the driver is new enough for CUDA %s"
+                % (result["cuda_version"] or hip)
+            )
+        return
+    n = torch.cuda.device_count()
+    result["device_names"] = [torch.cuda.get_device_name(i) for i in range(n)]
+    try:
+        result["arch_list"] = list(torch.cuda.get_arch_list())
+    except Exception as e:
+        result["problems"].append("get_arch_list failed: " + first_line(e))
+    if args.gpus and n < args.gpus:
+        result["problems"].append("%d GPU(s) visible to torch, %d expected" % (n, args.gpus))
+        result["hints"].append("check CUDA_VISIBLE_DEVICES / HIP_VISIBLE_DEVICES")
+    uncovered = []
+    for i in range(n):
+        if hip:
+            name = getattr(torch.cuda.get_device_properties(i), "gcnArchName", "") or ""
+            arch = name.split(":")[0]
+            result["capabilities"].append(arch)
+            if arch and result["arch_list"] and arch not in result["arch_list"]:
+                uncovered.append(arch)
+        else:
+            major, minor = torch.cuda.get_device_capability(i)
+            cc = "%d.%d" % (major, minor)
+            result["capabilities"].append(cc)
+            if result["arch_list"] and not cuda_covered(result["arch_list"], major, minor):
+                uncovered.append("sm_%d%d" % (major, minor))
+    result["covered"] = not uncovered
+    if uncovered:
+        result["problems"].append(
+            "this build has no kernels for %s (it carries %s)"
+            % (", ".join(uncovered), " ".join(result["arch_list"]))
+        )
+        result["hints"].append(
+            "choose a variant whose arch list covers this GPU (envwizard plan lists them)"
+        )
+
+
+def cuda_covered(arch_list, major, minor):
+    """SASS sm_XY runs on the same major with minor >= Y; PTX compute_XY JITs to anything newer."""
+    for a in arch_list:
+        kind, _, num = a.partition("_")
+        digits = "".join(ch for ch in num if ch.isdigit())
+        if len(digits) < 2:
+            continue
+        amaj, amin = int(digits[:-1]), int(digits[-1])
+        if kind == "sm" and amaj == major and amin <= minor:
+            return True
+        if kind == "compute" and (amaj, amin) <= (major, minor):
+            return True
+    return False
+
+
+def matmul_check(torch, device):
+    out = {"device": device, "ok": False}
+    try:
+        if device.startswith("cuda"):
+            torch.backends.cuda.matmul.allow_tf32 = False
+        gen = torch.Generator().manual_seed(0)
+        a = torch.randn(64, 64, generator=gen)
+        b = torch.randn(64, 64, generator=gen)
+        ref = a.double() @ b.double()
+        t0 = time.perf_counter()
+        got = (a.to(device) @ b.to(device)).to("cpu").double()
+        out["ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        err = float((got - ref).abs().max() / ref.abs().max())
+        out["rel_err"] = err
+        out["ok"] = err < 1e-3
+    except Exception as e:
+        out["error"] = first_line(e)
+    return out
+
+
+def first_line(e):
+    text = str(e).strip().splitlines()
+    return type(e).__name__ + (": " + text[0] if text else "")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -86,7 +86,7 @@ def validate_command(args: argparse.Namespace) -> int:
 
 def apply_command(args: argparse.Namespace) -> int:
     answers = load_answers(args.answers)
-    _, plan = plan_for(answers, None)
+    facts, plan = plan_for(answers, None)
     if args.dry_run:
         from envwizard.render import print_plan
 
@@ -95,7 +95,7 @@ def apply_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     from envwizard.headless import apply
 
-    return apply(plan, answers, yes=args.yes, report=args.report)
+    return apply(plan, answers, facts, yes=args.yes, report=args.report)
 
 
 def wizard_command(args: argparse.Namespace) -> int:

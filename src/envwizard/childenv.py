@@ -1,0 +1,83 @@
+"""The environment variables a child installer sees.
+
+A clean child cannot be redirected by the shell it was started from (PYTHONPATH, a user site,
+PIP_TARGET, an activated venv) but still gets what the network needs: proxies and CA bundles
+pass through untouched, as do the installers' own index settings (PIP_INDEX_URL, PIP_FIND_LINKS,
+UV_INDEX_URL, …) that make `torch_index: default` mean "what this machine is configured for".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+DROP = (
+    # Would make the child import or run the wrong code.
+    "PYTHONHOME",
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "PYTHONEXECUTABLE",
+    "__PYVENV_LAUNCHER__",
+    # Would send installs somewhere other than the environment being built.
+    "PIP_TARGET",
+    "PIP_PREFIX",
+    "PIP_ROOT",
+    "PIP_USER",
+    "PIP_REQUIRE_VIRTUALENV",
+    "VIRTUAL_ENV",
+    "UV_PYTHON",
+    "UV_SYSTEM_PYTHON",
+    "UV_PROJECT_ENVIRONMENT",
+    # Replaces the environment's own pip.conf constraint (the pin guard) and our progress flags.
+    "PIP_CONSTRAINT",
+    "PIP_PROGRESS_BAR",
+    "PIP_CONFIG_FILE",
+)
+"""Variables removed from every child's environment."""
+
+WARN = {
+    "PYTHONHOME": "points Python at another installation",
+    "PYTHONPATH": "adds foreign modules to every Python",
+    "PIP_TARGET": "would install into another directory",
+    "PIP_PREFIX": "would install into another prefix",
+    "PIP_USER": "would install into your user site",
+    "PIP_CONSTRAINT": "replaces the environment's own pin on torch",
+    "PIP_CONFIG_FILE": "replaces (or disables) pip's configuration files",
+    "UV_PYTHON": "would point uv at another interpreter",
+}
+"""Leaking variables worth a pre-flight warning, with why."""
+
+SET = {
+    "PYTHONNOUSERSITE": "1",
+    "PYTHONUNBUFFERED": "1",
+    "PYTHONIOENCODING": "utf-8",
+    "PIP_NO_INPUT": "1",
+    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    "PIP_NO_COLOR": "1",
+    "NO_COLOR": "1",
+    "CONDA_ALWAYS_YES": "true",
+}
+"""Set for every child: no prompts (stdin is closed anyway), no colour codes, live output."""
+
+
+def child_env(
+    base: Mapping[str, str] | None = None, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment for one plan step."""
+    env = dict(os.environ if base is None else base)
+    for key in DROP:
+        env.pop(key, None)
+    env.update(SET)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def leaking(base: Mapping[str, str] | None = None) -> list[str]:
+    """Pre-flight warnings for variables set in the caller's shell that envwizard removes."""
+    env = os.environ if base is None else base
+    return [
+        f"{key} is set ({why}); envwizard removes it for its own commands"
+        for key, why in WARN.items()
+        if env.get(key)
+    ]

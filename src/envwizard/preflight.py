@@ -1,0 +1,188 @@
+"""Checks made before anything changes on disk: space, permissions, tools, interpreter, network.
+
+Each problem is a sentence that says what to do. Errors stop the run before it creates
+anything (exit 2); warnings are shown and the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envwizard.answers import Answers
+from envwizard.childenv import child_env, leaking
+from envwizard.plan import Plan
+from envwizard.target import Start
+
+NET_TIMEOUT = 5.0
+INDEX_FLAGS = ("--index-url", "--extra-index-url", "--find-links", "--default-index", "--index")
+
+
+@dataclass
+class Preflight:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def run_preflight(plan: Plan, answers: Answers, start: Start, *, network: bool = True) -> Preflight:
+    pf = Preflight(warnings=list(plan.warnings) + leaking())
+    env = Path(plan.env_path)
+    anchor = _existing_ancestor(env)
+    if anchor is None or not os.access(anchor, os.W_OK | os.X_OK):
+        pf.errors.append(f"cannot create {env}: {anchor or env.anchor} is not writable by you")
+    elif not _installs_done(plan, start):
+        free_mib = shutil.disk_usage(anchor).free // 2**20
+        need = plan.estimate_mib
+        if free_mib < need:
+            pf.errors.append(
+                f"not enough disk space: {free_mib / 1024:.1f} GiB free at {anchor}, a "
+                f"{plan.decision.variant} environment needs about {need / 1024:.1f} GiB; free some "
+                "space or choose another env path"
+            )
+        elif free_mib < need * 1.5:
+            pf.warnings.append(
+                f"disk space is tight: {free_mib / 1024:.1f} GiB free, about {need / 1024:.1f} GiB needed"
+            )
+    pf.errors += _tools(plan, start)
+    pf.errors += _interpreter(plan, start)
+    pf.errors += _local_links(answers)
+    if network and not answers.offline:
+        pf.errors += _reachable(plan, answers, start)
+    return pf
+
+
+def _existing_ancestor(path: Path) -> Path | None:
+    for p in [path, *path.parents]:
+        if p.exists():
+            return p if p.is_dir() else None
+    return None
+
+
+def _installs_done(plan: Plan, start: Start) -> bool:
+    return all(s.id in start.skip for s in plan.steps if s.kind in ("create-env", "install"))
+
+
+def _pending(plan: Plan, start: Start) -> list:
+    return [s for s in plan.steps if s.id not in start.skip]
+
+
+def _tools(plan: Plan, start: Start) -> list[str]:
+    """The first word of every pending command must exist (except the env's own Python)."""
+    problems = []
+    seen = set()
+    for s in _pending(plan, start):
+        exe = s.argv[0]
+        if exe == plan.env_python or exe in seen:
+            continue
+        seen.add(exe)
+        if shutil.which(exe) is None and not os.path.isfile(exe):
+            problems.append(f"{exe} was not found (needed for step {s.id}); {_how_to_get(exe)}")
+    return problems
+
+
+def _how_to_get(exe: str) -> str:
+    name = os.path.basename(exe).lower()
+    if name.startswith("uv"):
+        return "install uv (pip install uv, or its standalone installer) or choose another manager"
+    if name.startswith("virtualenv"):
+        return "install virtualenv (pip install virtualenv), or choose manager: venv or uv"
+    if name.startswith(("conda", "mamba", "micromamba")):
+        return "install Miniforge or micromamba, or choose manager: venv, virtualenv or uv"
+    if name.startswith("python"):
+        return "install that Python, or set python: to one envwizard probe lists"
+    return "install it or adjust the answers"
+
+
+def _interpreter(plan: Plan, start: Start) -> list[str]:
+    """The Python that will create a venv/virtualenv environment must start."""
+    if "create-env" in start.skip or plan.manager not in ("venv", "virtualenv"):
+        return []
+    argv = plan.step("create-env").argv
+    py = argv[0] if plan.manager == "venv" else argv[argv.index("--python") + 1]
+    if plan.manager == "virtualenv" and os.path.sep not in py:
+        return []  # a version request: virtualenv finds it, and says so if it cannot
+    if shutil.which(py) is None and not os.path.isfile(py):
+        return []  # reported by _tools
+    try:
+        r = subprocess.run(
+            [py, "-c", "import sys; print(sys.version_info[0])"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env=child_env(),
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return [f"python {py} does not start ({e})"]
+    if r.returncode != 0:
+        return [f"python {py} does not start: {(r.stderr or r.stdout).strip().splitlines()[-1:]}"]
+    return []
+
+
+def _local_links(answers: Answers) -> list[str]:
+    return [
+        f"find_links: {f} does not exist"
+        for f in answers.find_links
+        if "://" not in f and not os.path.exists(f)
+    ]
+
+
+def _reachable(plan: Plan, answers: Answers, start: Start) -> list[str]:
+    urls: list[str] = []
+    for s in _pending(plan, start):
+        for i, a in enumerate(s.argv[:-1]):
+            if a in INDEX_FLAGS and s.argv[i + 1].startswith(("http://", "https://")):
+                urls.append(s.argv[i + 1])
+    urls = list(dict.fromkeys(urls))
+    if not urls:
+        return []
+    with ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
+        results = list(pool.map(_probe_url, urls))
+    problems = []
+    for url, why in zip(urls, results):
+        if why:
+            problems.append(
+                f"cannot reach {url} ({why}). If it is blocked or slow here, set torch_index: default "
+                "(your installer's configured index) or a mirror of PyTorch's index, index_url for other "
+                "packages, or find_links with a folder of wheels"
+            )
+    return problems
+
+
+def _probe_url(url: str) -> str | None:
+    """None when the index answers; else a short reason (proxies and CA bundles from the env)."""
+    cafile = next(
+        (
+            os.environ[k]
+            for k in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+            if os.environ.get(k)
+        ),
+        None,
+    )
+    try:
+        ctx = (
+            ssl.create_default_context(cafile=cafile) if cafile and os.path.isfile(cafile) else None
+        )
+        req = urllib.request.Request(
+            url.rstrip("/") + "/", method="GET", headers={"User-Agent": "envwizard"}
+        )
+        with urllib.request.urlopen(req, timeout=NET_TIMEOUT, context=ctx) as r:
+            r.read(1)
+        return None
+    except urllib.error.HTTPError as e:
+        return None if e.code < 500 else f"HTTP {e.code}"
+    except urllib.error.URLError as e:
+        return str(e.reason)[:120]
+    except (OSError, ValueError) as e:
+        return str(e)[:120] or type(e).__name__

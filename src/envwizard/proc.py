@@ -1,0 +1,197 @@
+"""One child process: its output as batches of clean lines, teed to a log, and a way to stop it.
+
+Children start in their own process group (session on POSIX), with stdin closed, so a prompt
+can never hang the run and the terminal's Ctrl+C reaches envwizard alone, which then stops the
+child's whole tree in order: SIGINT (pip cleans up), SIGTERM, SIGKILL — each after a short
+grace, and for processes that left the group too (psutil), so nothing outlives a cancel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+import psutil
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+BATCH_SECONDS = 0.05
+"""Output is handed to the front ends at most every 50 ms, never a call per line."""
+POSIX = os.name == "posix"
+
+
+def clean(line: str) -> str:
+    """A line as a person should see it: no colour codes, no trailing blanks."""
+    return ANSI.sub("", line).rstrip()
+
+
+class Child:
+    """A running command. Use `async with Child(...)` so the tree is stopped on any exit."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        log_path: Path | None = None,
+    ) -> None:
+        self.argv = argv
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self.log_path = log_path
+        self.proc: asyncio.subprocess.Process | None = None
+        self.started = 0.0
+        self._log: BinaryIO | None = None
+        self.stopped = False
+
+    async def __aenter__(self) -> Child:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    async def start(self) -> None:
+        kwargs: dict[str, object] = {}
+        if POSIX:
+            kwargs["start_new_session"] = True
+        else:  # pragma: no cover - Windows
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
+        if self.log_path:
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __aexit__
+            self._log.write(("$ " + subprocess.list2cmdline(self.argv) + "\n").encode())
+            self._log.flush()
+        self.started = time.monotonic()
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=self.env,
+            cwd=self.cwd,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    async def batches(self) -> AsyncIterator[list[str]]:
+        """Output lines in batches until the child closes its output. `\\r` redraws split lines."""
+        assert self.proc and self.proc.stdout
+        reader = self.proc.stdout
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
+        batch: list[str] = []
+        last = time.monotonic()
+        read: asyncio.Task[bytes] | None = None
+        try:
+            while True:
+                if read is None:
+                    read = asyncio.ensure_future(reader.read(65536))
+                timeout = max(0.0, BATCH_SECONDS - (time.monotonic() - last)) if batch else None
+                done, _ = await asyncio.wait({read}, timeout=timeout)
+                if done:
+                    chunk = read.result()
+                    read = None
+                    if not chunk:
+                        break
+                    if self._log:
+                        self._log.write(chunk)
+                    pieces = re.split(r"\r\n|\n|\r", pending + decoder.decode(chunk))
+                    pending = pieces.pop()
+                    batch.extend(clean(p) for p in pieces)
+                if batch and (not done or time.monotonic() - last >= BATCH_SECONDS):
+                    yield batch
+                    batch, last = [], time.monotonic()
+        finally:
+            if read is not None:
+                read.cancel()
+            if self._log:
+                self._log.flush()
+        tail = pending + decoder.decode(b"", final=True)
+        if tail:
+            batch.append(clean(tail))
+        if batch:
+            yield batch
+
+    async def wait(self) -> int:
+        assert self.proc
+        return await self.proc.wait()
+
+    async def stop(self, grace: float = 0.8) -> None:
+        """Stop the child and every process it started; returns within about 3 × grace."""
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return
+        self.stopped = True
+        tree = _tree(proc.pid)
+        steps = (
+            [signal.SIGINT, signal.SIGTERM]
+            if POSIX
+            else [getattr(signal, "CTRL_BREAK_EVENT", None)]
+        )
+        for sig in steps:
+            _signal_tree(proc.pid, tree, sig)
+            if await _exited(proc, grace):
+                break
+            tree |= _tree(proc.pid)
+        _kill(proc.pid, tree | _tree(proc.pid))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(proc.wait(), grace)
+        psutil.wait_procs([p for p in tree if _alive(p)], timeout=grace)
+
+
+def _tree(pid: int) -> set[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return {root, *root.children(recursive=True)}
+    except psutil.Error:
+        return set()
+
+
+def _signal_tree(pid: int, tree: set[psutil.Process], sig: object) -> None:
+    if sig is None:
+        return
+    if POSIX:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)  # type: ignore[arg-type]
+    for p in tree:
+        with contextlib.suppress(psutil.Error):
+            p.send_signal(sig)  # type: ignore[arg-type]
+
+
+def _kill(pid: int, tree: set[psutil.Process]) -> None:
+    if POSIX:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    for p in tree:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+async def _exited(proc: asyncio.subprocess.Process, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(proc.wait(), seconds)
+        return True
+    except asyncio.TimeoutError:
+        return False

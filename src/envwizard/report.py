@@ -1,0 +1,114 @@
+"""The run report: facts, answers, decision, step results, verification and benchmark.
+
+JSON for scripts (DESIGN.md contract) and a Markdown twin for people and tickets.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from envwizard import __version__
+from envwizard.answers import Answers
+from envwizard.facts.model import Facts
+from envwizard.plan import Plan
+
+VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_list")
+
+
+def build_report(
+    facts: Facts,
+    answers: Answers,
+    plan: Plan,
+    *,
+    status: str,
+    exit_code: int,
+    steps: list[dict[str, Any]],
+    verify: dict[str, Any] | None,
+    benchmark: dict[str, Any] | None,
+    benchmark_error: str | None = None,
+    run_dir: str | None = None,
+) -> dict[str, Any]:
+    v = None
+    if verify is not None:
+        v = {k: verify.get(k) for k in VERIFY_KEYS}
+        v.update({k: val for k, val in verify.items() if k not in v})
+    return {
+        "envwizard": __version__,
+        "status": status,
+        "exit_code": exit_code,
+        "facts": facts.to_dict(),
+        "answers": answers.to_dict(),
+        "decision": plan.decision.to_dict(),
+        "env": {"path": plan.env_path, "python": plan.env_python, "activate": plan.activate},
+        "steps": steps,
+        "verify": v,
+        "benchmark": benchmark,
+        "benchmark_error": benchmark_error,
+        "run_dir": run_dir,
+    }
+
+
+def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
+    """Write PATH (JSON) and its Markdown twin beside it (same name, .md)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    md = p.with_suffix(".md") if p.suffix != ".md" else p.with_name(p.name + ".md")
+    md.write_text(markdown(report), encoding="utf-8")
+    return p, md
+
+
+def markdown(r: dict[str, Any]) -> str:
+    d = r["decision"]
+    out = [
+        f"# envwizard report: {r['status']}",
+        "",
+        f"- environment: `{r['env']['path']}` (activate: `{r['env']['activate']}`)",
+        f"- torch {d['torch']}, build **{d['variant']}**, from {d.get('index_url') or 'the default index'}",
+        f"- exit code {r['exit_code']}",
+        "",
+        "## Why this build",
+        "",
+        *[f"- {reason}" for reason in d["reasons"]],
+        "",
+        "## Steps",
+        "",
+        "| step | status | seconds | log |",
+        "|---|---|---:|---|",
+        *[
+            f"| {s['id']} | {s['status']} | {s['seconds']} | {s.get('log') or ''} |"
+            for s in r["steps"]
+        ],
+        "",
+    ]
+    v = r.get("verify")
+    if v:
+        out += [
+            "## Verification",
+            "",
+            f"- ok: {v.get('ok')}",
+            f"- torch {v.get('torch_version')}, CUDA available: {v.get('cuda_available')}",
+            f"- devices: {', '.join(v.get('device_names') or []) or 'CPU only'}",
+            f"- arch list: {' '.join(v.get('arch_list') or []) or '-'}",
+            *[f"- problem: {p}" for p in v.get("problems") or []],
+            *[f"- hint: {h}" for h in v.get("hints") or []],
+            "",
+        ]
+    b = r.get("benchmark")
+    if b:
+        mfu = b.get("mfu")
+        out += [
+            "## Benchmark",
+            "",
+            f"- {b.get('device_name')} ({b.get('device')}), {b.get('dtype')}, preset {b.get('preset')}, "
+            f"world size {b.get('world_size')}",
+            f"- {b.get('samples_per_s'):.0f} samples/s, {b.get('tflops')} TFLOP/s, MFU "
+            + (f"{mfu:.1%}" if isinstance(mfu, (int, float)) else "n/a (no known peak)"),
+            f"- loss {b.get('loss_first')} → {b.get('loss_last')}, accuracy {b.get('accuracy')}",
+            "",
+        ]
+    elif r.get("benchmark_error"):
+        out += ["## Benchmark", "", f"- failed: {r['benchmark_error']}", ""]
+    return "\n".join(out)

@@ -1,0 +1,313 @@
+"""Run a plan: each step a child process, streamed as events; cancel, logs, state and rollback.
+
+UI-free: the headless front end and the wizard both iterate `Runner.run()` and render the
+events. Each step's whole output goes to its own log file in a run folder (which also keeps the
+plan and the answers); the environment records finished steps so the same answers resume; an
+environment this run created is removed when the run fails or is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import platformdirs
+
+from envwizard.answers import Answers
+from envwizard.childenv import child_env
+from envwizard.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED
+from envwizard.plan import Plan, Step
+from envwizard.proc import Child
+from envwizard.progress import Progress, ProgressParser
+from envwizard.target import Start, StateFile
+
+
+@dataclass
+class StepStarted:
+    step: Step
+    index: int
+    total: int
+    log_path: str
+
+
+@dataclass
+class StepOutput:
+    step_id: str
+    lines: list[str]
+
+
+@dataclass
+class StepProgress:
+    step_id: str
+    progress: Progress
+
+
+@dataclass
+class BenchEvent:
+    """One JSON line of the benchmark worker (the contract's start/step/eval/…/summary)."""
+
+    step_id: str
+    data: dict[str, Any]
+
+
+@dataclass
+class StepFinished:
+    step_id: str
+    status: str
+    """ok, failed, skipped or cancelled."""
+    returncode: int | None
+    seconds: float
+    log_path: str | None
+    tail: list[str] = field(default_factory=list)
+    """The last lines of output, for a failure message."""
+
+
+@dataclass
+class Notice:
+    text: str
+    level: str = "info"
+
+
+@dataclass
+class RunFinished:
+    status: str
+    """done, failed or cancelled."""
+    exit_code: int
+
+
+Event = Union[StepStarted, StepOutput, StepProgress, BenchEvent, StepFinished, Notice, RunFinished]
+
+
+@dataclass
+class StepResult:
+    id: str
+    status: str
+    seconds: float = 0.0
+    log: str | None = None
+    returncode: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "log": self.log,
+        }
+
+
+def new_run_dir(plan: Plan, root: Path | None = None) -> Path:
+    """A fresh folder for this run's logs under the user's log directory."""
+    base = root or Path(platformdirs.user_log_dir("envwizard")) / "runs"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(plan.env_path).name) or "env"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        d = base / (f"{stamp}-{name}" + (f"-{n}" if n else ""))
+        try:
+            d.mkdir(parents=True)
+            return d
+        except FileExistsError:
+            continue
+    raise RuntimeError("cannot create a run folder")  # pragma: no cover
+
+
+class Runner:
+    """Executes a plan once. Create it, iterate `run()`, call `cancel()` from anywhere."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        answers: Answers,
+        start: Start,
+        *,
+        run_dir: Path | None = None,
+        base_env: dict[str, str] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.answers = answers
+        self.start = start
+        self.run_dir = run_dir or new_run_dir(plan)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.base_env = base_env
+        self.results: list[StepResult] = []
+        self.verify: dict[str, Any] | None = None
+        self.bench: dict[str, Any] | None = None
+        self.bench_error: str | None = None
+        self.status = "pending"
+        self.exit_code: int | None = None
+        self._cancel = asyncio.Event()
+        self._child: Child | None = None
+        self._created_env = False
+        (self.run_dir / "plan.json").write_text(
+            json.dumps(plan.to_dict(), indent=2), encoding="utf-8"
+        )
+        (self.run_dir / "answers.yaml").write_text(answers.to_yaml(), encoding="utf-8")
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        """Stop the run: the current child's tree is stopped and the run rolls back."""
+        self._cancel.set()
+
+    async def run(self) -> AsyncIterator[Event]:
+        self.status = "running"
+        state = StateFile(self.plan.env_path, self.plan, str(self.run_dir))
+        state.load_completed(self.start.skip)
+        if self.start.message:
+            yield Notice(self.start.message)
+        failed = False
+        total = len(self.plan.steps)
+        for i, step in enumerate(self.plan.steps, 1):
+            if step.id in self.start.skip:
+                self.results.append(StepResult(step.id, "skipped"))
+                yield StepFinished(step.id, "skipped", None, 0.0, None)
+                continue
+            if self.cancelled or failed:
+                self.results.append(
+                    StepResult(step.id, "cancelled" if self.cancelled else "skipped")
+                )
+                continue
+            async for ev in self._run_step(step, i, total, state):
+                yield ev
+            result = self.results[-1]
+            if result.status == "cancelled":
+                continue
+            if result.status == "failed" and not step.optional:
+                failed = True
+        if self.cancelled:
+            self.status, self.exit_code = "cancelled", EXIT_CANCELLED
+        elif failed:
+            self.status, self.exit_code = "failed", EXIT_STEP_FAILED
+        else:
+            self.status, self.exit_code = "done", EXIT_OK
+        if self.status == "done":
+            state.mark(status="done")
+        else:
+            state.mark(status=self.status)
+            async for ev in self._rollback():
+                yield ev
+        yield RunFinished(self.status, self.exit_code)
+
+    async def _run_step(
+        self, step: Step, index: int, total: int, state: StateFile
+    ) -> AsyncIterator[Event]:
+        log_path = self.run_dir / f"{index:02d}-{step.id}.log"
+        yield StepStarted(step, index, total, str(log_path))
+        parser = ProgressParser(step.progress)
+        tail: list[str] = []
+        json_lines: list[dict[str, Any]] = []
+        t0 = time.monotonic()
+        rc: int | None = None
+        try:
+            child = Child(step.argv, env=child_env(self.base_env, step.env), log_path=log_path)
+            async with child:
+                self._child = child
+                if step.kind == "create-env":
+                    self._created_env = self.start.owns_env
+                watcher = asyncio.ensure_future(self._watch_cancel(child))
+                try:
+                    async for batch in child.batches():
+                        shown, progress = parser.feed(batch)
+                        if progress:
+                            yield StepProgress(step.id, progress)
+                        if step.kind in ("verify", "bench"):
+                            shown, found = self._split_json(step, shown)
+                            json_lines += found
+                            if step.kind == "bench":
+                                for data in found:
+                                    yield BenchEvent(step.id, data)
+                        if shown:
+                            tail = (tail + shown)[-40:]
+                            yield StepOutput(step.id, shown)
+                    rc = await child.wait()
+                finally:
+                    watcher.cancel()
+                    self._child = None
+        except FileNotFoundError as e:
+            tail = [f"cannot start {step.argv[0]}: {e.strerror or e}"]
+            yield StepOutput(step.id, tail)
+        except OSError as e:
+            tail = [f"cannot start {step.argv[0]}: {e}"]
+            yield StepOutput(step.id, tail)
+        seconds = time.monotonic() - t0
+        if self.cancelled:
+            status = "cancelled"
+        elif rc == 0:
+            status = "ok"
+        else:
+            status = "failed"
+        if step.kind == "verify" and json_lines:
+            self.verify = json_lines[-1]
+        if step.kind == "bench" and status == "failed" and not self.bench_error:
+            self.bench_error = tail[-1] if tail else f"exit code {rc}"
+        if status == "ok":
+            state.mark(step.id)
+        self.results.append(StepResult(step.id, status, seconds, str(log_path), rc))
+        yield StepFinished(
+            step.id, status, rc, seconds, str(log_path), tail[-15:] if status == "failed" else []
+        )
+
+    def _split_json(self, step: Step, lines: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+        """JSON lines from verify/bench become data; anything else stays visible output."""
+        shown: list[str] = []
+        sink: list[dict[str, Any]] = []
+        for line in lines:
+            s = line.strip()
+            if s.startswith("{") and s.endswith("}"):
+                try:
+                    data = json.loads(s)
+                except ValueError:
+                    shown.append(line)
+                    continue
+                if isinstance(data, dict):
+                    sink.append(data)
+                    if step.kind == "bench" and data.get("event") == "summary":
+                        self.bench = data
+                    if step.kind == "bench" and data.get("event") == "error":
+                        self.bench_error = str(data.get("message") or data.get("error") or data)
+                    continue
+            shown.append(line)
+        return shown, sink
+
+    async def _watch_cancel(self, child: Child) -> None:
+        await self._cancel.wait()
+        await child.stop()
+
+    async def _rollback(self) -> AsyncIterator[Event]:
+        env = Path(self.plan.env_path)
+        if self.answers.keep_failed:
+            if env.exists():
+                yield Notice(
+                    f"keep_failed is set: the unfinished environment stays at {env}", "warn"
+                )
+            return
+        if not self._created_env or not env.exists():
+            if env.exists() and self.start.action in ("resume", "reuse"):
+                yield Notice(
+                    f"{env} existed before this run and was left as it is; run the same answers "
+                    "again to resume, or set existing: recreate to start over",
+                    "warn",
+                )
+            return
+        if self.start.empty_before:
+            for child in env.iterdir():
+                _remove(child)
+            yield Notice(f"rolled back: emptied {env} (it was an empty directory before)", "warn")
+        else:
+            _remove(env)
+            yield Notice(f"rolled back: removed the unfinished environment {env}", "warn")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -163,13 +163,19 @@ def _tree(pid: int) -> set[psutil.Process]:
 
 
 def _signal_tree(pid: int, tree: set[psutil.Process], sig: object) -> None:
+    """Signal the child's group once, and separately only processes that left the group.
+
+    A second SIGINT would interrupt pip's own clean-up (a traceback instead of its one line).
+    """
     if sig is None:
         return
     if POSIX:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)  # type: ignore[arg-type]
     for p in tree:
-        with contextlib.suppress(psutil.Error):
+        with contextlib.suppress(psutil.Error, OSError):
+            if POSIX and os.getpgid(p.pid) == pid:
+                continue
             p.send_signal(sig)  # type: ignore[arg-type]
 
 

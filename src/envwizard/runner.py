@@ -143,7 +143,8 @@ class Runner:
         self.exit_code: int | None = None
         self._cancel = asyncio.Event()
         self._child: Child | None = None
-        self._created_env = False
+        self._created_env = start.owns_env and "create-env" in start.skip
+        """True once the environment is this run's own (created by it, or by the run it retries)."""
         (self.run_dir / "plan.json").write_text(
             json.dumps(plan.to_dict(), indent=2), encoding="utf-8"
         )
@@ -157,7 +158,9 @@ class Runner:
         """Stop the run: the current child's tree is stopped and the run rolls back."""
         self._cancel.set()
 
-    async def run(self) -> AsyncIterator[Event]:
+    async def run(self, *, rollback: bool = True) -> AsyncIterator[Event]:
+        """Run the steps. With rollback=False a failed or cancelled run leaves the environment
+        for the caller to retry (`retry_start`) or remove (`rollback`), as the wizard does."""
         self.status = "running"
         state = StateFile(self.plan.env_path, self.plan, str(self.run_dir))
         state.load_completed(self.start.skip)
@@ -192,9 +195,22 @@ class Runner:
             state.mark(status="done")
         else:
             state.mark(status=self.status)
-            async for ev in self._rollback():
-                yield ev
+            if rollback:
+                async for ev in self.rollback():
+                    yield ev
         yield RunFinished(self.status, self.exit_code)
+
+    def retry_start(self) -> Start:
+        """How to run the same plan again after a failure: skip what finished, keep ownership."""
+        done = {r.id for r in self.results if r.status in ("ok", "skipped")}
+        done -= {s.id for s in self.plan.steps if s.kind in ("verify", "bench")}
+        return Start(
+            "resume",
+            skip=done,
+            owns_env=self._created_env,
+            empty_before=self.start.empty_before,
+            message="retrying from the failed step",
+        )
 
     async def _run_step(
         self, step: Step, index: int, total: int, state: StateFile
@@ -281,7 +297,8 @@ class Runner:
         await self._cancel.wait()
         await child.stop()
 
-    async def _rollback(self) -> AsyncIterator[Event]:
+    async def rollback(self) -> AsyncIterator[Event]:
+        """Remove the environment if this run created it (never one that existed before)."""
         env = Path(self.plan.env_path)
         if self.answers.keep_failed:
             if env.exists():

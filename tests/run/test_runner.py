@@ -387,3 +387,26 @@ def test_lock_refuses_a_second_run_on_the_same_environment(tmp_path: Path) -> No
         pass
     with EnvLock(str(env), directory=tmp_path / "locks"):
         pass  # released when the first one exits
+
+
+def test_retry_after_a_failure_resumes_and_still_owns_the_environment(tmp_path: Path, wheelhouse: Path) -> None:
+    env = tmp_path / "env"
+    plan = tiny_plan("venv", env, wheelhouse)
+    flaky = Step("pin", "Pin", [env_python(env), "-c", "raise SystemExit(1)"], "pin")
+    broken = make_plan(env, [*plan.steps[:2], flaky, plan.steps[3]])
+    first = Runner(broken, answers_for(env), Start("create"), run_dir=tmp_path / "r1")
+
+    async def without_rollback(r: Runner) -> None:
+        async for _ in r.run(rollback=False):
+            pass
+
+    asyncio.run(without_rollback(first))
+    assert first.status == "failed" and env.exists()  # kept for the person to decide
+
+    retry = first.retry_start()
+    assert retry.skip == {"create-env", "install-torch"} and retry.owns_env
+    second = Runner(plan, answers_for(env), retry, run_dir=tmp_path / "r2")
+    second.cancel()  # cancelled before it starts: it must still roll back what the first run made
+    run(second)
+    assert second.status == "cancelled"
+    assert not env.exists()

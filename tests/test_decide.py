@@ -272,7 +272,9 @@ def test_determinism() -> None:
     facts = machine(GTX1080, RTX4090, driver=R580)
     first = json.dumps(choose(facts, packages=["torchvision"]).to_dict(), sort_keys=True)
     for _ in range(3):
-        assert json.dumps(choose(facts, packages=["torchvision"]).to_dict(), sort_keys=True) == first
+        assert (
+            json.dumps(choose(facts, packages=["torchvision"]).to_dict(), sort_keys=True) == first
+        )
 
 
 # ---- what the reasons say ----------------------------------------------------------------------
@@ -286,11 +288,19 @@ def test_pascal_on_r580_is_the_anchors_trap() -> None:
     d = choose(machine(GTX1080, driver=R580))
     text = joined(d)
     # The driver alone would allow cu130; the kernel check is what says no.
-    assert "not cu130: kernels: GeForce GTX 1080 (sm_61): cu130 builds of torch 2.14 start at sm_75" in text
+    assert (
+        "not cu130: kernels: GeForce GTX 1080 (sm_61): cu130 builds of torch 2.14 start at sm_75"
+        in text
+    )
     assert "driver:" not in text
     assert d.index_url == PYTORCH_INDEX + "cu126"
     assert any("R580" in w and "2.15" in w for w in d.warnings)
-    assert d.expect == {"device": "cuda", "compute_capabilities": ["6.1"], "cuda": "12.6", "gpus": 1}
+    assert d.expect == {
+        "device": "cuda",
+        "compute_capabilities": ["6.1"],
+        "cuda": "12.6",
+        "gpus": 1,
+    }
 
 
 def test_pascal_on_r535_names_both_checks() -> None:
@@ -334,7 +344,10 @@ def test_ptx_driver_rule() -> None:
     assert "runs cu130's PTX 12.0, JIT-compiled on first use" in text
     assert "not cu132: kernels:" in text and "needs a driver serving CUDA 13.2" in text
     msg = refuse(machine(FUTURE, driver=R570), compute="cu129")
-    assert "covered only by PTX, which needs a driver serving CUDA 12.9; this driver serves 12.8" in msg
+    assert (
+        "covered only by PTX, which needs a driver serving CUDA 12.9; this driver serves 12.8"
+        in msg
+    )
 
 
 def test_cuda_driver_fact_overrides_the_table() -> None:

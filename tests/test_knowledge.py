@@ -58,7 +58,9 @@ def test_release_rows_are_consistent(rel) -> None:
         assert variant in variants(rel.version, platform), (rel.version, platform, variant)
 
 
-@pytest.mark.parametrize("build", KB.builds, ids=lambda b: f"{b.source}-{b.variant}-{b.release}-{b.platform}")
+@pytest.mark.parametrize(
+    "build", KB.builds, ids=lambda b: f"{b.source}-{b.variant}-{b.release}-{b.platform}"
+)
 def test_build_rows_are_consistent(build) -> None:
     assert build.platform in PLATFORMS
     assert build.source in ("pip", "conda-forge")
@@ -137,8 +139,14 @@ def test_rocm_variants_per_release(release: str, expected: set[str]) -> None:
 
 @pytest.mark.parametrize(
     ("release", "py_min", "py_max"),
-    [("2.4", "3.8", "3.12"), ("2.5", "3.9", "3.12"), ("2.8", "3.9", "3.13"), ("2.9", "3.10", "3.14")]
-    + [("2.13", "3.10", "3.14"), ("2.14", "3.10", "3.15")],
+    [
+        ("2.4", "3.8", "3.12"),
+        ("2.5", "3.9", "3.12"),
+        ("2.8", "3.9", "3.13"),
+        ("2.9", "3.10", "3.14"),
+        ("2.13", "3.10", "3.14"),
+        ("2.14", "3.10", "3.15"),
+    ],
 )
 def test_python_windows(release: str, py_min: str, py_max: str) -> None:
     rel = KB.release(release)

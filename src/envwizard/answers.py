@@ -150,9 +150,10 @@ def parse_answers(raw: bytes | str, *, where: str = "answers", cwd: str | None =
         raise InvalidInput(f"{where}: is not valid YAML ({_yaml_problem(e)})") from None
     except RecursionError:
         raise InvalidInput(f"{where}: is nested too deeply to be an answers file") from None
-    except (ValueError, TypeError, OverflowError) as e:
-        # PyYAML's own constructors raise these for values such as `2024-13-45` (no 13th month).
-        raise InvalidInput(f"{where}: is not valid YAML ({e})") from None
+    except Exception as e:
+        # PyYAML's own constructors raise assorted errors on malformed values: `2024-13-45`
+        # (ValueError: no 13th month), an empty `!!float` (IndexError), …
+        raise InvalidInput(f"{where}: is not valid YAML ({type(e).__name__}: {e})") from None
     if data is None:
         raise InvalidInput(f"{where}: is empty; an answers file needs at least `env:`")
     return validate(data, where=where, cwd=cwd)
@@ -257,7 +258,10 @@ class _Validator:
 
     def env(self, value: Any, manager: str, base: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            self.fail("env", value, "a path (or, for conda, an environment name)")
+            hint = (
+                "YAML reads ~ and an empty value as null; quote the path" if value is None else ""
+            )
+            self.fail("env", value, "a path (or, for conda, an environment name)", hint)
         value = value.strip()
         if not value.isprintable():
             self.fail("env", value, "a path without control characters")

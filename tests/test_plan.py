@@ -438,6 +438,16 @@ def test_estimate_follows_the_build_kind(facts: Facts, kind: str) -> None:
     assert p.decision.kind == kind and p.estimate_mib == KB.size_mib[kind]
 
 
+def test_a_python_the_machine_lacks_is_flagged_for_venv() -> None:
+    facts = machine(GTX1080, pythons=[{"version": "3.12.4", "executable": "/opt/py312/bin/python"}])
+    p = plan(facts, python="3.10")
+    assert any(
+        "Python 3.10 is not among the interpreters" in w and "python3.10" in w for w in p.warnings
+    )
+    assert not any("not among" in w for w in plan(facts, python="3.10", manager="uv").warnings)
+    assert not any("not among" in w for w in plan(facts, python="3.12").warnings)
+
+
 def test_path_warnings() -> None:
     p = make_plan(LINUX, validate({"env": "/srv/my envs/dl"}), KB)
     assert any("has a space" in w for w in p.warnings)

@@ -749,6 +749,11 @@ class Decider:
             if name not in COMPANIONS:
                 continue
             line = rel.torchvision if name == "torchvision" else rel.torchaudio
+            if req.url:
+                raise ImpossibleRequest(
+                    f"packages: {text!r} names a URL; envwizard pins {name} {line}.* from the "
+                    f"index torch comes from, so drop the URL"
+                )
             user = str(req.specifier) or None
             if user and not line_admitted(req.specifier, line):
                 raise ImpossibleRequest(
@@ -756,7 +761,8 @@ class Decider:
                     f"{name} {line}.*; drop the version and envwizard pins the matching one"
                 )
             extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
-            out.append(self.requirement(name + extras, line, user))
+            marker = f"; {req.marker}" if req.marker else ""
+            out.append(self.requirement(name + extras, line, user) + marker)
         return out
 
     def index_for(self, b: Build, default_index: bool) -> str | None:

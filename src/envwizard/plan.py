@@ -365,6 +365,12 @@ class _Builder:
 
     def path_warnings(self) -> list[str]:
         out = []
+        if self.manager in ("venv", "virtualenv") and not self.py_exe and self.facts.pythons:
+            # venv and virtualenv cannot fetch a Python; uv and conda can.
+            out.append(
+                f"Python {self.py_version} is not among the interpreters found on this machine; "
+                f"creating the environment needs `{self.interpreter()}`"
+            )
         if " " in self.prefix:
             out.append(
                 f"the environment path has a space ({self.prefix}); some build tools break on such paths"

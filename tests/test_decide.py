@@ -428,6 +428,14 @@ def test_jetson_refuses_pip_cuda_and_explains() -> None:
     assert "platform check" in msg and "L4T" in msg and "driver check" not in msg
 
 
+def test_glibc_older_than_every_wheel() -> None:
+    msg = refuse(machine(glibc="2.12"))
+    assert (
+        msg
+        == "no torch build installs here: glibc 2.12: torch 2.4–2.14 wheels need glibc 2.17/2.28 or newer"
+    )
+
+
 def test_old_glibc_is_summarised_once() -> None:
     d = choose(machine(glibc="2.17"))
     assert "glibc 2.17: torch 2.6–2.14 wheels need glibc 2.28 or newer" in d.reasons

@@ -48,10 +48,6 @@ class Candidate:
         return all(c.ok for c in self.checks)
 
     @property
-    def failed(self) -> Check | None:
-        return next((c for c in self.checks if not c.ok), None)
-
-    @property
     def failures(self) -> list[Check]:
         return [c for c in self.checks if not c.ok]
 
@@ -549,6 +545,8 @@ class Decider:
             rejected.append(
                 f"torch {rel.version} from the default index is {default}: {cand.summary()}"
             )
+        if not rejected:
+            raise ImpossibleRequest(self.nothing_runs(rels))
         raise ImpossibleRequest(
             "torch_index: default: no torch release on the default index runs here ("
             + "; ".join(rejected[:3])

@@ -434,6 +434,7 @@ def test_glibc_older_than_every_wheel() -> None:
         msg
         == "no torch build installs here: glibc 2.12: torch 2.4–2.14 wheels need glibc 2.17/2.28 or newer"
     )
+    assert refuse(machine(glibc="2.12"), torch_index="default") == msg
 
 
 def test_old_glibc_is_summarised_once() -> None:

@@ -141,6 +141,7 @@ def test_shorthands() -> None:
         ("env: [a]\n", ["env is ['a']"]),
         ("env: /\n", ["env is '/'", "a directory of its own"]),
         ("env: /usr\n", ["env is '/usr'", "system directory"]),
+        ("env: 'D:\\'\n", ["env is 'D:\\\\'", "system directory"]),
         ("env: '~'\n", ["env is '~'", "your home"]),
         ("env: ~\n", ["env is null", "quote the path"]),
         ("env:\n", ["env is null"]),

@@ -275,7 +275,8 @@ class _Validator:
                 )
             return value
         path = _abspath(value, base)
-        if path in _SYSTEM_DIRS or path == os.path.abspath(os.path.expanduser("~")):
+        drive_root = re.fullmatch(r"[A-Za-z]:[\\/]*", path)
+        if path in _SYSTEM_DIRS or drive_root or path == os.path.abspath(os.path.expanduser("~")):
             self.fail("env", value, "a directory of its own, not a system directory or your home")
         return path
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import reprlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from envwizard.errors import InvalidInput
+from envwizard.knowledge import load as load_knowledge
+from envwizard.versions import vkey
 
 MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
 CONDA_LIKE = ("conda", "mamba", "micromamba")
@@ -33,6 +36,13 @@ MAX_BYTES = 256 * 1024
 _COMPUTE = re.compile(r"^(cu\d{3}|rocm\d+(\.\d+){1,2})$")
 _CONDA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _URL = re.compile(r"^(https?|file)://\S+$")
+_WINDOWS_ABS = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
+"""C:\\envs or \\\\server\\share: absolute on Windows, kept as written when planning elsewhere."""
+_SYSTEM_DIRS = frozenset([
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/opt", "/proc", "/root", "/sbin",
+    "/srv", "/sys", "/tmp", "/usr", "/usr/local", "/var",
+])  # fmt: skip
+"""Directories an environment must not *be*: `--clear` on one of them would empty it."""
 
 
 @dataclass
@@ -105,7 +115,9 @@ def load_answers(path: str | os.PathLike[str], *, cwd: str | None = None) -> Ans
             raise InvalidInput(
                 f"{where}: is {size // 1024} KiB; an answers file is at most {MAX_BYTES // 1024} KiB"
             )
-        raw = p.read_bytes()
+        with p.open("rb") as f:
+            # Bounded even where stat() says 0 bytes: a pipe or /dev/zero never ends.
+            raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InvalidInput(f"{where}: no such answers file") from None
     except PermissionError:
@@ -118,6 +130,8 @@ def load_answers(path: str | os.PathLike[str], *, cwd: str | None = None) -> Ans
 def parse_answers(raw: bytes | str, *, where: str = "answers", cwd: str | None = None) -> Answers:
     """Validate an answers document given as bytes or text."""
     if isinstance(raw, bytes):
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InvalidInput(f"{where}: is UTF-16 text; save it as UTF-8")
         if b"\x00" in raw:
             raise InvalidInput(f"{where}: is a binary file, not YAML text")
         try:
@@ -136,6 +150,10 @@ def parse_answers(raw: bytes | str, *, where: str = "answers", cwd: str | None =
         raise InvalidInput(f"{where}: is not valid YAML ({_yaml_problem(e)})") from None
     except RecursionError:
         raise InvalidInput(f"{where}: is nested too deeply to be an answers file") from None
+    except Exception as e:
+        # PyYAML's own constructors raise assorted errors on malformed values: `2024-13-45`
+        # (ValueError: no 13th month), an empty `!!float` (IndexError), …
+        raise InvalidInput(f"{where}: is not valid YAML ({type(e).__name__}: {e})") from None
     if data is None:
         raise InvalidInput(f"{where}: is empty; an answers file needs at least `env:`")
     return validate(data, where=where, cwd=cwd)
@@ -240,10 +258,13 @@ class _Validator:
 
     def env(self, value: Any, manager: str, base: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            self.fail("env", value, "a path (or, for conda, an environment name)")
-        if any(c in value for c in "\x00\n\r\t"):
-            self.fail("env", value, "a path without control characters")
+            hint = (
+                "YAML reads ~ and an empty value as null; quote the path" if value is None else ""
+            )
+            self.fail("env", value, "a path (or, for conda, an environment name)", hint)
         value = value.strip()
+        if not value.isprintable():
+            self.fail("env", value, "a path without control characters")
         if manager in CONDA_LIKE and _CONDA_NAME.match(value):
             if value in ("base", "root"):
                 self.fail(
@@ -253,18 +274,20 @@ class _Validator:
                     "installing into base breaks conda itself",
                 )
             return value
-        path = os.path.abspath(os.path.join(base, os.path.expanduser(value)))
-        if path == os.path.abspath(os.sep) or path == os.path.abspath(os.path.expanduser("~")):
-            self.fail("env", value, "a directory of its own, not / or your home directory")
+        path = _abspath(value, base)
+        drive_root = re.fullmatch(r"[A-Za-z]:[\\/]*", path)
+        if path in _SYSTEM_DIRS or drive_root or path == os.path.abspath(os.path.expanduser("~")):
+            self.fail("env", value, "a directory of its own, not a system directory or your home")
         return path
 
     def python(self, value: Any, base: str) -> str:
         if isinstance(value, float):
+            text = _written(value)
             self.fail(
                 "python",
                 value,
                 "a version in quotes such as '3.12', a path, or 'current'",
-                f"YAML read {value} as a number; write python: '{value}'",
+                f"YAML read {text} as a number; write python: '{text}'",
             )
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
@@ -275,8 +298,10 @@ class _Validator:
         value = value.strip()
         if value == "current" or re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", value):
             return value
-        if os.sep in value or "/" in value or value.startswith("~"):
-            return os.path.abspath(os.path.join(base, os.path.expanduser(value)))
+        if not value.isprintable():
+            self.fail("python", value, "a path without control characters")
+        if os.sep in value or "/" in value or "\\" in value or value.startswith("~"):
+            return _abspath(value, base)
         if re.fullmatch(r"python3(\.\d{1,2})?", value):
             self.fail(
                 "python",
@@ -290,32 +315,34 @@ class _Validator:
         raise AssertionError
 
     def compute(self, value: Any) -> str:
+        variants = sorted(
+            (v for v in load_knowledge().variants() if _COMPUTE.match(v)),
+            key=lambda v: (v.startswith("rocm"), vkey(re.sub(r"^\D+", "", v))),
+        )
+        known = (*COMPUTE_WORDS, *variants)
+        allowed = f"auto, cpu, mps, xpu, or a variant envwizard knows ({', '.join(variants)})"
         if isinstance(value, str):
             v = value.strip().lower()
-            if v in COMPUTE_WORDS or _COMPUTE.match(v):
+            if v in known:
                 return v
             fixed = re.sub(r"^(?:cuda|cu)[-_ ]?(\d+)\.(\d)$", r"cu\1\2", v)
             fixed = re.sub(r"^rocm[-_ ]?", "rocm", fixed)
-            if fixed != v and (_COMPUTE.match(fixed) or fixed in COMPUTE_WORDS):
-                self.fail("compute", value, _COMPUTE_ALLOWED, f"did you mean {fixed!r}?")
-            guess = _did_you_mean(
-                v, (*COMPUTE_WORDS, "cu126", "cu128", "cu130", "cu132", "rocm7.2")
-            )
-            self.fail(
-                "compute", value, _COMPUTE_ALLOWED, f"did you mean {guess!r}?" if guess else ""
-            )
-        self.fail("compute", value, _COMPUTE_ALLOWED)
+            guess = fixed if fixed != v and fixed in known else _nearest_cuda(fixed, variants)
+            guess = guess or _did_you_mean(v, known)
+            self.fail("compute", value, allowed, f"did you mean {guess!r}?" if guess else "")
+        self.fail("compute", value, allowed)
         raise AssertionError
 
     def torch(self, value: Any) -> str | None:
         if value is None:
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = _written(value)
             self.fail(
                 "torch",
                 value,
                 "a PEP 440 specifier in quotes such as '>=2.5' or '==2.13.*'",
-                f"YAML read {value} as a number; did you mean '=={value}.*'?",
+                f"YAML read {text} as a number; did you mean '=={text}.*'?",
             )
         if not isinstance(value, str):
             self.fail("torch", value, "a PEP 440 specifier such as '>=2.5'")
@@ -327,8 +354,10 @@ class _Validator:
         try:
             SpecifierSet(text)
         except InvalidSpecifier:
-            hint = f"did you mean '=={text}.*'?" if re.fullmatch(r"\d+\.\d+", text) else ""
-            if re.fullmatch(r"\d+\.\d+\.\d+", text):
+            hint = ""
+            if re.fullmatch(r"\d+\.\d+", text):
+                hint = f"did you mean '=={text}.*'?"
+            elif re.fullmatch(r"\d+(\.\d+)*(\.\*)?", text):
                 hint = f"did you mean '=={text}'?"
             self.fail("torch", value, "a PEP 440 specifier such as '>=2.5' or '==2.13.*'", hint)
         return text
@@ -363,13 +392,20 @@ class _Validator:
                 self.fail(
                     path, item, "packages other than torch", "put the version in the `torch:` key"
                 )
+            if req.name.lower() == "pytorch":
+                self.fail(
+                    path,
+                    item,
+                    "packages other than torch",
+                    "the package is named `torch` and envwizard installs it; drop this entry",
+                )
             out.append(text)
         return out
 
     def torch_index(self, value: Any) -> str:
         if value in ("auto", "default"):
             return value
-        if isinstance(value, str) and _URL.match(value.strip()):
+        if isinstance(value, str) and _URL.match(value.strip()) and value.isprintable():
             return value.strip().rstrip("/")
         guess = _did_you_mean(str(value), ("auto", "default")) if isinstance(value, str) else None
         self.fail(
@@ -383,7 +419,7 @@ class _Validator:
     def url(self, value: Any, path: str) -> str | None:
         if value is None:
             return None
-        if isinstance(value, str) and _URL.match(value.strip()):
+        if isinstance(value, str) and _URL.match(value.strip()) and value.isprintable():
             return value.strip()
         self.fail(path, value, "an http(s):// or file:// URL, or null")
         raise AssertionError
@@ -397,20 +433,16 @@ class _Validator:
             self.fail("find_links", value, "a list of folders or URLs holding wheels")
         out = []
         for i, item in enumerate(value):
-            if not isinstance(item, str) or not item.strip():
+            if not isinstance(item, str) or not item.strip() or not item.isprintable():
                 self.fail(f"find_links[{i}]", item, "a folder or URL holding wheels")
             item = item.strip()
-            out.append(
-                item
-                if _URL.match(item)
-                else os.path.abspath(os.path.join(base, os.path.expanduser(item)))
-            )
+            out.append(item if _URL.match(item) else _abspath(item, base))
         return out
 
     def seconds(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 3600:
             self.fail("benchmark.seconds", value, "a number of seconds from 1 to 3600")
-        return value
+        return value if isinstance(value, int) else float(value)
 
     def nproc(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
@@ -418,9 +450,25 @@ class _Validator:
         return value
 
 
-_COMPUTE_ALLOWED = (
-    "auto, cpu, mps, xpu, a CUDA variant such as cu126, or a ROCm variant such as rocm7.2"
-)
+def _abspath(value: str, base: str) -> str:
+    """An absolute path; a Windows path stays as written when this host is not Windows."""
+    if os.name != "nt" and _WINDOWS_ABS.match(value):
+        return value
+    return os.path.abspath(os.path.join(base, os.path.expanduser(value)))
+
+
+def _nearest_cuda(text: str, variants: list[str]) -> str | None:
+    """cu127 -> cu126: the known CUDA variant closest in version (the older one on a tie)."""
+    m = re.fullmatch(r"cu(\d{3})", text)
+    cudas = [v for v in variants if v.startswith("cu")]
+    if not m or not cudas:
+        return None
+    return min(cudas, key=lambda v: (abs(int(v[2:]) - int(m.group(1))), int(v[2:])))
+
+
+def _written(number: float) -> str:
+    """How a YAML number was written: `python: 3.10` loads as 3.1, but the person wrote 3.10."""
+    return getattr(number, "text", None) or str(number)
 
 
 def _did_you_mean(word: str, allowed: tuple[str, ...]) -> str | None:
@@ -428,15 +476,21 @@ def _did_you_mean(word: str, allowed: tuple[str, ...]) -> str | None:
     return found[0] if found else None
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = 80
+_REPR.maxother = 80
+_REPR.maxlevel = 3
+
+
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
+    """The value as the error message shows it: bounded, even for an alias bomb."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    if isinstance(value, float):
+        return _written(value)
+    return _REPR.repr(value)
 
 
 def _kind(value: Any) -> str:
@@ -467,6 +521,18 @@ class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys, which plain YAML silently lets the last one win."""
 
 
+class _Float(float):
+    """A YAML float that remembers its text, for hints such as "write python: '3.10'"."""
+
+    text: str
+
+
+def _float(loader: _StrictLoader, node: yaml.ScalarNode) -> float:
+    number = _Float(loader.construct_yaml_float(node))
+    number.text = str(node.value)
+    return number
+
+
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
@@ -484,3 +550,4 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) 
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _float)

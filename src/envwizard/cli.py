@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from collections.abc import Sequence
 
 from envwizard import __version__
@@ -210,11 +209,8 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _error(message: str) -> None:
-    width = 100
-    lines = textwrap.wrap(
-        message, width=width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
-    ) or [message]
-    print("envwizard: error: " + "\n".join(lines), file=sys.stderr)
+    # One line, unwrapped: the terminal wraps it, and scripts can grep it.
+    print("envwizard: error: " + message.replace("\n", " "), file=sys.stderr)
 
 
 if __name__ == "__main__":

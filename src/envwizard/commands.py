@@ -23,7 +23,10 @@ def load_facts(path: str) -> Facts:
         raise InvalidInput(f"{path}: no such facts file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidInput(f"{path}: cannot be read ({e})") from None
-    return Facts.from_json(text, where=path)
+    try:
+        return Facts.from_json(text, where=path)
+    except RecursionError:
+        raise InvalidInput(f"{path}: is nested too deeply to be a facts file") from None
 
 
 def probe_here(answers: Answers | None = None) -> Facts:
@@ -88,14 +91,25 @@ def apply_command(args: argparse.Namespace) -> int:
     answers = load_answers(args.answers)
     facts, plan = plan_for(answers, None)
     if args.dry_run:
-        from envwizard.render import print_plan
-
-        print_plan(plan, commands_only=False)
+        print_dry_run(plan)
         print("dry run: nothing was run or created.", file=sys.stderr)
         return EXIT_OK
     from envwizard.headless import apply
 
     return apply(plan, answers, facts, yes=args.yes, report=args.report)
+
+
+def print_dry_run(plan: Plan) -> None:
+    """The decision, then every command on one unwrapped line each, ready to copy."""
+    from rich.console import Console
+
+    from envwizard.render import decision_panel
+
+    Console().print(decision_panel(plan))
+    print(f"environment: {plan.env_path} ({plan.manager}, python {plan.env_python})")
+    for i, step in enumerate(plan.steps, 1):
+        print(f"{i}. {step.title}" + (" (optional)" if step.optional else ""))
+        print(f"   {plan.command_line(step)}")
 
 
 def wizard_command(args: argparse.Namespace) -> int:

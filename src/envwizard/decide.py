@@ -11,6 +11,7 @@ from a cu130 wheel that dies at its first kernel. Pure: Facts + Answers in, Deci
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,16 +48,17 @@ class Candidate:
         return all(c.ok for c in self.checks)
 
     @property
-    def failed(self) -> Check | None:
-        return next((c for c in self.checks if not c.ok), None)
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
 
     @property
     def ptx_only(self) -> bool:
         return any(c.name == "kernels" and "PTX" in c.note for c in self.checks)
 
     def summary(self) -> str:
-        f = self.failed
-        return f"{f.name}: {f.why}" if f else "runs here"
+        """Every failed check, so a person sees that fixing one (the driver) is not enough."""
+        fails = self.failures
+        return "; ".join(f"{f.name}: {f.why}" for f in fails) if fails else "runs here"
 
 
 @dataclass
@@ -148,8 +150,11 @@ class Decider:
         self.kb = kb
         self.platform = platform_key(facts.os.system, facts.os.machine)
         self.windows_driver = facts.os.system == "Windows" or facts.os.wsl
-        self.py_full, _ = target_python(facts, answers)
+        self.py_full, py_exe = target_python(facts, answers)
         self.py = major_minor(self.py_full)
+        self.py_info = next(
+            (p for p in [facts.python, *facts.pythons] if py_exe and p.executable == py_exe), None
+        )
         self.source = answers.torch_source
         self.spec = answers.torch_specifier
         self.driver_cuda = facts.cuda_driver or (
@@ -193,30 +198,78 @@ class Decider:
             ],
         )
 
+    def py_ok(self, rel: Release) -> bool:
+        """Whether `rel` publishes wheels (stable or experimental) for the target Python."""
+        return rel.python_ok(self.py) or self.py in rel.python_experimental
+
+    def gate(self, rel: Release) -> str | None:
+        """Why no pip build of a whole release can install here ("python", "glibc"), or None.
+
+        Gated releases are summarised in one line instead of one line per release.
+        """
+        if not self.py_ok(rel):
+            return "python"
+        glibc = self.facts.os.glibc
+        if (
+            self.facts.os.system == "Linux"
+            and self.source == "pip"
+            and glibc
+            and vkey(glibc) < vkey(rel.glibc)
+        ):
+            return "glibc"
+        return None
+
+    def gate_lines(self, rels: list[Release]) -> list[str]:
+        """One sentence per gate over the given releases: "Python 3.8: torch 2.5–2.14 …"."""
+        by_gate: dict[str, list[Release]] = {}
+        for r in rels:
+            g = self.gate(r)
+            if g:
+                by_gate.setdefault(g, []).append(r)
+        lines = []
+        if "python" in by_gate:
+            span = _span([r.version for r in by_gate["python"]])
+            lines.append(f"Python {self.py}: torch {span} publish no wheels for it")
+        if "glibc" in by_gate:
+            gated = by_gate["glibc"]
+            floors = "/".join(sorted({r.glibc for r in gated}, key=vkey))
+            lines.append(
+                f"glibc {self.facts.os.glibc}: torch {_span([r.version for r in gated])} wheels "
+                f"need glibc {floors} or newer"
+            )
+        return lines
+
     def check_wheel(self, b: Build) -> Check:
         rel = self.kb.release(b.release)
-        if self.py in rel.python_experimental:
-            note = f"Python {self.py} wheels of torch {rel.version} are experimental"
-            return Check("wheel", True, note=note)
-        if not rel.python_ok(self.py):
+        notes = []
+        if not self.py_ok(rel):
             return Check(
                 "wheel",
                 False,
                 f"torch {rel.version} has no wheels for Python {self.py} (it supports {rel.pythons})",
             )
+        if not rel.python_ok(self.py):
+            notes.append(f"Python {self.py} wheels of torch {rel.version} are experimental")
+        info = self.py_info
+        if info and info.implementation and info.implementation.lower() != "cpython":
+            return Check(
+                "wheel",
+                False,
+                f"torch publishes wheels for CPython only; this is {info.implementation}",
+            )
+        if info and info.bits == 32:
+            return Check("wheel", False, "torch publishes no wheels for a 32-bit Python")
         glibc = self.facts.os.glibc
         if self.facts.os.system == "Linux" and b.source == "pip":
             if glibc is None:
-                return Check(
-                    "wheel", True, note="glibc version unknown; assuming a manylinux system"
-                )
-            if vkey(glibc) < vkey(rel.glibc):
+                notes.append("glibc version unknown; assuming a manylinux system")
+            elif vkey(glibc) < vkey(rel.glibc):
                 return Check(
                     "wheel",
                     False,
                     f"torch {rel.version} wheels need glibc {rel.glibc} or newer; this system has {glibc}",
                 )
-        return Check("wheel", True)
+        return Check("wheel", True, note="; ".join(notes))
 
     def check_driver(self, b: Build) -> Check:
         if b.kind != "cuda" or not b.cuda:
@@ -225,6 +278,12 @@ class Decider:
         if not self.facts.nvidia_gpus:
             return Check("driver", False, "no NVIDIA GPU was found")
         if driver is None:
+            if self.facts.os.jetson_l4t:
+                # Jetson drivers come with L4T and often hide from nvidia-smi/NVML; the platform
+                # check is what decides there.
+                return Check(
+                    "driver", True, note=f"the driver comes with L4T {self.facts.os.jetson_l4t}"
+                )
             return Check(
                 "driver", False, "the NVIDIA driver version is unknown (is the driver loaded?)"
             )
@@ -234,11 +293,8 @@ class Decider:
             return Check("driver", False, f"envwizard has no driver table for CUDA {major}.x")
         if vkey(driver) < vkey(need):
             where = "Windows " if self.windows_driver else ""
-            return Check(
-                "driver",
-                False,
-                f"CUDA {major}.x needs {where}driver {need} or newer; found {driver}",
-            )
+            why = f"CUDA {major}.x needs {where}driver {need} or newer; found {driver}"
+            return Check("driver", False, why)
         return Check("driver", True)
 
     def check_kernels(self, b: Build) -> Check:
@@ -320,7 +376,8 @@ class Decider:
                 "platform",
                 False,
                 f"this is a Jetson (L4T {os_.jetson_l4t}); PyTorch's aarch64 CUDA wheels are built for "
-                "SBSA servers, not L4T: use NVIDIA's Jetson index (torch_index: URL) or torch_source: conda-forge",
+                "SBSA servers and do not match L4T's CUDA: use torch_source: conda-forge (it builds "
+                "for Jetson), or NVIDIA's Jetson wheels by hand",
             )
         if b.kind == "rocm" and os_.wsl:
             return Check(
@@ -376,7 +433,7 @@ class Decider:
         raise ImpossibleRequest(f"no torch build for this platform: {why}")
 
     def require_python(self, rels: list[Release]) -> None:
-        if any(r.python_ok(self.py) or self.py in r.python_experimental for r in rels):
+        if any(self.py_ok(r) for r in rels):
             return
         windows: dict[str, list[str]] = {}
         for r in rels:
@@ -393,9 +450,12 @@ class Decider:
         )
 
     def decide_auto(self, rels: list[Release]) -> Decision:
+        """The newest release with a GPU build that passes all four checks, else the CPU build."""
         kinds = self.accelerated_kinds()
         rejected: list[str] = []
         for rel in rels:
+            if self.gate(rel):
+                continue  # summarised by finish()'s gate lines
             cands = [self.evaluate(b) for b in self.builds(rel) if b.kind in kinds]
             best = _best(cands)
             if best:
@@ -407,38 +467,52 @@ class Decider:
                     f"torch {rel.version}: no {'/'.join(kinds)} build for {self.platform}"
                 )
         # No accelerated build runs: the newest CPU build, with the reasons.
+        cpu_rejected: list[str] = []
         for rel in rels:
+            if self.gate(rel):
+                continue
             cpu = [self.evaluate(b) for b in self.builds(rel) if b.kind == "cpu"]
             best = _best(cpu)
             if best:
-                return self.finish(
-                    best, rels, rejected_newer=[], no_accel=rejected if kinds else []
-                )
+                return self.finish(best, rels, rejected_newer=cpu_rejected, no_accel=rejected)
+            if cpu:
+                cpu_rejected.append(f"torch {rel.version}: " + "; ".join(_failures(cpu)))
         raise ImpossibleRequest(self.nothing_runs(rels))
 
     def decide_explicit(self, rels: list[Release], variant: str) -> Decision:
+        """The newest release whose `variant` build passes; an error naming the check if none."""
         first_fail: Candidate | None = None
+        rejected: list[str] = []
+        gated: list[Release] = []
         for rel in rels:
             match = [b for b in self.builds(rel) if b.variant == variant]
             if not match:
                 continue
+            if self.gate(rel):
+                gated.append(rel)
+                continue
             cand = self.evaluate(match[0])
             if cand.ok:
-                return self.finish(cand, rels, rejected_newer=[])
+                return self.finish(cand, rels, rejected_newer=rejected)
             first_fail = first_fail or cand
+            rejected.append(f"torch {rel.version} {variant}: {cand.summary()}")
         instead = self.suggestion()
-        if first_fail is None:
-            have = sorted(
-                {b.variant for r in rels for b in self.builds(r)}, key=lambda v: (len(v), v)
-            )
+        if first_fail is not None:
             raise ImpossibleRequest(
-                f"compute: {variant!r}: no torch release matching {self.answers.torch or 'any version'} has a "
-                f"{variant} build for {self.platform} ({self.source}); builds there: {', '.join(have)}{instead}"
+                f"compute: {variant!r} cannot run here: "
+                + "; ".join(f"{f.name} check: {f.why}" for f in first_fail.failures)
+                + instead
             )
-        f = first_fail.failed
-        assert f is not None
+        if gated:
+            raise ImpossibleRequest(
+                f"compute: {variant!r}: no torch release with {variant} builds installs here: "
+                + "; ".join(self.gate_lines(gated))
+                + instead
+            )
+        have = sorted({b.variant for r in rels for b in self.builds(r)}, key=lambda v: (len(v), v))
         raise ImpossibleRequest(
-            f"compute: {variant!r} cannot run here: {f.name} check: {f.why}{instead}"
+            f"compute: {variant!r}: no torch release matching {self.answers.torch or 'any version'} has a "
+            f"{variant} build for {self.platform} ({self.source}); builds there: {', '.join(have)}{instead}"
         )
 
     def suggestion(self) -> str:
@@ -452,6 +526,8 @@ class Decider:
         """torch_index: default — the configured index decides the build; check what it serves."""
         rejected = []
         for rel in rels:
+            if self.gate(rel):
+                continue
             default = rel.default.get(self.platform)
             match = [b for b in self.builds(rel) if b.variant == default]
             if not match:
@@ -460,11 +536,17 @@ class Decider:
             if cand.build.kind == "cuda" and not self.facts.nvidia_gpus:
                 # A CUDA build runs on the CPU too; it is only larger.
                 cand = Candidate(cand.build, [c for c in cand.checks if c.name == "wheel"])
+            if cand.build.kind == "mps" and not cand.ok:
+                # macOS has one wheel: without MPS it is the CPU build.
+                cpu = [b for b in self.builds(rel) if b.kind == "cpu"]
+                cand = self.evaluate(cpu[0]) if cpu else cand
             if cand.ok:
                 return self.finish(cand, rels, rejected_newer=rejected, default_index=True)
             rejected.append(
                 f"torch {rel.version} from the default index is {default}: {cand.summary()}"
             )
+        if not rejected:
+            raise ImpossibleRequest(self.nothing_runs(rels))
         raise ImpossibleRequest(
             "torch_index: default: no torch release on the default index runs here ("
             + "; ".join(rejected[:3])
@@ -472,7 +554,10 @@ class Decider:
         )
 
     def nothing_runs(self, rels: list[Release]) -> str:
-        cands = [self.evaluate(b) for b in self.builds(rels[0])]
+        rel = next((r for r in rels if not self.gate(r)), None)
+        if rel is None:
+            return "no torch build installs here: " + "; ".join(self.gate_lines(rels))
+        cands = [self.evaluate(b) for b in self.builds(rel)]
         return "no torch build runs here: " + "; ".join(_failures(cands))
 
     # ---- the decision ------------------------------------------------------------------------
@@ -487,18 +572,12 @@ class Decider:
     ) -> Decision:
         b = cand.build
         rel = self.kb.release(b.release)
-        reasons: list[str] = [self.machine_line()]
+        reasons: list[str] = [self.machine_line(), *self.left_out_lines()]
         warnings: list[str] = []
-        newest = rels[0]
-        if rel.version != newest.version:
-            if not newest.python_ok(self.py) and self.py not in newest.python_experimental:
-                reasons.append(
-                    f"Python {self.py}: torch {newest.version} needs Python {newest.pythons}; "
-                    f"torch {rel.version} is the newest for {self.py}"
-                )
-            reasons.extend(rejected_newer[:3])
-            if len(rejected_newer) > 3:
-                reasons.append(f"… and {len(rejected_newer) - 3} more releases fail the same way")
+        reasons.extend(self.gate_lines([r for r in rels if vkey(r.version) > vkey(rel.version)]))
+        reasons.extend(rejected_newer[:3])
+        if len(rejected_newer) > 3:
+            reasons.append(f"… and {len(rejected_newer) - 3} more newer releases fail too")
         if no_accel:
             reasons.append("no GPU build runs here, so the CPU build: " + no_accel[0])
         variant = "default" if default_index else b.variant
@@ -527,21 +606,33 @@ class Decider:
         if b.experimental:
             warnings.append(f"{b.variant} builds of torch {rel.version} are marked experimental")
         for g in self.facts.gpus:
+            if g.integrated:
+                continue
             if (b.kind == "cuda" and g.vendor == "amd") or (
                 b.kind == "rocm" and g.vendor == "nvidia"
             ):
                 warnings.append(f"{gpu_label(g)} is not used by a {b.kind.upper()} build")
-        if cand.build.kind == "cuda":
+        if b.kind == "cpu" and not (default_index and self.facts.os.system == "Darwin"):
+            unused = self.accelerators()
+            if unused:
+                warnings.append(
+                    f"{', '.join(gpu_label(g) for g in unused)} will not be used: this is a CPU build"
+                )
+        if b.kind == "cuda":
+            families = set()
             for g in self.targets("nvidia"):
                 eol = self.kb.last_driver_branch(g.compute_capability or "99")
-                if eol:
+                if eol and eol.family not in families:
+                    families.add(eol.family)
                     warnings.append(
-                        f"{gpu_label(g)}: NVIDIA's driver branch {eol[0]} is the last for {eol[1]} GPUs; "
-                        "future torch releases may drop it"
+                        f"{gpu_label(g)}: R{eol.last_branch} is NVIDIA's last driver branch for "
+                        f"{eol.family} GPUs" + (f"; {eol.outlook}" if eol.outlook else "")
                     )
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)
-        if self.answers.torch_index == "default" and not default_index:
+        if b.source == "pip" and self.platform.startswith("macos-"):
+            reasons.append("on macOS the torch wheel comes from the default index")
+        elif self.answers.torch_index == "default" and not default_index:
             served = rel.default.get(self.platform)
             reasons.append(
                 f"torch_index: default: the configured index must serve {b.variant} builds"
@@ -568,6 +659,30 @@ class Decider:
             alternatives=self.alternatives(rel),
             expect=self.expectations(b, default_index),
         )
+
+    def accelerators(self) -> list[GPU]:
+        """The GPUs a GPU build would have used: the kernel-check targets, and Apple's GPU."""
+        out = [*self.targets("nvidia"), *self.targets("amd"), *self.targets("intel")]
+        return out + [g for g in self.facts.gpus if g.vendor == "apple"]
+
+    def left_out_lines(self) -> list[str]:
+        """Why integrated GPUs are not targets: the point where the usual tools go wrong."""
+        lines = []
+        for g in self.facts.intel_gpus:
+            if g.integrated:
+                lines.append(
+                    f"{gpu_label(g)} is integrated graphics: PyTorch's XPU builds target Intel Arc, "
+                    "Flex and Max GPUs, so it does not count as an XPU device"
+                )
+        amd = self.facts.amd_gpus
+        if any(not g.integrated for g in amd):
+            for g in amd:
+                if g.integrated:
+                    lines.append(
+                        f"{gpu_label(g)} is integrated graphics beside a discrete AMD GPU; "
+                        "it is left out of the kernel check"
+                    )
+        return lines
 
     def machine_line(self) -> str:
         gpus = self.facts.gpus
@@ -632,6 +747,11 @@ class Decider:
             if name not in COMPANIONS:
                 continue
             line = rel.torchvision if name == "torchvision" else rel.torchaudio
+            if req.url:
+                raise ImpossibleRequest(
+                    f"packages: {text!r} names a URL; envwizard pins {name} {line}.* from the "
+                    f"index torch comes from, so drop the URL"
+                )
             user = str(req.specifier) or None
             if user and not line_admitted(req.specifier, line):
                 raise ImpossibleRequest(
@@ -639,11 +759,16 @@ class Decider:
                     f"{name} {line}.*; drop the version and envwizard pins the matching one"
                 )
             extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
-            out.append(self.requirement(name + extras, line, user))
+            marker = f"; {req.marker}" if req.marker else ""
+            out.append(self.requirement(name + extras, line, user) + marker)
         return out
 
     def index_for(self, b: Build, default_index: bool) -> str | None:
-        if default_index or b.source != "pip" or b.kind == "mps":
+        """PyTorch's index (or its mirror) for the variant; None for the installer's own index.
+
+        macOS wheels (CPU and MPS are one wheel) come from the default index.
+        """
+        if default_index or b.source != "pip" or self.platform.startswith("macos-"):
             return None
         ti = self.answers.torch_index
         if ti == "default":
@@ -715,10 +840,18 @@ def _best(cands: list[Candidate]) -> Candidate | None:
 
 
 def _failures(cands: list[Candidate]) -> list[str]:
+    """One line per distinct failure; builds failing the same way share it ("cu132/cu130: …")."""
     seen: dict[str, list[str]] = {}
     for c in cands:
-        seen.setdefault(c.summary(), []).append(c.build.variant)
-    return [f"{'/'.join(v)}: {why}" for why, v in seen.items()]
+        key = re.sub(rf"\b{re.escape(c.build.variant)}\b", "\0", c.summary())
+        seen.setdefault(key, []).append(c.build.variant)
+    return [f"{'/'.join(v)}: {why.replace(chr(0), '/'.join(v))}" for why, v in seen.items()]
+
+
+def _span(versions: list[str]) -> str:
+    """ "2.14", or "2.9–2.14" for several releases."""
+    ordered = sorted(versions, key=vkey)
+    return ordered[0] if len(ordered) == 1 else f"{ordered[0]}–{ordered[-1]}"
 
 
 def _newer(a: Build, b: Build) -> bool:

@@ -188,6 +188,10 @@ class _Builder:
         recreate = a.existing == "recreate"
         if self.manager == "venv":
             info = self._py_info()
+            if info is not None and info.has_venv is False:
+                raise InvalidInput(
+                    f"python: {info.executable} has no venv module; choose manager: virtualenv or uv"
+                )
             if info is not None and info.has_ensurepip is False:
                 raise InvalidInput(
                     f"python: {info.executable} has no ensurepip, so `python -m venv` cannot install pip "
@@ -222,6 +226,8 @@ class _Builder:
                     "choose manager: venv, virtualenv or uv for an offline install"
                 )
             conda_py = self.py_version if a.python[0].isdigit() else major_minor(self.py_version)
+            # `create --yes` replaces an environment already at the prefix (research:
+            # install-tools.md §0.3): the runner checks `existing` before this step runs.
             argv = [self.tool(self.manager), "create", "--yes", *self.conda_target()]
             argv += [f"python={conda_py}", "pip", "--override-channels", "--channel", "conda-forge"]
         return Step("create-env", f"Create the {self.manager} environment", argv, "create-env")
@@ -243,14 +249,10 @@ class _Builder:
             argv = [self.tool(self.manager), "install", "--yes", *self.conda_target()]
             argv += [*specs, "--override-channels", "--channel", "conda-forge"]
             return Step("install-torch", title + " from conda-forge", argv, "install")
-        index = ["--index-url", d.index_url] if d.index_url else []
-        if (
-            d.index_url is None
-            and self.a.torch_index != "default"
-            and self.a.index_url
-            and d.kind == "mps"
-        ):
-            index = ["--index-url", self.a.index_url]
+        # No PyTorch index (torch_index: default, or macOS's default wheel): torch comes from the
+        # index every other package comes from, which is the user's mirror when they set one.
+        url = d.index_url or self.a.index_url
+        index = ["--index-url", url] if url else []
         return self.install_step("install-torch", title, reqs, index)
 
     def install_step(
@@ -351,7 +353,7 @@ class _Builder:
         r = Requirement(req)
         name = "pytorch" if r.name == "torch" else r.name
         exact = [s.version for s in r.specifier if s.operator == "=="]
-        return f"{name}={exact[0]}" if exact else name
+        return f"{name}={exact[0]}" if exact else f"{name}=*"
 
     def activate(self) -> str:
         if self.a.is_conda:
@@ -363,6 +365,12 @@ class _Builder:
 
     def path_warnings(self) -> list[str]:
         out = []
+        if self.manager in ("venv", "virtualenv") and not self.py_exe and self.facts.pythons:
+            # venv and virtualenv cannot fetch a Python; uv and conda can.
+            out.append(
+                f"Python {self.py_version} is not among the interpreters found on this machine; "
+                f"creating the environment needs `{self.interpreter()}`"
+            )
         if " " in self.prefix:
             out.append(
                 f"the environment path has a space ({self.prefix}); some build tools break on such paths"

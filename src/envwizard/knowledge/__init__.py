@@ -80,6 +80,16 @@ class Build:
 
 
 @dataclass(frozen=True)
+class DriverEol:
+    """NVIDIA's last driver branch for a GPU family, and what that means for torch."""
+
+    below: str
+    last_branch: str
+    family: str
+    outlook: str = ""
+
+
+@dataclass(frozen=True)
 class Limit:
     platform: str
     source: str
@@ -96,7 +106,13 @@ class Knowledge:
         self.driver_cuda_rows = sorted(
             ((r["driver"], r["cuda"]) for r in data["driver_cuda"]), key=lambda r: vkey(r[0])
         )
-        self.driver_eol = sorted(data.get("driver_eol", []), key=lambda r: vkey(r["below"]))
+        self.driver_eol = sorted(
+            (
+                DriverEol(r["below"], r["last_branch"], r["family"], r.get("outlook", ""))
+                for r in data.get("driver_eol", [])
+            ),
+            key=lambda r: vkey(r.below),
+        )
         self.releases = sorted(
             (
                 Release(
@@ -173,11 +189,11 @@ class Knowledge:
                 best = cuda
         return best
 
-    def last_driver_branch(self, cc: str) -> tuple[str, str] | None:
-        """(branch, family) when NVIDIA stopped making newer drivers for this GPU's family."""
+    def last_driver_branch(self, cc: str) -> DriverEol | None:
+        """The end of NVIDIA's driver line for this GPU's family, when it has ended."""
         for row in self.driver_eol:
-            if vkey(cc) < vkey(row["below"]):
-                return row["last_branch"], row["family"]
+            if vkey(cc) < vkey(row.below):
+                return row
         return None
 
     def platform_limits(self, platform: str, source: str) -> list[str]:

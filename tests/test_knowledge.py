@@ -1,0 +1,315 @@
+"""The PyTorch build knowledge: the data file says what research/torch-builds.md says.
+
+Spot checks name the research section they come from; the integrity checks make sure every
+row the loader expands is self-consistent (a typo in the TOML fails here, not on a user's box).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from envwizard.knowledge import Knowledge, load
+from envwizard.versions import major_minor, platform_key, vkey
+
+KB = load()
+PLATFORMS = {
+    "linux-x86_64",
+    "linux-aarch64",
+    "windows-x86_64",
+    "windows-arm64",
+    "macos-arm64",
+    "macos-x86_64",
+}
+
+
+def sass(release: str, variant: str, platform: str = "linux-x86_64", source: str = "pip"):
+    (build,) = [b for b in KB.builds_for(release, platform, source) if b.variant == variant]
+    return build
+
+
+def variants(release: str, platform: str = "linux-x86_64", source: str = "pip") -> set[str]:
+    return {b.variant for b in KB.builds_for(release, platform, source)}
+
+
+# ---- the loaded data is self-consistent ---------------------------------------------------
+
+
+def test_releases_cover_2_4_to_at_least_2_14_newest_first() -> None:
+    versions = [r.version for r in KB.releases]
+    assert versions[-1] == "2.4"
+    assert vkey(versions[0]) >= (2, 14)
+    assert versions == sorted(versions, key=vkey, reverse=True)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", KB.as_of)
+    assert "{variant}" in KB.index_pattern
+
+
+@pytest.mark.parametrize("rel", KB.releases, ids=lambda r: r.version)
+def test_release_rows_are_consistent(rel) -> None:
+    assert vkey(rel.python_min) <= vkey(rel.python_max)
+    assert vkey(rel.glibc) >= (2, 17)
+    minor = vkey(rel.version)[1]
+    # research §11: torchvision 0.(minor+15) for torch 2.minor; torchaudio carries torch's version.
+    assert rel.torchvision == f"0.{minor + 15}"
+    assert rel.torchaudio == rel.version
+    for platform, variant in rel.default.items():
+        assert platform in PLATFORMS
+        assert variant in variants(rel.version, platform), (rel.version, platform, variant)
+
+
+@pytest.mark.parametrize(
+    "build", KB.builds, ids=lambda b: f"{b.source}-{b.variant}-{b.release}-{b.platform}"
+)
+def test_build_rows_are_consistent(build) -> None:
+    assert build.platform in PLATFORMS
+    assert build.source in ("pip", "conda-forge")
+    assert build.release in {r.version for r in KB.releases}
+    if build.cuda:
+        assert build.variant == "cu" + build.cuda.replace(".", "")
+        assert int(build.cuda.split(".")[0]) in KB.cuda_majors
+        assert build.sass, "a CUDA build lists its SASS architectures"
+        assert list(build.sass) == sorted(build.sass, key=vkey)
+        if build.ptx:
+            assert build.ptx == build.sass[-1], "PTX is emitted for the newest architecture"
+    elif build.kind == "rocm":
+        assert build.gfx and all(g.startswith("gfx") for g in build.gfx)
+        assert build.platform == "linux-x86_64"
+    else:
+        assert build.variant in ("cpu", "mps", "xpu")
+        assert not build.sass and not build.gfx
+
+
+def test_each_release_has_one_row_per_variant_platform_and_source() -> None:
+    seen = [(b.source, b.variant, b.release, b.platform) for b in KB.builds]
+    assert len(seen) == len(set(seen))
+
+
+def test_builds_for_sorts_newest_toolkit_first() -> None:
+    assert [b.variant for b in KB.builds_for("2.14", "linux-x86_64")] == [
+        "cu132",
+        "cu130",
+        "cu126",
+        "rocm7.14",
+        "xpu",
+        "cpu",
+    ]
+    assert [b.variant for b in KB.builds_for("2.14", "macos-arm64")] == ["mps", "cpu"]
+
+
+# ---- spot checks against research/torch-builds.md ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("release", "expected"),
+    [
+        # §2 release matrix: CUDA wheel variants per release.
+        ("2.4", {"cu118", "cu121", "cu124"}),
+        ("2.5", {"cu118", "cu121", "cu124"}),
+        ("2.6", {"cu118", "cu124", "cu126"}),
+        ("2.7", {"cu118", "cu126", "cu128"}),
+        ("2.8", {"cu126", "cu128", "cu129"}),
+        ("2.9", {"cu126", "cu128", "cu130"}),
+        ("2.11", {"cu126", "cu128", "cu130"}),
+        ("2.12", {"cu126", "cu130", "cu132"}),
+        ("2.13", {"cu126", "cu130", "cu132"}),
+        ("2.14", {"cu126", "cu130", "cu132"}),
+    ],
+)
+def test_cuda_variants_per_release(release: str, expected: set[str]) -> None:
+    assert {v for v in variants(release) if v.startswith("cu")} == expected
+
+
+@pytest.mark.parametrize(
+    ("release", "expected"),
+    [
+        ("2.4", {"rocm6.0", "rocm6.1"}),
+        ("2.5", {"rocm6.1", "rocm6.2"}),
+        ("2.6", {"rocm6.1", "rocm6.2.4"}),
+        ("2.7", {"rocm6.2.4", "rocm6.3"}),
+        ("2.8", {"rocm6.3", "rocm6.4"}),
+        ("2.10", {"rocm7.0", "rocm7.1"}),
+        ("2.13", {"rocm7.1", "rocm7.2"}),
+        ("2.14", {"rocm7.14"}),
+    ],
+)
+def test_rocm_variants_per_release(release: str, expected: set[str]) -> None:
+    assert {v for v in variants(release) if v.startswith("rocm")} == expected
+
+
+@pytest.mark.parametrize(
+    ("release", "py_min", "py_max"),
+    [
+        ("2.4", "3.8", "3.12"),
+        ("2.5", "3.9", "3.12"),
+        ("2.8", "3.9", "3.13"),
+        ("2.9", "3.10", "3.14"),
+        ("2.13", "3.10", "3.14"),
+        ("2.14", "3.10", "3.15"),
+    ],
+)
+def test_python_windows(release: str, py_min: str, py_max: str) -> None:
+    rel = KB.release(release)
+    assert (rel.python_min, rel.python_max) == (py_min, py_max)
+
+
+def test_python_experimental_and_glibc_floor() -> None:
+    assert "3.13" in KB.release("2.5").python_experimental
+    assert "3.15" in KB.release("2.13").python_experimental
+    # §2: the first manylinux_2_28 wheels are torch 2.6's.
+    assert KB.release("2.5").glibc == "2.17"
+    assert all(KB.release(v).glibc == "2.28" for v in ("2.6", "2.10", "2.14"))
+
+
+def test_arch_lists_the_anchors_ignore() -> None:
+    # §3.1: cu130/cu132 start at Turing; cu126 is the legacy Maxwell..Hopper line.
+    assert sass("2.14", "cu130").sass[0] == "7.5"
+    assert sass("2.14", "cu126").sass == ("5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0")
+    # cu128 re-added Volta for 2.8-2.10 and dropped it again in 2.11.
+    assert "7.0" in sass("2.10", "cu128").sass
+    assert "7.0" not in sass("2.11", "cu128").sass
+    # Kepler (sm_37) only in cu118, last in 2.7.
+    assert "3.7" in sass("2.7", "cu118").sass
+    assert not [b for b in KB.builds if "3.7" in b.sass and vkey(b.release) > (2, 7)]
+    # PTX ships on Linux only for cu130.
+    assert sass("2.13", "cu130").ptx == "12.0"
+    assert sass("2.13", "cu130", "windows-x86_64").ptx is None
+    # §3.2 SBSA aarch64: cu126 = Ampere + Hopper only; cu130 adds Blackwell and Thor.
+    assert sass("2.14", "cu126", "linux-aarch64").sass == ("8.0", "9.0")
+    assert "11.0" in sass("2.14", "cu130", "linux-aarch64").sass
+    # §8: conda-forge's CUDA 12.9 build spans Maxwell to Blackwell in one binary.
+    cf = sass("2.13", "cu129", source="conda-forge")
+    assert cf.sass[0] == "5.0" and cf.sass[-1] == "12.0"
+
+
+def test_rocm_gfx_lists() -> None:
+    # §4 (uv's measured table): gfx1150/1151 only from ROCm 7.2; gfx950 from 7.0.
+    assert "gfx1151" in sass("2.13", "rocm7.2").gfx
+    assert "gfx1151" not in sass("2.13", "rocm7.1").gfx
+    assert "gfx950" in sass("2.10", "rocm7.0").gfx
+    assert "gfx950" not in sass("2.9", "rocm6.4").gfx
+    assert "gfx1101" in sass("2.4", "rocm6.1").gfx
+    assert "gfx1101" not in sass("2.4", "rocm6.0").gfx
+    assert not [b for b in KB.builds if "gfx1031" in b.gfx]
+
+
+def test_experimental_and_platform_limits() -> None:
+    assert sass("2.13", "cu132").experimental
+    assert not sass("2.14", "cu132").experimental
+    assert KB.builds_for("2.14", "macos-x86_64") == []
+    (why,) = KB.platform_limits("macos-x86_64", "pip")
+    assert "2.2.2" in why and "conda-forge" in why
+    assert KB.builds_for("2.13", "macos-x86_64", "conda-forge")
+    assert variants("2.7", "windows-arm64") == set()
+    assert variants("2.8", "windows-arm64") == {"cpu"}
+
+
+@pytest.mark.parametrize(
+    ("cuda", "windows", "need"),
+    [
+        ("11.8", False, "450.80.02"),
+        ("11.8", True, "452.39"),
+        ("12.6", False, "525.60.13"),
+        ("12.9", True, "528.33"),
+        ("13.0", False, "580.65.06"),
+        ("13.2", True, "580.0"),
+        ("10.2", False, None),
+    ],
+)
+def test_min_driver_per_cuda_major(cuda: str, windows: bool, need: str | None) -> None:
+    # §1.1, NVIDIA minor-version compatibility table.
+    assert KB.min_driver(cuda, windows) == need
+
+
+@pytest.mark.parametrize(
+    ("driver", "cuda"),
+    [
+        ("470.256.02", "11.4"),
+        ("535.183.01", "12.2"),
+        ("570.86.15", "12.8"),
+        ("580.95.05", "13.0"),
+        ("590.48.01", "13.1"),
+        ("610.57.04", "13.3"),
+        ("440.33", None),
+    ],
+)
+def test_driver_cuda(driver: str, cuda: str | None) -> None:
+    assert KB.driver_cuda(driver) == cuda
+
+
+def test_last_driver_branch() -> None:
+    kepler = KB.last_driver_branch("3.7")
+    assert kepler and kepler.last_branch == "470" and "2.7" in kepler.outlook
+    pascal = KB.last_driver_branch("6.1")
+    assert pascal and pascal.last_branch == "580" and "Pascal" in pascal.family
+    assert KB.last_driver_branch("7.0").last_branch == "580"
+    assert KB.last_driver_branch("7.5") is None
+    assert KB.last_driver_branch("12.0") is None
+
+
+def test_variants_and_index_url() -> None:
+    known = KB.variants()
+    for v in ("cpu", "mps", "xpu", "cu118", "cu126", "cu132", "rocm6.2.4", "rocm7.2"):
+        assert v in known
+    assert KB.index_url("cu126").endswith("/whl/cu126")
+
+
+def test_loader_expands_release_ranges() -> None:
+    data = {
+        "as_of": "2026-01-01",
+        "index": {"pytorch": "https://example.invalid/{variant}"},
+        "cuda_major": [{"major": 12, "linux": "525.60.13", "windows": "528.33"}],
+        "driver_cuda": [{"driver": "525.60", "cuda": "12.0"}],
+        "release": [
+            {"version": v, "released": "x", "python": ["3.10", "3.12"], "glibc": "2.28"}
+            | {"torchvision": "0", "torchaudio": v, "default": {}}
+            for v in ("2.9", "2.10", "2.11")
+        ],
+        "build": [
+            {"variant": "cu126", "releases": "2.10-2.11", "platforms": ["linux-x86_64"]}
+            | {"cuda": "12.6", "sass": ["8.0"]}
+        ],
+    }
+    kb = Knowledge(data)
+    assert [r.version for r in kb.releases] == ["2.11", "2.10", "2.9"]
+    assert [b.release for b in kb.builds] == ["2.11", "2.10"]
+    assert kb.index_url("cu126") == "https://example.invalid/cu126"
+    assert kb.size_mib == {} and kb.limits == [] and kb.driver_eol == []
+
+
+# ---- version helpers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("580.65.06", (580, 65, 6)), ("3.13.0rc1", (3, 13, 0)), ("12.0", (12, 0)), ("", ())],
+)
+def test_vkey(text: str, key: tuple[int, ...]) -> None:
+    assert vkey(text) == key
+
+
+def test_vkey_orders_drivers_numerically() -> None:
+    assert vkey("525.60.13") > vkey("525.60.9")
+    assert vkey("1000.0") > vkey("999.99")
+
+
+def test_major_minor() -> None:
+    assert major_minor("3.11.7") == "3.11"
+    assert major_minor("3.15.0a1") == "3.15"
+
+
+@pytest.mark.parametrize(
+    ("system", "machine", "key"),
+    [
+        ("Linux", "x86_64", "linux-x86_64"),
+        ("Linux", "aarch64", "linux-aarch64"),
+        ("Linux", "arm64", "linux-aarch64"),
+        ("Windows", "AMD64", "windows-x86_64"),
+        ("Windows", "ARM64", "windows-arm64"),
+        ("Darwin", "arm64", "macos-arm64"),
+        ("Darwin", "x86_64", "macos-x86_64"),
+        ("Linux", "riscv64", "linux-riscv64"),
+    ],
+)
+def test_platform_key(system: str, machine: str, key: str) -> None:
+    assert platform_key(system, machine) == key

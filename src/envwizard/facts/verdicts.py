@@ -392,7 +392,7 @@ class _Judge:
         rels = self.releases_with("xpu")
         if not rels:
             return Verdict("warn", subject, f"PyTorch has no XPU builds for {self.platform}")
-        return Verdict("ok", subject, f"XPU builds ({_span(rels, self.kb)})")
+        return Verdict("ok", subject, f"XPU builds for torch {rels[-1]}–{rels[0]}")
 
     def apple(self, g: GPU) -> Verdict:
         subject = gpu_subject(g)

@@ -204,6 +204,31 @@ def test_merge_intel_and_a_driverless_nvidia_card(tmp_path: Path) -> None:
     assert "no NVIDIA driver is loaded" in merged.unknown["nvidia_driver"]
     assert merged.sources["gpus[1]"] == "PCI sysfs"
     assert merged.sources["gpus[1].name"] == "pci.ids"
+    # The bus name is enough to tell the compute capability, and says how it was known.
+    assert merged.gpus[0].compute_capability == "6.1"
+    assert merged.sources["gpus[0].compute_capability"] == "name table"
+
+
+def test_bus_cards_are_kept_when_the_vendor_probe_failed(tmp_path: Path) -> None:
+    root = pci_tree(
+        tmp_path,
+        {
+            "0000:01:00.0": ("0x030000", "0x10de", "0x1b80"),
+            "0000:02:00.0": ("0x030000", "0x1002", "0x73bf"),
+        },
+    )
+    merged = merge_gpus(None, None, scan_display_devices(str(root)), None, root=str(root))
+    assert [(g.vendor, g.name) for g in merged.gpus] == [
+        ("nvidia", "NVIDIA GPU [10de:1b80]"),
+        ("amd", "AMD GPU [1002:73bf]"),
+    ]
+    # The failed probes report their own reason; the merge claims nothing about drivers.
+    assert merged.unknown == {}
+    # A driver that is loaded but could not list its GPUs is not "no driver".
+    loaded = merge_gpus(
+        NvidiaState(driver="580.95.05"), [], scan_display_devices(str(root)), [], root=str(root)
+    )
+    assert "nvidia_driver" not in loaded.unknown and "gpus.amd" in loaded.unknown
 
 
 def test_merge_order_and_sources_by_final_index(tmp_path: Path) -> None:

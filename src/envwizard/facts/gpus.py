@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from envwizard.facts.found import Card, Found
 from envwizard.facts.model import GPU
-from envwizard.facts.nvidia import NvidiaState
+from envwizard.facts.nvidia import NvidiaState, cc_from_name
 from envwizard.facts.pci import AMD, INTEL, NVIDIA, PciDevice, pci_card
 from envwizard.facts.subproc import ProbeError, run
 
@@ -52,6 +52,16 @@ def probe_apple(timeout: float = 3.0) -> Found[list[Card]]:
     return Found([Card(gpu, {"name": "sysctl machdep.cpu.brand_string"})])
 
 
+def nvidia_pci_card(dev: PciDevice, root: str) -> Card:
+    """An NVIDIA card seen only on the bus; its name (from pci.ids) may still tell its CC."""
+    card = pci_card(dev, root)
+    cc = cc_from_name(card.gpu.name)
+    if cc:
+        card.gpu.compute_capability = cc
+        card.sources["compute_capability"] = "name table"
+    return card
+
+
 def merge_gpus(
     nvidia: NvidiaState | None,
     amd: list[Card] | None,
@@ -71,15 +81,17 @@ def merge_gpus(
     if nvidia is not None:
         out.driver, out.cuda_driver = nvidia.driver, nvidia.cuda_driver
         cards += nvidia.cards
-        if not nvidia.cards and on_bus[NVIDIA]:
-            cards += [pci_card(d, root) for d in on_bus[NVIDIA]]
+    if not (nvidia and nvidia.cards) and on_bus[NVIDIA]:
+        cards += [nvidia_pci_card(d, root) for d in on_bus[NVIDIA]]
+        if nvidia is not None and nvidia.driver is None:
             out.unknown["nvidia_driver"] = (
                 "an NVIDIA GPU is on the PCI bus but no NVIDIA driver is loaded"
             )
     if amd is not None:
         cards += amd
-        if not amd and on_bus[AMD]:
-            cards += [pci_card(d, root) for d in on_bus[AMD]]
+    if not amd and on_bus[AMD]:
+        cards += [pci_card(d, root) for d in on_bus[AMD]]
+        if amd is not None:
             out.unknown["gpus.amd"] = (
                 "an AMD GPU is on the PCI bus but there is no KFD topology "
                 "(amdgpu not loaded), so its gfx target is unknown"

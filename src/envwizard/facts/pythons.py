@@ -32,6 +32,19 @@ CONDA_DIRS = (
 )
 """Where conda-like installers put their base, relative to home (and to /opt)."""
 
+MACOS_STUBS = (
+    {
+        "/usr/bin/python3": (
+            "/Library/Developer/CommandLineTools/usr/bin/python3",
+            "/Applications/Xcode.app/Contents/Developer/usr/bin/python3",
+        )
+    }
+    if sys.platform == "darwin"
+    else {}
+)
+"""macOS's /usr/bin/python3 is a stub: without the Command Line Tools, running it opens an
+install dialog. The interpreters it would start are inspected directly instead."""
+
 _SCRIPT: str | None = None
 
 
@@ -138,7 +151,9 @@ def candidates(env: Mapping[str, str], home: str) -> list[tuple[str, str]]:
             continue
         for name in names:
             path = os.path.join(d, name)
-            if _NAME.match(name) and os.path.isfile(path) and not _is_script(path):
+            if path in MACOS_STUBS:
+                found += [(p, "PATH") for p in MACOS_STUBS[path] if os.path.isfile(p)]
+            elif _NAME.match(name) and os.path.isfile(path) and not _is_script(path):
                 found.append((path, "PATH"))
     pyenv = env.get("PYENV_ROOT") or os.path.join(home, ".pyenv")
     for version in _subdirs(os.path.join(pyenv, "versions")):

@@ -229,3 +229,45 @@ def test_jetson_gpu_from_the_device_tree(tmp_path: Path) -> None:
     (card,) = found.value.cards
     assert card.gpu.name == "NVIDIA Jetson AGX Orin Developer Kit"
     assert card.gpu.integrated and card.gpu.compute_capability == "8.7"
+
+
+def has_library(name: str) -> bool:
+    import ctypes.util
+
+    return ctypes.util.find_library(name) is not None
+
+
+@pytest.mark.skipif(has_library("nvidia-ml"), reason="NVML is installed here")
+def test_nvml_failure_falls_back_to_the_driver_files(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path, {"/proc/driver/nvidia/version": sample("proc-driver-nvidia-version-open-550.txt")}
+    )
+    found = probe_nvidia(str(root), env={"PATH": ""}, use_libcuda=False)
+    assert found.value.driver == "550.144.03"
+    assert found.sources["nvidia_driver"] == "/proc/driver/nvidia/version"
+    assert found.unknown["gpus.nvidia"].startswith("NVML: ")
+    assert found.unknown["gpus.nvidia"].endswith("; nvidia-smi not found")
+
+
+@pytest.mark.skipif(has_library("cuda"), reason="libcuda is installed here")
+def test_without_libcuda_the_name_table_answers(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    stand_in(bin_dir, "nvidia-smi", SMI_R470)
+    root = write_tree(tmp_path / "root", {"/sys/module/nvidia/version": "470.256.02\n"})
+    found = probe_nvidia(str(root), env={"PATH": str(bin_dir)}, use_nvml=False)
+    assert [c.gpu.compute_capability for c in found.value.cards] == ["3.7", "3.7"]
+    assert "gpus.nvidia.compute_capability" not in found.unknown
+
+
+@pytest.mark.skipif(has_library("cuda"), reason="libcuda is installed here")
+def test_an_unknown_name_on_an_old_driver_leaves_the_cc_unknown_and_says_why(
+    tmp_path: Path,
+) -> None:
+    body = SMI_R470.replace("Tesla K80", "Quadro Mystery 9000")
+    stand_in(tmp_path / "bin", "nvidia-smi", body)
+    root = write_tree(tmp_path / "root", {"/sys/module/nvidia/version": "470.256.02\n"})
+    found = probe_nvidia(str(root), env={"PATH": str(tmp_path / "bin")}, use_nvml=False)
+    assert [c.gpu.compute_capability for c in found.value.cards] == [None, None]
+    why = found.unknown["gpus.nvidia.compute_capability"]
+    assert why.startswith("Quadro Mystery 9000: the driver's tools")
+    assert "libcuda could not be loaded" in why

@@ -419,11 +419,12 @@ def fill_compute_capabilities(
     if not missing:
         return
     by_name: dict[str, str] = {}
+    libcuda_error = "libcuda not asked"
     if use_libcuda:
         try:
             by_name = libcuda_capabilities(root, wsl)
         except (OSError, ProbeError) as e:
-            found.unknown.setdefault("gpus.nvidia.compute_capability", str(e))
+            libcuda_error = str(e)
     for card in missing:
         g = card.gpu
         cc = by_name.get(g.name)
@@ -433,6 +434,12 @@ def fill_compute_capabilities(
         cc = cc_from_name(g.name)
         if cc:
             g.compute_capability, card.sources["compute_capability"] = cc, "name table"
+    still = [c.gpu.name for c in missing if c.gpu.compute_capability is None]
+    if still:
+        found.unknown["gpus.nvidia.compute_capability"] = (
+            f"{', '.join(dict.fromkeys(still))}: the driver's tools do not report it ({libcuda_error}) "
+            "and the name is not in envwizard's table"
+        )
 
 
 def _text(value: object) -> str:

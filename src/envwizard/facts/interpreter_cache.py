@@ -14,11 +14,10 @@ Location: $ENVWIZARD_CACHE_DIR, else the platform's user cache directory + /envw
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
-import tempfile
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,7 +59,7 @@ class InterpreterCache:
     def __init__(self, directory: str, script: str) -> None:
         self.path = os.path.join(directory, FILE)
         # A new inspect script or envwizard release may report differently: start afresh.
-        self.version = f"{__version__}:{hashlib.sha256(script.encode()).hexdigest()[:16]}"
+        self.version = f"{__version__}:{zlib.crc32(script.encode()):08x}"
         self.entries: dict[str, Any] = {}
         self.dirty = False
         try:
@@ -94,6 +93,8 @@ class InterpreterCache:
         """Write atomically (two probes at once must not corrupt it); failures are ignored."""
         if not self.dirty:
             return
+        import tempfile
+
         try:
             directory = os.path.dirname(self.path)
             os.makedirs(directory, exist_ok=True)

@@ -220,3 +220,30 @@ def test_probe_pythons_lists_current_first_and_each_once(venv: Path) -> None:
     assert paths[0] == sys.executable and found.value[0].origin == "current"
     assert venv_python(venv) in paths or os.path.samefile(sys.executable, venv_python(venv))
     assert len({identity(p) for p in paths}) == len(paths)
+
+
+def test_parallel_map_keeps_order_limits_threads_and_reraises() -> None:
+    import threading
+    import time
+
+    from envwizard.facts.found import parallel_map
+
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def work(x: int) -> int:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.01)
+        with lock:
+            running[0] -= 1
+        return x * x
+
+    assert parallel_map(work, list(range(10)), limit=3) == [x * x for x in range(10)]
+    assert peak[0] <= 3
+
+    def boom(x: int) -> int:
+        raise ValueError(x)
+
+    with pytest.raises(ValueError):
+        parallel_map(boom, [1, 2])

@@ -36,20 +36,23 @@ class Card:
     sources: dict[str, str] = field(default_factory=dict)
 
 
-def parallel_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """`fn` over `items`, one thread each (they wait on subprocesses, not the CPU).
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], limit: int = 8) -> list[R]:
+    """`fn` over `items` in threads, at most `limit` at a time (they mostly wait on
+    subprocesses, not the CPU).
 
     Plain threads rather than concurrent.futures, whose import alone costs more than a
     fast probe. The first exception is re-raised once all have finished.
     """
     results: list[R | None] = [None] * len(items)
     errors: list[BaseException] = []
+    slots = threading.BoundedSemaphore(limit)
 
     def work(i: int, item: T) -> None:
-        try:
-            results[i] = fn(item)
-        except BaseException as e:
-            errors.append(e)
+        with slots:
+            try:
+                results[i] = fn(item)
+            except BaseException as e:
+                errors.append(e)
 
     threads = [threading.Thread(target=work, args=(i, x), daemon=True) for i, x in enumerate(items)]
     for t in threads:

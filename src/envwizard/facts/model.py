@@ -73,6 +73,8 @@ class PythonInfo:
     in_venv: bool | None = None
     conda_base: bool | None = None
     error: str | None = None
+    free_threaded: bool | None = None
+    """A free-threaded build (3.13t/3.14t): it needs its own cp3XXt wheels."""
 
 
 @dataclass
@@ -218,6 +220,7 @@ def _python(r: _Reader, data: Any, path: str) -> PythonInfo:
         in_venv=r.opt_bool(d.get("in_venv"), f"{path}.in_venv"),
         conda_base=r.opt_bool(d.get("conda_base"), f"{path}.conda_base"),
         error=r.opt_text(d.get("error"), f"{path}.error"),
+        free_threaded=r.opt_bool(d.get("free_threaded"), f"{path}.free_threaded"),
     )
 
 

@@ -1,0 +1,164 @@
+"""AMD GPUs from the kernel's KFD topology, before any ROCm tool.
+
+The KFD topology needs no ROCm install, and it states each GPU's gfx target exactly
+(`gfx_target_version` in every node's properties file, research/install-tools.md §5.3).
+Never derive the target from the GC IP version: GC 9.4.2 is gfx90a, not gfx942.
+`rocm_agent_enumerator` is asked only when the topology is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+
+from envwizard.facts.found import Card, Found, at
+from envwizard.facts.model import GPU
+from envwizard.facts.pci import AMD, marketing_name, pci_ids_name
+from envwizard.facts.subproc import read_text, run
+
+MIB = 1 << 20
+TOPOLOGY = "/sys/class/kfd/kfd/topology/nodes"
+APU_TARGETS = frozenset(
+    {
+        "gfx801",  # Carrizo
+        "gfx810",  # Stoney
+        "gfx902",  # Raven Ridge
+        "gfx909",  # Picasso
+        "gfx90c",  # Renoir, Cezanne, Lucienne
+        "gfx1013",  # Cyan Skillfish
+        "gfx1033",  # Van Gogh (Steam Deck)
+        "gfx1035",  # Rembrandt
+        "gfx1036",  # Raphael, Granite Ridge desktop graphics
+        "gfx1037",  # Mendocino
+        "gfx1103",  # Phoenix, Hawk Point
+        "gfx1150",  # Strix Point
+        "gfx1151",  # Strix Halo
+        "gfx1152",  # Krackan Point
+        "gfx1153",
+    }
+)
+"""gfx targets that only exist as integrated graphics (APUs)."""
+
+
+def decode_gfx_target(value: int) -> str | None:
+    """KFD's gfx_target_version -> the target name: 90402 -> gfx942, 90010 -> gfx90a.
+
+    gfx{major}{minor:x}{stepping:x} with major = v // 10000, minor = (v // 100) % 100,
+    stepping = v % 100. 0 is a CPU node.
+    """
+    if value <= 0:
+        return None
+    return f"gfx{value // 10000}{(value // 100) % 100:x}{value % 100:x}"
+
+
+def parse_kfd_properties(text: str) -> dict[str, int]:
+    """A KFD properties file: one `name value` per line, the values integers."""
+    props = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            try:
+                props[parts[0]] = int(parts[1])
+            except ValueError:
+                continue
+    return props
+
+
+def parse_rocm_agent_enumerator(text: str) -> list[str]:
+    """Targets listed by rocm_agent_enumerator, without the CPU's gfx000."""
+    return [
+        t
+        for t in (line.strip() for line in text.splitlines())
+        if t.startswith("gfx") and t != "gfx000"
+    ]
+
+
+def pci_address(props: dict[str, int]) -> str | None:
+    """KFD's domain + location_id (bus << 8 | device << 3 | function) as a PCI address."""
+    loc = props.get("location_id")
+    if loc is None:
+        return None
+    domain = props.get("domain", 0)
+    return f"{domain:04x}:{loc >> 8:02x}:{(loc >> 3) & 0x1F:02x}.{loc & 0x7:x}"
+
+
+def local_memory_mib(props: dict[str, int], node_dir: str) -> int | None:
+    """VRAM: `local_mem_size`, else the frame-buffer heaps (types 1 and 2) of the memory banks."""
+    if props.get("local_mem_size"):
+        return props["local_mem_size"] // MIB
+    total = 0
+    banks = os.path.join(node_dir, "mem_banks")
+    for bank in sorted(os.listdir(banks)) if os.path.isdir(banks) else []:
+        bp = parse_kfd_properties(read_text(os.path.join(banks, bank, "properties")) or "")
+        if bp.get("heap_type") in (1, 2):
+            total += bp.get("size_in_bytes", 0)
+    return total // MIB or None
+
+
+def kfd_cards(root: str = "/") -> list[Card] | None:
+    """GPUs in the KFD topology (CPU nodes skipped), or None when there is no topology."""
+    base = at(root, TOPOLOGY)
+    try:
+        nodes = sorted(os.listdir(base), key=lambda n: int(n) if n.isdigit() else -1)
+    except OSError:
+        return None
+    cards = []
+    for node in nodes:
+        node_dir = os.path.join(base, node)
+        props = parse_kfd_properties(read_text(os.path.join(node_dir, "properties")) or "")
+        arch = decode_gfx_target(props.get("gfx_target_version", 0))
+        if arch is None or props.get("simd_count", 0) == 0:
+            continue
+        gpu = GPU(vendor="amd", name="", arch=arch, index=len(cards), source="KFD topology")
+        card = Card(gpu, {"arch": "KFD topology"})
+        gpu.pci_id = pci_address(props)
+        gpu.memory_mib = local_memory_mib(props, node_dir)
+        if gpu.memory_mib:
+            card.sources["memory_mib"] = "KFD topology"
+        gpu.integrated = arch in APU_TARGETS or props.get("cpu_cores_count", 0) > 0
+        card.sources["integrated"] = "gfx target"
+        gpu.name, card.sources["name"] = amd_name(root, props, node_dir, arch)
+        cards.append(card)
+    return cards
+
+
+def amd_name(root: str, props: dict[str, int], node_dir: str, arch: str) -> tuple[str, str]:
+    """(name, source): the board's product_name, else pci.ids, else the ASIC name and target."""
+    minor = props.get("drm_render_minor")
+    if minor:
+        product = read_text(at(root, f"/sys/class/drm/renderD{minor}/device/product_name"))
+        if product and product.strip():
+            return product.strip(), "product_name"
+    device = props.get("device_id")
+    if device:
+        pci_name = pci_ids_name(root, AMD, device)
+        if pci_name:
+            return marketing_name(AMD, pci_name, device), "pci.ids"
+    asic = (read_text(os.path.join(node_dir, "name")) or "").strip()
+    if asic and asic != "ip discovery":
+        return f"AMD {asic} ({arch})", "KFD topology"
+    return f"AMD GPU ({arch})", "KFD topology"
+
+
+def probe_amd(
+    root: str = "/", timeout: float = 3.0, env: Mapping[str, str] | None = None
+) -> Found[list[Card]]:
+    """KFD first; rocm_agent_enumerator only when the kernel has no topology to read."""
+    env = os.environ if env is None else env
+    cards = kfd_cards(root)
+    if cards is not None:
+        return Found(cards)
+    tool = shutil.which("rocm_agent_enumerator", path=env.get("PATH", "")) or (
+        at(root, "/opt/rocm/bin/rocm_agent_enumerator")
+    )
+    if not os.path.isfile(tool):
+        return Found([])
+    targets = parse_rocm_agent_enumerator(run([tool], timeout).stdout)
+    out = []
+    for i, arch in enumerate(targets):
+        gpu = GPU(vendor="amd", name=f"AMD GPU ({arch})", arch=arch, index=i)
+        gpu.source = "rocm_agent_enumerator"
+        gpu.integrated = arch in APU_TARGETS
+        out.append(Card(gpu, {"arch": "rocm_agent_enumerator"}))
+    return Found(out)

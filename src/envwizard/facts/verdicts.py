@@ -1,0 +1,494 @@
+"""The ✓ / ⚠ / ✗ lines that matter to someone setting up a training box.
+
+Pure: Facts and the PyTorch build knowledge in, a list of Verdicts out. No Rich here; the
+probe's table and the wizard's first screen render the same list. Every judgement about
+torch comes from the knowledge data (envwizard.knowledge), not from version numbers here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from envwizard.facts.model import GPU, Facts, PythonInfo
+from envwizard.knowledge import Build, Knowledge
+from envwizard.versions import major_minor, platform_key, vkey
+
+LEVELS = ("ok", "warn", "bad")
+CONDA_LIKE = ("conda", "mamba", "micromamba")
+MANAGER_ORDER = ("conda", "mamba", "micromamba", "uv", "virtualenv", "pip")
+LOW_RAM_MIB = 8 * 1024
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: str
+    """ok, warn or bad."""
+    subject: str
+    message: str
+
+
+def verdicts(facts: Facts, kb: Knowledge) -> list[Verdict]:
+    """Every verdict, in reading order: system, Pythons, driver and GPUs, resources, tools."""
+    v = _Judge(facts, kb)
+    return [
+        *v.system(),
+        *v.pythons(),
+        *v.driver(),
+        *v.gpus(),
+        *v.resources(),
+        *v.managers(),
+        *v.unknowns(),
+    ]
+
+
+def gib(mib: float) -> str:
+    """ "12 GiB", "6.8 GiB": whole numbers from 10 GiB up."""
+    g = mib / 1024
+    return f"{g:.0f} GiB" if g >= 10 else f"{g:.1f} GiB"
+
+
+def gpu_subject(g: GPU) -> str:
+    """ "GeForce GTX 1080 sm_61", "Instinct MI300X gfx942", "Intel UHD Graphics 770"."""
+    name = g.name.removeprefix("NVIDIA ").strip() or g.vendor
+    if g.vendor == "nvidia" and g.compute_capability:
+        return f"{name} sm_{g.compute_capability.replace('.', '')}"
+    if g.vendor == "amd" and g.arch and g.arch not in name:
+        return f"{name.removeprefix('AMD ')} {g.arch}"
+    return name
+
+
+def sass_covers(b: Build, cc: str) -> bool:
+    """A cubin for sm_XY runs on major X with minor >= Y; PTX JIT-compiles to newer GPUs."""
+    major, minor = (*vkey(cc), 0, 0)[:2]
+    for s in b.sass:
+        smaj, smin = (*vkey(s), 0, 0)[:2]
+        if smaj == major and smin <= minor:
+            return True
+    return b.ptx is not None and vkey(b.ptx) <= vkey(cc)
+
+
+def _span(versions: list[str], kb: Knowledge) -> str:
+    """torch versions as a phrase: "torch 2.4–2.14", "torch ≥ 2.9 only", "torch 2.4 only"."""
+    newest, oldest = kb.releases[0].version, kb.releases[-1].version
+    lo, hi = min(versions, key=vkey), max(versions, key=vkey)
+    if lo == hi:
+        return f"torch {lo} only" if hi != newest else f"torch ≥ {lo} only"
+    if hi == newest:
+        return f"torch {lo}–{hi}" if lo == oldest else f"torch ≥ {lo} only"
+    return f"torch ≤ {hi} only" if lo == oldest else f"torch {lo}–{hi} only"
+
+
+class _Judge:
+    def __init__(self, facts: Facts, kb: Knowledge) -> None:
+        self.facts = facts
+        self.kb = kb
+        self.platform = platform_key(facts.os.system, facts.os.machine)
+        self.windows_driver = facts.os.system == "Windows" or facts.os.wsl
+
+    def short(self, path: str) -> str:
+        """A path under the home directory as ~/…, to keep lines short."""
+        home = (self.facts.home or "").rstrip("/\\")
+        if home and (path == home or path.startswith(home + "/") or path.startswith(home + "\\")):
+            return "~" + path[len(home) :]
+        return path
+
+    def builds(self, release: str) -> list[Build]:
+        return self.kb.builds_for(release, self.platform)
+
+    def releases_with(self, kind: str) -> list[str]:
+        return [
+            r.version
+            for r in self.kb.releases
+            if any(b.kind == kind for b in self.builds(r.version))
+        ]
+
+    # ---- the system --------------------------------------------------------------------------
+    def system(self) -> Iterable[Verdict]:
+        os_ = self.facts.os
+        rels = [r for r in self.kb.releases if self.builds(r.version)]
+        where = ", ".join(x for x in (os_.distro or os_.system, os_.machine) if x)
+        if not rels:
+            limits = self.kb.platform_limits(self.platform, "pip")
+            why = limits[0] if limits else f"PyTorch publishes no wheels for {self.platform}"
+            yield Verdict("bad", "system", f"{where}: {why}")
+        elif os_.system == "Linux" and os_.glibc is None:
+            yield Verdict(
+                "warn",
+                "system",
+                f"{where}: glibc version unknown (musl?); PyTorch's Linux wheels need glibc",
+            )
+        elif os_.system == "Linux" and os_.glibc:
+            fits = [r.version for r in rels if vkey(os_.glibc) >= vkey(r.glibc)]
+            if not fits:
+                need = min((r.glibc for r in rels), key=vkey)
+                yield Verdict(
+                    "bad",
+                    "system",
+                    f"{where}, glibc {os_.glibc}: every torch wheel needs glibc ≥ {need}",
+                )
+            elif fits[0] != rels[0].version:
+                first = min(
+                    (r for r in rels if vkey(os_.glibc) < vkey(r.glibc)),
+                    key=lambda r: vkey(r.version),
+                )
+                yield Verdict(
+                    "warn",
+                    "system",
+                    f"{where}, glibc {os_.glibc}: torch ≥ {first.version} wheels need glibc {first.glibc}; "
+                    + _span(fits, self.kb),
+                )
+            else:
+                yield Verdict(
+                    "ok",
+                    "system",
+                    f"{where}, glibc {os_.glibc}: {_span([r.version for r in rels], self.kb)} wheels fit",
+                )
+        else:
+            yield Verdict(
+                "ok", "system", f"{where}: {_span([r.version for r in rels], self.kb)} wheels fit"
+            )
+        if os_.rosetta:
+            yield Verdict(
+                "warn",
+                "Rosetta",
+                "this Python is x86_64, translated on Apple Silicon: an arm64 Python gets native wheels and MPS",
+            )
+        if os_.wsl:
+            yield Verdict(
+                "ok",
+                "WSL",
+                "the Windows NVIDIA driver serves CUDA here; ROCm does not work under WSL",
+            )
+        if os_.jetson_l4t:
+            yield Verdict(
+                "warn",
+                "Jetson",
+                f"L4T {os_.jetson_l4t}: PyTorch's aarch64 CUDA wheels are built for SBSA servers, not Jetson; "
+                "use NVIDIA's Jetson index (torch_index: URL) or torch_source: conda-forge",
+            )
+
+    # ---- interpreters ---------------------------------------------------------------------------
+    def pythons(self) -> Iterable[Verdict]:
+        pythons = self.facts.pythons or [self.facts.python]
+        by_line: dict[str, list[PythonInfo]] = {}
+        for p in pythons:
+            if p.error:
+                yield Verdict(
+                    "bad", f"Python {self.short(p.executable)}", f"does not run: {p.error}"
+                )
+            else:
+                by_line.setdefault(major_minor(p.version), []).append(p)
+        for line in sorted(by_line, key=vkey, reverse=True):
+            ok = [r.version for r in self.kb.releases if r.python_ok(line)]
+            exp = [
+                r.version
+                for r in self.kb.releases
+                if line in r.python_experimental and r.version not in ok
+            ]
+            if ok:
+                newest_ok = max(ok, key=vkey) == self.kb.releases[0].version
+                text = _span(ok, self.kb) + (
+                    f" (torch {', '.join(exp)}: experimental)" if exp else ""
+                )
+                yield Verdict("ok" if newest_ok else "warn", f"Python {line}", text)
+            elif exp:
+                yield Verdict(
+                    "warn", f"Python {line}", f"torch {', '.join(exp)} only, experimental"
+                )
+            else:
+                yield Verdict("bad", f"Python {line}", "no torch")
+                continue
+            for p in by_line[line]:
+                yield from self.interpreter(p, line)
+
+    def interpreter(self, p: PythonInfo, line: str) -> Iterable[Verdict]:
+        subject = f"Python {p.version} {self.short(p.executable)}"
+        if p.bits == 32:
+            yield Verdict("bad", subject, "32-bit: PyTorch publishes 64-bit wheels only")
+        if p.implementation and p.implementation != "CPython":
+            yield Verdict(
+                "bad", subject, f"{p.implementation}: PyTorch publishes CPython wheels only"
+            )
+        if p.free_threaded:
+            yield Verdict(
+                "warn",
+                subject,
+                "free-threaded build: it needs torch's separate, newer cp3XXt wheels",
+            )
+        if p.externally_managed:
+            yield Verdict(
+                "ok",
+                subject,
+                "externally managed (PEP 668): fine, envwizard always makes a separate environment",
+            )
+        if p.has_venv is False:
+            yield Verdict("warn", subject, "no venv module: virtualenv and uv still work")
+        elif p.has_ensurepip is False:
+            yield Verdict(
+                "warn",
+                subject,
+                f"python -m venv cannot seed pip: apt install python{line}-venv; virtualenv and uv work",
+            )
+
+    # ---- NVIDIA driver -------------------------------------------------------------------------
+    def driver(self) -> Iterable[Verdict]:
+        f = self.facts
+        driver = f.nvidia_driver
+        if driver is None:
+            if f.nvidia_gpus and not f.os.jetson_l4t:
+                why = f.unknown.get("nvidia_driver") or "the NVIDIA driver version is unknown"
+                yield Verdict(
+                    "bad",
+                    "NVIDIA driver",
+                    f"{why}: CUDA builds need a loaded driver (install or load it)",
+                )
+            return
+        cuda = f.cuda_driver or self.kb.driver_cuda(driver)
+        serves = f"{driver} serves CUDA ≤ {cuda}" if cuda else f"{driver}"
+        where = "Windows driver " if self.windows_driver else ""
+        majors = sorted(self.kb.cuda_majors, reverse=True)
+        ok = [
+            m
+            for m in majors
+            if (need := self.kb.min_driver(f"{m}.0", self.windows_driver))
+            and vkey(driver) >= vkey(need)
+        ]
+        if not ok:
+            need = self.kb.min_driver(f"{majors[-1]}.0", self.windows_driver)
+            yield Verdict(
+                "bad",
+                "NVIDIA driver",
+                f"{where}{serves}: too old for every PyTorch CUDA build (needs ≥ {need})",
+            )
+        elif ok[0] < 12:
+            need = self.kb.min_driver("12.0", self.windows_driver)
+            rels = self.cuda_releases(ok[0])
+            only = _span(rels, self.kb) if rels else f"none for {self.platform}"
+            yield Verdict(
+                "warn",
+                "NVIDIA driver",
+                f"{where}{serves}: CUDA 12 builds need ≥ {need}; CUDA {ok[0]} builds only ({only})",
+            )
+        else:
+            yield Verdict("ok", "NVIDIA driver", f"{where}{serves}")
+
+    def cuda_releases(self, major: int) -> list[str]:
+        return [
+            r.version
+            for r in self.kb.releases
+            if any(b.cuda and int(b.cuda.split(".")[0]) == major for b in self.builds(r.version))
+        ]
+
+    # ---- GPUs -----------------------------------------------------------------------------------
+    def gpus(self) -> Iterable[Verdict]:
+        gpus = self.facts.gpus
+        if not gpus:
+            yield Verdict("warn", "GPU", "none found: the CPU build is what runs here")
+            return
+        for g in gpus:
+            if g.vendor == "nvidia":
+                yield self.nvidia(g)
+            elif g.vendor == "amd":
+                yield self.amd(g)
+            elif g.vendor == "intel":
+                yield self.intel(g)
+            elif g.vendor == "apple":
+                yield self.apple(g)
+
+    def nvidia(self, g: GPU) -> Verdict:
+        subject = gpu_subject(g)
+        if self.facts.os.jetson_l4t:
+            return Verdict(
+                "warn",
+                subject,
+                "Jetson GPU: use NVIDIA's Jetson builds of torch (see Jetson above)",
+            )
+        cc = g.compute_capability
+        if cc is None:
+            return Verdict(
+                "warn",
+                subject,
+                "compute capability unknown: envwizard verifies the kernels after install",
+            )
+        if not self.releases_with("cuda"):
+            return Verdict("warn", subject, f"PyTorch has no CUDA builds for {self.platform}")
+        for r in self.kb.releases:  # newest first
+            builds = [b for b in self.builds(r.version) if b.kind == "cuda"]
+            good = [b.variant for b in builds if sass_covers(b, cc)]
+            if good:
+                best, missing = r.version, [b for b in builds if not sass_covers(b, cc)]
+                break
+        else:
+            return Verdict(
+                "bad", subject, "no PyTorch CUDA build carries its kernels; the CPU build runs"
+            )
+        variants = ", ".join(good)
+        if best != self.kb.releases[0].version:
+            return Verdict("warn", subject, f"only {variants} (torch ≤ {best}) carry its kernels")
+        if missing:
+            majors = {b.cuda.split(".")[0] for b in missing if b.cuda}
+            lack = (
+                f"CUDA {majors.pop()} builds"
+                if len(majors) == 1
+                else ", ".join(b.variant for b in missing) + " builds"
+            )
+            return Verdict(
+                "warn", subject, f"{lack} lack its kernels; {variants} (torch ≤ {best}) runs"
+            )
+        return Verdict("ok", subject, f"kernels in every CUDA build of torch {best} ({variants})")
+
+    def amd(self, g: GPU) -> Verdict:
+        subject = gpu_subject(g)
+        if self.facts.os.wsl:
+            return Verdict(
+                "bad", subject, "ROCm needs Linux's amdgpu/KFD driver, which WSL does not have"
+            )
+        discrete = [x for x in self.facts.amd_gpus if not x.integrated]
+        if g.integrated and discrete:
+            return Verdict("ok", subject, "integrated (APU): left out beside the discrete card")
+        if g.arch is None:
+            return Verdict("warn", subject, "gfx target unknown: is the amdgpu driver loaded?")
+        cover = {
+            r.version: [b.variant for b in self.builds(r.version) if g.arch in b.gfx]
+            for r in self.kb.releases
+        }
+        cover = {k: v for k, v in cover.items() if v}
+        if not cover:
+            if not self.releases_with("rocm"):
+                return Verdict(
+                    "bad",
+                    subject,
+                    f"PyTorch's ROCm builds are for linux-x86_64, not {self.platform}",
+                )
+            family = g.arch[:-1]
+            near = sorted(
+                {
+                    t
+                    for r in self.kb.releases
+                    for b in self.builds(r.version)
+                    for t in b.gfx
+                    if t[:-1] == family
+                }
+            )
+            hint = (
+                f" (HSA_OVERRIDE_GFX_VERSION for {near[0]} is the usual workaround)" if near else ""
+            )
+            return Verdict("bad", subject, f"no PyTorch ROCm build carries {g.arch} kernels{hint}")
+        best = next(iter(cover))
+        text = f"{', '.join(cover[best])} (torch {best}) carries its kernels"
+        apu = " (integrated: shares system memory)" if g.integrated else ""
+        level = "ok" if best == self.kb.releases[0].version else "warn"
+        return Verdict(level, subject, text + apu)
+
+    def intel(self, g: GPU) -> Verdict:
+        subject = gpu_subject(g)
+        if g.integrated:
+            return Verdict(
+                "warn",
+                subject,
+                "integrated: not an XPU target (PyTorch's XPU builds need Arc, Flex or Max)",
+            )
+        rels = self.releases_with("xpu")
+        if not rels:
+            return Verdict("warn", subject, f"PyTorch has no XPU builds for {self.platform}")
+        return Verdict("ok", subject, f"XPU builds for torch {rels[-1]}–{rels[0]}")
+
+    def apple(self, g: GPU) -> Verdict:
+        subject = gpu_subject(g)
+        need = next(
+            (
+                b.macos
+                for r in self.kb.releases
+                for b in self.builds(r.version)
+                if b.kind == "mps" and b.macos
+            ),
+            None,
+        )
+        have = self.facts.os.macos_version
+        if need and (have is None or vkey(have) < vkey(need)):
+            return Verdict(
+                "bad", subject, f"MPS needs macOS {need} or newer; this is {have or 'unknown'}"
+            )
+        return Verdict("ok", subject, f"MPS (Apple GPU) on macOS {have}")
+
+    # ---- resources ---------------------------------------------------------------------------
+    def expected_kind(self) -> str:
+        """The build `compute: auto` would most likely pick, for the disk estimate."""
+        f = self.facts
+        if f.nvidia_gpus and f.nvidia_driver and self.releases_with("cuda"):
+            return "cuda"
+        if [g for g in f.amd_gpus if g.arch] and self.releases_with("rocm"):
+            return "rocm"
+        if [g for g in f.intel_gpus if not g.integrated] and self.releases_with("xpu"):
+            return "xpu"
+        if self.releases_with("mps"):
+            return "mps"
+        return "cpu"
+
+    def resources(self) -> Iterable[Verdict]:
+        f = self.facts
+        cpu = f.cpu
+        if cpu:
+            simd = [
+                n
+                for n, flag in (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("AMX", "amx_tile"))
+                if flag in (cpu.get("flags") or [])
+            ]
+            cores = f"{cpu.get('physical_cores') or '?'} cores / {cpu.get('logical_cores') or '?'} threads"
+            parts = [str(cpu.get("model") or "CPU"), cores, "+".join(simd)]
+            yield Verdict("ok", "CPU", ", ".join(p for p in parts if p))
+        if f.memory_mib is not None:
+            if f.memory_mib < LOW_RAM_MIB:
+                yield Verdict(
+                    "warn", "RAM", f"{gib(f.memory_mib)}: tight for installing and training"
+                )
+            else:
+                yield Verdict("ok", "RAM", gib(f.memory_mib))
+        free = f.disk.get("free_mib")
+        if isinstance(free, int):
+            where = self.short(str(f.disk.get("path") or f.home or ""))
+            kind = self.expected_kind()
+            need = self.kb.size_mib.get(kind, 0)
+            cpu_need = self.kb.size_mib.get("cpu", 0)
+            label = {"cuda": "CUDA", "rocm": "ROCm", "xpu": "XPU", "mps": "macOS", "cpu": "CPU"}[
+                kind
+            ]
+            text = f"{gib(free)} free at {where}"
+            if free >= need:
+                yield Verdict("ok", "disk", f"{text}: enough for a {label} build (~{gib(need)})")
+            elif kind != "cpu" and free >= cpu_need:
+                yield Verdict(
+                    "warn",
+                    "disk",
+                    f"{text}: enough for a CPU build, not for {label} (~{gib(need)})",
+                )
+            else:
+                yield Verdict(
+                    "bad", "disk", f"{text}: not enough for a {label} build (~{gib(need)})"
+                )
+
+    # ---- tools -------------------------------------------------------------------------------------
+    def managers(self) -> Iterable[Verdict]:
+        ms = self.facts.managers
+        found = [
+            f"{n} {ms[n].version or ''}".strip()
+            for n in MANAGER_ORDER
+            if n in ms and not ms[n].error
+        ]
+        missing = [n for n in MANAGER_ORDER if n not in ms]
+        for n in MANAGER_ORDER:
+            if n in ms and ms[n].error:
+                yield Verdict("warn", n, f"found at {ms[n].path or '?'}, but {ms[n].error}")
+        text = ("found: " + ", ".join(found)) if found else "no environment manager found"
+        if missing:
+            text += "; not found: " + ", ".join(missing)
+        if not any(n in ms for n in CONDA_LIKE):
+            text += " (venv, virtualenv and uv environments need none of them)"
+        yield Verdict("ok", "managers", text)
+
+    def unknowns(self) -> Iterable[Verdict]:
+        shown = {"nvidia_driver"} if self.facts.nvidia_gpus else set()
+        for key, why in sorted(self.facts.unknown.items()):
+            if key not in shown:
+                yield Verdict("warn", key, f"unknown ({why})")

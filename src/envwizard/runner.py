@@ -191,13 +191,13 @@ class Runner:
             self.status, self.exit_code = "failed", EXIT_STEP_FAILED
         else:
             self.status, self.exit_code = "done", EXIT_OK
-        if self.status == "done":
-            state.mark(status="done")
-        else:
-            state.mark(status=self.status)
-            if rollback:
-                async for ev in self.rollback():
-                    yield ev
+        # A cancelled or failed benchmark leaves a verified environment: keep it.
+        optional = {s.id for s in self.plan.steps if s.optional}
+        complete = all(r.status in ("ok", "skipped") for r in self.results if r.id not in optional)
+        state.mark(status="done" if complete else self.status)
+        if not complete and rollback:
+            async for ev in self.rollback():
+                yield ev
         yield RunFinished(self.status, self.exit_code)
 
     def retry_start(self) -> Start:

@@ -410,3 +410,22 @@ def test_retry_after_a_failure_resumes_and_still_owns_the_environment(tmp_path: 
     run(second)
     assert second.status == "cancelled"
     assert not env.exists()
+
+
+def test_cancelling_the_benchmark_keeps_the_verified_environment(tmp_path: Path, wheelhouse: Path) -> None:
+    env = tmp_path / "env"
+    plan = tiny_plan("venv", env, wheelhouse)
+    bench = Step("benchmark", "Bench", [sys.executable, "-c", "import time; print('start', flush=True); time.sleep(60)"], "bench", optional=True)
+    plan = make_plan(env, [*plan.steps, bench])
+    runner = Runner(plan, answers_for(env), Start("create"), run_dir=tmp_path / "run")
+
+    async def go() -> None:
+        async for ev in runner.run():
+            if isinstance(ev, StepOutput) and ev.step_id == "benchmark":
+                runner.cancel()
+
+    asyncio.run(go())
+    assert runner.status == "cancelled" and runner.exit_code == 130
+    assert [r.status for r in runner.results][-1] == "cancelled"
+    assert (env / "pyvenv.cfg").exists()
+    assert json.loads((env / STATE_FILE).read_text())["status"] == "done"

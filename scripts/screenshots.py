@@ -1,0 +1,187 @@
+"""Render every wizard screen to SVG from the real app, with fixed data.
+
+    python scripts/screenshots.py [OUT_DIR]        (default: screenshots/)
+
+The facts are a recorded workstation (tests/data/facts_workstation.json: an RTX 4090 beside a
+GTX 1080 on driver 580); the install and benchmark screens replay recorded runner events, so
+the pictures are the same on every machine. The snapshot tests use the same scenes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+HOME = "/home/ada"
+SIZE = (100, 32)
+
+sys.path.insert(0, str(ROOT / "src"))
+
+from textual.pilot import Pilot  # noqa: E402
+
+from envwizard.facts.model import Facts  # noqa: E402
+from envwizard.progress import Progress  # noqa: E402
+from envwizard.runner import (  # noqa: E402
+    BenchEvent,
+    RunFinished,
+    StepFinished,
+    StepOutput,
+    StepProgress,
+    StepStarted,
+)
+from envwizard.tui.app import EnvWizardApp, make_app  # noqa: E402
+
+Scene = Callable[[Pilot], Awaitable[None]]
+
+
+def freeze() -> None:
+    """Fixed home and script paths (what the snapshot tests do with monkeypatch)."""
+    import envwizard.plan
+
+    os.environ["HOME"] = HOME
+    envwizard.plan.script_path = lambda name: f"/opt/envwizard/scripts/{name}"  # type: ignore[assignment]
+    envwizard.plan.bench_worker_path = lambda: "/opt/envwizard/bench/worker.py"  # type: ignore[assignment]
+
+
+def workstation_app(**kw: object) -> EnvWizardApp:
+    facts = Facts.from_json((DATA / "facts_workstation.json").read_text())
+    return make_app(facts=facts, cwd=HOME, **kw)  # type: ignore[arg-type]
+
+
+async def forward(pilot: Pilot, screens: int) -> None:
+    await pilot.pause()
+    for _ in range(screens):
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.3)
+
+
+async def machine(pilot: Pilot) -> None:
+    await forward(pilot, 0)
+
+
+async def python(pilot: Pilot) -> None:
+    await forward(pilot, 1)
+
+
+async def environment(pilot: Pilot) -> None:
+    await forward(pilot, 2)
+    await pilot.click("#m-uv")
+    await pilot.pause(0.2)
+
+
+async def build(pilot: Pilot) -> None:
+    await environment(pilot)
+    await pilot.press("ctrl+n")
+    await pilot.pause(0.3)
+    pilot.app.screen.query_one("#packages").value = "torchvision"  # type: ignore[attr-defined]
+    await pilot.pause(0.3)
+
+
+async def review(pilot: Pilot) -> None:
+    await build(pilot)
+    await pilot.press("ctrl+n")
+    await pilot.pause(0.3)
+
+
+UV_LINES = [
+    "Using Python 3.11.9 environment at: /home/ada/envs/torch",
+    "Resolved 26 packages in 1.18s",
+    "Downloading nvidia-cudnn-cu12 (634.0MiB)",
+    "Downloading nvidia-cublas-cu12 (374.9MiB)",
+    "Downloading torch (846.2MiB)",
+    "Downloading triton (148.1MiB)",
+    " Downloaded triton",
+    " Downloaded nvidia-cublas-cu12",
+]
+
+
+async def install(pilot: Pilot) -> None:
+    """The install screen mid-download, replaying what a real uv install printed."""
+    from envwizard.tui.screens.install import InstallScreen
+
+    await review(pilot)
+    app: EnvWizardApp = pilot.app  # type: ignore[assignment]
+    screen = InstallScreen(autostart=False)
+    await app.push_screen(screen)
+    await pilot.pause(0.2)
+    plan = app.state.plan
+    assert plan is not None
+    steps = plan.steps
+    run_dir = "/home/ada/.local/state/envwizard/log/runs/20261129-101500-torch"
+    screen.apply(StepStarted(steps[0], 1, len(steps), f"{run_dir}/01-create-env.log"))
+    screen.apply(StepOutput("create-env", ["Using CPython 3.11.9 interpreter at: /usr/bin/python3", "Creating virtual environment at: /home/ada/envs/torch"]))
+    screen.apply(StepFinished("create-env", "ok", 0, 0.31, f"{run_dir}/01-create-env.log"))
+    screen.apply(StepStarted(steps[1], 2, len(steps), f"{run_dir}/02-install-torch.log"))
+    screen.apply(StepOutput("install-torch", UV_LINES))
+    screen.apply(StepProgress("install-torch", Progress("torch", None, 887_306_240)))
+    await pilot.pause(0.3)
+
+
+async def bench(pilot: Pilot) -> None:
+    """Verification passed, benchmark under way: replays a recorded CPU run of the worker."""
+    from envwizard.tui.screens.bench import BenchScreen
+
+    await review(pilot)
+    app: EnvWizardApp = pilot.app  # type: ignore[assignment]
+    app.verify = json.loads((DATA / "verify_cpu.json").read_text())
+    screen = BenchScreen()
+    await app.push_screen(screen)
+    await pilot.pause(0.2)
+    for line in (DATA / "bench_cpu.jsonl").read_text().splitlines():
+        screen.apply(BenchEvent("benchmark", json.loads(line)))
+    screen.apply(StepFinished("benchmark", "ok", 0, 12.3, None))
+    screen.apply(RunFinished("done", 0))
+    await pilot.pause(0.5)
+
+
+async def done(pilot: Pilot) -> None:
+    from envwizard.tui.screens.done import DoneScreen
+
+    await review(pilot)
+    app: EnvWizardApp = pilot.app  # type: ignore[assignment]
+    app.verify = json.loads((DATA / "verify_cpu.json").read_text())
+    app.bench_summary = json.loads((DATA / "bench_cpu.jsonl").read_text().splitlines()[-1])
+    app.run_status = "done"
+    app.state.report_path = "/home/ada/.local/state/envwizard/log/runs/20261129-101500-torch/report.json"
+    app.state.saved_answers = "/home/ada/envwizard-answers.yaml"
+    await app.push_screen(DoneScreen())
+    await pilot.pause(0.3)
+
+
+SCENES: dict[str, Scene] = {
+    "1-machine": machine,
+    "2-python": python,
+    "3-environment": environment,
+    "4-build": build,
+    "5-review": review,
+    "6-install": install,
+    "7-benchmark": bench,
+    "8-done": done,
+}
+
+
+async def shoot(name: str, scene: Scene, out: Path) -> Path:
+    app = workstation_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await scene(pilot)
+        path = app.save_screenshot(path=str(out), filename=f"{name}.svg")
+    return Path(path)
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    freeze()
+    for name, scene in SCENES.items():
+        print(asyncio.run(shoot(name, scene, out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

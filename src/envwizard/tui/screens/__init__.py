@@ -1,0 +1,1 @@
+"""The wizard's screens, in the order a person meets them."""

@@ -1,0 +1,159 @@
+"""d. PyTorch build: the recommended build with its reasons, the alternatives with theirs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
+
+from envwizard.answers import CONDA_LIKE
+from envwizard.tui.screens.base import WizardScreen
+
+INDEX_CHOICES = [
+    ("PyTorch's index for the build (auto)", "auto"),
+    ("my installer's configured index (default)", "default"),
+    ("a mirror of PyTorch's index…", "mirror"),
+]
+
+
+def split_list(text: str) -> list[str]:
+    """ "torchvision, numpy<3  rich" -> ["torchvision", "numpy<3", "rich"]."""
+    return [p for p in re.split(r"[,\s]+", text.strip()) if p]
+
+
+class BuildScreen(WizardScreen):
+    TITLE = "PyTorch build"
+    PURPOSE = "The build whose kernels match your GPUs and driver is preselected; the others say why they would or would not run here."
+
+    def body(self) -> ComposeResult:
+        d = self.state.draft
+        yield Static("", id="reasons", classes="panel")
+        yield Label("Build:")
+        yield RadioSet(id="builds")
+        with Horizontal(classes="row"):
+            yield Label("torch version (PEP 440):", classes="label")
+            yield Input(value=d.get("torch") or "", placeholder="any, e.g. >=2.5 or ==2.13.*", id="torch")
+        with Horizontal(classes="row"):
+            yield Label("Extra packages:", classes="label")
+            yield Input(value=" ".join(d.get("packages") or []), placeholder="e.g. torchvision numpy", id="packages")
+        ti = d.get("torch_index", "auto")
+        with Horizontal(classes="row"):
+            yield Label("Take torch from:", classes="label")
+            yield Select(INDEX_CHOICES, value=ti if ti in ("auto", "default") else "mirror", allow_blank=False, id="torch_index")
+        with Horizontal(classes="row", id="mirror-row"):
+            yield Label("Mirror URL:", classes="label")
+            yield Input(value=ti if ti not in ("auto", "default") else "", placeholder="https://mirror.example/pytorch/whl", id="mirror")
+        with Horizontal(classes="row"):
+            yield Label("Index for other packages:", classes="label")
+            yield Input(value=d.get("index_url") or "", placeholder="optional mirror URL", id="index_url")
+        with Horizontal(classes="row"):
+            yield Label("Wheel folders (offline):", classes="label")
+            yield Input(value=" ".join(d.get("find_links") or []), placeholder="optional folders or URLs", id="find_links")
+        with Horizontal(classes="row"):
+            yield Checkbox("offline: wheel folders only", value=bool(d.get("offline")), id="offline")
+            yield Checkbox("conda-forge build", value=d.get("torch_source") == "conda-forge", id="conda_forge")
+        with Horizontal(classes="row"):
+            yield Checkbox("benchmark after install", value=bool(d["benchmark"].get("enabled", True)), id="bench")
+            yield Label("seconds:", classes="label short")
+            yield Input(value=str(d["benchmark"].get("seconds", 30)), id="seconds", restrict=r"[0-9.]*", max_length=6)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.compute = self.state.draft.get("compute", "auto")
+        self.query_one("#conda_forge", Checkbox).display = self.state.draft.get("manager") in CONDA_LIKE
+        self._fill_builds()
+        self.query_one("#builds", RadioSet).focus()
+
+    def changes(self) -> dict[str, Any]:
+        sel = self.query_one("#torch_index", Select).value
+        mirror = self.query_one("#mirror", Input).value.strip()
+        self.query_one("#mirror-row").display = sel == "mirror"
+        seconds_text = self.query_one("#seconds", Input).value.strip()
+        try:
+            seconds: float | str = float(seconds_text)
+        except ValueError:
+            seconds = seconds_text
+        bench = {**self.state.draft["benchmark"], "enabled": self.query_one("#bench", Checkbox).value, "seconds": seconds}
+        return {
+            "compute": self.compute,
+            "torch": self.query_one("#torch", Input).value.strip() or None,
+            "packages": split_list(self.query_one("#packages", Input).value),
+            "torch_index": mirror if sel == "mirror" else sel,
+            "index_url": self.query_one("#index_url", Input).value.strip() or None,
+            "find_links": split_list(self.query_one("#find_links", Input).value),
+            "offline": self.query_one("#offline", Checkbox).value,
+            "torch_source": "conda-forge" if self.query_one("#conda_forge", Checkbox).value else "pip",
+            "benchmark": bench,
+        }
+
+    def _fill_builds(self) -> None:
+        """The recommendation under the other options, then one button per build of that release."""
+        rs = self.query_one("#builds", RadioSet)
+        changes = self.changes()
+        auto, why = self.state.try_plan(**{**changes, "compute": "auto"})
+        rs.remove_children()
+        if auto is None:
+            rs.mount(RadioButton(f"auto: nothing runs here ({why})", value=True, name="auto"))
+            return
+        d = auto.decision
+        if self.compute not in {a["variant"] for a in d.alternatives if a["ok"]}:
+            self.compute = "auto"
+        chosen = self.compute
+        buttons = [RadioButton(f"auto — recommended: torch {d.release} {d.variant}", value=chosen == "auto", name="auto")]
+        for alt in d.alternatives:
+            variant = alt["variant"]
+            mark = "[green]✓[/]" if alt["ok"] else "[red]✗[/]"
+            exp = " [dim](experimental)[/]" if alt.get("experimental") else ""
+            buttons.append(
+                RadioButton(
+                    f"{mark} {variant:<9} {alt['why']}{exp}",
+                    value=chosen == variant,
+                    disabled=not alt["ok"],
+                    name=variant,
+                )
+            )
+        rs.mount(*buttons)
+        self.call_after_refresh(self.check)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.compute = event.pressed.name or "auto"
+        self.check()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "torch":
+            self._fill_builds()
+        self.check()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.check()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "conda_forge":
+            self._fill_builds()
+        self.check()
+
+    def check(self) -> None:
+        plan, why = self.state.try_plan(**self.changes())
+        panel = self.query_one("#reasons", Static)
+        if plan is None:
+            panel.update(f"[red]✗[/] {why}")
+            self.problem("no build runs with these choices")
+            return
+        d = plan.decision
+        src = d.index_url or ("conda-forge" if d.source == "conda-forge" else "the installer's default index")
+        text = [f"[b]torch {d.torch}[/]  build [b]{d.variant}[/]  from {src}"]
+        text += [f"• {r}" for r in d.reasons]
+        text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
+        panel.update("\n".join(text))
+        self.problem(None)
+
+    def next_screen(self) -> Screen[None]:
+        from envwizard.tui.screens.review import ReviewScreen
+
+        self.state.draft.update(self.changes())
+        self.state.replan()
+        return ReviewScreen()

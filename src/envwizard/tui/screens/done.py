@@ -1,0 +1,80 @@
+"""h. Done: what was built, how to use it, where the report and the answers are."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from envwizard.errors import EnvwizardError
+from envwizard.tui.screens.bench import summary_text, verify_text
+
+
+class DoneScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", "Quit", show=True)]
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        state = app.state  # type: ignore[attr-defined]
+        plan = state.plan
+        dry = state.dry_run
+        yield Header(show_clock=False)
+        with VerticalScroll(classes="body"):
+            if dry:
+                yield Static(
+                    "[b]Dry run:[/] nothing was run or created. This is the plan envwizard would run; "
+                    "save the answers to run it headless later.",
+                    classes="panel",
+                )
+            else:
+                status = getattr(app, "run_status", "done")
+                head = {
+                    "done": "[green b]✓ The environment is ready.[/]",
+                    "cancelled": "[yellow b]■ Stopped.[/]",
+                    "failed": "[red b]✗ The install failed.[/]",
+                }.get(status, status)
+                yield Static(f"{head}\n{verify_text(getattr(app, 'verify', None))}", classes="panel")
+                bench = getattr(app, "bench_summary", None)
+                if bench:
+                    yield Static(summary_text(bench), classes="panel")
+            yield Label("Use it with:")
+            yield Input(value=plan.activate, id="activate")
+            yield Static(f"[dim]environment:[/] {plan.env_path}\n[dim]Python:[/] {plan.env_python}", id="where")
+            if state.report_path:
+                yield Static(f"[dim]report:[/] {state.report_path}", id="report")
+            with Horizontal(classes="row"):
+                yield Label("Answers file:", classes="label")
+                yield Input(value=state.saved_answers or "envwizard-answers.yaml", id="save-path")
+                yield Button("Save answers", id="save")
+            yield Static(
+                f"[green]✓[/] saved: replay with  envwizard --answers {state.saved_answers}" if state.saved_answers else "",
+                id="saved",
+            )
+        with Horizontal(classes="nav"):
+            yield Static("", classes="problem")
+            yield Button("Quit", id="quit", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title, self.sub_title = "envwizard", "Done"
+        self.query_one("#quit", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "quit":
+            self.action_quit_app()
+        elif event.button.id == "save":
+            note = self.query_one("#saved", Static)
+            try:
+                path = self.app.state.save(self.query_one("#save-path", Input).value.strip())  # type: ignore[attr-defined]
+            except (OSError, EnvwizardError) as e:
+                note.update(f"[red]✗[/] could not save: {e}")
+                return
+            note.update(f"[green]✓[/] saved: replay with  envwizard --answers {path}")
+
+    def action_quit_app(self) -> None:
+        self.app.exit(return_code=getattr(self.app, "exit_code", 0))

@@ -1,0 +1,137 @@
+"""c. Environment: which tool makes it, where it goes, and what to do if something is there."""
+
+from __future__ import annotations
+
+import os
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
+
+from envwizard.answers import CONDA_LIKE, MANAGERS
+from envwizard.errors import EnvwizardError
+from envwizard.tui.screens.base import WizardScreen
+
+ABOUT = {
+    "venv": "Python's own; always there (needs ensurepip: python3-venv on Debian/Ubuntu)",
+    "virtualenv": "fast, seeds pip offline from its bundled wheels",
+    "uv": "fastest installs; can also download the Python version you asked for",
+    "conda": "conda env + pip wheels from PyTorch's index (or conda-forge builds)",
+    "mamba": "conda's solver in C++; same environments as conda",
+    "micromamba": "single binary conda; no base install needed",
+}
+HOW_TO_GET = {
+    "venv": "part of Python (Debian/Ubuntu: apt install python3-venv)",
+    "virtualenv": "pip install virtualenv",
+    "uv": "pip install uv (or uv's standalone installer)",
+    "conda": "install Miniforge",
+    "mamba": "install Miniforge (it ships mamba)",
+    "micromamba": "install micromamba (a single binary)",
+}
+EXISTING = [
+    ("stop and ask me to choose another path (abort)", "abort"),
+    ("install into it, keep what is there (reuse)", "reuse"),
+    ("delete it and build it again (recreate)", "recreate"),
+]
+
+
+class EnvironmentScreen(WizardScreen):
+    TITLE = "Environment"
+    PURPOSE = "Which tool creates the environment, and where. Tools not found here are shown with how to get them."
+
+    def available(self, name: str) -> bool:
+        facts = self.state.facts
+        if name == "venv":
+            return True
+        return bool(facts and name in facts.managers and facts.managers[name].path)
+
+    def body(self) -> ComposeResult:
+        current = self.state.draft.get("manager", "venv")
+        with RadioSet(id="manager"):
+            for name in MANAGERS:
+                ok = self.available(name)
+                text = f"{name:<11} {ABOUT[name]}" if ok else f"{name:<11} not found: {HOW_TO_GET[name]}"
+                yield RadioButton(text, value=(name == current and ok), disabled=not ok, id=f"m-{name}")
+        with Horizontal(classes="row"):
+            yield Label("Path (conda: a name or a path):", classes="label")
+            yield Input(value=self._shown_env(), id="env")
+        yield Static("", id="env-note")
+        with Horizontal(classes="row"):
+            yield Label("If it already exists:", classes="label")
+            yield Select(EXISTING, value=self.state.draft.get("existing", "abort"), allow_blank=False, id="existing")
+
+    def _shown_env(self) -> str:
+        env = str(self.state.draft.get("env", ""))
+        home = os.path.expanduser("~")
+        return "~" + env[len(home) :] if env.startswith(home + os.sep) else env
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if not any(b.value for b in self.query(RadioButton)):
+            self.query_one("#m-venv", RadioButton).value = True
+        self.query_one("#manager", RadioSet).focus()
+        self.check()
+
+    def manager(self) -> str:
+        rs = self.query_one("#manager", RadioSet)
+        pressed = rs.pressed_button
+        return pressed.id.removeprefix("m-") if pressed and pressed.id else "venv"
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.check()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.check()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.check()
+
+    def changes(self) -> dict[str, object]:
+        return {
+            "manager": self.manager(),
+            "env": self.query_one("#env", Input).value.strip(),
+            "existing": self.query_one("#existing", Select).value,
+        }
+
+    def check(self) -> None:
+        """Validate as typed: the same rules as an answers file, plus what is on disk now."""
+        changes = self.changes()
+        note = self.query_one("#env-note", Static)
+        from envwizard.answers import validate
+
+        try:
+            answers = validate({**self.state.draft, **changes}, where="env", cwd=self.state.cwd)
+        except EnvwizardError as e:
+            note.update(f"[red]✗[/] {str(e).removeprefix('env: ')}")
+            self.problem("fix the path first")
+            return
+        plan, why = self.state.try_plan(**changes)
+        if plan is None:
+            note.update(f"[red]✗[/] {why}")
+            self.problem(why)
+            return
+        from envwizard.target import inspect_target
+
+        target = inspect_target(plan.env_path)
+        where = plan.env_path
+        if target.kind == "absent":
+            text = f"[green]✓[/] a new {answers.manager} environment at {where}"
+        elif target.kind in ("other", "conda-base", "system", "running"):
+            note.update(f"[red]✗[/] {where} is {target.describe()}: choose another path")
+            self.problem("choose another path")
+            return
+        else:
+            text = f"[yellow]⚠[/] {where} exists ({target.describe()}); see 'If it already exists'"
+        if answers.manager in CONDA_LIKE and answers.env_is_name:
+            text += "  [dim](a named conda environment)[/]"
+        note.update(text + "".join(f"\n[yellow]⚠[/] {w}" for w in plan.warnings if "path" in w))
+        self.problem(None)
+
+    def next_screen(self) -> Screen[None]:
+        from envwizard.tui.screens.build import BuildScreen
+
+        self.state.draft.update(self.changes())
+        if self.state.draft["manager"] not in CONDA_LIKE:
+            self.state.draft["torch_source"] = "pip"
+        return BuildScreen()

@@ -1,0 +1,287 @@
+"""f. Install: every step a visible subprocess with its own live pane, progress, cancel, retry."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Label, ListItem, ListView, Log, ProgressBar, Static
+
+from envwizard.errors import EnvwizardError
+from envwizard.plan import Step
+from envwizard.preflight import run_preflight
+from envwizard.runner import (
+    Event,
+    Notice,
+    RunFinished,
+    StepFinished,
+    StepOutput,
+    StepProgress,
+    StepStarted,
+)
+from envwizard.target import Start, inspect_target, resolve_start
+from envwizard.tui.widgets.dialogs import ConfirmDialog
+
+ICONS = {"pending": "[dim]·[/]", "running": "[cyan]▶[/]", "ok": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]", "cancelled": "[yellow]■[/]"}
+
+
+class StepItem(ListItem):
+    """One line of the step list: icon, title, elapsed time."""
+
+    def __init__(self, step: Step) -> None:
+        super().__init__(id=f"item-{step.id}")
+        self.step = step
+        self.status = "pending"
+        self.seconds: float | None = None
+        self.started: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.text(), id="label")
+
+    def text(self) -> str:
+        secs = self.seconds
+        if self.status == "running" and self.started is not None:
+            secs = time.monotonic() - self.started
+        timing = f" [dim]{secs:.1f}s[/]" if secs is not None else ""
+        return f"{ICONS.get(self.status, '?')} {self.step.title}{timing}"
+
+    def set(self, status: str, seconds: float | None = None) -> None:
+        self.status = status
+        if status == "running":
+            self.started = time.monotonic()
+        if seconds is not None:
+            self.seconds = seconds
+        self.refresh_label()
+
+    def refresh_label(self) -> None:
+        self.query_one("#label", Label).update(self.text())
+
+
+class InstallScreen(Screen[None]):
+    """Runs the plan on mount; with autostart=False it only renders events it is given (replays)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=True),
+        Binding("ctrl+r", "retry", "Retry", show=True),
+    ]
+
+    def __init__(self, autostart: bool = True) -> None:
+        super().__init__()
+        self.autostart = autostart
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Footer keys follow the buttons: only what can be done now is offered."""
+        if action in ("cancel", "retry") and self.is_mounted:
+            return self.shown(action)
+        return True
+
+    def compose(self) -> ComposeResult:
+        plan = self.app.state.plan  # type: ignore[attr-defined]
+        yield Header(show_clock=False)
+        yield Static("Each step runs as its own process; select a step to see its output. Cancel rolls back.", classes="purpose")
+        with Horizontal(id="install-body"):
+            with Vertical(id="steps-col"):
+                yield ListView(*[StepItem(s) for s in plan.steps], id="steps")
+                yield Static("", id="notices")
+            with Vertical(id="log-col"):
+                with ContentSwitcher(initial=f"log-{plan.steps[0].id}", id="logs"):
+                    for s in plan.steps:
+                        yield Log(max_lines=5000, id=f"log-{s.id}", classes="steplog")
+                with Horizontal(id="progress-row"):
+                    yield Label("", id="progress-label")
+                    yield ProgressBar(total=1.0, show_eta=False, id="progress")
+                yield Static("", id="logpath")
+        with Horizontal(classes="nav"):
+            yield Static("", id="problem", classes="problem")
+            yield Button("Back", id="back")
+            yield Button("Roll back", id="rollback", variant="warning")
+            yield Button("Retry", id="retry")
+            yield Button("Cancel", id="cancel", variant="error")
+            yield Button("Continue", id="continue", variant="primary")
+        yield Footer()
+
+    @property
+    def state(self):  # type: ignore[no-untyped-def]
+        return self.app.state  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self.title, self.sub_title = "envwizard", "Install"
+        self.follow = True
+        self.current: str | None = None
+        self.query_one("#progress-row").display = False
+        self.actions("cancel")
+        self.set_interval(0.5, self._tick)
+        if self.autostart:
+            self.prepare()
+
+    def actions(self, *visible: str) -> None:
+        """Show only the buttons that make sense now; focus the last one."""
+        for b in self.query(".nav Button").results(Button):
+            b.display = b.id in visible
+        if visible:
+            self.query_one(f"#{visible[-1]}", Button).focus()
+        self.refresh_bindings()
+
+    def shown(self, button: str) -> bool:
+        return bool(self.query_one(f"#{button}", Button).display)
+
+    def _tick(self) -> None:
+        for item in self.query(StepItem):
+            if item.status == "running":
+                item.refresh_label()
+
+    def say(self, text: str) -> None:
+        self.query_one("#problem", Static).update(text)
+
+    # ---- before the run ------------------------------------------------------------------
+    def prepare(self) -> None:
+        plan = self.state.plan
+        try:
+            start = resolve_start(inspect_target(plan.env_path), plan, self.state.answers())
+        except EnvwizardError as e:
+            self.stopped(f"[red]✗[/] {e}")
+            return
+        if start.destructive:
+            self.app.push_screen(
+                ConfirmDialog(f"{start.message}.\n\nDelete it and build it again?", yes="Delete and rebuild"),
+                lambda yes: self.preflight(start) if yes else self.stopped("Nothing was changed."),
+            )
+        else:
+            self.preflight(start)
+
+    @work(thread=True, exclusive=True, group="preflight")
+    def preflight(self, start: Start) -> None:
+        pf = run_preflight(self.state.plan, self.state.answers(), start)
+        self.app.call_from_thread(self._after_preflight, start, pf)
+
+    def _after_preflight(self, start: Start, pf) -> None:  # type: ignore[no-untyped-def]
+        notes = [f"[yellow]⚠[/] {w}" for w in pf.warnings]
+        if pf.errors:
+            self.stopped("\n".join([*[f"[red]✗[/] {e}" for e in pf.errors], *notes]))
+            return
+        self.query_one("#notices", Static).update("\n".join(notes))
+        self.app.start_run(start)  # type: ignore[attr-defined]
+
+    def stopped(self, message: str) -> None:
+        """Nothing ran (or nothing more will): say why and let the person go back."""
+        self.say(message)
+        self.actions("back")
+
+    # ---- runner events ------------------------------------------------------------------
+    def apply(self, ev: Event) -> None:
+        if isinstance(ev, StepStarted):
+            self.current = ev.step.id
+            self.query_one(f"#item-{ev.step.id}", StepItem).set("running")
+            self.query_one("#logpath", Static).update(f"[dim]log: {ev.log_path}[/]")
+            self.query_one("#progress-row").display = False
+            self.query_one(f"#log-{ev.step.id}", Log).write_line("$ " + self.state.plan.command_line(ev.step))
+            if self.follow:
+                self.show_log(ev.step.id)
+                steps = self.query_one("#steps", ListView)
+                steps.index = ev.index - 1
+        elif isinstance(ev, StepOutput):
+            self.query_one(f"#log-{ev.step_id}", Log).write_lines(ev.lines)
+        elif isinstance(ev, StepProgress):
+            row = self.query_one("#progress-row")
+            row.display = True
+            self.query_one("#progress-label", Label).update(ev.progress.label[-40:])
+            bar = self.query_one("#progress", ProgressBar)
+            frac = ev.progress.fraction
+            bar.update(total=None if frac is None else 1.0, progress=frac or 0.0)
+        elif isinstance(ev, StepFinished):
+            self.query_one(f"#item-{ev.step_id}", StepItem).set(ev.status, ev.seconds if ev.status != "skipped" else None)
+            if ev.status == "ok":
+                self.query_one("#progress-row").display = False
+        elif isinstance(ev, Notice):
+            notices = self.query_one("#notices", Static)
+            style = "yellow" if ev.level == "warn" else "cyan"
+            notices.update(f"{notices.content}\n[{style}]•[/] {ev.text}".strip())
+        elif isinstance(ev, RunFinished):
+            self.finished(ev)
+
+    def show_log(self, step_id: str) -> None:
+        self.query_one("#logs", ContentSwitcher).current = f"log-{step_id}"
+
+    def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
+        """Choosing another step shows its output; choosing the running one follows it again."""
+        if isinstance(event.item, StepItem) and self.current is not None:
+            self.follow = event.item.step.id == self.current
+            self.show_log(event.item.step.id)
+
+    def finished(self, ev: RunFinished) -> None:
+        if ev.status == "done":
+            self.say("[green]✓[/] installed and verified")
+            self.actions("continue")
+        elif ev.status == "failed":
+            self.say("[red]✗[/] a step failed: Retry it, or Roll back to remove what this run made")
+            self.actions("rollback", "retry")
+        elif self.app.runner and self.app.runner.status == "cancelled" and self.state.plan and self._env_kept():  # type: ignore[attr-defined]
+            self.say("[yellow]■[/] benchmark stopped; the environment is installed and verified")
+            self.actions("continue")
+        else:
+            self.say("[yellow]■[/] cancelled; what this run made was removed")
+            self.actions("back")
+
+    def _env_kept(self) -> bool:
+        runner = self.app.runner  # type: ignore[attr-defined]
+        return all(r.status in ("ok", "skipped") for r in runner.results if not self.state.plan.step(r.id).optional)
+
+    # ---- buttons -----------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        action = {
+            "cancel": self.action_cancel,
+            "retry": self.action_retry,
+            "rollback": self.action_rollback,
+            "continue": self.action_continue,
+            "back": self.action_back,
+        }.get(event.button.id or "")
+        if action:
+            action()
+
+    def action_cancel(self) -> None:
+        if not self.app.running:  # type: ignore[attr-defined]
+            self.action_back()
+            return
+        if not self.shown("cancel"):
+            return
+        self.app.push_screen(
+            ConfirmDialog("Cancel the install? The running step is stopped and what this run made is removed.", yes="Cancel install", no="Keep going"),
+            lambda yes: self.app.cancel_run() if yes else None,  # type: ignore[attr-defined]
+        )
+
+    def action_retry(self) -> None:
+        if not self.shown("retry"):
+            return
+        self.actions("cancel")
+        self.say("retrying from the failed step…")
+        for item in self.query(StepItem):
+            if item.status in ("failed", "cancelled", "skipped"):
+                item.set("pending")
+        self.app.retry_run()  # type: ignore[attr-defined]
+
+    def action_rollback(self) -> None:
+        if not self.shown("rollback"):
+            return
+        self.actions()
+        self.app.rollback_run()  # type: ignore[attr-defined]
+
+    def rolled_back(self) -> None:
+        self.say("[yellow]■[/] rolled back")
+        self.actions("back")
+
+    def action_continue(self) -> None:
+        if not self.shown("continue"):
+            return
+        from envwizard.tui.screens.done import DoneScreen
+
+        self.app.push_screen(DoneScreen())
+
+    def action_back(self) -> None:
+        if self.shown("back"):
+            self.app.pop_screen()

@@ -1,0 +1,96 @@
+"""a. Machine check: what envwizard found, with the verdicts that matter for torch."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, LoadingIndicator, Static
+
+from envwizard.decide import gpu_label
+from envwizard.facts.model import Facts
+from envwizard.tui.screens.base import WizardScreen
+
+ICON = {"ok": "[green]✓[/]", "warn": "[yellow]⚠[/]", "bad": "[red]✗[/]"}
+
+
+def machine_lines(facts: Facts) -> list[str]:
+    """The few facts a person checks first, as lines of markup."""
+    os_ = facts.os
+    system = f"{os_.distro or os_.system} {os_.machine}"
+    if os_.glibc:
+        system += f", glibc {os_.glibc}"
+    if os_.wsl:
+        system += ", WSL"
+    if os_.macos_version:
+        system += f", macOS {os_.macos_version}"
+    cpu = facts.cpu.get("model") or "CPU"
+    cores = facts.cpu.get("cores_logical") or facts.cpu.get("logical")
+    mem = f", {facts.memory_mib / 1024:.0f} GiB RAM" if facts.memory_mib else ""
+    lines = [
+        f"[b]System[/]  {system}",
+        f"[b]CPU[/]     {cpu}" + (f" ({cores} threads)" if cores else "") + mem,
+        f"[b]Python[/]  {facts.python.version}  [dim]{facts.python.executable}[/]",
+    ]
+    if facts.gpus:
+        for g in facts.gpus:
+            mem_g = f", {g.memory_mib / 1024:.0f} GiB" if g.memory_mib else ""
+            lines.append(f"[b]GPU[/]     {gpu_label(g)}{mem_g}" + (" [dim](integrated)[/]" if g.integrated else ""))
+    else:
+        lines.append("[b]GPU[/]     none found: the CPU build will be chosen")
+    if facts.nvidia_driver:
+        cuda = f", serves CUDA ≤ {facts.cuda_driver}" if facts.cuda_driver else ""
+        lines.append(f"[b]Driver[/]  NVIDIA {facts.nvidia_driver}{cuda}")
+    free = facts.disk.get("free_mib")
+    if free:
+        lines.append(f"[b]Disk[/]    {free / 1024:.0f} GiB free at {facts.disk.get('path', '~')}")
+    found = [m.name + (f" {m.version}" if m.version else "") for m in facts.managers.values() if m.path]
+    if found:
+        lines.append("[b]Tools[/]   " + ", ".join(found))
+    return lines
+
+
+class MachineScreen(WizardScreen):
+    TITLE = "Machine check"
+    PURPOSE = "What is on this machine decides which PyTorch build can run here: the Python, the GPUs and their architecture, the driver."
+    BACK = False
+
+    def body(self) -> ComposeResult:
+        yield LoadingIndicator(id="probing")
+        yield Static("", id="summary")
+        table = DataTable(id="verdicts", cursor_type="row", zebra_stripes=True)
+        table.add_columns(" ", "what", "verdict")
+        yield table
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.state.facts is None:
+            self.problem("probing this machine…")
+            self.probe()
+        else:
+            self.show(self.state.facts)
+
+    @work(thread=True, exclusive=True, group="probe")
+    def probe(self) -> None:
+        from envwizard.facts.probe import probe
+
+        facts = probe()
+        self.app.call_from_thread(self.show, facts)
+
+    def show(self, facts: Facts) -> None:
+        from envwizard.facts.verdicts import verdicts
+
+        self.state.facts = facts
+        self.query_one("#probing").display = False
+        self.query_one("#summary", Static).update("\n".join(machine_lines(facts)))
+        table = self.query_one("#verdicts", DataTable)
+        table.clear()
+        for v in verdicts(facts, self.state.kb):
+            table.add_row(ICON.get(v.level, "?"), v.subject, v.message)
+        self.problem(None)
+        self.query_one("#next").focus()
+
+    def next_screen(self) -> Screen[None]:
+        from envwizard.tui.screens.python import PythonScreen
+
+        return PythonScreen()

@@ -1,0 +1,129 @@
+"""b. Python: which interpreter the environment gets, inside PyTorch's Python window."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from envwizard.facts.model import PythonInfo
+from envwizard.knowledge import Knowledge
+from envwizard.tui.screens.base import WizardScreen
+from envwizard.versions import major_minor
+
+CURRENT = "current"
+
+
+def torch_window(kb: Knowledge, version: str) -> tuple[bool, str]:
+    """(usable, why) for a Python version: which torch releases publish wheels for it."""
+    mm = major_minor(version)
+    lines = [r.version for r in kb.releases if r.python_ok(mm) or mm in r.python_experimental]
+    if not lines:
+        return False, f"no torch release envwizard knows supports Python {mm}"
+    lo, hi = lines[-1], lines[0]
+    span = f"torch {lo}" if lo == hi else f"torch {lo}–{hi}"
+    newest = kb.releases[0].version
+    note = "" if hi == newest else f" (newest torch {newest} needs another Python)"
+    return True, span + note
+
+
+def window_table(kb: Knowledge) -> str:
+    """torch release lines grouped by the Python versions they support."""
+    groups: dict[str, list[str]] = {}
+    for r in kb.releases:
+        groups.setdefault(r.pythons, []).append(r.version)
+    return "\n".join(
+        f"  torch {v[-1]}–{v[0]}: Python {w}" if len(v) > 1 else f"  torch {v[0]}: Python {w}"
+        for w, v in groups.items()
+    )
+
+
+class PythonScreen(WizardScreen):
+    TITLE = "Python"
+    PURPOSE = "The environment's Python: PyTorch publishes wheels only for some versions, shown beside each interpreter."
+
+    def body(self) -> ComposeResult:
+        yield Label("Interpreters found on this machine:")
+        yield OptionList(id="pythons")
+        with Horizontal(classes="row"):
+            yield Label("…or a version for conda / uv to provide:", classes="label")
+            yield Input(placeholder="e.g. 3.12", id="version", restrict=r"[0-9.]*", max_length=7)
+        yield Static("", id="window-note")
+        yield Static("[b]PyTorch's Python window[/]\n" + window_table(self.state.kb), classes="note")
+
+    def interpreters(self) -> list[PythonInfo]:
+        facts = self.state.facts
+        assert facts is not None
+        seen, out = set(), []
+        for p in [facts.python, *facts.pythons]:
+            if p.executable not in seen:
+                seen.add(p.executable)
+                out.append(p)
+        return out
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        ol = self.query_one("#pythons", OptionList)
+        current = self.state.draft.get("python", CURRENT)
+        highlight = 0
+        for i, p in enumerate(self.interpreters()):
+            if p.error:
+                ol.add_option(Option(f"[red]✗[/] {p.executable}  [dim]{p.error}[/]", id=f"py{i}", disabled=True))
+                continue
+            ok, why = torch_window(self.state.kb, p.version)
+            icon = "[green]✓[/]" if ok else "[red]✗[/]"
+            tag = " (running envwizard)" if i == 0 else f" ({p.origin})" if p.origin else ""
+            ol.add_option(Option(f"{icon} Python {p.version}{tag}  [dim]{p.executable}[/]\n    {why}", id=f"py{i}"))
+            if current in (p.executable, CURRENT if i == 0 else None):
+                highlight = i
+        if current and current[0].isdigit():
+            self.query_one("#version", Input).value = current
+        else:
+            ol.highlighted = highlight
+        ol.focus()
+        self.refresh_choice()
+
+    def chosen(self) -> str:
+        version = self.query_one("#version", Input).value.strip()
+        if version:
+            return version
+        ol = self.query_one("#pythons", OptionList)
+        idx = ol.highlighted or 0
+        return CURRENT if idx == 0 else self.interpreters()[idx].executable
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.query_one("#version", Input).value = ""
+        self.refresh_choice()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_next()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refresh_choice()
+
+    def refresh_choice(self) -> None:
+        choice = self.chosen()
+        note = self.query_one("#window-note", Static)
+        if choice[0].isdigit():
+            if choice.count(".") < 1 or choice.endswith("."):
+                note.update("")
+                self.problem("type a version such as 3.12")
+                return
+            ok, why = torch_window(self.state.kb, choice)
+            note.update(("[green]✓[/] " if ok else "[red]✗[/] ") + why)
+            if self.state.draft.get("manager") in ("venv", "virtualenv") and not any(
+                p.version.startswith(choice) for p in self.interpreters()
+            ):
+                note.update(note.content + "\n[yellow]⚠[/] not installed here: choose uv or conda on the next screen to get it")
+        else:
+            note.update("")
+        _, why = self.state.try_plan(python=choice)
+        self.problem(why if why and "Python" in why else None)
+
+    def next_screen(self) -> Screen[None]:
+        from envwizard.tui.screens.environment import EnvironmentScreen
+
+        self.state.draft["python"] = self.chosen()
+        return EnvironmentScreen()

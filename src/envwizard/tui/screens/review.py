@@ -1,0 +1,68 @@
+"""e. Review: the exact commands, the disk estimate, and "save answers" for a headless replay."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, Static
+
+from envwizard.errors import EnvwizardError
+from envwizard.tui.screens.base import WizardScreen
+
+
+class ReviewScreen(WizardScreen):
+    TITLE = "Review"
+    PURPOSE = "Exactly what will run, in order. Nothing has changed on this machine yet."
+
+    def next_label(self) -> str:
+        return "Finish (dry run)" if self.state.dry_run else "Install"
+
+    def body(self) -> ComposeResult:
+        plan = self.state.plan
+        assert plan is not None
+        d = plan.decision
+        yield Static(
+            f"[b]{plan.manager}[/] environment at [b]{plan.env_path}[/], about "
+            f"{plan.estimate_mib / 1024:.1f} GiB\n[b]torch {d.torch}[/] ({d.variant})"
+            + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
+            classes="panel",
+        )
+        lines = []
+        for i, s in enumerate(plan.steps, 1):
+            lines.append(f"[b]{i}. {s.title}[/]\n   [dim]$[/] {plan.command_line(s)}")
+        yield Static("\n".join(lines), id="commands", classes="commands")
+        with Horizontal(classes="row"):
+            yield Label("Save answers to:", classes="label")
+            yield Input(value=self.state.saved_answers or "envwizard-answers.yaml", id="save-path")
+            yield Button("Save answers", id="save")
+        yield Static("", id="saved")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#next", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            event.stop()
+            self.save()
+            return
+        super().on_button_pressed(event)
+
+    def save(self) -> None:
+        note = self.query_one("#saved", Static)
+        try:
+            path = self.state.save(self.query_one("#save-path", Input).value.strip() or "envwizard-answers.yaml")
+        except (OSError, EnvwizardError) as e:
+            note.update(f"[red]✗[/] could not save: {e}")
+            return
+        note.update(f"[green]✓[/] saved: replay with  envwizard --answers {path}")
+
+    def next_screen(self) -> Screen[None]:
+        if self.state.dry_run:
+            from envwizard.tui.screens.done import DoneScreen
+
+            return DoneScreen()
+        from envwizard.tui.screens.install import InstallScreen
+
+        return InstallScreen()

@@ -1,0 +1,88 @@
+"""What the wizard has learned and chosen so far; the screens read and change it.
+
+The draft is an answers document (the same keys as an answers file), so every choice made on
+screen is validated by the same code as headless mode, and saving it gives a file that replays
+headless to the same plan.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from envwizard.answers import Answers, validate
+from envwizard.errors import EnvwizardError
+from envwizard.facts.model import Facts
+from envwizard.knowledge import Knowledge
+from envwizard.plan import Plan, make_plan
+
+DEFAULT_DRAFT: dict[str, Any] = {
+    "python": "current",
+    "manager": "venv",
+    "env": "~/envs/torch",
+    "existing": "abort",
+    "compute": "auto",
+    "torch": None,
+    "packages": [],
+    "torch_index": "auto",
+    "index_url": None,
+    "find_links": [],
+    "offline": False,
+    "torch_source": "pip",
+    "keep_failed": False,
+    "benchmark": {"enabled": True, "device": "auto", "preset": "auto", "seconds": 30, "nproc": 1, "dtype": "auto"},
+}
+
+
+@dataclass
+class WizardState:
+    kb: Knowledge
+    facts: Facts | None = None
+    draft: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_DRAFT))
+    dry_run: bool = False
+    plan: Plan | None = None
+    saved_answers: str | None = None
+    report_path: str | None = None
+    cwd: str = field(default_factory=os.getcwd)
+
+    def answers(self) -> Answers:
+        """The draft, validated (raises InvalidInput with the same messages as headless mode)."""
+        return validate(self.draft, where="answers", cwd=self.cwd)
+
+    def replan(self) -> Plan:
+        assert self.facts is not None
+        self.plan = make_plan(self.facts, self.answers(), self.kb)
+        return self.plan
+
+    def try_plan(self, **changes: Any) -> tuple[Plan | None, str | None]:
+        """The plan the draft would give with `changes`, or the one-sentence reason it has none."""
+        if self.facts is None:
+            return None, "the machine has not been probed yet"
+        draft = {**copy.deepcopy(self.draft), **changes}
+        try:
+            return make_plan(self.facts, validate(draft, where="answers", cwd=self.cwd), self.kb), None
+        except EnvwizardError as e:
+            return None, str(e).removeprefix("answers: ")
+
+    def prefill(self, answers: Answers) -> None:
+        self.draft = answers.to_dict()
+
+    def save(self, path: str) -> str:
+        """Write the draft as an answers file; returns the absolute path."""
+        answers = self.answers()
+        target = Path(os.path.expanduser(path))
+        if not target.is_absolute():
+            target = Path(self.cwd) / target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(answers.to_yaml(), encoding="utf-8")
+        self.saved_answers = str(target)
+        return self.saved_answers
+
+
+def dump_draft(draft: dict[str, Any]) -> str:
+    return yaml.safe_dump(draft, sort_keys=False)

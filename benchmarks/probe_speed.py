@@ -32,7 +32,9 @@ CORE = "from envwizard.facts.probe import probe; probe().to_json()"
 
 def timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=300)
+    subprocess.run(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=300
+    )
     return time.perf_counter() - start
 
 
@@ -74,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
             for name, run in cases.items():
                 samples[name].append(run())
         ref = statistics.median(samples["collect_env"])
-        print(f"{'':22} {'median':>9} {'min':>9} {'ratio':>7}   ({args.runs} runs each, interleaved)")
+        print(
+            f"{'':22} {'median':>9} {'min':>9} {'ratio':>7}   ({args.runs} runs each, interleaved)"
+        )
         for name, values in samples.items():
             med = statistics.median(values)
             print(f"{name:22} {med * 1000:7.0f}ms {min(values) * 1000:7.0f}ms {med / ref:7.3f}")

@@ -115,7 +115,15 @@ async def install(pilot: Pilot) -> None:
     steps = plan.steps
     run_dir = "/home/ada/.local/state/envwizard/log/runs/20261129-101500-torch"
     screen.apply(StepStarted(steps[0], 1, len(steps), f"{run_dir}/01-create-env.log"))
-    screen.apply(StepOutput("create-env", ["Using CPython 3.11.9 interpreter at: /usr/bin/python3", "Creating virtual environment at: /home/ada/envs/torch"]))
+    screen.apply(
+        StepOutput(
+            "create-env",
+            [
+                "Using CPython 3.11.9 interpreter at: /usr/bin/python3",
+                "Creating virtual environment at: /home/ada/envs/torch",
+            ],
+        )
+    )
     screen.apply(StepFinished("create-env", "ok", 0, 0.31, f"{run_dir}/01-create-env.log"))
     screen.apply(StepStarted(steps[1], 2, len(steps), f"{run_dir}/02-install-torch.log"))
     screen.apply(StepOutput("install-torch", UV_LINES))
@@ -148,7 +156,9 @@ async def done(pilot: Pilot) -> None:
     app.verify = json.loads((DATA / "verify_cpu.json").read_text())
     app.bench_summary = json.loads((DATA / "bench_cpu.jsonl").read_text().splitlines()[-1])
     app.run_status = "done"
-    app.state.report_path = "/home/ada/.local/state/envwizard/log/runs/20261129-101500-torch/report.json"
+    app.state.report_path = (
+        "/home/ada/.local/state/envwizard/log/runs/20261129-101500-torch/report.json"
+    )
     app.state.saved_answers = "/home/ada/envwizard-answers.yaml"
     await app.push_screen(DoneScreen())
     await pilot.pause(0.3)

@@ -22,7 +22,11 @@ CORE = [
 
 
 def loaded_after(modules: list[str]) -> set[str]:
-    code = "import sys\n" + "".join(f"import {m}\n" for m in modules) + "print('\\n'.join(sys.modules))"
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "print('\\n'.join(sys.modules))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return {line.split(".")[0] for line in r.stdout.split()}
 
@@ -35,7 +39,9 @@ def test_core_and_headless_never_import_textual_or_torch() -> None:
 
 def test_plan_json_path_does_not_even_load_rich() -> None:
     """`envwizard plan --json` and `probe --json` stay light: no Rich, no Textual."""
-    top = loaded_after(["envwizard.cli", "envwizard.commands", "envwizard.plan", "envwizard.facts.probe"])
+    top = loaded_after(
+        ["envwizard.cli", "envwizard.commands", "envwizard.plan", "envwizard.facts.probe"]
+    )
     assert "rich" not in top and "textual" not in top
 
 

@@ -76,7 +76,15 @@ def make_plan(env: Path, steps: list[Step], manager: str = "venv") -> Plan:
         variant="cpu", torch="2.13.*", index_url=None, reasons=["test plan"], release="2.13",
         source="pip", python="3.11", requirement="torch==2.13.*",
     )  # fmt: skip
-    return Plan(decision, steps, str(env), env_python(env), manager, estimate_mib=1, activate=f"source {env}/bin/activate")
+    return Plan(
+        decision,
+        steps,
+        str(env),
+        env_python(env),
+        manager,
+        estimate_mib=1,
+        activate=f"source {env}/bin/activate",
+    )
 
 
 def tiny_plan(manager: str, env: Path, wheelhouse: Path, *, fail_install: bool = False) -> Plan:

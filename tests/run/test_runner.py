@@ -389,7 +389,9 @@ def test_lock_refuses_a_second_run_on_the_same_environment(tmp_path: Path) -> No
         pass  # released when the first one exits
 
 
-def test_retry_after_a_failure_resumes_and_still_owns_the_environment(tmp_path: Path, wheelhouse: Path) -> None:
+def test_retry_after_a_failure_resumes_and_still_owns_the_environment(
+    tmp_path: Path, wheelhouse: Path
+) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheelhouse)
     flaky = Step("pin", "Pin", [env_python(env), "-c", "raise SystemExit(1)"], "pin")
@@ -412,10 +414,18 @@ def test_retry_after_a_failure_resumes_and_still_owns_the_environment(tmp_path: 
     assert not env.exists()
 
 
-def test_cancelling_the_benchmark_keeps_the_verified_environment(tmp_path: Path, wheelhouse: Path) -> None:
+def test_cancelling_the_benchmark_keeps_the_verified_environment(
+    tmp_path: Path, wheelhouse: Path
+) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheelhouse)
-    bench = Step("benchmark", "Bench", [sys.executable, "-c", "import time; print('start', flush=True); time.sleep(60)"], "bench", optional=True)
+    bench = Step(
+        "benchmark",
+        "Bench",
+        [sys.executable, "-c", "import time; print('start', flush=True); time.sleep(60)"],
+        "bench",
+        optional=True,
+    )
     plan = make_plan(env, [*plan.steps, bench])
     runner = Runner(plan, answers_for(env), Start("create"), run_dir=tmp_path / "run")
 

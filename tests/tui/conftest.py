@@ -30,5 +30,7 @@ def frozen(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("HOME", HOME)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setattr("envwizard.plan.script_path", lambda name: f"/opt/envwizard/scripts/{name}")
-    monkeypatch.setattr("envwizard.plan.bench_worker_path", lambda: "/opt/envwizard/bench/worker.py")
+    monkeypatch.setattr(
+        "envwizard.plan.bench_worker_path", lambda: "/opt/envwizard/bench/worker.py"
+    )
     return HOME

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from envwizard.answers import load_answers
 from envwizard.plan import make_plan
@@ -24,7 +21,7 @@ from envwizard.tui.screens.review import ReviewScreen
 
 from ..run.conftest import tiny_plan
 from ..run.wheels import build_wheel
-from .conftest import DATA, HOME
+from .conftest import HOME
 
 ORDER = [MachineScreen, PythonScreen, EnvironmentScreen, BuildScreen, ReviewScreen, DoneScreen]
 
@@ -90,7 +87,9 @@ async def test_choices_change_the_plan_and_escape_goes_back(facts, frozen) -> No
         await pilot.click("#m-uv")
         env.query_one("#env").value = "~/envs/dl"
         await pilot.pause(0.2)
-        assert "a new uv environment at /home/ada/envs/dl" in str(env.query_one("#env-note").render())
+        assert "a new uv environment at /home/ada/envs/dl" in str(
+            env.query_one("#env-note").render()
+        )
         await pilot.press("ctrl+n")
         await pilot.pause(0.3)
         build = app.screen
@@ -111,7 +110,9 @@ async def test_choices_change_the_plan_and_escape_goes_back(facts, frozen) -> No
         await pilot.press("ctrl+q")
 
 
-async def test_saved_answers_replay_headless_to_the_same_plan(facts, frozen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_saved_answers_replay_headless_to_the_same_plan(
+    facts, frozen, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     app = make_app(facts=facts, dry_run=True, cwd=HOME)
     saved = tmp_path / "answers.yaml"
     async with app.run_test(size=(100, 32)) as pilot:
@@ -149,12 +150,16 @@ async def test_saved_answers_replay_headless_to_the_same_plan(facts, frozen, tmp
     headless = json.loads(r.stdout)
     mine = json.loads(interactive)
     assert headless["decision"] == mine["decision"]
-    assert [s["argv"][:6] for s in headless["steps"][:2]] == [s["argv"][:6] for s in mine["steps"][:2]]
+    assert [s["argv"][:6] for s in headless["steps"][:2]] == [
+        s["argv"][:6] for s in mine["steps"][:2]
+    ]
 
 
 async def test_prefilled_answers_fill_every_screen(facts, frozen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     answers = tmp_path / "a.yaml"
-    answers.write_text("manager: uv\nenv: /srv/envs/prefilled\ncompute: cpu\ntorch: '==2.13.*'\npackages: [rich]\n")
+    answers.write_text(
+        "manager: uv\nenv: /srv/envs/prefilled\ncompute: cpu\ntorch: '==2.13.*'\npackages: [rich]\n"
+    )
     app = make_app(facts=facts, dry_run=True, cwd=HOME, answers_path=str(answers))
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
@@ -169,7 +174,9 @@ async def test_prefilled_answers_fill_every_screen(facts, frozen, tmp_path: Path
         assert app.screen.query_one("#packages").value == "rich"
         await pilot.press("ctrl+n")
         await pilot.pause(0.3)
-        assert app.state.plan.decision.variant == "cpu" and app.state.plan.decision.release == "2.13"
+        assert (
+            app.state.plan.decision.variant == "cpu" and app.state.plan.decision.release == "2.13"
+        )
         await pilot.press("ctrl+q")
 
 
@@ -180,7 +187,11 @@ def _install_app(facts, tmp_path: Path, *, long_step: bool = False):  # type: ig
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheels)
     if long_step:
-        plan.steps[1].argv = [sys.executable, "-c", "import time; print('downloading…', flush=True); time.sleep(60)"]
+        plan.steps[1].argv = [
+            sys.executable,
+            "-c",
+            "import time; print('downloading…', flush=True); time.sleep(60)",
+        ]
     return app, plan, env
 
 
@@ -211,19 +222,25 @@ async def test_real_install_of_a_tiny_wheel_then_done(facts, tmp_path: Path, mon
         assert isinstance(app.screen, DoneScreen)
         assert app.screen.query_one("#activate").value == f"source {env}/bin/activate"
         report = json.loads(Path(app.state.report_path).read_text())
-        assert report["verify"]["ok"] is True and [s["status"] for s in report["steps"]] == ["ok"] * 4
+        assert (
+            report["verify"]["ok"] is True and [s["status"] for s in report["steps"]] == ["ok"] * 4
+        )
         await pilot.press("q")
     assert app.return_code == 0
     assert (env / "pyvenv.cfg").exists()
 
 
-async def test_cancel_during_install_asks_then_rolls_back(facts, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_cancel_during_install_asks_then_rolls_back(
+    facts, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app, plan, env = _install_app(facts, tmp_path, long_step=True)
     async with app.run_test(size=(100, 32)) as pilot:
         await reach_review(app, pilot, plan, env)
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: env.exists() and app.runner is not None and len(app.runner.results) >= 1)
+        await wait_for(
+            pilot, lambda: env.exists() and app.runner is not None and len(app.runner.results) >= 1
+        )
         await pilot.pause(0.5)
         await pilot.press("escape")  # Cancel → a confirmation first
         await pilot.pause(0.2)
@@ -233,20 +250,26 @@ async def test_cancel_during_install_asks_then_rolls_back(facts, tmp_path: Path,
         await pilot.press("escape")
         await pilot.pause(0.2)
         await pilot.click("#yes")
-        await wait_for(pilot, lambda: app.runner.status == "cancelled" and not env.exists(), timeout=15)
+        await wait_for(
+            pilot, lambda: app.runner.status == "cancelled" and not env.exists(), timeout=15
+        )
         await pilot.pause(0.3)
         assert app.screen.shown("back")
         await pilot.press("ctrl+q")
     assert app.return_code == 0
 
 
-async def test_ctrl_q_during_an_install_cancels_and_rolls_back_before_quitting(facts, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_ctrl_q_during_an_install_cancels_and_rolls_back_before_quitting(
+    facts, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app, plan, env = _install_app(facts, tmp_path, long_step=True)
     async with app.run_test(size=(100, 32)) as pilot:
         await reach_review(app, pilot, plan, env)
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: env.exists() and app.runner is not None and len(app.runner.results) >= 1)
+        await wait_for(
+            pilot, lambda: env.exists() and app.runner is not None and len(app.runner.results) >= 1
+        )
         await pilot.press("ctrl+q")
         await pilot.pause(0.5)
     assert app.return_code == 0

@@ -19,7 +19,7 @@ from envwizard.errors import EXIT_OK
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load as load_knowledge
 from envwizard.report import build_report, write_report
-from envwizard.runner import Event, Runner, RunFinished, StepFinished, StepStarted
+from envwizard.runner import Event, RunFinished, Runner, StepFinished, StepStarted
 from envwizard.target import Start
 from envwizard.tui.state import WizardState
 

@@ -35,7 +35,14 @@ DEFAULT_DRAFT: dict[str, Any] = {
     "offline": False,
     "torch_source": "pip",
     "keep_failed": False,
-    "benchmark": {"enabled": True, "device": "auto", "preset": "auto", "seconds": 30, "nproc": 1, "dtype": "auto"},
+    "benchmark": {
+        "enabled": True,
+        "device": "auto",
+        "preset": "auto",
+        "seconds": 30,
+        "nproc": 1,
+        "dtype": "auto",
+    },
 }
 
 
@@ -65,7 +72,9 @@ class WizardState:
             return None, "the machine has not been probed yet"
         draft = {**copy.deepcopy(self.draft), **changes}
         try:
-            return make_plan(self.facts, validate(draft, where="answers", cwd=self.cwd), self.kb), None
+            return make_plan(
+                self.facts, validate(draft, where="answers", cwd=self.cwd), self.kb
+            ), None
         except EnvwizardError as e:
             return None, str(e).removeprefix("answers: ")
 

@@ -88,13 +88,18 @@ class BenchScreen(Screen[None]):
         elif isinstance(ev, StepFinished) and ev.step_id == "verify":
             self.query_one("#verify", Static).update(verify_text(getattr(self.app, "verify", None)))
         elif isinstance(ev, StepFinished) and ev.status == "failed":
-            self.query_one("#problem", Static).update(f"[yellow]⚠ benchmark failed[/]: {ev.tail[-1] if ev.tail else ''}")
+            self.query_one("#problem", Static).update(
+                f"[yellow]⚠ benchmark failed[/]: {ev.tail[-1] if ev.tail else ''}"
+            )
         elif isinstance(ev, RunFinished):
             self.query_one("#cancel", Button).disabled = True
             button = self.query_one("#continue", Button)
             button.disabled = False
             button.focus()
-            if ev.status == "done" and self.query_one("#problem", Static).content == "benchmark running…":
+            if (
+                ev.status == "done"
+                and self.query_one("#problem", Static).content == "benchmark running…"
+            ):
                 self.query_one("#problem", Static).update("[green]✓[/] done")
 
     def bench(self, d: dict[str, Any]) -> None:

@@ -36,35 +36,71 @@ class BuildScreen(WizardScreen):
         yield RadioSet(id="builds")
         with Horizontal(classes="row"):
             yield Label("torch version (PEP 440):", classes="label")
-            yield Input(value=d.get("torch") or "", placeholder="any, e.g. >=2.5 or ==2.13.*", id="torch")
+            yield Input(
+                value=d.get("torch") or "", placeholder="any, e.g. >=2.5 or ==2.13.*", id="torch"
+            )
         with Horizontal(classes="row"):
             yield Label("Extra packages:", classes="label")
-            yield Input(value=" ".join(d.get("packages") or []), placeholder="e.g. torchvision numpy", id="packages")
+            yield Input(
+                value=" ".join(d.get("packages") or []),
+                placeholder="e.g. torchvision numpy",
+                id="packages",
+            )
         ti = d.get("torch_index", "auto")
         with Horizontal(classes="row"):
             yield Label("Take torch from:", classes="label")
-            yield Select(INDEX_CHOICES, value=ti if ti in ("auto", "default") else "mirror", allow_blank=False, id="torch_index")
+            yield Select(
+                INDEX_CHOICES,
+                value=ti if ti in ("auto", "default") else "mirror",
+                allow_blank=False,
+                id="torch_index",
+            )
         with Horizontal(classes="row", id="mirror-row"):
             yield Label("Mirror URL:", classes="label")
-            yield Input(value=ti if ti not in ("auto", "default") else "", placeholder="https://mirror.example/pytorch/whl", id="mirror")
+            yield Input(
+                value=ti if ti not in ("auto", "default") else "",
+                placeholder="https://mirror.example/pytorch/whl",
+                id="mirror",
+            )
         with Horizontal(classes="row"):
             yield Label("Index for other packages:", classes="label")
-            yield Input(value=d.get("index_url") or "", placeholder="optional mirror URL", id="index_url")
+            yield Input(
+                value=d.get("index_url") or "", placeholder="optional mirror URL", id="index_url"
+            )
         with Horizontal(classes="row"):
             yield Label("Wheel folders (offline):", classes="label")
-            yield Input(value=" ".join(d.get("find_links") or []), placeholder="optional folders or URLs", id="find_links")
+            yield Input(
+                value=" ".join(d.get("find_links") or []),
+                placeholder="optional folders or URLs",
+                id="find_links",
+            )
         with Horizontal(classes="row"):
-            yield Checkbox("offline: wheel folders only", value=bool(d.get("offline")), id="offline")
-            yield Checkbox("conda-forge build", value=d.get("torch_source") == "conda-forge", id="conda_forge")
+            yield Checkbox(
+                "offline: wheel folders only", value=bool(d.get("offline")), id="offline"
+            )
+            yield Checkbox(
+                "conda-forge build", value=d.get("torch_source") == "conda-forge", id="conda_forge"
+            )
         with Horizontal(classes="row"):
-            yield Checkbox("benchmark after install", value=bool(d["benchmark"].get("enabled", True)), id="bench")
+            yield Checkbox(
+                "benchmark after install",
+                value=bool(d["benchmark"].get("enabled", True)),
+                id="bench",
+            )
             yield Label("seconds:", classes="label short")
-            yield Input(value=str(d["benchmark"].get("seconds", 30)), id="seconds", restrict=r"[0-9.]*", max_length=6)
+            yield Input(
+                value=str(d["benchmark"].get("seconds", 30)),
+                id="seconds",
+                restrict=r"[0-9.]*",
+                max_length=6,
+            )
 
     def on_mount(self) -> None:
         super().on_mount()
         self.compute = self.state.draft.get("compute", "auto")
-        self.query_one("#conda_forge", Checkbox).display = self.state.draft.get("manager") in CONDA_LIKE
+        self.query_one("#conda_forge", Checkbox).display = (
+            self.state.draft.get("manager") in CONDA_LIKE
+        )
         self._fill_builds()
         self.query_one("#builds", RadioSet).focus()
 
@@ -77,7 +113,11 @@ class BuildScreen(WizardScreen):
             seconds: float | str = float(seconds_text)
         except ValueError:
             seconds = seconds_text
-        bench = {**self.state.draft["benchmark"], "enabled": self.query_one("#bench", Checkbox).value, "seconds": seconds}
+        bench = {
+            **self.state.draft["benchmark"],
+            "enabled": self.query_one("#bench", Checkbox).value,
+            "seconds": seconds,
+        }
         return {
             "compute": self.compute,
             "torch": self.query_one("#torch", Input).value.strip() or None,
@@ -86,7 +126,9 @@ class BuildScreen(WizardScreen):
             "index_url": self.query_one("#index_url", Input).value.strip() or None,
             "find_links": split_list(self.query_one("#find_links", Input).value),
             "offline": self.query_one("#offline", Checkbox).value,
-            "torch_source": "conda-forge" if self.query_one("#conda_forge", Checkbox).value else "pip",
+            "torch_source": "conda-forge"
+            if self.query_one("#conda_forge", Checkbox).value
+            else "pip",
             "benchmark": bench,
         }
 
@@ -103,7 +145,13 @@ class BuildScreen(WizardScreen):
         if self.compute not in {a["variant"] for a in d.alternatives if a["ok"]}:
             self.compute = "auto"
         chosen = self.compute
-        buttons = [RadioButton(f"auto — recommended: torch {d.release} {d.variant}", value=chosen == "auto", name="auto")]
+        buttons = [
+            RadioButton(
+                f"auto — recommended: torch {d.release} {d.variant}",
+                value=chosen == "auto",
+                name="auto",
+            )
+        ]
         for alt in d.alternatives:
             variant = alt["variant"]
             mark = "[green]✓[/]" if alt["ok"] else "[red]✗[/]"
@@ -144,7 +192,9 @@ class BuildScreen(WizardScreen):
             self.problem("no build runs with these choices")
             return
         d = plan.decision
-        src = d.index_url or ("conda-forge" if d.source == "conda-forge" else "the installer's default index")
+        src = d.index_url or (
+            "conda-forge" if d.source == "conda-forge" else "the installer's default index"
+        )
         text = [f"[b]torch {d.torch}[/]  build [b]{d.variant}[/]  from {src}"]
         text += [f"• {r}" for r in d.reasons]
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]

@@ -37,13 +37,18 @@ class DoneScreen(Screen[None]):
                     "cancelled": "[yellow b]■ Stopped.[/]",
                     "failed": "[red b]✗ The install failed.[/]",
                 }.get(status, status)
-                yield Static(f"{head}\n{verify_text(getattr(app, 'verify', None))}", classes="panel")
+                yield Static(
+                    f"{head}\n{verify_text(getattr(app, 'verify', None))}", classes="panel"
+                )
                 bench = getattr(app, "bench_summary", None)
                 if bench:
                     yield Static(summary_text(bench), classes="panel")
             yield Label("Use it with:")
             yield Input(value=plan.activate, id="activate")
-            yield Static(f"[dim]environment:[/] {plan.env_path}\n[dim]Python:[/] {plan.env_python}", id="where")
+            yield Static(
+                f"[dim]environment:[/] {plan.env_path}\n[dim]Python:[/] {plan.env_python}",
+                id="where",
+            )
             if state.report_path:
                 yield Static(f"[dim]report:[/] {state.report_path}", id="report")
             with Horizontal(classes="row"):
@@ -51,7 +56,9 @@ class DoneScreen(Screen[None]):
                 yield Input(value=state.saved_answers or "envwizard-answers.yaml", id="save-path")
                 yield Button("Save answers", id="save")
             yield Static(
-                f"[green]✓[/] saved: replay with  envwizard --answers {state.saved_answers}" if state.saved_answers else "",
+                f"[green]✓[/] saved: replay with  envwizard --answers {state.saved_answers}"
+                if state.saved_answers
+                else "",
                 id="saved",
             )
         with Horizontal(classes="nav"):

@@ -51,15 +51,26 @@ class EnvironmentScreen(WizardScreen):
         with RadioSet(id="manager"):
             for name in MANAGERS:
                 ok = self.available(name)
-                text = f"{name:<11} {ABOUT[name]}" if ok else f"{name:<11} not found: {HOW_TO_GET[name]}"
-                yield RadioButton(text, value=(name == current and ok), disabled=not ok, id=f"m-{name}")
+                text = (
+                    f"{name:<11} {ABOUT[name]}"
+                    if ok
+                    else f"{name:<11} not found: {HOW_TO_GET[name]}"
+                )
+                yield RadioButton(
+                    text, value=(name == current and ok), disabled=not ok, id=f"m-{name}"
+                )
         with Horizontal(classes="row"):
             yield Label("Path (conda: a name or a path):", classes="label")
             yield Input(value=self._shown_env(), id="env")
         yield Static("", id="env-note")
         with Horizontal(classes="row"):
             yield Label("If it already exists:", classes="label")
-            yield Select(EXISTING, value=self.state.draft.get("existing", "abort"), allow_blank=False, id="existing")
+            yield Select(
+                EXISTING,
+                value=self.state.draft.get("existing", "abort"),
+                allow_blank=False,
+                id="existing",
+            )
 
     def _shown_env(self) -> str:
         env = str(self.state.draft.get("env", ""))

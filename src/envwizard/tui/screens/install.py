@@ -10,7 +10,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Label, ListItem, ListView, Log, ProgressBar, Static
+from textual.widgets import (
+    Button,
+    ContentSwitcher,
+    Footer,
+    Header,
+    Label,
+    ListItem,
+    ListView,
+    Log,
+    ProgressBar,
+    Static,
+)
 
 from envwizard.errors import EnvwizardError
 from envwizard.plan import Step
@@ -27,7 +38,14 @@ from envwizard.runner import (
 from envwizard.target import Start, inspect_target, resolve_start
 from envwizard.tui.widgets.dialogs import ConfirmDialog
 
-ICONS = {"pending": "[dim]·[/]", "running": "[cyan]▶[/]", "ok": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]", "cancelled": "[yellow]■[/]"}
+ICONS = {
+    "pending": "[dim]·[/]",
+    "running": "[cyan]▶[/]",
+    "ok": "[green]✓[/]",
+    "failed": "[red]✗[/]",
+    "skipped": "[dim]–[/]",
+    "cancelled": "[yellow]■[/]",
+}
 
 
 class StepItem(ListItem):
@@ -83,7 +101,10 @@ class InstallScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         plan = self.app.state.plan  # type: ignore[attr-defined]
         yield Header(show_clock=False)
-        yield Static("Each step runs as its own process; select a step to see its output. Cancel rolls back.", classes="purpose")
+        yield Static(
+            "Each step runs as its own process; select a step to see its output. Cancel rolls back.",
+            classes="purpose",
+        )
         with Horizontal(id="install-body"):
             with Vertical(id="steps-col"):
                 yield ListView(*[StepItem(s) for s in plan.steps], id="steps")
@@ -148,7 +169,9 @@ class InstallScreen(Screen[None]):
             return
         if start.destructive:
             self.app.push_screen(
-                ConfirmDialog(f"{start.message}.\n\nDelete it and build it again?", yes="Delete and rebuild"),
+                ConfirmDialog(
+                    f"{start.message}.\n\nDelete it and build it again?", yes="Delete and rebuild"
+                ),
                 lambda yes: self.preflight(start) if yes else self.stopped("Nothing was changed."),
             )
         else:
@@ -179,7 +202,9 @@ class InstallScreen(Screen[None]):
             self.query_one(f"#item-{ev.step.id}", StepItem).set("running")
             self.query_one("#logpath", Static).update(f"[dim]log: {ev.log_path}[/]")
             self.query_one("#progress-row").display = False
-            self.query_one(f"#log-{ev.step.id}", Log).write_line("$ " + self.state.plan.command_line(ev.step))
+            self.query_one(f"#log-{ev.step.id}", Log).write_line(
+                "$ " + self.state.plan.command_line(ev.step)
+            )
             if self.follow:
                 self.show_log(ev.step.id)
                 steps = self.query_one("#steps", ListView)
@@ -194,7 +219,9 @@ class InstallScreen(Screen[None]):
             frac = ev.progress.fraction
             bar.update(total=None if frac is None else 1.0, progress=frac or 0.0)
         elif isinstance(ev, StepFinished):
-            self.query_one(f"#item-{ev.step_id}", StepItem).set(ev.status, ev.seconds if ev.status != "skipped" else None)
+            self.query_one(f"#item-{ev.step_id}", StepItem).set(
+                ev.status, ev.seconds if ev.status != "skipped" else None
+            )
             if ev.status == "ok":
                 self.query_one("#progress-row").display = False
         elif isinstance(ev, Notice):
@@ -220,7 +247,12 @@ class InstallScreen(Screen[None]):
         elif ev.status == "failed":
             self.say("[red]✗[/] a step failed: Retry it, or Roll back to remove what this run made")
             self.actions("rollback", "retry")
-        elif self.app.runner and self.app.runner.status == "cancelled" and self.state.plan and self._env_kept():  # type: ignore[attr-defined]
+        elif (
+            self.app.runner
+            and self.app.runner.status == "cancelled"
+            and self.state.plan
+            and self._env_kept()
+        ):  # type: ignore[attr-defined]
             self.say("[yellow]■[/] benchmark stopped; the environment is installed and verified")
             self.actions("continue")
         else:
@@ -229,7 +261,11 @@ class InstallScreen(Screen[None]):
 
     def _env_kept(self) -> bool:
         runner = self.app.runner  # type: ignore[attr-defined]
-        return all(r.status in ("ok", "skipped") for r in runner.results if not self.state.plan.step(r.id).optional)
+        return all(
+            r.status in ("ok", "skipped")
+            for r in runner.results
+            if not self.state.plan.step(r.id).optional
+        )
 
     # ---- buttons -----------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -251,7 +287,11 @@ class InstallScreen(Screen[None]):
         if not self.shown("cancel"):
             return
         self.app.push_screen(
-            ConfirmDialog("Cancel the install? The running step is stopped and what this run made is removed.", yes="Cancel install", no="Keep going"),
+            ConfirmDialog(
+                "Cancel the install? The running step is stopped and what this run made is removed.",
+                yes="Cancel install",
+                no="Keep going",
+            ),
             lambda yes: self.app.cancel_run() if yes else None,  # type: ignore[attr-defined]
         )
 

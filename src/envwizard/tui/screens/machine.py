@@ -35,7 +35,10 @@ def machine_lines(facts: Facts) -> list[str]:
     if facts.gpus:
         for g in facts.gpus:
             mem_g = f", {g.memory_mib / 1024:.0f} GiB" if g.memory_mib else ""
-            lines.append(f"[b]GPU[/]     {gpu_label(g)}{mem_g}" + (" [dim](integrated)[/]" if g.integrated else ""))
+            lines.append(
+                f"[b]GPU[/]     {gpu_label(g)}{mem_g}"
+                + (" [dim](integrated)[/]" if g.integrated else "")
+            )
     else:
         lines.append("[b]GPU[/]     none found: the CPU build will be chosen")
     if facts.nvidia_driver:
@@ -44,7 +47,9 @@ def machine_lines(facts: Facts) -> list[str]:
     free = facts.disk.get("free_mib")
     if free:
         lines.append(f"[b]Disk[/]    {free / 1024:.0f} GiB free at {facts.disk.get('path', '~')}")
-    found = [m.name + (f" {m.version}" if m.version else "") for m in facts.managers.values() if m.path]
+    found = [
+        m.name + (f" {m.version}" if m.version else "") for m in facts.managers.values() if m.path
+    ]
     if found:
         lines.append("[b]Tools[/]   " + ", ".join(found))
     return lines

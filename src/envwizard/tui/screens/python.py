@@ -51,7 +51,9 @@ class PythonScreen(WizardScreen):
             yield Label("…or a version for conda / uv to provide:", classes="label")
             yield Input(placeholder="e.g. 3.12", id="version", restrict=r"[0-9.]*", max_length=7)
         yield Static("", id="window-note")
-        yield Static("[b]PyTorch's Python window[/]\n" + window_table(self.state.kb), classes="note")
+        yield Static(
+            "[b]PyTorch's Python window[/]\n" + window_table(self.state.kb), classes="note"
+        )
 
     def interpreters(self) -> list[PythonInfo]:
         facts = self.state.facts
@@ -70,12 +72,21 @@ class PythonScreen(WizardScreen):
         highlight = 0
         for i, p in enumerate(self.interpreters()):
             if p.error:
-                ol.add_option(Option(f"[red]✗[/] {p.executable}  [dim]{p.error}[/]", id=f"py{i}", disabled=True))
+                ol.add_option(
+                    Option(
+                        f"[red]✗[/] {p.executable}  [dim]{p.error}[/]", id=f"py{i}", disabled=True
+                    )
+                )
                 continue
             ok, why = torch_window(self.state.kb, p.version)
             icon = "[green]✓[/]" if ok else "[red]✗[/]"
             tag = " (running envwizard)" if i == 0 else f" ({p.origin})" if p.origin else ""
-            ol.add_option(Option(f"{icon} Python {p.version}{tag}  [dim]{p.executable}[/]\n    {why}", id=f"py{i}"))
+            ol.add_option(
+                Option(
+                    f"{icon} Python {p.version}{tag}  [dim]{p.executable}[/]\n    {why}",
+                    id=f"py{i}",
+                )
+            )
             if current in (p.executable, CURRENT if i == 0 else None):
                 highlight = i
         if current and current[0].isdigit():
@@ -116,7 +127,10 @@ class PythonScreen(WizardScreen):
             if self.state.draft.get("manager") in ("venv", "virtualenv") and not any(
                 p.version.startswith(choice) for p in self.interpreters()
             ):
-                note.update(note.content + "\n[yellow]⚠[/] not installed here: choose uv or conda on the next screen to get it")
+                note.update(
+                    note.content
+                    + "\n[yellow]⚠[/] not installed here: choose uv or conda on the next screen to get it"
+                )
         else:
             note.update("")
         _, why = self.state.try_plan(python=choice)

@@ -52,7 +52,9 @@ class ReviewScreen(WizardScreen):
     def save(self) -> None:
         note = self.query_one("#saved", Static)
         try:
-            path = self.state.save(self.query_one("#save-path", Input).value.strip() or "envwizard-answers.yaml")
+            path = self.state.save(
+                self.query_one("#save-path", Input).value.strip() or "envwizard-answers.yaml"
+            )
         except (OSError, EnvwizardError) as e:
             note.update(f"[red]✗[/] could not save: {e}")
             return

@@ -32,7 +32,9 @@ def fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
-def braille_lines(points: list[tuple[float, float]], width: int, height: int) -> tuple[list[str], float, float]:
+def braille_lines(
+    points: list[tuple[float, float]], width: int, height: int
+) -> tuple[list[str], float, float]:
     """Rasterise a polyline into `height` strings of `width` braille cells; returns (rows, ymin, ymax)."""
     grid = [[0] * width for _ in range(height)]
     finite = [(x, y) for x, y in points if math.isfinite(x) and math.isfinite(y)]
@@ -61,7 +63,10 @@ def braille_lines(points: list[tuple[float, float]], width: int, height: int) ->
         else:
             steps = max(abs(px - prev[0]), abs(py - prev[1]), 1)
             for i in range(steps + 1):
-                dot(round(prev[0] + (px - prev[0]) * i / steps), round(prev[1] + (py - prev[1]) * i / steps))
+                dot(
+                    round(prev[0] + (px - prev[0]) * i / steps),
+                    round(prev[1] + (py - prev[1]) * i / steps),
+                )
         prev = (px, py)
     return ["".join(chr(0x2800 + c) for c in row) for row in grid], y0, y1
 
@@ -77,7 +82,15 @@ class LinePlot(Widget):
     }
     """
 
-    def __init__(self, title: str, *, unit: str = "", window: int = 600, color: str = "cyan", id: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        unit: str = "",
+        window: int = 600,
+        color: str = "cyan",
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.title = title
         self.unit = unit

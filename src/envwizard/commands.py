@@ -1,4 +1,8 @@
-"""The subcommands behind the CLI: each loads its inputs, calls the core, and renders."""
+"""The subcommands behind the CLI: each loads its inputs, calls the core, and renders.
+
+Imports of the planner and of Rich happen inside the commands that need them: `probe --json`
+is meant to be fast, and loading YAML, packaging and the knowledge file is most of its cost.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from envwizard.answers import Answers, load_answers
 from envwizard.errors import EXIT_OK, InvalidInput
 from envwizard.facts.model import Facts
-from envwizard.plan import Plan, make_plan
+
+if TYPE_CHECKING:
+    from envwizard.answers import Answers
+    from envwizard.plan import Plan
 
 
 def load_facts(path: str) -> Facts:
@@ -54,6 +61,8 @@ def add_answer_interpreter(facts: Facts, answers: Answers) -> None:
 
 
 def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
+    from envwizard.plan import make_plan
+
     facts = load_facts(facts_path) if facts_path else probe_here(answers)
     return facts, make_plan(facts, answers)
 
@@ -70,6 +79,8 @@ def probe_command(args: argparse.Namespace) -> int:
 
 
 def plan_command(args: argparse.Namespace) -> int:
+    from envwizard.answers import load_answers
+
     answers = load_answers(args.answers)
     _, plan = plan_for(answers, args.facts)
     if args.json:
@@ -82,12 +93,16 @@ def plan_command(args: argparse.Namespace) -> int:
 
 
 def validate_command(args: argparse.Namespace) -> int:
+    from envwizard.answers import load_answers
+
     answers = load_answers(args.file)
     print(f"{args.file}: valid ({answers.manager} environment at {answers.env})")
     return EXIT_OK
 
 
 def apply_command(args: argparse.Namespace) -> int:
+    from envwizard.answers import load_answers
+
     answers = load_answers(args.answers)
     facts, plan = plan_for(answers, None)
     if args.dry_run:

@@ -128,6 +128,11 @@ def print_dry_run(plan: Plan) -> None:
 
 
 def wizard_command(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InvalidInput(
+            "the wizard needs a terminal; without one, run headless with `envwizard --answers FILE` "
+            "(see `envwizard --help`), or look at this machine with `envwizard probe`"
+        )
     from envwizard.tui.app import run_wizard
 
     return run_wizard(args)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, LoadingIndicator, Static
+from textual.widgets import LoadingIndicator, Static
 
 from envwizard.decide import gpu_label
 from envwizard.facts.model import Facts
@@ -63,9 +64,7 @@ class MachineScreen(WizardScreen):
     def body(self) -> ComposeResult:
         yield LoadingIndicator(id="probing")
         yield Static("", id="summary")
-        table = DataTable(id="verdicts", cursor_type="row", zebra_stripes=True)
-        table.add_columns(" ", "what", "verdict")
-        yield table
+        yield Static("", id="verdicts")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -88,10 +87,13 @@ class MachineScreen(WizardScreen):
         self.state.facts = facts
         self.query_one("#probing").display = False
         self.query_one("#summary", Static).update("\n".join(machine_lines(facts)))
-        table = self.query_one("#verdicts", DataTable)
-        table.clear()
+        table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
+        table.add_column(width=1, no_wrap=True)
+        table.add_column(ratio=1, style="bold", overflow="fold")
+        table.add_column(ratio=3, overflow="fold")
         for v in verdicts(facts, self.state.kb):
             table.add_row(ICON.get(v.level, "?"), v.subject, v.message)
+        self.query_one("#verdicts", Static).update(table)
         self.problem(None)
         self.query_one("#next").focus()
 

@@ -709,15 +709,17 @@ class Decider:
             "cpu": "the CPU build",
             "mps": "the macOS build with MPS (Apple GPU)",
             "xpu": "the Intel XPU build",
+            "rocm": b.variant,
         }.get(b.kind, f"{b.variant} ({b.arch_text})")
         src = " from conda-forge" if b.source == "conda-forge" else ""
-        if b.kind == "cuda":
-            covered = ", ".join(gpu_label(g) for g in self.targets("nvidia"))
-            return f"torch {b.release} {what}{src}: kernels for {covered}"
-        if b.kind == "rocm":
-            covered = ", ".join(gpu_label(g) for g in self.targets("amd"))
-            return f"torch {b.release} {b.variant}{src}: kernels for {covered}"
-        return f"torch {b.release}, {what}{src}"
+        vendor = {"cuda": "nvidia", "rocm": "amd"}.get(b.kind)
+        if vendor is None:
+            return f"torch {b.release}, {what}{src}"
+        targets = self.targets(vendor)
+        if not targets:  # a GPU build from the default index on a machine without that GPU
+            return f"torch {b.release} {what}{src}: no {vendor.upper()} GPU here, so it runs on the CPU"
+        covered = ", ".join(gpu_label(g) for g in targets)
+        return f"torch {b.release} {what}{src}: kernels for {covered}"
 
     def torch_pin(self, rel: Release) -> str:
         spec = self.spec

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -150,12 +151,17 @@ def dist_version(script: str, project: str) -> str | None:
 
 
 def which(name: str, env: Mapping[str, str]) -> str | None:
-    """`name` on PATH, skipping pyenv/asdf shim directories (slow wrappers, not the tool)."""
+    """`name` on PATH, skipping pyenv/asdf shim directories (slow wrappers, not the tool).
+
+    Then beside envwizard's own interpreter: tools installed into the same environment as
+    envwizard (`pip install envwizard uv`) count even when that environment is not activated.
+    """
     dirs = [
         d
         for d in env.get("PATH", "").split(os.pathsep)
         if d and not d.replace("\\", "/").rstrip("/").endswith("/shims")
     ]
+    dirs.append(os.path.dirname(sys.executable))
     return shutil.which(name, path=os.pathsep.join(dirs))
 
 

@@ -131,7 +131,7 @@ def test_mfu_is_null_for_an_unknown_peak(torch_python: str, tmp_path: Path) -> N
     peaks.write_text(json.dumps({"gpus": [], "cpu": {}}))
     r = subprocess.run(
         [torch_python, WORKER, "--device", "cpu", "--seconds", "1", "--probe-seconds", "0.2",
-         "--peaks", str(peaks)],
+         "--peaks", str(peaks), "--dims", "96,160,24", "--batch", "32"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
@@ -140,6 +140,9 @@ def test_mfu_is_null_for_an_unknown_peak(torch_python: str, tmp_path: Path) -> N
     assert s["mfu"] is None and s["mfu_6n"] is None and s["peak_tflops"] is None
     assert "unknown" in s["peak_source"]
     assert s["tflops"] > 0 and s["mfu_ceiling"] > 0  # measured figures are still there
+    assert s["model"] == {"in": 96, "hidden": 160, "out": 24} and s["batch"] == 32
+    assert s["flops_per_step"] == worker.flops_per_step(32, 96, 160, 24)
+    assert s["loss_first"] == pytest.approx(math.log(24), abs=0.4)
 
 
 def test_two_gloo_processes_with_scaling(torch_python: str) -> None:

@@ -171,6 +171,7 @@ def test_live_panel_and_summary_render() -> None:
     for word in ("Training benchmark", "loss", "samples/s", "TFLOP/s", "MFU", "CPU", "done"):
         assert word in text
     assert "784→128→10" in text and any(b in text for b in "▁▂▃▄▅▆▇█")
+    assert f"(from {state.evals['initial']['loss']:.4g})" in text
     table = render(summary_table(state.summary or {}))
     assert "samples/s" in table and "held-out" in table and "(estimate)" in table
 

@@ -97,7 +97,7 @@ def live_panel(state: BenchState) -> Panel:
     rows.add_column(justify="right", no_wrap=True)
     rows.add_column(style="cyan", no_wrap=True)
     s = state.series
-    first = s["loss"][0] if s["loss"] else None
+    first = state.evals.get("initial", {}).get("loss")  # before any training: about ln(classes)
     loss = num(step.get("loss"), ".4g") + (f"  (from {first:.4g})" if first is not None else "")
     rows.add_row("loss", loss, sparkline(s["loss"]))
     rows.add_row("samples/s", si(step.get("samples_per_s")), sparkline(s["samples_per_s"]))

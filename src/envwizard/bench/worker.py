@@ -161,10 +161,11 @@ def cpu_peak(table, flags, ghz, cores, dtype):
     if dtype == "bf16":
         if any(f in flags for f in cpu.get("bf16_unknown", [])):
             return None, "no bf16 peak for AMX CPUs", True
-        factor = next((v for k, v in cpu.get("bf16_factor", {}).items() if k in flags), None)
-        if factor is None:
+        unit = next((k for k in cpu.get("bf16_factor", {}) if k in flags), None)
+        if unit is None:
             return None, "no bf16 vector unit", True
-        per_cycle *= factor
+        per_cycle *= cpu["bf16_factor"][unit]
+        isa = unit
     elif dtype == "fp16":
         return None, "no fp16 CPU peak", True
     tflops = cores * ghz * per_cycle / 1000.0
@@ -702,15 +703,17 @@ def gemm_probe(torch, device, dims, batch, dtype, seconds):
     def r(*shape):
         return torch.randn(*shape, device=device, dtype=dt)  # random-normal: zeros run hotter
 
-    x, w1, w2 = r(batch, n_in), r(n_in, hidden), r(hidden, n_out)
-    h, dy = r(batch, hidden), r(batch, n_out)
+    # nn.Linear's layouts: weights are (out, in); backward is dX = dY @ W and dW = dY.t() @ X.
+    x, w1, w2 = r(batch, n_in), r(hidden, n_in), r(n_out, hidden)
+    h, dh, dy = r(batch, hidden), r(batch, hidden), r(batch, n_out)
+    linear = torch.nn.functional.linear
 
     def once():
-        x @ w1  # forward, layer 1
-        h @ w2  # forward, layer 2
-        dy @ w2.t()  # dX, layer 2
-        h.t() @ dy  # dW, layer 2
-        x.t() @ h  # dW, layer 1 (its dX is never needed)
+        linear(x, w1)  # forward, layer 1
+        linear(h, w2)  # forward, layer 2
+        dy @ w2  # dX, layer 2
+        dy.t() @ h  # dW, layer 2
+        dh.t() @ x  # dW, layer 1 (its dX is never needed)
 
     once()
     sync(torch, device)
@@ -763,9 +766,8 @@ def run(args, emit_holder, dists):
     else:
         peak, peak_source, estimate = find_gpu_peak(peaks, dev["name"], dtype)
 
+    # Data in the compute dtype: autocast has no input cast to do, and the pool holds twice as much.
     store = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(dtype, torch.float32)
-    if kind == "cpu":
-        store = torch.float32  # CPU autocast casts once per step either way; keep fp32 data
     budget = 256 * 2**20
     if dev["memory_gib"]:
         budget = int(min(2 * 2**30, 0.1 * dev["memory_gib"] * 2**30))

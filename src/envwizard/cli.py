@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--compile", action="store_true", help="torch.compile the model first")
     sp.add_argument(
+        "--scaling",
+        action="store_true",
+        help="with --nproc N: run one process first and report the scaling efficiency",
+    )
+    sp.add_argument(
         "--json", action="store_true", help="print the worker's JSON lines; the last is the summary"
     )
     return p

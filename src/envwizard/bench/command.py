@@ -1,0 +1,144 @@
+"""`envwizard bench`: the training benchmark in an existing environment.
+
+`--json` prints the worker's JSON lines as they come (the last is the summary); otherwise a
+Rich live view and a summary table. Exit 2 for a --python that is missing or has no torch,
+1 when the worker fails, 130 when cancelled (the worker's whole tree is stopped first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from envwizard.bench.launch import BenchOptions, BenchProcess, worker_argv, worker_env
+from envwizard.errors import EXIT_OK, Cancelled, InvalidInput, StepFailed
+
+TORCH_PROBE = (
+    "import importlib.util, sys; "
+    "sys.stdout.write('envwizard-torch:%d' % (importlib.util.find_spec('torch') is not None))"
+)
+
+
+def resolve_python(path: str) -> str:
+    """The interpreter to run; an environment's folder stands for its bin/python.
+
+    Symlinks are kept as given: a venv's python is a link, and following it leaves the venv.
+    """
+    p = Path(path).expanduser()
+    if p.is_dir():
+        inside = [p / "bin" / "python", p / "Scripts" / "python.exe", p / "python.exe"]
+        found = next((c for c in inside if c.is_file()), None)
+        if found is None:
+            raise InvalidInput(f"--python {path}: a folder with no bin/python in it")
+        p = found
+    if not p.exists():
+        raise InvalidInput(f"--python {path}: no such file")
+    if not os.access(p, os.X_OK):
+        raise InvalidInput(f"--python {path}: not an executable")
+    return str(p.absolute())
+
+
+def check_torch(python: str) -> None:
+    """Fail early, with one message, when PYTHON is not a Python or cannot import torch."""
+    try:
+        r = subprocess.run(
+            [python, "-c", TORCH_PROBE],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    except OSError as e:
+        raise InvalidInput(f"--python {python}: cannot be run ({e.strerror or e})") from None
+    except subprocess.TimeoutExpired:
+        raise InvalidInput(f"--python {python}: did not answer within 60 s") from None
+    answer = r.stdout.strip()
+    if not answer.startswith("envwizard-torch:"):
+        raise InvalidInput(f"--python {python}: is not a Python interpreter")
+    if answer.endswith(":0"):
+        raise InvalidInput(
+            f"--python {python}: this environment has no torch; install it there, or let "
+            "envwizard build an environment with it"
+        )
+
+
+def bench_command(args: argparse.Namespace) -> int:
+    python = resolve_python(args.python)
+    if args.nproc > 1 and args.device in ("mps", "xpu"):
+        raise InvalidInput(f"--nproc {args.nproc}: several processes run on cuda or cpu only")
+    if args.dtype == "tf32" and args.device not in ("auto", "cuda"):
+        raise InvalidInput(
+            f"--dtype tf32: TF32 is an NVIDIA GPU mode, not for --device {args.device}"
+        )
+    check_torch(python)
+    opts = BenchOptions(
+        device=args.device,
+        preset=args.preset,
+        dtype=args.dtype,
+        seconds=args.seconds,
+        nproc=args.nproc,
+        compile=args.compile,
+    )
+    try:
+        return asyncio.run(_bench(python, opts, as_json=args.json, scaling=args.scaling))
+    except asyncio.CancelledError:  # SIGTERM; Ctrl+C arrives as KeyboardInterrupt
+        raise Cancelled("cancelled") from None
+
+
+async def _bench(python: str, opts: BenchOptions, *, as_json: bool, scaling: bool) -> int:
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    if task is not None and hasattr(signal, "SIGTERM"):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows has no such thing
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    if scaling and opts.nproc > 1:
+        if not as_json:
+            print("First one process, for the scaling baseline:")
+        base = await _one_run(python, replace(opts, nproc=1), as_json=as_json, quiet=as_json)
+        opts.baseline_samples_per_s = float(base["samples_per_s"])
+    await _one_run(python, opts, as_json=as_json, quiet=False)
+    return EXIT_OK
+
+
+async def _one_run(
+    python: str, opts: BenchOptions, *, as_json: bool, quiet: bool
+) -> dict[str, Any]:
+    """One worker run, shown as JSON lines or a live view; its summary, or StepFailed."""
+    run = BenchProcess(worker_argv(python, opts), env=worker_env(opts))
+    if as_json:
+        async for event in run.events():
+            if event["event"] != "log" and not quiet:
+                sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
+                sys.stdout.flush()
+    else:
+        await _live(run)
+    if run.returncode != 0 or run.summary is None:
+        raise StepFailed("benchmark failed: " + run.failure())
+    return run.summary
+
+
+async def _live(run: BenchProcess) -> None:
+    from rich.console import Console
+    from rich.live import Live
+
+    from envwizard.bench.state import BenchState
+    from envwizard.bench.view import live_panel, summary_table
+
+    console = Console()
+    state = BenchState()
+    with Live(live_panel(state), console=console, refresh_per_second=8, transient=True) as live:
+        async for event in run.events():
+            state.feed(event)
+            if event["event"] != "log":
+                live.update(live_panel(state))
+    if state.summary:
+        console.print(summary_table(state.summary))

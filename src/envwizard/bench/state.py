@@ -1,0 +1,82 @@
+"""The benchmark as the front ends see it: events folded into series and latest values.
+
+Pure and UI-free, so the Rich view, the wizard's plots and tests share one reading of the
+event stream. Series are bounded: a long run keeps its most recent points.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+SERIES = ("loss", "samples_per_s", "tflops", "mfu")
+TELEMETRY_SERIES = ("gpu_util", "power_w", "temp_c", "sm_clock_mhz", "cpu_percent")
+
+
+@dataclass
+class BenchState:
+    """Everything shown about one run, updated one event at a time by `feed`."""
+
+    window: int = 240
+    start: dict[str, Any] = field(default_factory=dict)
+    last_step: dict[str, Any] = field(default_factory=dict)
+    telemetry: dict[str, Any] = field(default_factory=dict)
+    evals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    summary: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    series: dict[str, deque[float]] = field(default_factory=dict)
+    elapsed: deque[float] = field(default_factory=deque)
+    logs: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+
+    def __post_init__(self) -> None:
+        for name in (*SERIES, *TELEMETRY_SERIES):
+            self.series[name] = deque(maxlen=self.window)
+        self.elapsed = deque(maxlen=self.window)
+
+    def feed(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "start":
+            self.start = event
+        elif kind == "step":
+            self.last_step = event
+            self.elapsed.append(float(event.get("elapsed") or 0.0))
+            for name in SERIES:
+                self._add(name, event.get(name))
+        elif kind == "telemetry":
+            self.telemetry = event
+            for name in TELEMETRY_SERIES:
+                self._add(name, event.get(name))
+        elif kind == "eval":
+            self.evals[str(event.get("phase"))] = event
+        elif kind == "summary":
+            self.summary = event
+        elif kind == "error":
+            self.error = event
+        elif kind == "log":
+            self.logs.append(str(event.get("line", "")))
+
+    def _add(self, name: str, value: Any) -> None:
+        if isinstance(value, (int, float)):
+            self.series[name].append(float(value))
+
+    @property
+    def phase(self) -> str:
+        """starting, warming up, measuring, done or failed: what a progress line says."""
+        if self.error:
+            return "failed"
+        if self.summary:
+            return "done"
+        if self.last_step:
+            return "measuring"
+        if self.start:
+            return "warming up"
+        return "starting"
+
+    @property
+    def progress(self) -> float:
+        """Share of the measured seconds done, 0..1."""
+        total = float(self.start.get("seconds") or 0)
+        if self.summary or not total:
+            return 1.0 if self.summary else 0.0
+        return min(1.0, float(self.last_step.get("elapsed") or 0.0) / total)

@@ -1,0 +1,982 @@
+"""The training benchmark, run by the *target* environment's Python (stdlib + torch only).
+
+    python worker.py --device auto --preset auto --dtype auto --seconds 30 [--compile]
+    python -m torch.distributed.run --standalone --nproc_per_node=N worker.py ...
+
+It trains Linear -> ReLU -> Linear with CrossEntropyLoss and SGD on a learnable synthetic task
+(labels from a fixed, seeded random teacher; data generated on the device once) and prints JSON
+lines on stdout, rank 0 only: start, eval, step (one per timing window), telemetry, summary, or
+error. The last line is the summary (or an error, with exit status 1).
+
+Timing is honest: warm-up first, then windows synchronised only at their edges, the loss summed
+on the device and read once per window, no host copies in the loop. FLOPs are the exact matmul
+FLOPs of this MLP; MFU is against a peak table (peaks.json beside this file), null where the
+peak is unknown, and against a GEMM probe at the benchmark's own shapes.
+
+The module imports torch only inside functions, so its pure parts (presets, FLOPs, peak lookup,
+/proc/cpuinfo parsing) can be imported and tested without torch.
+"""
+
+import argparse
+import contextlib
+import gc
+import json
+import math
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import warnings
+
+PRESETS = {
+    # The tutorial's shape: launch-bound anywhere, CPU-friendly, teaches correctness.
+    "tiny": {"in": 784, "hidden": 128, "out": 10, "batch": 64, "lr": 0.01},
+    "medium": {"in": 1024, "hidden": 4096, "out": 10, "batch": 256, "lr": 0.02},
+    # Every dimension >= 4096 and a multiple of 128: the one that means something for MFU.
+    "large": {"in": 4096, "hidden": 16384, "out": 4096, "batch": 8192, "lr": 0.02},
+}
+DTYPES = ("fp32", "tf32", "bf16", "fp16")
+MIN_WINDOW_STEPS = 50
+MAX_WINDOW_S = 2.0
+THROTTLE_BITS = (
+    (0x1, "gpu_idle"),
+    (0x2, "app_clocks"),
+    (0x4, "sw_power_cap"),
+    (0x8, "hw_slowdown"),
+    (0x10, "sync_boost"),
+    (0x20, "sw_thermal"),
+    (0x40, "hw_thermal"),
+    (0x80, "hw_power_brake"),
+    (0x100, "display_clocks"),
+)
+T0 = time.perf_counter()
+
+
+class BenchError(Exception):
+    """A failure with a message (and a hint) for the user, reported as an error event."""
+
+    def __init__(self, message, hint=None):
+        Exception.__init__(self, message)
+        self.hint = hint
+
+
+# ---- pure parts --------------------------------------------------------------------------------
+
+
+def flops_per_step(batch, n_in, hidden, n_out):
+    """Exact matmul FLOPs of one training step (forward + backward, no dX for the input layer)."""
+    return 4 * batch * n_in * hidden + 6 * batch * hidden * n_out
+
+
+def flops_per_step_6n(batch, n_in, hidden, n_out):
+    """The 6N convention of PaLM and nanoGPT, for comparison: over-counts by 2*B*i*h."""
+    return 6 * batch * (n_in * hidden + hidden * n_out)
+
+
+def choose_preset(requested, device_type, memory_gib=None):
+    """auto: tiny on CPU, large on a CUDA/ROCm GPU with room for it, medium elsewhere."""
+    if requested != "auto":
+        return requested
+    if device_type == "cpu":
+        return "tiny"
+    if device_type == "cuda" and (memory_gib or 0) >= 12:
+        return "large"
+    return "medium"
+
+
+def choose_dtype(requested, device_type, bf16_ok):
+    """The compute precision; auto is bf16 on GPUs that have it, fp16 where not, fp32 on CPU/MPS."""
+    if requested == "auto":
+        if device_type in ("cuda", "xpu"):
+            return "bf16" if bf16_ok else "fp16"
+        return "fp32"
+    if requested == "tf32" and device_type != "cuda":
+        raise BenchError("tf32 applies to NVIDIA GPUs only", "use --dtype fp32 on %s" % device_type)
+    if requested == "bf16" and device_type != "cpu" and not bf16_ok:
+        raise BenchError("this device has no bf16 support", "use --dtype fp16")
+    return requested
+
+
+def name_tokens(name):
+    return re.findall(r"[a-z0-9]+", (name or "").lower())
+
+
+def find_gpu_peak(table, name, dtype):
+    """(TFLOP/s, label, estimate) for a device name and dtype, or (None, why, False)."""
+    tokens = set(name_tokens(name))
+    for entry in table.get("gpus", []):
+        if not all(t in tokens for t in entry["match"]):
+            continue
+        if any(t in tokens for t in entry.get("exclude", [])):
+            continue
+        value = entry["tflops"].get(dtype)
+        if value is None:
+            return None, "no %s figure for %s" % (dtype, entry["name"]), False
+        estimate = bool(entry.get("estimate"))
+        label = "%s %s dense%s" % (entry["name"], dtype, " (estimate)" if estimate else "")
+        return float(value), label, estimate
+    return None, "no known peak for %r" % (name,), False
+
+
+def parse_cpuinfo(text):
+    """Model name, ISA flags, fastest clock (MHz) and physical cores from /proc/cpuinfo text."""
+    model, flags, mhz, cores = None, set(), None, set()
+    phys = core = None
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key, value = key.strip().lower(), value.strip()
+        if key in ("model name", "hardware") and model is None and value:
+            model = value
+        elif key in ("flags", "features"):
+            flags.update(value.split())
+        elif key == "cpu mhz":
+            with contextlib.suppress(ValueError):
+                mhz = max(mhz or 0.0, float(value))
+        elif key == "physical id":
+            phys = value
+        elif key == "core id":
+            core = value
+            cores.add((phys, core))
+    return {"model": model, "flags": flags, "mhz": mhz, "physical_cores": len(cores) or None}
+
+
+def cpu_peak(table, flags, ghz, cores, dtype):
+    """An estimated CPU peak: cores x GHz x FLOP/cycle, or (None, why, True) when unknowable."""
+    cpu = table.get("cpu", {})
+    per_cycle, isa = None, None
+    for name, value in cpu.get("fp32_flop_per_cycle", {}).items():
+        if name in flags:
+            per_cycle, isa = value, name
+            break
+    if per_cycle is None:
+        return None, "unknown CPU vector width", True
+    if not ghz or not cores:
+        return None, "unknown CPU clock", True
+    if dtype == "bf16":
+        if any(f in flags for f in cpu.get("bf16_unknown", [])):
+            return None, "no bf16 peak for AMX CPUs", True
+        unit = next((k for k in cpu.get("bf16_factor", {}) if k in flags), None)
+        if unit is None:
+            return None, "no bf16 vector unit", True
+        per_cycle *= cpu["bf16_factor"][unit]
+        isa = unit
+    elif dtype == "fp16":
+        return None, "no fp16 CPU peak", True
+    tflops = cores * ghz * per_cycle / 1000.0
+    label = "estimate: %d cores x %.2f GHz x %d FLOP/cycle (%s)" % (cores, ghz, per_cycle, isa)
+    return tflops, label, True
+
+
+def throttle_names(mask):
+    if mask is None:
+        return None
+    return [name for bit, name in THROTTLE_BITS if mask & bit]
+
+
+def window_steps(step_s, min_seconds):
+    """Steps per timing window: >= 50 steps and >= min_seconds, but no window beyond 2 s."""
+    n = max(MIN_WINDOW_STEPS, math.ceil(min_seconds / max(step_s, 1e-9)))
+    if n * step_s > MAX_WINDOW_S:
+        n = max(1, int(MAX_WINDOW_S / step_s))
+    return n
+
+
+def clean(value):
+    """JSON-safe: NaN and infinities become null, floats are rounded for reading."""
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        return float("%.6g" % value)
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
+
+
+def ratio(a, b):
+    if a is None or not b:
+        return None
+    return a / b
+
+
+# ---- output ------------------------------------------------------------------------------------
+
+
+class Emitter:
+    """Prints events as JSON lines (rank 0 only), one at a time across threads."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.lock = threading.Lock()
+
+    def __call__(self, event, **fields):
+        if not self.enabled:
+            return
+        record = {"event": event, "t": round(time.perf_counter() - T0, 3)}
+        record.update(fields)
+        line = json.dumps(clean(record), separators=(",", ":"))
+        with self.lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+
+# ---- host facts --------------------------------------------------------------------------------
+
+
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def sysctl(name):
+    try:
+        out = subprocess.run(
+            ["sysctl", "-n", name], capture_output=True, text=True, timeout=5
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.strip() or None
+
+
+def usable_cpus():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def cpu_facts():
+    """What the CPU peak estimate needs: model, flags, GHz, physical cores (Linux; else less)."""
+    info = parse_cpuinfo(read_text("/proc/cpuinfo") or "")
+    khz = read_text("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
+    ghz = None
+    if khz and khz.strip().isdigit():
+        ghz = int(khz) / 1e6
+    elif info["mhz"]:
+        ghz = info["mhz"] / 1000.0
+    if info["model"] is None and sys.platform == "darwin":
+        info["model"] = sysctl("machdep.cpu.brand_string")
+    info["model"] = info["model"] or platform.processor() or platform.machine()
+    info["ghz"] = ghz
+    return info
+
+
+def load_peaks(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise BenchError("cannot read the peak table %s: %s" % (path, e)) from None
+
+
+# ---- telemetry ---------------------------------------------------------------------------------
+
+
+class Nvml:
+    """NVML reads for one GPU; each call that fails is marked unsupported and not tried again."""
+
+    def __init__(self, uuid, index):
+        import pynvml  # nvidia-ml-py; absent in many environments, then telemetry is n/a
+
+        self.nv = pynvml
+        pynvml.nvmlInit()
+        self.handle = self._find(uuid, index)
+        self.dead = set()
+
+    def _find(self, uuid, index):
+        nv = self.nv
+        count = nv.nvmlDeviceGetCount()
+        want = (uuid or "").lower().replace("gpu-", "")
+        for i in range(count):
+            h = nv.nvmlDeviceGetHandleByIndex(i)
+            got = nv.nvmlDeviceGetUUID(h)
+            if isinstance(got, bytes):
+                got = got.decode()
+            if want and got.lower().replace("gpu-", "") == want:
+                return h
+        if count == 1 or (not os.environ.get("CUDA_VISIBLE_DEVICES") and index < count):
+            return nv.nvmlDeviceGetHandleByIndex(index if index < count else 0)
+        raise BenchError("cannot match the CUDA device to an NVML device")
+
+    def call(self, *names_and_args):
+        """The first of several (name, args) that works; a deprecated one is only a fallback."""
+        for name, args in names_and_args:
+            if name in self.dead:
+                continue
+            fn = getattr(self.nv, name, None)
+            if fn is None:
+                self.dead.add(name)
+                continue
+            try:
+                return fn(self.handle, *args)
+            except Exception:
+                self.dead.add(name)
+        return None
+
+    def sample(self):
+        nv = self.nv
+        util = self.call(("nvmlDeviceGetUtilizationRates", ()))
+        mem = self.call(("nvmlDeviceGetMemoryInfo", ()))
+        gpu_temp = getattr(nv, "NVML_TEMPERATURE_GPU", 0)
+        temp = self.call(
+            ("nvmlDeviceGetTemperatureV", (gpu_temp,)), ("nvmlDeviceGetTemperature", (gpu_temp,))
+        )
+        power = self.call(("nvmlDeviceGetPowerUsage", ()))
+        limit = self.call(("nvmlDeviceGetEnforcedPowerLimit", ()))
+        clock_sm = getattr(nv, "NVML_CLOCK_SM", 1)
+        sm = self.call(("nvmlDeviceGetClockInfo", (clock_sm,)))
+        sm_max = self.call(("nvmlDeviceGetMaxClockInfo", (clock_sm,)))
+        reasons = self.call(
+            ("nvmlDeviceGetCurrentClocksEventReasons", ()),
+            ("nvmlDeviceGetCurrentClocksThrottleReasons", ()),
+        )
+        return {
+            "gpu_util": getattr(util, "gpu", None),
+            "mem_util": getattr(util, "memory", None),
+            "mem_used_mib": mem.used / 2**20 if mem is not None else None,
+            "mem_total_mib": mem.total / 2**20 if mem is not None else None,
+            "temp_c": temp,
+            "power_w": power / 1000.0 if power is not None else None,
+            "power_limit_w": limit / 1000.0 if limit is not None else None,
+            "sm_clock_mhz": sm,
+            "sm_clock_max_mhz": sm_max,
+            "throttle": throttle_names(reasons),
+        }
+
+    def energy_mj(self):
+        return self.call(("nvmlDeviceGetTotalEnergyConsumption", ()))
+
+
+class ProcessStats:
+    """This process's CPU% (all threads) and resident memory, from the standard library."""
+
+    def __init__(self):
+        self.last = (time.perf_counter(), self._cpu())
+        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    @staticmethod
+    def _cpu():
+        t = os.times()
+        return t.user + t.system
+
+    def sample(self):
+        now, cpu = time.perf_counter(), self._cpu()
+        then, cpu_then = self.last
+        self.last = (now, cpu)
+        statm = read_text("/proc/self/statm")
+        rss = int(statm.split()[1]) * self.page / 2**20 if statm else None
+        pct = 100.0 * (cpu - cpu_then) / (now - then) if now > then else None
+        return {"cpu_percent": pct, "rss_mib": rss}
+
+
+class Telemetry(threading.Thread):
+    """Samples at 2-4 Hz in the background; the training loop never waits for it."""
+
+    def __init__(self, emit, nvml, interval=0.33):
+        threading.Thread.__init__(self, name="telemetry", daemon=True)
+        self.emit, self.nvml, self.interval = emit, nvml, interval
+        self.proc = ProcessStats()
+        self.halt = threading.Event()
+        self.seen = {"temp_c_max": None, "rss_mib_max": None, "throttle": set()}
+        for key in ("power_w", "gpu_util", "cpu_percent"):
+            self.seen[key] = []
+
+    def run(self):
+        while not self.halt.wait(self.interval):
+            sample = {}
+            if self.nvml is not None:
+                sample.update(self.nvml.sample())
+            sample.update(self.proc.sample())
+            self._remember(sample)
+            self.emit("telemetry", source="nvml" if self.nvml else "process", **sample)
+
+    def _remember(self, s):
+        for key in ("temp_c", "rss_mib"):
+            if s.get(key) is not None:
+                self.seen[key + "_max"] = max(self.seen[key + "_max"] or 0, s[key])
+        for key in ("power_w", "gpu_util", "cpu_percent"):
+            if s.get(key) is not None:
+                self.seen[key].append(s[key])
+        self.seen["throttle"].update(n for n in (s.get("throttle") or []) if n != "gpu_idle")
+
+    def stop(self):
+        self.halt.set()
+        self.join(timeout=5)
+
+    def digest(self):
+        s = self.seen
+
+        def mean(key):
+            return statistics.mean(s[key]) if s[key] else None
+
+        return {
+            "gpu_util_mean": mean("gpu_util"),
+            "power_w_mean": mean("power_w"),
+            "cpu_percent_mean": mean("cpu_percent"),
+            "temp_c_max": s["temp_c_max"],
+            "rss_mib_max": s["rss_mib_max"],
+            "throttle_seen": sorted(s["throttle"]) if self.nvml else None,
+        }
+
+
+# ---- the benchmark -----------------------------------------------------------------------------
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps", "xpu"])
+    ap.add_argument("--preset", default="auto", choices=["auto", *sorted(PRESETS)])
+    ap.add_argument("--dtype", default="auto", choices=["auto", *DTYPES])
+    ap.add_argument("--seconds", type=float, default=30.0, help="measured time after warm-up")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the model first")
+    ap.add_argument("--warmup-steps", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: cores / processes)")
+    ap.add_argument("--probe-seconds", type=float, default=1.0, help="GEMM probe (0: skip)")
+    ap.add_argument("--window-seconds", type=float, default=0.5, help="shortest timing window")
+    ap.add_argument("--baseline-samples-per-s", type=float, default=None,
+                    help="one-process samples/s, to report scaling efficiency")  # fmt: skip
+    ap.add_argument("--batch", type=int, default=0, help="override the preset's batch")
+    ap.add_argument("--dims", default=None, help="override the preset's IN,HIDDEN,OUT")
+    ap.add_argument("--lr", type=float, default=0.0, help="override the preset's learning rate")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--peaks", default=os.path.join(os.path.dirname(__file__), "peaks.json"))
+    args = ap.parse_args(argv)
+    if not args.seconds > 0:
+        ap.error("--seconds must be positive")
+    if args.dims is not None:
+        try:
+            dims = [int(x) for x in args.dims.split(",")]
+        except ValueError:
+            dims = []
+        if len(dims) != 3 or min(dims) < 1:
+            ap.error("--dims takes three positive whole numbers: IN,HIDDEN,OUT")
+        args.dims = dims
+    return args
+
+
+def import_torch():
+    with warnings.catch_warnings():
+        # A CPU wheel without numpy warns on import; the benchmark never uses numpy.
+        warnings.filterwarnings("ignore", message=".*NumPy.*")
+        import torch
+    return torch
+
+
+def sync(torch, device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+    elif device.type == "xpu":
+        torch.xpu.synchronize(device)
+
+
+def available(torch, kind):
+    if kind == "cuda":
+        return torch.cuda.is_available()
+    if kind == "xpu":
+        return bool(getattr(torch, "xpu", None) and torch.xpu.is_available())
+    if kind == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        return bool(mps and mps.is_available())
+    return True
+
+
+def pick_device(torch, requested):
+    if requested == "auto":
+        for kind in ("cuda", "xpu", "mps"):
+            if available(torch, kind):
+                return kind
+        return "cpu"
+    if not available(torch, requested):
+        raise BenchError(
+            "--device %s is not available to torch %s" % (requested, torch.__version__),
+            "check the verify step, or use --device cpu",
+        )
+    return requested
+
+
+class Dist:
+    """torchrun's process group, or a world of one."""
+
+    def __init__(self, torch, kind):
+        self.torch = torch
+        self.on = "RANK" in os.environ and "WORLD_SIZE" in os.environ
+        self.rank, self.world, self.local_rank = 0, 1, 0
+        self.local_world = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+        if kind == "cuda":
+            self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+            # Before init_process_group: no hangs, no stray memory on GPU 0.
+            torch.cuda.set_device(self.local_rank)
+        self.device = torch.device(kind, self.local_rank) if kind == "cuda" else torch.device(kind)
+        if not self.on:
+            return
+        if kind not in ("cuda", "cpu"):
+            raise BenchError("several processes need --device cuda or cpu, not %s" % kind)
+        import torch.distributed as dist
+
+        self.dist = dist
+        dist.init_process_group(backend="nccl" if kind == "cuda" else "gloo")
+        self.rank, self.world = dist.get_rank(), dist.get_world_size()
+
+    def reduce(self, values, op="sum"):
+        """Sum (or max) floats over ranks; gloo has no AVG, so means are sums divided later."""
+        if not self.on:
+            return list(values)
+        torch = self.torch
+        t = torch.tensor(list(values), dtype=torch.float64, device=self.device)
+        self.dist.all_reduce(
+            t, op=self.dist.ReduceOp.MAX if op == "max" else self.dist.ReduceOp.SUM
+        )
+        return [float(v) for v in t.tolist()]
+
+    def barrier(self):
+        if self.on:
+            self.dist.barrier()
+
+    def close(self):
+        if self.on:
+            self.dist.barrier()  # no rank tears the group down while another still reduces
+            self.dist.destroy_process_group()
+
+
+def device_facts(torch, device, cpu):
+    """Name, memory (GiB), bf16 support, CUDA UUID of the device."""
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        if getattr(torch.version, "hip", None):
+            bf16 = torch.cuda.is_bf16_supported()
+        else:
+            bf16 = torch.cuda.get_device_capability(device) >= (8, 0)  # not emulated bf16
+        return {
+            "name": torch.cuda.get_device_name(device),
+            "memory_gib": props.total_memory / 2**30,
+            "bf16": bf16,
+            "uuid": str(getattr(props, "uuid", "") or ""),
+            "capability": "%d.%d" % torch.cuda.get_device_capability(device),
+        }
+    if device.type == "xpu":
+        props = torch.xpu.get_device_properties(device)
+        bf16 = getattr(torch.xpu, "is_bf16_supported", lambda: True)()
+        return {"name": props.name, "memory_gib": props.total_memory / 2**30, "bf16": bf16}
+    if device.type == "mps":
+        chip = sysctl("machdep.cpu.brand_string") or "Apple GPU"
+        return {"name": chip, "memory_gib": None, "bf16": True}
+    return {"name": cpu["model"], "memory_gib": None, "bf16": True}
+
+
+def set_precision(torch, dtype):
+    """fp32 means full fp32 matmuls; tf32 lets them use TF32 tensor cores."""
+    torch.set_float32_matmul_precision("high" if dtype == "tf32" else "highest")
+
+
+class Task:
+    """Teacher–student data on the device: a pool of training batches and a held-out set.
+
+    The teacher is a fixed random i -> t -> C ReLU net, the same on every rank; its logits are
+    centred per class so classes are roughly balanced, and the loss starts near ln(C).
+    """
+
+    def __init__(self, torch, device, dims, batch, store_dtype, pool_bytes, seed, rank):
+        n_in, _hidden, n_out = dims
+        sample_bytes = n_in * torch.tensor([], dtype=store_dtype).element_size() + 8
+        pool = int(max(2, min(4096, pool_bytes // (batch * sample_bytes))))
+        width = 16  # narrow: learnable from a pool of this size, yet not linear
+        g = self._gen(torch, device, seed)
+        w1 = torch.randn(n_in, width, device=device, generator=g) / math.sqrt(n_in)
+        w2 = torch.randn(width, n_out, device=device, generator=g) / math.sqrt(width)
+        calib = torch.randn(4096, n_in, device=device, generator=g)
+        centre = (torch.relu(calib @ w1) @ w2).mean(0)
+        self.teacher = (w1, w2, centre)
+        g = self._gen(torch, device, seed + 1000 + rank)
+        self.xs, self.ys = [], []
+        for _ in range(pool):
+            x, y = self._batch(torch, device, g, batch, n_in)
+            self.xs.append(x.to(store_dtype))
+            self.ys.append(y)
+        g = self._gen(torch, device, seed + 2000 + rank)
+        n_eval = max(1, -(-4096 // batch))
+        self.eval = [self._batch(torch, device, g, batch, n_in) for _ in range(n_eval)]
+        self.eval = [(x.to(store_dtype), y) for x, y in self.eval]
+        self.chance = 1.0 / n_out
+
+    @staticmethod
+    def _gen(torch, device, seed):
+        g = torch.Generator(device=device)
+        g.manual_seed(seed)
+        return g
+
+    def _batch(self, torch, device, g, batch, n_in):
+        w1, w2, centre = self.teacher
+        x = torch.randn(batch, n_in, device=device, generator=g)
+        y = (torch.relu(x @ w1) @ w2 - centre).argmax(1)
+        return x, y
+
+
+class Trainer:
+    def __init__(self, torch, device, dims, dtype, lr, dist, compile_model):
+        nn = torch.nn
+        n_in, hidden, n_out = dims
+        torch.manual_seed(1234)  # the same initial weights on every rank
+        self.net = nn.Sequential(
+            nn.Linear(n_in, hidden, device=device),
+            nn.ReLU(),
+            nn.Linear(hidden, n_out, device=device),
+        )
+        model = self.net
+        if dist.on:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [device.index] if device.type == "cuda" else None
+            model = DistributedDataParallel(model, device_ids=ids, gradient_as_bucket_view=True)
+        self.model = torch.compile(model) if compile_model else model
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.opt, self.opt_kind = self._optimizer(torch, lr)
+        amp = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(dtype)
+        self.autocast = (lambda: torch.autocast(device.type, dtype=amp)) if amp else None
+        self.scaler = None
+        if dtype == "fp16":
+            try:
+                self.scaler = torch.amp.GradScaler(device.type)
+            except (AttributeError, TypeError):
+                self.scaler = torch.cuda.amp.GradScaler()
+
+    def _optimizer(self, torch, lr):
+        """Fused SGD where torch has it (fewer kernels, and no per-step sync under GradScaler)."""
+        params = list(self.net.parameters())
+        for kind in ("fused", "foreach"):
+            try:
+                return torch.optim.SGD(params, lr=lr, momentum=0.9, **{kind: True}), kind
+            except (RuntimeError, TypeError, ValueError):
+                continue
+        return torch.optim.SGD(params, lr=lr, momentum=0.9), "for-loop"
+
+    def step(self, x, y):
+        if self.autocast is not None:
+            with self.autocast():
+                loss = self.loss_fn(self.model(x), y)
+        else:
+            loss = self.loss_fn(self.model(x), y)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.opt)
+            self.scaler.update()
+        else:
+            loss.backward()
+            self.opt.step()
+        self.opt.zero_grad(set_to_none=True)
+        return loss.detach()
+
+    def evaluate(self, torch, batches):
+        """Held-out (loss sum, correct, count), computed by the plain module, not timed."""
+        loss_sum = correct = count = 0.0
+        with torch.no_grad():
+            for x, y in batches:
+                if self.autocast is not None:
+                    with self.autocast():
+                        out = self.net(x)
+                else:
+                    out = self.net(x)
+                loss_sum += float(self.loss_fn(out.float(), y)) * y.shape[0]
+                correct += float((out.argmax(1) == y).sum())
+                count += y.shape[0]
+        return loss_sum, correct, count
+
+
+def gemm_probe(torch, device, dims, batch, dtype, seconds):
+    """The step's five matmuls alone, at its own shapes and dtype: a measured ceiling (TFLOP/s)."""
+    if seconds <= 0:
+        return None
+    n_in, hidden, n_out = dims
+    dt = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(dtype, torch.float32)
+
+    def r(*shape):
+        return torch.randn(*shape, device=device, dtype=dt)  # random-normal: zeros run hotter
+
+    # nn.Linear's layouts: weights are (out, in); backward is dX = dY @ W and dW = dY.t() @ X.
+    x, w1, w2 = r(batch, n_in), r(hidden, n_in), r(n_out, hidden)
+    h, dh, dy = r(batch, hidden), r(batch, hidden), r(batch, n_out)
+    linear = torch.nn.functional.linear
+
+    def once():
+        linear(x, w1)  # forward, layer 1
+        linear(h, w2)  # forward, layer 2
+        dy @ w2  # dX, layer 2
+        dy.t() @ h  # dW, layer 2
+        dh.t() @ x  # dW, layer 1 (its dX is never needed)
+
+    once()
+    sync(torch, device)
+    t = time.perf_counter()
+    once()
+    sync(torch, device)
+    reps = max(1, int(0.2 / max(time.perf_counter() - t, 1e-6)))
+    best, start = 0.0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        t = time.perf_counter()
+        done = 0
+        while done < reps and time.perf_counter() - start < seconds:
+            once()
+            done += 1
+        sync(torch, device)
+        best = max(
+            best, done * flops_per_step(batch, n_in, hidden, n_out) / (time.perf_counter() - t)
+        )
+    return best / 1e12
+
+
+def run(args, emit_holder, dists):
+    torch = import_torch()
+    kind = pick_device(torch, args.device)
+    dist = Dist(torch, kind)
+    dists.append(dist)
+    device = dist.device
+    emit = Emitter(dist.rank == 0)
+    emit_holder.append(emit)
+    cpu = cpu_facts()
+    threads = None
+    if kind == "cpu" or args.threads:
+        threads = args.threads or max(1, usable_cpus() // max(1, dist.local_world))
+        torch.set_num_threads(threads)
+    dev = device_facts(torch, device, cpu)
+    preset = choose_preset(args.preset, kind, dev["memory_gib"])
+    dtype = choose_dtype(args.dtype, kind, dev["bf16"])
+    set_precision(torch, dtype)
+    p = PRESETS[preset]
+    dims = args.dims or [p["in"], p["hidden"], p["out"]]
+    batch = args.batch or p["batch"]
+    lr = args.lr or p["lr"]
+    n_in, hidden, n_out = dims
+    flops = flops_per_step(batch, n_in, hidden, n_out)
+
+    peaks = load_peaks(args.peaks)
+    if kind == "cpu":
+        cores = min(threads, cpu["physical_cores"] or threads)
+        peak, peak_source, estimate = cpu_peak(peaks, cpu["flags"], cpu["ghz"], cores, dtype)
+    else:
+        peak, peak_source, estimate = find_gpu_peak(peaks, dev["name"], dtype)
+
+    # Data in the compute dtype: autocast has no input cast to do, and the pool holds twice as much.
+    store = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(dtype, torch.float32)
+    budget = 256 * 2**20
+    if dev["memory_gib"]:
+        budget = int(min(2 * 2**30, 0.1 * dev["memory_gib"] * 2**30))
+    task = Task(torch, device, dims, batch, store, budget, args.seed, dist.rank)
+    trainer = Trainer(torch, device, dims, dtype, lr, dist, args.compile)
+
+    emit(
+        "start",
+        device=kind,
+        device_name=dev["name"],
+        capability=dev.get("capability"),
+        world_size=dist.world,
+        dtype=dtype,
+        preset=preset,
+        batch=batch,
+        model={"in": n_in, "hidden": hidden, "out": n_out},
+        classes=n_out,
+        lr=lr,
+        optimizer="SGD momentum 0.9 (%s)" % trainer.opt_kind,
+        compile=args.compile,
+        seconds=args.seconds,
+        threads=threads,
+        pool_batches=len(task.xs),
+        flops_per_step=flops,
+        flops_per_step_6n=flops_per_step_6n(batch, n_in, hidden, n_out),
+        peak_tflops=peak,
+        peak_source=peak_source,
+        peak_estimate=estimate,
+        torch=torch.__version__,
+        python=platform.python_version(),
+    )
+
+    nvml = None
+    if kind == "cuda" and dist.rank == 0 and not getattr(torch.version, "hip", None):
+        try:
+            nvml = Nvml(dev.get("uuid"), device.index or 0)
+        except Exception:
+            nvml = None  # no nvidia-ml-py in this environment, or no match: telemetry is n/a
+    telemetry = Telemetry(emit, nvml) if dist.rank == 0 else None
+
+    def evaluate(phase):
+        ls, correct, n = dist.reduce(trainer.evaluate(torch, task.eval))
+        emit("eval", phase=phase, loss=ls / n, accuracy=correct / n, samples=int(n),
+             chance=task.chance)  # fmt: skip
+        return ls / n, correct / n
+
+    _, acc_initial = evaluate("initial")
+    probe = gemm_probe(torch, device, dims, batch, dtype, args.probe_seconds)
+    if probe is not None:
+        probe = dist.reduce([probe])[0] / dist.world
+    if telemetry is not None:
+        telemetry.start()
+
+    # Warm-up: the first step pays for lazy init (and compilation with --compile). Every
+    # count below comes from timings reduced over ranks, so all ranks run the same steps.
+    t = time.perf_counter()
+    loss_first = float(trainer.step(task.xs[0], task.ys[0]))
+    first_s = time.perf_counter() - t
+    loss_first, first_s = dist.reduce([loss_first, first_s])
+    loss_first, first_s = loss_first / dist.world, first_s / dist.world
+    t1 = time.perf_counter()
+    trainer.step(task.xs[1 % len(task.xs)], task.ys[1 % len(task.xs)])
+    sync(torch, device)
+    step_s = dist.reduce([time.perf_counter() - t1], op="max")[0]
+    more = max(0, min(args.warmup_steps - 2, int(3.0 / max(step_s, 1e-9))))
+    t1 = time.perf_counter()
+    for j in range(more):
+        trainer.step(task.xs[(2 + j) % len(task.xs)], task.ys[(2 + j) % len(task.xs)])
+    sync(torch, device)
+    if more >= 5:
+        step_s = dist.reduce([(time.perf_counter() - t1) / more], op="max")[0]
+    warm = 2 + more
+    warmup_s = time.perf_counter() - t
+    k = warm % len(task.xs)
+    plan = window_steps(step_s, args.window_seconds)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    dist.barrier()
+
+    energy0 = nvml.energy_mj() if nvml else None
+    loss_acc = torch.zeros((), device=device, dtype=torch.float32)
+    xs, ys, n_pool = task.xs, task.ys, len(task.xs)
+    steps, elapsed, n = 0, 0.0, plan
+    windows = []
+    t0 = time.perf_counter()
+    end = t0
+    while elapsed < args.seconds:
+        w_start = time.perf_counter()
+        for _ in range(n):
+            loss_acc += trainer.step(xs[k], ys[k])
+            k = k + 1 if k + 1 < n_pool else 0
+        sync(torch, device)
+        end = time.perf_counter()
+        loss_sum = float(loss_acc)
+        loss_acc.zero_()
+        steps += n
+        w_time, elapsed = dist.reduce([end - w_start, end - t0], op="max")
+        loss_mean = dist.reduce([loss_sum])[0] / (n * dist.world)
+        per_device = n * flops / w_time / 1e12
+        windows.append((n * batch * dist.world / w_time, loss_mean))
+        emit(
+            "step",
+            step=steps,
+            samples=steps * batch * dist.world,
+            elapsed=elapsed,
+            window_s=w_time,
+            loss=loss_mean,
+            samples_per_s=windows[-1][0],
+            tflops=per_device,
+            mfu=ratio(per_device, peak),
+            mfu_ceiling=ratio(per_device, probe),
+        )
+        # What is left of --seconds, at this window's pace, becomes the last window when it
+        # is short (no sliver of a window at the end).
+        left = math.ceil((args.seconds - elapsed) / (w_time / n))
+        n = max(1, left) if left < 1.5 * plan else plan
+    energy1 = nvml.energy_mj() if nvml else None
+    memory_mib = None
+    if device.type == "cuda":
+        memory_mib = torch.cuda.max_memory_allocated(device) / 2**20
+    if telemetry is not None:
+        telemetry.stop()
+    total_s = elapsed
+    loss_eval, accuracy = evaluate("final")
+
+    samples = steps * batch * dist.world
+    sps = samples / total_s
+    per_device = steps * flops / total_s / 1e12
+    energy_j = (energy1 - energy0) / 1000.0 if energy0 is not None and energy1 is not None else None
+    baseline = args.baseline_samples_per_s
+    summary = dict(
+        device=kind,
+        device_name=dev["name"],
+        world_size=dist.world,
+        dtype=dtype,
+        preset=preset,
+        batch=batch,
+        model={"in": n_in, "hidden": hidden, "out": n_out},
+        samples_per_s=sps,
+        samples_per_s_per_device=sps / dist.world,
+        samples_per_s_median=statistics.median(w[0] for w in windows),
+        tflops=per_device,
+        tflops_total=per_device * dist.world,
+        mfu=ratio(per_device, peak),
+        mfu_6n=ratio(steps * flops_per_step_6n(batch, n_in, hidden, n_out) / total_s / 1e12, peak),
+        mfu_ceiling=ratio(per_device, probe),
+        peak_tflops=peak,
+        peak_source=peak_source,
+        peak_estimate=estimate,
+        probe_tflops=probe,
+        flops_per_step=flops,
+        loss_first=loss_first,
+        loss_last=windows[-1][1],
+        loss_eval=loss_eval,
+        accuracy=accuracy,
+        accuracy_initial=acc_initial,
+        chance=task.chance,
+        steps=steps,
+        seconds=total_s,
+        warmup_steps=warm,
+        warmup_s=warmup_s,
+        first_step_s=first_s,
+        compile=args.compile,
+        threads=threads,
+        lr=lr,
+        max_memory_mib=memory_mib,
+        energy_j=energy_j,
+        samples_per_j=(samples / dist.world) / energy_j if energy_j else None,
+        baseline_samples_per_s=baseline,
+        scaling_efficiency=sps / (dist.world * baseline) if baseline else None,
+        torch=torch.__version__,
+    )
+    if telemetry is not None:
+        summary["telemetry"] = telemetry.digest()
+    emit("summary", **summary)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    holder, dists = [], []
+    try:
+        run(args, holder, dists)
+        # The group goes only after run() has dropped the DDP model: a reducer that outlives
+        # its gloo group aborts the process at exit.
+        gc.collect()
+        for dist in dists:
+            dist.close()
+    except BenchError as e:
+        report(holder, str(e), e.hint)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:
+        text = "%s: %s" % (type(e).__name__, str(e).strip().splitlines()[0] if str(e) else "")
+        hint = None
+        if "out of memory" in text.lower():
+            hint = "the preset does not fit this device: try --preset medium or tiny"
+        report(holder, text, hint)
+        return 1
+    return 0
+
+
+def report(holder, message, hint):
+    """An error event on stdout (rank 0, or before ranks are known) and the message on stderr."""
+    rank0 = os.environ.get("RANK", "0") == "0"
+    emit = holder[0] if holder else Emitter(rank0)
+    emit("error", message=message, hint=hint)
+    sys.stderr.write("benchmark error: %s\n" % message)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

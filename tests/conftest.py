@@ -1,0 +1,79 @@
+"""Shared fixtures. `torch_python`: one real environment with CPU torch for the whole session.
+
+Installing torch takes a while, so the environment is made once per session and shared by
+every test that needs it. Where pip is configured with a local wheel folder that holds a
+torch wheel for this Python (an offline machine), that wheel is installed; elsewhere the CPU
+build comes from PyTorch's own CPU index. ENVWIZARD_TEST_TORCH_PYTHON names an interpreter
+that already has torch, to skip the install while iterating.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from envwizard.knowledge import load
+
+REUSE_VAR = "ENVWIZARD_TEST_TORCH_PYTHON"
+
+
+def pip_find_links() -> list[Path]:
+    """The folders pip is configured to take wheels from (PIP_FIND_LINKS and pip's config)."""
+    values = [os.environ.get("PIP_FIND_LINKS", "")]
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    for line in r.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().endswith("find-links"):
+            values.append(value.strip().strip("'\""))
+    folders = []
+    for value in values:
+        for item in value.split():
+            path = Path(item.removeprefix("file://"))
+            if path.is_dir():
+                folders.append(path)
+    return folders
+
+
+def local_torch_version() -> str | None:
+    """The version of a torch wheel for this Python in a find-links folder, if there is one."""
+    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    for folder in pip_find_links():
+        for wheel in sorted(folder.glob(f"torch-*-{tag}-*.whl")):
+            return wheel.name.split("-")[1].split("+")[0]
+    return None
+
+
+@pytest.fixture(scope="session")
+def torch_python(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The interpreter of a venv with CPU torch installed, made once per test session."""
+    reuse = os.environ.get(REUSE_VAR)
+    if reuse:
+        if not Path(reuse).is_file():
+            pytest.fail(f"{REUSE_VAR}={reuse}: no such interpreter")
+        return reuse
+    env_dir = tmp_path_factory.mktemp("torch-env")
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300)
+    python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    version = local_torch_version()
+    # A local wheel comes through pip's own find-links configuration; else PyTorch's CPU index.
+    spec = [f"torch=={version}"] if version else ["torch", "--index-url", load().index_url("cpu")]
+    r = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *spec],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        stdin=subprocess.DEVNULL,
+    )
+    if r.returncode != 0:
+        pytest.fail(f"installing torch for the tests failed:\n{r.stderr[-3000:]}")
+    return str(python)

@@ -31,9 +31,13 @@ BIN = Path(sys.executable).parent
 def local_torch() -> tuple[str, str] | None:
     """(folder, version) of a torch wheel for this Python in pip's configured find-links."""
     tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
-    r = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True
+    )
     values = [os.environ.get("PIP_FIND_LINKS", "")] + [
-        line.partition("=")[2].strip("'\"") for line in r.stdout.splitlines() if "find-links" in line
+        line.partition("=")[2].strip("'\"")
+        for line in r.stdout.splitlines()
+        if "find-links" in line
     ]
     for value in values:
         for folder in value.split():
@@ -68,7 +72,12 @@ def raw_commands(manager: str, env: Path, source: tuple[str, str] | None) -> lis
 
 
 def answers(manager: str, env: Path, source: tuple[str, str] | None) -> str:
-    lines = [f"manager: {manager}", f"env: {env}", "benchmark: {enabled: false}", f"python: {sys.executable}"]
+    lines = [
+        f"manager: {manager}",
+        f"env: {env}",
+        "benchmark: {enabled: false}",
+        f"python: {sys.executable}",
+    ]
     if source:
         lines += [f"torch: '=={source[1]}'", "torch_index: default", f"find_links: [{source[0]}]"]
     else:
@@ -79,7 +88,13 @@ def answers(manager: str, env: Path, source: tuple[str, str] | None) -> str:
 def run_raw(manager: str, env: Path, source: tuple[str, str] | None) -> float:
     t0 = time.perf_counter()
     for argv in raw_commands(manager, env, source):
-        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            argv,
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     return time.perf_counter() - t0
 
 
@@ -105,7 +120,9 @@ def main() -> int:
     ap.add_argument("--managers", nargs="+", default=["uv", "virtualenv"], choices=list(GOALS))
     args = ap.parse_args()
     source = local_torch()
-    print(f"torch from: {'wheel folder ' + source[0] + ' (' + source[1] + ')' if source else 'PyTorch CPU index'}")
+    print(
+        f"torch from: {'wheel folder ' + source[0] + ' (' + source[1] + ')' if source else 'PyTorch CPU index'}"
+    )
     failed = False
     with tempfile.TemporaryDirectory(prefix="envwizard-bench-") as tmp:
         work = Path(tmp)
@@ -116,7 +133,11 @@ def main() -> int:
                 order = ["raw", "envwizard"] if i % 2 == 0 else ["envwizard", "raw"]
                 for side in order:
                     env = work / f"{manager}-{side}-{i}"
-                    took = run_raw(manager, env, source) if side == "raw" else run_envwizard(manager, env, source, work)
+                    took = (
+                        run_raw(manager, env, source)
+                        if side == "raw"
+                        else run_envwizard(manager, env, source, work)
+                    )
                     shutil.rmtree(env, ignore_errors=True)
                     if i:  # run 0 is the untimed warm-up
                         times[side].append(took)

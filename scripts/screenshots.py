@@ -42,11 +42,12 @@ Scene = Callable[[Pilot], Awaitable[None]]
 
 def freeze() -> None:
     """Fixed home and script paths (what the snapshot tests do with monkeypatch)."""
+    import envwizard.bench.argv
     import envwizard.plan
 
     os.environ["HOME"] = HOME
     envwizard.plan.script_path = lambda name: f"/opt/envwizard/scripts/{name}"  # type: ignore[assignment]
-    envwizard.plan.bench_worker_path = lambda: "/opt/envwizard/bench/worker.py"  # type: ignore[assignment]
+    envwizard.bench.argv.worker_path = lambda: "/opt/envwizard/bench/worker.py"  # type: ignore[assignment]
 
 
 def workstation_app(**kw: object) -> EnvWizardApp:

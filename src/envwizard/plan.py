@@ -19,6 +19,7 @@ from typing import Any
 from packaging.requirements import Requirement
 
 from envwizard.answers import COMPANIONS, Answers
+from envwizard.bench.argv import BenchOptions, thread_env, worker_argv
 from envwizard.decide import Decision, decide, target_python
 from envwizard.errors import InvalidInput
 from envwizard.facts.model import Facts, PythonInfo
@@ -104,10 +105,6 @@ class Plan:
 def script_path(name: str) -> str:
     """Absolute path of a standalone script shipped with envwizard (run by the target Python)."""
     return str(resources.files("envwizard.scripts").joinpath(name))
-
-
-def bench_worker_path() -> str:
-    return str(resources.files("envwizard.bench").joinpath("worker.py"))
 
 
 def make_plan(facts: Facts, answers: Answers, kb: Knowledge | None = None) -> Plan:
@@ -313,24 +310,19 @@ class _Builder:
 
     def bench_step(self) -> Step:
         b = self.a.benchmark
-        args = [
-            "--device",
-            b.device,
-            "--preset",
-            b.preset,
-            "--seconds",
-            _num(b.seconds),
-            "--dtype",
-            b.dtype,
-        ]
-        if b.nproc > 1:
-            argv = [
-                self.env_py, "-m", "torch.distributed.run", "--standalone",
-                f"--nproc_per_node={b.nproc}", bench_worker_path(), *args,
-            ]  # fmt: skip
-        else:
-            argv = [self.env_py, bench_worker_path(), *args]
-        return Step("benchmark", "Training benchmark", argv, "bench", optional=True)
+        opts = BenchOptions(
+            device=b.device, preset=b.preset, dtype=b.dtype, seconds=b.seconds, nproc=b.nproc
+        )
+        cpus = self.facts.cpu.get("logical_cores")
+        env = thread_env(b.nproc, cpus if isinstance(cpus, int) else None)
+        return Step(
+            "benchmark",
+            "Training benchmark",
+            worker_argv(self.env_py, opts),
+            "bench",
+            env=env,
+            optional=True,
+        )
 
     # ---- details ---------------------------------------------------------------------------
     def _py_info(self) -> PythonInfo | None:
@@ -381,10 +373,6 @@ class _Builder:
                 f"the environment path has non-ASCII characters ({name}); some tools break on such paths"
             )
         return out
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def _quote(path: str, windows: bool) -> str:

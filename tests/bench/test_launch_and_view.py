@@ -11,10 +11,10 @@ import psutil
 import pytest
 from rich.console import Console
 
+from envwizard.bench.argv import worker_path as bench_worker_path
 from envwizard.bench.launch import BenchOptions, BenchProcess, parse_line, worker_argv, worker_env
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import live_panel, sparkline, summary_table, telemetry_line
-from envwizard.plan import bench_worker_path
 
 RECORDED = Path(__file__).parent / "data" / "cpu-run.jsonl"
 
@@ -44,13 +44,8 @@ def test_worker_env_splits_threads_for_torchrun() -> None:
 def test_parse_line() -> None:
     assert parse_line('{"event":"step","loss":1.5}\n') == {"event": "step", "loss": 1.5}
     assert parse_line("W1129 torchrun warning")["event"] == "log"
-    assert parse_line('{"event":"bogus"}') == {
-        "event": "log",
-        "line": '{"event":"bogus"}',
-        "stream": "stdout",
-    }
+    assert parse_line('{"event":"bogus"}') == {"event": "log", "line": '{"event":"bogus"}'}
     assert parse_line("{not json")["line"] == "{not json"
-    assert parse_line('{"event":"step"}', stream="stderr")["event"] == "log"
 
 
 CHILD = """
@@ -68,8 +63,8 @@ async def test_bench_process_streams_events_and_logs() -> None:
     events = [e async for e in run.events()]
     kinds = sorted(e["event"] for e in events)
     assert kinds == ["log", "log", "start", "summary"]
-    logs = {e["stream"]: e["line"] for e in events if e["event"] == "log"}
-    assert logs == {"stderr": "a warning", "stdout": "not json"}
+    logs = {e["line"] for e in events if e["event"] == "log"}
+    assert logs == {"a warning", "not json"}
     assert run.returncode == 0 and run.summary == {"event": "summary", "samples_per_s": 5}
 
 
@@ -115,9 +110,9 @@ async def test_cancel_kills_the_child_tree() -> None:
     async def consume() -> None:
         async for e in run.events():
             if e["event"] == "start":
-                assert run._proc is not None
+                assert run.pid is not None
                 for _ in range(50):
-                    tree[:] = psutil.Process(run._proc.pid).children(recursive=True)
+                    tree[:] = psutil.Process(run.pid).children(recursive=True)
                     if tree:
                         break
                     await asyncio.sleep(0.1)

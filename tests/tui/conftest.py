@@ -31,6 +31,6 @@ def frozen(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setattr("envwizard.plan.script_path", lambda name: f"/opt/envwizard/scripts/{name}")
     monkeypatch.setattr(
-        "envwizard.plan.bench_worker_path", lambda: "/opt/envwizard/bench/worker.py"
+        "envwizard.bench.argv.worker_path", lambda: "/opt/envwizard/bench/worker.py"
     )
     return HOME

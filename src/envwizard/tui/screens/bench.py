@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Sparkline, Static
+from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Static
 
+from envwizard.bench.state import BenchState
 from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
 from envwizard.tui.widgets.plot import LinePlot, fmt
 
+PLOTS = (
+    ("loss", "loss", "magenta"),
+    ("samples_per_s", "samples/s", "cyan"),
+    ("tflops", "TFLOP/s", "green"),
+)
 TELEMETRY = (
-    ("gpu_util", "GPU util %"),
-    ("mem_used_mib", "GPU memory MiB"),
-    ("power_w", "power W"),
-    ("temp_c", "temperature °C"),
-    ("cpu_percent", "CPU %"),
+    ("gpu_util", "GPU util", "%"),
+    ("power_w", "power", "W"),
+    ("temp_c", "temperature", "°C"),
+    ("sm_clock_mhz", "SM clock", "MHz"),
+    ("cpu_percent", "CPU", "%"),
 )
 
 
@@ -62,29 +67,30 @@ class BenchScreen(Screen[None]):
             classes="purpose",
         )
         yield Static(verify_text(getattr(self.app, "verify", None)), id="verify", classes="panel")
+        with Horizontal(id="bench-progress"):
+            yield Static("starting", id="phase")
+            yield ProgressBar(total=1.0, show_eta=False, id="bench-bar")
         with Grid(id="plots"):
-            yield LinePlot("loss", id="plot-loss", color="magenta")
-            yield LinePlot("samples/s", id="plot-sps", color="cyan")
-            yield LinePlot("TFLOP/s", id="plot-tflops", color="green")
+            for key, title, color in PLOTS:
+                yield LinePlot(title, id=f"plot-{key}", color=color)
             with Grid(id="telemetry"):
-                for key, label in TELEMETRY:
+                for key, label, _ in TELEMETRY:
                     yield Static(f"[dim]{label}[/] n/a", id=f"t-{key}", classes="tlabel")
                     yield Sparkline([], id=f"s-{key}")
         yield Static("", id="summary", classes="panel")
         with Horizontal(classes="nav"):
-            yield Static("benchmark running…", id="problem", classes="problem")
+            yield Static("", id="problem", classes="problem")
             yield Button("Cancel", id="cancel", variant="error")
             yield Button("Continue", id="continue", variant="primary", disabled=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.title, self.sub_title = "envwizard", "Verify and benchmark"
-        self.series: dict[str, deque[float]] = {k: deque(maxlen=120) for k, _ in TELEMETRY}
-        self.n = 0
+        self.bench = BenchState()
 
     def apply(self, ev: Event) -> None:
         if isinstance(ev, BenchEvent):
-            self.bench(ev.data)
+            self.show(ev.data)
         elif isinstance(ev, StepFinished) and ev.step_id == "verify":
             self.query_one("#verify", Static).update(verify_text(getattr(self.app, "verify", None)))
         elif isinstance(ev, StepFinished) and ev.status == "failed":
@@ -92,35 +98,35 @@ class BenchScreen(Screen[None]):
                 f"[yellow]⚠ benchmark failed[/]: {ev.tail[-1] if ev.tail else ''}"
             )
         elif isinstance(ev, RunFinished):
-            self.query_one("#cancel", Button).disabled = True
+            self.query_one("#cancel", Button).display = False
             button = self.query_one("#continue", Button)
             button.disabled = False
             button.focus()
-            if (
-                ev.status == "done"
-                and self.query_one("#problem", Static).content == "benchmark running…"
-            ):
-                self.query_one("#problem", Static).update("[green]✓[/] done")
 
-    def bench(self, d: dict[str, Any]) -> None:
-        kind = d.get("event")
+    def show(self, event: dict[str, Any]) -> None:
+        """Fold one worker event into the state, then update what it touched."""
+        state = self.bench
+        state.feed(event)
+        kind = event.get("event")
+        self.query_one("#phase", Static).update(state.phase)
+        self.query_one("#bench-bar", ProgressBar).update(progress=state.progress)
         if kind == "step":
-            self.n += 1
-            x = d.get("step", self.n)
-            self.query_one("#plot-loss", LinePlot).push(x, d.get("loss"))
-            self.query_one("#plot-sps", LinePlot).push(x, d.get("samples_per_s"))
-            self.query_one("#plot-tflops", LinePlot).push(x, d.get("tflops"))
+            x = float(event.get("elapsed") or len(state.elapsed))
+            for key, _, _ in PLOTS:
+                self.query_one(f"#plot-{key}", LinePlot).push(x, event.get(key))
         elif kind == "telemetry":
-            for key, label in TELEMETRY:
-                value = d.get(key)
-                if isinstance(value, (int, float)):
-                    self.series[key].append(float(value))
-                    self.query_one(f"#t-{key}", Static).update(f"[dim]{label}[/] {fmt(value)}")
-                    self.query_one(f"#s-{key}", Sparkline).data = list(self.series[key])
+            for key, label, unit in TELEMETRY:
+                series = state.series[key]
+                if series:
+                    self.query_one(f"#t-{key}", Static).update(
+                        f"[dim]{label}[/] {fmt(series[-1])} {unit}"
+                    )
+                    self.query_one(f"#s-{key}", Sparkline).data = list(series)
         elif kind == "summary":
-            self.query_one("#summary", Static).update(summary_text(d))
+            self.query_one("#summary", Static).update(summary_text(event))
+            self.query_one("#problem", Static).update("[green]✓[/] done")
         elif kind == "error":
-            self.query_one("#problem", Static).update(f"[red]✗[/] {d.get('message') or d}")
+            self.query_one("#problem", Static).update(f"[red]✗[/] {event.get('message') or event}")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

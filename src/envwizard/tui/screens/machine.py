@@ -26,7 +26,7 @@ def machine_lines(facts: Facts) -> list[str]:
     if os_.macos_version:
         system += f", macOS {os_.macos_version}"
     cpu = facts.cpu.get("model") or "CPU"
-    cores = facts.cpu.get("cores_logical") or facts.cpu.get("logical")
+    cores = facts.cpu.get("logical_cores")
     mem = f", {facts.memory_mib / 1024:.0f} GiB RAM" if facts.memory_mib else ""
     lines = [
         f"[b]System[/]  {system}",

@@ -46,13 +46,17 @@ def freeze() -> None:
     import envwizard.plan
 
     os.environ["HOME"] = HOME
+    os.environ["TEXTUAL_ANIMATIONS"] = "none"
+    from textual.widgets import Input
+
+    Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]
     envwizard.plan.script_path = lambda name: f"/opt/envwizard/scripts/{name}"  # type: ignore[assignment]
     envwizard.bench.argv.worker_path = lambda: "/opt/envwizard/bench/worker.py"  # type: ignore[assignment]
 
 
-def workstation_app(**kw: object) -> EnvWizardApp:
-    facts = Facts.from_json((DATA / "facts_workstation.json").read_text())
-    return make_app(facts=facts, cwd=HOME, **kw)  # type: ignore[arg-type]
+def app_for(facts_file: str) -> EnvWizardApp:
+    facts = Facts.from_json((DATA / facts_file).read_text())
+    return make_app(facts=facts, cwd=HOME)
 
 
 async def forward(pilot: Pilot, screens: int) -> None:
@@ -133,7 +137,7 @@ async def install(pilot: Pilot) -> None:
 
 
 async def bench(pilot: Pilot) -> None:
-    """Verification passed, benchmark under way: replays a recorded CPU run of the worker."""
+    """Verification passed, benchmark done: replays a recorded run of the worker on this CPU box."""
     from envwizard.tui.screens.bench import BenchScreen
 
     await review(pilot)
@@ -165,20 +169,25 @@ async def done(pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
-SCENES: dict[str, Scene] = {
-    "1-machine": machine,
-    "2-python": python,
-    "3-environment": environment,
-    "4-build": build,
-    "5-review": review,
-    "6-install": install,
-    "7-benchmark": bench,
-    "8-done": done,
+WORKSTATION = "facts_workstation.json"
+CPU_BOX = "facts_cpu_box.json"
+"""The benchmark and done scenes replay runs recorded on a CPU machine, so they use its facts."""
+
+SCENES: dict[str, tuple[Scene, str]] = {
+    "1-machine": (machine, WORKSTATION),
+    "2-python": (python, WORKSTATION),
+    "3-environment": (environment, WORKSTATION),
+    "4-build": (build, WORKSTATION),
+    "5-review": (review, WORKSTATION),
+    "6-install": (install, WORKSTATION),
+    "7-benchmark": (bench, CPU_BOX),
+    "8-done": (done, CPU_BOX),
 }
 
 
-async def shoot(name: str, scene: Scene, out: Path) -> Path:
-    app = workstation_app()
+async def shoot(name: str, out: Path) -> Path:
+    scene, facts_file = SCENES[name]
+    app = app_for(facts_file)
     async with app.run_test(size=SIZE) as pilot:
         await scene(pilot)
         path = app.save_screenshot(path=str(out), filename=f"{name}.svg")
@@ -189,8 +198,8 @@ def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     freeze()
-    for name, scene in SCENES.items():
-        print(asyncio.run(shoot(name, scene, out)))
+    for name in SCENES:
+        print(asyncio.run(shoot(name, out)))
     return 0
 
 

@@ -84,6 +84,12 @@ class BenchScreen(Screen[None]):
             yield Button("Continue", id="continue", variant="primary", disabled=True)
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape cancels only while something runs."""
+        if action == "cancel":
+            return bool(getattr(self.app, "running", False))
+        return True
+
     def on_mount(self) -> None:
         self.title, self.sub_title = "envwizard", "Verify and benchmark"
         self.bench = BenchState()
@@ -98,6 +104,7 @@ class BenchScreen(Screen[None]):
                 f"[yellow]⚠ benchmark failed[/]: {ev.tail[-1] if ev.tail else ''}"
             )
         elif isinstance(ev, RunFinished):
+            self.refresh_bindings()
             self.query_one("#cancel", Button).display = False
             button = self.query_one("#continue", Button)
             button.disabled = False

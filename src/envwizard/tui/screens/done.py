@@ -15,7 +15,7 @@ from envwizard.tui.screens.bench import summary_text, verify_text
 
 
 class DoneScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", "Quit", show=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", "Quit", show=False)]
 
     def compose(self) -> ComposeResult:
         app = self.app

@@ -5,7 +5,6 @@ look at the report, and regenerate screenshots/ with the script."""
 from __future__ import annotations
 
 import pytest
-
 from scripts.screenshots import SCENES, SIZE, app_for
 
 from .conftest import HOME

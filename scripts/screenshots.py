@@ -76,8 +76,6 @@ async def python(pilot: Pilot) -> None:
 
 async def environment(pilot: Pilot) -> None:
     await forward(pilot, 2)
-    await pilot.click("#m-uv")
-    await pilot.pause(0.2)
 
 
 async def build(pilot: Pilot) -> None:
@@ -94,21 +92,17 @@ async def review(pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
-UV_LINES = [
-    "Using Python 3.11.9 environment at: /home/ada/envs/torch",
-    "Resolved 26 packages in 1.18s",
-    "Downloading nvidia-cudnn-cu12 (634.0MiB)",
-    "Downloading nvidia-cublas-cu12 (374.9MiB)",
-    "Downloading torch (846.2MiB)",
-    "Downloading triton (148.1MiB)",
-    " Downloaded triton",
-    " Downloaded nvidia-cublas-cu12",
+PIP_LINES = [
+    "Looking in indexes: https://download.pytorch.org/whl/cu126",
+    "Collecting torch==2.14.*",
+    "  Downloading https://download.pytorch.org/whl/cu126/torch-2.14.1%2Bcu126-cp311-cp311-manylinux_2_28_x86_64.whl (887.3 MB)",
 ]
+WHEEL = "torch-2.14.1+cu126-cp311-cp311-manylinux_2_28_x86_64.whl"
 
 
 async def install(pilot: Pilot) -> None:
-    """The install screen mid-download, replaying what a real uv install printed."""
-    from envwizard.tui.screens.install import InstallScreen
+    """The install screen mid-download, replaying what pip printed (raw progress: a real bar)."""
+    from envwizard.tui.screens.install import InstallScreen, StepItem
 
     await review(pilot)
     app: EnvWizardApp = pilot.app  # type: ignore[assignment]
@@ -120,19 +114,14 @@ async def install(pilot: Pilot) -> None:
     steps = plan.steps
     run_dir = "/home/ada/.local/state/envwizard/log/runs/20261129-101500-torch"
     screen.apply(StepStarted(steps[0], 1, len(steps), f"{run_dir}/01-create-env.log"))
-    screen.apply(
-        StepOutput(
-            "create-env",
-            [
-                "Using CPython 3.11.9 interpreter at: /usr/bin/python3",
-                "Creating virtual environment at: /home/ada/envs/torch",
-            ],
-        )
-    )
-    screen.apply(StepFinished("create-env", "ok", 0, 0.31, f"{run_dir}/01-create-env.log"))
+    screen.apply(StepFinished("create-env", "ok", 0, 3.12, f"{run_dir}/01-create-env.log"))
     screen.apply(StepStarted(steps[1], 2, len(steps), f"{run_dir}/02-install-torch.log"))
-    screen.apply(StepOutput("install-torch", UV_LINES))
-    screen.apply(StepProgress("install-torch", Progress("torch", None, 887_306_240)))
+    screen.apply(StepOutput("install-torch", PIP_LINES))
+    screen.apply(StepProgress("install-torch", Progress(WHEEL, 412_000_000, 887_300_000)))
+    for item in screen.query(StepItem):  # a still picture: stop the running step's clock
+        if item.status == "running":
+            item.started, item.seconds = None, 41.3
+            item.refresh_label()
     await pilot.pause(0.3)
 
 

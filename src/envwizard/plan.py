@@ -19,7 +19,7 @@ from typing import Any
 from packaging.requirements import Requirement
 
 from envwizard.answers import COMPANIONS, Answers
-from envwizard.bench.argv import BenchOptions, thread_env, worker_argv
+from envwizard.bench.argv import BenchOptions, nvml_env, thread_env, worker_argv
 from envwizard.decide import Decision, decide, target_python
 from envwizard.errors import InvalidInput
 from envwizard.facts.model import Facts, PythonInfo
@@ -315,6 +315,8 @@ class _Builder:
         )
         cpus = self.facts.cpu.get("logical_cores")
         env = thread_env(b.nproc, cpus if isinstance(cpus, int) else None)
+        if self.d.kind == "cuda":
+            env.update(nvml_env())
         return Step(
             "benchmark",
             "Training benchmark",

@@ -160,3 +160,44 @@ def test_json_is_clean() -> None:
     cleaned = worker.clean({"a": math.nan, "b": [math.inf, 1.23456789], "c": "x"})
     assert cleaned == {"a": None, "b": [None, 1.23457], "c": "x"}
     json.dumps(cleaned, allow_nan=False)
+
+
+BORROW = """
+import json, os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import worker
+before = list(sys.path)
+try:
+    m = worker.import_pynvml()
+    found = m.__file__
+except ImportError:
+    found = None
+print(json.dumps({"found": found, "path_restored": sys.path == before}))
+"""
+
+
+@pytest.mark.parametrize("borrow", [True, False])
+def test_worker_borrows_envwizards_nvml_binding_only_when_told(
+    borrow: bool, torch_python: str
+) -> None:
+    """The torch environment has no nvidia-ml-py; the plan's step lends envwizard's own."""
+    import subprocess
+
+    from envwizard.bench.argv import nvml_env
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "ENVWIZARD_NVML_DIR"}
+    if borrow:
+        env.update(nvml_env())
+    r = subprocess.run(
+        [torch_python, "-c", BORROW, worker.__file__],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    out = json.loads(r.stdout)
+    assert out["path_restored"] is True
+    if borrow:
+        assert out["found"] == str(Path(nvml_env()["ENVWIZARD_NVML_DIR"]) / "pynvml.py")
+    else:
+        assert out["found"] is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -49,6 +51,14 @@ def thread_env(nproc: int, cpus: int | None) -> dict[str, str]:
     if nproc > 1:
         return {"OMP_NUM_THREADS": str(max(1, (cpus or 1) // nproc))}
     return {}
+
+
+def nvml_env() -> dict[str, str]:
+    """Let the worker borrow envwizard's own nvidia-ml-py for GPU telemetry (see worker.import_pynvml)."""
+    spec = importlib.util.find_spec("pynvml")
+    if spec is None or not spec.origin:
+        return {}
+    return {"ENVWIZARD_NVML_DIR": os.path.dirname(spec.origin)}
 
 
 def _num(x: float) -> str:

@@ -13,7 +13,7 @@ import re
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from envwizard.bench.argv import BenchOptions, thread_env, worker_argv
+from envwizard.bench.argv import BenchOptions, nvml_env, thread_env, worker_argv
 from envwizard.proc import Child
 
 __all__ = ["EVENTS", "BenchOptions", "BenchProcess", "parse_line", "worker_argv", "worker_env"]
@@ -31,6 +31,7 @@ def worker_env(opts: BenchOptions, base: Mapping[str, str] | None = None) -> dic
     env = dict(os.environ if base is None else base)
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
+    env.update(nvml_env())
     if "OMP_NUM_THREADS" not in env:
         env.update(thread_env(opts.nproc, os.cpu_count()))
     return env

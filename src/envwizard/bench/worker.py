@@ -282,12 +282,35 @@ def load_peaks(path):
 # ---- telemetry ---------------------------------------------------------------------------------
 
 
+def import_pynvml():
+    """nvidia-ml-py from this environment, else the copy envwizard itself runs with.
+
+    ENVWIZARD_NVML_DIR names the folder holding envwizard's pynvml.py (pure Python over the
+    driver's libnvidia-ml); it is searched last and only for this import, so nothing else in
+    this environment can come from there. Without either, telemetry is n/a.
+    """
+    try:
+        import pynvml
+
+        return pynvml
+    except ImportError:
+        folder = os.environ.get("ENVWIZARD_NVML_DIR")
+        if not folder:
+            raise
+    sys.path.append(folder)
+    try:
+        import pynvml
+
+        return pynvml
+    finally:
+        sys.path.remove(folder)
+
+
 class Nvml:
     """NVML reads for one GPU; each call that fails is marked unsupported and not tried again."""
 
     def __init__(self, uuid, index):
-        import pynvml  # nvidia-ml-py; absent in many environments, then telemetry is n/a
-
+        pynvml = import_pynvml()
         self.nv = pynvml
         pynvml.nvmlInit()
         self.handle = self._find(uuid, index)

@@ -8,11 +8,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Label, Static
 
 if TYPE_CHECKING:
     from envwizard.tui.app import EnvWizardApp
     from envwizard.tui.state import WizardState
+
+
+def labeled(label: str, *widgets: Widget, id: str | None = None) -> Horizontal:
+    """One form row: a label in the left column, then its widgets."""
+    return Horizontal(Label(label, classes="label"), *widgets, classes="row", id=id)
 
 
 class WizardScreen(Screen[None]):

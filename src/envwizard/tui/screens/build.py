@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
 
 from envwizard.answers import CONDA_LIKE
-from envwizard.tui.screens.base import WizardScreen
+from envwizard.tui.screens.base import WizardScreen, labeled
 
 INDEX_CHOICES = [
     ("PyTorch's index for the build (auto)", "auto"),
@@ -31,69 +31,78 @@ class BuildScreen(WizardScreen):
 
     def body(self) -> ComposeResult:
         d = self.state.draft
+        ti = d.get("torch_index", "auto")
         yield Static("", id="reasons", classes="panel")
         yield Label("Build:")
         yield RadioSet(id="builds")
-        with Horizontal(classes="row"):
-            yield Label("torch version (PEP 440):", classes="label")
-            yield Input(
+        yield labeled(
+            "torch version (PEP 440):",
+            Input(
                 value=d.get("torch") or "", placeholder="any, e.g. >=2.5 or ==2.13.*", id="torch"
-            )
-        with Horizontal(classes="row"):
-            yield Label("Extra packages:", classes="label")
-            yield Input(
+            ),
+        )
+        yield labeled(
+            "Extra packages:",
+            Input(
                 value=" ".join(d.get("packages") or []),
                 placeholder="e.g. torchvision numpy",
                 id="packages",
-            )
-        ti = d.get("torch_index", "auto")
-        with Horizontal(classes="row"):
-            yield Label("Take torch from:", classes="label")
-            yield Select(
+            ),
+        )
+        yield labeled(
+            "Take torch from:",
+            Select(
                 INDEX_CHOICES,
                 value=ti if ti in ("auto", "default") else "mirror",
                 allow_blank=False,
                 id="torch_index",
-            )
-        with Horizontal(classes="row", id="mirror-row"):
-            yield Label("Mirror URL:", classes="label")
-            yield Input(
+            ),
+        )
+        yield labeled(
+            "Mirror URL:",
+            Input(
                 value=ti if ti not in ("auto", "default") else "",
                 placeholder="https://mirror.example/pytorch/whl",
                 id="mirror",
-            )
-        with Horizontal(classes="row"):
-            yield Label("Index for other packages:", classes="label")
-            yield Input(
+            ),
+            id="mirror-row",
+        )
+        yield labeled(
+            "Index for other packages:",
+            Input(
                 value=d.get("index_url") or "", placeholder="optional mirror URL", id="index_url"
-            )
-        with Horizontal(classes="row"):
-            yield Label("Wheel folders (offline):", classes="label")
-            yield Input(
+            ),
+        )
+        yield labeled(
+            "Wheel folders (offline):",
+            Input(
                 value=" ".join(d.get("find_links") or []),
                 placeholder="optional folders or URLs",
                 id="find_links",
-            )
-        with Horizontal(classes="row"):
-            yield Checkbox(
-                "offline: wheel folders only", value=bool(d.get("offline")), id="offline"
-            )
-            yield Checkbox(
+            ),
+        )
+        yield Horizontal(
+            Checkbox("offline: wheel folders only", value=bool(d.get("offline")), id="offline"),
+            Checkbox(
                 "conda-forge build", value=d.get("torch_source") == "conda-forge", id="conda_forge"
-            )
-        with Horizontal(classes="row"):
-            yield Checkbox(
+            ),
+            classes="row",
+        )
+        yield Horizontal(
+            Checkbox(
                 "benchmark after install",
                 value=bool(d["benchmark"].get("enabled", True)),
                 id="bench",
-            )
-            yield Label("seconds:", classes="label short")
-            yield Input(
+            ),
+            Label("seconds:", classes="label short"),
+            Input(
                 value=str(d["benchmark"].get("seconds", 30)),
                 id="seconds",
                 restrict=r"[0-9.]*",
                 max_length=6,
-            )
+            ),
+            classes="row",
+        )
 
     def on_mount(self) -> None:
         super().on_mount()

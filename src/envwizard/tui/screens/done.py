@@ -10,8 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
-from envwizard.errors import EnvwizardError
 from envwizard.tui.screens.bench import summary_text, verify_text
+from envwizard.tui.widgets.save import SaveAnswers
 
 
 class DoneScreen(Screen[None]):
@@ -51,16 +51,7 @@ class DoneScreen(Screen[None]):
             )
             if state.report_path:
                 yield Static(f"[dim]report:[/] {state.report_path}", id="report")
-            with Horizontal(classes="row"):
-                yield Label("Answers file:", classes="label")
-                yield Input(value=state.saved_answers or "envwizard-answers.yaml", id="save-path")
-                yield Button("Save answers", id="save")
-            yield Static(
-                f"[green]✓[/] saved: replay with  envwizard --answers {state.saved_answers}"
-                if state.saved_answers
-                else "",
-                id="saved",
-            )
+            yield SaveAnswers()
         with Horizontal(classes="nav"):
             yield Static("", classes="problem")
             yield Button("Quit", id="quit", variant="primary")
@@ -71,17 +62,9 @@ class DoneScreen(Screen[None]):
         self.query_one("#quit", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
         if event.button.id == "quit":
+            event.stop()
             self.action_quit_app()
-        elif event.button.id == "save":
-            note = self.query_one("#saved", Static)
-            try:
-                path = self.app.state.save(self.query_one("#save-path", Input).value.strip())  # type: ignore[attr-defined]
-            except (OSError, EnvwizardError) as e:
-                note.update(f"[red]✗[/] could not save: {e}")
-                return
-            note.update(f"[green]✓[/] saved: replay with  envwizard --answers {path}")
 
     def action_quit_app(self) -> None:
         self.app.exit(return_code=getattr(self.app, "exit_code", 0))

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
 from envwizard.answers import CONDA_LIKE, MANAGERS
 from envwizard.errors import EnvwizardError
-from envwizard.tui.screens.base import WizardScreen
+from envwizard.tui.screens.base import WizardScreen, labeled
 
 ABOUT = {
     "venv": "Python's own; always there (needs ensurepip: python3-venv on Debian/Ubuntu)",
@@ -59,18 +58,17 @@ class EnvironmentScreen(WizardScreen):
                 yield RadioButton(
                     text, value=(name == current and ok), disabled=not ok, id=f"m-{name}"
                 )
-        with Horizontal(classes="row"):
-            yield Label("Path (conda: a name or a path):", classes="label")
-            yield Input(value=self._shown_env(), id="env")
+        yield labeled("Path (conda: a name or a path):", Input(value=self._shown_env(), id="env"))
         yield Static("", id="env-note")
-        with Horizontal(classes="row"):
-            yield Label("If it already exists:", classes="label")
-            yield Select(
+        yield labeled(
+            "If it already exists:",
+            Select(
                 EXISTING,
                 value=self.state.draft.get("existing", "abort"),
                 allow_blank=False,
                 id="existing",
-            )
+            ),
+        )
 
     def _shown_env(self) -> str:
         env = str(self.state.draft.get("env", ""))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from envwizard.facts.model import PythonInfo
 from envwizard.knowledge import Knowledge
-from envwizard.tui.screens.base import WizardScreen
+from envwizard.tui.screens.base import WizardScreen, labeled
 from envwizard.versions import major_minor
 
 CURRENT = "current"
@@ -47,9 +46,10 @@ class PythonScreen(WizardScreen):
     def body(self) -> ComposeResult:
         yield Label("Interpreters found on this machine:")
         yield OptionList(id="pythons")
-        with Horizontal(classes="row"):
-            yield Label("…or a version for conda / uv to provide:", classes="label")
-            yield Input(placeholder="e.g. 3.12", id="version", restrict=r"[0-9.]*", max_length=7)
+        yield labeled(
+            "…or a version uv / conda provide:",
+            Input(placeholder="e.g. 3.12", id="version", restrict=r"[0-9.]*", max_length=7),
+        )
         yield Static("", id="window-note")
         yield Static(
             "[b]PyTorch's Python window[/]\n" + window_table(self.state.kb), classes="note"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Static
 
-from envwizard.errors import EnvwizardError
 from envwizard.tui.screens.base import WizardScreen
+from envwizard.tui.widgets.save import SaveAnswers
 
 
 class ReviewScreen(WizardScreen):
@@ -32,33 +31,11 @@ class ReviewScreen(WizardScreen):
         for i, s in enumerate(plan.steps, 1):
             lines.append(f"[b]{i}. {s.title}[/]\n   [dim]$[/] {plan.command_line(s)}")
         yield Static("\n".join(lines), id="commands", classes="commands")
-        with Horizontal(classes="row"):
-            yield Label("Save answers to:", classes="label")
-            yield Input(value=self.state.saved_answers or "envwizard-answers.yaml", id="save-path")
-            yield Button("Save answers", id="save")
-        yield Static("", id="saved")
+        yield SaveAnswers()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#next", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            event.stop()
-            self.save()
-            return
-        super().on_button_pressed(event)
-
-    def save(self) -> None:
-        note = self.query_one("#saved", Static)
-        try:
-            path = self.state.save(
-                self.query_one("#save-path", Input).value.strip() or "envwizard-answers.yaml"
-            )
-        except (OSError, EnvwizardError) as e:
-            note.update(f"[red]✗[/] could not save: {e}")
-            return
-        note.update(f"[green]✓[/] saved: replay with  envwizard --answers {path}")
 
     def next_screen(self) -> Screen[None]:
         if self.state.dry_run:

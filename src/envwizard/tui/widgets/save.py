@@ -1,0 +1,41 @@
+"""Save the wizard's choices as an answers file that replays headless to the same plan."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from envwizard.errors import EnvwizardError
+
+DEFAULT_NAME = "envwizard-answers.yaml"
+
+
+class SaveAnswers(Vertical):
+    DEFAULT_CSS = "SaveAnswers { height: auto; }"
+
+    def compose(self) -> ComposeResult:
+        saved = self.app.state.saved_answers  # type: ignore[attr-defined]
+        with Horizontal(classes="row"):
+            yield Label("Save answers to:", classes="label")
+            yield Input(value=saved or DEFAULT_NAME, id="save-path")
+            yield Button("Save answers", id="save")
+        yield Static(self.message(saved) if saved else "", id="saved")
+
+    @staticmethod
+    def message(path: str) -> str:
+        return f"[green]✓[/] saved: replay with  envwizard --answers {path}"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "save":
+            return
+        event.stop()
+        note = self.query_one("#saved", Static)
+        try:
+            path = self.app.state.save(
+                self.query_one("#save-path", Input).value.strip() or DEFAULT_NAME
+            )  # type: ignore[attr-defined]
+        except (OSError, EnvwizardError) as e:
+            note.update(f"[red]✗[/] could not save: {e}")
+            return
+        note.update(self.message(path))

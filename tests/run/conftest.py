@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -101,3 +103,17 @@ def tiny_plan(manager: str, env: Path, wheelhouse: Path, *, fail_install: bool =
 
 def answers_for(env: Path, **kw: object) -> Answers:
     return Answers(env=str(env), benchmark=Benchmark(enabled=False), **kw)  # type: ignore[arg-type]
+
+
+def run_envwizard(
+    *args: str, state: Path, env: dict[str, str] | None = None, timeout: float = 1800
+) -> subprocess.CompletedProcess[str]:
+    """`python -m envwizard ARGS` as a user runs it, with its logs and locks under `state`."""
+    return subprocess.run(
+        [sys.executable, "-m", "envwizard", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {}), "XDG_STATE_HOME": str(state)},
+    )

@@ -7,14 +7,13 @@ from PyTorch's CPU index — so the test runs the same way here and on a machine
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from ..conftest import local_torch_version, pip_find_links
+from .conftest import run_envwizard
 
 SUMMARY_KEYS = (
     "device", "device_name", "world_size", "dtype", "preset", "samples_per_s", "tflops", "mfu",
@@ -40,22 +39,8 @@ def test_uv_environment_with_real_torch_verified_and_benchmarked(tmp_path: Path)
     answers = tmp_path / "torch.yaml"
     answers.write_text(torch_answers(env))
     report = tmp_path / "out" / "report.json"
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "envwizard",
-            "--answers",
-            str(answers),
-            "--yes",
-            "--report",
-            str(report),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")},
+    r = run_envwizard(
+        "--answers", str(answers), "--yes", "--report", str(report), state=tmp_path / "state"
     )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
 

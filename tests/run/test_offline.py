@@ -7,7 +7,6 @@ any attempt to reach an index fails at once.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from envwizard.knowledge import load
 
 from ..conftest import local_torch_version
+from .conftest import run_envwizard
 
 DEAD = "http://127.0.0.1:9"
 
@@ -51,29 +51,10 @@ def test_wheelhouse_only_install_needs_no_network(tmp_path: Path) -> None:
             "all_proxy",
         )
     }
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "envwizard",
-            "--answers",
-            str(answers),
-            "--yes",
-            "--report",
-            str(report),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        stdin=subprocess.DEVNULL,
-        env={
-            **os.environ,
-            **cut_off,
-            "NO_PROXY": "",
-            "no_proxy": "",
-            "XDG_STATE_HOME": str(tmp_path / "state"),
-        },
-    )
+    r = run_envwizard(
+        "--answers", str(answers), "--yes", "--report", str(report),
+        state=tmp_path / "state", env={**cut_off, "NO_PROXY": "", "no_proxy": ""}, timeout=900,
+    )  # fmt: skip
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     data = json.loads(report.read_text())
     install = next(s for s in data["steps"] if s["id"] == "install-torch")

@@ -299,3 +299,24 @@ async def test_a_failed_step_offers_retry_which_resumes(facts, tmp_path: Path, m
         assert [r.status for r in app.runner.results] == ["skipped", "skipped", "ok", "ok"]
         await pilot.press("ctrl+q")
     assert (env / "pyvenv.cfg").exists()
+
+
+async def test_python_screen_refuses_a_python_no_torch_supports(facts, frozen) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(facts=facts, dry_run=True, cwd=HOME)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.2)
+        screen = app.screen
+        screen.query_one("#version").value = "3.7"
+        await pilot.pause(0.1)
+        assert screen.query_one("#next").disabled
+        assert "Python 3.7" in str(screen.query_one("#problem").render())
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, PythonScreen)  # Next did nothing
+        screen.query_one("#version").value = "3.13"
+        await pilot.pause(0.1)
+        assert not screen.query_one("#next").disabled
+        assert "not installed here" in str(screen.query_one("#window-note").render())
+        await pilot.press("ctrl+q")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
@@ -115,26 +117,30 @@ class PythonScreen(WizardScreen):
         self.refresh_choice()
 
     def refresh_choice(self) -> None:
+        """Say what torch the chosen Python allows; Next only for a Python some torch supports."""
         choice = self.chosen()
         note = self.query_one("#window-note", Static)
-        if choice[0].isdigit():
-            if choice.count(".") < 1 or choice.endswith("."):
-                note.update("")
-                self.problem("type a version such as 3.12")
-                return
-            ok, why = torch_window(self.state.kb, choice)
-            note.update(("[green]✓[/] " if ok else "[red]✗[/] ") + why)
-            if self.state.draft.get("manager") in ("venv", "virtualenv") and not any(
-                p.version.startswith(choice) for p in self.interpreters()
-            ):
-                note.update(
-                    note.content
-                    + "\n[yellow]⚠[/] not installed here: choose uv or conda on the next screen to get it"
-                )
-        else:
+        if not choice[0].isdigit():
+            info = next(
+                (p for p in self.interpreters() if p.executable == choice), self.state.facts.python
+            )  # type: ignore[union-attr]
+            ok, why = torch_window(self.state.kb, info.version)
             note.update("")
-        _, why = self.state.try_plan(python=choice)
-        self.problem(why if why and "Python" in why else None)
+            self.problem(None if ok else f"Python {info.version}: {why}")
+            return
+        if not re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", choice):
+            note.update("")
+            self.problem("type a version such as 3.12")
+            return
+        ok, why = torch_window(self.state.kb, choice)
+        text = ("[green]✓[/] " if ok else "[red]✗[/] ") + why
+        installed = any(
+            p.version == choice or p.version.startswith(choice + ".") for p in self.interpreters()
+        )
+        if not installed:
+            text += "\n[yellow]⚠[/] not installed here: uv and conda can provide it (next screen)"
+        note.update(text)
+        self.problem(None if ok else f"Python {choice}: {why}")
 
     def next_screen(self) -> Screen[None]:
         from envwizard.tui.screens.environment import EnvironmentScreen

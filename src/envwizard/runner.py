@@ -142,7 +142,6 @@ class Runner:
         self.status = "pending"
         self.exit_code: int | None = None
         self._cancel = asyncio.Event()
-        self._child: Child | None = None
         self._created_env = start.owns_env and "create-env" in start.skip
         """True once the environment is this run's own (created by it, or by the run it retries)."""
         (self.run_dir / "plan.json").write_text(
@@ -225,7 +224,6 @@ class Runner:
         try:
             child = Child(step.argv, env=child_env(self.base_env, step.env), log_path=log_path)
             async with child:
-                self._child = child
                 if step.kind == "create-env":
                     self._created_env = self.start.owns_env
                 watcher = asyncio.ensure_future(self._watch_cancel(child))
@@ -246,7 +244,6 @@ class Runner:
                     rc = await child.wait()
                 finally:
                     watcher.cancel()
-                    self._child = None
         except FileNotFoundError as e:
             tail = [f"cannot start {step.argv[0]}: {e.strerror or e}"]
             yield StepOutput(step.id, tail)

@@ -23,7 +23,6 @@ from envwizard.facts.model import Manager
 from envwizard.facts.pythons import conda_bases
 from envwizard.facts.subproc import ProbeError, read_text, run
 
-NAMES = ("conda", "mamba", "micromamba", "virtualenv", "uv", "pip")
 _VERSION = re.compile(r"\d+(?:\.\d+)+(?:[.+-]?[A-Za-z0-9]+)*")
 _SHEBANG_PY = re.compile(r"""^(?:#!\s*|'''exec'\s+"?)(/[^\s"]+?python[\d.]*(?:\.exe)?)\b""", re.M)
 

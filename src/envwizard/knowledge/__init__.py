@@ -19,8 +19,6 @@ else:  # pragma: no cover - exercised on the 3.9/3.10 wizard only
 
 from envwizard.versions import vkey
 
-SOURCES = ("pip", "conda-forge")
-
 
 @dataclass(frozen=True)
 class Release:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from envwizard.answers import Answers, validate
 from envwizard.errors import EnvwizardError
 from envwizard.facts.model import Facts
@@ -91,7 +89,3 @@ class WizardState:
         target.write_text(answers.to_yaml(), encoding="utf-8")
         self.saved_answers = str(target)
         return self.saved_answers
-
-
-def dump_draft(draft: dict[str, Any]) -> str:
-    return yaml.safe_dump(draft, sort_keys=False)

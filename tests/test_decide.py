@@ -633,3 +633,20 @@ def test_non_cpython_and_32_bit_pythons_get_no_wheels() -> None:
 
 def test_unknown_platform() -> None:
     assert "no pip builds of torch for linux-riscv64" in refuse(machine(arch="riscv64"))
+
+
+def test_default_index_that_holds_torch_back_says_what_auto_would_give() -> None:
+    """A Pascal card on the default index gets torch 2.7; the reasons point to the better way."""
+    from envwizard.answers import validate
+    from envwizard.facts.model import GPU, Facts, OSInfo, PythonInfo
+    from envwizard.knowledge import load
+
+    facts = Facts(
+        os=OSInfo(system="Linux", machine="x86_64", glibc="2.35"),
+        python=PythonInfo(version="3.11.9", executable="/usr/bin/python3"),
+        gpus=[GPU("nvidia", "NVIDIA GeForce GTX 1080", 8192, "6.1")],
+        nvidia_driver="580.95.05",
+    )
+    d = decide(facts, validate({"env": "/tmp/x", "torch_index": "default"}), load())
+    assert d.variant == "default" and d.release == "2.7"
+    assert d.reasons[-1] == "torch_index: auto would give torch 2.14 cu126 from PyTorch's index"

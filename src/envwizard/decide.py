@@ -541,7 +541,10 @@ class Decider:
                 cpu = [b for b in self.builds(rel) if b.kind == "cpu"]
                 cand = self.evaluate(cpu[0]) if cpu else cand
             if cand.ok:
-                return self.finish(cand, rels, rejected_newer=rejected, default_index=True)
+                decision = self.finish(cand, rels, rejected_newer=rejected, default_index=True)
+                if rejected:
+                    decision.reasons.append(self.auto_hint(rels, rel))
+                return decision
             rejected.append(
                 f"torch {rel.version} from the default index is {default}: {cand.summary()}"
             )
@@ -552,6 +555,16 @@ class Decider:
             + "; ".join(rejected[:3])
             + "); use torch_index: auto to get a matching build from PyTorch's index"
         )
+
+    def auto_hint(self, rels: list[Release], chosen: Release) -> str:
+        """What torch_index: auto would give instead, when the default index holds this one back."""
+        try:
+            better = self.decide_auto(rels)
+        except ImpossibleRequest:
+            return "torch_index: auto finds nothing newer that runs here either"
+        if vkey(better.release) <= vkey(chosen.version):
+            return "torch_index: auto would not give a newer torch"
+        return f"torch_index: auto would give torch {better.release} {better.variant} from PyTorch's index"
 
     def nothing_runs(self, rels: list[Release]) -> str:
         rel = next((r for r in rels if not self.gate(r)), None)

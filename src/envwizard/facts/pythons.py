@@ -156,29 +156,27 @@ def candidates(env: Mapping[str, str], home: str) -> list[tuple[str, str]]:
             elif _NAME.match(name) and os.path.isfile(path) and not _is_script(path):
                 found.append((path, "PATH"))
     pyenv = env.get("PYENV_ROOT") or os.path.join(home, ".pyenv")
-    for version in _subdirs(os.path.join(pyenv, "versions")):
-        exe = _first_file(
-            [os.path.join(version, "python.exe")]
-            if windows
-            else [os.path.join(version, "bin", "python3"), os.path.join(version, "bin", "python")]
-        )
-        if exe:
-            found.append((exe, "pyenv"))
-    for base in conda_bases(env, home):
-        exe = _first_file(
-            [os.path.join(base, "python.exe")] if windows else [os.path.join(base, "bin", "python")]
-        )
-        if exe:
-            found.append((exe, "conda"))
-    for install in _subdirs(uv_python_dir(env, home)):
-        exe = _first_file(
-            [os.path.join(install, "python.exe")]
-            if windows
-            else [os.path.join(install, "bin", "python3"), os.path.join(install, "bin", "python")]
-        )
-        if exe:
-            found.append((exe, "uv"))
+    installs = (
+        ("pyenv", _subdirs(os.path.join(pyenv, "versions"))),
+        ("conda", conda_bases(env, home)),
+        ("uv", _subdirs(uv_python_dir(env, home))),
+    )
+    for origin, prefixes in installs:
+        for prefix in prefixes:
+            exe = _interpreter_in(prefix, windows)
+            if exe:
+                found.append((exe, origin))
     return found
+
+
+def _interpreter_in(prefix: str, windows: bool) -> str | None:
+    """The interpreter of an installation prefix (a pyenv version, a conda base, a uv install)."""
+    names = (
+        ["python.exe"]
+        if windows
+        else [os.path.join("bin", "python3"), os.path.join("bin", "python")]
+    )
+    return _first_file([os.path.join(prefix, name) for name in names])
 
 
 def conda_bases(env: Mapping[str, str], home: str) -> list[str]:

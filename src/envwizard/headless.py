@@ -21,12 +21,14 @@ from rich.table import Table
 from rich.text import Text
 
 from envwizard.answers import Answers
+from envwizard.bench.state import BenchState
+from envwizard.bench.view import live_panel, summary_table
 from envwizard.errors import EXIT_CANCELLED, InvalidInput
 from envwizard.facts.model import Facts
 from envwizard.lock import EnvLock
 from envwizard.plan import Plan
 from envwizard.preflight import run_preflight
-from envwizard.render import decision_panel
+from envwizard.render import STEP_ICONS, decision_panel
 from envwizard.report import build_report, write_report
 from envwizard.runner import (
     BenchEvent,
@@ -40,13 +42,6 @@ from envwizard.runner import (
     StepStarted,
 )
 from envwizard.target import inspect_target, resolve_start
-
-ICONS = {
-    "ok": "[green]✓[/]",
-    "failed": "[red]✗[/]",
-    "skipped": "[dim]–[/]",
-    "cancelled": "[yellow]■[/]",
-}
 
 
 def apply(
@@ -125,14 +120,12 @@ class _View:
         self.plan = plan
         self.console = console
         self.live_mode = console.is_terminal
-        self.done: list[tuple[str, str, float]] = []
         self.current: StepStarted | None = None
         self.started = 0.0
         self.tail: deque[str] = deque(maxlen=self.TAIL)
-        self.progress: StepStarted | None = None
         self.fraction: float | None = None
         self.label = ""
-        self.bench_line = ""
+        self.bench: BenchState | None = None
         self.live: Live | None = None
 
     def __enter__(self) -> _View:
@@ -166,8 +159,8 @@ class _View:
                     Text(self.label[-50:], style="dim"), bar, Text(f"{(self.fraction or 0):.0%}")
                 )
                 parts.append(row)
-            if self.bench_line:
-                parts.append(Text(self.bench_line, style="magenta"))
+            if self.bench is not None:
+                parts.append(live_panel(self.bench))
             for line in self.tail:
                 parts.append(
                     Text("  " + line[:200], style="dim", no_wrap=True, overflow="ellipsis")
@@ -178,7 +171,8 @@ class _View:
         if isinstance(ev, StepStarted):
             self.current, self.started = ev, time.monotonic()
             self.tail.clear()
-            self.label, self.fraction, self.bench_line = "", None, ""
+            self.label, self.fraction = "", None
+            self.bench = BenchState() if ev.step.kind == "bench" else None
             if not self.live_mode:
                 self.console.print(
                     f"▶ [{ev.index}/{ev.total}] {ev.step.title}: {self.plan.command_line(ev.step)}"
@@ -202,23 +196,19 @@ class _View:
             self.current = None
 
     def _bench(self, d: dict) -> None:
-        if d.get("event") == "step":
-            sps = d.get("samples_per_s")
-            self.bench_line = (
-                f"loss {d.get('loss', float('nan')):.4f}  "
-                + (f"{sps:,.0f} samples/s  " if isinstance(sps, (int, float)) else "")
-                + (
-                    f"{d['tflops']:.3f} TFLOP/s"
-                    if isinstance(d.get("tflops"), (int, float))
-                    else ""
+        if self.bench is not None:
+            self.bench.feed(d)
+        if not self.live_mode and d.get("event") == "step":  # a plain log: one line per window
+            self.console.print(
+                Text(
+                    f"  loss {d.get('loss')}  {d.get('samples_per_s')} samples/s  {d.get('tflops')} TFLOP/s",
+                    style="magenta",
                 )
             )
-            if not self.live_mode:
-                self.console.print(Text("  " + self.bench_line, style="magenta"))
 
     def _finished(self, ev: StepFinished) -> None:
         step = self.plan.step(ev.step_id)
-        icon = ICONS.get(ev.status, "?")
+        icon = STEP_ICONS.get(ev.status, "?")
         timing = f"[dim]{ev.seconds:.1f}s[/]" if ev.status != "skipped" else "[dim]already done[/]"
         self.console.print(f"{icon} {step.title} {timing}")
         if ev.status == "failed":
@@ -237,13 +227,7 @@ class _View:
             for h in v.get("hints") or []:
                 c.print(f"  [yellow]hint:[/] {h}")
         if runner.bench:
-            b = runner.bench
-            mfu = b.get("mfu")
-            c.print(
-                f"[magenta]benchmark[/]: {b.get('samples_per_s', 0):,.0f} samples/s, "
-                f"{b.get('tflops', 0):.3f} TFLOP/s, MFU {f'{mfu:.1%}' if isinstance(mfu, (int, float)) else 'n/a'}, "
-                f"loss {b.get('loss_first', 0):.3f} → {b.get('loss_last', 0):.3f}, accuracy {b.get('accuracy', 0):.1%}"
-            )
+            c.print(summary_table(runner.bench))
         elif runner.bench_error:
             c.print(f"[yellow]⚠ benchmark failed[/]: {runner.bench_error}")
         if runner.status == "done":

@@ -9,6 +9,16 @@ from rich.text import Text
 
 from envwizard.plan import Plan
 
+STEP_ICONS = {
+    "pending": "[dim]·[/]",
+    "running": "[cyan]▶[/]",
+    "ok": "[green]✓[/]",
+    "failed": "[red]✗[/]",
+    "skipped": "[dim]–[/]",
+    "cancelled": "[yellow]■[/]",
+}
+"""A step's status as Rich markup, the same in the headless output and the wizard."""
+
 
 def decision_panel(plan: Plan) -> Panel:
     d = plan.decision

@@ -205,6 +205,15 @@ async def reach_review(app, pilot, plan, env) -> None:  # type: ignore[no-untype
     app.state.plan = plan  # a real plan of real commands, installing a tiny offline wheel
 
 
+async def start_long_install(app, pilot, plan, env) -> None:  # type: ignore[no-untyped-def]
+    """Install, and wait until the long step is running (the environment exists by then)."""
+    await reach_review(app, pilot, plan, env)
+    await pilot.press("ctrl+n")
+    await wait_for(
+        pilot, lambda: env.exists() and app.runner is not None and len(app.runner.results) >= 1
+    )
+
+
 async def test_real_install_of_a_tiny_wheel_then_done(facts, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app, plan, env = _install_app(facts, tmp_path)
@@ -236,11 +245,7 @@ async def test_cancel_during_install_asks_then_rolls_back(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app, plan, env = _install_app(facts, tmp_path, long_step=True)
     async with app.run_test(size=(100, 32)) as pilot:
-        await reach_review(app, pilot, plan, env)
-        await pilot.press("ctrl+n")
-        await wait_for(
-            pilot, lambda: env.exists() and app.runner is not None and len(app.runner.results) >= 1
-        )
+        await start_long_install(app, pilot, plan, env)
         await pilot.pause(0.5)
         await pilot.press("escape")  # Cancel → a confirmation first
         await pilot.pause(0.2)
@@ -265,11 +270,7 @@ async def test_ctrl_q_during_an_install_cancels_and_rolls_back_before_quitting(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app, plan, env = _install_app(facts, tmp_path, long_step=True)
     async with app.run_test(size=(100, 32)) as pilot:
-        await reach_review(app, pilot, plan, env)
-        await pilot.press("ctrl+n")
-        await wait_for(
-            pilot, lambda: env.exists() and app.runner is not None and len(app.runner.results) >= 1
-        )
+        await start_long_install(app, pilot, plan, env)
         await pilot.press("ctrl+q")
         await pilot.pause(0.5)
     assert app.return_code == 0

@@ -11,8 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Static
 
 from envwizard.bench.state import BenchState
+from envwizard.bench.view import si, summary_table
 from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
-from envwizard.tui.widgets.plot import LinePlot, fmt
+from envwizard.tui.widgets.plot import LinePlot
 
 PLOTS = (
     ("loss", "loss", "magenta"),
@@ -41,29 +42,13 @@ def verify_text(v: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
-def summary_text(s: dict[str, Any]) -> str:
-    mfu = s.get("mfu")
-    model = s.get("model") or {}
-    shape = f"{model.get('in')}→{model.get('hidden')}→{model.get('out')}" if model else "?"
-    acc = s.get("accuracy")
-    return (
-        f"[b]{s.get('device_name')}[/] ({s.get('device')}, {s.get('dtype')}, preset {s.get('preset')} {shape}, "
-        f"batch {s.get('batch')}, world size {s.get('world_size')})\n"
-        f"[b]{fmt(s.get('samples_per_s') or 0)} samples/s[/]   {s.get('tflops') or 0:.3f} TFLOP/s   "
-        f"MFU {f'{mfu:.1%}' if isinstance(mfu, (int, float)) else 'n/a (no known peak)'}   "
-        f"loss {s.get('loss_first', 0):.3f} → {s.get('loss_last', 0):.3f}   "
-        f"accuracy {f'{acc:.1%}' if isinstance(acc, (int, float)) else 'n/a'}"
-    )
-
-
 class BenchScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=True)]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static(
-            "Linear → ReLU → Linear trained with SGD on a synthetic task: the loss should fall; "
-            "throughput and MFU say how much of the device the environment reaches.",
+            "Linear → ReLU → Linear, SGD, a synthetic task: loss should fall; MFU shows how much of the device is used.",
             classes="purpose",
         )
         yield Static(verify_text(getattr(self.app, "verify", None)), id="verify", classes="panel")
@@ -77,7 +62,7 @@ class BenchScreen(Screen[None]):
                 for key, label, _ in TELEMETRY:
                     yield Static(f"[dim]{label}[/] n/a", id=f"t-{key}", classes="tlabel")
                     yield Sparkline([], id=f"s-{key}")
-        yield Static("", id="summary", classes="panel")
+        yield Static("", id="summary")
         with Horizontal(classes="nav"):
             yield Static("", id="problem", classes="problem")
             yield Button("Cancel", id="cancel", variant="error")
@@ -126,11 +111,11 @@ class BenchScreen(Screen[None]):
                 series = state.series[key]
                 if series:
                     self.query_one(f"#t-{key}", Static).update(
-                        f"[dim]{label}[/] {fmt(series[-1])} {unit}"
+                        f"[dim]{label}[/] {si(series[-1])} {unit}"
                     )
                     self.query_one(f"#s-{key}", Sparkline).data = list(series)
         elif kind == "summary":
-            self.query_one("#summary", Static).update(summary_text(event))
+            self.query_one("#summary", Static).update(summary_table(event))
             self.query_one("#problem", Static).update("[green]✓[/] done")
         elif kind == "error":
             self.query_one("#problem", Static).update(f"[red]✗[/] {event.get('message') or event}")

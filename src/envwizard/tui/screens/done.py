@@ -10,7 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
-from envwizard.tui.screens.bench import summary_text, verify_text
+from envwizard.bench.view import summary_table
+from envwizard.tui.screens.bench import verify_text
 from envwizard.tui.widgets.save import SaveAnswers
 
 
@@ -42,7 +43,7 @@ class DoneScreen(Screen[None]):
                 )
                 bench = getattr(app, "bench_summary", None)
                 if bench:
-                    yield Static(summary_text(bench), classes="panel")
+                    yield Static(summary_table(bench), classes="panel")
             yield Label("Use it with:")
             yield Input(value=plan.activate, id="activate")
             yield Static(

@@ -26,6 +26,7 @@ from textual.widgets import (
 from envwizard.errors import EnvwizardError
 from envwizard.plan import Step
 from envwizard.preflight import run_preflight
+from envwizard.render import STEP_ICONS
 from envwizard.runner import (
     Event,
     Notice,
@@ -37,15 +38,6 @@ from envwizard.runner import (
 )
 from envwizard.target import Start, inspect_target, resolve_start
 from envwizard.tui.widgets.dialogs import ConfirmDialog
-
-ICONS = {
-    "pending": "[dim]·[/]",
-    "running": "[cyan]▶[/]",
-    "ok": "[green]✓[/]",
-    "failed": "[red]✗[/]",
-    "skipped": "[dim]–[/]",
-    "cancelled": "[yellow]■[/]",
-}
 
 
 class StepItem(ListItem):
@@ -66,7 +58,7 @@ class StepItem(ListItem):
         if self.status == "running" and self.started is not None:
             secs = time.monotonic() - self.started
         timing = f" [dim]{secs:.1f}s[/]" if secs is not None else ""
-        return f"{ICONS.get(self.status, '?')} {self.step.title}{timing}"
+        return f"{STEP_ICONS.get(self.status, '?')} {self.step.title}{timing}"
 
     def set(self, status: str, seconds: float | None = None) -> None:
         self.status = status

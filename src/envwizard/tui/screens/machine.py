@@ -10,9 +10,8 @@ from textual.widgets import LoadingIndicator, Static
 
 from envwizard.decide import gpu_label
 from envwizard.facts.model import Facts
+from envwizard.facts.render import MARKS
 from envwizard.tui.screens.base import WizardScreen
-
-ICON = {"ok": "[green]✓[/]", "warn": "[yellow]⚠[/]", "bad": "[red]✗[/]"}
 
 
 def machine_lines(facts: Facts) -> list[str]:
@@ -92,7 +91,8 @@ class MachineScreen(WizardScreen):
         table.add_column(ratio=1, style="bold", overflow="fold")
         table.add_column(ratio=3, overflow="fold")
         for v in verdicts(facts, self.state.kb):
-            table.add_row(ICON.get(v.level, "?"), v.subject, v.message)
+            mark, color = MARKS.get(v.level, ("?", "white"))
+            table.add_row(f"[{color}]{mark}[/]", v.subject, v.message)
         self.query_one("#verdicts", Static).update(table)
         self.problem(None)
         self.query_one("#next").focus()

@@ -12,24 +12,10 @@ from collections import deque
 from rich.text import Text
 from textual.widget import Widget
 
+from envwizard.bench.view import si
+
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 """Braille dot bits by (row, column) inside one character cell of 2 × 4 dots."""
-
-
-def fmt(value: float) -> str:
-    """Axis labels that stay short: 1.2k, 3.4M, 0.0123."""
-    a = abs(value)
-    if a >= 1e9:
-        return f"{value / 1e9:.1f}G"
-    if a >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if a >= 1e4:
-        return f"{value / 1e3:.1f}k"
-    if a >= 100:
-        return f"{value:.0f}"
-    if a >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
 
 
 def braille_lines(
@@ -112,7 +98,7 @@ class LinePlot(Widget):
         if self._dirty:
             self._dirty = False
             last = self.points[-1][1] if self.points else None
-            self.border_subtitle = f"{fmt(last)} {self.unit}".strip() if last is not None else ""
+            self.border_subtitle = f"{si(last)} {self.unit}".strip() if last is not None else ""
             self.refresh()
 
     def render(self) -> Text:
@@ -125,9 +111,9 @@ class LinePlot(Widget):
             if not self.points:
                 label = ""
             elif i == 0:
-                label = fmt(y1)
+                label = si(y1)
             elif i == height - 1:
-                label = fmt(y0)
+                label = si(y0)
             else:
                 label = ""
             text.append(label.rjust(label_w) + "▕", style="dim")

@@ -105,7 +105,7 @@ class OneProcess:
 out = []
 for batch, i, h, o in [(64, 784, 128, 10), (32, 96, 160, 24), (16, 128, 256, 128)]:
     device = torch.device("cpu")
-    trainer = worker.Trainer(torch, device, [i, h, o], "fp32", 0.01, OneProcess(), False)
+    trainer = worker.Trainer(torch, device, [i, h, o], "fp32", "sgd", 0.01, OneProcess(), False)
     x, y = torch.randn(batch, i), torch.randint(0, o, (batch,))
     with FlopCounterMode(display=False) as counter:
         trainer.step(x, y)

@@ -30,6 +30,8 @@ TORCH_SOURCES = ("pip", "conda-forge")
 BENCH_DEVICES = ("auto", "cpu", "cuda", "mps", "xpu")
 BENCH_PRESETS = ("auto", "tiny", "medium", "large")
 BENCH_DTYPES = ("auto", "fp32", "tf32", "bf16", "fp16")
+BENCH_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+"""sgd is the tutorial's plain SGD; momentum is SGD with momentum 0.9."""
 COMPUTE_WORDS = ("auto", "cpu", "mps", "xpu")
 COMPANIONS = ("torchvision", "torchaudio")
 MAX_BYTES = 256 * 1024
@@ -55,6 +57,7 @@ class Benchmark:
     seconds: float = 30
     nproc: int = 1
     dtype: str = "auto"
+    optimizer: str = "sgd"
 
 
 @dataclass
@@ -203,6 +206,9 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
             seconds=v.seconds(bench.get("seconds", 30)),
             nproc=v.nproc(bench.get("nproc", 1)),
             dtype=v.choice(bench.get("dtype", "auto"), "benchmark.dtype", BENCH_DTYPES),
+            optimizer=v.choice(
+                bench.get("optimizer", "sgd"), "benchmark.optimizer", BENCH_OPTIMIZERS
+            ),
         ),
     )
     if answers.torch_source == "conda-forge" and not answers.is_conda:

@@ -133,6 +133,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--compile", action="store_true", help="torch.compile the model first")
     sp.add_argument(
+        "--optimizer",
+        default="sgd",
+        choices=["sgd", "momentum", "adam", "adamw"],
+        help="sgd: the tutorial's plain SGD (default); momentum: SGD with momentum 0.9",
+    )
+    sp.add_argument(
+        "--nnodes",
+        type=_positive_int,
+        default=1,
+        help="machines taking part; run the same command on each (torchrun c10d rendezvous)",
+    )
+    sp.add_argument(
+        "--node-rank",
+        type=int,
+        default=0,
+        metavar="R",
+        help="this machine's rank, 0 to NNODES-1; node 0 hosts the rendezvous at --master",
+    )
+    sp.add_argument(
+        "--master",
+        metavar="ADDR:PORT",
+        help="with --nnodes > 1: node 0's address and a free port, the same on every node",
+    )
+    sp.add_argument(
         "--scaling",
         action="store_true",
         help="with --nproc N: run one process first and report the scaling efficiency",

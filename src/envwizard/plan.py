@@ -311,7 +311,12 @@ class _Builder:
     def bench_step(self) -> Step:
         b = self.a.benchmark
         opts = BenchOptions(
-            device=b.device, preset=b.preset, dtype=b.dtype, seconds=b.seconds, nproc=b.nproc
+            device=b.device,
+            preset=b.preset,
+            dtype=b.dtype,
+            seconds=b.seconds,
+            nproc=b.nproc,
+            optimizer=b.optimizer,
         )
         cpus = self.facts.cpu.get("logical_cores")
         env = thread_env(b.nproc, cpus if isinstance(cpus, int) else None)

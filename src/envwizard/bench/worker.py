@@ -36,11 +36,13 @@ import time
 import warnings
 
 PRESETS = {
-    # The tutorial's shape: launch-bound anywhere, CPU-friendly, teaches correctness.
+    # The tutorial's shape and learning rate: launch-bound anywhere, CPU-friendly.
     "tiny": {"in": 784, "hidden": 128, "out": 10, "batch": 64, "lr": 0.01},
-    "medium": {"in": 1024, "hidden": 4096, "out": 10, "batch": 256, "lr": 0.02},
-    # Every dimension >= 4096 and a multiple of 128: the one that means something for MFU.
-    "large": {"in": 4096, "hidden": 16384, "out": 4096, "batch": 8192, "lr": 0.02},
+    "medium": {"in": 1024, "hidden": 4096, "out": 10, "batch": 256, "lr": 0.05},
+    # Every dimension >= 4096 and a multiple of 128, and a batch big enough that the matmuls,
+    # not the per-step weight casts and update, dominate: measured on an H200 (bf16, power
+    # capped at 700 W), batch 8192 gave 56 % of the spec peak, batch 32768 62 %.
+    "large": {"in": 4096, "hidden": 16384, "out": 4096, "batch": 32768, "lr": 0.1},
 }
 DTYPES = ("fp32", "tf32", "bf16", "fp16")
 OPTIMIZERS = {
@@ -530,6 +532,7 @@ def parse_args(argv):
     ap.add_argument("--dims", default=None, help="override the preset's IN,HIDDEN,OUT")
     ap.add_argument("--lr", type=float, default=0.0, help="override the preset's learning rate")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--node-rank", type=int, default=0, help="this machine's rank, as launched")
     ap.add_argument("--peaks", default=os.path.join(os.path.dirname(__file__), "peaks.json"))
     args = ap.parse_args(argv)
     if not args.seconds > 0:
@@ -597,7 +600,7 @@ class Dist:
         self.local_world = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
         # Every node's first process speaks: with several nodes, each launch prints its run.
         self.local_rank_zero = os.environ.get("LOCAL_RANK", "0") == "0"
-        self.node_rank = int(os.environ.get("GROUP_RANK", "0"))
+        self.node_rank = 0
         self.nnodes = 1
         if kind == "cuda":
             self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
@@ -843,6 +846,7 @@ def run(args, emit_holder, dists):
     torch = import_torch()
     kind = pick_device(torch, args.device)
     dist = Dist(torch, kind)
+    dist.node_rank = args.node_rank
     dists.append(dist)
     device = dist.device
     emit = Emitter(dist.local_rank_zero)

@@ -22,7 +22,7 @@ from rich.text import Text
 
 from envwizard.answers import Answers
 from envwizard.bench.state import BenchState
-from envwizard.bench.view import live_panel, summary_table
+from envwizard.bench.view import live_panel, progress_line, summary_table
 from envwizard.errors import EXIT_CANCELLED, InvalidInput
 from envwizard.facts.model import Facts
 from envwizard.lock import EnvLock
@@ -198,13 +198,13 @@ class _View:
     def _bench(self, d: dict) -> None:
         if self.bench is not None:
             self.bench.feed(d)
-        if not self.live_mode and d.get("event") == "step":  # a plain log: one line per window
-            self.console.print(
-                Text(
-                    f"  loss {d.get('loss')}  {d.get('samples_per_s')} samples/s  {d.get('tflops')} TFLOP/s",
-                    style="magenta",
-                )
-            )
+        if (
+            not self.live_mode
+            and self.bench is not None
+            and d.get("event") == "step"
+            and self.bench.line_due(time.monotonic())
+        ):  # a plain log: one progress line every few seconds
+            self.console.print(Text("  " + progress_line(self.bench), style="magenta"))
 
     def _finished(self, ev: StepFinished) -> None:
         step = self.plan.step(ev.step_id)

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -157,10 +158,18 @@ async def _live(run: BenchProcess) -> None:
     from rich.live import Live
 
     from envwizard.bench.state import BenchState
-    from envwizard.bench.view import live_panel, summary_table
+    from envwizard.bench.view import live_panel, progress_line, summary_table
 
     console = Console()
     state = BenchState()
+    if not console.is_terminal:  # a log file or a pipe: a plain line every few seconds
+        async for event in run.events():
+            state.feed(event)
+            if event["event"] == "step" and state.line_due(time.monotonic()):
+                console.print(progress_line(state), highlight=False)
+        if state.summary:
+            console.print(summary_table(state.summary))
+        return
     with Live(live_panel(state), console=console, refresh_per_second=8, transient=True) as live:
         async for event in run.events():
             state.feed(event)

@@ -63,11 +63,14 @@ print(json.dumps({"samples_per_s": steps * batch / (time.perf_counter() - t0), "
 """
 
 
-def bench(python: str, seconds: float, nproc: int = 1) -> tuple[dict[str, Any], dict[str, Any]]:
+def bench(
+    python: str, seconds: float, nproc: int = 1, threads: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The start and summary events of one `envwizard bench --json` run."""
+    more = ["--threads", str(threads)] if threads else []
     r = subprocess.run(
         [sys.executable, "-m", "envwizard", "bench", "--python", python, "--device", "cpu",
-         "--seconds", str(seconds), "--nproc", str(nproc), "--json"],
+         "--seconds", str(seconds), "--nproc", str(nproc), "--json", *more],
         capture_output=True, text=True, timeout=seconds * 10 + 300, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     if r.returncode != 0:
@@ -96,18 +99,21 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rounds", type=int, default=3, help="benchmark/bare pairs (median ratio)")
     ap.add_argument("--no-nproc", action="store_true", help="skip the two-process run")
+    ap.add_argument(
+        "--threads", type=int, default=None, help="threads for both (default: the benchmark's)"
+    )
     args = ap.parse_args()
 
     ratios, accuracies = [], []
     ok = True
     for n in range(1, args.rounds + 1):
         if n % 2:  # odd rounds: the benchmark first; even rounds: the bare loop first
-            start, s = bench(args.python, args.seconds)
+            start, s = bench(args.python, args.seconds, threads=args.threads)
             plain = bare(args.python, start, args.seconds)
         else:
-            start, _ = bench(args.python, 1)  # the shape, batch and threads only
+            start, _ = bench(args.python, 1, threads=args.threads)  # shape, batch, threads only
             plain = bare(args.python, start, args.seconds)
-            start, s = bench(args.python, args.seconds)
+            start, s = bench(args.python, args.seconds, threads=args.threads)
         ratio = s["samples_per_s"] / plain
         ratios.append(ratio)
         gap = abs(s["train_accuracy"] - s["eval_accuracy"])

@@ -139,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="sgd: the tutorial's plain SGD (default); momentum: SGD with momentum 0.9",
     )
     sp.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        help="CPU threads per process (default: the usable cores split among the processes)",
+    )
+    sp.add_argument(
         "--nnodes",
         type=_positive_int,
         default=1,

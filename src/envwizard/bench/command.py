@@ -114,6 +114,7 @@ def bench_command(args: argparse.Namespace) -> int:
         nnodes=args.nnodes,
         node_rank=args.node_rank,
         master=args.master,
+        extra=("--threads", str(args.threads)) if args.threads else (),
     )
     try:
         return asyncio.run(_bench(python, opts, as_json=args.json, scaling=args.scaling))

@@ -20,7 +20,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from envwizard.errors import InvalidInput
+from envwizard.i18n import normalize as normalize_language
 from envwizard.knowledge import load as load_knowledge
+from envwizard.mirrors import CHOICES as MIRROR_CHOICES
+from envwizard.mirrors import names as mirror_names
 from envwizard.versions import vkey
 
 MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
@@ -76,6 +79,10 @@ class Answers:
     torch_source: str = "pip"
     keep_failed: bool = False
     benchmark: Benchmark = field(default_factory=Benchmark)
+    mirror: str = "none"
+    """none, auto, or a preset or site name from `envwizard mirrors`."""
+    lang: str | None = None
+    """en or zh-CN; None: the locale decides."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -204,6 +211,8 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
             nproc=v.nproc(bench.get("nproc", 1)),
             dtype=v.choice(bench.get("dtype", "auto"), "benchmark.dtype", BENCH_DTYPES),
         ),
+        mirror=v.choice(data.get("mirror", "none"), "mirror", (*MIRROR_CHOICES, *mirror_names())),
+        lang=v.lang(data.get("lang")),
     )
     if answers.torch_source == "conda-forge" and not answers.is_conda:
         raise InvalidInput(
@@ -250,6 +259,14 @@ class _Validator:
             path, value, "one of " + ", ".join(allowed), f"did you mean {guess!r}?" if guess else ""
         )
         raise AssertionError  # unreachable; fail() raises
+
+    def lang(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.fail("lang", value, "en, zh-CN or null")
+        # An unknown language is English, without an error (like an unknown locale).
+        return normalize_language(value) or "en"
 
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 
 from envwizard.errors import EXIT_OK, InvalidInput
 from envwizard.facts.model import Facts
+from envwizard.i18n import _, set_answers_language
 
 if TYPE_CHECKING:
     from envwizard.answers import Answers
+    from envwizard.mirrors import Measurement
     from envwizard.plan import Plan
 
 
@@ -64,7 +66,60 @@ def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
     from envwizard.plan import make_plan
 
     facts = load_facts(facts_path) if facts_path else probe_here(answers)
-    return facts, make_plan(facts, answers)
+    return facts, make_plan(facts, answers, measured=measure_mirrors(facts, answers))
+
+
+def measure_mirrors(facts: Facts, answers: Answers) -> Measurement | None:
+    """For `mirror: auto`: measure, from here, the sources that could serve this plan."""
+    if answers.mirror != "auto" or answers.offline:
+        return None
+    from envwizard.decide import decide
+    from envwizard.knowledge import load
+    from envwizard.mirrors import measure, targets_for
+
+    kb = load()
+    decision = decide(facts, answers, kb)
+    official = decision.index_url if answers.torch_index == "auto" else None
+    return measure(targets_for(decision, answers, official=official))
+
+
+def mirrors_command(args: argparse.Namespace) -> int:
+    from envwizard.mirrors import Target, measure, presets
+
+    rows = [p.to_dict() for p in presets()]
+    if args.measure:
+        m = measure(Target(p.name, p.location("cpu")) for p in presets())
+        for row in rows:
+            probe = m.probe(row["name"])
+            row["seconds"] = probe.to_dict()["seconds"] if probe else None
+            row["answer"] = (probe.why or "ok") if probe else None
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(box=None, pad_edge=False)
+    for col in (_("name"), _("kind"), _("region"), "URL"):
+        t.add_column(col, no_wrap=col != "URL", overflow="fold")
+    if args.measure:
+        t.add_column(_("measured"), no_wrap=True)
+    for row in rows:
+        cells = [row["name"], row["kind"], row["region"], row["url"]]
+        if args.measure:
+            sec = row["seconds"]
+            cells.append(
+                _("{ms} ms").format(ms=round(sec * 1000)) if sec is not None else row["answer"]
+            )
+        t.add_row(*cells)
+    console = Console()
+    console.print(t)
+    console.print(
+        _(
+            "Use one in an answers file with `mirror: NAME` (a site name such as `nju` takes all its presets), or `mirror: auto` to measure and choose."
+        )
+    )
+    return EXIT_OK
 
 
 def probe_command(args: argparse.Namespace) -> int:
@@ -82,6 +137,8 @@ def plan_command(args: argparse.Namespace) -> int:
     from envwizard.answers import load_answers
 
     answers = load_answers(args.answers)
+
+    set_answers_language(answers.lang)
     _, plan = plan_for(answers, args.facts)
     if args.json:
         print(json.dumps(plan.to_dict(), indent=2))
@@ -96,6 +153,8 @@ def validate_command(args: argparse.Namespace) -> int:
     from envwizard.answers import load_answers
 
     answers = load_answers(args.file)
+
+    set_answers_language(answers.lang)
     print(f"{args.file}: valid ({answers.manager} environment at {answers.env})")
     return EXIT_OK
 
@@ -104,6 +163,8 @@ def apply_command(args: argparse.Namespace) -> int:
     from envwizard.answers import load_answers
 
     answers = load_answers(args.answers)
+
+    set_answers_language(answers.lang)
     facts, plan = plan_for(answers, None)
     if args.dry_run:
         print_dry_run(plan)

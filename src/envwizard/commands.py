@@ -19,7 +19,6 @@ from envwizard.i18n import _, set_answers_language
 
 if TYPE_CHECKING:
     from envwizard.answers import Answers
-    from envwizard.mirrors import Measurement
     from envwizard.plan import Plan
 
 
@@ -29,13 +28,17 @@ def load_facts(path: str) -> Facts:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such facts file") from None
+        raise InvalidInput(_("{path}: no such facts file").format(path=path)) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise InvalidInput(f"{path}: cannot be read ({e})") from None
+        raise InvalidInput(
+            _("{path}: cannot be read ({error})").format(path=path, error=e)
+        ) from None
     try:
         return Facts.from_json(text, where=path)
     except RecursionError:
-        raise InvalidInput(f"{path}: is nested too deeply to be a facts file") from None
+        raise InvalidInput(
+            _("{path}: is nested too deeply to be a facts file").format(path=path)
+        ) from None
 
 
 def probe_here(answers: Answers | None = None) -> Facts:
@@ -56,31 +59,18 @@ def add_answer_interpreter(facts: Facts, answers: Answers) -> None:
     if any(p.executable == want for p in [facts.python, *facts.pythons]):
         return
     if not os.path.exists(want):
-        raise InvalidInput(f"python: {want} does not exist")
+        raise InvalidInput(_("python: {path} does not exist").format(path=want))
     from envwizard.facts.pythons import inspect_interpreter
 
     facts.pythons.append(inspect_interpreter(want, origin="answers"))
 
 
 def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
+    from envwizard.mirrors import measure_for
     from envwizard.plan import make_plan
 
     facts = load_facts(facts_path) if facts_path else probe_here(answers)
-    return facts, make_plan(facts, answers, measured=measure_mirrors(facts, answers))
-
-
-def measure_mirrors(facts: Facts, answers: Answers) -> Measurement | None:
-    """For `mirror: auto`: measure, from here, the sources that could serve this plan."""
-    if answers.mirror != "auto" or answers.offline:
-        return None
-    from envwizard.decide import decide
-    from envwizard.knowledge import load
-    from envwizard.mirrors import measure, targets_for
-
-    kb = load()
-    decision = decide(facts, answers, kb)
-    official = decision.index_url if answers.torch_index == "auto" else None
-    return measure(targets_for(decision, answers, official=official))
+    return facts, make_plan(facts, answers, measured=measure_for(facts, answers))
 
 
 def mirrors_command(args: argparse.Namespace) -> int:
@@ -155,7 +145,11 @@ def validate_command(args: argparse.Namespace) -> int:
     answers = load_answers(args.file)
 
     set_answers_language(answers.lang)
-    print(f"{args.file}: valid ({answers.manager} environment at {answers.env})")
+    print(
+        _("{file}: valid ({manager} environment at {env})").format(
+            file=args.file, manager=answers.manager, env=answers.env
+        )
+    )
     return EXIT_OK
 
 
@@ -168,7 +162,7 @@ def apply_command(args: argparse.Namespace) -> int:
     facts, plan = plan_for(answers, None)
     if args.dry_run:
         print_dry_run(plan)
-        print("dry run: nothing was run or created.", file=sys.stderr)
+        print(_("dry run: nothing was run or created."), file=sys.stderr)
         return EXIT_OK
     from envwizard.headless import apply
 
@@ -182,17 +176,23 @@ def print_dry_run(plan: Plan) -> None:
     from envwizard.render import decision_panel
 
     Console().print(decision_panel(plan))
-    print(f"environment: {plan.env_path} ({plan.manager}, python {plan.env_python})")
+    print(
+        _("environment: {path} ({manager}, python {python})").format(
+            path=plan.env_path, manager=plan.manager, python=plan.env_python
+        )
+    )
     for i, step in enumerate(plan.steps, 1):
-        print(f"{i}. {step.title}" + (" (optional)" if step.optional else ""))
+        print(f"{i}. {_(step.title)}" + (_(" (optional)") if step.optional else ""))
         print(f"   {plan.command_line(step)}")
 
 
 def wizard_command(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InvalidInput(
-            "the wizard needs a terminal; without one, run headless with `envwizard --answers FILE` "
-            "(see `envwizard --help`), or look at this machine with `envwizard probe`"
+            _(
+                "the wizard needs a terminal; without one, run headless with `envwizard --answers FILE` "
+                "(see `envwizard --help`), or look at this machine with `envwizard probe`"
+            )
         )
     from envwizard.tui.app import run_wizard
 

@@ -27,6 +27,7 @@ from envwizard.i18n import _
 if TYPE_CHECKING:
     from envwizard.answers import Answers
     from envwizard.decide import Decision
+    from envwizard.facts.model import Facts
 
 try:
     import tomllib
@@ -450,3 +451,15 @@ def apply_route(way: Route, answers: Answers, decision: Decision) -> Answers:
     if way.index_url:
         answers = dataclasses.replace(answers, index_url=way.index_url)
     return answers
+
+
+def measure_for(facts: Facts, answers: Answers) -> Measurement | None:
+    """For `mirror: auto`: measure, from here, the sources that could serve this plan."""
+    if answers.mirror != "auto" or answers.offline:
+        return None
+    from envwizard.decide import decide
+    from envwizard.knowledge import load
+
+    decision = decide(facts, answers, load())
+    official = decision.index_url if answers.torch_index == "auto" else None
+    return measure(targets_for(decision, answers, official=official))

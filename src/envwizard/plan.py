@@ -23,6 +23,7 @@ from envwizard.bench.argv import BenchOptions, nvml_env, thread_env, worker_argv
 from envwizard.decide import Decision, decide, target_python
 from envwizard.errors import InvalidInput
 from envwizard.facts.model import Facts, PythonInfo
+from envwizard.i18n import N_
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
 from envwizard.mirrors import Measurement, Route, apply_route, route
@@ -283,7 +284,7 @@ class _Builder:
         """After a --no-deps torch from wheel links: its dependencies, torch itself is kept."""
         reqs = [self.d.requirement, *self.d.companions]
         index = ["--index-url", self.a.index_url] if self.a.index_url else []
-        return self.install_step("install-torch-deps", "Install what torch needs", reqs, index)
+        return self.install_step("install-torch-deps", N_("Install what torch needs"), reqs, index)
 
     def install_step(
         self, step_id: str, title: str, reqs: list[str], index: list[str], extra: list[str] = ()
@@ -318,7 +319,7 @@ class _Builder:
         if self.d.source == "conda-forge":
             argv.append("--conda")
         argv += names
-        return Step("pin", "Pin the installed torch build", argv, "pin")
+        return Step("pin", N_("Pin the installed torch build"), argv, "pin")
 
     def other_packages(self) -> list[str]:
         return [p for p in self.a.packages if Requirement(p).name.lower() not in COMPANIONS]
@@ -339,7 +340,7 @@ class _Builder:
             argv += ["--gfx", gfx]
         if exp.get("gpus"):
             argv += ["--gpus", str(exp["gpus"])]
-        return Step("verify", "Verify torch on the device", argv, "verify")
+        return Step("verify", N_("Verify torch on the device"), argv, "verify")
 
     def bench_step(self) -> Step:
         b = self.a.benchmark
@@ -352,7 +353,7 @@ class _Builder:
             env.update(nvml_env())
         return Step(
             "benchmark",
-            "Training benchmark",
+            N_("Training benchmark"),
             worker_argv(self.env_py, opts),
             "bench",
             env=env,

@@ -65,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[lang],
     )
-    p.add_argument("--version", action="version", version=f"envwizard {__version__}")
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"envwizard {__version__}",
+        help=_("show program's version number and exit"),
+    )
     p.add_argument(
         "--answers",
         metavar="FILE",

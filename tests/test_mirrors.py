@@ -5,12 +5,20 @@ planner makes of a preset for pip, uv and conda.
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import json
+import platform
 import socket
+import subprocess
+import sys
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +28,7 @@ from envwizard.answers import validate
 from envwizard.errors import InvalidInput
 from envwizard.mirrors import Kind, Measurement, Preset, Probe, Target, measure, route, targets_for
 from envwizard.plan import Plan, make_plan
+from tests.run.conftest import tool
 from tests.test_plan import CONDA, ENV, ENV_PY, KB, LINUX, PIP_OFF, machine
 
 CPU_BOX = machine()
@@ -282,3 +291,79 @@ def test_mirrors_json_lists_name_kind_url(capsys: pytest.CaptureFixture[str]) ->
     rows = json.loads(capsys.readouterr().out)
     assert rows and all({"name", "kind", "url", "region", "source"} <= set(r) for r in rows)
     assert {r["kind"] for r in rows} == {k.value for k in Kind}
+
+
+# ---- the flat-links argv, really run --------------------------------------------------------------
+
+
+def tiny_wheel(folder: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> None:
+    """A real wheel (RECORD hashes and all) with the dependencies given."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dist = f"{name}-{version}.dist-info"
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
+    files = {
+        f"{name}/__init__.py": f'__version__ = "{version}"\n',
+        f"{dist}/METADATA": meta,
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    files[f"{dist}/RECORD"] = "\n".join([*record, f"{dist}/RECORD,,"]) + "\n"
+    with zipfile.ZipFile(folder / f"{name}-{version}-py3-none-any.whl", "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+
+
+class FolderServer:
+    """Serves a folder over HTTP on 127.0.0.1; its directory listings are link pages."""
+
+    def __init__(self, root: Path) -> None:
+        handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root))
+        handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("manager", ["venv", "uv"])
+def test_flat_links_install_really_takes_the_build_from_the_mirror(
+    manager: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The general index holds a newer torch (a stand-in for a CPU build from the default index);
+    the plan's two steps still install the mirror's torch, and its dependency from the index."""
+    root = tmp_path / "www"
+    tiny_wheel(root / "links" / "cpu", "torch", "2.14.0+cpu", ("tinydep",))
+    tiny_wheel(root / "simple" / "torch", "torch", "2.14.1", ("tinydep",))
+    tiny_wheel(root / "simple" / "tinydep", "tinydep", "1.0")
+    server = FolderServer(root)
+    try:
+        pool = (
+            Preset("links", "site", Kind.TORCH_LINKS, server.base + "/links/{variant}/", "ZZ", "test"),
+            Preset("pypi", "site", Kind.PYPI, server.base + "/simple", "ZZ", "test"),
+        )  # fmt: skip
+        use_pool(monkeypatch, pool)
+        py = {"version": platform.python_version(), "executable": sys.executable}
+        facts = machine(python=py, managers={"uv": {"path": tool("uv")}})
+        env = tmp_path / "env"
+        a = validate({"env": str(env), "compute": "cpu", "manager": manager, "mirror": "site"})
+        p = make_plan(facts, a, KB)
+        for step in p.steps[:3]:
+            assert step.id in ("create-env", "install-torch", "install-torch-deps")
+            r = subprocess.run(step.argv, capture_output=True, text=True, timeout=300)
+            assert r.returncode == 0, (step.argv, r.stdout[-2000:], r.stderr[-2000:])
+        shown = subprocess.run(
+            [p.env_python, "-c", "import torch, tinydep; print(torch.__version__)"],
+            capture_output=True,
+            text=True,
+        )
+        assert shown.stdout.strip() == "2.14.0+cpu"
+    finally:
+        server.close()

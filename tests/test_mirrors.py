@@ -367,3 +367,23 @@ def test_flat_links_install_really_takes_the_build_from_the_mirror(
         assert shown.stdout.strip() == "2.14.0+cpu"
     finally:
         server.close()
+
+
+def test_preflight_offers_the_mirrors_that_answered(
+    sources: dict[str, Any], dead: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyTorch's index does not answer (here: a dead port in its place): the error names the
+    mirror presets that did, fastest first, and leaves out the dead one."""
+    from envwizard.preflight import _reachable
+    from envwizard.target import Start
+
+    monkeypatch.setattr(mirrors, "BUDGET_S", 2.0)
+    p = plan_with(sources["pool"], monkeypatch, manager="venv", torch_index=dead + "/official")
+    monkeypatch.setattr("envwizard.preflight.NET_TIMEOUT", 1.0)
+    problems = _reachable(p, answers(), Start("create"))
+    assert len(problems) == 1
+    text = problems[0]
+    assert text.startswith(f"cannot reach {dead}/official/cpu")
+    offer = text.split("These mirrors answered here: ")[1]
+    assert "copy (" in offer and "links (" in offer and "dead (" not in offer
+    assert "set mirror: NAME in the answers, or mirror: auto." in text

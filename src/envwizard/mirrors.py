@@ -266,7 +266,12 @@ def _fetch(t: Target, deadline: float) -> Probe:
                 if not t.need or size > PAGE_LIMIT:
                     break
     except urllib.error.HTTPError as e:
-        return Probe(t.name, t.url, None, why=f"HTTP {e.code}")
+        if e.code >= 500:
+            return Probe(t.name, t.url, None, why=f"HTTP {e.code}")
+        # It answered; a 404 for the torch page means it does not have the build.
+        return Probe(
+            t.name, t.url, time.monotonic() - start, False if t.need else None, f"HTTP {e.code}"
+        )
     except urllib.error.URLError as e:
         return Probe(t.name, t.url, None, why=str(e.reason)[:80])
     except (OSError, ValueError) as e:

@@ -81,12 +81,12 @@ def dead() -> Iterator[str]:
 
 @pytest.fixture
 def sources(dead: str) -> Iterator[dict[str, Any]]:
-    official = Server(0.6, {"/whl/cpu/torch/": page(WHEEL)})
-    index_copy = Server(0.05, {"/pytorch/whl/cpu/torch/": page(OLD_WHEEL, WHEEL)})
-    links = Server(0.3, {"/wheels/cpu/": page(WHEEL)})
+    official = Server(2.0, {"/whl/cpu/torch/": page(WHEEL)})
+    index_copy = Server(0.1, {"/pytorch/whl/cpu/torch/": page(OLD_WHEEL, WHEEL)})
+    links = Server(1.0, {"/wheels/cpu/": page(WHEEL)})
     stale = Server(0.0, {"/stale/cpu/": page(OLD_WHEEL)})  # fastest, but without the build
     pypi_fast = Server(0.02, {"/simple/pip/": page("pip-25.0-py3-none-any.whl")})
-    pypi_slow = Server(0.4, {"/simple/pip/": page("pip-25.0-py3-none-any.whl")})
+    pypi_slow = Server(1.5, {"/simple/pip/": page("pip-25.0-py3-none-any.whl")})
     conda = Server(0.02, {"/conda-forge/noarch/": b"<html></html>"})
     pool = (
         Preset("copy", "copysite", Kind.TORCH_INDEX, index_copy.base + "/pytorch/whl/{variant}", "ZZ", "test"),
@@ -125,7 +125,7 @@ def test_auto_picks_the_fastest_source_that_has_the_build(
 ) -> None:
     use_pool(monkeypatch, sources["pool"])
     a = answers(mirror="auto", manager="uv")
-    m = measure(targets_for(decision_for(a), a, official=sources["official"]), budget=2.0)
+    m = measure(targets_for(decision_for(a), a, official=sources["official"]), budget=5.0)
     probes = {p.name: p for p in m.probes}
     assert probes["stale"].answered and probes["stale"].has_build is False
     assert probes["copy"].has_build and probes["links"].has_build and probes["pytorch"].has_build
@@ -377,7 +377,6 @@ def test_preflight_offers_the_mirrors_that_answered(
     from envwizard.preflight import _reachable
     from envwizard.target import Start
 
-    monkeypatch.setattr(mirrors, "BUDGET_S", 2.0)
     p = plan_with(sources["pool"], monkeypatch, manager="venv", torch_index=dead + "/official")
     monkeypatch.setattr("envwizard.preflight.NET_TIMEOUT", 1.0)
     problems = _reachable(p, answers(), Start("create"))

@@ -105,7 +105,7 @@ class MachineScreen(WizardScreen):
         table.add_column(ratio=3, overflow="fold")
         for v in verdicts(facts, self.state.kb):
             mark, color = MARKS.get(v.level, ("?", "white"))
-            table.add_row(f"[{color}]{mark}[/]", v.subject, v.message)
+            table.add_row(f"[{color}]{mark}[/]", _(v.subject), v.message)
         self.query_one("#verdicts", Static).update(table)
         self.problem(None)
         self.query_one("#next").focus()

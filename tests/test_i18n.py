@@ -171,3 +171,24 @@ def test_help_in_chinese_including_argparse_words() -> None:
     assert "选项" in r.stdout and "显示此帮助信息并退出" in r.stdout
     r = run_cli("plan", lang="zh_CN.UTF-8")
     assert r.returncode == 2 and "缺少以下必需参数：--answers" in r.stderr
+
+
+def test_markdown_report_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    from envwizard.report import markdown
+
+    report = {
+        "status": "done",
+        "exit_code": 0,
+        "env": {"path": "/srv/envs/dl", "activate": "source /srv/envs/dl/bin/activate"},
+        "decision": {"torch": "2.14.*", "variant": "cpu", "index_url": None, "reasons": ["r"]},
+        "steps": [{"id": "create-env", "status": "ok", "seconds": 1.0, "log": "x.log"}],
+        "verify": {"ok": True, "torch_version": "2.14.0+cpu", "device_names": []},
+        "benchmark": None,
+    }
+    monkeypatch.setattr(i18n, "_cli", "zh-CN")
+    text = markdown(report)
+    assert text.startswith("# envwizard 报告：done")
+    assert "## 为什么选这个构建版本" in text and "来自 默认索引" in text
+    assert "| 步骤 | 状态 | 秒 | 日志 |" in text and "- 设备：仅 CPU" in text
+    monkeypatch.setattr(i18n, "_cli", "en")
+    assert "## Why this build" in markdown(report)

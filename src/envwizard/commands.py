@@ -99,7 +99,7 @@ def mirrors_command(args: argparse.Namespace) -> int:
         if args.measure:
             sec = row["seconds"]
             cells.append(
-                _("{ms} ms").format(ms=round(sec * 1000)) if sec is not None else row["answer"]
+                _("{ms} ms").format(ms=round(sec * 1000)) if sec is not None else _("no answer")
             )
         t.add_row(*cells)
     console = Console()

@@ -35,7 +35,10 @@ def main(argv: list[str]) -> int:
             "--project", "envwizard", "--no-wrap", "-o", str(POT), "src/envwizard",
         )  # fmt: skip
     elif what == "update":
-        babel("update", "-i", str(POT), "-d", str(LOCALE), "-D", "envwizard", "--no-wrap")
+        babel(
+            "update", "-i", str(POT), "-d", str(LOCALE), "-D", "envwizard", "--no-wrap",
+            "--ignore-obsolete",
+        )  # fmt: skip
     elif what == "compile":
         babel("compile", "-d", str(LOCALE), "-D", "envwizard", "--statistics")
     elif what == "check":

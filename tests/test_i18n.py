@@ -149,7 +149,7 @@ def test_validate_typo_in_chinese_with_key_names_kept(tmp_path: Path) -> None:
     r = run_cli("validate", str(f), lang="zh_CN.UTF-8")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "未知的键 `managr`" in r.stderr and "`manager`" in r.stderr
-    assert r.stderr.startswith("envwizard：错误：")
+    assert r.stderr.startswith("envwizard: error: ")  # the prefix scripts grep for
     r = run_cli("--lang", "en", "validate", str(f), lang="zh_CN.UTF-8")
     assert r.returncode == 2
     assert "unknown key `managr`; did you mean `manager`?" in r.stderr
@@ -170,7 +170,7 @@ def test_help_in_chinese_including_argparse_words() -> None:
     assert r.stdout.startswith("用法：envwizard")
     assert "选项" in r.stdout and "显示此帮助信息并退出" in r.stdout
     r = run_cli("plan", lang="zh_CN.UTF-8")
-    assert r.returncode == 2 and "缺少以下必需参数：--answers" in r.stderr
+    assert r.returncode == 2 and "envwizard plan: error: 缺少以下必需参数：--answers" in r.stderr
 
 
 def test_markdown_report_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:

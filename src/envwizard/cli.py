@@ -287,10 +287,8 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _error(message: str) -> None:
     # One line, unwrapped: the terminal wraps it, and scripts can grep it.
-    print(
-        _("envwizard: error: {message}").format(message=message.replace("\n", " ")),
-        file=sys.stderr,
-    )
+    # The prefix stays English in every language: scripts grep for it (docs/cli.md).
+    print("envwizard: error: " + message.replace("\n", " "), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ a shared machine's load drifts; each round's ratio is printed and the median dec
 benchmark should keep >= 0.90 of the bare loop). It also checks that the benchmark learns:
 held-out accuracy >= 80 % of the teacher's labels, within 10 points of the accuracy on the
 training batches. Then `--nproc 2` on CPU: world size and samples/s.
+
+`--paired` measures the same two timed loops inside one process instead, in alternating bursts
+of 200 steps, so a shared machine's drifting load falls on both alike: the benchmark worker's
+own training step on its fresh batches against the tutorial's step on a pool.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 BARE = """
@@ -63,6 +68,84 @@ print(json.dumps({"samples_per_s": steps * batch / (time.perf_counter() - t0), "
 """
 
 
+PAIRED = """
+import json, sys, time, warnings
+warnings.filterwarnings("ignore", message=".*NumPy.*")
+sys.path.insert(0, sys.argv[1])
+import worker
+torch = worker.import_torch()
+threads, bursts, n = int(sys.argv[2]), int(sys.argv[3]), 200
+torch.set_num_threads(threads)
+p = worker.PRESETS["tiny"]
+dims, batch, lr, cpu = [p["in"], p["hidden"], p["out"]], p["batch"], p["lr"], torch.device("cpu")
+
+
+class OneProcess:
+    on = False
+
+
+task = worker.Task(torch, cpu, dims, batch, torch.float32, 256 * 2**20, 0, 0)
+trainer = worker.Trainer(torch, cpu, dims, "fp32", "sgd", lr, OneProcess(), False)
+torch.manual_seed(0)
+model = torch.nn.Sequential(
+    torch.nn.Linear(dims[0], dims[1]), torch.nn.ReLU(), torch.nn.Linear(dims[1], dims[2])
+)
+loss_fn = torch.nn.CrossEntropyLoss()
+opt = torch.optim.SGD(model.parameters(), lr=lr)
+pool = task.fresh(256)
+
+
+def bench_burst():
+    batches = task.fresh(n)
+    losses = []
+    t = time.perf_counter()
+    for x, y in batches:
+        losses.append(trainer.step(x, y))
+    return time.perf_counter() - t
+
+
+def bare_burst(k):
+    t = time.perf_counter()
+    for i in range(n):
+        x, y = pool[(k + i) % len(pool)]
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - t
+
+
+bench_burst(), bare_burst(0)  # warm-up
+ours = theirs = 0.0
+for b in range(bursts):
+    if b % 2:
+        theirs += bare_burst(b * n)
+        ours += bench_burst()
+    else:
+        ours += bench_burst()
+        theirs += bare_burst(b * n)
+print(json.dumps({"ratio": theirs / ours, "steps": bursts * n, "bench_s": ours, "bare_s": theirs}))
+"""
+
+
+def paired(python: str, threads: int, bursts: int) -> dict[str, Any]:
+    """The benchmark's step against the tutorial's, alternating in one process."""
+    folder = str(Path(worker_file()).parent)
+    r = subprocess.run(
+        [python, "-c", PAIRED, folder, str(threads), str(bursts)],
+        capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    if r.returncode != 0:
+        sys.exit(f"the paired loops failed: {r.stderr.strip()[-2000:]}")
+    return dict(json.loads(r.stdout))
+
+
+def worker_file() -> str:
+    from envwizard.bench.argv import worker_path
+
+    return worker_path()
+
+
 def bench(
     python: str, seconds: float, nproc: int = 1, threads: int | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -102,7 +185,22 @@ def main() -> int:
     ap.add_argument(
         "--threads", type=int, default=None, help="threads for both (default: the benchmark's)"
     )
+    ap.add_argument("--paired", action="store_true", help="alternate both loops in one process")
     args = ap.parse_args()
+
+    if args.paired:
+        ratios = []
+        for n in range(1, args.rounds + 1):
+            r = paired(args.python, args.threads or 1, 20)
+            ratios.append(r["ratio"])
+            print(
+                f"round {n}: {r['steps']} steps each, benchmark step {r['bench_s']:.2f} s, "
+                f"bare step {r['bare_s']:.2f} s, ratio {r['ratio']:.3f}",
+                flush=True,
+            )
+        median = statistics.median(ratios)
+        print(f"paired median ratio {median:.3f}: {'PASS' if median >= 0.90 else 'FAIL'}")
+        return 0 if median >= 0.90 else 1
 
     ratios, accuracies = [], []
     ok = True

@@ -974,8 +974,9 @@ def run(args, emit_holder, dists):
     windows = []
     clock.measuring()
     since_eval = time.perf_counter()
+    batches = []
     while elapsed < args.seconds:
-        batches = task.fresh(n)
+        previous, batches = batches, task.fresh(n)
         sync(torch, device)
         dist.barrier()  # every rank starts its clock together
         losses = []
@@ -1020,8 +1021,9 @@ def run(args, emit_holder, dists):
     if telemetry is not None:
         telemetry.stop()
     loss_eval, accuracy = evaluate("final", step=steps)
-    # Accuracy on the batches the last window trained on: with fresh data it tracks held-out.
-    seen = batches[-max(1, -(-Task.EVAL_SAMPLES // batch)) :]
+    # Accuracy on the batches the last windows trained on: with fresh data it tracks held-out
+    # (a short last window borrows from the one before, so it is not only the latest steps).
+    seen = (previous + batches)[-max(1, -(-Task.EVAL_SAMPLES // batch)) :]
     train_loss, train_accuracy = evaluate("train", batches=seen)
 
     total_s = elapsed

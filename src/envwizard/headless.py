@@ -211,7 +211,9 @@ class _View:
             and d.get("event") == "step"
             and self.bench.line_due(time.monotonic())
         ):  # a plain log: one progress line every few seconds
-            self.console.print(Text("  " + progress_line(self.bench), style="magenta"))
+            self.console.print(
+                Text("  " + progress_line(self.bench), style="magenta"), soft_wrap=True
+            )
 
     def _finished(self, ev: StepFinished) -> None:
         step = self.plan.step(ev.step_id)

@@ -167,7 +167,7 @@ async def _live(run: BenchProcess) -> None:
         async for event in run.events():
             state.feed(event)
             if event["event"] == "step" and state.line_due(time.monotonic()):
-                console.print(progress_line(state), highlight=False)
+                console.print(progress_line(state), highlight=False, soft_wrap=True)
         if state.summary:
             console.print(summary_table(state.summary))
         return

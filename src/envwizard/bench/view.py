@@ -173,11 +173,12 @@ def summary_table(summary: dict[str, Any]) -> Table:
         f"{num(summary.get('loss_first'), '.4g')} → {num(summary.get('loss_last'), '.4g')}",
     )
     held_loss = summary.get("eval_loss", summary.get("loss_eval"))
+    train = summary.get("train_accuracy")
+    seen = f"on training batches {pct(train)}; " if train is not None else ""
     t.add_row(
         "held-out",
         f"loss {num(held_loss, '.4g')}, accuracy {pct(summary.get('accuracy'))} "
-        f"(on training batches {pct(summary.get('train_accuracy'))}; "
-        f"chance {pct(summary.get('chance'))})",
+        f"({seen}chance {pct(summary.get('chance'))})",
     )
     if summary.get("scaling_efficiency") is not None:
         t.add_row(
@@ -195,10 +196,10 @@ def summary_table(summary: dict[str, Any]) -> Table:
             f" · throttle: {', '.join(seen) if seen else 'none'}",
         )
     wall = summary.get("wall_s")
+    whole = f"; {num(wall, '.1f')} s from start to summary" if wall is not None else ""
     t.add_row(
         "time",
         f"{num(summary.get('seconds'), '.1f')} s of training steps measured "
-        f"({summary.get('steps')} steps after {summary.get('warmup_steps')} warm-up); "
-        f"{num(wall, '.1f')} s from start to summary",
+        f"({summary.get('steps')} steps after {summary.get('warmup_steps')} warm-up){whole}",
     )
     return t

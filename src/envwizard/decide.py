@@ -1,39 +1,29 @@
-"""Choose the PyTorch build that will really run here, and say why.
+"""Choose the PyTorch build that will really run here, and say why: the search.
 
-A build runs only if four checks hold (DESIGN.md, research/torch-builds.md):
-  wheel    a wheel exists for the OS, CPU, glibc and Python;
-  driver   the NVIDIA driver is new enough for the build's CUDA major;
-  kernels  the build carries kernels for every GPU (SASS, or PTX with a new enough driver);
-  platform limits outside the wheel tags hold (Jetson, WSL and ROCm, MPS's macOS floor, …).
-The usual tools check only the driver; the kernel check is what saves a Pascal or Volta card
-from a cu130 wheel that dies at its first kernel. Pure: Facts + Answers in, Decision out.
+The checks themselves live in envwizard.checks (pure functions returning codes and numbers);
+this module searches releases and variants using only those structured results, and the
+sentences come from envwizard.wording. The usual tools check only the driver; the kernel and
+library checks are what save a Pascal, Volta or Kepler card from a wheel that dies at its
+first kernel. Pure: Facts + Answers in, Decision out.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from envwizard import checks, wording
 from envwizard.answers import COMPANIONS, Answers
+from envwizard.checks import CHECKS, Check, Code, Finding, Machine, gpu_label
 from envwizard.errors import ImpossibleRequest, InvalidInput
 from envwizard.facts.model import GPU, Facts
 from envwizard.knowledge import Build, Knowledge, Release
-from envwizard.versions import major_minor, platform_key, vkey
+from envwizard.versions import vkey
 
-CHECKS = ("wheel", "driver", "kernels", "platform")
-
-
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    why: str = ""
-    note: str = ""
-    """A caveat worth showing even when the check passes."""
+__all__ = ["CHECKS", "Candidate", "Decision", "decide", "gpu_label"]
 
 
 @dataclass
@@ -53,7 +43,11 @@ class Candidate:
 
     @property
     def ptx_only(self) -> bool:
-        return any(c.name == "kernels" and "PTX" in c.note for c in self.checks)
+        return any(Code.PTX_JIT in c.codes for c in self.checks)
+
+    def failure_keys(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        """What failed, independent of the build's name: builds failing alike share a line."""
+        return tuple(c.failure.key() for c in self.failures if c.failure)
 
     def summary(self) -> str:
         """Every failed check, so a person sees that fixing one (the driver) is not enough."""
@@ -100,16 +94,6 @@ class Decision:
         }
 
 
-def gpu_label(g: GPU) -> str:
-    """ "GeForce GTX 1080 (sm_61)" — the name people know, plus the fact that matters."""
-    name = g.name.replace("NVIDIA ", "").replace("AMD ", "").strip() or g.vendor
-    if g.vendor == "nvidia" and g.compute_capability:
-        return f"{name} (sm_{g.compute_capability.replace('.', '')})"
-    if g.vendor == "amd" and g.arch:
-        return f"{name} ({g.arch})"
-    return name
-
-
 def target_python(facts: Facts, answers: Answers) -> tuple[str, str | None]:
     """The environment's Python as (version, interpreter path or None when a tool provides it)."""
     want = answers.python
@@ -148,31 +132,20 @@ class Decider:
         self.facts = facts
         self.answers = answers
         self.kb = kb
-        self.platform = platform_key(facts.os.system, facts.os.machine)
-        self.windows_driver = facts.os.system == "Windows" or facts.os.wsl
         self.py_full, py_exe = target_python(facts, answers)
-        self.py = major_minor(self.py_full)
-        self.py_info = next(
+        py_info = next(
             (p for p in [facts.python, *facts.pythons] if py_exe and p.executable == py_exe), None
         )
+        self.m = Machine(facts, kb, self.py_full, py_info)
+        self.platform = self.m.platform
+        self.py = self.m.py
+        self.driver_cuda = self.m.driver_cuda
         self.source = answers.torch_source
         self.spec = answers.torch_specifier
-        self.driver_cuda = facts.cuda_driver or (
-            kb.driver_cuda(facts.nvidia_driver) if facts.nvidia_driver else None
-        )
 
     # ---- which GPUs a kind of build must serve -------------------------------------------
     def targets(self, vendor: str) -> list[GPU]:
-        """The GPUs a build of this vendor must carry kernels for.
-
-        An integrated GPU beside a discrete one of the same vendor is left out (an AMD
-        desktop iGPU must not veto the discrete card); alone, it counts.
-        """
-        gpus = [g for g in self.facts.gpus if g.vendor == vendor]
-        if vendor == "intel":
-            return [g for g in gpus if not g.integrated]
-        discrete = [g for g in gpus if not g.integrated]
-        return discrete or gpus
+        return self.m.targets(vendor)
 
     def accelerated_kinds(self) -> list[str]:
         kinds = []
@@ -186,52 +159,46 @@ class Decider:
             kinds.append("mps")
         return kinds
 
-    # ---- the four checks -------------------------------------------------------------------
+    # ---- the checks (envwizard.checks) --------------------------------------------------------
     def evaluate(self, b: Build) -> Candidate:
-        return Candidate(
-            b,
-            [
-                self.check_wheel(b),
-                self.check_driver(b),
-                self.check_kernels(b),
-                self.check_platform(b),
-            ],
-        )
+        found = checks.evaluate(self.m, b)
+        if self.answers.compute == b.variant:
+            # Asked for by name: a card one HSA_OVERRIDE_GFX_VERSION away runs it once that is
+            # set, so the plan goes ahead and says so instead of refusing.
+            found = [
+                Check(c.name, None, (c.failure,))
+                if c.failure and c.failure.code is Code.GFX_OVERRIDE
+                else c
+                for c in found
+            ]
+        return Candidate(b, found)
 
     def py_ok(self, rel: Release) -> bool:
-        """Whether `rel` publishes wheels (stable or experimental) for the target Python."""
-        return rel.python_ok(self.py) or self.py in rel.python_experimental
+        """Whether `rel` publishes wheels (stable or experimental) for the target Python here."""
+        return checks.python_gate(self.m, rel) is None
 
-    def gate(self, rel: Release) -> str | None:
-        """Why no pip build of a whole release can install here ("python", "glibc"), or None.
+    def gate(self, rel: Release) -> Finding | None:
+        """Why no pip build of a whole release can install here (Python, glibc), or None.
 
         Gated releases are summarised in one line instead of one line per release.
         """
-        if not self.py_ok(rel):
-            return "python"
-        glibc = self.facts.os.glibc
-        if (
-            self.facts.os.system == "Linux"
-            and self.source == "pip"
-            and glibc
-            and vkey(glibc) < vkey(rel.glibc)
-        ):
-            return "glibc"
-        return None
+        return checks.python_gate(self.m, rel) or checks.glibc_gate(self.m, rel, self.source)
 
     def gate_lines(self, rels: list[Release]) -> list[str]:
         """One sentence per gate over the given releases: "Python 3.8: torch 2.5–2.14 …"."""
-        by_gate: dict[str, list[Release]] = {}
+        by_gate: dict[Code, list[Release]] = {}
         for r in rels:
             g = self.gate(r)
             if g:
-                by_gate.setdefault(g, []).append(r)
+                by_gate.setdefault(g.code, []).append(r)
         lines = []
-        if "python" in by_gate:
-            span = _span([r.version for r in by_gate["python"]])
-            lines.append(f"Python {self.py}: torch {span} publish no wheels for it")
-        if "glibc" in by_gate:
-            gated = by_gate["glibc"]
+        if Code.PYTHON_WINDOW in by_gate:
+            span = _span([r.version for r in by_gate[Code.PYTHON_WINDOW]])
+            lines.append(
+                f"Python {self.py}: torch {span} publish no wheels for it on {self.platform}"
+            )
+        if Code.GLIBC_OLD in by_gate:
+            gated = by_gate[Code.GLIBC_OLD]
             floors = "/".join(sorted({r.glibc for r in gated}, key=vkey))
             lines.append(
                 f"glibc {self.facts.os.glibc}: torch {_span([r.version for r in gated])} wheels "
@@ -239,165 +206,11 @@ class Decider:
             )
         return lines
 
-    def check_wheel(self, b: Build) -> Check:
-        rel = self.kb.release(b.release)
-        notes = []
-        if not self.py_ok(rel):
-            return Check(
-                "wheel",
-                False,
-                f"torch {rel.version} has no wheels for Python {self.py} (it supports {rel.pythons})",
-            )
-        if not rel.python_ok(self.py):
-            notes.append(f"Python {self.py} wheels of torch {rel.version} are experimental")
-        info = self.py_info
-        if info and info.implementation and info.implementation.lower() != "cpython":
-            return Check(
-                "wheel",
-                False,
-                f"torch publishes wheels for CPython only; this is {info.implementation}",
-            )
-        if info and info.bits == 32:
-            return Check("wheel", False, "torch publishes no wheels for a 32-bit Python")
-        glibc = self.facts.os.glibc
-        if self.facts.os.system == "Linux" and b.source == "pip":
-            if glibc is None:
-                notes.append("glibc version unknown; assuming a manylinux system")
-            elif vkey(glibc) < vkey(rel.glibc):
-                return Check(
-                    "wheel",
-                    False,
-                    f"torch {rel.version} wheels need glibc {rel.glibc} or newer; this system has {glibc}",
-                )
-        return Check("wheel", True, note="; ".join(notes))
-
-    def check_driver(self, b: Build) -> Check:
-        if b.kind != "cuda" or not b.cuda:
-            return Check("driver", True)
-        driver = self.facts.nvidia_driver
-        if not self.facts.nvidia_gpus:
-            return Check("driver", False, "no NVIDIA GPU was found")
-        if driver is None:
-            if self.facts.os.jetson_l4t:
-                # Jetson drivers come with L4T and often hide from nvidia-smi/NVML; the platform
-                # check is what decides there.
-                return Check(
-                    "driver", True, note=f"the driver comes with L4T {self.facts.os.jetson_l4t}"
-                )
-            return Check(
-                "driver", False, "the NVIDIA driver version is unknown (is the driver loaded?)"
-            )
-        need = self.kb.min_driver(b.cuda, self.windows_driver)
-        major = b.cuda.split(".")[0]
-        if need is None:
-            return Check("driver", False, f"envwizard has no driver table for CUDA {major}.x")
-        if vkey(driver) < vkey(need):
-            where = "Windows " if self.windows_driver else ""
-            why = f"CUDA {major}.x needs {where}driver {need} or newer; found {driver}"
-            return Check("driver", False, why)
-        return Check("driver", True)
-
-    def check_kernels(self, b: Build) -> Check:
-        kind = b.kind
-        if kind == "cpu":
-            return Check("kernels", True)
-        if kind == "mps":
-            return Check("kernels", True)
-        if kind == "xpu":
-            if self.targets("intel"):
-                return Check("kernels", True)
-            igpus = [g for g in self.facts.intel_gpus if g.integrated]
-            if igpus:
-                return Check(
-                    "kernels",
-                    False,
-                    f"{igpus[0].name} is integrated graphics; PyTorch's XPU builds target Intel Arc, Flex and Max GPUs",
-                )
-            return Check("kernels", False, "no Intel GPU was found")
-        if kind == "rocm":
-            gpus = self.targets("amd")
-            if not gpus:
-                return Check("kernels", False, "no AMD GPU was found")
-            notes = []
-            for g in gpus:
-                if g.arch is None:
-                    notes.append(f"the gfx target of {g.name} is unknown; verification will tell")
-                elif g.arch not in b.gfx:
-                    near = [x for x in b.gfx if x[:-1] == g.arch[:-1]]
-                    hint = (
-                        f"; AMD targets are not forward compatible (HSA_OVERRIDE_GFX_VERSION is the usual workaround for {near[0]})"
-                        if near
-                        else ""
-                    )
-                    return Check(
-                        "kernels",
-                        False,
-                        f"{gpu_label(g)}: {b.variant} builds carry no {g.arch} kernels{hint}",
-                    )
-            return Check("kernels", True, note="; ".join(notes))
-        # CUDA
-        gpus = self.targets("nvidia")
-        if not gpus:
-            return Check("kernels", False, "no NVIDIA GPU was found")
-        notes = []
-        for g in gpus:
-            cc = g.compute_capability
-            if cc is None:
-                notes.append(
-                    f"the compute capability of {g.name} is unknown; verification will tell"
-                )
-                continue
-            if _sass_covers(b.sass, cc):
-                continue
-            if b.ptx and vkey(b.ptx) <= vkey(cc):
-                if self.driver_cuda and vkey(self.driver_cuda) >= vkey(b.cuda or "0"):
-                    notes.append(
-                        f"{gpu_label(g)} runs {b.variant}'s PTX {b.ptx}, JIT-compiled on first use"
-                    )
-                    continue
-                return Check(
-                    "kernels",
-                    False,
-                    f"{gpu_label(g)} is covered only by PTX, which needs a driver serving CUDA {b.cuda}; "
-                    f"this driver serves {self.driver_cuda or 'an unknown CUDA'}",
-                )
-            lo = b.sass[0] if b.sass else "?"
-            if vkey(cc) < vkey(lo):
-                why = f"{gpu_label(g)}: {b.variant} builds of torch {b.release} start at sm_{lo.replace('.', '')}"
-            else:
-                why = f"{gpu_label(g)}: {b.variant} builds of torch {b.release} carry {b.arch_text}, nothing for it"
-            return Check("kernels", False, why)
-        return Check("kernels", True, note="; ".join(notes))
-
-    def check_platform(self, b: Build) -> Check:
-        os_ = self.facts.os
-        if b.kind == "cuda" and b.source == "pip" and os_.jetson_l4t:
-            return Check(
-                "platform",
-                False,
-                f"this is a Jetson (L4T {os_.jetson_l4t}); PyTorch's aarch64 CUDA wheels are built for "
-                "SBSA servers and do not match L4T's CUDA: use torch_source: conda-forge (it builds "
-                "for Jetson), or NVIDIA's Jetson wheels by hand",
-            )
-        if b.kind == "rocm" and os_.wsl:
-            return Check(
-                "platform",
-                False,
-                "ROCm wheels need the Linux amdgpu/KFD driver, which WSL does not have",
-            )
-        if b.kind == "mps" and b.macos:
-            have = os_.macos_version
-            if have is None or vkey(have) < vkey(b.macos):
-                return Check(
-                    "platform",
-                    False,
-                    f"MPS needs macOS {b.macos} or newer; this is {have or 'unknown'}",
-                )
-        return Check("platform", True)
-
     # ---- choosing -----------------------------------------------------------------------------
     def releases(self) -> list[Release]:
         rels = [r for r in self.kb.releases if line_admitted(self.spec, r.version)]
+        if not rels and self.forecast_line():
+            rels = [r for r in self.kb.releases if line_admitted(self.spec, r.version)]
         if not rels:
             known = f"{self.kb.releases[-1].version}–{self.kb.releases[0].version}"
             raise ImpossibleRequest(
@@ -405,6 +218,23 @@ class Decider:
                 f"{self.kb.as_of}); widen the specifier, or update envwizard"
             )
         return rels
+
+    def forecast_line(self) -> str | None:
+        """A release line past the table that the specifier admits, added as a forecast.
+
+        A specifier such as ">=2.15" must not be a dead end just because envwizard is older
+        than the release: the newest known release's rules are the best forecast, and
+        verification after install checks what arrived.
+        """
+        newest = self.kb.releases[0]
+        major, minor = vkey(newest.version)[:2]
+        for step in range(1, 11):
+            line = f"{major}.{minor + step}"
+            if line_admitted(self.spec, line):
+                self.kb = self.kb.with_forecast(line)
+                self.m.kb = self.kb
+                return line
+        return None
 
     def builds(self, rel: Release) -> list[Build]:
         return self.kb.builds_for(rel.version, self.platform, self.source)
@@ -437,7 +267,7 @@ class Decider:
             return
         windows: dict[str, list[str]] = {}
         for r in rels:
-            windows.setdefault(r.pythons, []).append(r.version)
+            windows.setdefault(r.pythons_on(self.platform), []).append(r.version)
         spans = "; ".join(
             f"torch {v[-1]}–{v[0]} support Python {w}"
             if len(v) > 1
@@ -445,7 +275,7 @@ class Decider:
             for w, v in windows.items()
         )
         raise ImpossibleRequest(
-            f"Python {self.py_full} is outside every torch release's window ({spans}); "
+            f"Python {self.py_full} is outside every torch release's window on {self.platform} ({spans}); "
             f"choose one of those with `python:`"
         )
 
@@ -641,6 +471,22 @@ class Decider:
                         f"{gpu_label(g)}: R{eol.last_branch} is NVIDIA's last driver branch for "
                         f"{eol.family} GPUs" + (f"; {eol.outlook}" if eol.outlook else "")
                     )
+        if rel.forecast:
+            reasons.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
+            warnings.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
+        if self.facts.os.rosetta:
+            warnings.append(
+                "this Python runs under Rosetta as x86_64: an arm64 Python gets native wheels, "
+                "newer torch releases and the Apple GPU"
+            )
+            reasons.append(warnings[-1])
+        pins = list(rel.pins) if b.source == "pip" else []
+        if pins:
+            reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
+        for h in hints(self.m, b):
+            reasons.append(h)
+            warnings.append(h)
+        reasons.extend(wording.normalised_line(n) for n in self.facts.normalised)
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)
         if b.source == "pip" and self.platform.startswith("macos-"):
@@ -665,7 +511,7 @@ class Decider:
             source=b.source,
             python=self.py_full,
             requirement=self.requirement("torch", rel.version, self.answers.torch),
-            companions=self.companions(rel),
+            companions=self.companions(rel) + pins,
             cuda=b.cuda,
             kind=b.kind,
             warnings=warnings,
@@ -834,16 +680,6 @@ def decide(facts: Facts, answers: Answers, kb: Knowledge) -> Decision:
     return Decider(facts, answers, kb).decide()
 
 
-def _sass_covers(sass: tuple[str, ...], cc: str) -> bool:
-    """A cubin for sm_XY runs on the same major X with minor >= Y (never across majors)."""
-    major, minor = vkey(cc)[:2] if len(vkey(cc)) >= 2 else (vkey(cc)[0], 0)
-    for s in sass:
-        smaj, smin = vkey(s)[:2]
-        if smaj == major and smin <= minor:
-            return True
-    return False
-
-
 def _best(cands: list[Candidate]) -> Candidate | None:
     """Newest passing build, preferring stable over experimental and SASS over PTX-only."""
     passing = [c for c in cands if c.ok]
@@ -856,11 +692,18 @@ def _best(cands: list[Candidate]) -> Candidate | None:
 
 def _failures(cands: list[Candidate]) -> list[str]:
     """One line per distinct failure; builds failing the same way share it ("cu132/cu130: …")."""
-    seen: dict[str, list[str]] = {}
+    seen: dict[tuple[object, ...], list[Candidate]] = {}
     for c in cands:
-        key = re.sub(rf"\b{re.escape(c.build.variant)}\b", "\0", c.summary())
-        seen.setdefault(key, []).append(c.build.variant)
-    return [f"{'/'.join(v)}: {why.replace(chr(0), '/'.join(v))}" for why, v in seen.items()]
+        seen.setdefault(c.failure_keys(), []).append(c)
+    lines = []
+    for group in seen.values():
+        names = "/".join(c.build.variant for c in group)
+        first = group[0]
+        why = "; ".join(
+            f"{f.name}: {f.why.replace(first.build.variant, names)}" for f in first.failures
+        )
+        lines.append(f"{names}: {why or 'runs here'}")
+    return lines
 
 
 def _span(versions: list[str]) -> str:
@@ -875,3 +718,27 @@ def _newer(a: Build, b: Build) -> bool:
     if a.kind == b.kind == "rocm":
         return vkey(a.variant[4:]) > vkey(b.variant[4:])
     return False
+
+
+def hints(m: Machine, b: Build) -> list[str]:
+    """Settings this machine needs beside the build: the ones that cost people a day."""
+    out = []
+    amd = m.facts.amd_gpus
+    if b.kind == "rocm" or any(not g.integrated for g in amd):
+        discrete = [g for g in amd if not g.integrated]
+        integrated = [g for g in amd if g.integrated]
+        if discrete and integrated:
+            index = discrete[0].index if discrete[0].index is not None else amd.index(discrete[0])
+            out.append(
+                wording.hint_hip_visible(gpu_label(discrete[0]), gpu_label(integrated[0]), index)
+            )
+    gfx = sorted({t for bb in m.kb.builds for t in bb.gfx if bb.platform == m.platform})
+    for g in m.targets("amd"):
+        if g.arch and g.arch not in (b.gfx if b.kind == "rocm" else ()):
+            override = checks.gfx_override(g.arch, tuple(gfx))
+            if override:
+                out.append(wording.hint_hsa_override(gpu_label(g), override))
+    nv = m.targets("nvidia")
+    if b.kind == "cuda" and len(nv) >= 2 and all("GeForce" in g.name for g in nv):
+        out.append(wording.hint_nccl_p2p(len(nv), nv[0].name.replace("NVIDIA ", "")))
+    return out

@@ -142,6 +142,11 @@ class _Judge:
                     "system",
                     f"{where}, glibc {os_.glibc}: {_span([r.version for r in rels], self.kb)} wheels fit",
                 )
+        elif rels[0].version != self.kb.releases[0].version:
+            # A platform PyTorch stopped building for (Intel Macs): its last release still plans.
+            limits = self.kb.platform_limits(self.platform, "pip")
+            span = _span([r.version for r in rels], self.kb)
+            yield Verdict("warn", "system", f"{where}: {span}; " + (limits[0] if limits else ""))
         else:
             yield Verdict(
                 "ok", "system", f"{where}: {_span([r.version for r in rels], self.kb)} wheels fit"

@@ -200,8 +200,46 @@ def test_validate_good_file(tmp_path: Path) -> None:
     a = answers(tmp_path, f"manager: uv\nenv: {tmp_path / 'env'}\n")
     r = envwizard("validate", str(a))
     assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout.strip() == f"{a}: valid (uv environment at {tmp_path / 'env'})"
+    assert r.stdout.startswith(
+        f"{a}: valid (uv environment at {tmp_path / 'env'}); on this machine"
+    )
     assert not (tmp_path / "env").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        # What the run would refuse before changing anything: validate refuses it too.
+        ("manager: venv\nenv: {tmp}/env\npython: /nonexistent/bin/python3\n", ["does not exist"]),
+        (
+            "manager: venv\nenv: {tmp}/env\ntorch: '==1.13.*'\n",
+            ["matches no release envwizard knows"],
+        ),
+        (
+            "manager: venv\nenv: {tmp}/notenv\nexisting: reuse\n",
+            ["is a directory that is not a Python environment"],
+        ),
+        # conda's own rule (conda/base/context.py: no '/', ' ', ':', '#' in a name).
+        ("manager: conda\nenv: my env\n", ["conda refuses them"]),
+    ],
+    ids=["no-interpreter", "no-release", "not-an-env", "conda-name"],
+)
+def test_validate_means_it_would_run_here(
+    tmp_path: Path, content: str, fragments: list[str]
+) -> None:
+    (tmp_path / "notenv").mkdir()
+    (tmp_path / "notenv" / "notes.txt").write_text("mine")
+    p = tmp_path / "a.yaml"
+    p.write_text(content.replace("{tmp}", str(tmp_path)))
+    r = envwizard("validate", str(p))
+    assert_clean_error(r, *fragments)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.yaml", "notenv"]
+
+
+def test_validate_against_a_facts_file(tmp_path: Path) -> None:
+    a = answers(tmp_path, f"manager: uv\nenv: {tmp_path / 'env'}\ncompute: cu132\n")
+    r = envwizard("validate", str(a), "--facts", str(FACTS / "gtx1080-r580.json"))
+    assert_clean_error(r, "compute: 'cu132' cannot run here", "GTX 1080")
 
 
 @pytest.mark.parametrize(

@@ -99,9 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser(
         "validate",
         help="check an answers file",
-        description="Check an answers file: exit 0 when valid, 2 with a message when not.",
+        description="Check an answers file and plan it against this machine (or --facts FILE) as a run would before changing anything: exit 0 when it would run, 2 with a sentence when not.",
     )
     sp.add_argument("file", metavar="FILE")
+    sp.add_argument(
+        "--facts",
+        metavar="FILE",
+        help="plan against facts JSON from `envwizard probe --json` instead of this machine",
+    )
 
     sp = sub.add_parser(
         "bench",

@@ -93,10 +93,27 @@ def plan_command(args: argparse.Namespace) -> int:
 
 
 def validate_command(args: argparse.Namespace) -> int:
+    """Valid means "this would run here": the file, the plan, and the target directory.
+
+    Everything a run checks before it changes anything is checked, and nothing is changed:
+    the interpreter exists, a torch release matches, the build runs on this machine (or the
+    one `--facts` describes), and the environment path is one envwizard may create or use.
+    """
     from envwizard.answers import load_answers
 
     answers = load_answers(args.file)
-    print(f"{args.file}: valid ({answers.manager} environment at {answers.env})")
+    facts_path = getattr(args, "facts", None)
+    _, plan = plan_for(answers, facts_path)
+    if not facts_path:
+        from envwizard.target import inspect_target, resolve_start
+
+        resolve_start(inspect_target(plan.env_path), plan, answers)
+    d = plan.decision
+    where = f"the machine in {facts_path}" if facts_path else "this machine"
+    print(
+        f"{args.file}: valid ({answers.manager} environment at {answers.env}); on {where} it "
+        f"would install torch {d.torch} ({d.variant})"
+    )
     return EXIT_OK
 
 

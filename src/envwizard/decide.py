@@ -266,7 +266,7 @@ class Decider:
         if any(self.py_ok(r) for r in rels):
             return
         windows: dict[str, list[str]] = {}
-        for r in rels:
+        for r in [r for r in rels if self.builds(r)] or rels:
             windows.setdefault(r.pythons_on(self.platform), []).append(r.version)
         spans = "; ".join(
             f"torch {v[-1]}–{v[0]} support Python {w}"

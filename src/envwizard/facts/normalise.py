@@ -157,7 +157,9 @@ class Normaliser:
         vendor = g.get("vendor")
         if isinstance(vendor, str) and vendor not in ("nvidia", "amd", "intel", "apple"):
             low = vendor.strip().lower()
-            canon = _VENDORS.get(low) or next((v for k, v in _VENDORS.items() if k in low), None)
+            canon = _VENDORS.get(low) or next(
+                (v for k, v in _VENDORS.items() if re.search(rf"\b{re.escape(k)}\b", low)), None
+            )
             if canon:
                 self.note(f"{path}.vendor", vendor, canon)
                 g["vendor"] = canon

@@ -110,9 +110,19 @@ def test_intel_mac_newer_torch_is_refused_with_the_way_out() -> None:
 def test_plan_json_from_the_command_line_keeps_the_contract(tmp_path: Path) -> None:
     a = tmp_path / "a.yaml"
     a.write_text(f"manager: uv\nenv: {tmp_path / 'env'}\n")
+    facts = str(REPORTS / "gtx1050-ubuntu2404-tool-forms.json")
     r = subprocess.run(
-        [sys.executable, "-m", "envwizard", "plan", "--json", "--facts"]
-        + [str(REPORTS / "gtx1050-ubuntu2404-tool-forms.json"), "--answers", str(a)],
+        [
+            sys.executable,
+            "-m",
+            "envwizard",
+            "plan",
+            "--json",
+            "--facts",
+            facts,
+            "--answers",
+            str(a),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -172,7 +182,7 @@ def test_tool_forms_are_read(path: str, raw: Any, read: Any) -> None:
     for k in keys[:-1]:
         node = node[int(k)] if k.isdigit() else node[k]
     node[keys[-1]] = raw
-    out, notes = normalise(data)
+    out, _ = normalise(data)
     node = out
     for k in keys:
         node = node[int(k)] if k.isdigit() else node[k]

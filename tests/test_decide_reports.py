@@ -60,7 +60,7 @@ ROWS = [
     (
         "rx6700xt-gfx1031-debian13.json",
         {"compute": "rocm7.2"},
-        ("rocm7.2", "2.13"),
+        ("rocm7.2", "2.14"),
         "HSA_OVERRIDE_GFX_VERSION=10.3.0 makes it run their gfx1030 kernels",
     ),
     # A mixed integrated + discrete AMD box needs HIP_VISIBLE_DEVICES.

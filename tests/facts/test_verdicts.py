@@ -210,7 +210,10 @@ def test_amd_targets() -> None:
             GPU(vendor="amd", name="AMD Radeon 780M", arch="gfx1103", integrated=True),
         ]
     )
-    assert line(f, "Instinct MI300X gfx942") == ("ok", "rocm7.14 (torch 2.14) carries its kernels")
+    assert line(f, "Instinct MI300X gfx942") == (
+        "ok",
+        "rocm7.14, rocm7.2 (torch 2.14) carries its kernels",
+    )
     level, message = line(f, "Radeon RX 6700 XT gfx1031")
     assert level == "bad" and "HSA_OVERRIDE_GFX_VERSION for gfx1030" in message
     assert line(f, "Radeon 780M gfx1103")[1].startswith("integrated (APU): left out")

@@ -105,9 +105,13 @@ class Normaliser:
             self.note("cuda_driver", cuda, value)
             data["cuda_driver"] = value
         gpus = data.get("gpus")
-        if isinstance(gpus, dict):  # a single GPU written as an object
-            data["gpus"] = gpus = [gpus]
-            self.notes.append("gpus was one object; read as a list of one GPU")
+        if isinstance(gpus, dict):  # a single GPU written as an object, or {} for none
+            data["gpus"] = gpus = [gpus] if gpus else []
+            self.notes.append(
+                "gpus was one object; read as a list of one GPU"
+                if gpus
+                else "gpus {} read as no GPUs"
+            )
         for i, g in enumerate(gpus or []):
             if isinstance(g, dict):
                 self.gpu(g, f"gpus[{i}]")
@@ -137,6 +141,8 @@ class Normaliser:
                 d["machine"] = canon
         for key in ("glibc", "macos_version"):
             self.version_field(d, key, f"os.{key}")
+        for key in ("wsl", "rosetta"):
+            self.boolean(d, key, f"os.{key}")
 
     def python(self, d: dict[str, Any], path: str, os_d: dict[str, Any]) -> None:
         v = d.get("version")
@@ -204,11 +210,20 @@ class Normaliser:
             if mib is not None:
                 self.note(f"{path}.memory_mib", mem, mib)
                 g["memory_mib"] = mib
-        if isinstance(g.get("integrated"), str):
-            raw = g["integrated"]
-            value = raw.strip().lower() in ("true", "yes", "1", "integrated")
-            self.note(f"{path}.integrated", raw, value)
-            g["integrated"] = value
+        self.boolean(g, "integrated", f"{path}.integrated")
+
+    def boolean(self, d: dict[str, Any], key: str, path: str) -> None:
+        """ "yes"/"no", "true"/"false", 1/0 as exported by inventories; anything else stays."""
+        raw = d.get(key)
+        if isinstance(raw, bool) or raw is None:
+            return
+        low = str(raw).strip().lower()
+        value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(
+            low
+        )
+        if value is not None:
+            self.note(path, raw, value)
+            d[key] = value
 
     def version_field(self, d: dict[str, Any], key: str, path: str) -> None:
         v = d.get(key)

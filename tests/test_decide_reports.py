@@ -207,7 +207,8 @@ def test_collect_env_output_plans() -> None:
     assert facts.python.executable == "python3"
     d = decide(facts, validate({"env": "/tmp/e", "manager": "uv"}), KB)
     assert d.kind == "cuda" and "read as PyTorch collect_env output" in joined(d)
-    assert "NCCL_P2P_DISABLE=1" in joined(d)  # two GeForce cards: the multi-GPU hint
+    # two GeForce cards on 535: https://github.com/dmlc/xgboost/issues/11242 (hang < R570)
+    assert "NCCL_P2P_DISABLE=1" in joined(d)
 
 
 @pytest.mark.parametrize(
@@ -256,3 +257,22 @@ def test_machine_screen_and_planner_share_the_kernel_and_library_checks() -> Non
     assert f"torch ≤ {max(runs, key=lambda v: tuple(map(int, v.split('.'))))}" in screen.message
     lib = nvidia_libraries(g, KB.builds_for("2.7", m.platform)[0], KB)
     assert lib.failure is not None and lib.failure.code is Code.LIBRARY_FLOOR
+
+
+def test_nccl_hint_only_before_the_fixed_driver() -> None:
+    # https://github.com/NVIDIA/nccl-tests/issues/117 (4 × RTX 4090, all_reduce_perf hangs)
+    def box(driver: str) -> Decision:
+        data = {
+            "schema": 1,
+            "os": {"system": "Linux", "machine": "x86_64", "glibc": "2.35"},
+            "python": {"version": "3.12.3", "executable": "/usr/bin/python3"},
+            "gpus": [
+                {"vendor": "nvidia", "name": "NVIDIA GeForce RTX 4090", "compute_capability": "8.9"}
+            ]
+            * 4,
+            "nvidia_driver": driver,
+        }
+        return decide(Facts.from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
+
+    assert "NCCL_P2P_DISABLE=1" in joined(box("525.89.02"))
+    assert "NCCL_P2P_DISABLE" not in joined(box("580.95.05"))

@@ -326,7 +326,7 @@ def _rows() -> list[tuple[str, dict]]:
     rows = [(f"release {r['version']}", r) for r in raw["release"]]
     rows += [(f"build {b['variant']} {b['releases']} {b['platforms']}", b) for b in raw["build"]]
     rows += [(f"library_floor {f['library']}", f) for f in raw.get("library_floor", [])]
-    rows += [("xpu", raw["xpu"])]
+    rows += [("xpu", raw["xpu"]), ("nccl_p2p", raw["nccl_p2p"])]
     return rows
 
 

@@ -739,6 +739,15 @@ def hints(m: Machine, b: Build) -> list[str]:
             if override:
                 out.append(wording.hint_hsa_override(gpu_label(g), override))
     nv = m.targets("nvidia")
-    if b.kind == "cuda" and len(nv) >= 2 and all("GeForce" in g.name for g in nv):
-        out.append(wording.hint_nccl_p2p(len(nv), nv[0].name.replace("NVIDIA ", "")))
+    fixed = m.kb.nccl_p2p_fixed
+    driver = m.facts.nvidia_driver
+    if (
+        b.kind == "cuda"
+        and len(nv) >= 2
+        and all("GeForce" in g.name for g in nv)
+        and fixed
+        and driver
+        and vkey(driver) < vkey(fixed)
+    ):
+        out.append(wording.hint_nccl_p2p(len(nv), nv[0].name.replace("NVIDIA ", ""), driver, fixed))
     return out

@@ -73,10 +73,10 @@ def hint_hsa_override(gpu: str, override: str) -> str:
     )
 
 
-def hint_nccl_p2p(count: int, name: str) -> str:
+def hint_nccl_p2p(count: int, name: str, driver: str, fixed: str) -> str:
     return (
-        f"hint: {count} × {name} share no NVLink; if multi-GPU training hangs in NCCL, set "
-        "NCCL_P2P_DISABLE=1 (GeForce cards have no peer-to-peer over PCIe on many drivers)"
+        f"hint: {count} × {name} on driver {driver}: NCCL's peer-to-peer path can hang multi-GPU "
+        f"training on drivers before R{fixed}; update the driver, or set NCCL_P2P_DISABLE=1"
     )
 
 

@@ -112,12 +112,9 @@ def target_python(facts: Facts, answers: Answers) -> tuple[str, str | None]:
     for p in [facts.python, *facts.pythons]:
         if p.executable == want:
             if p.error:
-                raise InvalidInput(f"python: {want} does not run: {p.error}")
+                raise InvalidInput(wording.python_does_not_run(want, p.error))
             return p.version, p.executable
-    raise InvalidInput(
-        f"python: cannot tell which Python {want} is (it is not among the facts' interpreters); "
-        "give a version such as '3.12' instead"
-    )
+    raise InvalidInput(wording.python_unknown(want))
 
 
 def line_admitted(spec: SpecifierSet, line: str) -> bool:
@@ -193,17 +190,13 @@ class Decider:
                 by_gate.setdefault(g.code, []).append(r)
         lines = []
         if Code.PYTHON_WINDOW in by_gate:
-            span = _span([r.version for r in by_gate[Code.PYTHON_WINDOW]])
-            lines.append(
-                f"Python {self.py}: torch {span} publish no wheels for it on {self.platform}"
-            )
+            versions = [r.version for r in by_gate[Code.PYTHON_WINDOW]]
+            lines.append(wording.gate_python(self.py, versions, self.platform))
         if Code.GLIBC_OLD in by_gate:
             gated = by_gate[Code.GLIBC_OLD]
             floors = "/".join(sorted({r.glibc for r in gated}, key=vkey))
-            lines.append(
-                f"glibc {self.facts.os.glibc}: torch {_span([r.version for r in gated])} wheels "
-                f"need glibc {floors} or newer"
-            )
+            glibc = self.facts.os.glibc or ""
+            lines.append(wording.gate_glibc(glibc, [r.version for r in gated], floors))
         return lines
 
     # ---- choosing -----------------------------------------------------------------------------
@@ -214,8 +207,7 @@ class Decider:
         if not rels:
             known = f"{self.kb.releases[-1].version}–{self.kb.releases[0].version}"
             raise ImpossibleRequest(
-                f"torch: {self.answers.torch!r} matches no release envwizard knows ({known}, as of "
-                f"{self.kb.as_of}); widen the specifier, or update envwizard"
+                wording.no_release(self.answers.torch or "", known, self.kb.as_of)
             )
         return rels
 
@@ -257,10 +249,8 @@ class Decider:
         if any(self.builds(r) for r in rels):
             return
         limits = self.kb.platform_limits(self.platform, self.source)
-        why = limits[0] if limits else f"no {self.source} builds of torch for {self.platform}"
-        if self.facts.os.rosetta:
-            why += "; this Python runs under Rosetta: an arm64 Python gets native wheels"
-        raise ImpossibleRequest(f"no torch build for this platform: {why}")
+        why = limits[0] if limits else wording.no_builds_for(self.source, self.platform)
+        raise ImpossibleRequest(wording.no_platform_build(why, self.facts.os.rosetta))
 
     def require_python(self, rels: list[Release]) -> None:
         if any(self.py_ok(r) for r in rels):
@@ -268,16 +258,7 @@ class Decider:
         windows: dict[str, list[str]] = {}
         for r in [r for r in rels if self.builds(r)] or rels:
             windows.setdefault(r.pythons_on(self.platform), []).append(r.version)
-        spans = "; ".join(
-            f"torch {v[-1]}–{v[0]} support Python {w}"
-            if len(v) > 1
-            else f"torch {v[0]} supports Python {w}"
-            for w, v in windows.items()
-        )
-        raise ImpossibleRequest(
-            f"Python {self.py_full} is outside every torch release's window on {self.platform} ({spans}); "
-            f"choose one of those with `python:`"
-        )
+        raise ImpossibleRequest(wording.python_windows(self.py_full, self.platform, windows))
 
     def decide_auto(self, rels: list[Release]) -> Decision:
         """The newest release with a GPU build that passes all four checks, else the CPU build."""
@@ -291,11 +272,9 @@ class Decider:
             if best:
                 return self.finish(best, rels, rejected_newer=rejected)
             if cands:
-                rejected.append(f"torch {rel.version}: " + "; ".join(_failures(cands)))
+                rejected.append(wording.release_fails(rel.version, _failures(cands)))
             elif kinds and self.builds(rel):
-                rejected.append(
-                    f"torch {rel.version}: no {'/'.join(kinds)} build for {self.platform}"
-                )
+                rejected.append(wording.no_kind_build(rel.version, kinds, self.platform))
         # No accelerated build runs: the newest CPU build, with the reasons.
         cpu_rejected: list[str] = []
         for rel in rels:
@@ -306,7 +285,7 @@ class Decider:
             if best:
                 return self.finish(best, rels, rejected_newer=cpu_rejected, no_accel=rejected)
             if cpu:
-                cpu_rejected.append(f"torch {rel.version}: " + "; ".join(_failures(cpu)))
+                cpu_rejected.append(wording.release_fails(rel.version, _failures(cpu)))
         raise ImpossibleRequest(self.nothing_runs(rels))
 
     def decide_explicit(self, rels: list[Release], variant: str) -> Decision:
@@ -325,24 +304,19 @@ class Decider:
             if cand.ok:
                 return self.finish(cand, rels, rejected_newer=rejected)
             first_fail = first_fail or cand
-            rejected.append(f"torch {rel.version} {variant}: {cand.summary()}")
+            rejected.append(wording.variant_fails(rel.version, variant, cand.summary()))
         instead = self.suggestion()
         if first_fail is not None:
-            raise ImpossibleRequest(
-                f"compute: {variant!r} cannot run here: "
-                + "; ".join(f"{f.name} check: {f.why}" for f in first_fail.failures)
-                + instead
-            )
+            failures = [(f.name, f.why) for f in first_fail.failures]
+            raise ImpossibleRequest(wording.explicit_cannot_run(variant, failures, instead))
         if gated:
             raise ImpossibleRequest(
-                f"compute: {variant!r}: no torch release with {variant} builds installs here: "
-                + "; ".join(self.gate_lines(gated))
-                + instead
+                wording.explicit_gated(variant, self.gate_lines(gated), instead)
             )
         have = sorted({b.variant for r in rels for b in self.builds(r)}, key=lambda v: (len(v), v))
+        spec = self.answers.torch or "any version"
         raise ImpossibleRequest(
-            f"compute: {variant!r}: no torch release matching {self.answers.torch or 'any version'} has a "
-            f"{variant} build for {self.platform} ({self.source}); builds there: {', '.join(have)}{instead}"
+            wording.explicit_absent(variant, spec, self.platform, self.source, have, instead)
         )
 
     def suggestion(self) -> str:
@@ -350,7 +324,7 @@ class Decider:
             d = self.decide_auto(self.releases())
         except ImpossibleRequest:
             return ""
-        return f". What would work: compute: {d.variant} (torch {d.release}), or compute: auto"
+        return wording.suggestion(d.variant, d.release)
 
     def decide_default_index(self, rels: list[Release]) -> Decision:
         """torch_index: default — the configured index decides the build; check what it serves."""
@@ -375,33 +349,26 @@ class Decider:
                 if rejected:
                     decision.reasons.append(self.auto_hint(rels, rel))
                 return decision
-            rejected.append(
-                f"torch {rel.version} from the default index is {default}: {cand.summary()}"
-            )
+            rejected.append(wording.default_index_fails(rel.version, default, cand.summary()))
         if not rejected:
             raise ImpossibleRequest(self.nothing_runs(rels))
-        raise ImpossibleRequest(
-            "torch_index: default: no torch release on the default index runs here ("
-            + "; ".join(rejected[:3])
-            + "); use torch_index: auto to get a matching build from PyTorch's index"
-        )
+        raise ImpossibleRequest(wording.default_index_nothing(rejected[:3]))
 
     def auto_hint(self, rels: list[Release], chosen: Release) -> str:
         """What torch_index: auto would give instead, when the default index holds this one back."""
         try:
             better = self.decide_auto(rels)
         except ImpossibleRequest:
-            return "torch_index: auto finds nothing newer that runs here either"
-        if vkey(better.release) <= vkey(chosen.version):
-            return "torch_index: auto would not give a newer torch"
-        return f"torch_index: auto would give torch {better.release} {better.variant} from PyTorch's index"
+            return wording.auto_would(None, False)
+        newer = vkey(better.release) > vkey(chosen.version)
+        return wording.auto_would((better.release, better.variant), newer)
 
     def nothing_runs(self, rels: list[Release]) -> str:
         rel = next((r for r in rels if not self.gate(r)), None)
         if rel is None:
-            return "no torch build installs here: " + "; ".join(self.gate_lines(rels))
+            return wording.nothing_installs(self.gate_lines(rels))
         cands = [self.evaluate(b) for b in self.builds(rel)]
-        return "no torch build runs here: " + "; ".join(_failures(cands))
+        return wording.nothing_runs(_failures(cands))
 
     # ---- the decision ------------------------------------------------------------------------
     def finish(
@@ -420,19 +387,14 @@ class Decider:
         reasons.extend(self.gate_lines([r for r in rels if vkey(r.version) > vkey(rel.version)]))
         reasons.extend(rejected_newer[:3])
         if len(rejected_newer) > 3:
-            reasons.append(f"… and {len(rejected_newer) - 3} more newer releases fail too")
+            reasons.append(wording.more_fail(len(rejected_newer) - 3))
         if no_accel:
-            reasons.append("no GPU build runs here, so the CPU build: " + no_accel[0])
+            reasons.append(wording.cpu_because(no_accel[0]))
         variant = "default" if default_index else b.variant
         if default_index:
+            cuda_on_cpu = b.kind == "cuda" and not self.facts.nvidia_gpus
             reasons.append(
-                f"torch_index: default: the installer's own index decides; for torch {rel.version} on "
-                f"{self.platform} that is the {b.variant} build"
-                + (
-                    " (it runs on the CPU too, but is several GB)"
-                    if b.kind == "cuda" and not self.facts.nvidia_gpus
-                    else ""
-                )
+                wording.default_index_serves(rel.version, self.platform, b.variant, cuda_on_cpu)
             )
         reasons.append(self.chosen_line(cand))
         for c in cand.checks:
@@ -443,24 +405,22 @@ class Decider:
                 continue
             o = self.evaluate(other)
             if not o.ok and _newer(other, b):
-                reasons.append(f"not {other.variant}: {o.summary()}")
+                reasons.append(wording.not_variant(other.variant, o.summary()))
             elif o.ok and other.experimental and _newer(other, b):
-                reasons.append(f"not {other.variant}: experimental in torch {rel.version}")
+                reasons.append(wording.not_experimental(other.variant, rel.version))
         if b.experimental:
-            warnings.append(f"{b.variant} builds of torch {rel.version} are marked experimental")
+            warnings.append(wording.experimental(b.variant, rel.version))
         for g in self.facts.gpus:
             if g.integrated:
                 continue
             if (b.kind == "cuda" and g.vendor == "amd") or (
                 b.kind == "rocm" and g.vendor == "nvidia"
             ):
-                warnings.append(f"{gpu_label(g)} is not used by a {b.kind.upper()} build")
+                warnings.append(wording.unused_by(gpu_label(g), b.kind))
         if b.kind == "cpu" and not (default_index and self.facts.os.system == "Darwin"):
             unused = self.accelerators()
             if unused:
-                warnings.append(
-                    f"{', '.join(gpu_label(g) for g in unused)} will not be used: this is a CPU build"
-                )
+                warnings.append(wording.unused_cpu([gpu_label(g) for g in unused]))
         if b.kind == "cuda":
             families = set()
             for g in self.targets("nvidia"):
@@ -468,17 +428,13 @@ class Decider:
                 if eol and eol.family not in families:
                     families.add(eol.family)
                     warnings.append(
-                        f"{gpu_label(g)}: R{eol.last_branch} is NVIDIA's last driver branch for "
-                        f"{eol.family} GPUs" + (f"; {eol.outlook}" if eol.outlook else "")
+                        wording.driver_eol(gpu_label(g), eol.last_branch, eol.family, eol.outlook)
                     )
         if rel.forecast:
             reasons.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
             warnings.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
         if self.facts.os.rosetta:
-            warnings.append(
-                "this Python runs under Rosetta as x86_64: an arm64 Python gets native wheels, "
-                "newer torch releases and the Apple GPU"
-            )
+            warnings.append(wording.rosetta())
             reasons.append(warnings[-1])
         pins = list(rel.pins) if b.source == "pip" else []
         if pins:
@@ -490,18 +446,10 @@ class Decider:
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)
         if b.source == "pip" and self.platform.startswith("macos-"):
-            reasons.append("on macOS the torch wheel comes from the default index")
+            reasons.append(wording.macos_default_index())
         elif self.answers.torch_index == "default" and not default_index:
             served = rel.default.get(self.platform)
-            reasons.append(
-                f"torch_index: default: the configured index must serve {b.variant} builds"
-                + (
-                    f" (the default index serves {served} for torch {rel.version})"
-                    if served and served != b.variant
-                    else ""
-                )
-                + "; verification checks what arrived"
-            )
+            reasons.append(wording.configured_index(b.variant, served, rel.version))
         return Decision(
             variant=variant,
             torch=torch_pin,
@@ -528,57 +476,34 @@ class Decider:
         """Why integrated GPUs are not targets: the point where the usual tools go wrong."""
         lines = []
         for g in self.facts.intel_gpus:
-            if g.integrated:
-                lines.append(
-                    f"{gpu_label(g)} is integrated graphics: PyTorch's XPU builds target Intel Arc, "
-                    "Flex and Max GPUs, so it does not count as an XPU device"
-                )
+            if g.integrated and not self.m.xpu_validated(g):
+                lines.append(wording.intel_left_out(gpu_label(g)))
         amd = self.facts.amd_gpus
         if any(not g.integrated for g in amd):
             for g in amd:
                 if g.integrated:
-                    lines.append(
-                        f"{gpu_label(g)} is integrated graphics beside a discrete AMD GPU; "
-                        "it is left out of the kernel check"
-                    )
+                    lines.append(wording.amd_left_out(gpu_label(g)))
         return lines
 
     def machine_line(self) -> str:
-        gpus = self.facts.gpus
-        parts = []
-        if gpus:
-            parts.append(
-                ", ".join(gpu_label(g) + (" [integrated]" if g.integrated else "") for g in gpus)
-            )
-        else:
-            parts.append("no GPU found")
-        if self.facts.nvidia_driver:
-            serves = f" (serves CUDA ≤ {self.driver_cuda})" if self.driver_cuda else ""
-            parts.append(f"NVIDIA driver {self.facts.nvidia_driver}{serves}")
-        parts.append(
-            f"Python {self.py_full} on {self.platform}" + (" (WSL)" if self.facts.os.wsl else "")
+        f = self.facts
+        return wording.machine_line(
+            [(gpu_label(g), g.integrated) for g in f.gpus],
+            f.nvidia_driver,
+            self.driver_cuda,
+            self.py_full,
+            self.platform,
+            f.os.wsl,
+            f.os.glibc,
         )
-        if self.facts.os.glibc:
-            parts.append(f"glibc {self.facts.os.glibc}")
-        return "; ".join(parts)
 
     def chosen_line(self, cand: Candidate) -> str:
         b = cand.build
-        what = {
-            "cpu": "the CPU build",
-            "mps": "the macOS build with MPS (Apple GPU)",
-            "xpu": "the Intel XPU build",
-            "rocm": b.variant,
-        }.get(b.kind, f"{b.variant} ({b.arch_text})")
-        src = " from conda-forge" if b.source == "conda-forge" else ""
         vendor = {"cuda": "nvidia", "rocm": "amd"}.get(b.kind)
-        if vendor is None:
-            return f"torch {b.release}, {what}{src}"
-        targets = self.targets(vendor)
-        if not targets:  # a GPU build from the default index on a machine without that GPU
-            return f"torch {b.release} {what}{src}: no {vendor.upper()} GPU here, so it runs on the CPU"
-        covered = ", ".join(gpu_label(g) for g in targets)
-        return f"torch {b.release} {what}{src}: kernels for {covered}"
+        covered = [gpu_label(g) for g in self.targets(vendor)] if vendor else []
+        return wording.chosen_line(
+            b.release, b.kind, b.variant, b.arch_text, b.source == "conda-forge", vendor, covered
+        )
 
     def torch_pin(self, rel: Release) -> str:
         spec = self.spec
@@ -609,16 +534,10 @@ class Decider:
                 continue
             line = rel.torchvision if name == "torchvision" else rel.torchaudio
             if req.url:
-                raise ImpossibleRequest(
-                    f"packages: {text!r} names a URL; envwizard pins {name} {line}.* from the "
-                    f"index torch comes from, so drop the URL"
-                )
+                raise ImpossibleRequest(wording.companion_url(text, name, line))
             user = str(req.specifier) or None
             if user and not line_admitted(req.specifier, line):
-                raise ImpossibleRequest(
-                    f"packages: {text!r} does not match torch {rel.version}, which pairs with "
-                    f"{name} {line}.*; drop the version and envwizard pins the matching one"
-                )
+                raise ImpossibleRequest(wording.companion_mismatch(text, rel.version, name, line))
             extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
             marker = f"; {req.marker}" if req.marker else ""
             out.append(self.requirement(name + extras, line, user) + marker)
@@ -649,7 +568,7 @@ class Decider:
                     "ok": c.ok,
                     "why": c.summary()
                     if not c.ok
-                    else (c.checks[2].note or f"runs here ({b.arch_text or b.kind})"),
+                    else (c.checks[2].note or wording.runs_here(b.arch_text or b.kind)),
                     "experimental": b.experimental,
                 }
             )
@@ -704,12 +623,6 @@ def _failures(cands: list[Candidate]) -> list[str]:
         )
         lines.append(f"{names}: {why or 'runs here'}")
     return lines
-
-
-def _span(versions: list[str]) -> str:
-    """ "2.14", or "2.9–2.14" for several releases."""
-    ordered = sorted(versions, key=vkey)
-    return ordered[0] if len(ordered) == 1 else f"{ordered[0]}–{ordered[-1]}"
 
 
 def _newer(a: Build, b: Build) -> bool:

@@ -365,18 +365,14 @@ class _Judge:
                     subject,
                     f"PyTorch's ROCm builds are for linux-x86_64, not {self.platform}",
                 )
-            family = g.arch[:-1]
-            near = sorted(
-                {
-                    t
-                    for r in self.kb.releases
-                    for b in self.builds(r.version)
-                    for t in b.gfx
-                    if t[:-1] == family
-                }
+            every = tuple(
+                sorted({t for r in self.kb.releases for b in self.builds(r.version) for t in b.gfx})
             )
+            override = checks.gfx_override(g.arch, every)  # the planner's own rule
             hint = (
-                f" (HSA_OVERRIDE_GFX_VERSION for {near[0]} is the usual workaround)" if near else ""
+                f" (HSA_OVERRIDE_GFX_VERSION={override} runs its gfx{override.replace('.', '')[:-1]}0 kernels)"
+                if override
+                else ""
             )
             return Verdict("bad", subject, f"no PyTorch ROCm build carries {g.arch} kernels{hint}")
         best = next(iter(cover))

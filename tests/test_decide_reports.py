@@ -276,3 +276,19 @@ def test_nccl_hint_only_before_the_fixed_driver() -> None:
 
     assert "NCCL_P2P_DISABLE=1" in joined(box("525.89.02"))
     assert "NCCL_P2P_DISABLE" not in joined(box("580.95.05"))
+
+
+def test_hints_and_codes_are_data_for_programs() -> None:
+    # https://github.com/ROCm/legacy-rocm-build/issues/4380: programs read hints, not reasons
+    d = plan("rx7600xt-raphael-igpu.json")
+    assert d.to_dict()["hints"] == [
+        {"setting": "HIP_VISIBLE_DEVICES", "value": "0", "why": d.hints[0]["why"]}
+    ]
+    over = plan("rx6700xt-gfx1031-debian13.json")
+    assert {"setting": "HSA_OVERRIDE_GFX_VERSION", "value": "10.3.0"}.items() <= over.hints[
+        0
+    ].items()
+    rocm = next(a for a in over.alternatives if a["variant"].startswith("rocm"))
+    assert "gfx-override" in rocm["codes"] and not rocm["ok"]
+    k80 = plan("k80-cudnn-arch-mismatch.json")
+    assert not k80.forecast and plan("gtx1050-ubuntu2404-tool-forms.json", torch=">=2.15").forecast

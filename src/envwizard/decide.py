@@ -74,6 +74,10 @@ class Decision:
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     expect: dict[str, Any] = field(default_factory=dict)
     """What verification should find: the devices and architectures this build must serve."""
+    hints: list[dict[str, str]] = field(default_factory=list)
+    """Settings this machine needs beside the build: {"setting", "value", "why"}."""
+    forecast: bool = False
+    """The release is newer than the knowledge: planned by the newest known release's rules."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +95,8 @@ class Decision:
             "warnings": self.warnings,
             "alternatives": self.alternatives,
             "expect": self.expect,
+            "hints": self.hints,
+            "forecast": self.forecast,
         }
 
 
@@ -439,9 +445,10 @@ class Decider:
         pins = list(rel.pins) if b.source == "pip" else []
         if pins:
             reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
-        for h in hints(self.m, b):
-            reasons.append(h)
-            warnings.append(h)
+        found_hints = hints(self.m, b)
+        for h in found_hints:
+            reasons.append(h.why)
+            warnings.append(h.why)
         reasons.extend(wording.normalised_line(n) for n in self.facts.normalised)
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)
@@ -465,6 +472,8 @@ class Decider:
             warnings=warnings,
             alternatives=self.alternatives(rel),
             expect=self.expectations(b, default_index),
+            hints=[h.to_dict() for h in found_hints],
+            forecast=rel.forecast,
         )
 
     def accelerators(self) -> list[GPU]:
@@ -570,6 +579,7 @@ class Decider:
                     if not c.ok
                     else (c.checks[2].note or wording.runs_here(b.arch_text or b.kind)),
                     "experimental": b.experimental,
+                    "codes": [code.value for ch in c.checks for code in ch.codes],
                 }
             )
         return out
@@ -633,7 +643,19 @@ def _newer(a: Build, b: Build) -> bool:
     return False
 
 
-def hints(m: Machine, b: Build) -> list[str]:
+@dataclass(frozen=True)
+class Hint:
+    """A setting this machine needs beside the build (an environment variable and its value)."""
+
+    setting: str
+    value: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"setting": self.setting, "value": self.value, "why": self.why}
+
+
+def hints(m: Machine, b: Build) -> list[Hint]:
     """Settings this machine needs beside the build: the ones that cost people a day."""
     out = []
     amd = m.facts.amd_gpus
@@ -642,15 +664,15 @@ def hints(m: Machine, b: Build) -> list[str]:
         integrated = [g for g in amd if g.integrated]
         if discrete and integrated:
             index = discrete[0].index if discrete[0].index is not None else amd.index(discrete[0])
-            out.append(
-                wording.hint_hip_visible(gpu_label(discrete[0]), gpu_label(integrated[0]), index)
-            )
+            why = wording.hint_hip_visible(gpu_label(discrete[0]), gpu_label(integrated[0]), index)
+            out.append(Hint("HIP_VISIBLE_DEVICES", str(index), why))
     gfx = sorted({t for bb in m.kb.builds for t in bb.gfx if bb.platform == m.platform})
     for g in m.targets("amd"):
         if g.arch and g.arch not in (b.gfx if b.kind == "rocm" else ()):
             override = checks.gfx_override(g.arch, tuple(gfx))
             if override:
-                out.append(wording.hint_hsa_override(gpu_label(g), override))
+                why = wording.hint_hsa_override(gpu_label(g), override)
+                out.append(Hint("HSA_OVERRIDE_GFX_VERSION", override, why))
     nv = m.targets("nvidia")
     fixed = m.kb.nccl_p2p_fixed
     driver = m.facts.nvidia_driver
@@ -662,5 +684,6 @@ def hints(m: Machine, b: Build) -> list[str]:
         and driver
         and vkey(driver) < vkey(fixed)
     ):
-        out.append(wording.hint_nccl_p2p(len(nv), nv[0].name.replace("NVIDIA ", ""), driver, fixed))
+        why = wording.hint_nccl_p2p(len(nv), nv[0].name.replace("NVIDIA ", ""), driver, fixed)
+        out.append(Hint("NCCL_P2P_DISABLE", "1", why))
     return out

@@ -292,3 +292,12 @@ def test_hints_and_codes_are_data_for_programs() -> None:
     assert "gfx-override" in rocm["codes"] and not rocm["ok"]
     k80 = plan("k80-cudnn-arch-mismatch.json")
     assert not k80.forecast and plan("gtx1050-ubuntu2404-tool-forms.json", torch=">=2.15").forecast
+
+
+def test_the_report_says_the_settings() -> None:
+    from envwizard.report import markdown
+
+    d = plan("rx7600xt-raphael-igpu.json").to_dict()
+    report = {"status": "done", "env": {"path": "/e", "activate": "x"}, "exit_code": 0}
+    text = markdown({**report, "decision": d, "steps": []})
+    assert "## Settings this machine needs" in text and "`HIP_VISIBLE_DEVICES=0`" in text

@@ -73,6 +73,16 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         *[f"- {reason}" for reason in d["reasons"]],
         "",
+        *(
+            [
+                "## Settings this machine needs",
+                "",
+                *[f"- `{h['setting']}={h['value']}`: {h['why']}" for h in d["hints"]],
+                "",
+            ]
+            if d.get("hints")
+            else []
+        ),
         "## Steps",
         "",
         "| step | status | seconds | log |",

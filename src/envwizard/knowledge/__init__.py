@@ -208,7 +208,8 @@ class Knowledge:
         self.library_floors = [
             LibraryFloor(
                 r["library"],
-                *r["releases"].split("-"),
+                r["releases"].split("-")[0],
+                r["releases"].split("-")[1],
                 tuple(r["cuda_majors"]),
                 r["min_cc"],
                 r["ref"],

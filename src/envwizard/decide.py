@@ -666,12 +666,17 @@ def hints(m: Machine, b: Build) -> list[Hint]:
             index = discrete[0].index if discrete[0].index is not None else amd.index(discrete[0])
             why = wording.hint_hip_visible(gpu_label(discrete[0]), gpu_label(integrated[0]), index)
             out.append(Hint("HIP_VISIBLE_DEVICES", str(index), why))
-    gfx = sorted({t for bb in m.kb.builds for t in bb.gfx if bb.platform == m.platform})
+    rocm = [bb for bb in m.kb.builds if bb.platform == m.platform and bb.kind == "rocm"]
     for g in m.targets("amd"):
         if g.arch and g.arch not in (b.gfx if b.kind == "rocm" else ()):
-            override = checks.gfx_override(g.arch, tuple(gfx))
-            if override:
-                why = wording.hint_hsa_override(gpu_label(g), override)
+            # the newest ROCm build the override makes usable (kb.builds runs newest first)
+            fit = [bb for bb in rocm if checks.gfx_override(g.arch, bb.gfx)]
+            fit.sort(key=lambda bb: (vkey(bb.release), vkey(bb.variant[4:])), reverse=True)
+            if fit:
+                override = checks.gfx_override(g.arch, fit[0].gfx) or ""
+                why = wording.hint_hsa_override(
+                    gpu_label(g), override, fit[0].variant, fit[0].release
+                )
                 out.append(Hint("HSA_OVERRIDE_GFX_VERSION", override, why))
     nv = m.targets("nvidia")
     fixed = m.kb.nccl_p2p_fixed

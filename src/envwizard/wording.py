@@ -66,10 +66,11 @@ def hint_hip_visible(discrete: str, integrated: str, index: int) -> str:
     )
 
 
-def hint_hsa_override(gpu: str, override: str) -> str:
+def hint_hsa_override(gpu: str, override: str, variant: str, release: str) -> str:
     return (
         f"hint: {gpu} runs PyTorch's ROCm builds with HSA_OVERRIDE_GFX_VERSION={override} set in "
-        "the environment (not officially supported by AMD); then choose a ROCm build with compute:"
+        f"the environment (not officially supported by AMD); with it, compute: {variant} plans "
+        f"torch {release} for it"
     )
 
 

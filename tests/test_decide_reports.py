@@ -301,3 +301,18 @@ def test_the_report_says_the_settings() -> None:
     report = {"status": "done", "env": {"path": "/e", "activate": "x"}, "exit_code": 0}
     text = markdown({**report, "decision": d, "steps": []})
     assert "## Settings this machine needs" in text and "`HIP_VISIBLE_DEVICES=0`" in text
+
+
+def test_an_inventory_with_only_gpu_names_plans_the_kernels() -> None:
+    # collect_env lists GPUs by name only ("GPU 0: NVIDIA GeForce GTX 1080 Ti"), as in
+    # https://github.com/pytorch/pytorch/issues/54053: without the name table it would be "unknown".
+    data = {
+        "schema": 1,
+        "os": {"system": "Linux", "machine": "x86_64", "glibc": "2.35"},
+        "python": {"version": "3.11.9", "executable": "/usr/bin/python3"},
+        "gpus": [{"vendor": "nvidia", "name": "NVIDIA GeForce GTX 1080 Ti"}],
+        "nvidia_driver": "580.95.05",
+    }
+    d = decide(Facts.from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
+    assert (d.variant, d.release) == ("cu126", "2.14")
+    assert "read from the name 'NVIDIA GeForce GTX 1080 Ti' as '6.1'" in joined(d)

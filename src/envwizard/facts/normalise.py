@@ -198,6 +198,16 @@ class Normaliser:
             if value:
                 self.note(f"{path}.compute_capability", cc, value)
                 g["compute_capability"] = value
+        if g.get("vendor") == "nvidia" and cc is None and isinstance(name, str):
+            # Inventories often carry only the name; the probe's own name table reads it.
+            from envwizard.facts.nvidia import cc_from_name
+
+            value = cc_from_name(name)
+            if value:
+                self.notes.append(
+                    f"{path}.compute_capability missing; read from the name {name!r} as {value!r}"
+                )
+                g["compute_capability"] = value
         arch = g.get("arch")
         if isinstance(arch, str):
             m = re.search(r"gfx[0-9a-f]+", arch.lower())

@@ -207,7 +207,11 @@ def driver(m: Machine, b: Build) -> Check:
 def sass_covers(sass: tuple[str, ...], cc: str) -> bool:
     """A cubin for sm_XY runs on the same major X with minor >= Y (never across majors)."""
     major, minor = (*vkey(cc), 0, 0)[:2]
-    return any((*vkey(s), 0, 0)[0] == major and (*vkey(s), 0, 0)[1] <= minor for s in sass)
+    for s in sass:
+        smajor, sminor = (*vkey(s), 0, 0)[:2]
+        if smajor == major and sminor <= minor:
+            return True
+    return False
 
 
 def nvidia_gpu(g: GPU, b: Build, driver_cuda: str | None) -> Check:

@@ -150,9 +150,14 @@ def fleet_rows(paths: list[str]) -> tuple[list[HostRow], list[ReportError]]:
     return rows, errors
 
 
+def build_key(r: HostRow) -> str | None:
+    """What the planner chose for a host: the torch release line and the variant."""
+    return f"torch {r.torch or '?'} {r.variant}" if r.variant else None
+
+
 def common_build(rows: list[HostRow]) -> str | None:
     """The build most hosts got, when the fleet is mixed (None when every host got one build)."""
-    builds = Counter(r.variant for r in rows if r.variant)
+    builds = Counter(k for k in map(build_key, rows) if k)
     return builds.most_common(1)[0][0] if len(builds) > 1 else None
 
 
@@ -161,11 +166,14 @@ def mark_different_builds(rows: list[HostRow]) -> None:
     common = common_build(rows)
     if common is None:
         return
+    common_variant = common.rsplit(" ", 1)[1]
     for r in rows:
-        if r.variant and r.variant != common:
+        if build_key(r) not in (None, common):
             r.different_build = True
-            against = [x for x in r.reasons if x.startswith(f"not {common}:")]
-            r.why_different = against or ([r.why] if r.why else [])
+            # The planner's own "not cu130: …" line when it weighed the common build; else its
+            # account of the machine and the choice (the lines that are not about other builds).
+            against = [x for x in r.reasons if x.startswith(f"not {common_variant}:")]
+            r.why_different = against or [x for x in r.reasons if not x.startswith("not ")]
 
 
 def _disambiguate(rows: list[HostRow]) -> None:
@@ -267,7 +275,7 @@ def different_notes(rows: list[HostRow]) -> list[str]:
     for r in rows:
         if r.different_build:
             why = "; ".join(r.why_different) or "no reason recorded"
-            out.append(f"  {r.label or r.host} got {r.variant}: {why}")
+            out.append(f"  {r.label or r.host} got {build_key(r)}: {why}")
     return out
 
 
@@ -295,23 +303,30 @@ def print_table(rows: list[HostRow]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    # The reasons are sentences: below the table, one line per distinct reason, not a column.
-    why_at = COLUMNS.index("why")
+    # Reasons and failures are sentences: they go below the table, one line each, and columns
+    # no host has a value for (no benchmark, no NVIDIA driver) are left out.
     table = Table(title=f"envwizard fleet: {len(rows)} host{'s' if len(rows) != 1 else ''}")
-    for c in COLUMNS:
-        if c != "why":
-            right = c in ("samples/s", "TFLOP/s", "MFU")
-            table.add_column(c, justify="right" if right else "left", overflow="fold")
+    grid = [cells(r) for r in rows]
+    for r, row in zip(rows, grid):
+        row[COLUMNS.index("result")] = r.status
+    keep = [
+        i
+        for i, c in enumerate(COLUMNS)
+        if c != "why" and (c in ("host", "build", "result") or any(row[i] != "-" for row in grid))
+    ]
+    for i in keep:
+        right = COLUMNS[i] in ("samples/s", "TFLOP/s", "MFU")
+        table.add_column(COLUMNS[i], justify="right" if right else "left", overflow="fold")
     whys: dict[str, list[str]] = {}
-    for r in rows:
+    for r, row in zip(rows, grid):
         style = "red" if r.status != "done" else ("yellow" if r.different_build else None)
-        row = cells(r)
-        table.add_row(*row[:why_at], *row[why_at + 1 :], style=style)
+        table.add_row(*(row[i] for i in keep), style=style)
         if r.why:
             whys.setdefault(f"{r.variant}: {r.why}", []).append(r.label or r.host)
     console = Console()
     console.print(table)
     lines = [f"why {', '.join(hosts)}: {why}" for why, hosts in whys.items()]
+    lines += [f"{r.label or r.host}: {r.failure}" for r in rows if r.failure]
     for line in lines + different_notes(rows):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 

@@ -173,3 +173,75 @@ def test_two_hosts_set_up_then_a_second_run_changes_nothing(fleet: Fleet, two_ho
     assert all(r["status"] == "done" and r["verify_ok"] is True for r in rows)
     assert all(r["variant"] == "cpu" and r["torch_version"].endswith("+cpu") for r in rows)
     print(f"\nfleet table:\n{table.stdout}")
+
+
+def test_check_runs_envwizards_dry_run_on_every_host_and_changes_nothing(
+    fleet: Fleet, two_hosts: Path
+) -> None:
+    fleet.reports.mkdir(parents=True, exist_ok=True)
+    before = {p.name: p.read_text() for p in fleet.reports.glob("*.json")}
+    r = fleet.playbook(two_hosts, "--check")
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-6000:]
+    assert all(c["failed"] == 0 for c in recap(out).values()), out[-3000:]
+    for host in HOSTS:
+        # The dry run prints every command; here the pinned torch install for this host's env.
+        assert f"uv pip install --python {fleet.env_of(host)}/bin/python" in out, out[-6000:]
+    assert {p.name: p.read_text() for p in fleet.reports.glob("*.json")} == before
+
+
+def test_plan_only_writes_each_hosts_plan_and_applies_nothing(
+    fleet: Fleet, two_hosts: Path
+) -> None:
+    r = fleet.playbook(
+        two_hosts, "-e", "plan_only=true", "-e", f"envwizard_controller={BIN / 'envwizard'}"
+    )
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-6000:]
+    assert all(c["failed"] == 0 for c in recap(out).values()), out[-3000:]
+    for host in HOSTS:
+        plan = json.loads((fleet.reports / "plans" / f"{host}.json").read_text())
+        assert plan["decision"]["variant"] == "cpu"
+        assert plan["env"]["path"] == str(fleet.env_of(host))
+        assert [s["id"] for s in plan["steps"]][:2] == ["create-env", "install-torch"]
+        assert (fleet.reports / "facts" / f"{host}.json").is_file()
+    assert "Apply the answers" not in out
+
+
+def test_a_failing_host_hands_in_its_report_and_the_others_go_on(fleet: Fleet) -> None:
+    # node-bad is in a group whose own answers file installs offline from a wheel folder that
+    # lacks what it asks for (torch's dependencies here, else the made-up package): an install
+    # step fails for real, and the run rolls its environment back.
+    broken = fleet.root / "broken.yml"
+    broken.write_text(
+        fleet.answers.read_text() + "offline: true\npackages: [no-such-package-xyz]\n"
+    )
+    inventory = fleet.inventory(
+        {
+            "node-a": {"envwizard_env": str(fleet.env_of("node-a")), "envwizard_venv": str(fleet.venv_of("node-a"))},
+            "node-bad": {"envwizard_env": str(fleet.env_of("node-bad")), "envwizard_venv": str(fleet.venv_of("node-b"))},
+        },
+        name="mixed.ini",
+    )  # fmt: skip
+    with inventory.open("a") as f:
+        f.write("\n[broken]\nnode-bad\n\n[broken:vars]\nenvwizard_answers=broken.yml\n")
+    r = fleet.playbook(inventory)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
+    counts = recap(out)
+    assert counts["node-a"]["failed"] == 0 and counts["node-bad"]["failed"] == 1, out[-4000:]
+    failed = re.search(
+        r"node-bad: failed \(exit 1\), step (install-torch|install-packages) failed", out
+    )
+    assert failed, out[-4000:]
+
+    bad = json.loads((fleet.reports / "node-bad.json").read_text())
+    assert bad["status"] == "failed" and bad["answers"]["packages"] == ["no-such-package-xyz"]
+    assert not fleet.env_of("node-bad").exists()  # rolled back: this run had created it
+
+    table = fleet.report("--json")
+    assert table.returncode == 1
+    rows = {Path(row["file"]).stem: row for row in json.loads(table.stdout)}
+    assert rows["node-bad"]["failed_step"] == failed[1]
+    assert rows["node-bad"]["failure"] == f"step {failed[1]} failed (exit code 1)"
+    assert rows["node-a"]["status"] == "done" and rows["node-a"]["verify_ok"] is True

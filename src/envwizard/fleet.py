@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from envwizard.errors import EXIT_OK, EXIT_STEP_FAILED, InvalidInput
+from envwizard.i18n import _
 
 
 class Format(str, Enum):
@@ -80,25 +81,37 @@ def load_report(path: str) -> dict[str, Any]:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ReportError(f"{path}: no such report file") from None
+        raise ReportError(_("{path}: no such report file").format(path=path)) from None
     except IsADirectoryError:
-        raise ReportError(f"{path}: is a directory, not a report file") from None
+        raise ReportError(
+            _("{path}: is a directory, not a report file").format(path=path)
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise ReportError(f"{path}: cannot be read ({e})") from None
+        raise ReportError(
+            _("{path}: cannot be read ({error})").format(path=path, error=e)
+        ) from None
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as e:
-        raise ReportError(f"{path}: is not JSON ({e})") from None
+        raise ReportError(_("{path}: is not JSON ({error})").format(path=path, error=e)) from None
     if not isinstance(data, dict) or not isinstance(data.get("status"), str):
         raise ReportError(
-            f"{path}: is not an envwizard run report (it has no status; reports come from "
-            "`envwizard --answers FILE --report PATH`)"
+            _(
+                "{path}: is not an envwizard run report (it has no status; reports come from "
+                "`envwizard --answers FILE --report PATH`)"
+            ).format(path=path)
         )
     for key in ("facts", "decision", "verify", "benchmark"):
         if data.get(key) is not None and not isinstance(data[key], dict):
-            raise ReportError(f"{path}: is not an envwizard run report ({key} is not an object)")
+            raise ReportError(
+                _("{path}: is not an envwizard run report ({key} is not an object)").format(
+                    path=path, key=key
+                )
+            )
     if data.get("steps") is not None and not isinstance(data["steps"], list):
-        raise ReportError(f"{path}: is not an envwizard run report (steps is not a list)")
+        raise ReportError(
+            _("{path}: is not an envwizard run report (steps is not a list)").format(path=path)
+        )
     return data
 
 
@@ -271,11 +284,14 @@ def different_notes(rows: list[HostRow]) -> list[str]:
     common = common_build(rows)
     if not common:
         return []
-    out = [f"* a different build than most hosts ({common}):"]
+    out = ["* " + _("a different build than most hosts ({build}):").format(build=common)]
     for r in rows:
         if r.different_build:
-            why = "; ".join(r.why_different) or "no reason recorded"
-            out.append(f"  {r.label or r.host} got {build_key(r)}: {why}")
+            why = "; ".join(r.why_different) or _("no reason recorded")
+            line = _("{host} got {build}: {why}").format(
+                host=r.label or r.host, build=build_key(r), why=why
+            )
+            out.append("  " + line)
     return out
 
 
@@ -305,7 +321,8 @@ def print_table(rows: list[HostRow]) -> None:
 
     # Reasons and failures are sentences: they go below the table, one line each, and columns
     # no host has a value for (no benchmark, no NVIDIA driver) are left out.
-    table = Table(title=f"envwizard fleet: {len(rows)} host{'s' if len(rows) != 1 else ''}")
+    n = len(rows)
+    table = Table(title=_("envwizard fleet, hosts: {n}").format(n=n))
     grid = [cells(r) for r in rows]
     for r, row in zip(rows, grid):
         row[COLUMNS.index("result")] = r.status
@@ -325,7 +342,10 @@ def print_table(rows: list[HostRow]) -> None:
             whys.setdefault(f"{r.variant}: {r.why}", []).append(r.label or r.host)
     console = Console()
     console.print(table)
-    lines = [f"why {', '.join(hosts)}: {why}" for why, hosts in whys.items()]
+    lines = [
+        _("why {hosts}: {why}").format(hosts=", ".join(hosts), why=why)
+        for why, hosts in whys.items()
+    ]
     lines += [f"{r.label or r.host}: {r.failure}" for r in rows if r.failure]
     for line in lines + different_notes(rows):
         console.print(line, highlight=False, markup=False, soft_wrap=True)

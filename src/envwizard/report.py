@@ -60,8 +60,7 @@ def env_changed(plan: Plan, steps: list[dict[str, Any]]) -> bool:
     (what Ansible's `changed` and other idempotent callers report)."""
     kinds = {s.id: s.kind for s in plan.steps}
     return any(
-        s["status"] in ("ok", "failed") and kinds.get(s["id"]) not in READ_ONLY_KINDS
-        for s in steps
+        s["status"] in ("ok", "failed") and kinds.get(s["id"]) not in READ_ONLY_KINDS for s in steps
     )
 
 

@@ -75,6 +75,8 @@ class Answers:
     """Install from `find_links` only, with no index at all (air-gapped machines)."""
     torch_source: str = "pip"
     keep_failed: bool = False
+    stall_seconds: int = 300
+    """An installer with no output and no bytes downloaded for this long has stalled: fail it."""
     benchmark: Benchmark = field(default_factory=Benchmark)
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,6 +198,7 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
         offline=v.boolean(data.get("offline", False), "offline"),
         torch_source=v.choice(data.get("torch_source", "pip"), "torch_source", TORCH_SOURCES),
         keep_failed=v.boolean(data.get("keep_failed", False), "keep_failed"),
+        stall_seconds=v.stall(data.get("stall_seconds", 300)),
         benchmark=Benchmark(
             enabled=v.boolean(bench.get("enabled", True), "benchmark.enabled"),
             device=v.choice(bench.get("device", "auto"), "benchmark.device", BENCH_DEVICES),
@@ -250,6 +253,11 @@ class _Validator:
             path, value, "one of " + ", ".join(allowed), f"did you mean {guess!r}?" if guess else ""
         )
         raise AssertionError  # unreachable; fail() raises
+
+    def stall(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 86400:
+            self.fail("stall_seconds", value, "a whole number of seconds from 2 to 86400")
+        return int(value)
 
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):

@@ -84,7 +84,9 @@ def plan_command(args: argparse.Namespace) -> int:
     answers = load_answers(args.answers)
     _, plan = plan_for(answers, args.facts)
     if args.json:
-        print(json.dumps(plan.to_dict(), indent=2))
+        from envwizard.redact import redact
+
+        print(json.dumps(redact(plan.to_dict()), indent=2))
         return EXIT_OK
     from envwizard.render import print_plan
 
@@ -111,20 +113,28 @@ def apply_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     from envwizard.headless import apply
 
-    return apply(plan, answers, facts, yes=args.yes, report=args.report)
+    return apply(
+        plan,
+        answers,
+        facts,
+        yes=args.yes,
+        report=args.report,
+        stall_seconds=getattr(args, "stall_seconds", None),
+    )
 
 
 def print_dry_run(plan: Plan) -> None:
     """The decision, then every command on one unwrapped line each, ready to copy."""
     from rich.console import Console
 
+    from envwizard.redact import redact_text
     from envwizard.render import decision_panel
 
     Console().print(decision_panel(plan))
     print(f"environment: {plan.env_path} ({plan.manager}, python {plan.env_python})")
     for i, step in enumerate(plan.steps, 1):
         print(f"{i}. {step.title}" + (" (optional)" if step.optional else ""))
-        print(f"   {plan.command_line(step)}")
+        print(f"   {redact_text(plan.command_line(step))}")
 
 
 def wizard_command(args: argparse.Namespace) -> int:

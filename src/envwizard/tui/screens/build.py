@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
 
 from envwizard.answers import CONDA_LIKE
+from envwizard.redact import redact_text
 from envwizard.tui.screens.base import WizardScreen, labeled
 
 INDEX_CHOICES = [
@@ -207,7 +208,7 @@ class BuildScreen(WizardScreen):
         text = [f"[b]torch {d.torch}[/]  build [b]{d.variant}[/]  from {src}"]
         text += [f"• {r}" for r in d.reasons]
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
-        panel.update("\n".join(text))
+        panel.update(redact_text("\n".join(text)))
         self.problem(None)
 
     def next_screen(self) -> Screen[None]:

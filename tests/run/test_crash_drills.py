@@ -321,8 +321,10 @@ def small_disk(tmp_path: Path):
         pytest.skip("mounting a small tmpfs needs root on Linux")
     mnt = tmp_path / "small"
     mnt.mkdir()
+    # Big enough for pre-flight (tmpfs uses memory only for what is written); the drill shrinks
+    # it once the run has started, as if something else had filled the disk.
     r = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mnt)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=1400m", "tmpfs", str(mnt)], capture_output=True
     )
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
@@ -343,9 +345,21 @@ def test_4_a_full_disk_during_pip_install_rolls_back_and_reports(
         find_links=[str(wheels)],
     )  # fmt: skip
     proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
-    out, _ = proc.communicate(timeout=600)
+    got = drain(proc.stdout)
+    deadline = time.monotonic() + 120
+    while not any(
+        str(env) in " ".join(k.cmdline())  # the create-env step: pre-flight has passed
+        for k in psutil.Process(proc.pid).children(recursive=True)
+    ):
+        assert time.monotonic() < deadline and proc.poll() is None, "".join(got)
+        time.sleep(0.05)
+    subprocess.run(["mount", "-o", "remount,size=48m", str(small_disk)], check=True)
+    proc.wait(timeout=600)
+    time.sleep(0.5)
+    out = "".join(got)
     assert proc.returncode == 1, out
     assert "internal error" not in out and "Traceback" not in out
+    assert "No space left on device" in out or "Errno 28" in out
     assert "rolled back" in out
     assert not env.exists()
     used = os.statvfs(small_disk)
@@ -541,7 +555,7 @@ def test_10_input_and_preflight_errors_leave_a_report_with_the_reason(tmp_path: 
         env=str(tmp_path / "env"),
         torch_index="default",
     )
-    env = home_env(tmp_path, PIP_INDEX_URL="http://127.0.0.1:9/simple", VIRTUAL_ENV="/x",
+    env = home_env(tmp_path, PIP_INDEX_URL="http://127.0.0.1:9/simple", VIRTUAL_ENV="/x", COLUMNS="400",
                    PIP_REQUIRE_VIRTUALENV="1")  # fmt: skip
     proc = start_envwizard("--answers", str(a), env=env)
     text, _ = proc.communicate(timeout=120)

@@ -45,9 +45,9 @@ needs_posix = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and p
 
 
 def home_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), **extra}
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
     env.pop("VIRTUAL_ENV", None)
-    return env
+    return {**env, **extra}
 
 
 def answers_file(tmp_path: Path, **keys: object) -> Path:
@@ -599,7 +599,7 @@ def test_10_unwritable_report_after_success_is_a_clear_error(
     plan = tiny_plan("venv", env, wheelhouse)
     facts = Facts.from_json(json.dumps({
         "schema": 1, "os": {"system": "Linux", "machine": "x86_64", "glibc": "2.36"},
-        "python": {"version": "3.11.7"}, "gpus": [], "nvidia_driver": None,
+        "python": {"version": "3.11.7", "executable": sys.executable}, "gpus": [], "nvidia_driver": None,
     }))  # fmt: skip
     blocker = tmp_path / "file"
     blocker.write_text("")

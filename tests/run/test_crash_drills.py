@@ -45,8 +45,12 @@ needs_posix = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and p
 
 
 def home_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The CLI's environment. ENVWIZARD_DRILL_SRC=/old/src runs the CLI drills against another
+    version's source tree (how the "before" column of the drill table was measured)."""
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
     env.pop("VIRTUAL_ENV", None)
+    if os.environ.get("ENVWIZARD_DRILL_SRC"):
+        env["PYTHONPATH"] = os.environ["ENVWIZARD_DRILL_SRC"]
     return {**env, **extra}
 
 
@@ -462,7 +466,7 @@ def test_7_cancel_while_installing_into_a_reused_env_says_how_to_repair(tmp_path
             tmp_path, manager="venv", env=str(env), existing="reuse", torch="==2.13.0",
             torch_index=url,
         )  # fmt: skip
-        proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
+        proc = start_envwizard("--answers", str(a), env=home_env(tmp_path, COLUMNS="400"))
         got = drain(proc.stdout)
         wait_for_installer(proc.pid)
         proc.send_signal(signal.SIGINT)
@@ -679,6 +683,9 @@ def test_11_credentials_reach_the_installer_and_nothing_else(tmp_path: Path) -> 
         proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
         got = drain(proc.stdout)
         wait_for_installer(proc.pid)
+        deadline = time.monotonic() + 60
+        while len(handler.seen_auth) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)  # pip has asked the index for torch
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
         seen = list(handler.seen_auth)

@@ -71,11 +71,17 @@ class EnvLock:
         self.data: dict[str, Any] = {}
 
     def __enter__(self) -> EnvLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-        except PermissionError:  # another user's lock file: a read-only handle locks as well
-            fd = os.open(self.path, os.O_RDONLY)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            except PermissionError:  # another user's lock file: a read-only handle locks too
+                fd = os.open(self.path, os.O_RDONLY)
+        except OSError as e:
+            raise InvalidInput(
+                f"env: cannot create the lock file {self.path} ({e.strerror or e}); choose an env "
+                "path in a folder you can write to"
+            ) from None
         if not _try_lock(fd):
             holder = _holder(fd)
             if holder is not None and psutil.pid_exists(holder):

@@ -13,6 +13,7 @@ from envwizard import __version__
 from envwizard.answers import Answers
 from envwizard.facts.model import Facts
 from envwizard.plan import Plan
+from envwizard.redact import redact
 
 VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_list")
 
@@ -51,7 +52,8 @@ def build_report(
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
-    """Write PATH (JSON) and its Markdown twin beside it (same name, .md)."""
+    """Write PATH (JSON) and its Markdown twin beside it (same name, .md); credentials masked."""
+    report = redact(report)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -18,6 +18,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from envwizard.answers import Answers
 from envwizard.childenv import child_env, leaking
@@ -229,8 +230,9 @@ def _uv_config_indexes(env: dict[str, str] | os._Environ[str]) -> list[str]:
     except (OSError, ValueError):
         return []
     out: list[str] = []
-    pip = data.get("pip") if isinstance(data.get("pip"), dict) else {}
-    for table in (data, pip):
+    pip = data.get("pip")
+    tables: list[dict[str, Any]] = [data, pip] if isinstance(pip, dict) else [data]
+    for table in tables:
         if isinstance(table.get("index-url"), str):
             out.append(table["index-url"])
         extra = table.get("extra-index-url")

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -64,7 +64,7 @@ if said != b"done":
 _PR_SET_PDEATHSIG = 1
 
 
-def _parent_death_signal() -> object:
+def _parent_death_signal() -> Callable[[], None] | None:
     """A preexec function that makes the kernel SIGKILL the child when envwizard's thread dies.
 
     The signal follows the *thread* that forked, so it is only set when the main thread (which

@@ -29,7 +29,7 @@ from envwizard.bench.state import BenchState
 from envwizard.bench.view import live_panel, summary_table
 from envwizard.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
 from envwizard.facts.model import Facts
-from envwizard.lock import EnvLock
+from envwizard.lock import EnvLock, refuse_if_running
 from envwizard.plan import Plan
 from envwizard.preflight import run_preflight
 from envwizard.redact import redact, redact_text
@@ -71,6 +71,7 @@ def apply(
         if not Confirm.ask(f"[bold]{start.message}.[/] Continue?", console=console, default=False):
             console.print("Nothing was changed.")
             return EXIT_CANCELLED
+    refuse_if_running(plan.env_path)
     pf = run_preflight(plan, answers, start)
     for w in pf.warnings:
         console.print(f"[yellow]⚠[/] {redact_text(w)}")

@@ -53,6 +53,29 @@ def read_marker(env_path: str | Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def refuse_if_running(env_path: str) -> None:
+    """Refuse at once when another live run holds the environment, creating nothing.
+
+    Called before pre-flight, so a second run does not first spend seconds on the network.
+    """
+    path = lock_path(env_path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        if _try_lock(fd):
+            return
+        holder = _holder(fd)
+        if holder is not None and psutil.pid_exists(holder):
+            raise InvalidInput(
+                f"env: another envwizard run (pid {holder}) is working on {env_path}; "
+                "wait for it to finish, or stop it first"
+            )
+    finally:
+        os.close(fd)  # closing drops a lock taken only to look
+
+
 class EnvLock:
     """`with EnvLock(env):` holds the environment for this process and the children it starts."""
 

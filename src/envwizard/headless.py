@@ -29,6 +29,7 @@ from envwizard.bench.state import BenchState
 from envwizard.bench.view import live_panel, summary_table
 from envwizard.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
 from envwizard.facts.model import Facts
+from envwizard.i18n import _
 from envwizard.lock import EnvLock, refuse_if_running
 from envwizard.plan import Plan
 from envwizard.preflight import run_preflight
@@ -65,25 +66,33 @@ def apply(
     if start.destructive and not yes:
         if not (sys.stdin.isatty() and console.is_terminal):
             raise InvalidInput(
-                f"existing: recreate would delete {plan.env_path}; without a terminal to confirm, "
-                "pass --yes to allow it"
+                _(
+                    "existing: recreate would delete {path}; without a terminal to confirm, "
+                    "pass --yes to allow it"
+                ).format(path=plan.env_path)
             )
-        if not Confirm.ask(f"[bold]{start.message}.[/] Continue?", console=console, default=False):
-            console.print("Nothing was changed.")
+        if not Confirm.ask(
+            _("[bold]{message}.[/] Continue?").format(message=start.message),
+            console=console,
+            default=False,
+        ):
+            console.print(_("Nothing was changed."))
             return EXIT_CANCELLED
     refuse_if_running(plan.env_path)
     pf = run_preflight(plan, answers, start)
     for w in pf.warnings:
         console.print(f"[yellow]⚠[/] {redact_text(w)}")
     if pf.errors:
-        raise InvalidInput("pre-flight: " + " | ".join(pf.errors))
+        raise InvalidInput(_("pre-flight: {problems}").format(problems=" | ".join(pf.errors)))
     on_wait = lambda text: console.print(f"[yellow]⚠[/] {text}")  # noqa: E731
     with EnvLock(plan.env_path, on_wait=on_wait) as lock:
         # Under the lock, look again: an earlier run may have finished or left something.
         again = resolve_start(inspect_target(plan.env_path), plan, answers)
         if again.destructive and not start.destructive:
             raise InvalidInput(
-                f"env: {plan.env_path} changed while envwizard was checking it; run again"
+                _("env: {path} changed while envwizard was checking it; run again").format(
+                    path=plan.env_path
+                )
             )
         start = again
         runner = Runner(plan, answers, start, lock=lock, stall_seconds=stall_seconds)
@@ -206,7 +215,7 @@ class _View:
             elapsed = time.monotonic() - self.started
             parts.append(
                 Text.from_markup(
-                    f"[bold cyan]▶[/] [{self.current.index}/{self.current.total}] [bold]{s.title}[/]  "
+                    f"[bold cyan]▶[/] [{self.current.index}/{self.current.total}] [bold]{_(s.title)}[/]  "
                     f"[dim]{elapsed:5.1f}s[/]"
                 )
             )
@@ -241,8 +250,7 @@ class _View:
             self.bench = BenchState() if ev.step.kind == "bench" else None
             if not self.live_mode:
                 self.console.print(
-                    f"▶ [{ev.index}/{ev.total}] {ev.step.title}: "
-                    + redact_text(self.plan.command_line(ev.step))
+                    f"▶ [{ev.index}/{ev.total}] {_(ev.step.title)}: {self.plan.command_line(ev.step)}"
                 )
         elif isinstance(ev, StepOutput):
             self.tail.extend(ev.lines)
@@ -276,12 +284,14 @@ class _View:
     def _finished(self, ev: StepFinished) -> None:
         step = self.plan.step(ev.step_id)
         icon = STEP_ICONS.get(ev.status, "?")
-        timing = f"[dim]{ev.seconds:.1f}s[/]" if ev.status != "skipped" else "[dim]already done[/]"
-        self.console.print(f"{icon} {step.title} {timing}")
+        timing = (
+            f"[dim]{ev.seconds:.1f}s[/]" if ev.status != "skipped" else _("[dim]already done[/]")
+        )
+        self.console.print(f"{icon} {_(step.title)} {timing}")
         if ev.status == "failed":
             for line in ev.tail:
                 self.console.print(Text("  │ " + line, style="red"))
-            self.console.print(f"  [dim]full log: {ev.log_path}[/]")
+            self.console.print(_("  [dim]full log: {path}[/]").format(path=ev.log_path))
         self.current = None
 
     def summary(self, runner: Runner, report_path: Path) -> None:
@@ -290,19 +300,35 @@ class _View:
             v = runner.verify
             mark = "[green]✓[/]" if v.get("ok") else "[red]✗[/]"
             devices = ", ".join(v.get("device_names") or []) or "CPU"
-            c.print(f"{mark} verify: torch {v.get('torch_version')} on {devices}")
+            c.print(
+                _("{mark} verify: torch {version} on {devices}").format(
+                    mark=mark, version=v.get("torch_version"), devices=devices
+                )
+            )
             if not v.get("ok") and v.get("problems"):
-                c.print(f"  [red]cause:[/] {'; '.join(str(p) for p in v['problems'])}")
+                c.print(
+                    _("  [red]cause:[/] {problems}").format(
+                        problems="; ".join(str(p) for p in v["problems"])
+                    )
+                )
             for h in v.get("hints") or []:
-                c.print(f"  [yellow]hint:[/] {h}")
+                c.print(_("  [yellow]hint:[/] {hint}").format(hint=h))
         if runner.bench:
             c.print(summary_table(runner.bench))
         elif runner.bench_error:
-            c.print(f"[yellow]⚠ benchmark failed[/]: {runner.bench_error}")
+            c.print(_("[yellow]⚠ benchmark failed[/]: {error}").format(error=runner.bench_error))
         if runner.status == "done":
-            c.print(f"[bold green]Done.[/] Activate with: [bold]{self.plan.activate}[/]")
+            c.print(
+                _("[bold green]Done.[/] Activate with: [bold]{command}[/]").format(
+                    command=self.plan.activate
+                )
+            )
         elif runner.status == "cancelled":
-            c.print("[yellow]Cancelled.[/]")
+            c.print(_("[yellow]Cancelled.[/]"))
         else:
-            c.print("[red]Failed.[/]")
-        c.print(f"[dim]logs: {runner.run_dir}   report: {report_path}[/]")
+            c.print(_("[red]Failed.[/]"))
+        c.print(
+            _("[dim]logs: {logs}   report: {report}[/]").format(
+                logs=runner.run_dir, report=report_path
+            )
+        )

@@ -82,6 +82,8 @@ class Answers:
     """Install from `find_links` only, with no index at all (air-gapped machines)."""
     torch_source: str = "pip"
     keep_failed: bool = False
+    stall_seconds: int = 300
+    """An installer with no output and no bytes downloaded for this long has stalled: fail it."""
     benchmark: Benchmark = field(default_factory=Benchmark)
     mirror: str = "none"
     """none, auto, or a preset or site name from `envwizard mirrors`."""
@@ -235,6 +237,7 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
         offline=v.boolean(data.get("offline", False), "offline"),
         torch_source=v.choice(data.get("torch_source", "pip"), "torch_source", TORCH_SOURCES),
         keep_failed=v.boolean(data.get("keep_failed", False), "keep_failed"),
+        stall_seconds=v.stall(data.get("stall_seconds", 300)),
         benchmark=Benchmark(
             enabled=v.boolean(bench.get("enabled", True), "benchmark.enabled"),
             device=v.choice(bench.get("device", "auto"), "benchmark.device", BENCH_DEVICES),
@@ -323,6 +326,11 @@ class _Validator:
             _did_you_mean_hint(guess),
         )
         raise AssertionError  # unreachable; fail() raises
+
+    def stall(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 86400:
+            self.fail("stall_seconds", value, _("a whole number of seconds from 2 to 86400"))
+        return int(value)
 
     def lang(self, value: Any) -> str | None:
         if value is None:

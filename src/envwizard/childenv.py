@@ -44,6 +44,8 @@ WARN = {
     "PIP_CONSTRAINT": "replaces the environment's own pin on torch",
     "PIP_CONFIG_FILE": "replaces (or disables) pip's configuration files",
     "UV_PYTHON": "would point uv at another interpreter",
+    "VIRTUAL_ENV": "an activated environment that uv and pip would otherwise install into",
+    "PIP_REQUIRE_VIRTUALENV": "makes pip refuse to run outside an activated environment",
 }
 """Leaking variables worth a pre-flight warning, with why."""
 

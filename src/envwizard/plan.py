@@ -27,6 +27,7 @@ from envwizard.i18n import N_
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
 from envwizard.mirrors import Measurement, Route, apply_route, route
+from envwizard.redact import redact_text
 from envwizard.versions import major_minor, vkey
 
 CONSTRAINTS_FILE = "envwizard-constraints.txt"
@@ -83,8 +84,9 @@ class Plan:
     windows: bool = False
 
     def command_line(self, step: Step) -> str:
-        """A step's argv as one line a person could paste into their shell."""
-        return subprocess.list2cmdline(step.argv) if self.windows else shlex.join(step.argv)
+        """A step's argv as one line a person could paste into their shell (credentials masked)."""
+        line = subprocess.list2cmdline(step.argv) if self.windows else shlex.join(step.argv)
+        return redact_text(line)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="no confirmations (needed for existing: recreate without a terminal)",
     )
     p.add_argument(
+        "--rebenchmark",
+        action="store_true",
+        help="benchmark again when the environment was finished by an earlier run (it is only verified otherwise)",
+    )
+    p.add_argument(
         "--report", metavar="PATH", help="write a JSON report (and a Markdown twin beside it)"
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")

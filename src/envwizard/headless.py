@@ -12,6 +12,7 @@ import sys
 import time
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -26,9 +27,10 @@ from envwizard.bench.view import live_panel, summary_table
 from envwizard.errors import EXIT_CANCELLED, InvalidInput
 from envwizard.facts.model import Facts
 from envwizard.lock import EnvLock
+from envwizard.outcome import RunResult, StepStatus
 from envwizard.plan import Plan
 from envwizard.preflight import run_preflight
-from envwizard.render import STEP_ICONS, decision_panel
+from envwizard.render import STEP_ICONS, decision_panel, outcome_line
 from envwizard.report import build_report, write_report
 from envwizard.runner import (
     BenchEvent,
@@ -51,11 +53,12 @@ def apply(
     *,
     yes: bool = False,
     report: str | None = None,
+    rebenchmark: bool = False,
     console: Console | None = None,
 ) -> int:
     console = console or Console()
     console.print(decision_panel(plan))
-    start = resolve_start(inspect_target(plan.env_path), plan, answers)
+    start = resolve_start(inspect_target(plan.env_path), plan, answers, rebenchmark=rebenchmark)
     if start.destructive and not yes:
         if not (sys.stdin.isatty() and console.is_terminal):
             raise InvalidInput(
@@ -74,22 +77,13 @@ def apply(
         runner = Runner(plan, answers, start)
         view = _View(plan, console)
         asyncio.run(_drive(runner, view))
-    assert runner.exit_code is not None
-    data = build_report(
-        facts,
-        answers,
-        plan,
-        status=runner.status,
-        exit_code=runner.exit_code,
-        steps=[r.to_dict() for r in runner.results],
-        verify=runner.verify,
-        benchmark=runner.bench,
-        benchmark_error=runner.bench_error,
-        run_dir=str(runner.run_dir),
+    result = runner.result
+    assert result is not None
+    paths = write_report(
+        build_report(facts, answers, plan, result), report or runner.run_dir / "report.json"
     )
-    paths = write_report(data, report or runner.run_dir / "report.json")
-    view.summary(runner, paths[0])
-    return runner.exit_code
+    view.summary(result, paths[0])
+    return result.exit_code
 
 
 async def _drive(runner: Runner, view: _View) -> None:
@@ -195,7 +189,7 @@ class _View:
         elif isinstance(ev, RunFinished):
             self.current = None
 
-    def _bench(self, d: dict) -> None:
+    def _bench(self, d: dict[str, Any]) -> None:
         if self.bench is not None:
             self.bench.feed(d)
         if not self.live_mode and d.get("event") == "step":  # a plain log: one line per window
@@ -208,32 +202,27 @@ class _View:
 
     def _finished(self, ev: StepFinished) -> None:
         step = self.plan.step(ev.step_id)
-        icon = STEP_ICONS.get(ev.status, "?")
-        timing = f"[dim]{ev.seconds:.1f}s[/]" if ev.status != "skipped" else "[dim]already done[/]"
+        icon = STEP_ICONS.get(ev.status.value, "?")
+        timing = f"[dim]{ev.reason}[/]" if ev.reason else f"[dim]{ev.seconds:.1f}s[/]"
         self.console.print(f"{icon} {step.title} {timing}")
-        if ev.status == "failed":
+        if ev.status is StepStatus.FAILED:
             for line in ev.tail:
                 self.console.print(Text("  │ " + line, style="red"))
             self.console.print(f"  [dim]full log: {ev.log_path}[/]")
         self.current = None
 
-    def summary(self, runner: Runner, report_path: Path) -> None:
+    def summary(self, result: RunResult, report_path: Path) -> None:
         c = self.console
-        if runner.verify:
-            v = runner.verify
+        if result.verify:
+            v = result.verify
             mark = "[green]✓[/]" if v.get("ok") else "[red]✗[/]"
             devices = ", ".join(v.get("device_names") or []) or "CPU"
             c.print(f"{mark} verify: torch {v.get('torch_version')} on {devices}")
             for h in v.get("hints") or []:
                 c.print(f"  [yellow]hint:[/] {h}")
-        if runner.bench:
-            c.print(summary_table(runner.bench))
-        elif runner.bench_error:
-            c.print(f"[yellow]⚠ benchmark failed[/]: {runner.bench_error}")
-        if runner.status == "done":
-            c.print(f"[bold green]Done.[/] Activate with: [bold]{self.plan.activate}[/]")
-        elif runner.status == "cancelled":
-            c.print("[yellow]Cancelled.[/]")
-        else:
-            c.print("[red]Failed.[/]")
-        c.print(f"[dim]logs: {runner.run_dir}   report: {report_path}[/]")
+        if result.benchmark:
+            c.print(summary_table(result.benchmark))
+        elif result.benchmark_error:
+            c.print(f"[yellow]⚠ benchmark failed[/]: {result.benchmark_error}")
+        c.print(f"[dim]logs: {result.run_dir}   report: {report_path}[/]")
+        c.print(outcome_line(result, self.plan, str(report_path)))

@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from envwizard.outcome import EnvOutcome, RunResult, RunStatus
 from envwizard.plan import Plan
 
 STEP_ICONS = {
@@ -15,9 +16,34 @@ STEP_ICONS = {
     "ok": "[green]✓[/]",
     "failed": "[red]✗[/]",
     "skipped": "[dim]–[/]",
+    "not-run": "[dim]·[/]",
     "cancelled": "[yellow]■[/]",
 }
 """A step's status as Rich markup, the same in the headless output and the wizard."""
+
+
+def outcome_line(result: RunResult, plan: Plan, report_path: str | None) -> str:
+    """The one line both front ends leave on the terminal: what happened and what to do next."""
+    env, activate = plan.env_path, plan.activate
+    report = report_path or result.run_dir
+    ready = result.env is EnvOutcome.READY
+    if result.status is RunStatus.DONE:
+        return f"Done. Activate with: {activate}"
+    if result.status is RunStatus.CANCELLED:
+        if ready:
+            return (
+                "Cancelled during the benchmark: the environment is installed and verified. "
+                f"Activate with: {activate}"
+            )
+        if result.env is EnvOutcome.REMOVED:
+            return f"Cancelled: what this run made was removed. Report: {report}"
+        return f"Cancelled: the unfinished environment stays at {env}. Report: {report}"
+    if result.env is EnvOutcome.REMOVED:
+        return f"Failed: what this run made was removed. Report: {report}"
+    return (
+        f"Failed: the unfinished environment stays at {env}; run the same answers again to "
+        f"resume. Report: {report}"
+    )
 
 
 def decision_panel(plan: Plan) -> Panel:

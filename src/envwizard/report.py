@@ -12,41 +12,36 @@ from typing import Any
 from envwizard import __version__
 from envwizard.answers import Answers
 from envwizard.facts.model import Facts
+from envwizard.outcome import RunResult
 from envwizard.plan import Plan
 
 VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_list")
 
 
-def build_report(
-    facts: Facts,
-    answers: Answers,
-    plan: Plan,
-    *,
-    status: str,
-    exit_code: int,
-    steps: list[dict[str, Any]],
-    verify: dict[str, Any] | None,
-    benchmark: dict[str, Any] | None,
-    benchmark_error: str | None = None,
-    run_dir: str | None = None,
-) -> dict[str, Any]:
+def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) -> dict[str, Any]:
+    """The one report of a run; the headless run and the wizard both write this."""
     v = None
-    if verify is not None:
-        v = {k: verify.get(k) for k in VERIFY_KEYS}
-        v.update({k: val for k, val in verify.items() if k not in v})
+    if result.verify is not None:
+        v = {k: result.verify.get(k) for k in VERIFY_KEYS}
+        v.update({k: val for k, val in result.verify.items() if k not in v})
     return {
         "envwizard": __version__,
-        "status": status,
-        "exit_code": exit_code,
+        "status": result.status.value,
+        "exit_code": result.exit_code,
         "facts": facts.to_dict(),
         "answers": answers.to_dict(),
         "decision": plan.decision.to_dict(),
-        "env": {"path": plan.env_path, "python": plan.env_python, "activate": plan.activate},
-        "steps": steps,
+        "env": {
+            "path": plan.env_path,
+            "python": plan.env_python,
+            "activate": plan.activate,
+            "outcome": result.env.value,
+        },
+        "steps": [s.to_dict() for s in result.steps],
         "verify": v,
-        "benchmark": benchmark,
-        "benchmark_error": benchmark_error,
-        "run_dir": run_dir,
+        "benchmark": result.benchmark,
+        "benchmark_error": result.benchmark_error,
+        "run_dir": result.run_dir,
     }
 
 
@@ -65,7 +60,8 @@ def markdown(r: dict[str, Any]) -> str:
     out = [
         f"# envwizard report: {r['status']}",
         "",
-        f"- environment: `{r['env']['path']}` (activate: `{r['env']['activate']}`)",
+        f"- environment: `{r['env']['path']}` (activate: `{r['env']['activate']}`), "
+        f"{r['env'].get('outcome', 'ready')}",
         f"- torch {d['torch']}, build **{d['variant']}**, from {d.get('index_url') or 'the default index'}",
         f"- exit code {r['exit_code']}",
         "",
@@ -78,7 +74,7 @@ def markdown(r: dict[str, Any]) -> str:
         "| step | status | seconds | log |",
         "|---|---|---:|---|",
         *[
-            f"| {s['id']} | {s['status']} | {s['seconds']} | {s.get('log') or ''} |"
+            f"| {s['id']} | {_status(s)} | {s['seconds']} | {s.get('log') or ''} |"
             for s in r["steps"]
         ],
         "",
@@ -112,3 +108,8 @@ def markdown(r: dict[str, Any]) -> str:
     elif r.get("benchmark_error"):
         out += ["## Benchmark", "", f"- failed: {r['benchmark_error']}", ""]
     return "\n".join(out)
+
+
+def _status(step: dict[str, Any]) -> str:
+    reason = step.get("reason")
+    return f"{step['status']} ({reason})" if reason else str(step["status"])

@@ -1,9 +1,11 @@
 """Run a plan: each step a child process, streamed as events; cancel, logs, state and rollback.
 
 UI-free: the headless front end and the wizard both iterate `Runner.run()` and render the
-events. Each step's whole output goes to its own log file in a run folder (which also keeps the
-plan and the answers); the environment records finished steps so the same answers resume; an
-environment this run created is removed when the run fails or is cancelled.
+events; the last event carries the `RunResult` both report from. Each step's whole output goes
+to its own log file in a run folder (which also keeps the plan and the answers); the environment
+records finished steps so the same answers resume. The runner alone decides what a cancel or a
+failure rolls back: an environment this run created goes, unless every required step finished
+(a stopped or failed benchmark never costs the person a verified environment).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import platformdirs
 from envwizard.answers import Answers
 from envwizard.childenv import child_env
 from envwizard.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED
+from envwizard.outcome import EnvOutcome, RunResult, RunStatus, StepResult, StepStatus
 from envwizard.plan import Plan, Step
 from envwizard.proc import Child
 from envwizard.progress import Progress, ProgressParser
@@ -60,13 +63,14 @@ class BenchEvent:
 @dataclass
 class StepFinished:
     step_id: str
-    status: str
-    """ok, failed, skipped or cancelled."""
+    status: StepStatus
     returncode: int | None
     seconds: float
     log_path: str | None
     tail: list[str] = field(default_factory=list)
     """The last lines of output, for a failure message."""
+    reason: str | None = None
+    """Why the step did not run, when it did not."""
 
 
 @dataclass
@@ -77,29 +81,22 @@ class Notice:
 
 @dataclass
 class RunFinished:
-    status: str
-    """done, failed or cancelled."""
-    exit_code: int
+    result: RunResult
+
+    @property
+    def status(self) -> RunStatus:
+        return self.result.status
+
+    @property
+    def exit_code(self) -> int:
+        return self.result.exit_code
 
 
 Event = Union[StepStarted, StepOutput, StepProgress, BenchEvent, StepFinished, Notice, RunFinished]
 
-
-@dataclass
-class StepResult:
-    id: str
-    status: str
-    seconds: float = 0.0
-    log: str | None = None
-    returncode: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "seconds": round(self.seconds, 2),
-            "log": self.log,
-        }
+NOT_RUN_REASON = "not run: an earlier step failed"
+CANCELLED_REASON = "not run: the run was cancelled"
+DONE_BEFORE_REASON = "done in an earlier run"
 
 
 def new_run_dir(plan: Plan, root: Path | None = None) -> Path:
@@ -139,8 +136,10 @@ class Runner:
         self.verify: dict[str, Any] | None = None
         self.bench: dict[str, Any] | None = None
         self.bench_error: str | None = None
-        self.status = "pending"
+        self.status = RunStatus.PENDING
         self.exit_code: int | None = None
+        self.result: RunResult | None = None
+        """Set when the run has finished (the value RunFinished carries)."""
         self._cancel = asyncio.Event()
         self._created_env = start.owns_env and "create-env" in start.skip
         """True once the environment is this run's own (created by it, or by the run it retries)."""
@@ -153,55 +152,84 @@ class Runner:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    @property
+    def owns_env(self) -> bool:
+        """Whether a rollback may remove the environment (this run, or the one it retries, made it)."""
+        return self._created_env
+
+    @property
+    def running(self) -> bool:
+        return self.status is RunStatus.RUNNING
+
     def cancel(self) -> None:
         """Stop the run: the current child's tree is stopped and the run rolls back."""
         self._cancel.set()
 
-    async def run(self, *, rollback: bool = True) -> AsyncIterator[Event]:
-        """Run the steps. With rollback=False a failed or cancelled run leaves the environment
-        for the caller to retry (`retry_start`) or remove (`rollback`), as the wizard does."""
-        self.status = "running"
+    def _complete(self) -> bool:
+        """Every required step finished: the environment is usable, whatever the benchmark did."""
+        optional = {s.id for s in self.plan.steps if s.optional}
+        return all(r.status.finished for r in self.results if r.id not in optional)
+
+    async def run(self, *, keep_failed: bool = False) -> AsyncIterator[Event]:
+        """Run the steps, then roll back what the outcome calls for.
+
+        A cancelled run removes an unfinished environment it created. A failed one does too,
+        unless `keep_failed` (the wizard: the person chooses Retry, which resumes with
+        `retry_start`, or Roll back, which calls `rollback`). A complete environment stays.
+        """
+        self.status = RunStatus.RUNNING
         state = StateFile(self.plan.env_path, self.plan, str(self.run_dir))
-        state.load_completed(self.start.skip)
+        state.load_completed(self.start.skip - set(self.start.why))
         if self.start.message:
             yield Notice(self.start.message)
         failed = False
         total = len(self.plan.steps)
         for i, step in enumerate(self.plan.steps, 1):
             if step.id in self.start.skip:
-                self.results.append(StepResult(step.id, "skipped"))
-                yield StepFinished(step.id, "skipped", None, 0.0, None)
+                why = self.start.why.get(step.id, DONE_BEFORE_REASON)
+                self.results.append(StepResult(step.id, StepStatus.DONE_BEFORE, reason=why))
+                yield StepFinished(step.id, StepStatus.DONE_BEFORE, None, 0.0, None, reason=why)
                 continue
             if self.cancelled or failed:
-                self.results.append(
-                    StepResult(step.id, "cancelled" if self.cancelled else "skipped")
+                status, why = (
+                    (StepStatus.CANCELLED, CANCELLED_REASON)
+                    if self.cancelled
+                    else (StepStatus.NOT_RUN, NOT_RUN_REASON)
                 )
+                self.results.append(StepResult(step.id, status, reason=why))
+                yield StepFinished(step.id, status, None, 0.0, None, reason=why)
                 continue
             async for ev in self._run_step(step, i, total, state):
                 yield ev
             result = self.results[-1]
-            if result.status == "cancelled":
-                continue
-            if result.status == "failed" and not step.optional:
+            if result.status is StepStatus.FAILED and not step.optional:
                 failed = True
         if self.cancelled:
-            self.status, self.exit_code = "cancelled", EXIT_CANCELLED
+            self.status, self.exit_code = RunStatus.CANCELLED, EXIT_CANCELLED
         elif failed:
-            self.status, self.exit_code = "failed", EXIT_STEP_FAILED
+            self.status, self.exit_code = RunStatus.FAILED, EXIT_STEP_FAILED
         else:
-            self.status, self.exit_code = "done", EXIT_OK
-        # A cancelled or failed benchmark leaves a verified environment: keep it.
-        optional = {s.id for s in self.plan.steps if s.optional}
-        complete = all(r.status in ("ok", "skipped") for r in self.results if r.id not in optional)
-        state.mark(status="done" if complete else self.status)
-        if not complete and rollback:
+            self.status, self.exit_code = RunStatus.DONE, EXIT_OK
+        complete = self._complete()
+        state.mark(status=RunStatus.DONE.value if complete else self.status.value)
+        self.result = RunResult(
+            status=self.status,
+            exit_code=self.exit_code,
+            steps=self.results,
+            env=EnvOutcome.READY if complete else EnvOutcome.UNFINISHED,
+            run_dir=str(self.run_dir),
+            verify=self.verify,
+            benchmark=self.bench,
+            benchmark_error=self.bench_error,
+        )
+        if not complete and (self.cancelled or not keep_failed):
             async for ev in self.rollback():
                 yield ev
-        yield RunFinished(self.status, self.exit_code)
+        yield RunFinished(self.result)
 
     def retry_start(self) -> Start:
         """How to run the same plan again after a failure: skip what finished, keep ownership."""
-        done = {r.id for r in self.results if r.status in ("ok", "skipped")}
+        done = {r.id for r in self.results if r.status.finished}
         done -= {s.id for s in self.plan.steps if s.kind in ("verify", "bench")}
         return Start(
             "resume",
@@ -252,20 +280,21 @@ class Runner:
             yield StepOutput(step.id, tail)
         seconds = time.monotonic() - t0
         if self.cancelled:
-            status = "cancelled"
+            status = StepStatus.CANCELLED
         elif rc == 0:
-            status = "ok"
+            status = StepStatus.OK
         else:
-            status = "failed"
+            status = StepStatus.FAILED
         if step.kind == "verify" and json_lines:
             self.verify = json_lines[-1]
-        if step.kind == "bench" and status == "failed" and not self.bench_error:
+        if step.kind == "bench" and status is StepStatus.FAILED and not self.bench_error:
             self.bench_error = tail[-1] if tail else f"exit code {rc}"
-        if status == "ok":
+        if status is StepStatus.OK:
             state.mark(step.id)
         self.results.append(StepResult(step.id, status, seconds, str(log_path), rc))
+        failed = status is StepStatus.FAILED
         yield StepFinished(
-            step.id, status, rc, seconds, str(log_path), tail[-15:] if status == "failed" else []
+            step.id, status, rc, seconds, str(log_path), tail[-15:] if failed else []
         )
 
     def _split_json(self, step: Step, lines: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -296,28 +325,40 @@ class Runner:
 
     async def rollback(self) -> AsyncIterator[Event]:
         """Remove the environment if this run created it (never one that existed before)."""
+        outcome, text = self._roll_back()
+        if self.result is not None:
+            self.result.env = outcome
+            if text:
+                self.result.notes.append(text)
+        if text:
+            yield Notice(text, "warn")
+
+    def _roll_back(self) -> tuple[EnvOutcome, str | None]:
         env = Path(self.plan.env_path)
+        if not env.exists():
+            return EnvOutcome.REMOVED, None
         if self.answers.keep_failed:
-            if env.exists():
-                yield Notice(
-                    f"keep_failed is set: the unfinished environment stays at {env}", "warn"
-                )
-            return
-        if not self._created_env or not env.exists():
-            if env.exists() and self.start.action in ("resume", "reuse"):
-                yield Notice(
+            return (
+                EnvOutcome.UNFINISHED,
+                f"keep_failed is set: the unfinished environment stays at {env}.",
+            )
+        if not self._created_env:
+            if self.start.action in ("resume", "reuse"):
+                return (
+                    EnvOutcome.UNTOUCHED,
                     f"{env} existed before this run and was left as it is; run the same answers "
-                    "again to resume, or set existing: recreate to start over",
-                    "warn",
+                    "again to resume, or set existing: recreate to start over.",
                 )
-            return
+            return EnvOutcome.UNTOUCHED, None
         if self.start.empty_before:
             for child in env.iterdir():
                 _remove(child)
-            yield Notice(f"rolled back: emptied {env} (it was an empty directory before)", "warn")
-        else:
-            _remove(env)
-            yield Notice(f"rolled back: removed the unfinished environment {env}", "warn")
+            return (
+                EnvOutcome.REMOVED,
+                f"rolled back: emptied {env} (it was an empty directory before).",
+            )
+        _remove(env)
+        return EnvOutcome.REMOVED, f"rolled back: removed the unfinished environment {env}."
 
 
 def _remove(path: Path) -> None:

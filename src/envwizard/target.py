@@ -23,8 +23,12 @@ from envwizard.answers import Answers
 from envwizard.errors import InvalidInput
 from envwizard.plan import STATE_FILE, Plan
 
-ALWAYS_RERUN = ("verify", "bench")
-"""Step kinds that change nothing and run again when a finished environment is resumed."""
+ALWAYS_RERUN = ("verify",)
+"""Step kinds that change nothing and run again whenever an environment is resumed."""
+BENCH_AGAIN_HINT = (
+    "the environment was finished in an earlier run; pass --rebenchmark to measure it again"
+)
+"""Why a finished environment is not benchmarked again: it takes its full time and changes nothing."""
 
 
 @dataclass
@@ -61,6 +65,8 @@ class Start:
     """create, resume, reuse or recreate."""
     skip: set[str] = field(default_factory=set)
     """Step ids that are already done."""
+    why: dict[str, str] = field(default_factory=dict)
+    """For skipped steps whose reason is not plainly "done in an earlier run": why not."""
     destructive: bool = False
     """True when the start deletes an existing environment: confirm first."""
     owns_env: bool = True
@@ -107,8 +113,13 @@ def plan_hash(plan: Plan) -> str:
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
 
 
-def resolve_start(target: Target, plan: Plan, answers: Answers) -> Start:
-    """Decide create / resume / reuse / recreate, or refuse with one clear sentence."""
+def resolve_start(
+    target: Target, plan: Plan, answers: Answers, *, rebenchmark: bool = False
+) -> Start:
+    """Decide create / resume / reuse / recreate, or refuse with one clear sentence.
+
+    A finished environment is verified again but benchmarked again only with `rebenchmark`.
+    """
     where = str(target.path)
     if target.kind == "absent":
         return Start("create")
@@ -132,13 +143,18 @@ def resolve_start(target: Target, plan: Plan, answers: Answers) -> Start:
         done = set(saved.get("completed") or [])
         rerun = {s.id for s in plan.steps if s.kind in ALWAYS_RERUN}
         skip = {s.id for s in plan.steps if s.id in done and s.id not in rerun}
+        why: dict[str, str] = {}
         if saved.get("status") == "done":
             msg = f"{where} is already complete; verifying it again"
+            if not rebenchmark:
+                bench = {s.id for s in plan.steps if s.kind == "bench"}
+                skip |= bench
+                why = dict.fromkeys(bench, BENCH_AGAIN_HINT)
         else:
             last = (saved.get("completed") or ["nothing"])[-1]
             msg = f"resuming the unfinished environment at {where} after step {last}"
         if answers.existing != "recreate":
-            return Start("resume", skip=skip, owns_env=False, message=msg)
+            return Start("resume", skip=skip, why=why, owns_env=False, message=msg)
     if answers.existing == "abort":
         raise InvalidInput(
             f"env: {where} already exists ({target.describe()}). Set existing: reuse to install "

@@ -19,8 +19,7 @@ from envwizard.tui.screens.machine import MachineScreen
 from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
 
-from ..run.conftest import tiny_plan
-from ..run.wheels import build_wheel
+from ..builders import build_wheel, tiny_plan
 from .conftest import HOME
 
 ORDER = [MachineScreen, PythonScreen, EnvironmentScreen, BuildScreen, ReviewScreen, DoneScreen]

@@ -12,7 +12,9 @@ from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Stat
 
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import si, summary_table
+from envwizard.outcome import StepStatus
 from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
+from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.widgets.plot import LinePlot
 
 PLOTS = (
@@ -45,13 +47,17 @@ def verify_text(v: dict[str, Any] | None) -> str:
 class BenchScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=True)]
 
+    def verify(self) -> dict[str, Any] | None:
+        runner = wizard_app(self).runner
+        return runner.verify if runner is not None else None
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static(
             "Linear → ReLU → Linear, SGD, a synthetic task: loss should fall; MFU shows how much of the device is used.",
             classes="purpose",
         )
-        yield Static(verify_text(getattr(self.app, "verify", None)), id="verify", classes="panel")
+        yield Static(verify_text(self.verify()), id="verify", classes="panel")
         with Horizontal(id="bench-progress"):
             yield Static("starting", id="phase")
             yield ProgressBar(total=1.0, show_eta=False, id="bench-bar")
@@ -72,7 +78,7 @@ class BenchScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Escape cancels only while something runs."""
         if action == "cancel":
-            return bool(getattr(self.app, "running", False))
+            return wizard_app(self).running
         return True
 
     def on_mount(self) -> None:
@@ -83,8 +89,8 @@ class BenchScreen(Screen[None]):
         if isinstance(ev, BenchEvent):
             self.show(ev.data)
         elif isinstance(ev, StepFinished) and ev.step_id == "verify":
-            self.query_one("#verify", Static).update(verify_text(getattr(self.app, "verify", None)))
-        elif isinstance(ev, StepFinished) and ev.status == "failed":
+            self.query_one("#verify", Static).update(verify_text(self.verify()))
+        elif isinstance(ev, StepFinished) and ev.status is StepStatus.FAILED:
             self.query_one("#problem", Static).update(
                 f"[yellow]⚠ benchmark failed[/]: {ev.tail[-1] if ev.tail else ''}"
             )
@@ -125,10 +131,8 @@ class BenchScreen(Screen[None]):
         if event.button.id == "cancel":
             self.action_cancel()
         elif event.button.id == "continue":
-            from envwizard.tui.screens.done import DoneScreen
-
-            self.app.push_screen(DoneScreen())
+            wizard_app(self).show_done()
 
     def action_cancel(self) -> None:
-        if self.app.running:  # type: ignore[attr-defined]
-            self.app.cancel_run()  # type: ignore[attr-defined]
+        """Stop the benchmark; the runner keeps the verified environment."""
+        wizard_app(self).cancel_run()

@@ -159,7 +159,8 @@ class EnvWizardApp(App[None]):
     def dispatch(self, ev: Event) -> None:
         """Hand a runner event to the screens that show it."""
         if isinstance(ev, StepStarted) and ev.step.kind == "bench" and self.bench_screen() is None:
-            self.push_screen(BenchScreen())
+            assert self.runner is not None
+            self.push_screen(BenchScreen(self.runner.verify))
         if isinstance(ev, RunFinished):
             self.result = ev.result
             self.write_report()

@@ -45,11 +45,13 @@ def verify_text(v: dict[str, Any] | None) -> str:
 
 
 class BenchScreen(Screen[None]):
+    """Pushed by the app when the benchmark step starts, with the verification just made."""
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=True)]
 
-    def verify(self) -> dict[str, Any] | None:
-        runner = wizard_app(self).runner
-        return runner.verify if runner is not None else None
+    def __init__(self, verify: dict[str, Any] | None) -> None:
+        super().__init__()
+        self.verify = verify
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -57,7 +59,7 @@ class BenchScreen(Screen[None]):
             "Linear → ReLU → Linear, SGD, a synthetic task: loss should fall; MFU shows how much of the device is used.",
             classes="purpose",
         )
-        yield Static(verify_text(self.verify()), id="verify", classes="panel")
+        yield Static(verify_text(self.verify), id="verify", classes="panel")
         with Horizontal(id="bench-progress"):
             yield Static("starting", id="phase")
             yield ProgressBar(total=1.0, show_eta=False, id="bench-bar")
@@ -88,8 +90,6 @@ class BenchScreen(Screen[None]):
     def apply(self, ev: Event) -> None:
         if isinstance(ev, BenchEvent):
             self.show(ev.data)
-        elif isinstance(ev, StepFinished) and ev.step_id == "verify":
-            self.query_one("#verify", Static).update(verify_text(self.verify()))
         elif isinstance(ev, StepFinished) and ev.status is StepStatus.FAILED:
             self.query_one("#problem", Static).update(
                 f"[yellow]⚠ benchmark failed[/]: {ev.tail[-1] if ev.tail else ''}"

@@ -524,7 +524,7 @@ class Decider:
 
     def decide_default_index(self, rels: list[Release]) -> Decision:
         """torch_index: default — the configured index decides the build; check what it serves."""
-        rejected = []
+        rejected: list[str] = []
         for rel in rels:
             if self.gate(rel):
                 continue

@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -67,7 +68,7 @@ class Child:
         kwargs: dict[str, object] = {}
         if POSIX:
             kwargs["start_new_session"] = True
-        else:  # pragma: no cover - Windows
+        elif sys.platform == "win32":  # pragma: no cover - Windows
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         if self.log_path:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __aexit__

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -113,7 +113,11 @@ def live_panel(state: BenchState) -> Panel:
         ProgressBar(total=1.0, completed=state.progress, width=40),
         Text(f"{state.phase}  {done:.0f}/{total:.0f} s", style="bold"),
     )
-    body = [headline(state.start) if state.start else Text("starting the worker…"), bar, rows]
+    body: list[RenderableType] = [
+        headline(state.start) if state.start else Text("starting the worker…"),
+        bar,
+        rows,
+    ]
     body.append(telemetry_line(state.telemetry))
     return Panel(Group(*body), title="Training benchmark", title_align="left", border_style="cyan")
 

@@ -142,15 +142,15 @@ class EnvWizardApp(App[None]):
     @work(exclusive=True, group="run", exit_on_error=False)
     async def _rollback(self) -> None:
         await self._remove_unfinished()
-        self.install_screen().rolled_back()
+        self.install_view().rolled_back()
 
     async def _remove_unfinished(self) -> None:
         assert self.runner is not None
         async for ev in self.runner.rollback():
-            self.install_screen().apply(ev)
+            self.install_view().apply(ev)
         self.write_report()
 
-    def install_screen(self) -> InstallScreen:
+    def install_view(self) -> InstallScreen:
         return next(s for s in self.screen_stack if isinstance(s, InstallScreen))
 
     def bench_screen(self) -> BenchScreen | None:
@@ -164,7 +164,7 @@ class EnvWizardApp(App[None]):
         if isinstance(ev, RunFinished):
             self.result = ev.result
             self.write_report()
-        self.install_screen().apply(ev)
+        self.install_view().apply(ev)
         bench = self.bench_screen()
         if bench is not None and bench.is_mounted:
             bench.apply(ev)
@@ -209,8 +209,11 @@ class EnvWizardApp(App[None]):
             return
         self.leave()
 
+    def _quit_after_failure(self, remove: bool | None) -> None:
+        self._remove_then_leave(bool(remove))
+
     @work(group="quit")
-    async def _quit_after_failure(self, remove: bool | None) -> None:
+    async def _remove_then_leave(self, remove: bool) -> None:
         if remove:
             await self._remove_unfinished()
         self.leave()
@@ -237,10 +240,12 @@ class EnvWizardApp(App[None]):
             ConfirmDialog(question, yes="Cancel and quit", no="Keep going"), self._interrupted
         )
 
+    def _interrupted(self, yes: bool | None) -> None:
+        if yes:
+            self._cancel_and_leave()
+
     @work(group="quit")
-    async def _interrupted(self, yes: bool | None) -> None:
-        if not yes:
-            return
+    async def _cancel_and_leave(self) -> None:
         if self.running:
             await self.stop_run()
         if self.result is None:

@@ -180,15 +180,22 @@ class InstallScreen(Screen[Choice]):
         except EnvwizardError as e:
             self.stopped(f"[red]✗[/] {e}")
             return
-        if start.destructive:
-            self.app.push_screen(
-                ConfirmDialog(
-                    f"{start.message}.\n\nDelete it and build it again?", yes="Delete and rebuild"
-                ),
-                lambda yes: self.preflight(start) if yes else self.stopped("Nothing was changed."),
-            )
-        else:
+        if not start.destructive:
             self.preflight(start)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.preflight(start)
+            else:
+                self.stopped("Nothing was changed.")
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"{start.message}.\n\nDelete it and build it again?", yes="Delete and rebuild"
+            ),
+            answered,
+        )
 
     @work(thread=True, exclusive=True, group="preflight")
     def preflight(self, start: Start) -> None:

@@ -3,6 +3,7 @@ envwizard run as a user runs it. One place, so every test builds its inputs the 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
@@ -17,6 +18,7 @@ import pytest
 from envwizard.answers import Answers, Benchmark
 from envwizard.decide import Decision
 from envwizard.plan import Plan, Step, script_path
+from envwizard.runner import Event, Runner
 
 BIN = Path(sys.executable).parent
 
@@ -137,3 +139,12 @@ def build_wheel(
         for path, text in files.items():
             z.writestr(path, text)
     return out
+
+
+def run_plan(runner: Runner) -> list[Event]:
+    """Run a runner to its end (its default rollback rules) and return every event."""
+
+    async def collect() -> list[Event]:
+        return [ev async for ev in runner.run()]
+
+    return asyncio.run(collect())

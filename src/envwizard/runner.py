@@ -179,7 +179,7 @@ class Runner:
         """
         self.status = RunStatus.RUNNING
         state = StateFile(self.plan.env_path, self.plan, str(self.run_dir))
-        state.load_completed(self.start.skip - set(self.start.why))
+        state.load_completed(self.start.skip - self.start.never_done)
         if self.start.message:
             yield Notice(self.start.message)
         failed = False

@@ -23,8 +23,9 @@ from envwizard.answers import Answers
 from envwizard.errors import InvalidInput
 from envwizard.plan import STATE_FILE, Plan
 
-ALWAYS_RERUN = ("verify",)
-"""Step kinds that change nothing and run again whenever an environment is resumed."""
+ALWAYS_RERUN = ("verify", "bench")
+"""Step kinds that change nothing and run again when an environment is resumed (a finished
+environment's benchmark only when asked: it takes its full time and changes nothing)."""
 BENCH_AGAIN_HINT = (
     "the environment was finished in an earlier run; pass --rebenchmark to measure it again"
 )
@@ -67,6 +68,9 @@ class Start:
     """Step ids that are already done."""
     why: dict[str, str] = field(default_factory=dict)
     """For skipped steps whose reason is not plainly "done in an earlier run": why not."""
+    never_done: set[str] = field(default_factory=set)
+    """Skipped steps no earlier run finished (a finished environment's failed benchmark): the
+    state file must not list them as completed."""
     destructive: bool = False
     """True when the start deletes an existing environment: confirm first."""
     owns_env: bool = True
@@ -144,17 +148,21 @@ def resolve_start(
         rerun = {s.id for s in plan.steps if s.kind in ALWAYS_RERUN}
         skip = {s.id for s in plan.steps if s.id in done and s.id not in rerun}
         why: dict[str, str] = {}
+        never_done: set[str] = set()
         if saved.get("status") == "done":
             msg = f"{where} is already complete; verifying it again"
             if not rebenchmark:
                 bench = {s.id for s in plan.steps if s.kind == "bench"}
                 skip |= bench
                 why = dict.fromkeys(bench, BENCH_AGAIN_HINT)
+                never_done = bench - done
         else:
             last = (saved.get("completed") or ["nothing"])[-1]
             msg = f"resuming the unfinished environment at {where} after step {last}"
         if answers.existing != "recreate":
-            return Start("resume", skip=skip, why=why, owns_env=False, message=msg)
+            return Start(
+                "resume", skip=skip, why=why, never_done=never_done, owns_env=False, message=msg
+            )
     if answers.existing == "abort":
         raise InvalidInput(
             f"env: {where} already exists ({target.describe()}). Set existing: reuse to install "
@@ -179,6 +187,7 @@ class StateFile:
 
     def __init__(self, env_path: str | Path, plan: Plan, run_dir: str) -> None:
         self.path = Path(env_path) / STATE_FILE
+        self.order = [s.id for s in plan.steps]
         self.data: dict[str, Any] = {
             "envwizard": __version__,
             "plan": plan_hash(plan),
@@ -190,7 +199,8 @@ class StateFile:
         }
 
     def load_completed(self, done: set[str]) -> None:
-        self.data["completed"] = [s for s in self.data["completed"] if s not in done] + sorted(done)
+        earlier = [s for s in self.order if s in done]  # in the plan's order
+        self.data["completed"] = [s for s in self.data["completed"] if s not in done] + earlier
 
     def mark(self, step_id: str | None = None, status: str | None = None) -> None:
         if step_id and step_id not in self.data["completed"]:

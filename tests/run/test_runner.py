@@ -27,15 +27,9 @@ from envwizard.runner import (
 )
 from envwizard.target import Start, inspect_target, resolve_start
 
-from .conftest import answers_for, env_python, make_plan, tiny_plan
+from ..builders import answers_for, env_python, make_plan, run_plan, tiny_plan
 
-
-async def collect(runner: Runner) -> list:
-    return [ev async for ev in runner.run()]
-
-
-def run(runner: Runner) -> list:
-    return asyncio.run(collect(runner))
+run = run_plan
 
 
 @pytest.mark.parametrize("manager", ["venv", "virtualenv", "uv"])

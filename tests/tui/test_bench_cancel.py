@@ -59,7 +59,7 @@ async def test_stopping_the_benchmark_keeps_the_verified_environment(
 
         def measuring() -> bool:
             screen = app.bench_screen()
-            return screen is not None and len(screen.bench.elapsed) > 0
+            return screen is not None and screen.is_mounted and len(screen.bench.elapsed) > 0
 
         # Until the worker reports training steps (or the run ended early: then say why).
         await until(pilot, lambda: measuring() or app.result is not None, timeout=900)
@@ -72,6 +72,7 @@ async def test_stopping_the_benchmark_keeps_the_verified_environment(
         assert result.status == RunStatus.CANCELLED and result.exit_code == 130
         assert result.env == EnvOutcome.READY
         assert [s.status for s in result.steps] == ["ok", "ok", "ok", "cancelled"]
+        assert "benchmark stopped" in str(bench.query_one("#problem").render())
         # The environment is still there and torch imports in it.
         assert (env / "pyvenv.cfg").exists()
         r = subprocess.run(

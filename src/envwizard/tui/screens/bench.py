@@ -12,7 +12,7 @@ from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Stat
 
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import si, summary_table
-from envwizard.outcome import StepStatus
+from envwizard.outcome import EnvOutcome, RunStatus, StepStatus
 from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
 from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.widgets.plot import LinePlot
@@ -95,6 +95,10 @@ class BenchScreen(Screen[None]):
                 f"[yellow]⚠ benchmark failed[/]: {ev.tail[-1] if ev.tail else ''}"
             )
         elif isinstance(ev, RunFinished):
+            if ev.result.status is RunStatus.CANCELLED and ev.result.env is EnvOutcome.READY:
+                self.query_one("#problem", Static).update(
+                    "[yellow]■[/] benchmark stopped; the environment is installed and verified"
+                )
             self.refresh_bindings()
             self.query_one("#cancel", Button).display = False
             button = self.query_one("#continue", Button)

@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from envwizard.i18n import _
 from envwizard.outcome import EnvOutcome, RunResult, RunStatus
 from envwizard.plan import Plan
 
@@ -26,24 +27,27 @@ def outcome_line(result: RunResult, plan: Plan, report_path: str | None) -> str:
     """The one line both front ends leave on the terminal: what happened and what to do next."""
     env, activate = plan.env_path, plan.activate
     report = report_path or result.run_dir
-    ready = result.env is EnvOutcome.READY
     if result.status is RunStatus.DONE:
-        return f"Done. Activate with: {activate}"
+        return _("Done. Activate with: {command}").format(command=activate)
     if result.status is RunStatus.CANCELLED:
-        if ready:
-            return (
+        if result.env is EnvOutcome.READY:
+            return _(
                 "Cancelled during the benchmark: the environment is installed and verified. "
-                f"Activate with: {activate}"
-            )
+                "Activate with: {command}"
+            ).format(command=activate)
         if result.env is EnvOutcome.REMOVED:
-            return f"Cancelled: what this run made was removed. Report: {report}"
-        return f"Cancelled: the unfinished environment stays at {env}. Report: {report}"
+            return _("Cancelled: what this run made was removed. Report: {report}").format(
+                report=report
+            )
+        return _("Cancelled: the unfinished environment stays at {env}. Report: {report}").format(
+            env=env, report=report
+        )
     if result.env is EnvOutcome.REMOVED:
-        return f"Failed: what this run made was removed. Report: {report}"
-    return (
-        f"Failed: the unfinished environment stays at {env}; run the same answers again to "
-        f"resume. Report: {report}"
-    )
+        return _("Failed: what this run made was removed. Report: {report}").format(report=report)
+    return _(
+        "Failed: the unfinished environment stays at {env}; run the same answers again to "
+        "resume. Report: {report}"
+    ).format(env=env, report=report)
 
 
 def decision_panel(plan: Plan) -> Panel:
@@ -51,12 +55,12 @@ def decision_panel(plan: Plan) -> Panel:
     head = Text.assemble(
         ("torch ", "bold"),
         (d.torch, "bold cyan"),
-        ("  build ", "bold"),
+        (_("  build "), "bold"),
         (d.variant, "bold cyan"),
-        ("  from ", ""),
+        (_("  from "), ""),
         (
             d.index_url
-            or ("conda-forge" if d.source == "conda-forge" else "the installer's default index"),
+            or ("conda-forge" if d.source == "conda-forge" else _("the installer's default index")),
             "cyan",
         ),
     )
@@ -64,14 +68,14 @@ def decision_panel(plan: Plan) -> Panel:
     lines += [Text("• " + r) for r in d.reasons]
     for w in plan.warnings:
         lines.append(Text("⚠ " + w, style="yellow"))
-    return Panel(Group(*lines), title="Decision", title_align="left", border_style="cyan")
+    return Panel(Group(*lines), title=_("Decision"), title_align="left", border_style="cyan")
 
 
 def steps_table(plan: Plan) -> Table:
     t = Table(title=None, show_lines=False, expand=True, box=None, pad_edge=False)
     t.add_column("#", style="dim", width=3)
-    t.add_column("step", style="bold", no_wrap=True)
-    t.add_column("command", overflow="fold")
+    t.add_column(_("step"), style="bold", no_wrap=True)
+    t.add_column(_("command"), overflow="fold")
     for i, s in enumerate(plan.steps, 1):
         t.add_row(str(i), s.id, plan.command_line(s))
     return t
@@ -82,7 +86,7 @@ def print_plan(plan: Plan, commands_only: bool = False, console: Console | None 
     if not commands_only:
         console.print(decision_panel(plan))
     env = Text.assemble(
-        ("environment ", "bold"),
+        (_("environment "), "bold"),
         (plan.env_path, "cyan"),
         (f"  ({plan.manager}, ~{plan.estimate_mib / 1024:.1f} GiB)", "dim"),
     )

@@ -25,6 +25,7 @@ import platformdirs
 from envwizard.answers import Answers
 from envwizard.childenv import child_env
 from envwizard.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED
+from envwizard.i18n import N_
 from envwizard.outcome import EnvOutcome, RunResult, RunStatus, StepResult, StepStatus
 from envwizard.plan import Plan, Step
 from envwizard.proc import Child
@@ -94,9 +95,10 @@ class RunFinished:
 
 Event = Union[StepStarted, StepOutput, StepProgress, BenchEvent, StepFinished, Notice, RunFinished]
 
-NOT_RUN_REASON = "not run: an earlier step failed"
-CANCELLED_REASON = "not run: the run was cancelled"
-DONE_BEFORE_REASON = "done in an earlier run"
+# Reasons are kept in English in the report; front ends translate them when they show them.
+NOT_RUN_REASON = N_("not run: an earlier step failed")
+CANCELLED_REASON = N_("not run: the run was cancelled")
+DONE_BEFORE_REASON = N_("done in an earlier run")
 
 
 def new_run_dir(plan: Plan, root: Path | None = None) -> Path:

@@ -21,15 +21,16 @@ from typing import Any
 from envwizard import __version__
 from envwizard.answers import Answers
 from envwizard.errors import InvalidInput
+from envwizard.i18n import N_
 from envwizard.plan import STATE_FILE, Plan
 
 ALWAYS_RERUN = ("verify", "bench")
 """Step kinds that change nothing and run again when an environment is resumed (a finished
 environment's benchmark only when asked: it takes its full time and changes nothing)."""
-BENCH_AGAIN_HINT = (
+BENCH_AGAIN_HINT = N_(
     "the environment was finished in an earlier run; pass --rebenchmark to measure it again"
 )
-"""Why a finished environment is not benchmarked again: it takes its full time and changes nothing."""
+"""Why a finished environment is not benchmarked again (kept in English in the report)."""
 
 
 @dataclass

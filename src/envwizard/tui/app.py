@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from envwizard.answers import load_answers
 from envwizard.errors import EXIT_CANCELLED, EXIT_OK
 from envwizard.facts.model import Facts
+from envwizard.i18n import _
 from envwizard.knowledge import load as load_knowledge
 from envwizard.outcome import EnvOutcome, RunResult
 from envwizard.render import outcome_line
@@ -53,9 +54,9 @@ class EnvWizardApp(App[None]):
     CSS_PATH = "envwizard.tcss"
     TITLE = "envwizard"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("ctrl+c", "interrupt", "Cancel", show=False, priority=True),
-        Binding("ctrl+t", "toggle_dark", "Theme"),
+        Binding("ctrl+q", "quit", _("Quit"), priority=True),
+        Binding("ctrl+c", "interrupt", _("Cancel"), show=False, priority=True),
+        Binding("ctrl+t", "toggle_dark", _("Theme")),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -174,7 +175,7 @@ class EnvWizardApp(App[None]):
         facts, plan, result = self.state.facts, self.state.plan, self.result
         assert facts is not None and plan is not None and result is not None
         data = build_report(facts, self.state.answers(), plan, result)
-        path, _ = write_report(data, f"{result.run_dir}/report.json")
+        path, _md = write_report(data, f"{result.run_dir}/report.json")
         self.state.report_path = str(path)
 
     # ---- leaving ---------------------------------------------------------------------------
@@ -185,24 +186,26 @@ class EnvWizardApp(App[None]):
             self.exit_line = outcome_line(result, plan, self.state.report_path)
             code = result.exit_code
         elif self.state.dry_run:
-            self.exit_line, code = "Dry run: nothing was run or created.", EXIT_OK
+            self.exit_line, code = _("Dry run: nothing was run or created."), EXIT_OK
         else:
-            self.exit_line, code = "Nothing was changed.", EXIT_OK
+            self.exit_line, code = _("Nothing was changed."), EXIT_OK
         self.exit(return_code=code)
 
     async def action_quit(self) -> None:
         """ctrl+q from any screen: during an install, cancel (the runner rolls back) first;
         after a failure, ask whether to keep the half-made environment."""
         if self.running:
-            self.notify("Cancelling and rolling back before quitting…")
+            self.notify(_("Cancelling and rolling back before quitting…"))
             await self.stop_run()
         if self._unfinished_env_is_ours():
             self.push_screen(
                 ConfirmDialog(
-                    "A step failed and the environment is unfinished. Remove what this run "
-                    "made, or keep it to resume later with the same answers?",
-                    yes="Remove it",
-                    no="Keep it",
+                    _(
+                        "A step failed and the environment is unfinished. Remove what this run "
+                        "made, or keep it to resume later with the same answers?"
+                    ),
+                    yes=_("Remove it"),
+                    no=_("Keep it"),
                 ),
                 self._quit_after_failure,
             )
@@ -231,13 +234,15 @@ class EnvWizardApp(App[None]):
         if isinstance(self.screen, ConfirmDialog):
             return
         question = (
-            "Cancel the install and quit? The running step is stopped and what this run made "
-            "is removed (a verified environment is kept)."
+            _(
+                "Cancel the install and quit? The running step is stopped and what this run "
+                "made is removed (a verified environment is kept)."
+            )
             if self.running
-            else "Quit envwizard?"
+            else _("Quit envwizard?")
         )
         self.push_screen(
-            ConfirmDialog(question, yes="Cancel and quit", no="Keep going"), self._interrupted
+            ConfirmDialog(question, yes=_("Cancel and quit"), no=_("Keep going")), self._interrupted
         )
 
     def _interrupted(self, yes: bool | None) -> None:
@@ -249,7 +254,7 @@ class EnvWizardApp(App[None]):
         if self.running:
             await self.stop_run()
         if self.result is None:
-            self.exit_line = "Cancelled: nothing was changed."
+            self.exit_line = _("Cancelled: nothing was changed.")
             self.exit(return_code=EXIT_CANCELLED)
             return
         await self.action_quit()

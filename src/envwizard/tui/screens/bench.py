@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Stat
 
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import si, summary_table
+from envwizard.i18n import _
 from envwizard.outcome import EnvOutcome, RunStatus, StepStatus
 from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
 from envwizard.tui.screens.base import wizard_app
@@ -47,7 +48,7 @@ def verify_text(v: dict[str, Any] | None) -> str:
 class BenchScreen(Screen[None]):
     """Pushed by the app when the benchmark step starts, with the verification just made."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"), show=True)]
 
     def __init__(self, verify: dict[str, Any] | None) -> None:
         super().__init__()
@@ -56,7 +57,9 @@ class BenchScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static(
-            "Linear → ReLU → Linear, SGD, a synthetic task: loss should fall; MFU shows how much of the device is used.",
+            _(
+                "Linear → ReLU → Linear, SGD, a synthetic task: loss should fall; MFU shows how much of the device is used."
+            ),
             classes="purpose",
         )
         yield Static(verify_text(self.verify), id="verify", classes="panel")
@@ -67,14 +70,14 @@ class BenchScreen(Screen[None]):
             for key, title, color in PLOTS:
                 yield LinePlot(title, id=f"plot-{key}", color=color)
             with Grid(id="telemetry"):
-                for key, label, _ in TELEMETRY:
+                for key, label, _unit in TELEMETRY:
                     yield Static(f"[dim]{label}[/] n/a", id=f"t-{key}", classes="tlabel")
                     yield Sparkline([], id=f"s-{key}")
         yield Static("", id="summary")
         with Horizontal(classes="nav"):
             yield Static("", id="problem", classes="problem")
-            yield Button("Cancel", id="cancel", variant="error")
-            yield Button("Continue", id="continue", variant="primary", disabled=True)
+            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield Button(_("Continue"), id="continue", variant="primary", disabled=True)
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -84,7 +87,7 @@ class BenchScreen(Screen[None]):
         return True
 
     def on_mount(self) -> None:
-        self.title, self.sub_title = "envwizard", "Verify and benchmark"
+        self.title, self.sub_title = "envwizard", _("Verify and benchmark")
         self.bench = BenchState()
 
     def apply(self, ev: Event) -> None:
@@ -97,7 +100,7 @@ class BenchScreen(Screen[None]):
         elif isinstance(ev, RunFinished):
             if ev.result.status is RunStatus.CANCELLED and ev.result.env is EnvOutcome.READY:
                 self.query_one("#problem", Static).update(
-                    "[yellow]■[/] benchmark stopped; the environment is installed and verified"
+                    _("[yellow]■[/] benchmark stopped; the environment is installed and verified")
                 )
             self.refresh_bindings()
             self.query_one("#cancel", Button).display = False

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from envwizard.bench.view import summary_table
+from envwizard.i18n import _
 from envwizard.outcome import RunStatus
 from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.screens.bench import verify_text
@@ -18,7 +19,7 @@ from envwizard.tui.widgets.save import SaveAnswers
 
 
 class DoneScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", "Quit", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", _("Quit"), show=False)]
 
     def compose(self) -> ComposeResult:
         app = wizard_app(self)
@@ -30,36 +31,44 @@ class DoneScreen(Screen[None]):
         with VerticalScroll(classes="body"):
             if dry:
                 yield Static(
-                    "[b]Dry run:[/] nothing was run or created. This is the plan envwizard would run; "
-                    "save the answers to run it headless later.",
+                    _(
+                        "[b]Dry run:[/] nothing was run or created. This is the plan envwizard would run; "
+                        "save the answers to run it headless later."
+                    ),
                     classes="panel",
                 )
             elif app.result is not None:
                 result = app.result
                 head = {
-                    RunStatus.DONE: "[green b]✓ The environment is ready.[/]",
-                    RunStatus.CANCELLED: "[yellow b]■ The benchmark was stopped; the environment is ready.[/]",
-                    RunStatus.FAILED: "[red b]✗ The install failed.[/]",
+                    RunStatus.DONE: _("[green b]✓ The environment is ready.[/]"),
+                    RunStatus.CANCELLED: _(
+                        "[yellow b]■ The benchmark was stopped; the environment is ready.[/]"
+                    ),
+                    RunStatus.FAILED: _("[red b]✗ The install failed.[/]"),
                 }.get(result.status, str(result.status))
                 yield Static(f"{head}\n{verify_text(result.verify)}", classes="panel")
                 if result.benchmark:
                     yield Static(summary_table(result.benchmark), classes="panel")
-            yield Label("Use it with:")
+            yield Label(_("Use it with:"))
             yield Input(value=plan.activate, id="activate")
             yield Static(
-                f"[dim]environment:[/] {plan.env_path}\n[dim]Python:[/] {plan.env_python}",
+                _("[dim]environment:[/] {path}").format(path=plan.env_path)
+                + "\n"
+                + _("[dim]Python:[/] {python}").format(python=plan.env_python),
                 id="where",
             )
             if state.report_path:
-                yield Static(f"[dim]report:[/] {state.report_path}", id="report")
+                yield Static(
+                    _("[dim]report:[/] {path}").format(path=state.report_path), id="report"
+                )
             yield SaveAnswers()
         with Horizontal(classes="nav"):
             yield Static("", classes="problem")
-            yield Button("Quit", id="quit", variant="primary")
+            yield Button(_("Quit"), id="quit", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title, self.sub_title = "envwizard", "Done"
+        self.title, self.sub_title = "envwizard", _("Done")
         self.query_one("#quit", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -24,6 +24,7 @@ from textual.widgets import (
 )
 
 from envwizard.errors import EnvwizardError
+from envwizard.i18n import _
 from envwizard.outcome import EnvOutcome, RunStatus, StepStatus
 from envwizard.plan import Plan, Step
 from envwizard.preflight import Preflight, run_preflight
@@ -82,8 +83,8 @@ class InstallScreen(Screen[Choice]):
     """Runs the plan on mount; with autostart=False it only renders events it is given (replays)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", show=True),
-        Binding("ctrl+r", "retry", "Retry", show=True),
+        Binding("escape", "cancel", _("Cancel"), show=True),
+        Binding("ctrl+r", "retry", _("Retry"), show=True),
     ]
 
     def __init__(self, autostart: bool = True) -> None:
@@ -114,7 +115,9 @@ class InstallScreen(Screen[Choice]):
         plan = self.plan
         yield Header(show_clock=False)
         yield Static(
-            "Each step runs as its own process; select a step to see its output. Cancel rolls back.",
+            _(
+                "Each step runs as its own process; select a step to see its output. Cancel rolls back."
+            ),
             classes="purpose",
         )
         with Horizontal(id="install-body"):
@@ -131,15 +134,15 @@ class InstallScreen(Screen[Choice]):
                 yield Static("", id="logpath")
         with Horizontal(classes="nav"):
             yield Static("", id="problem", classes="problem")
-            yield Button("Back", id="back")
-            yield Button("Roll back", id="rollback", variant="warning")
-            yield Button("Retry", id="retry")
-            yield Button("Cancel", id="cancel", variant="error")
-            yield Button("Continue", id="continue", variant="primary")
+            yield Button(_("Back"), id="back")
+            yield Button(_("Roll back"), id="rollback", variant="warning")
+            yield Button(_("Retry"), id="retry")
+            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield Button(_("Continue"), id="continue", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title, self.sub_title = "envwizard", "Install"
+        self.title, self.sub_title = "envwizard", _("Install")
         self.follow = True
         self.current: str | None = None
         self.query_one("#progress-row").display = False
@@ -188,11 +191,12 @@ class InstallScreen(Screen[Choice]):
             if yes:
                 self.preflight(start)
             else:
-                self.stopped("Nothing was changed.")
+                self.stopped(_("Nothing was changed."))
 
         self.app.push_screen(
             ConfirmDialog(
-                f"{start.message}.\n\nDelete it and build it again?", yes="Delete and rebuild"
+                _("{message}.\n\nDelete it and build it again?").format(message=start.message),
+                yes=_("Delete and rebuild"),
             ),
             answered,
         )
@@ -220,7 +224,9 @@ class InstallScreen(Screen[Choice]):
         if isinstance(ev, StepStarted):
             self.current = ev.step.id
             self.query_one(f"#item-{ev.step.id}", StepItem).set(StepStatus.RUNNING)
-            self.query_one("#logpath", Static).update(f"[dim]log: {ev.log_path}[/]")
+            self.query_one("#logpath", Static).update(
+                _("[dim]log: {path}[/]").format(path=ev.log_path)
+            )
             self.query_one("#progress-row").display = False
             self.query_one(f"#log-{ev.step.id}", Log).write_line(
                 "$ " + self.plan.command_line(ev.step)
@@ -264,25 +270,27 @@ class InstallScreen(Screen[Choice]):
     def finished(self, ev: RunFinished) -> None:
         result = ev.result
         if result.status is RunStatus.DONE:
-            self.say("[green]✓[/] installed and verified")
+            self.say(_("[green]✓[/] installed and verified"))
             self.actions("continue")
         elif result.status is RunStatus.FAILED:
             if self.wizard.runner is not None and self.wizard.runner.owns_env:
                 self.say(
-                    "[red]✗[/] a step failed: Retry it, or Roll back to remove what this run made"
+                    _(
+                        "[red]✗[/] a step failed: Retry it, or Roll back to remove what this run made"
+                    )
                 )
                 self.actions("rollback", "retry")
             else:
-                self.say("[red]✗[/] a step failed: Retry it, or go Back and change the answers")
+                self.say(_("[red]✗[/] a step failed: Retry it, or go Back and change the answers"))
                 self.actions("back", "retry")
         elif result.env is EnvOutcome.READY:
-            self.say("[yellow]■[/] benchmark stopped; the environment is installed and verified")
+            self.say(_("[yellow]■[/] benchmark stopped; the environment is installed and verified"))
             self.actions("continue")
         elif result.env is EnvOutcome.REMOVED:
-            self.say("[yellow]■[/] cancelled; what this run made was removed")
+            self.say(_("[yellow]■[/] cancelled; what this run made was removed"))
             self.actions("back")
         else:
-            self.say("[yellow]■[/] cancelled; the unfinished environment was left in place")
+            self.say(_("[yellow]■[/] cancelled; the unfinished environment was left in place"))
             self.actions("back")
 
     # ---- buttons -----------------------------------------------------------------------------
@@ -306,9 +314,11 @@ class InstallScreen(Screen[Choice]):
             return
         self.app.push_screen(
             ConfirmDialog(
-                "Cancel the install? The running step is stopped and what this run made is removed.",
-                yes="Cancel install",
-                no="Keep going",
+                _(
+                    "Cancel the install? The running step is stopped and what this run made is removed."
+                ),
+                yes=_("Cancel install"),
+                no=_("Keep going"),
             ),
             lambda yes: self.wizard.cancel_run() if yes else None,
         )
@@ -317,7 +327,7 @@ class InstallScreen(Screen[Choice]):
         if not self.shown("retry"):
             return
         self.actions("cancel")
-        self.say("retrying from the failed step…")
+        self.say(_("retrying from the failed step…"))
         for item in self.query(StepItem):
             if not item.status.finished:
                 item.set(StepStatus.PENDING)
@@ -330,7 +340,7 @@ class InstallScreen(Screen[Choice]):
         self.wizard.rollback_run()
 
     def rolled_back(self) -> None:
-        self.say("[yellow]■[/] rolled back")
+        self.say(_("[yellow]■[/] rolled back"))
         self.actions("back")
 
     def action_continue(self) -> None:

@@ -5,24 +5,27 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
+from envwizard.i18n import N_, _
 from envwizard.tui.screens.base import WizardScreen
 from envwizard.tui.widgets.save import SaveAnswers
 
 
 class ReviewScreen(WizardScreen):
-    TITLE = "Review"
-    PURPOSE = "Exactly what will run, in order. Nothing has changed on this machine yet."
+    TITLE = N_("Review")
+    PURPOSE = N_("Exactly what will run, in order. Nothing has changed on this machine yet.")
 
     def next_label(self) -> str:
-        return "Finish (dry run)" if self.state.dry_run else "Install"
+        return _("Finish (dry run)") if self.state.dry_run else _("Install")
 
     def body(self) -> ComposeResult:
         plan = self.state.plan
         assert plan is not None
         d = plan.decision
         yield Static(
-            f"[b]{plan.manager}[/] environment at [b]{plan.env_path}[/], about "
-            f"{plan.estimate_mib / 1024:.1f} GiB\n[b]torch {d.torch}[/] ({d.variant})"
+            _("[b]{manager}[/] environment at [b]{path}[/], about {gib:.1f} GiB").format(
+                manager=plan.manager, path=plan.env_path, gib=plan.estimate_mib / 1024
+            )
+            + f"\n[b]torch {d.torch}[/] ({d.variant})"
             + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
             classes="panel",
         )

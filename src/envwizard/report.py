@@ -6,6 +6,7 @@ JSON for scripts (DESIGN.md contract) and a Markdown twin for people and tickets
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from envwizard.outcome import RunResult
 from envwizard.plan import Plan
 
 VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_list")
+READ_ONLY_KINDS = ("verify", "bench")
 
 
 def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) -> dict[str, Any]:
@@ -25,10 +27,13 @@ def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) 
     if result.verify is not None:
         v = {k: result.verify.get(k) for k in VERIFY_KEYS}
         v.update({k: val for k, val in result.verify.items() if k not in v})
+    steps = [s.to_dict() for s in result.steps]
     return {
         "envwizard": __version__,
+        "host": socket.gethostname(),
         "status": result.status.value,
         "exit_code": result.exit_code,
+        "changed": env_changed(plan, steps),
         "facts": facts.to_dict(),
         "answers": answers.to_dict(),
         "decision": plan.decision.to_dict(),
@@ -38,12 +43,21 @@ def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) 
             "activate": plan.activate,
             "outcome": result.env.value,
         },
-        "steps": [s.to_dict() for s in result.steps],
+        "steps": steps,
         "verify": v,
         "benchmark": result.benchmark,
         "benchmark_error": result.benchmark_error,
         "run_dir": result.run_dir,
     }
+
+
+def env_changed(plan: Plan, steps: list[dict[str, Any]]) -> bool:
+    """Whether a step that writes the environment ran: a rerun that only verifies is no change
+    (what Ansible's `changed` and other idempotent callers report)."""
+    kinds = {s.id: s.kind for s in plan.steps}
+    return any(
+        s["status"] in ("ok", "failed") and kinds.get(s["id"]) not in READ_ONLY_KINDS for s in steps
+    )
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
@@ -77,6 +91,16 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         *[f"- {reason}" for reason in d["reasons"]],
         "",
+        *(
+            [
+                _("## Settings this machine needs"),
+                "",
+                *[f"- `{h['setting']}={h['value']}`: {h['why']}" for h in d["hints"]],
+                "",
+            ]
+            if d.get("hints")
+            else []
+        ),
         _("## Steps"),
         "",
         _("| step | status | seconds | log |"),

@@ -110,6 +110,8 @@ class Facts:
     """Where each fact came from ("nvidia_driver": "NVML")."""
     unknown: dict[str, str] = field(default_factory=dict)
     """Facts that could not be read, with why ("gpus.amd": "timed out after 3 s")."""
+    normalised: list[str] = field(default_factory=list)
+    """How values written in other tools' forms were read ("os.glibc 'ldd (GNU libc) 2.35' read as '2.35'")."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: contract keys first, then what the probe added."""
@@ -135,7 +137,14 @@ class Facts:
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "facts") -> Facts:
-        """Load and check facts; a wrong contract key is an InvalidInput naming its path."""
+        """Load and check facts; a wrong contract key is an InvalidInput naming its path.
+
+        Forms other tools print ("sm_89", "ldd (GNU libc) 2.35", "Windows_NT") are read first
+        (envwizard.facts.normalise) and each rewrite is kept in `normalised`.
+        """
+        from envwizard.facts.normalise import normalise
+
+        data, notes = normalise(data)
         r = _Reader(where)
         obj = r.mapping(data, "")
         schema = obj.get("schema")
@@ -192,6 +201,7 @@ class Facts:
             unknown={
                 str(k): str(v) for k, v in r.mapping(obj.get("unknown", {}), "unknown").items()
             },
+            normalised=[*notes, *(str(n) for n in obj.get("normalised") or [] if n not in notes)],
         )
 
     @classmethod

@@ -34,8 +34,10 @@ LANG = sys.argv[sys.argv.index("--lang") + 1] if "--lang" in sys.argv else None
 i18n.set_cli_language(LANG or "en")
 
 from textual.pilot import Pilot  # noqa: E402
+from textual.widgets import Input  # noqa: E402
 
 from envwizard.facts.model import Facts  # noqa: E402
+from envwizard.outcome import EnvOutcome, RunResult, RunStatus, StepStatus  # noqa: E402
 from envwizard.progress import Progress  # noqa: E402
 from envwizard.runner import (  # noqa: E402
     BenchEvent,
@@ -69,11 +71,24 @@ def app_for(facts_file: str) -> EnvWizardApp:
     return make_app(facts=facts, cwd=HOME)
 
 
-async def forward(pilot: Pilot, screens: int) -> None:
+async def settle(pilot: Pilot) -> None:
+    """Wait until the app has handled what is queued (no fixed sleep)."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+
+
+async def forward(pilot: Pilot, screens: int) -> None:
+    """Press Next `screens` times, each time until the next screen is the active one."""
+    await settle(pilot)
     for _ in range(screens):
+        before = pilot.app.screen
         await pilot.press("ctrl+n")
-        await pilot.pause(0.3)
+        for _ in range(600):
+            if pilot.app.screen is not before and pilot.app.screen.is_mounted:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
 
 
 async def machine(pilot: Pilot) -> None:
@@ -89,17 +104,14 @@ async def environment(pilot: Pilot) -> None:
 
 
 async def build(pilot: Pilot) -> None:
-    await environment(pilot)
-    await pilot.press("ctrl+n")
-    await pilot.pause(0.3)
-    pilot.app.screen.query_one("#packages").value = "torchvision"  # type: ignore[attr-defined]
-    await pilot.pause(0.3)
+    await forward(pilot, 3)
+    pilot.app.screen.query_one("#packages", Input).value = "torchvision"
+    await settle(pilot)
 
 
 async def review(pilot: Pilot) -> None:
     await build(pilot)
-    await pilot.press("ctrl+n")
-    await pilot.pause(0.3)
+    await forward(pilot, 1)
 
 
 PIP_LINES = [
@@ -115,24 +127,46 @@ async def install(pilot: Pilot) -> None:
     from envwizard.tui.screens.install import InstallScreen, StepItem
 
     await review(pilot)
-    app: EnvWizardApp = pilot.app  # type: ignore[assignment]
+    app = wizard(pilot)
     screen = InstallScreen(autostart=False)
     await app.push_screen(screen)
-    await pilot.pause(0.2)
+    await settle(pilot)
     plan = app.state.plan
     assert plan is not None
     steps = plan.steps
     run_dir = "/home/ada/.local/state/envwizard/log/runs/20261129-101500-torch"
     screen.apply(StepStarted(steps[0], 1, len(steps), f"{run_dir}/01-create-env.log"))
-    screen.apply(StepFinished("create-env", "ok", 0, 3.12, f"{run_dir}/01-create-env.log"))
+    screen.apply(StepFinished("create-env", StepStatus.OK, 0, 3.12, f"{run_dir}/01-create-env.log"))
     screen.apply(StepStarted(steps[1], 2, len(steps), f"{run_dir}/02-install-torch.log"))
     screen.apply(StepOutput("install-torch", PIP_LINES))
     screen.apply(StepProgress("install-torch", Progress(WHEEL, 412_000_000, 887_300_000)))
     for item in screen.query(StepItem):  # a still picture: stop the running step's clock
-        if item.status == "running":
+        if item.status is StepStatus.RUNNING:
             item.started, item.seconds = None, 41.3
             item.refresh_label()
-    await pilot.pause(0.3)
+    await settle(pilot)
+
+
+RUN_DIR = "/home/ada/.local/state/envwizard/log/runs/20261129-101500-torch"
+
+
+def wizard(pilot: Pilot) -> EnvWizardApp:
+    app = pilot.app
+    assert isinstance(app, EnvWizardApp)
+    return app
+
+
+def recorded_result() -> RunResult:
+    """A finished run with the verification and benchmark recorded on a CPU machine."""
+    return RunResult(
+        status=RunStatus.DONE,
+        exit_code=0,
+        steps=[],
+        env=EnvOutcome.READY,
+        run_dir=RUN_DIR,
+        verify=json.loads((DATA / "verify_cpu.json").read_text()),
+        benchmark=json.loads((DATA / "bench_cpu.jsonl").read_text().splitlines()[-1]),
+    )
 
 
 async def bench(pilot: Pilot) -> None:
@@ -140,32 +174,27 @@ async def bench(pilot: Pilot) -> None:
     from envwizard.tui.screens.bench import BenchScreen
 
     await review(pilot)
-    app: EnvWizardApp = pilot.app  # type: ignore[assignment]
-    app.verify = json.loads((DATA / "verify_cpu.json").read_text())
-    screen = BenchScreen()
+    app = wizard(pilot)
+    screen = BenchScreen(json.loads((DATA / "verify_cpu.json").read_text()))
     await app.push_screen(screen)
-    await pilot.pause(0.2)
+    await settle(pilot)
     for line in (DATA / "bench_cpu.jsonl").read_text().splitlines():
         screen.apply(BenchEvent("benchmark", json.loads(line)))
-    screen.apply(StepFinished("benchmark", "ok", 0, 12.3, None))
-    screen.apply(RunFinished("done", 0))
-    await pilot.pause(0.5)
+    screen.apply(StepFinished("benchmark", StepStatus.OK, 0, 12.3, None))
+    screen.apply(RunFinished(recorded_result()))
+    await settle(pilot)
 
 
 async def done(pilot: Pilot) -> None:
     from envwizard.tui.screens.done import DoneScreen
 
     await review(pilot)
-    app: EnvWizardApp = pilot.app  # type: ignore[assignment]
-    app.verify = json.loads((DATA / "verify_cpu.json").read_text())
-    app.bench_summary = json.loads((DATA / "bench_cpu.jsonl").read_text().splitlines()[-1])
-    app.run_status = "done"
-    app.state.report_path = (
-        "/home/ada/.local/state/envwizard/log/runs/20261129-101500-torch/report.json"
-    )
+    app = wizard(pilot)
+    app.result = recorded_result()
+    app.state.report_path = f"{RUN_DIR}/report.json"
     app.state.saved_answers = "/home/ada/envwizard-answers.yaml"
     await app.push_screen(DoneScreen())
-    await pilot.pause(0.3)
+    await settle(pilot)
 
 
 WORKSTATION = "facts_workstation.json"

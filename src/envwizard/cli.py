@@ -101,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("no confirmations (needed for existing: recreate without a terminal)"),
     )
     p.add_argument(
+        "--rebenchmark",
+        action="store_true",
+        help=_(
+            "benchmark again when the environment was finished by an earlier run (it is only verified otherwise)"
+        ),
+    )
+    p.add_argument(
         "--report", metavar="PATH", help=_("write a JSON report (and a Markdown twin beside it)")
     )
     p.add_argument(

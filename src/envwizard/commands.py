@@ -191,9 +191,7 @@ def apply_command(args: argparse.Namespace) -> int:
     set_answers_language(answers.lang)
     facts, plan = plan_for(answers, None)
     if args.dry_run:
-        print_dry_run(plan)
-        print(_("dry run: nothing was run or created."), file=sys.stderr)
-        return EXIT_OK
+        return dry_run(plan, answers, rebenchmark=args.rebenchmark)
     from envwizard.headless import apply
 
     return apply(
@@ -202,15 +200,41 @@ def apply_command(args: argparse.Namespace) -> int:
         facts,
         yes=args.yes,
         report=args.report,
+        rebenchmark=args.rebenchmark,
         stall_seconds=getattr(args, "stall_seconds", None),
     )
 
 
-def print_dry_run(plan: Plan) -> None:
+def dry_run(plan: Plan, answers: Answers, *, rebenchmark: bool = False) -> int:
+    """What the real run would do here, and the pre-flight checks it would make; changes nothing.
+
+    The start is resolved against the environment as it is now, so the steps a real run would
+    skip (done in an earlier run, or a finished environment's benchmark) are shown as skipped.
+    """
+    from envwizard.preflight import run_preflight
+    from envwizard.target import inspect_target, resolve_start
+
+    start = resolve_start(inspect_target(plan.env_path), plan, answers, rebenchmark=rebenchmark)
+    print_dry_run(plan, start.skip, start.why)
+    if start.message:
+        print(_("start: {message}").format(message=start.message))
+    pf = run_preflight(plan, answers, start)
+    for w in pf.warnings:
+        print(_("warning: {text}").format(text=w), file=sys.stderr)
+    if pf.errors:
+        raise InvalidInput(_("pre-flight: {problems}").format(problems=" | ".join(pf.errors)))
+    print(_("dry run: the pre-flight checks passed; nothing was run or created."), file=sys.stderr)
+    return EXIT_OK
+
+
+def print_dry_run(
+    plan: Plan, skip: set[str] | None = None, why: dict[str, str] | None = None
+) -> None:
     """The decision, then every command on one unwrapped line each, ready to copy."""
     from rich.console import Console
 
     from envwizard.render import decision_panel
+    from envwizard.runner import DONE_BEFORE_REASON
 
     Console().print(decision_panel(plan))
     print(
@@ -219,7 +243,11 @@ def print_dry_run(plan: Plan) -> None:
         )
     )
     for i, step in enumerate(plan.steps, 1):
-        print(f"{i}. {_(step.title)}" + (_(" (optional)") if step.optional else ""))
+        note = _(" (optional)") if step.optional else ""
+        if skip and step.id in skip:
+            reason = (why or {}).get(step.id, DONE_BEFORE_REASON)
+            note += _(" (skipped: {reason})").format(reason=_(reason))
+        print(f"{i}. {_(step.title)}{note}")
         print(f"   {plan.command_line(step)}")
 
 

@@ -16,6 +16,7 @@ import sys
 import time
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -31,10 +32,11 @@ from envwizard.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
 from envwizard.facts.model import Facts
 from envwizard.i18n import _
 from envwizard.lock import EnvLock, refuse_if_running
+from envwizard.outcome import RunResult, StepStatus
 from envwizard.plan import Plan
 from envwizard.preflight import run_preflight
 from envwizard.redact import redact, redact_text
-from envwizard.render import STEP_ICONS, decision_panel
+from envwizard.render import STEP_ICONS, decision_panel, outcome_line
 from envwizard.report import build_report, write_report
 from envwizard.runner import (
     BenchEvent,
@@ -57,12 +59,13 @@ def apply(
     *,
     yes: bool = False,
     report: str | None = None,
+    rebenchmark: bool = False,
     console: Console | None = None,
     stall_seconds: float | None = None,
 ) -> int:
     console = console or Console()
     console.print(decision_panel(plan))
-    start = resolve_start(inspect_target(plan.env_path), plan, answers)
+    start = resolve_start(inspect_target(plan.env_path), plan, answers, rebenchmark=rebenchmark)
     if start.destructive and not yes:
         if not (sys.stdin.isatty() and console.is_terminal):
             raise InvalidInput(
@@ -98,25 +101,15 @@ def apply(
         runner = Runner(plan, answers, start, lock=lock, stall_seconds=stall_seconds)
         view = _View(plan, console)
         asyncio.run(_drive(runner, view))
-    assert runner.exit_code is not None
-    data = build_report(
-        facts,
-        answers,
-        plan,
-        status=runner.status,
-        exit_code=runner.exit_code,
-        steps=[r.to_dict() for r in runner.results],
-        verify=runner.verify,
-        benchmark=runner.bench,
-        benchmark_error=runner.bench_error,
-        run_dir=str(runner.run_dir),
-    )
+    result = runner.result
+    assert result is not None
+    data = build_report(facts, answers, plan, result)
     if runner.state_error:
         data["state_error"] = runner.state_error
     data = redact(data)
     # The run folder always gets the report (the environment's disk may be the full one).
     paths = write_report(data, runner.run_dir / "report.json")
-    exit_code = runner.exit_code
+    exit_code = result.exit_code
     if report:
         try:
             paths = write_report(data, report)
@@ -125,7 +118,7 @@ def apply(
                 f"cannot write the report to {report} ({e.strerror or e}); it is in {paths[0]}"
             )
             exit_code = exit_code or EXIT_INVALID
-    view.summary(runner, paths[0])
+    view.summary(result, paths[0])
     return exit_code
 
 
@@ -159,7 +152,7 @@ async def _drive(runner: Runner, view: _View) -> None:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
             with contextlib.suppress(TypeError, ValueError):
-                signal.signal(sig, previous[sig])  # type: ignore[arg-type]
+                signal.signal(sig, previous[sig])
 
 
 def detach_terminal() -> None:
@@ -270,7 +263,7 @@ class _View:
         elif isinstance(ev, RunFinished):
             self.current = None
 
-    def _bench(self, d: dict) -> None:
+    def _bench(self, d: dict[str, Any]) -> None:
         if self.bench is not None:
             self.bench.feed(d)
         if (
@@ -285,21 +278,19 @@ class _View:
 
     def _finished(self, ev: StepFinished) -> None:
         step = self.plan.step(ev.step_id)
-        icon = STEP_ICONS.get(ev.status, "?")
-        timing = (
-            f"[dim]{ev.seconds:.1f}s[/]" if ev.status != "skipped" else _("[dim]already done[/]")
-        )
+        icon = STEP_ICONS.get(ev.status.value, "?")
+        timing = f"[dim]{_(ev.reason)}[/]" if ev.reason else f"[dim]{ev.seconds:.1f}s[/]"
         self.console.print(f"{icon} {_(step.title)} {timing}")
-        if ev.status == "failed":
+        if ev.status is StepStatus.FAILED:
             for line in ev.tail:
                 self.console.print(Text("  │ " + line, style="red"))
             self.console.print(_("  [dim]full log: {path}[/]").format(path=ev.log_path))
         self.current = None
 
-    def summary(self, runner: Runner, report_path: Path) -> None:
+    def summary(self, result: RunResult, report_path: Path) -> None:
         c = self.console
-        if runner.verify:
-            v = runner.verify
+        if result.verify:
+            v = result.verify
             mark = "[green]✓[/]" if v.get("ok") else "[red]✗[/]"
             devices = ", ".join(v.get("device_names") or []) or "CPU"
             c.print(
@@ -315,22 +306,15 @@ class _View:
                 )
             for h in v.get("hints") or []:
                 c.print(_("  [yellow]hint:[/] {hint}").format(hint=h))
-        if runner.bench:
-            c.print(summary_table(runner.bench))
-        elif runner.bench_error:
-            c.print(_("[yellow]⚠ benchmark failed[/]: {error}").format(error=runner.bench_error))
-        if runner.status == "done":
+        if result.benchmark:
+            c.print(summary_table(result.benchmark))
+        elif result.benchmark_error:
             c.print(
-                _("[bold green]Done.[/] Activate with: [bold]{command}[/]").format(
-                    command=self.plan.activate
-                )
+                _("[yellow]⚠ benchmark failed[/]: {error}").format(error=result.benchmark_error)
             )
-        elif runner.status == "cancelled":
-            c.print(_("[yellow]Cancelled.[/]"))
-        else:
-            c.print(_("[red]Failed.[/]"))
         c.print(
             _("[dim]logs: {logs}   report: {report}[/]").format(
-                logs=runner.run_dir, report=report_path
+                logs=result.run_dir, report=report_path
             )
         )
+        c.print(outcome_line(result, self.plan, str(report_path)))

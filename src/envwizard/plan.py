@@ -12,6 +12,7 @@ import posixpath
 import shlex
 import subprocess
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -289,7 +290,7 @@ class _Builder:
         return self.install_step("install-torch-deps", N_("Install what torch needs"), reqs, index)
 
     def install_step(
-        self, step_id: str, title: str, reqs: list[str], index: list[str], extra: list[str] = ()
+        self, step_id: str, title: str, reqs: list[str], index: list[str], extra: Sequence[str] = ()
     ) -> Step:
         links: list[str] = []
         for f in self.a.find_links:

@@ -137,7 +137,7 @@ class Child:
             preexec = _parent_death_signal()
             if preexec is not None:
                 kwargs["preexec_fn"] = preexec
-        else:  # pragma: no cover - Windows
+        elif sys.platform == "win32":  # pragma: no cover - Windows
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         if self.log_path:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __aexit__

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from envwizard.i18n import _
+from envwizard.outcome import EnvOutcome, RunResult, RunStatus
 from envwizard.plan import Plan
 from envwizard.redact import redact_text
 
@@ -17,9 +18,37 @@ STEP_ICONS = {
     "ok": "[green]✓[/]",
     "failed": "[red]✗[/]",
     "skipped": "[dim]–[/]",
+    "not-run": "[dim]·[/]",
     "cancelled": "[yellow]■[/]",
 }
 """A step's status as Rich markup, the same in the headless output and the wizard."""
+
+
+def outcome_line(result: RunResult, plan: Plan, report_path: str | None) -> str:
+    """The one line both front ends leave on the terminal: what happened and what to do next."""
+    env, activate = plan.env_path, plan.activate
+    report = report_path or result.run_dir
+    if result.status is RunStatus.DONE:
+        return _("Done. Activate with: {command}").format(command=activate)
+    if result.status is RunStatus.CANCELLED:
+        if result.env is EnvOutcome.READY:
+            return _(
+                "Cancelled during the benchmark: the environment is installed and verified. "
+                "Activate with: {command}"
+            ).format(command=activate)
+        if result.env is EnvOutcome.REMOVED:
+            return _("Cancelled: what this run made was removed. Report: {report}").format(
+                report=report
+            )
+        return _("Cancelled: the unfinished environment stays at {env}. Report: {report}").format(
+            env=env, report=report
+        )
+    if result.env is EnvOutcome.REMOVED:
+        return _("Failed: what this run made was removed. Report: {report}").format(report=report)
+    return _(
+        "Failed: the unfinished environment stays at {env}; run the same answers again to "
+        "resume. Report: {report}"
+    ).format(env=env, report=report)
 
 
 def decision_panel(plan: Plan) -> Panel:

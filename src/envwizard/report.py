@@ -14,6 +14,7 @@ from envwizard import __version__
 from envwizard.answers import Answers
 from envwizard.facts.model import Facts
 from envwizard.i18n import _
+from envwizard.outcome import RunResult
 from envwizard.plan import Plan
 from envwizard.redact import redact
 
@@ -21,38 +22,33 @@ VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_li
 READ_ONLY_KINDS = ("verify", "bench")
 
 
-def build_report(
-    facts: Facts,
-    answers: Answers,
-    plan: Plan,
-    *,
-    status: str,
-    exit_code: int,
-    steps: list[dict[str, Any]],
-    verify: dict[str, Any] | None,
-    benchmark: dict[str, Any] | None,
-    benchmark_error: str | None = None,
-    run_dir: str | None = None,
-) -> dict[str, Any]:
+def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) -> dict[str, Any]:
+    """The one report of a run; the headless run and the wizard both write this."""
     v = None
-    if verify is not None:
-        v = {k: verify.get(k) for k in VERIFY_KEYS}
-        v.update({k: val for k, val in verify.items() if k not in v})
+    if result.verify is not None:
+        v = {k: result.verify.get(k) for k in VERIFY_KEYS}
+        v.update({k: val for k, val in result.verify.items() if k not in v})
+    steps = [s.to_dict() for s in result.steps]
     return {
         "envwizard": __version__,
         "host": socket.gethostname(),
-        "status": status,
-        "exit_code": exit_code,
+        "status": result.status.value,
+        "exit_code": result.exit_code,
         "changed": env_changed(plan, steps),
         "facts": facts.to_dict(),
         "answers": answers.to_dict(),
         "decision": plan.decision.to_dict(),
-        "env": {"path": plan.env_path, "python": plan.env_python, "activate": plan.activate},
+        "env": {
+            "path": plan.env_path,
+            "python": plan.env_python,
+            "activate": plan.activate,
+            "outcome": result.env.value,
+        },
         "steps": steps,
         "verify": v,
-        "benchmark": benchmark,
-        "benchmark_error": benchmark_error,
-        "run_dir": run_dir,
+        "benchmark": result.benchmark,
+        "benchmark_error": result.benchmark_error,
+        "run_dir": result.run_dir,
     }
 
 
@@ -81,8 +77,10 @@ def markdown(r: dict[str, Any]) -> str:
     out = [
         _("# envwizard report: {status}").format(status=r["status"]),
         "",
-        _("- environment: `{path}` (activate: `{command}`)").format(
-            path=r["env"]["path"], command=r["env"]["activate"]
+        _("- environment: `{path}` (activate: `{command}`), {outcome}").format(
+            path=r["env"]["path"],
+            command=r["env"]["activate"],
+            outcome=r["env"].get("outcome", "ready"),
         ),
         _("- torch {torch}, build **{variant}**, from {source}").format(
             torch=d["torch"],
@@ -110,7 +108,7 @@ def markdown(r: dict[str, Any]) -> str:
         _("| step | status | seconds | log |"),
         "|---|---|---:|---|",
         *[
-            f"| {s['id']} | {s['status']} | {s['seconds']} | {s.get('log') or ''} |"
+            f"| {s['id']} | {_status(s)} | {s['seconds']} | {s.get('log') or ''} |"
             for s in r["steps"]
         ],
         "",
@@ -163,3 +161,8 @@ def markdown(r: dict[str, Any]) -> str:
             "",
         ]
     return "\n".join(out)
+
+
+def _status(step: dict[str, Any]) -> str:
+    reason = step.get("reason")
+    return f"{step['status']} ({_(reason)})" if reason else str(step["status"])

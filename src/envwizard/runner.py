@@ -1,9 +1,11 @@
 """Run a plan: each step a child process, streamed as events; cancel, logs, state and rollback.
 
 UI-free: the headless front end and the wizard both iterate `Runner.run()` and render the
-events. Each step's whole output goes to its own log file in a run folder (which also keeps the
-plan and the answers); the environment records finished steps so the same answers resume; an
-environment this run created is removed when the run fails or is cancelled.
+events; the last event carries the `RunResult` both report from. Each step's whole output goes
+to its own log file in a run folder (which also keeps the plan and the answers); the environment
+records finished steps so the same answers resume. The runner alone decides what a cancel or a
+failure rolls back: an environment this run created goes, unless every required step finished
+(a stopped or failed benchmark never costs the person a verified environment).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import platformdirs
 from envwizard.answers import Answers
 from envwizard.childenv import child_env
 from envwizard.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, EnvwizardError
+from envwizard.i18n import N_
 from envwizard.lock import EnvLock
+from envwizard.outcome import EnvOutcome, RunResult, RunStatus, StepResult, StepStatus
 from envwizard.plan import Plan, Step
 from envwizard.proc import Child
 from envwizard.progress import Progress, ProgressParser
@@ -62,13 +66,14 @@ class BenchEvent:
 @dataclass
 class StepFinished:
     step_id: str
-    status: str
-    """ok, failed, skipped or cancelled."""
+    status: StepStatus
     returncode: int | None
     seconds: float
     log_path: str | None
     tail: list[str] = field(default_factory=list)
     """The last lines of output, for a failure message."""
+    reason: str | None = None
+    """Why the step did not run, when it did not."""
 
 
 @dataclass
@@ -79,29 +84,23 @@ class Notice:
 
 @dataclass
 class RunFinished:
-    status: str
-    """done, failed or cancelled."""
-    exit_code: int
+    result: RunResult
+
+    @property
+    def status(self) -> RunStatus:
+        return self.result.status
+
+    @property
+    def exit_code(self) -> int:
+        return self.result.exit_code
 
 
 Event = Union[StepStarted, StepOutput, StepProgress, BenchEvent, StepFinished, Notice, RunFinished]
 
-
-@dataclass
-class StepResult:
-    id: str
-    status: str
-    seconds: float = 0.0
-    log: str | None = None
-    returncode: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "seconds": round(self.seconds, 2),
-            "log": self.log,
-        }
+# Reasons are kept in English in the report; front ends translate them when they show them.
+NOT_RUN_REASON = N_("not run: an earlier step failed")
+CANCELLED_REASON = N_("not run: the run was cancelled")
+DONE_BEFORE_REASON = N_("done in an earlier run")
 
 
 def new_run_dir(plan: Plan, root: Path | None = None) -> Path:
@@ -153,8 +152,10 @@ class Runner:
         self.verify: dict[str, Any] | None = None
         self.bench: dict[str, Any] | None = None
         self.bench_error: str | None = None
-        self.status = "pending"
+        self.status = RunStatus.PENDING
         self.exit_code: int | None = None
+        self.result: RunResult | None = None
+        """Set when the run has finished (the value RunFinished carries)."""
         self._cancel = asyncio.Event()
         self._created_env = start.owns_env and "create-env" in start.skip
         """True once the environment is this run's own (created by it, or by the run it retries)."""
@@ -167,34 +168,61 @@ class Runner:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    @property
+    def owns_env(self) -> bool:
+        """Whether a rollback may remove the environment (this run, or the one it retries, made it)."""
+        return self._created_env
+
+    @property
+    def running(self) -> bool:
+        return self.status is RunStatus.RUNNING
+
     def cancel(self) -> None:
         """Stop the run: the current child's tree is stopped and the run rolls back."""
         self._cancel.set()
 
-    async def run(self, *, rollback: bool = True) -> AsyncIterator[Event]:
-        """Run the steps. With rollback=False a failed or cancelled run leaves the environment
-        for the caller to retry (`retry_start`) or remove (`rollback`), as the wizard does."""
-        self.status = "running"
+    def _complete(self) -> bool:
+        """Every required step finished: the environment is usable, whatever the benchmark did."""
+        optional = {s.id for s in self.plan.steps if s.optional}
+        return all(r.status.finished for r in self.results if r.id not in optional)
+
+    async def run(self, *, keep_failed: bool = False) -> AsyncIterator[Event]:
+        """Run the steps, then roll back what the outcome calls for.
+
+        A cancelled run removes an unfinished environment it created. A failed one does too,
+        unless `keep_failed` (the wizard: the person chooses Retry, which resumes with
+        `retry_start`, or Roll back, which calls `rollback`). A complete environment stays.
+        The environment's lock is held throughout (taken here unless the caller holds it).
+        """
+        self.status = RunStatus.RUNNING
         own_lock = self.lock is None
         if own_lock:
             try:
                 self.lock = EnvLock(self.plan.env_path).__enter__()
             except EnvwizardError as e:
                 yield Notice(str(e), "error")
-                self.status, self.exit_code = "failed", e.exit_code
-                yield RunFinished(self.status, self.exit_code)
+                self.status, self.exit_code = RunStatus.FAILED, e.exit_code
+                self.result = RunResult(
+                    status=self.status,
+                    exit_code=e.exit_code,
+                    steps=[],
+                    env=EnvOutcome.UNTOUCHED,
+                    run_dir=str(self.run_dir),
+                    notes=[str(e)],
+                )
+                yield RunFinished(self.result)
                 return
         try:
-            async for ev in self._run(rollback):
+            async for ev in self._run(keep_failed):
                 yield ev
         finally:
             if own_lock and self.lock is not None:
                 self.lock.__exit__(None, None, None)
                 self.lock = None
 
-    async def _run(self, rollback: bool) -> AsyncIterator[Event]:
+    async def _run(self, keep_failed: bool) -> AsyncIterator[Event]:
         state = StateFile(self.plan.env_path, self.plan, str(self.run_dir))
-        state.load_completed(self.start.skip)
+        state.load_completed(self.start.skip - self.start.never_done)
         state.data["created"] = self.start.created_by_envwizard or self.start.owns_env
         if self.start.message:
             yield Notice(redact_text(self.start.message))
@@ -232,27 +260,35 @@ class Runner:
             async for ev in self._steps(again, state, repair):
                 yield ev
         if self.cancelled:
-            self.status, self.exit_code = "cancelled", EXIT_CANCELLED
+            self.status, self.exit_code = RunStatus.CANCELLED, EXIT_CANCELLED
         elif self._failed:
-            self.status, self.exit_code = "failed", EXIT_STEP_FAILED
+            self.status, self.exit_code = RunStatus.FAILED, EXIT_STEP_FAILED
         else:
-            self.status, self.exit_code = "done", EXIT_OK
-        # A cancelled or failed benchmark leaves a verified environment: keep it.
-        optional = {s.id for s in self.plan.steps if s.optional}
-        complete = all(r.status in ("ok", "skipped") for r in self.results if r.id not in optional)
+            self.status, self.exit_code = RunStatus.DONE, EXIT_OK
+        complete = self._complete()
+        self.result = RunResult(
+            status=self.status,
+            exit_code=self.exit_code,
+            steps=self.results,
+            env=EnvOutcome.READY if complete else EnvOutcome.UNFINISHED,
+            run_dir=str(self.run_dir),
+            verify=self.verify,
+            benchmark=self.bench,
+            benchmark_error=self.bench_error,
+        )
         # Rollback first, then the record: on a full disk the removal frees the space.
-        if not complete and rollback:
+        if not complete and (self.cancelled or not keep_failed):
             async for ev in self.rollback(state):
                 yield ev
         if env.is_dir() and not self.removed:
-            state.mark(status="done" if complete else self.status)
+            state.mark(status=RunStatus.DONE.value if complete else self.status.value)
         self.state_error = state.error
         if state.error:
             yield Notice(f"the environment's state was not saved: {state.error}", "warn")
-        yield RunFinished(self.status, self.exit_code)
+        yield RunFinished(self.result)
 
     def _verify_failed(self) -> bool:
-        return any(r.status == "failed" for r in self.results if r.id == "verify")
+        return any(r.status is StepStatus.FAILED for r in self.results if r.id == "verify")
 
     def _mark(self, **values: object) -> None:
         if self.lock is not None:
@@ -267,23 +303,27 @@ class Runner:
         for step in steps:
             i = self.plan.steps.index(step) + 1
             if step.id in self.start.skip and step.id not in repair:
-                self.results.append(StepResult(step.id, "skipped"))
-                yield StepFinished(step.id, "skipped", None, 0.0, None)
+                why = self.start.why.get(step.id, DONE_BEFORE_REASON)
+                self.results.append(StepResult(step.id, StepStatus.DONE_BEFORE, reason=why))
+                yield StepFinished(step.id, StepStatus.DONE_BEFORE, None, 0.0, None, reason=why)
                 continue
             if self.cancelled or self._failed:
-                self.results.append(
-                    StepResult(step.id, "cancelled" if self.cancelled else "skipped")
+                status, why = (
+                    (StepStatus.CANCELLED, CANCELLED_REASON)
+                    if self.cancelled
+                    else (StepStatus.NOT_RUN, NOT_RUN_REASON)
                 )
+                self.results.append(StepResult(step.id, status, reason=why))
+                yield StepFinished(step.id, status, None, 0.0, None, reason=why)
                 continue
             async for ev in self._run_step(step, i, total, state, step.id in repair):
                 yield ev
-            result = self.results[-1]
-            if result.status == "failed" and not step.optional:
+            if self.results[-1].status is StepStatus.FAILED and not step.optional:
                 self._failed = True
 
     def retry_start(self) -> Start:
         """How to run the same plan again after a failure: skip what finished, keep ownership."""
-        done = {r.id for r in self.results if r.status in ("ok", "skipped")}
+        done = {r.id for r in self.results if r.status.finished}
         done -= {s.id for s in self.plan.steps if s.kind in ("verify", "bench")}
         return Start(
             "resume",
@@ -349,29 +389,30 @@ class Runner:
             yield StepOutput(step.id, tail)
         seconds = time.monotonic() - t0
         if self.cancelled:
-            status = "cancelled"
+            status = StepStatus.CANCELLED
         elif rc == 0 and not self._stalled:
-            status = "ok"
+            status = StepStatus.OK
         else:
-            status = "failed"
+            status = StepStatus.FAILED
         if self._stalled:
             tail.append(self._stalled)
             yield StepOutput(step.id, [self._stalled])
         if step.kind == "verify" and json_lines:
             self.verify = json_lines[-1]
             problems = self.verify.get("problems") or []
-            if status == "failed" and problems:
+            if status is StepStatus.FAILED and problems:
                 tail.append("verify: " + "; ".join(str(p) for p in problems))
-        if step.kind == "bench" and status == "failed" and not self.bench_error:
+        if step.kind == "bench" and status is StepStatus.FAILED and not self.bench_error:
             self.bench_error = tail[-1] if tail else f"exit code {rc}"
-        if status == "ok":
+        if status is StepStatus.OK:
             state.mark(step.id)
             if step.kind == "create-env" and self.start.owns_env:
                 self._mark(env="created")
         self.results = [r for r in self.results if r.id != step.id]
         self.results.append(StepResult(step.id, status, seconds, str(log_path), rc))
+        failed = status is StepStatus.FAILED
         yield StepFinished(
-            step.id, status, rc, seconds, str(log_path), tail[-15:] if status == "failed" else []
+            step.id, status, rc, seconds, str(log_path), tail[-15:] if failed else []
         )
 
     def _split_json(self, step: Step, lines: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -420,29 +461,39 @@ class Runner:
         The marker beside the environment says "removing" until the folder is gone, and the
         state file is deleted last, so a run killed here is finished by the next one.
         """
+        outcome, text = await self._roll_back(state)
+        if self.result is not None:
+            self.result.env = outcome
+            if text:
+                self.result.notes.append(text)
+        if text:
+            yield Notice(text, "warn")
+
+    async def _roll_back(self, state: StateFile | None) -> tuple[EnvOutcome, str | None]:
         env = Path(self.plan.env_path)
+        if not env.exists():
+            return EnvOutcome.REMOVED, None
         if self.answers.keep_failed:
-            if env.exists():
-                yield Notice(
-                    f"keep_failed is set: the unfinished environment stays at {env}", "warn"
-                )
-            return
-        if not self._created_env or not env.exists():
-            if env.exists() and self.changed_reused_env:
-                yield Notice(
+            return (
+                EnvOutcome.UNFINISHED,
+                f"keep_failed is set: the unfinished environment stays at {env}.",
+            )
+        if not self._created_env:
+            if self.changed_reused_env:
+                return (
+                    EnvOutcome.UNFINISHED,
                     f"{env} existed before this run, and this run was stopped while it installed "
                     "into it, so packages there may now be half-installed (import torch may "
                     "fail). Run the same answers again to repair it: envwizard reinstalls what "
-                    "the interrupted step was installing",
-                    "warn",
+                    "the interrupted step was installing.",
                 )
-            elif env.exists() and self.start.action in ("resume", "reuse"):
-                yield Notice(
+            if self.start.action in ("resume", "reuse"):
+                return (
+                    EnvOutcome.UNTOUCHED,
                     f"{env} existed before this run and was left as it is; run the same answers "
-                    "again to resume, or set existing: recreate to start over",
-                    "warn",
+                    "again to resume, or set existing: recreate to start over.",
                 )
-            return
+            return EnvOutcome.UNTOUCHED, None
         self._mark(env="removing", empty_before=self.start.empty_before)
         if state is not None:
             state.mark(status="rolling-back")
@@ -450,10 +501,13 @@ class Runner:
         self._mark(env="removed")
         self.removed = True
         if self.start.empty_before:
-            yield Notice(f"rolled back: emptied {env} (it was an empty directory before)", "warn")
-        elif left:
-            yield Notice(
-                f"rolled back: removed the environment from {env}; kept {', '.join(left)}", "warn"
+            return (
+                EnvOutcome.REMOVED,
+                f"rolled back: emptied {env} (it was an empty directory before).",
             )
-        else:
-            yield Notice(f"rolled back: removed the unfinished environment {env}", "warn")
+        if left:
+            return (
+                EnvOutcome.REMOVED,
+                f"rolled back: removed the environment from {env}; kept {', '.join(left)}.",
+            )
+        return EnvOutcome.REMOVED, f"rolled back: removed the unfinished environment {env}."

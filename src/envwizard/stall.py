@@ -52,7 +52,7 @@ def _tree_bytes(pid: int) -> int | None:
     total = 0
     for p in procs:
         try:
-            io = p.io_counters()  # type: ignore[attr-defined]
+            io = p.io_counters()
         except (psutil.Error, AttributeError, NotImplementedError):
             continue
         total += getattr(io, "read_chars", 0) or io.read_bytes

@@ -22,11 +22,17 @@ from typing import Any
 from envwizard import __version__
 from envwizard.answers import Answers
 from envwizard.errors import InvalidInput
+from envwizard.i18n import N_
 from envwizard.lock import read_marker
 from envwizard.plan import CONSTRAINTS_FILE, STATE_FILE, Plan
 
 ALWAYS_RERUN = ("verify", "bench")
-"""Step kinds that change nothing and run again when a finished environment is resumed."""
+"""Step kinds that change nothing and run again when an environment is resumed (a finished
+environment's benchmark only when asked: it takes its full time and changes nothing)."""
+BENCH_AGAIN_HINT = N_(
+    "the environment was finished in an earlier run; pass --rebenchmark to measure it again"
+)
+"""Why a finished environment is not benchmarked again (kept in English in the report)."""
 
 ENV_ENTRIES = frozenset(
     {
@@ -83,6 +89,11 @@ class Start:
     """create, resume, reuse or recreate."""
     skip: set[str] = field(default_factory=set)
     """Step ids that are already done."""
+    why: dict[str, str] = field(default_factory=dict)
+    """For skipped steps whose reason is not plainly "done in an earlier run": why not."""
+    never_done: set[str] = field(default_factory=set)
+    """Skipped steps no earlier run finished (a finished environment's failed benchmark): the
+    state file must not list them as completed."""
     destructive: bool = False
     """True when the start deletes an existing environment: confirm first."""
     owns_env: bool = True
@@ -214,8 +225,13 @@ def plan_hash(plan: Plan) -> str:
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
 
 
-def resolve_start(target: Target, plan: Plan, answers: Answers) -> Start:
-    """Decide create / resume / reuse / recreate, or refuse with one clear sentence."""
+def resolve_start(
+    target: Target, plan: Plan, answers: Answers, *, rebenchmark: bool = False
+) -> Start:
+    """Decide create / resume / reuse / recreate, or refuse with one clear sentence.
+
+    A finished environment is verified again but benchmarked again only with `rebenchmark`.
+    """
     where = str(target.path)
     if target.kind == "absent":
         return Start("create")
@@ -258,8 +274,15 @@ def resolve_start(target: Target, plan: Plan, answers: Answers) -> Start:
         repair = {
             s.id for s in plan.steps if s.id == current and s.kind == "install" and s.id not in done
         }
+        why: dict[str, str] = {}
+        never_done: set[str] = set()
         if saved.get("status") == "done":
             msg = f"{where} is already complete; verifying it again"
+            if not rebenchmark:
+                bench = {s.id for s in plan.steps if s.kind == "bench"}
+                skip |= bench
+                why = dict.fromkeys(bench, BENCH_AGAIN_HINT)
+                never_done = bench - done
         else:
             last = (saved.get("completed") or ["nothing"])[-1]
             msg = f"resuming the unfinished environment at {where} after step {last}"
@@ -267,6 +290,8 @@ def resolve_start(target: Target, plan: Plan, answers: Answers) -> Start:
             return Start(
                 "resume",
                 skip=skip,
+                why=why,
+                never_done=never_done,
                 owns_env=False,
                 message=msg,
                 repair=repair,
@@ -312,6 +337,7 @@ class StateFile:
     def __init__(self, env_path: str | Path, plan: Plan, run_dir: str) -> None:
         self.path = Path(env_path) / STATE_FILE
         self.error: str | None = None
+        self.order = [s.id for s in plan.steps]
         self.data: dict[str, Any] = {
             "envwizard": __version__,
             "plan": plan_hash(plan),
@@ -325,7 +351,8 @@ class StateFile:
         }
 
     def load_completed(self, done: set[str]) -> None:
-        self.data["completed"] = [s for s in self.data["completed"] if s not in done] + sorted(done)
+        earlier = [s for s in self.order if s in done]  # in the plan's order
+        self.data["completed"] = [s for s in self.data["completed"] if s not in done] + earlier
 
     def begin(self, step_id: str) -> None:
         """Record the step in flight, so a run killed in it knows to repair it next time."""

@@ -27,15 +27,9 @@ from envwizard.runner import (
 )
 from envwizard.target import Start, inspect_target, resolve_start
 
-from .conftest import answers_for, env_python, make_plan, tiny_plan
+from ..builders import answers_for, env_python, make_plan, run_plan, tiny_plan
 
-
-async def collect(runner: Runner) -> list:
-    return [ev async for ev in runner.run()]
-
-
-def run(runner: Runner) -> list:
-    return asyncio.run(collect(runner))
+run = run_plan
 
 
 @pytest.mark.parametrize("manager", ["venv", "virtualenv", "uv"])
@@ -117,7 +111,7 @@ def test_failed_step_rolls_back_the_environment_it_created(
     events = run(runner)
 
     assert runner.status == "failed" and runner.exit_code == 1
-    assert [r.status for r in runner.results] == ["ok", "failed", "skipped", "skipped"]
+    assert [r.status for r in runner.results] == ["ok", "failed", "not-run", "not-run"]
     failed = next(e for e in events if isinstance(e, StepFinished) and e.status == "failed")
     assert any("no-such-package-xyz" in line for line in failed.tail)
     assert not env.exists()
@@ -204,7 +198,7 @@ def test_same_answers_resume_after_the_last_completed_step(
         broken, answers_for(env, keep_failed=True), Start("create"), run_dir=tmp_path / "r1"
     )
     run(first)
-    assert [r.status for r in first.results] == ["ok", "ok", "failed", "skipped"]
+    assert [r.status for r in first.results] == ["ok", "ok", "failed", "not-run"]
 
     start = resolve_start(inspect_target(env), plan, answers_for(env))
     assert start.action == "resume"
@@ -399,7 +393,7 @@ def test_retry_after_a_failure_resumes_and_still_owns_the_environment(
     first = Runner(broken, answers_for(env), Start("create"), run_dir=tmp_path / "r1")
 
     async def without_rollback(r: Runner) -> None:
-        async for _ in r.run(rollback=False):
+        async for _ in r.run(keep_failed=True):
             pass
 
     asyncio.run(without_rollback(first))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
 
 from envwizard.facts.model import Facts
 
@@ -34,3 +38,28 @@ def frozen(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
         "envwizard.bench.argv.worker_path", lambda: "/opt/envwizard/bench/worker.py"
     )
     return HOME
+
+
+async def until(pilot: Pilot[None], predicate: Callable[[], object], timeout: float = 60.0) -> None:
+    """Poll a condition while the app runs (a run's subprocesses take what time they take)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {predicate}")
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+async def press_next(pilot: Pilot[None], key: str = "ctrl+n") -> Screen[object]:
+    """Press a key that leaves this screen; return once the next one is active and mounted."""
+    before = pilot.app.screen
+    await pilot.press(key)
+    await until(pilot, lambda: pilot.app.screen is not before and pilot.app.screen.is_mounted)
+    return pilot.app.screen
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the app handle what is queued: workers, animations, messages."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()

@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from envwizard.answers import load_answers
-from envwizard.plan import make_plan
+from envwizard.outcome import EnvOutcome, RunStatus
+from envwizard.plan import STATE_FILE, Step, make_plan
 from envwizard.tui.app import make_app
 from envwizard.tui.screens.build import BuildScreen
 from envwizard.tui.screens.done import DoneScreen
@@ -18,56 +21,46 @@ from envwizard.tui.screens.install import InstallScreen
 from envwizard.tui.screens.machine import MachineScreen
 from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
+from envwizard.tui.widgets.dialogs import ConfirmDialog
 
-from ..run.conftest import tiny_plan
-from ..run.wheels import build_wheel
-from .conftest import HOME
+from ..builders import build_wheel, env_python, install_argv, tiny_plan
+from .conftest import HOME, press_next, settle, until
 
 ORDER = [MachineScreen, PythonScreen, EnvironmentScreen, BuildScreen, ReviewScreen, DoneScreen]
 
 
-async def wait_for(pilot, predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.1)):
-        if predicate():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("timed out waiting")
+async def started(pilot) -> None:  # type: ignore[no-untyped-def]
+    await until(pilot, lambda: isinstance(pilot.app.screen, MachineScreen))
+    await settle(pilot)
 
 
 async def test_dry_run_walks_every_screen_with_the_keyboard(facts, frozen) -> None:  # type: ignore[no-untyped-def]
     app = make_app(facts=facts, dry_run=True, cwd=HOME)
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+        await started(pilot)
         seen = [type(app.screen)]
         summary = str(app.screen.query_one("#summary").render())
         assert "3.11.9" in summary and "RTX 4090" in summary and "Ryzen 9 7950X" in summary
         for _ in ORDER[1:]:
-            await pilot.press("ctrl+n")
-            await pilot.pause(0.2)
-            seen.append(type(app.screen))
+            seen.append(type(await press_next(pilot)))
         assert seen == ORDER
         assert not Path(app.state.plan.env_path).exists()  # a dry run creates nothing
         await pilot.press("ctrl+q")
     assert app.return_code == 0
+    assert app.exit_line == "Dry run: nothing was run or created."
 
 
 async def test_tab_enter_and_resize_break_nothing(facts, frozen) -> None:  # type: ignore[no-untyped-def]
     app = make_app(facts=facts, dry_run=True, cwd=HOME)
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")  # Next has the focus on the first screen
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, PythonScreen)
+        await started(pilot)
+        assert isinstance(await press_next(pilot, "enter"), PythonScreen)  # Next has the focus
         for size in [(80, 24), (60, 20), (140, 45), (80, 24)]:
             await pilot.resize_terminal(*size)
             await pilot.press("tab", "tab", "shift+tab")
-            await pilot.pause(0.1)
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, EnvironmentScreen)
-        await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, PythonScreen)
+            await settle(pilot)
+        assert isinstance(await press_next(pilot), EnvironmentScreen)
+        assert isinstance(await press_next(pilot, "escape"), PythonScreen)
         await pilot.press("ctrl+q")
     assert app.return_code == 0
 
@@ -75,38 +68,32 @@ async def test_tab_enter_and_resize_break_nothing(facts, frozen) -> None:  # typ
 async def test_choices_change_the_plan_and_escape_goes_back(facts, frozen) -> None:  # type: ignore[no-untyped-def]
     app = make_app(facts=facts, dry_run=True, cwd=HOME)
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.2)
+        await started(pilot)
+        await press_next(pilot)
         # Python: type a version for uv to provide.
         app.screen.query_one("#version").value = "3.12"
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.2)
-        env = app.screen
+        env = await press_next(pilot)
         assert isinstance(env, EnvironmentScreen)
         await pilot.click("#m-uv")
         env.query_one("#env").value = "~/envs/dl"
-        await pilot.pause(0.2)
-        assert "a new uv environment at /home/ada/envs/dl" in str(
-            env.query_one("#env-note").render()
+        note = env.query_one("#env-note")
+        await until(
+            pilot, lambda: "a new uv environment at /home/ada/envs/dl" in str(note.render())
         )
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.3)
-        build = app.screen
+        build = await press_next(pilot)
         assert isinstance(build, BuildScreen)
-        reasons = str(build.query_one("#reasons").render())
-        assert "cu126" in reasons and "GTX 1080" in reasons  # the old card decides the build
+        reasons = build.query_one("#reasons")
+        assert "cu126" in str(reasons.render()) and "GTX 1080" in str(reasons.render())
         build.query_one("#torch").value = "<2.9"
-        await pilot.pause(0.3)
-        assert "torch 2.8" in str(build.query_one("#reasons").render())
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "torch 2.8" in str(reasons.render()))
+        assert isinstance(await press_next(pilot), ReviewScreen)
         plan = app.state.plan
         assert plan.manager == "uv" and plan.decision.release == "2.8"
         assert plan.step("create-env").argv[-2:] == ["--python", "3.12"]
-        await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, BuildScreen)
+        # Back is a result: the app shows the build screen again, filled from the draft.
+        build = await press_next(pilot, "escape")
+        assert isinstance(build, BuildScreen)
+        assert build.query_one("#torch").value == "<2.9"
         await pilot.press("ctrl+q")
 
 
@@ -116,24 +103,17 @@ async def test_saved_answers_replay_headless_to_the_same_plan(
     app = make_app(facts=facts, dry_run=True, cwd=HOME)
     saved = tmp_path / "answers.yaml"
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+        await started(pilot)
         for _ in range(2):
-            await pilot.press("ctrl+n")
-            await pilot.pause(0.2)
+            await press_next(pilot)
         await pilot.click("#m-virtualenv")
-        await pilot.pause(0.1)
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.3)
+        await press_next(pilot)
         app.screen.query_one("#packages").value = "torchvision rich"
-        await pilot.pause(0.2)
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.3)
-        review = app.screen
+        review = await press_next(pilot)
         assert isinstance(review, ReviewScreen)
         review.query_one("#save-path").value = str(saved)
         review.query_one("#save").press()
-        await pilot.pause(0.2)
-        assert "saved" in str(review.query_one("#saved").render())
+        await until(pilot, lambda: "saved" in str(review.query_one("#saved").render()))
         interactive = json.dumps(app.state.plan.to_dict(), sort_keys=True)
         await pilot.press("ctrl+q")
 
@@ -162,18 +142,15 @@ async def test_prefilled_answers_fill_every_screen(facts, frozen, tmp_path: Path
     )
     app = make_app(facts=facts, dry_run=True, cwd=HOME, answers_path=str(answers))
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+        await started(pilot)
         for _ in range(2):
-            await pilot.press("ctrl+n")
-            await pilot.pause(0.2)
+            await press_next(pilot)
         assert app.screen.query_one("#env").value == "/srv/envs/prefilled"
         assert app.screen.query_one("#m-uv").value is True
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.3)
+        await press_next(pilot)
         assert app.screen.query_one("#torch").value == "==2.13.*"
         assert app.screen.query_one("#packages").value == "rich"
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.3)
+        await press_next(pilot)
         assert (
             app.state.plan.decision.variant == "cpu" and app.state.plan.decision.release == "2.13"
         )
@@ -196,10 +173,9 @@ def _install_app(facts, tmp_path: Path, *, long_step: bool = False):  # type: ig
 
 
 async def reach_review(app, pilot, plan, env) -> None:  # type: ignore[no-untyped-def]
-    await pilot.pause()
+    await started(pilot)
     for _ in range(4):
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.2)
+        await press_next(pilot)
     assert isinstance(app.screen, ReviewScreen)
     app.state.draft["env"] = str(env)
     app.state.plan = plan  # a real plan of real commands, installing a tiny offline wheel
@@ -208,10 +184,12 @@ async def reach_review(app, pilot, plan, env) -> None:  # type: ignore[no-untype
 async def start_long_install(app, pilot, plan, env) -> None:  # type: ignore[no-untyped-def]
     """Install, and wait until the long step is running (the environment exists by then)."""
     await reach_review(app, pilot, plan, env)
-    await pilot.press("ctrl+n")
-    await wait_for(
-        pilot, lambda: env.exists() and app.runner is not None and len(app.runner.results) >= 1
-    )
+    await press_next(pilot)
+    await until(pilot, lambda: env.exists() and app.runner is not None and app.runner.results)
+
+
+def report_of(app):  # type: ignore[no-untyped-def]
+    return json.loads(Path(app.state.report_path).read_text())
 
 
 async def test_real_install_of_a_tiny_wheel_then_done(facts, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -219,23 +197,20 @@ async def test_real_install_of_a_tiny_wheel_then_done(facts, tmp_path: Path, mon
     app, plan, env = _install_app(facts, tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await reach_review(app, pilot, plan, env)
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: app.runner is not None and app.runner.status == "done")
-        await pilot.pause(0.3)
+        await press_next(pilot)
         screen = app.screen
         assert isinstance(screen, InstallScreen)
-        assert screen.shown("continue") and not screen.shown("cancel")
+        await until(pilot, lambda: app.result is not None and screen.shown("continue"))
+        assert not screen.shown("cancel")
         assert "$ " in "\n".join(screen.query_one("#log-install-torch").lines)
-        await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, DoneScreen)
+        assert isinstance(await press_next(pilot, "enter"), DoneScreen)
         assert app.screen.query_one("#activate").value == f"source {env}/bin/activate"
-        report = json.loads(Path(app.state.report_path).read_text())
-        assert (
-            report["verify"]["ok"] is True and [s["status"] for s in report["steps"]] == ["ok"] * 4
-        )
+        report = report_of(app)
+        assert report["verify"]["ok"] is True
+        assert [s["status"] for s in report["steps"]] == ["ok"] * 4
         await pilot.press("q")
     assert app.return_code == 0
+    assert app.exit_line == f"Done. Activate with: source {env}/bin/activate"
     assert (env / "pyvenv.cfg").exists()
 
 
@@ -246,22 +221,18 @@ async def test_cancel_during_install_asks_then_rolls_back(
     app, plan, env = _install_app(facts, tmp_path, long_step=True)
     async with app.run_test(size=(100, 32)) as pilot:
         await start_long_install(app, pilot, plan, env)
-        await pilot.pause(0.5)
-        await pilot.press("escape")  # Cancel → a confirmation first
-        await pilot.pause(0.2)
-        await pilot.press("escape")  # "Keep going"
-        await pilot.pause(0.2)
-        assert app.runner.status == "running"
-        await pilot.press("escape")
-        await pilot.pause(0.2)
+        assert isinstance(await press_next(pilot, "escape"), ConfirmDialog)  # asks first
+        await press_next(pilot, "escape")  # "Keep going"
+        assert app.runner.running
+        assert isinstance(await press_next(pilot, "escape"), ConfirmDialog)
         await pilot.click("#yes")
-        await wait_for(
-            pilot, lambda: app.runner.status == "cancelled" and not env.exists(), timeout=15
-        )
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.result is not None, timeout=15)
+        assert not env.exists()
+        assert app.result.status == RunStatus.CANCELLED and app.result.env == EnvOutcome.REMOVED
         assert app.screen.shown("back")
         await pilot.press("ctrl+q")
-    assert app.return_code == 0
+    assert app.return_code == 130
+    assert app.exit_line.startswith("Cancelled: what this run made was removed.")
 
 
 async def test_ctrl_q_during_an_install_cancels_and_rolls_back_before_quitting(
@@ -272,52 +243,160 @@ async def test_ctrl_q_during_an_install_cancels_and_rolls_back_before_quitting(
     async with app.run_test(size=(100, 32)) as pilot:
         await start_long_install(app, pilot, plan, env)
         await pilot.press("ctrl+q")
-        await pilot.pause(0.5)
-    assert app.return_code == 0
-    assert app.runner.status == "cancelled"
+        await until(pilot, lambda: app.return_code is not None, timeout=15)
+    assert app.return_code == 130
+    assert app.runner.status == RunStatus.CANCELLED
     assert not env.exists()
+    assert report_of(app)["status"] == "cancelled"
+    assert app.exit_line.startswith("Cancelled: what this run made was removed. Report: ")
 
 
-async def test_a_failed_step_offers_retry_which_resumes(facts, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_ctrl_c_in_the_wizard_asks_then_cancels_like_headless(
+    facts, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    app, plan, env = _install_app(facts, tmp_path)
-    marker = tmp_path / "flaky-once"
-    plan.steps[2].argv = [
-        sys.executable, "-c",
-        f"import os, sys; p = {str(marker)!r}\nif not os.path.exists(p): open(p, 'w').close(); sys.exit('flaky')",
-    ]  # fmt: skip
+    app, plan, env = _install_app(facts, tmp_path, long_step=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await start_long_install(app, pilot, plan, env)
+        dialog = await press_next(pilot, "ctrl+c")
+        assert isinstance(dialog, ConfirmDialog) and "Cancel the install" in dialog.question
+        await press_next(pilot, "escape")  # "Keep going": nothing stops
+        assert app.runner.running and env.exists()
+        await press_next(pilot, "ctrl+c")
+        await pilot.click("#yes")
+        await until(pilot, lambda: app.return_code is not None, timeout=15)
+    assert app.return_code == 130
+    assert not env.exists()
+    report = report_of(app)
+    assert report["status"] == "cancelled" and report["exit_code"] == 130
+    assert [s["status"] for s in report["steps"]] == ["ok", "cancelled", "cancelled", "cancelled"]
+    assert app.exit_line.startswith("Cancelled: what this run made was removed.")
+
+
+async def test_ctrl_c_on_a_question_screen_quits_with_130_and_changes_nothing(
+    facts, frozen
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(facts=facts, cwd=HOME)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await started(pilot)
+        await press_next(pilot)
+        assert isinstance(await press_next(pilot, "ctrl+c"), ConfirmDialog)
+        assert isinstance(await press_next(pilot, "escape"), PythonScreen)  # keep going
+        await press_next(pilot, "ctrl+c")
+        await pilot.click("#yes")
+        await until(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 130
+    assert app.exit_line == "Cancelled: nothing was changed."
+
+
+@pytest.mark.parametrize("remove", [True, False], ids=["remove", "keep"])
+async def test_quit_after_a_failure_asks_whether_to_keep_the_environment(
+    facts, tmp_path: Path, monkeypatch, remove: bool
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    app, _, env = _install_app(facts, tmp_path)
+    plan = tiny_plan("venv", env, tmp_path / "wheels", fail_install=True)
     async with app.run_test(size=(100, 32)) as pilot:
         await reach_review(app, pilot, plan, env)
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: app.runner is not None and app.runner.status == "failed")
-        await pilot.pause(0.3)
-        screen = app.screen
+        await press_next(pilot)
+        await until(pilot, lambda: app.result is not None)
+        assert app.result.status == RunStatus.FAILED and env.exists()  # kept: Retry is offered
+        dialog = await press_next(pilot, "ctrl+q")
+        assert isinstance(dialog, ConfirmDialog) and "keep it" in dialog.question
+        await pilot.click("#yes" if remove else "#no")
+        await until(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 1
+    report = report_of(app)
+    assert report["status"] == "failed" and report["exit_code"] == 1
+    if remove:
+        assert not env.exists()
+        assert report["env"]["outcome"] == "removed"
+        assert app.exit_line.startswith("Failed: what this run made was removed.")
+    else:
+        assert (env / "pyvenv.cfg").exists()
+        assert report["env"]["outcome"] == "unfinished"
+        state = json.loads((env / STATE_FILE).read_text())
+        assert state["status"] == "failed" and state["completed"] == ["create-env"]
+        assert app.exit_line.startswith(f"Failed: the unfinished environment stays at {env};")
+
+
+async def test_retry_after_a_failed_torch_install_runs_the_pin_and_the_packages(
+    facts, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """install-torch fails once; Retry must run it, then pin and install-packages, not skip them."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    app, plan, env = _install_app(facts, tmp_path)
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "extrapkg", "1.0")
+    marker = tmp_path / "flaky-once"
+    real_install = plan.step("install-torch").argv
+    flaky = (
+        "import os, subprocess, sys\n"
+        f"if not os.path.exists({str(marker)!r}):\n"
+        f"    open({str(marker)!r}, 'w').close(); sys.exit('the index went away')\n"
+        f"sys.exit(subprocess.call({real_install!r}))"
+    )
+    plan.step("install-torch").argv = [sys.executable, "-c", flaky]
+    packages = Step(
+        "install-packages",
+        "Install packages",
+        install_argv("venv", env, wheels, "extrapkg"),
+        "install",
+    )
+    plan.steps.insert(3, packages)  # create-env, install-torch, pin, install-packages, verify
+    async with app.run_test(size=(100, 32)) as pilot:
+        await reach_review(app, pilot, plan, env)
+        screen = await press_next(pilot)
+        await until(pilot, lambda: app.result is not None)
+        assert [s.status for s in app.result.steps] == [
+            "ok",
+            "failed",
+            "not-run",
+            "not-run",
+            "not-run",
+        ]
+        state = json.loads((env / STATE_FILE).read_text())
+        assert state["status"] == "failed" and state["completed"] == ["create-env"]
         assert screen.shown("retry") and screen.shown("rollback")
-        assert env.exists()  # kept until the person decides
         first = app.runner
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: app.runner is not first and app.runner.status == "done")
-        assert [r.status for r in app.runner.results] == ["skipped", "skipped", "ok", "ok"]
+        await until(pilot, lambda: app.runner is not first and app.result is not None)
+        assert [(s.id, s.status) for s in app.result.steps] == [
+            ("create-env", "skipped"),
+            ("install-torch", "ok"),
+            ("pin", "ok"),
+            ("install-packages", "ok"),
+            ("verify", "ok"),
+        ]
+        assert app.result.status == RunStatus.DONE
         await pilot.press("ctrl+q")
-    assert (env / "pyvenv.cfg").exists()
+    assert app.return_code == 0
+    assert (env / "envwizard-constraints.txt").read_text().splitlines()[-1] == "tinypkg==1.0"
+    imports = subprocess.run([env_python(env), "-c", "import extrapkg, tinypkg"], check=False)
+    assert imports.returncode == 0
+    state = json.loads((env / STATE_FILE).read_text())
+    assert state["status"] == "done"
+    assert state["completed"] == [
+        "create-env",
+        "install-torch",
+        "pin",
+        "install-packages",
+        "verify",
+    ]
 
 
 async def test_python_screen_refuses_a_python_no_torch_supports(facts, frozen) -> None:  # type: ignore[no-untyped-def]
     app = make_app(facts=facts, dry_run=True, cwd=HOME)
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.2)
-        screen = app.screen
+        await started(pilot)
+        screen = await press_next(pilot)
         screen.query_one("#version").value = "3.7"
-        await pilot.pause(0.1)
-        assert screen.query_one("#next").disabled
+        await until(pilot, lambda: screen.query_one("#next").disabled)
         assert "Python 3.7" in str(screen.query_one("#problem").render())
         await pilot.press("ctrl+n")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, PythonScreen)  # Next did nothing
+        await settle(pilot)
+        assert app.screen is screen  # Next did nothing
         screen.query_one("#version").value = "3.13"
-        await pilot.pause(0.1)
-        assert not screen.query_one("#next").disabled
+        await until(pilot, lambda: not screen.query_one("#next").disabled)
         assert "not installed here" in str(screen.query_one("#window-note").render())
         await pilot.press("ctrl+q")

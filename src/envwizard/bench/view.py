@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -138,7 +138,11 @@ def live_panel(state: BenchState) -> Panel:
         ProgressBar(total=1.0, completed=state.progress, width=40),
         Text(timing(state), style="bold"),
     )
-    body = [headline(state.start) if state.start else Text("starting the worker…"), bar, rows]
+    body: list[RenderableType] = [
+        headline(state.start) if state.start else Text("starting the worker…"),
+        bar,
+        rows,
+    ]
     body.append(telemetry_line(state.telemetry))
     return Panel(Group(*body), title="Training benchmark", title_align="left", border_style="cyan")
 
@@ -188,12 +192,12 @@ def summary_table(summary: dict[str, Any]) -> Table:
         )
     tele = summary.get("telemetry") or {}
     if tele.get("gpu_util_mean") is not None or tele.get("power_w_mean") is not None:
-        seen = tele.get("throttle_seen") or []
+        throttles = tele.get("throttle_seen") or []
         t.add_row(
             "GPU",
             f"util {num(tele.get('gpu_util_mean'), '.0f', ' %')} · "
             f"{num(tele.get('power_w_mean'), '.0f', ' W')} · max {num(tele.get('temp_c_max'), '.0f', ' °C')}"
-            f" · throttle: {', '.join(seen) if seen else 'none'}",
+            f" · throttle: {', '.join(throttles) if throttles else 'none'}",
         )
     wall = summary.get("wall_s")
     whole = f"; {num(wall, '.1f')} s from start to summary" if wall is not None else ""

@@ -103,7 +103,7 @@ def kfd_cards(root: str = "/") -> list[Card] | None:
         nodes = sorted(os.listdir(base), key=lambda n: int(n) if n.isdigit() else -1)
     except OSError:
         return None
-    cards = []
+    cards: list[Card] = []
     for node in nodes:
         node_dir = os.path.join(base, node)
         props = parse_kfd_properties(read_text(os.path.join(node_dir, "properties")) or "")

@@ -209,7 +209,7 @@ def nvidia_smi_paths(root: str, env: Mapping[str, str], wsl: bool) -> list[str]:
 
 def smi_query(smi: str, timeout: float) -> list[dict[str, object]]:
     """GPU rows from nvidia-smi; R470's rejects compute_cap and fails whole, so retry without."""
-    fields = QUERY
+    fields: tuple[str, ...] = QUERY
     argv = [smi, "--query-gpu=" + ",".join(fields), "--format=csv,noheader,nounits"]
     proc = run(argv, timeout, check=False)
     if proc.returncode != 0 and compute_cap_rejected(proc.stdout + proc.stderr):

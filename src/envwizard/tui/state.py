@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envwizard.answers import Answers, validate
+from envwizard.answers import CONDA_LIKE, Answers, validate
 from envwizard.errors import EnvwizardError
 from envwizard.facts.model import Facts
 from envwizard.i18n import _
@@ -54,6 +54,8 @@ class WizardState:
     facts: Facts | None = None
     draft: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_DRAFT))
     dry_run: bool = False
+    rebenchmark: bool = False
+    """Benchmark a finished environment again (`--rebenchmark`); else it is only verified."""
     plan: Plan | None = None
     saved_answers: str | None = None
     report_path: str | None = None
@@ -69,6 +71,23 @@ class WizardState:
         measured = measure_for(self.facts, answers)  # mirror: auto only; a few seconds at most
         self.plan = make_plan(self.facts, answers, self.kb, measured=measured)
         return self.plan
+
+    def merge(self, changes: dict[str, Any]) -> None:
+        """Take a screen's answers into the draft, and replan once the draft makes a plan.
+
+        Only conda-like managers can take torch from conda-forge; any other manager means pip.
+        A screen that changes nothing (the review) keeps the plan it showed.
+        """
+        if not changes:
+            return
+        self.draft.update(changes)
+        if self.draft.get("manager") not in CONDA_LIKE:
+            self.draft["torch_source"] = "pip"
+        if self.facts is not None:
+            try:
+                self.replan()
+            except EnvwizardError:
+                self.plan = None  # the build screen says why, and holds Next until it plans
 
     def try_plan(self, **changes: Any) -> tuple[Plan | None, str | None]:
         """The plan the draft would give with `changes`, or the one-sentence reason it has none."""

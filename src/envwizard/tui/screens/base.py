@@ -1,12 +1,18 @@
-"""The frame every wizard screen shares: a title, one line on what it decides, Back / Next."""
+"""The frame every wizard screen shares: a title, one line on what it decides, Back / Next.
+
+A screen decides nothing about the flow: it dismisses with `Next(changes)` or `BACK`, and the
+app (which holds the one ordered list of steps) merges the changes, replans and shows the next.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, Static
@@ -18,13 +24,40 @@ if TYPE_CHECKING:
     from envwizard.tui.state import WizardState
 
 
+@dataclass(frozen=True)
+class Next:
+    """The person pressed Next: these answers change (the keys of an answers file)."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Back:
+    """The person pressed Back."""
+
+
+BACK = Back()
+Choice = Union[Next, Back]
+"""What a wizard screen dismisses with."""
+
+
+def wizard_app(node: DOMNode) -> EnvWizardApp:
+    """The app a screen or widget runs in, typed (the one place that checks it)."""
+    from envwizard.tui.app import EnvWizardApp
+
+    app = node.app
+    if not isinstance(app, EnvWizardApp):  # pragma: no cover - a wiring bug
+        raise TypeError(f"envwizard screens run in EnvWizardApp, not {type(app).__name__}")
+    return app
+
+
 def labeled(label: str, *widgets: Widget, id: str | None = None) -> Horizontal:
     """One form row: a label in the left column, then its widgets."""
     return Horizontal(Label(label, classes="label"), *widgets, classes="row", id=id)
 
 
-class WizardScreen(Screen[None]):
-    """Subclasses set TITLE and PURPOSE and implement `body()`; `next_screen()` moves on."""
+class WizardScreen(Screen[Choice]):
+    """Subclasses set TITLE and PURPOSE and implement `body()`; `changes()` is what Next merges."""
 
     TITLE: ClassVar[str] = ""
     PURPOSE: ClassVar[str] = ""
@@ -38,7 +71,7 @@ class WizardScreen(Screen[None]):
 
     @property
     def wizard(self) -> EnvWizardApp:
-        return self.app  # type: ignore[return-value]
+        return wizard_app(self)
 
     @property
     def state(self) -> WizardState:
@@ -80,15 +113,14 @@ class WizardScreen(Screen[None]):
         self.query_one("#next", Button).disabled = bool(text)
 
     def action_back(self) -> None:
-        if self.BACK and len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
+        if self.BACK:
+            self.dismiss(BACK)
 
     def action_next(self) -> None:
         if self.query_one("#next", Button).disabled:
             return
-        screen = self.next_screen()
-        if screen is not None:
-            self.app.push_screen(screen)
+        self.dismiss(Next(self.changes()))
 
-    def next_screen(self) -> Screen[None] | None:
-        return None
+    def changes(self) -> dict[str, Any]:
+        """The answers this screen sets (merged into the draft by the app on Next)."""
+        return {}

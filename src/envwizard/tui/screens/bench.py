@@ -13,7 +13,9 @@ from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Stat
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import num, pct, si, summary_table, timing
 from envwizard.i18n import _
+from envwizard.outcome import EnvOutcome, RunStatus, StepStatus
 from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
+from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.widgets.plot import LinePlot
 
 PLOTS = (
@@ -44,7 +46,13 @@ def verify_text(v: dict[str, Any] | None) -> str:
 
 
 class BenchScreen(Screen[None]):
+    """Pushed by the app when the benchmark step starts, with the verification just made."""
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"), show=True)]
+
+    def __init__(self, verify: dict[str, Any] | None) -> None:
+        super().__init__()
+        self.verify = verify
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -54,7 +62,7 @@ class BenchScreen(Screen[None]):
             ),
             classes="purpose",
         )
-        yield Static(verify_text(getattr(self.app, "verify", None)), id="verify", classes="panel")
+        yield Static(verify_text(self.verify), id="verify", classes="panel")
         with Horizontal(id="bench-progress"):
             yield Static("starting", id="phase")
             yield ProgressBar(total=1.0, show_eta=False, id="bench-bar")
@@ -76,7 +84,7 @@ class BenchScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Escape cancels only while something runs."""
         if action == "cancel":
-            return bool(getattr(self.app, "running", False))
+            return wizard_app(self).running
         return True
 
     def on_mount(self) -> None:
@@ -86,13 +94,15 @@ class BenchScreen(Screen[None]):
     def apply(self, ev: Event) -> None:
         if isinstance(ev, BenchEvent):
             self.show(ev.data)
-        elif isinstance(ev, StepFinished) and ev.step_id == "verify":
-            self.query_one("#verify", Static).update(verify_text(getattr(self.app, "verify", None)))
-        elif isinstance(ev, StepFinished) and ev.status == "failed":
+        elif isinstance(ev, StepFinished) and ev.status is StepStatus.FAILED:
             self.query_one("#problem", Static).update(
                 f"[yellow]⚠ benchmark failed[/]: {ev.tail[-1] if ev.tail else ''}"
             )
         elif isinstance(ev, RunFinished):
+            if ev.result.status is RunStatus.CANCELLED and ev.result.env is EnvOutcome.READY:
+                self.query_one("#problem", Static).update(
+                    _("[yellow]■[/] benchmark stopped; the environment is installed and verified")
+                )
             self.refresh_bindings()
             self.query_one("#cancel", Button).display = False
             button = self.query_one("#continue", Button)
@@ -135,10 +145,8 @@ class BenchScreen(Screen[None]):
         if event.button.id == "cancel":
             self.action_cancel()
         elif event.button.id == "continue":
-            from envwizard.tui.screens.done import DoneScreen
-
-            self.app.push_screen(DoneScreen())
+            wizard_app(self).show_done()
 
     def action_cancel(self) -> None:
-        if self.app.running:  # type: ignore[attr-defined]
-            self.app.cancel_run()  # type: ignore[attr-defined]
+        """Stop the benchmark; the runner keeps the verified environment."""
+        wizard_app(self).cancel_run()

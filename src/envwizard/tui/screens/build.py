@@ -7,7 +7,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
 
 from envwizard.answers import CONDA_LIKE
@@ -240,10 +239,3 @@ class BuildScreen(WizardScreen):
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
         panel.update(redact_text("\n".join(text)))
         self.problem(None)
-
-    def next_screen(self) -> Screen[None]:
-        from envwizard.tui.screens.review import ReviewScreen
-
-        self.state.draft.update(self.changes())
-        self.state.replan()
-        return ReviewScreen()

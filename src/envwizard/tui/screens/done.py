@@ -12,6 +12,8 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from envwizard.bench.view import summary_table
 from envwizard.i18n import _
+from envwizard.outcome import RunStatus
+from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.screens.bench import verify_text
 from envwizard.tui.widgets.save import SaveAnswers
 
@@ -20,9 +22,10 @@ class DoneScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", _("Quit"), show=False)]
 
     def compose(self) -> ComposeResult:
-        app = self.app
-        state = app.state  # type: ignore[attr-defined]
+        app = wizard_app(self)
+        state = app.state
         plan = state.plan
+        assert plan is not None
         dry = state.dry_run
         yield Header(show_clock=False)
         with VerticalScroll(classes="body"):
@@ -34,19 +37,18 @@ class DoneScreen(Screen[None]):
                     ),
                     classes="panel",
                 )
-            else:
-                status = getattr(app, "run_status", "done")
+            elif app.result is not None:
+                result = app.result
                 head = {
-                    "done": _("[green b]✓ The environment is ready.[/]"),
-                    "cancelled": _("[yellow b]■ Stopped.[/]"),
-                    "failed": _("[red b]✗ The install failed.[/]"),
-                }.get(status, status)
-                yield Static(
-                    f"{head}\n{verify_text(getattr(app, 'verify', None))}", classes="panel"
-                )
-                bench = getattr(app, "bench_summary", None)
-                if bench:
-                    yield Static(summary_table(bench), classes="panel")
+                    RunStatus.DONE: _("[green b]✓ The environment is ready.[/]"),
+                    RunStatus.CANCELLED: _(
+                        "[yellow b]■ The benchmark was stopped; the environment is ready.[/]"
+                    ),
+                    RunStatus.FAILED: _("[red b]✗ The install failed.[/]"),
+                }.get(result.status, str(result.status))
+                yield Static(f"{head}\n{verify_text(result.verify)}", classes="panel")
+                if result.benchmark:
+                    yield Static(summary_table(result.benchmark), classes="panel")
             yield Label(_("Use it with:"))
             yield Input(value=plan.activate, id="activate")
             yield Static(
@@ -75,4 +77,4 @@ class DoneScreen(Screen[None]):
             self.action_quit_app()
 
     def action_quit_app(self) -> None:
-        self.app.exit(return_code=getattr(self.app, "exit_code", 0))
+        wizard_app(self).leave()

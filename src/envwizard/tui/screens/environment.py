@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
 from envwizard.answers import CONDA_LIKE, MANAGERS
@@ -101,7 +101,7 @@ class EnvironmentScreen(WizardScreen):
     def on_select_changed(self, event: Select.Changed) -> None:
         self.check()
 
-    def changes(self) -> dict[str, object]:
+    def changes(self) -> dict[str, Any]:
         return {
             "manager": self.manager(),
             "env": self.query_one("#env", Input).value.strip(),
@@ -149,11 +149,3 @@ class EnvironmentScreen(WizardScreen):
             text += _("  [dim](a named conda environment)[/]")
         note.update(text + "".join(f"\n[yellow]⚠[/] {w}" for w in plan.warnings if "path" in w))
         self.problem(None)
-
-    def next_screen(self) -> Screen[None]:
-        from envwizard.tui.screens.build import BuildScreen
-
-        self.state.draft.update(self.changes())
-        if self.state.draft["manager"] not in CONDA_LIKE:
-            self.state.draft["torch_source"] = "pip"
-        return BuildScreen()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -25,8 +25,9 @@ from textual.widgets import (
 
 from envwizard.errors import EnvwizardError
 from envwizard.i18n import _
-from envwizard.plan import Step
-from envwizard.preflight import run_preflight
+from envwizard.outcome import EnvOutcome, RunStatus, StepStatus
+from envwizard.plan import Plan, Step
+from envwizard.preflight import Preflight, run_preflight
 from envwizard.render import STEP_ICONS
 from envwizard.runner import (
     Event,
@@ -38,7 +39,12 @@ from envwizard.runner import (
     StepStarted,
 )
 from envwizard.target import Start, inspect_target, resolve_start
+from envwizard.tui.screens.base import BACK, Choice, Next, wizard_app
+from envwizard.tui.state import WizardState
 from envwizard.tui.widgets.dialogs import ConfirmDialog
+
+if TYPE_CHECKING:
+    from envwizard.tui.app import EnvWizardApp
 
 
 class StepItem(ListItem):
@@ -47,7 +53,7 @@ class StepItem(ListItem):
     def __init__(self, step: Step) -> None:
         super().__init__(id=f"item-{step.id}")
         self.step = step
-        self.status = "pending"
+        self.status = StepStatus.PENDING
         self.seconds: float | None = None
         self.started: float | None = None
 
@@ -56,14 +62,14 @@ class StepItem(ListItem):
 
     def text(self) -> str:
         secs = self.seconds
-        if self.status == "running" and self.started is not None:
+        if self.status is StepStatus.RUNNING and self.started is not None:
             secs = time.monotonic() - self.started
         timing = f" [dim]{secs:.1f}s[/]" if secs is not None else ""
-        return f"{STEP_ICONS.get(self.status, '?')} {self.step.title}{timing}"
+        return f"{STEP_ICONS.get(self.status.value, '?')} {self.step.title}{timing}"
 
-    def set(self, status: str, seconds: float | None = None) -> None:
+    def set(self, status: StepStatus, seconds: float | None = None) -> None:
         self.status = status
-        if status == "running":
+        if status is StepStatus.RUNNING:
             self.started = time.monotonic()
         if seconds is not None:
             self.seconds = seconds
@@ -73,7 +79,7 @@ class StepItem(ListItem):
         self.query_one("#label", Label).update(self.text())
 
 
-class InstallScreen(Screen[None]):
+class InstallScreen(Screen[Choice]):
     """Runs the plan on mount; with autostart=False it only renders events it is given (replays)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -91,8 +97,22 @@ class InstallScreen(Screen[None]):
             return self.shown(action)
         return True
 
+    @property
+    def wizard(self) -> EnvWizardApp:
+        return wizard_app(self)
+
+    @property
+    def state(self) -> WizardState:
+        return self.wizard.state
+
+    @property
+    def plan(self) -> Plan:
+        plan = self.state.plan
+        assert plan is not None  # the review screen shows a plan before the install starts
+        return plan
+
     def compose(self) -> ComposeResult:
-        plan = self.app.state.plan  # type: ignore[attr-defined]
+        plan = self.plan
         yield Header(show_clock=False)
         yield Static(
             _(
@@ -121,10 +141,6 @@ class InstallScreen(Screen[None]):
             yield Button(_("Continue"), id="continue", variant="primary")
         yield Footer()
 
-    @property
-    def state(self):  # type: ignore[no-untyped-def]
-        return self.app.state  # type: ignore[attr-defined]
-
     def on_mount(self) -> None:
         self.title, self.sub_title = "envwizard", _("Install")
         self.follow = True
@@ -148,7 +164,7 @@ class InstallScreen(Screen[None]):
 
     def _tick(self) -> None:
         for item in self.query(StepItem):
-            if item.status == "running":
+            if item.status is StepStatus.RUNNING:
                 item.refresh_label()
 
     def say(self, text: str) -> None:
@@ -156,37 +172,47 @@ class InstallScreen(Screen[None]):
 
     # ---- before the run ------------------------------------------------------------------
     def prepare(self) -> None:
-        plan = self.state.plan
+        plan = self.plan
         try:
-            start = resolve_start(inspect_target(plan.env_path), plan, self.state.answers())
+            start = resolve_start(
+                inspect_target(plan.env_path),
+                plan,
+                self.state.answers(),
+                rebenchmark=self.state.rebenchmark,
+            )
         except EnvwizardError as e:
             self.stopped(f"[red]✗[/] {e}")
             return
-        if start.destructive:
-            self.app.push_screen(
-                ConfirmDialog(
-                    _("{message}.\n\nDelete it and build it again?").format(message=start.message),
-                    yes=_("Delete and rebuild"),
-                ),
-                lambda yes: (
-                    self.preflight(start) if yes else self.stopped(_("Nothing was changed."))
-                ),
-            )
-        else:
+        if not start.destructive:
             self.preflight(start)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.preflight(start)
+            else:
+                self.stopped(_("Nothing was changed."))
+
+        self.app.push_screen(
+            ConfirmDialog(
+                _("{message}.\n\nDelete it and build it again?").format(message=start.message),
+                yes=_("Delete and rebuild"),
+            ),
+            answered,
+        )
 
     @work(thread=True, exclusive=True, group="preflight")
     def preflight(self, start: Start) -> None:
-        pf = run_preflight(self.state.plan, self.state.answers(), start)
+        pf = run_preflight(self.plan, self.state.answers(), start)
         self.app.call_from_thread(self._after_preflight, start, pf)
 
-    def _after_preflight(self, start: Start, pf) -> None:  # type: ignore[no-untyped-def]
+    def _after_preflight(self, start: Start, pf: Preflight) -> None:
         notes = [f"[yellow]⚠[/] {w}" for w in pf.warnings]
         if pf.errors:
             self.stopped("\n".join([*[f"[red]✗[/] {e}" for e in pf.errors], *notes]))
             return
         self.query_one("#notices", Static).update("\n".join(notes))
-        self.app.start_run(start)  # type: ignore[attr-defined]
+        self.wizard.start_run(start)
 
     def stopped(self, message: str) -> None:
         """Nothing ran (or nothing more will): say why and let the person go back."""
@@ -197,13 +223,13 @@ class InstallScreen(Screen[None]):
     def apply(self, ev: Event) -> None:
         if isinstance(ev, StepStarted):
             self.current = ev.step.id
-            self.query_one(f"#item-{ev.step.id}", StepItem).set("running")
+            self.query_one(f"#item-{ev.step.id}", StepItem).set(StepStatus.RUNNING)
             self.query_one("#logpath", Static).update(
                 _("[dim]log: {path}[/]").format(path=ev.log_path)
             )
             self.query_one("#progress-row").display = False
             self.query_one(f"#log-{ev.step.id}", Log).write_line(
-                "$ " + self.state.plan.command_line(ev.step)
+                "$ " + self.plan.command_line(ev.step)
             )
             if self.follow:
                 self.show_log(ev.step.id)
@@ -219,10 +245,11 @@ class InstallScreen(Screen[None]):
             frac = ev.progress.fraction
             bar.update(total=None if frac is None else 1.0, progress=frac or 0.0)
         elif isinstance(ev, StepFinished):
+            ran = ev.log_path is not None
             self.query_one(f"#item-{ev.step_id}", StepItem).set(
-                ev.status, ev.seconds if ev.status != "skipped" else None
+                ev.status, ev.seconds if ran else None
             )
-            if ev.status == "ok":
+            if ev.status is StepStatus.OK:
                 self.query_one("#progress-row").display = False
         elif isinstance(ev, Notice):
             notices = self.query_one("#notices", Static)
@@ -241,31 +268,30 @@ class InstallScreen(Screen[None]):
             self.show_log(event.item.step.id)
 
     def finished(self, ev: RunFinished) -> None:
-        if ev.status == "done":
-            self.say("[green]✓[/] installed and verified")
+        result = ev.result
+        if result.status is RunStatus.DONE:
+            self.say(_("[green]✓[/] installed and verified"))
             self.actions("continue")
-        elif ev.status == "failed":
-            self.say("[red]✗[/] a step failed: Retry it, or Roll back to remove what this run made")
-            self.actions("rollback", "retry")
-        elif (
-            self.app.runner
-            and self.app.runner.status == "cancelled"
-            and self.state.plan
-            and self._env_kept()
-        ):  # type: ignore[attr-defined]
-            self.say("[yellow]■[/] benchmark stopped; the environment is installed and verified")
+        elif result.status is RunStatus.FAILED:
+            if self.wizard.runner is not None and self.wizard.runner.owns_env:
+                self.say(
+                    _(
+                        "[red]✗[/] a step failed: Retry it, or Roll back to remove what this run made"
+                    )
+                )
+                self.actions("rollback", "retry")
+            else:
+                self.say(_("[red]✗[/] a step failed: Retry it, or go Back and change the answers"))
+                self.actions("back", "retry")
+        elif result.env is EnvOutcome.READY:
+            self.say(_("[yellow]■[/] benchmark stopped; the environment is installed and verified"))
             self.actions("continue")
-        else:
-            self.say("[yellow]■[/] cancelled; what this run made was removed")
+        elif result.env is EnvOutcome.REMOVED:
+            self.say(_("[yellow]■[/] cancelled; what this run made was removed"))
             self.actions("back")
-
-    def _env_kept(self) -> bool:
-        runner = self.app.runner  # type: ignore[attr-defined]
-        return all(
-            r.status in ("ok", "skipped")
-            for r in runner.results
-            if not self.state.plan.step(r.id).optional
-        )
+        else:
+            self.say(_("[yellow]■[/] cancelled; the unfinished environment was left in place"))
+            self.actions("back")
 
     # ---- buttons -----------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -281,7 +307,7 @@ class InstallScreen(Screen[None]):
             action()
 
     def action_cancel(self) -> None:
-        if not self.app.running:  # type: ignore[attr-defined]
+        if not self.wizard.running:
             self.action_back()
             return
         if not self.shown("cancel"):
@@ -294,36 +320,34 @@ class InstallScreen(Screen[None]):
                 yes=_("Cancel install"),
                 no=_("Keep going"),
             ),
-            lambda yes: self.app.cancel_run() if yes else None,  # type: ignore[attr-defined]
+            lambda yes: self.wizard.cancel_run() if yes else None,
         )
 
     def action_retry(self) -> None:
         if not self.shown("retry"):
             return
         self.actions("cancel")
-        self.say("retrying from the failed step…")
+        self.say(_("retrying from the failed step…"))
         for item in self.query(StepItem):
-            if item.status in ("failed", "cancelled", "skipped"):
-                item.set("pending")
-        self.app.retry_run()  # type: ignore[attr-defined]
+            if not item.status.finished:
+                item.set(StepStatus.PENDING)
+        self.wizard.retry_run()
 
     def action_rollback(self) -> None:
         if not self.shown("rollback"):
             return
         self.actions()
-        self.app.rollback_run()  # type: ignore[attr-defined]
+        self.wizard.rollback_run()
 
     def rolled_back(self) -> None:
-        self.say("[yellow]■[/] rolled back")
+        self.say(_("[yellow]■[/] rolled back"))
         self.actions("back")
 
     def action_continue(self) -> None:
         if not self.shown("continue"):
             return
-        from envwizard.tui.screens.done import DoneScreen
-
-        self.app.push_screen(DoneScreen())
+        self.dismiss(Next())
 
     def action_back(self) -> None:
         if self.shown("back"):
-            self.app.pop_screen()
+            self.dismiss(BACK)

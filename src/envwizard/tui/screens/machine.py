@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import LoadingIndicator, Static
 
 from envwizard.decide import gpu_label
@@ -109,8 +108,3 @@ class MachineScreen(WizardScreen):
         self.query_one("#verdicts", Static).update(table)
         self.problem(None)
         self.query_one("#next").focus()
-
-    def next_screen(self) -> Screen[None]:
-        from envwizard.tui.screens.python import PythonScreen
-
-        return PythonScreen()

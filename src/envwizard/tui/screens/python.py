@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -130,9 +130,9 @@ class PythonScreen(WizardScreen):
         choice = self.chosen()
         note = self.query_one("#window-note", Static)
         if not choice[0].isdigit():
-            info = next(
-                (p for p in self.interpreters() if p.executable == choice), self.state.facts.python
-            )  # type: ignore[union-attr]
+            facts = self.state.facts
+            assert facts is not None  # the machine screen probed before this one
+            info = next((p for p in self.interpreters() if p.executable == choice), facts.python)
             ok, why = torch_window(self.state.kb, info.version)
             note.update("")
             self.problem(None if ok else f"Python {info.version}: {why}")
@@ -153,8 +153,5 @@ class PythonScreen(WizardScreen):
         note.update(text)
         self.problem(None if ok else f"Python {choice}: {why}")
 
-    def next_screen(self) -> Screen[None]:
-        from envwizard.tui.screens.environment import EnvironmentScreen
-
-        self.state.draft["python"] = self.chosen()
-        return EnvironmentScreen()
+    def changes(self) -> dict[str, Any]:
+        return {"python": self.chosen()}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from envwizard.i18n import N_, _
@@ -39,12 +38,3 @@ class ReviewScreen(WizardScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#next", Button).focus()
-
-    def next_screen(self) -> Screen[None]:
-        if self.state.dry_run:
-            from envwizard.tui.screens.done import DoneScreen
-
-            return DoneScreen()
-        from envwizard.tui.screens.install import InstallScreen
-
-        return InstallScreen()

@@ -8,6 +8,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from envwizard.errors import EnvwizardError
 from envwizard.i18n import _
+from envwizard.tui.screens.base import wizard_app
 
 DEFAULT_NAME = "envwizard-answers.yaml"
 
@@ -16,7 +17,7 @@ class SaveAnswers(Vertical):
     DEFAULT_CSS = "SaveAnswers { height: auto; }"
 
     def compose(self) -> ComposeResult:
-        saved = self.app.state.saved_answers  # type: ignore[attr-defined]
+        saved = wizard_app(self).state.saved_answers
         with Horizontal(classes="row"):
             yield Label(_("Save answers to:"), classes="label")
             yield Input(value=saved or DEFAULT_NAME, id="save-path")
@@ -33,9 +34,9 @@ class SaveAnswers(Vertical):
         event.stop()
         note = self.query_one("#saved", Static)
         try:
-            path = self.app.state.save(
+            path = wizard_app(self).state.save(
                 self.query_one("#save-path", Input).value.strip() or DEFAULT_NAME
-            )  # type: ignore[attr-defined]
+            )
         except (OSError, EnvwizardError) as e:
             note.update(_("[red]✗[/] could not save: {error}").format(error=e))
             return

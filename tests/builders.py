@@ -1,0 +1,150 @@
+"""The builders tests share: tiny real wheels, hand-made plans of real commands, answers, and
+envwizard run as a user runs it. One place, so every test builds its inputs the same way."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from envwizard.answers import Answers, Benchmark
+from envwizard.decide import Decision
+from envwizard.plan import Plan, Step, script_path
+from envwizard.runner import Event, Runner
+
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """A backend installed with the test dependencies (uv, virtualenv)."""
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if not found:
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+def env_python(env: Path) -> str:
+    return str(env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python"))
+
+
+def create_argv(manager: str, env: Path) -> list[str]:
+    if manager == "venv":
+        return [sys.executable, "-m", "venv", str(env)]
+    if manager == "virtualenv":
+        return [tool("virtualenv"), str(env), "--python", sys.executable, "--no-periodic-update"]
+    return [tool("uv"), "venv", str(env), "--python", sys.executable]
+
+
+def install_argv(manager: str, env: Path, wheelhouse: Path, *reqs: str) -> list[str]:
+    if manager == "uv":
+        return [
+            tool("uv"),
+            "pip",
+            "install",
+            "--python",
+            env_python(env),
+            *reqs,
+            "--no-index",
+            "--find-links",
+            str(wheelhouse),
+        ]
+    return [
+        env_python(env),
+        "-m",
+        "pip",
+        "install",
+        "--no-input",
+        *reqs,
+        "--no-index",
+        "--find-links",
+        str(wheelhouse),
+    ]
+
+
+def make_plan(env: Path, steps: list[Step], manager: str = "venv") -> Plan:
+    decision = Decision(
+        variant="cpu", torch="2.13.*", index_url=None, reasons=["test plan"], release="2.13",
+        source="pip", python="3.11", requirement="torch==2.13.*",
+    )  # fmt: skip
+    return Plan(
+        decision,
+        steps,
+        str(env),
+        env_python(env),
+        manager,
+        estimate_mib=1,
+        activate=f"source {env}/bin/activate",
+    )
+
+
+def tiny_plan(manager: str, env: Path, wheelhouse: Path, *, fail_install: bool = False) -> Plan:
+    """create env -> install tinypkg -> pin -> verify, all real and offline."""
+    req = "no-such-package-xyz" if fail_install else "tinypkg==1.0"
+    steps = [
+        Step("create-env", "Create", create_argv(manager, env), "create-env"),
+        Step("install-torch", "Install", install_argv(manager, env, wheelhouse, req), "install", progress="uv" if manager == "uv" else None),
+        Step("pin", "Pin", [env_python(env), script_path("pin.py"), "--prefix", str(env), "tinypkg"], "pin"),
+        Step("verify", "Verify", [env_python(env), "-c", 'import json, tinypkg; print(json.dumps({"ok": True, "v": tinypkg.__version__}))'], "verify"),
+    ]  # fmt: skip
+    return make_plan(env, steps, manager)
+
+
+def answers_for(env: Path, **kw: object) -> Answers:
+    return Answers(env=str(env), benchmark=Benchmark(enabled=False), **kw)  # type: ignore[arg-type]
+
+
+def run_envwizard(
+    *args: str, state: Path, env: dict[str, str] | None = None, timeout: float = 1800
+) -> subprocess.CompletedProcess[str]:
+    """`python -m envwizard ARGS` as a user runs it, with its logs and locks under `state`."""
+    return subprocess.run(
+        [sys.executable, "-m", "envwizard", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {}), "XDG_STATE_HOME": str(state)},
+    )
+
+
+def build_wheel(
+    directory: Path, name: str = "tinypkg", version: str = "1.0", body: str = ""
+) -> Path:
+    """Write `{name}-{version}-py3-none-any.whl` (a valid wheel with RECORD hashes) into directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    dist = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": f'__version__ = "{version}"\n{body}',
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: envwizard-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = (
+            base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        )
+        record.append(f"{path},sha256={digest},{len(text.encode())}")
+    record.append(f"{dist}/RECORD,,")
+    files[f"{dist}/RECORD"] = "\n".join(record) + "\n"
+    out = directory / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(out, "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+    return out
+
+
+def run_plan(runner: Runner) -> list[Event]:
+    """Run a runner to its end (its default rollback rules) and return every event."""
+
+    async def collect() -> list[Event]:
+        return [ev async for ev in runner.run()]
+
+    return asyncio.run(collect())

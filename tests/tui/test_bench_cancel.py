@@ -1,0 +1,98 @@
+"""Stopping the benchmark in the wizard keeps the verified torch environment (real torch, real worker)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from envwizard.bench.argv import BenchOptions, worker_argv
+from envwizard.knowledge import load
+from envwizard.outcome import EnvOutcome, RunStatus
+from envwizard.plan import Step
+from envwizard.tui.app import make_app
+from envwizard.tui.screens.bench import BenchScreen
+from envwizard.tui.screens.done import DoneScreen
+
+from ..builders import create_argv, env_python, make_plan, tool
+from ..conftest import local_torch_version, pip_find_links
+from .conftest import press_next, until
+from .test_flow import reach_review
+
+
+def torch_plan(env: Path):  # type: ignore[no-untyped-def]
+    """create (uv) → install CPU torch → verify → a benchmark long enough to be stopped."""
+    version = local_torch_version()
+    py = env_python(env)
+    if version:
+        links = [arg for f in pip_find_links() for arg in ("--find-links", str(f))]
+        source = [f"torch=={version}", *links]  # torch's own dependencies come from the index
+    else:
+        source = ["torch", "--index-url", load().index_url("cpu")]
+    verify = (
+        "import json, torch; x = torch.ones(2, 2) @ torch.ones(2, 2); "
+        "print(json.dumps({'ok': bool(x.sum() == 8), 'torch_version': torch.__version__, "
+        "'cuda_available': False, 'device_names': [], 'arch_list': []}))"
+    )
+    bench = BenchOptions(device="cpu", preset="tiny", seconds=300)
+    steps = [
+        Step("create-env", "Create", create_argv("uv", env), "create-env"),
+        Step("install-torch", "Install torch", [tool("uv"), "pip", "install", "--python", py, *source], "install"),
+        Step("verify", "Verify", [py, "-c", verify], "verify"),
+        Step("benchmark", "Benchmark", worker_argv(py, bench), "bench", optional=True),
+    ]  # fmt: skip
+    return make_plan(env, steps, "uv")
+
+
+@pytest.mark.slow
+async def test_stopping_the_benchmark_keeps_the_verified_environment(
+    facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    env = tmp_path / "env"
+    app = make_app(facts=facts, cwd=str(tmp_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await reach_review(app, pilot, torch_plan(env), env)
+        await press_next(pilot)
+
+        def measuring() -> bool:
+            screen = app.bench_screen()
+            return screen is not None and screen.is_mounted and len(screen.bench.elapsed) > 0
+
+        # Until the worker reports training steps (or the run ended early: then say why).
+        await until(pilot, lambda: measuring() or app.result is not None, timeout=900)
+        assert app.result is None, [s.to_dict() for s in app.result.steps]
+        bench = app.screen
+        assert isinstance(bench, BenchScreen)
+        await pilot.press("escape")  # stop the benchmark
+        await until(pilot, lambda: app.result is not None, timeout=30)
+        result = app.result
+        assert result.status == RunStatus.CANCELLED and result.exit_code == 130
+        assert result.env == EnvOutcome.READY
+        assert [s.status for s in result.steps] == ["ok", "ok", "ok", "cancelled"]
+        assert "benchmark stopped" in str(bench.query_one("#problem").render())
+        # The environment is still there and torch imports in it.
+        assert (env / "pyvenv.cfg").exists()
+        r = subprocess.run(
+            [env_python(env), "-c", "import torch; print(torch.__version__)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert r.returncode == 0 and r.stdout.startswith("2."), r.stderr
+        # The report and the screens say so; Continue leads to the activation command.
+        report = json.loads(Path(app.state.report_path).read_text())
+        assert report["status"] == "cancelled" and report["env"]["outcome"] == "ready"
+        assert report["verify"]["ok"] is True
+        assert isinstance(await press_next(pilot, "enter"), DoneScreen)
+        assert app.screen.query_one("#activate").value == f"source {env}/bin/activate"
+        await pilot.press("ctrl+q")  # nothing to ask: the environment is complete
+        await until(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 130
+    assert app.exit_line == (
+        "Cancelled during the benchmark: the environment is installed and verified. "
+        f"Activate with: source {env}/bin/activate"
+    )
+    assert (env / "pyvenv.cfg").exists()

@@ -1,6 +1,6 @@
 """`envwizard plan | validate | --answers --dry-run` from the outside, as scripts run them.
 
-Facts files in tests/data/facts hold only the schema-1 keys of DESIGN.md (the Jetson one adds
+Facts files in tests/data/facts hold only the schema-1 keys of docs/facts.md (the Jetson one adds
 `os.jetson_l4t`), so `plan --facts` is shown to work from exactly the contract.
 """
 

@@ -2,7 +2,7 @@
 
 Facts are built in code from the schema-1 keys only (plus `os.jetson_l4t` for the Jetson), so
 these are exactly the machines a `plan --facts` file can describe. The expected outcomes come
-from research/torch-builds.md; every successful decision is also checked against the four
+from the knowledge file's primary sources; every successful decision is also checked against the four
 checks themselves (see `assert_sound`).
 """
 
@@ -164,7 +164,7 @@ def assert_sound(facts: Facts, d: Decision, **answers: Any) -> None:
 # ---- the table -------------------------------------------------------------------------------
 
 CASES = [
-    # NVIDIA, generation by generation (research §3.3).
+    # NVIDIA, generation by generation.
     # cu118 of torch 2.4-2.7 still carries sm_37, but ships cuDNN 9, whose support matrix
     # starts at SM 5.0: https://docs.nvidia.com/deeplearning/cudnn/backend/v9.0.0/reference/support-matrix.html
     ("kepler-k80-470", machine(K80, driver=R470), {}, "cu118", "2.3"),
@@ -186,7 +186,7 @@ CASES = [
     ("gb10-aarch64", machine(GB10, arch="aarch64", driver=R580), {}, "cu132", NEWEST),
     ("gh200-sbsa-580", machine(GH200, arch="aarch64", driver=R580), {}, "cu132", NEWEST),
     ("gh200-sbsa-535", machine(GH200, arch="aarch64", driver=R535), {}, "cu126", NEWEST),
-    # Old drivers and the 12.x boundary (research §1.1).
+    # Old drivers and the 12.x boundary.
     ("3090-470", machine(RTX3090, driver=R470), {}, "cu118", "2.7"),
     ("3090-525.60.13", machine(RTX3090, driver="525.60.13"), {}, "cu126", NEWEST),
     ("3090-525.60.12", machine(RTX3090, driver="525.60.12"), {}, "cu118", "2.7"),
@@ -196,7 +196,7 @@ CASES = [
     ("ptx-580", machine(FUTURE, driver=R580), {}, "cu130", NEWEST),
     ("ptx-595", machine(FUTURE, driver=R595), {}, "cu132", NEWEST),
     ("ptx-570", machine(FUTURE, driver=R570), {}, "cu128", "2.7"),
-    # AMD (research §4).
+    # AMD.
     ("mi300x", machine(MI300X), {}, "rocm7.14", NEWEST),
     ("mi300x-before-2.14", machine(MI300X), {"torch": "<2.14"}, "rocm7.2", "2.13"),
     ("7900xtx", machine(RX7900), {}, "rocm7.14", NEWEST),
@@ -206,7 +206,7 @@ CASES = [
     ("strix-halo-before-2.11", machine(STRIX), {"torch": "<2.11"}, "cpu", "2.10"),
     ("igpu-beside-dgpu", machine(RAPHAEL, RX7900), {}, "rocm7.14", NEWEST),
     ("amd-on-wsl", machine(RX7900, wsl=True), {}, "cpu", NEWEST),
-    # Intel (research §4, §6 weakness 2).
+    # Intel.
     ("intel-uhd770", machine(UHD770), {}, "cpu", NEWEST),
     ("intel-arc-a770", machine(ARC), {}, "xpu", NEWEST),
     ("uhd770-beside-4090", machine(UHD770, RTX4090, driver=R580), {}, "cu132", NEWEST),
@@ -222,7 +222,7 @@ CASES = [
         "cpu",
         "2.13",
     ),
-    # Windows and WSL: the Windows driver thresholds (research §1.1).
+    # Windows and WSL: the Windows driver thresholds.
     ("windows-4090-528.33", windows(RTX4090, driver="528.33"), {}, "cu126", NEWEST),
     ("windows-4090-528.24", windows(RTX4090, driver="528.24"), {}, "cu118", "2.7"),
     ("linux-4090-528.24", machine(RTX4090, driver="528.24"), {}, "cu126", NEWEST),
@@ -231,7 +231,7 @@ CASES = [
     ("wsl-4090-528.24", machine(RTX4090, driver="528.24", wsl=True), {}, "cu118", "2.7"),
     ("wsl-4090-581", machine(RTX4090, driver="581.57", wsl=True), {}, "cu132", NEWEST),
     ("windows-cpu", windows(), {}, "cpu", NEWEST),
-    # Jetson: PyTorch's SBSA wheels do not fit L4T (research §3.2).
+    # Jetson: PyTorch's SBSA wheels do not fit L4T.
     ("jetson-orin", machine(ORIN, arch="aarch64", jetson_l4t="36.4.7"), {}, "cpu", NEWEST),
     # glibc and Python at both ends of the windows.
     ("glibc-2.17-cpu", machine(glibc="2.17"), {}, "cpu", "2.5"),

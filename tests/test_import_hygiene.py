@@ -1,4 +1,4 @@
-"""The core never imports Textual, and envwizard itself never imports torch (DESIGN.md)."""
+"""The core never imports Textual, and envwizard itself never imports torch (README: how it works)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The PyTorch build knowledge: the data file says what research/torch-builds.md says.
+"""The PyTorch build knowledge: the data file says what its primary sources say.
 
-Spot checks name the research section they come from; the integrity checks make sure every
+Spot checks name the fact they check; the integrity checks make sure every
 row the loader expands is self-consistent (a typo in the TOML fails here, not on a user's box).
 """
 
@@ -50,7 +50,7 @@ def test_release_rows_are_consistent(rel) -> None:
     assert vkey(rel.python_min) <= vkey(rel.python_max)
     assert vkey(rel.glibc) >= (2, 17)
     minor = vkey(rel.version)[1]
-    # research §11: torchvision 0.(minor+15) for torch 2.minor; torchaudio carries torch's version.
+    # torchvision release table: torchvision 0.(minor+15) for torch 2.minor; torchaudio carries torch's version.
     assert rel.torchvision == f"0.{minor + 15}"
     assert rel.torchaudio == rel.version
     for platform, variant in rel.default.items():
@@ -98,13 +98,13 @@ def test_builds_for_sorts_newest_toolkit_first() -> None:
     assert [b.variant for b in KB.builds_for("2.14", "macos-arm64")] == ["mps", "cpu"]
 
 
-# ---- spot checks against research/torch-builds.md ------------------------------------------
+# ---- spot checks against the primary sources ------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("release", "expected"),
     [
-        # §2 release matrix: CUDA wheel variants per release.
+        # release matrix: CUDA wheel variants per release.
         ("2.4", {"cu118", "cu121", "cu124"}),
         ("2.5", {"cu118", "cu121", "cu124"}),
         ("2.6", {"cu118", "cu124", "cu126"}),
@@ -159,13 +159,13 @@ def test_python_windows(release: str, py_min: str, py_max: str) -> None:
 def test_python_experimental_and_glibc_floor() -> None:
     assert "3.13" in KB.release("2.5").python_experimental
     assert "3.15" in KB.release("2.13").python_experimental
-    # §2: the first manylinux_2_28 wheels are torch 2.6's.
+    # the first manylinux_2_28 wheels are torch 2.6's.
     assert KB.release("2.5").glibc == "2.17"
     assert all(KB.release(v).glibc == "2.28" for v in ("2.6", "2.10", "2.14"))
 
 
 def test_arch_lists_the_anchors_ignore() -> None:
-    # §3.1: cu130/cu132 start at Turing; cu126 is the legacy Maxwell..Hopper line.
+    # cu130/cu132 start at Turing; cu126 is the legacy Maxwell..Hopper line.
     assert sass("2.14", "cu130").sass[0] == "7.5"
     assert sass("2.14", "cu126").sass == ("5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0")
     # cu128 re-added Volta for 2.8-2.10 and dropped it again in 2.11.
@@ -177,16 +177,16 @@ def test_arch_lists_the_anchors_ignore() -> None:
     # PTX ships on Linux only for cu130.
     assert sass("2.13", "cu130").ptx == "12.0"
     assert sass("2.13", "cu130", "windows-x86_64").ptx is None
-    # §3.2 SBSA aarch64: cu126 = Ampere + Hopper only; cu130 adds Blackwell and Thor.
+    # SBSA aarch64: cu126 = Ampere + Hopper only; cu130 adds Blackwell and Thor.
     assert sass("2.14", "cu126", "linux-aarch64").sass == ("8.0", "9.0")
     assert "11.0" in sass("2.14", "cu130", "linux-aarch64").sass
-    # §8: conda-forge's CUDA 12.9 build spans Maxwell to Blackwell in one binary.
+    # conda-forge's CUDA 12.9 build spans Maxwell to Blackwell in one binary.
     cf = sass("2.13", "cu129", source="conda-forge")
     assert cf.sass[0] == "5.0" and cf.sass[-1] == "12.0"
 
 
 def test_rocm_gfx_lists() -> None:
-    # §4 (uv's measured table): gfx1150/1151 only from ROCm 7.2; gfx950 from 7.0.
+    # (uv's measured table): gfx1150/1151 only from ROCm 7.2; gfx950 from 7.0.
     assert "gfx1151" in sass("2.13", "rocm7.2").gfx
     assert "gfx1151" not in sass("2.13", "rocm7.1").gfx
     assert "gfx950" in sass("2.10", "rocm7.0").gfx
@@ -220,7 +220,7 @@ def test_experimental_and_platform_limits() -> None:
     ],
 )
 def test_min_driver_per_cuda_major(cuda: str, windows: bool, need: str | None) -> None:
-    # §1.1, NVIDIA minor-version compatibility table.
+    # , NVIDIA minor-version compatibility table.
     assert KB.min_driver(cuda, windows) == need
 
 

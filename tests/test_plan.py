@@ -191,7 +191,7 @@ def test_recreate_adds_the_tools_clear_flag(manager: str) -> None:
 
 @pytest.mark.parametrize("manager", ["conda", "mamba", "micromamba"])
 def test_conda_create_replaces_with_yes_alone(manager: str) -> None:
-    # `create --yes` already replaces a prefix (research install-tools §0.3); no extra flag.
+    # `create --yes` already replaces a prefix; no extra flag.
     assert argv(plan(manager=manager, existing="recreate"), "create-env") == argv(
         plan(manager=manager), "create-env"
     )

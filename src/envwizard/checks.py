@@ -1,6 +1,6 @@
 """The checks a torch build must pass on a machine, as pure functions over structured data.
 
-A build runs only if every check holds (DESIGN.md):
+A build runs only if every check holds (README: how envwizard chooses):
   wheel      a wheel exists for the OS, CPU, glibc, macOS and Python;
   driver     the NVIDIA driver is new enough for the build's CUDA major;
   kernels    the build carries kernels for every GPU (SASS, or PTX with a new enough driver);

@@ -1,4 +1,4 @@
-"""Errors that reach the user as one clear message and an exit code (DESIGN.md contract)."""
+"""Errors that reach the user as one clear message and an exit code (docs/cli.md)."""
 
 from __future__ import annotations
 

@@ -243,8 +243,8 @@ class _Builder:
                     "choose manager: venv, virtualenv or uv for an offline install"
                 )
             conda_py = self.py_version if a.python[0].isdigit() else major_minor(self.py_version)
-            # `create --yes` replaces an environment already at the prefix (research:
-            # install-tools.md §0.3): the runner checks `existing` before this step runs.
+            # `create --yes` replaces an environment already at the prefix (conda's own
+            # documentation of --yes): the runner checks `existing` before this step runs.
             argv = [self.tool(self.manager), "create", "--yes", *self.conda_target()]
             argv += [
                 f"python={conda_py}",

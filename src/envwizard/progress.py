@@ -2,7 +2,7 @@
 
 pip >= 24.1 with `--progress-bar raw` prints `Progress <done> of <total>` after a
 `Downloading <file> (<size>)` line; uv without a terminal prints only `Downloading <name>
-(<size>)` and ` Downloaded <name>` (research/install-tools.md §2). Both become Progress values;
+(<size>)` and ` Downloaded <name>` (pip's and uv's own progress output). Both become Progress values;
 pip's raw lines are consumed here and kept out of the visible output (they stay in the log).
 """
 

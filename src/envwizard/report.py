@@ -1,6 +1,6 @@
 """The run report: facts, answers, decision, step results, verification and benchmark.
 
-JSON for scripts (DESIGN.md contract) and a Markdown twin for people and tickets.
+JSON for scripts (docs/report.md) and a Markdown twin for people and tickets.
 """
 
 from __future__ import annotations

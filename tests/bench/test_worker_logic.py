@@ -15,7 +15,7 @@ PEAKS = json.loads((Path(worker.__file__).parent / "peaks.json").read_text("utf-
 
 
 def test_flops_are_the_exact_matmul_count() -> None:
-    # research §2.1: 784→128→10 at B=64 is 2.6e7 FLOPs; the 6N convention says 3.9e7.
+    # 784→128→10 at B=64 is 2.6e7 FLOPs; the 6N convention says 3.9e7.
     assert worker.flops_per_step(64, 784, 128, 10) == 4 * 64 * 784 * 128 + 6 * 64 * 128 * 10
     assert worker.flops_per_step(64, 784, 128, 10) == pytest.approx(2.6e7, rel=0.01)
     assert worker.flops_per_step_6n(64, 784, 128, 10) == pytest.approx(3.9e7, rel=0.01)

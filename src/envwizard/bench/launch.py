@@ -1,6 +1,6 @@
 """Run the benchmark worker in a target environment and stream its events (no UI here).
 
-The worker's stdout is JSON lines (the contract in DESIGN.md); anything else it or torchrun
+The worker's stdout is JSON lines (the contract in docs/benchmark.md); anything else it or torchrun
 prints becomes a `log` event for display. The process is a `proc.Child`: its own session,
 stdin closed, and a stop that reaches torchrun's workers too (they sit in sessions of their own).
 """

@@ -1,7 +1,7 @@
 """AMD GPUs from the kernel's KFD topology, before any ROCm tool.
 
 The KFD topology needs no ROCm install, and it states each GPU's gfx target exactly
-(`gfx_target_version` in every node's properties file, research/install-tools.md §5.3).
+(`gfx_target_version` in every node's properties file; samples in tests/data/kfd-*).
 Never derive the target from the GC IP version: GC 9.4.2 is gfx90a, not gfx942.
 `rocm_agent_enumerator` is asked only when the topology is missing.
 """

@@ -1,6 +1,6 @@
 """The Facts: what the probe found, as plain data the planner can read.
 
-The schema-1 keys (DESIGN.md) are the contract: a facts file holding only those must plan.
+The schema-1 keys (docs/facts.md) are the contract: a facts file holding only those must plan.
 Everything else the probe adds is optional here, so a facts file from another machine, or
 one written by hand, loads as long as the contract keys are right.
 """

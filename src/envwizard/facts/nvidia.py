@@ -1,6 +1,6 @@
 """NVIDIA driver and GPUs: NVML first, then the driver's files, nvidia-smi and libcuda.
 
-Formats and real samples: research/install-tools.md §5.1–5.2, torch-builds.md §1.2. The
+Formats and real samples: the captured outputs in tests/data/ (see its README). The
 parsers are pure functions over the text the driver prints (tested against captures in
 tests/data/); the readers take `root` so tests can point them at a fake /proc and /sys.
 """

@@ -596,13 +596,15 @@ class Decider:
         variant = "default" if default_index else b.variant
         if default_index:
             reasons.append(
-                f"torch_index: default: the installer's own index decides; for torch {rel.version} on "
-                f"{self.platform} that is the {b.variant} build"
+                f"torch_index: default: the installer's configured index and wheel folders decide "
+                f"which build arrives; PyTorch's default wheel for torch {rel.version} on "
+                f"{self.platform} is the {b.variant} build"
                 + (
                     " (it runs on the CPU too, but is several GB)"
                     if b.kind == "cuda" and not self.facts.nvidia_gpus
                     else ""
                 )
+                + ", but a mirror or wheel folder may serve another; verification records the build that was installed"
             )
         reasons.append(self.chosen_line(cand))
         for c in cand.checks:

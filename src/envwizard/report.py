@@ -41,13 +41,52 @@ def build_report(
         "facts": facts.to_dict(),
         "answers": answers.to_dict(),
         "decision": plan.decision.to_dict(),
-        "env": {"path": plan.env_path, "python": plan.env_python, "activate": plan.activate},
+        "env": {
+            "path": plan.env_path,
+            "python": plan.env_python,
+            "activate": plan.activate,
+            "install_more": plan.install_more,
+        },
+        "installer": plan.installer.to_dict(),
+        "installed": installed(verify, plan),
         "steps": steps,
         "verify": v,
         "benchmark": benchmark,
         "benchmark_error": benchmark_error,
         "run_dir": run_dir,
     }
+
+
+def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | None:
+    """What verification found in the environment, not what the decision expected to arrive."""
+    if not verify or not verify.get("torch_version"):
+        return None
+    version = str(verify["torch_version"])
+    label = version.partition("+")[2]
+    if not label:
+        cuda, hip = verify.get("cuda_version"), verify.get("hip_version")
+        label = f"cu{str(cuda).replace('.', '')}" if cuda else f"rocm{hip}" if hip else "cpu"
+    torch = next((s for s in plan.steps if s.id == "install-torch"), None)
+    argv = torch.argv if torch else []
+    index = argv[argv.index("--index-url") + 1] if "--index-url" in argv else None
+    return {
+        "torch": version,
+        "build": label,
+        "index": index or "the installer's configured index and wheel folders",
+        "installer": plan.installer.installer.value,
+    }
+
+
+def _installed_lines(r: dict[str, Any]) -> list[str]:
+    out = []
+    i = r.get("installed")
+    if i:
+        out.append(
+            f"- installed: torch {i['torch']} ({i['build']} build) by {i['installer']}, from {i['index']}"
+        )
+    if r.get("installer"):
+        out.append(f"- installer: {r['installer']['reason']}")
+    return out
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
@@ -67,6 +106,7 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         f"- environment: `{r['env']['path']}` (activate: `{r['env']['activate']}`)",
         f"- torch {d['torch']}, build **{d['variant']}**, from {d.get('index_url') or 'the default index'}",
+        *_installed_lines(r),
         f"- exit code {r['exit_code']}",
         "",
         "## Why this build",

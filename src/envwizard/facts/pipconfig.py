@@ -86,7 +86,9 @@ def config_files(environ: Mapping[str, str], home: str) -> tuple[list[str], list
     """(global files, user files, PIP_CONFIG_FILE) where this platform's pip looks."""
     name = "pip.ini" if os.name == "nt" else "pip.conf"
     if sys.platform == "win32":
-        program_data = environ.get("ALLUSERSPROFILE") or environ.get("PROGRAMDATA") or r"C:\ProgramData"
+        program_data = (
+            environ.get("ALLUSERSPROFILE") or environ.get("PROGRAMDATA") or r"C:\ProgramData"
+        )
         glob = [os.path.join(program_data, "pip", name)]
         appdata = environ.get("APPDATA") or os.path.join(home, "AppData", "Roaming")
         user = [os.path.join(home, "pip", name), os.path.join(appdata, "pip", name)]
@@ -104,9 +106,7 @@ def config_files(environ: Mapping[str, str], home: str) -> tuple[list[str], list
     return glob, user, environ.get("PIP_CONFIG_FILE")
 
 
-def read_pip_config(
-    environ: Mapping[str, str] | None = None, home: str | None = None
-) -> PipConfig:
+def read_pip_config(environ: Mapping[str, str] | None = None, home: str | None = None) -> PipConfig:
     """What `pip install` would be configured with here (files and PIP_* variables)."""
     env = os.environ if environ is None else environ
     home = home or os.path.expanduser("~")

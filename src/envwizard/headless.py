@@ -29,7 +29,7 @@ from envwizard.lock import EnvLock
 from envwizard.plan import Plan
 from envwizard.preflight import run_preflight
 from envwizard.render import STEP_ICONS, decision_panel
-from envwizard.report import build_report, write_report
+from envwizard.report import build_report, installed, write_report
 from envwizard.runner import (
     BenchEvent,
     Event,
@@ -224,6 +224,11 @@ class _View:
             mark = "[green]✓[/]" if v.get("ok") else "[red]✗[/]"
             devices = ", ".join(v.get("device_names") or []) or "CPU"
             c.print(f"{mark} verify: torch {v.get('torch_version')} on {devices}")
+            got = installed(v, self.plan)
+            if got:
+                c.print(
+                    f"  installed: the {got['build']} build, by {got['installer']}, from {got['index']}"
+                )
             for h in v.get("hints") or []:
                 c.print(f"  [yellow]hint:[/] {h}")
         if runner.bench:
@@ -232,6 +237,7 @@ class _View:
             c.print(f"[yellow]⚠ benchmark failed[/]: {runner.bench_error}")
         if runner.status == "done":
             c.print(f"[bold green]Done.[/] Activate with: [bold]{self.plan.activate}[/]")
+            c.print(f"Install more packages (the torch pin holds) with: {self.plan.install_more}")
         elif runner.status == "cancelled":
             c.print("[yellow]Cancelled.[/]")
         else:

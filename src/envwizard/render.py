@@ -61,4 +61,5 @@ def print_plan(plan: Plan, commands_only: bool = False, console: Console | None 
         (f"  ({plan.manager}, ~{plan.estimate_mib / 1024:.1f} GiB)", "dim"),
     )
     console.print(env)
+    console.print(Text(plan.installer.reason, style="dim"))
     console.print(steps_table(plan))

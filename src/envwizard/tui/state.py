@@ -32,6 +32,7 @@ DEFAULT_DRAFT: dict[str, Any] = {
     "find_links": [],
     "offline": False,
     "torch_source": "pip",
+    "installer": "auto",
     "keep_failed": False,
     "benchmark": {
         "enabled": True,

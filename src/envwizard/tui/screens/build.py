@@ -13,6 +13,11 @@ from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Selec
 from envwizard.answers import CONDA_LIKE
 from envwizard.tui.screens.base import WizardScreen, labeled
 
+INSTALLER_CHOICES = [
+    ("auto: uv when it installs what pip would, else pip", "auto"),
+    ("pip", "pip"),
+    ("uv", "uv"),
+]
 INDEX_CHOICES = [
     ("PyTorch's index for the build (auto)", "auto"),
     ("my installer's configured index (default)", "default"),
@@ -56,6 +61,15 @@ class BuildScreen(WizardScreen):
                 value=ti if ti in ("auto", "default") else "mirror",
                 allow_blank=False,
                 id="torch_index",
+            ),
+        )
+        yield labeled(
+            "Installer:",
+            Select(
+                INSTALLER_CHOICES,
+                value=d.get("installer", "auto"),
+                allow_blank=False,
+                id="installer",
             ),
         )
         yield labeled(
@@ -135,6 +149,7 @@ class BuildScreen(WizardScreen):
             "index_url": self.query_one("#index_url", Input).value.strip() or None,
             "find_links": split_list(self.query_one("#find_links", Input).value),
             "offline": self.query_one("#offline", Checkbox).value,
+            "installer": self.query_one("#installer", Select).value,
             "torch_source": "conda-forge"
             if self.query_one("#conda_forge", Checkbox).value
             else "pip",

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from envwizard.bench.view import summary_table
+from envwizard.report import installed
 from envwizard.tui.screens.bench import verify_text
 from envwizard.tui.widgets.save import SaveAnswers
 
@@ -38,14 +39,22 @@ class DoneScreen(Screen[None]):
                     "cancelled": "[yellow b]■ Stopped.[/]",
                     "failed": "[red b]✗ The install failed.[/]",
                 }.get(status, status)
-                yield Static(
-                    f"{head}\n{verify_text(getattr(app, 'verify', None))}", classes="panel"
+                verify = getattr(app, "verify", None)
+                got = installed(verify, plan)
+                what = (
+                    f"\nInstalled: torch {got['torch']} ({got['build']} build) by "
+                    f"{got['installer']}, from {got['index']}."
+                    if got
+                    else ""
                 )
+                yield Static(f"{head}\n{verify_text(verify)}{what}", classes="panel")
                 bench = getattr(app, "bench_summary", None)
                 if bench:
                     yield Static(summary_table(bench), classes="panel")
             yield Label("Use it with:")
             yield Input(value=plan.activate, id="activate")
+            yield Label("Install more packages (the torch pin holds) with:")
+            yield Input(value=plan.install_more, id="install-more")
             yield Static(
                 f"[dim]environment:[/] {plan.env_path}\n[dim]Python:[/] {plan.env_python}",
                 id="where",

@@ -24,7 +24,7 @@ class ReviewScreen(WizardScreen):
         yield Static(
             f"[b]{plan.manager}[/] environment at [b]{plan.env_path}[/], about "
             f"{plan.estimate_mib / 1024:.1f} GiB\n[b]torch {d.torch}[/] ({d.variant})"
-            + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
+            f"\n{plan.installer.reason}" + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
             classes="panel",
         )
         lines = []

@@ -1,4 +1,4 @@
-"""Run inside an interpreter to describe it: `python -E -c <this file's text>`.
+"""Run inside an interpreter to describe it: `python -E -s -S -c <this file's text>`.
 
 It runs in whatever Python it is pointed at, from 2.6 to the newest 3.x, so it must parse
 under Python 2: no f-strings, no annotations, no keyword-only arguments, stdlib only.
@@ -80,7 +80,75 @@ def pip_version(paths):
     return None
 
 
-def watched_paths(stdlib, wheel_pkg_dir):
+def venv_config():
+    """(prefix, include-system-site-packages) of the venv this interpreter belongs to, or None.
+
+    Python 3.11+ knows at start-up; older ones learn it in `site`, which -S skips.
+    """
+    import os
+
+    exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+    for directory in (exe_dir, os.path.dirname(exe_dir)):
+        conf = os.path.join(directory, "pyvenv.cfg")
+        if not os.path.isfile(conf):
+            continue
+        system_site = False
+        try:
+            with open(conf) as f:
+                for line in f:
+                    key, sep, value = line.partition("=")
+                    if sep and key.strip().lower() == "include-system-site-packages":
+                        system_site = value.strip().lower() == "true"
+        except (IOError, OSError):
+            pass
+        return directory, system_site
+    return None
+
+
+def site_dirs():
+    """The site-packages directories `site` would put on sys.path (without running it).
+
+    Also sets sys.prefix to the venv's on Pythons that would have learnt it in `site`.
+    """
+    prefixes = [sys.prefix]
+    conf = venv_config()
+    if conf:
+        prefix, system_site = conf
+        base = getattr(sys, "base_prefix", sys.prefix)
+        sys.prefix = sys.exec_prefix = prefix
+        prefixes = [prefix] + ([base] if system_site and base != prefix else [])
+    try:
+        import site
+
+        return list(site.getsitepackages(prefixes))  # Debian's own layout included
+    except (ImportError, AttributeError, TypeError):
+        pass
+    dirs = []
+    try:
+        import sysconfig
+
+        for prefix in prefixes:
+            paths = sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})
+            dirs += [paths["purelib"], paths["platlib"]]
+    except (ImportError, KeyError):
+        pass
+    return dirs
+
+
+def user_site(in_venv):
+    """The user site-packages directory that `python -m pip` would see, if any."""
+    conf = venv_config()
+    if in_venv and not (conf and conf[1]):
+        return None
+    try:
+        import site
+
+        return site.getusersitepackages()
+    except Exception:
+        return None
+
+
+def watched_paths(stdlib, wheel_pkg_dir, sites):
     """Paths whose change (modification time) can change these facts, for envwizard's cache.
 
     Installing or removing pip changes its site-packages directory; removing ensurepip or
@@ -98,6 +166,7 @@ def watched_paths(stdlib, wheel_pkg_dir):
     if wheel_pkg_dir:
         paths.append(wheel_pkg_dir)
     paths += [p for p in sys.path if p]
+    paths += sites
     try:
         import site
 
@@ -113,8 +182,10 @@ def facts():
     import platform
     import struct
 
+    sites = site_dirs()  # first: it may correct sys.prefix
     base = getattr(sys, "base_prefix", getattr(sys, "real_prefix", sys.prefix))
     in_venv = sys.prefix != base or hasattr(sys, "real_prefix")
+    user = user_site(in_venv)
     stdlib, wheel_pkg_dir, free_threaded = None, None, False
     try:
         import sysconfig
@@ -131,7 +202,7 @@ def facts():
         os.path.join(stdlib, "ensurepip", "__init__.py")
     ) or module_exists("ensurepip")
     return {
-        "watch": watched_paths(stdlib, wheel_pkg_dir),
+        "watch": watched_paths(stdlib, wheel_pkg_dir, sites),
         "version": platform.python_version(),
         "implementation": platform.python_implementation(),
         "bits": struct.calcsize("P") * 8,
@@ -141,7 +212,7 @@ def facts():
         "has_venv": has_venv,
         "has_ensurepip": has_ensurepip,
         "ensurepip_pip": ensurepip_pip(stdlib, wheel_pkg_dir) if has_ensurepip else None,
-        "pip": pip_version(sys.path),
+        "pip": pip_version(sys.path + ([user] if user else []) + sites),
         # pip ignores the marker inside a virtual environment (PEP 668).
         "externally_managed": (not in_venv)
         and os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),

@@ -99,7 +99,7 @@ def venv_config():
                     key, sep, value = line.partition("=")
                     if sep and key.strip().lower() == "include-system-site-packages":
                         system_site = value.strip().lower() == "true"
-        except (IOError, OSError):
+        except (IOError, OSError):  # noqa: UP024 - distinct classes on Python 2
             pass
         return directory, system_site
     return None

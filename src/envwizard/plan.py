@@ -87,6 +87,12 @@ class Plan:
     install_more: str = ""
     """The command that installs more packages into the environment with the torch pin."""
 
+    @property
+    def size_text(self) -> str:
+        """The disk estimate in words: a bound when the configured index decides the build."""
+        gib = f"{self.estimate_mib / 1024:.1f} GiB"
+        return f"up to {gib}" if self.decision.variant == "default" else f"about {gib}"
+
     def command_line(self, step: Step) -> str:
         """A step's argv as one line a person could paste into their shell."""
         return subprocess.list2cmdline(step.argv) if self.windows else shlex.join(step.argv)

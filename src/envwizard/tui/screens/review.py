@@ -22,8 +22,8 @@ class ReviewScreen(WizardScreen):
         assert plan is not None
         d = plan.decision
         yield Static(
-            f"[b]{plan.manager}[/] environment at [b]{plan.env_path}[/], about "
-            f"{plan.estimate_mib / 1024:.1f} GiB\n[b]torch {d.torch}[/] ({d.variant})"
+            f"[b]{plan.manager}[/] environment at [b]{plan.env_path}[/], {plan.size_text}"
+            f"\n[b]torch {d.torch}[/] ({d.variant})"
             f"\n{plan.installer.reason}" + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
             classes="panel",
         )

@@ -134,8 +134,9 @@ def uv_pip_install(
         argv += ["--constraint", path]
     for host in cfg.trusted_hosts:
         argv += ["--allow-insecure-host", host]
-    # pip takes the best version found on any index; uv's default stops at the first index.
-    argv += ["--index-strategy", "unsafe-best-match", "--no-config", *extra]
+    # pip takes the best version found on any index (uv's default stops at the first one), and
+    # compiles bytecode as it installs (without it the first `import torch` compiles for ~10 s).
+    argv += ["--index-strategy", "unsafe-best-match", "--compile-bytecode", "--no-config", *extra]
     if cfg.cert:
         env["SSL_CERT_FILE"] = cfg.cert
     if cfg.timeout:

@@ -13,7 +13,9 @@ runaway-output drill). Measured in the same process:
   feels as a frozen screen);
 - pane memory: the text the pane retains (its bounded tail), plus how much the process grew.
 
-The log file keeps every byte; that is checked too. The last line printed is the result:
+The same output read raw from a pipe (no runner, no pane) is timed before and after, as the
+reference for a shared machine. The log file keeps every byte; that is checked too. The last
+line printed is the result:
 `log stream: N lines/s, longest stall M ms, pane memory K MiB`.
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
 import tempfile
 import time
@@ -141,6 +144,19 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, float]:
     }
 
 
+def raw_read(args: argparse.Namespace) -> float:
+    """Seconds to read the same child's output from a pipe and count its lines, nothing else:
+    the reference for this (shared, busy) machine."""
+    code = child_code(args.lines, args.long_mb, args.endless_mb)
+    t0 = time.perf_counter()
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) as p:
+        assert p.stdout is not None
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: p.stdout.read(65536), b""))
+    if lines < args.lines:
+        sys.exit(f"the child printed {lines} lines, not {args.lines}")
+    return time.perf_counter() - t0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=100_000)
@@ -149,8 +165,14 @@ def main(argv: list[str] | None = None) -> int:
         "--endless-mb", type=float, default=0.0, help="then this many MB with no newline"
     )
     args = ap.parse_args(argv)
+    raw = raw_read(args)
     with tempfile.TemporaryDirectory(prefix="envwizard-log-stream-") as tmp:
         r = asyncio.run(measure(args, Path(tmp)))
+    raw = min(raw, raw_read(args))
+    print(
+        f"raw pipe read of the same output: {r['lines'] / raw:.0f} lines/s; "
+        f"through the runner and the pane: {raw / r['seconds']:.2f} of that"
+    )
     print(
         f"{r['lines']:.0f} lines in {r['seconds']:.2f} s; the pane keeps {r['pane_lines']:.0f} "
         f"lines; the process grew {r['grew_mib']:.1f} MiB at most; the log file has "

@@ -1,6 +1,9 @@
 """Render every wizard screen to SVG from the real app, with fixed data.
 
     python scripts/screenshots.py [OUT_DIR]        (default: screenshots/)
+    python scripts/screenshots.py --lang zh-CN OUT_DIR
+
+Without --lang it makes both sets: English in OUT_DIR, 简体中文 in OUT_DIR/zh-CN.
 
 The facts are a recorded workstation (tests/data/facts_workstation.json: an RTX 4090 beside a
 GTX 1080 on driver 580); the install and benchmark screens replay recorded runner events, so
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,6 +26,12 @@ HOME = "/home/ada"
 SIZE = (100, 32)
 
 sys.path.insert(0, str(ROOT / "src"))
+
+from envwizard import i18n  # noqa: E402
+
+# The language is set before the wizard is imported: key bindings are labelled at import.
+LANG = sys.argv[sys.argv.index("--lang") + 1] if "--lang" in sys.argv else None
+i18n.set_cli_language(LANG or "en")
 
 from textual.pilot import Pilot  # noqa: E402
 
@@ -184,11 +194,15 @@ async def shoot(name: str, out: Path) -> Path:
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "screenshots"
+    args = [a for a in sys.argv[1:] if a not in ("--lang", LANG)]
+    out = Path(args[0]) if args else ROOT / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     freeze()
     for name in SCENES:
         print(asyncio.run(shoot(name, out)))
+    if LANG is None:
+        zh = [sys.executable, __file__, "--lang", "zh-CN", str(out / "zh-CN")]
+        return subprocess.run(zh, check=False).returncode
     return 0
 
 

@@ -20,6 +20,12 @@ from envwizard.knowledge import load
 
 REUSE_VAR = "ENVWIZARD_TEST_TORCH_PYTHON"
 
+# The tests read envwizard's English text whatever the tester's locale is (test_i18n.py sets
+# the language itself where it checks the translations).
+for _key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    os.environ.pop(_key, None)
+os.environ["LANG"] = "C.UTF-8"
+
 
 def pip_find_links() -> list[Path]:
     """The folders pip is configured to take wheels from (PIP_FIND_LINKS and pip's config)."""

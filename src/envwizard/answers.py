@@ -20,7 +20,11 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from envwizard.errors import InvalidInput
+from envwizard.i18n import _
+from envwizard.i18n import normalize as normalize_language
 from envwizard.knowledge import load as load_knowledge
+from envwizard.mirrors import CHOICES as MIRROR_CHOICES
+from envwizard.mirrors import names as mirror_names
 from envwizard.versions import vkey
 
 MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
@@ -79,6 +83,10 @@ class Answers:
     installer: str = "auto"
     keep_failed: bool = False
     benchmark: Benchmark = field(default_factory=Benchmark)
+    mirror: str = "none"
+    """none, auto, or a preset or site name from `envwizard mirrors`."""
+    lang: str | None = None
+    """en or zh-CN; None: the locale decides."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,20 +121,28 @@ def load_answers(path: str | os.PathLike[str], *, cwd: str | None = None) -> Ans
     try:
         size = p.stat().st_size
         if p.is_dir():
-            raise InvalidInput(f"{where}: is a directory, not an answers file")
+            raise InvalidInput(
+                _("{where}: is a directory, not an answers file").format(where=where)
+            )
         if size > MAX_BYTES:
             raise InvalidInput(
-                f"{where}: is {size // 1024} KiB; an answers file is at most {MAX_BYTES // 1024} KiB"
+                _("{where}: is {size} KiB; an answers file is at most {limit} KiB").format(
+                    where=where, size=size // 1024, limit=MAX_BYTES // 1024
+                )
             )
         with p.open("rb") as f:
             # Bounded even where stat() says 0 bytes: a pipe or /dev/zero never ends.
             raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise InvalidInput(f"{where}: no such answers file") from None
+        raise InvalidInput(_("{where}: no such answers file").format(where=where)) from None
     except PermissionError:
-        raise InvalidInput(f"{where}: cannot be read (permission denied)") from None
+        raise InvalidInput(
+            _("{where}: cannot be read (permission denied)").format(where=where)
+        ) from None
     except OSError as e:
-        raise InvalidInput(f"{where}: cannot be read ({e.strerror or e})") from None
+        raise InvalidInput(
+            _("{where}: cannot be read ({error})").format(where=where, error=e.strerror or e)
+        ) from None
     return parse_answers(raw, where=where, cwd=cwd)
 
 
@@ -134,31 +150,45 @@ def parse_answers(raw: bytes | str, *, where: str = "answers", cwd: str | None =
     """Validate an answers document given as bytes or text."""
     if isinstance(raw, bytes):
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise InvalidInput(f"{where}: is UTF-16 text; save it as UTF-8")
+            raise InvalidInput(_("{where}: is UTF-16 text; save it as UTF-8").format(where=where))
         if b"\x00" in raw:
-            raise InvalidInput(f"{where}: is a binary file, not YAML text")
+            raise InvalidInput(_("{where}: is a binary file, not YAML text").format(where=where))
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InvalidInput(f"{where}: is not UTF-8 text") from None
+            raise InvalidInput(_("{where}: is not UTF-8 text").format(where=where)) from None
     else:
         text = raw
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise InvalidInput(f"{where}: is larger than {MAX_BYTES // 1024} KiB")
+        raise InvalidInput(
+            _("{where}: is larger than {limit} KiB").format(where=where, limit=MAX_BYTES // 1024)
+        )
     try:
         data = yaml.load(text, Loader=_StrictLoader)
     except _DuplicateKey as e:
         raise InvalidInput(f"{where}: {e}") from None
     except yaml.YAMLError as e:
-        raise InvalidInput(f"{where}: is not valid YAML ({_yaml_problem(e)})") from None
+        raise InvalidInput(
+            _("{where}: is not valid YAML ({problem})").format(
+                where=where, problem=_yaml_problem(e)
+            )
+        ) from None
     except RecursionError:
-        raise InvalidInput(f"{where}: is nested too deeply to be an answers file") from None
+        raise InvalidInput(
+            _("{where}: is nested too deeply to be an answers file").format(where=where)
+        ) from None
     except Exception as e:
         # PyYAML's own constructors raise assorted errors on malformed values: `2024-13-45`
         # (ValueError: no 13th month), an empty `!!float` (IndexError), …
-        raise InvalidInput(f"{where}: is not valid YAML ({type(e).__name__}: {e})") from None
+        raise InvalidInput(
+            _("{where}: is not valid YAML ({problem})").format(
+                where=where, problem=f"{type(e).__name__}: {e}"
+            )
+        ) from None
     if data is None:
-        raise InvalidInput(f"{where}: is empty; an answers file needs at least `env:`")
+        raise InvalidInput(
+            _("{where}: is empty; an answers file needs at least `env:`").format(where=where)
+        )
     return validate(data, where=where, cwd=cwd)
 
 
@@ -167,12 +197,16 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
     v = _Validator(where)
     if not isinstance(data, dict):
         raise InvalidInput(
-            f"{where}: must be a mapping of keys such as `manager:` and `env:`, not {_kind(data)}"
+            _(
+                "{where}: must be a mapping of keys such as `manager:` and `env:`, not {kind}"
+            ).format(where=where, kind=_kind(data))
         )
     v.known_keys(data, _TOP_KEYS, "")
     if "env" not in data:
         raise InvalidInput(
-            f"{where}: missing `env:` (where the environment goes: a path, or a conda name)"
+            _(
+                "{where}: missing `env:` (where the environment goes: a path, or a conda name)"
+            ).format(where=where)
         )
     manager = v.choice(data.get("manager", "venv"), "manager", MANAGERS)
     base = cwd or os.getcwd()
@@ -183,7 +217,9 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
     if isinstance(bench, bool):
         bench = {"enabled": bench}
     if not isinstance(bench, dict):
-        v.fail("benchmark", bench, "a mapping such as {enabled: true, seconds: 30}, or true/false")
+        v.fail(
+            "benchmark", bench, _("a mapping such as {enabled: true, seconds: 30}, or true/false")
+        )
     v.known_keys(bench, _BENCH_KEYS, "benchmark")
     answers = Answers(
         env=env,
@@ -208,16 +244,22 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
             nproc=v.nproc(bench.get("nproc", 1)),
             dtype=v.choice(bench.get("dtype", "auto"), "benchmark.dtype", BENCH_DTYPES),
         ),
+        mirror=v.choice(data.get("mirror", "none"), "mirror", (*MIRROR_CHOICES, *mirror_names())),
+        lang=v.lang(data.get("lang")),
     )
     if answers.torch_source == "conda-forge" and not answers.is_conda:
         raise InvalidInput(
-            f"{where}: torch_source is 'conda-forge' but manager is {manager!r}; conda-forge "
-            "builds need manager: conda, mamba or micromamba (or use torch_source: pip)"
+            _(
+                "{where}: torch_source is 'conda-forge' but manager is {manager}; conda-forge "
+                "builds need manager: conda, mamba or micromamba (or use torch_source: pip)"
+            ).format(where=where, manager=repr(manager))
         )
     if answers.offline and not answers.find_links:
         raise InvalidInput(
-            f"{where}: offline is true but find_links is empty; an offline install needs a "
-            "wheelhouse folder in find_links"
+            _(
+                "{where}: offline is true but find_links is empty; an offline install needs a "
+                "wheelhouse folder in find_links"
+            ).format(where=where)
         )
     return answers
 
@@ -227,9 +269,15 @@ class _Validator:
         self.where = where
 
     def fail(self, path: str, value: Any, allowed: str, hint: str = "") -> None:
+        template = (
+            _("{where}: {path} is {value}; expected {allowed} ({hint})")
+            if hint
+            else _("{where}: {path} is {value}; expected {allowed}")
+        )
         raise InvalidInput(
-            f"{self.where}: {path} is {_show(value)}; expected {allowed}"
-            + (f" ({hint})" if hint else "")
+            template.format(
+                where=self.where, path=path, value=_show(value), allowed=allowed, hint=hint
+            )
         )
 
     def known_keys(self, data: dict[Any, Any], allowed: tuple[str, ...], parent: str) -> None:
@@ -238,10 +286,26 @@ class _Validator:
                 continue
             path = f"{parent}.{key}" if parent else str(key)
             guess = _did_you_mean(str(key), allowed)
+            if guess and parent:
+                template = _(
+                    "{where}: unknown key `{path}`; did you mean `{guess}`? (allowed in {parent}: {allowed})"
+                )
+            elif guess:
+                template = _(
+                    "{where}: unknown key `{path}`; did you mean `{guess}`? (allowed: {allowed})"
+                )
+            elif parent:
+                template = _("{where}: unknown key `{path}` (allowed in {parent}: {allowed})")
+            else:
+                template = _("{where}: unknown key `{path}` (allowed: {allowed})")
             raise InvalidInput(
-                f"{self.where}: unknown key `{path}`"
-                + (f"; did you mean `{guess}`?" if guess else "")
-                + f" (allowed{' in ' + parent if parent else ''}: {', '.join(allowed)})"
+                template.format(
+                    where=self.where,
+                    path=path,
+                    guess=guess,
+                    parent=parent,
+                    allowed=", ".join(allowed),
+                )
             )
 
     def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> str:
@@ -251,37 +315,52 @@ class _Validator:
             return value.strip().lower()
         guess = _did_you_mean(str(value), allowed) if isinstance(value, str) else None
         self.fail(
-            path, value, "one of " + ", ".join(allowed), f"did you mean {guess!r}?" if guess else ""
+            path,
+            value,
+            _("one of {choices}").format(choices=", ".join(allowed)),
+            _did_you_mean_hint(guess),
         )
         raise AssertionError  # unreachable; fail() raises
 
+    def lang(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.fail("lang", value, _("en, zh-CN or null"))
+        # An unknown language is English, without an error (like an unknown locale).
+        return normalize_language(value) or "en"
+
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
-            self.fail(path, value, "true or false")
+            self.fail(path, value, _("true or false"))
         return value
 
     def env(self, value: Any, manager: str, base: str) -> str:
         if not isinstance(value, str) or not value.strip():
             hint = (
-                "YAML reads ~ and an empty value as null; quote the path" if value is None else ""
+                _("YAML reads ~ and an empty value as null; quote the path")
+                if value is None
+                else ""
             )
-            self.fail("env", value, "a path (or, for conda, an environment name)", hint)
+            self.fail("env", value, _("a path (or, for conda, an environment name)"), hint)
         value = value.strip()
         if not value.isprintable():
-            self.fail("env", value, "a path without control characters")
+            self.fail("env", value, _("a path without control characters"))
         if manager in CONDA_LIKE and _CONDA_NAME.match(value):
             if value in ("base", "root"):
                 self.fail(
                     "env",
                     value,
-                    "a new environment, not conda's base",
-                    "installing into base breaks conda itself",
+                    _("a new environment, not conda's base"),
+                    _("installing into base breaks conda itself"),
                 )
             return value
         path = _abspath(value, base)
         drive_root = re.fullmatch(r"[A-Za-z]:[\\/]*", path)
         if path in _SYSTEM_DIRS or drive_root or path == os.path.abspath(os.path.expanduser("~")):
-            self.fail("env", value, "a directory of its own, not a system directory or your home")
+            self.fail(
+                "env", value, _("a directory of its own, not a system directory or your home")
+            )
         return path
 
     def python(self, value: Any, base: str) -> str:
@@ -290,31 +369,33 @@ class _Validator:
             self.fail(
                 "python",
                 value,
-                "a version in quotes such as '3.12', a path, or 'current'",
-                f"YAML read {text} as a number; write python: '{text}'",
+                _("a version in quotes such as '3.12', a path, or 'current'"),
+                _("YAML read {text} as a number; write python: '{text}'").format(text=text),
             )
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
             self.fail(
-                "python", value, "a version such as '3.12', a path to an interpreter, or 'current'"
+                "python",
+                value,
+                _("a version such as '3.12', a path to an interpreter, or 'current'"),
             )
         value = value.strip()
         if value == "current" or re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", value):
             return value
         if not value.isprintable():
-            self.fail("python", value, "a path without control characters")
+            self.fail("python", value, _("a path without control characters"))
         if os.sep in value or "/" in value or "\\" in value or value.startswith("~"):
             return _abspath(value, base)
         if re.fullmatch(r"python3(\.\d{1,2})?", value):
             self.fail(
                 "python",
                 value,
-                "a version, a path or 'current'",
-                f"did you mean '{value[6:] or '3'}'?",
+                _("a version, a path or 'current'"),
+                _did_you_mean_hint(value[6:] or "3"),
             )
         self.fail(
-            "python", value, "a version such as '3.12', a path to an interpreter, or 'current'"
+            "python", value, _("a version such as '3.12', a path to an interpreter, or 'current'")
         )
         raise AssertionError
 
@@ -324,7 +405,9 @@ class _Validator:
             key=lambda v: (v.startswith("rocm"), vkey(re.sub(r"^\D+", "", v))),
         )
         known = (*COMPUTE_WORDS, *variants)
-        allowed = f"auto, cpu, mps, xpu, or a variant envwizard knows ({', '.join(variants)})"
+        allowed = _("auto, cpu, mps, xpu, or a variant envwizard knows ({variants})").format(
+            variants=", ".join(variants)
+        )
         if isinstance(value, str):
             v = value.strip().lower()
             if v in known:
@@ -333,7 +416,7 @@ class _Validator:
             fixed = re.sub(r"^rocm[-_ ]?", "rocm", fixed)
             guess = fixed if fixed != v and fixed in known else _nearest_cuda(fixed, variants)
             guess = guess or _did_you_mean(v, known)
-            self.fail("compute", value, allowed, f"did you mean {guess!r}?" if guess else "")
+            self.fail("compute", value, allowed, _did_you_mean_hint(guess))
         self.fail("compute", value, allowed)
         raise AssertionError
 
@@ -345,11 +428,11 @@ class _Validator:
             self.fail(
                 "torch",
                 value,
-                "a PEP 440 specifier in quotes such as '>=2.5' or '==2.13.*'",
-                f"YAML read {text} as a number; did you mean '=={text}.*'?",
+                _("a PEP 440 specifier in quotes such as '>=2.5' or '==2.13.*'"),
+                _("YAML read {text} as a number; did you mean '=={text}.*'?").format(text=text),
             )
         if not isinstance(value, str):
-            self.fail("torch", value, "a PEP 440 specifier such as '>=2.5'")
+            self.fail("torch", value, _("a PEP 440 specifier such as '>=2.5'"))
         text = value.strip()
         if text.lower().startswith("torch"):
             text = text[5:].strip()
@@ -360,48 +443,58 @@ class _Validator:
         except InvalidSpecifier:
             hint = ""
             if re.fullmatch(r"\d+\.\d+", text):
-                hint = f"did you mean '=={text}.*'?"
+                hint = _did_you_mean_hint(f"=={text}.*")
             elif re.fullmatch(r"\d+(\.\d+)*(\.\*)?", text):
-                hint = f"did you mean '=={text}'?"
-            self.fail("torch", value, "a PEP 440 specifier such as '>=2.5' or '==2.13.*'", hint)
+                hint = _did_you_mean_hint(f"=={text}")
+            self.fail("torch", value, _("a PEP 440 specifier such as '>=2.5' or '==2.13.*'"), hint)
         return text
 
     def packages(self, value: Any) -> list[str]:
         if value is None:
             return []
         if isinstance(value, str):
-            self.fail("packages", value, "a list of requirements", f"write packages: [{value}]")
+            self.fail(
+                "packages",
+                value,
+                _("a list of requirements"),
+                _("write packages: [{value}]").format(value=value),
+            )
         if not isinstance(value, list):
-            self.fail("packages", value, "a list of requirements such as [torchvision, 'numpy<3']")
+            self.fail(
+                "packages", value, _("a list of requirements such as [torchvision, 'numpy<3']")
+            )
         out = []
         for i, item in enumerate(value):
             path = f"packages[{i}]"
             if not isinstance(item, str) or not item.strip():
-                self.fail(path, item, "a requirement string such as 'numpy<3'")
+                self.fail(path, item, _("a requirement string such as 'numpy<3'"))
             text = item.strip()
             if text.startswith("-"):
                 self.fail(
                     path,
                     item,
-                    "a requirement, not an installer option",
-                    "use the answers keys index_url, find_links or torch_index instead",
+                    _("a requirement, not an installer option"),
+                    _("use the answers keys index_url, find_links or torch_index instead"),
                 )
             try:
                 req = Requirement(text)
             except InvalidRequirement as e:
                 self.fail(
-                    path, item, "a PEP 508 requirement such as 'numpy<3'", str(e).splitlines()[0]
+                    path, item, _("a PEP 508 requirement such as 'numpy<3'"), str(e).splitlines()[0]
                 )
             if req.name.lower() == "torch":
                 self.fail(
-                    path, item, "packages other than torch", "put the version in the `torch:` key"
+                    path,
+                    item,
+                    _("packages other than torch"),
+                    _("put the version in the `torch:` key"),
                 )
             if req.name.lower() == "pytorch":
                 self.fail(
                     path,
                     item,
-                    "packages other than torch",
-                    "the package is named `torch` and envwizard installs it; drop this entry",
+                    _("packages other than torch"),
+                    _("the package is named `torch` and envwizard installs it; drop this entry"),
                 )
             out.append(text)
         return out
@@ -415,8 +508,8 @@ class _Validator:
         self.fail(
             "torch_index",
             value,
-            "auto, default, or the URL of a mirror of PyTorch's index",
-            f"did you mean {guess!r}?" if guess else "",
+            _("auto, default, or the URL of a mirror of PyTorch's index"),
+            _did_you_mean_hint(guess),
         )
         raise AssertionError
 
@@ -425,7 +518,7 @@ class _Validator:
             return None
         if isinstance(value, str) and _URL.match(value.strip()) and value.isprintable():
             return value.strip()
-        self.fail(path, value, "an http(s):// or file:// URL, or null")
+        self.fail(path, value, _("an http(s):// or file:// URL, or null"))
         raise AssertionError
 
     def find_links(self, value: Any, base: str) -> list[str]:
@@ -434,23 +527,23 @@ class _Validator:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            self.fail("find_links", value, "a list of folders or URLs holding wheels")
+            self.fail("find_links", value, _("a list of folders or URLs holding wheels"))
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip() or not item.isprintable():
-                self.fail(f"find_links[{i}]", item, "a folder or URL holding wheels")
+                self.fail(f"find_links[{i}]", item, _("a folder or URL holding wheels"))
             item = item.strip()
             out.append(item if _URL.match(item) else _abspath(item, base))
         return out
 
     def seconds(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 3600:
-            self.fail("benchmark.seconds", value, "a number of seconds from 1 to 3600")
+            self.fail("benchmark.seconds", value, _("a number of seconds from 1 to 3600"))
         return value if isinstance(value, int) else float(value)
 
     def nproc(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
-            self.fail("benchmark.nproc", value, "a whole number of processes from 1 to 64")
+            self.fail("benchmark.nproc", value, _("a whole number of processes from 1 to 64"))
         return value
 
 
@@ -473,6 +566,10 @@ def _nearest_cuda(text: str, variants: list[str]) -> str | None:
 def _written(number: float) -> str:
     """How a YAML number was written: `python: 3.10` loads as 3.1, but the person wrote 3.10."""
     return getattr(number, "text", None) or str(number)
+
+
+def _did_you_mean_hint(guess: str | None) -> str:
+    return _("did you mean {guess}?").format(guess=repr(guess)) if guess else ""
 
 
 def _did_you_mean(word: str, allowed: tuple[str, ...]) -> str | None:
@@ -499,13 +596,13 @@ def _show(value: Any) -> str:
 
 def _kind(value: Any) -> str:
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, str):
-        return "a single string"
+        return _("a single string")
     if isinstance(value, bool):
-        return "a boolean"
+        return _("a boolean")
     if isinstance(value, (int, float)):
-        return "a number"
+        return _("a number")
     return type(value).__name__
 
 
@@ -513,7 +610,9 @@ def _yaml_problem(e: yaml.YAMLError) -> str:
     mark = getattr(e, "problem_mark", None)
     problem = getattr(e, "problem", None) or str(e).splitlines()[0]
     if mark is not None:
-        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+        return _("{problem} at line {line}, column {column}").format(
+            problem=problem, line=mark.line + 1, column=mark.column + 1
+        )
     return problem
 
 
@@ -539,16 +638,22 @@ def _float(loader: _StrictLoader, node: yaml.ScalarNode) -> float:
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
-    for key_node, _ in node.value:
+    for key_node, _value in node.value:
         key = loader.construct_object(key_node, deep=deep)
         try:
             dup = key in seen
         except TypeError:
             raise _DuplicateKey(
-                f"line {key_node.start_mark.line + 1}: a key must be plain text, not {_kind(key)}"
+                _("line {line}: a key must be plain text, not {kind}").format(
+                    line=key_node.start_mark.line + 1, kind=_kind(key)
+                )
             ) from None
         if dup:
-            raise _DuplicateKey(f"key `{key}` appears twice (line {key_node.start_mark.line + 1})")
+            raise _DuplicateKey(
+                _("key `{key}` appears twice (line {line})").format(
+                    key=key, line=key_node.start_mark.line + 1
+                )
+            )
         seen.add(key)
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 

@@ -10,19 +10,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from envwizard import __version__
+from envwizard import __version__, i18n
 from envwizard.errors import EXIT_CANCELLED, EnvwizardError
+from envwizard.i18n import N_, _
 
-DESCRIPTION = """\
+DESCRIPTION = N_("""\
 Build a deep-learning Python environment that really runs on this machine, and prove it.
 
 envwizard checks your Pythons, GPUs and driver, picks the PyTorch build whose kernels match
 your GPUs (not only your driver), creates the environment with the tool you choose (conda,
 mamba, micromamba, virtualenv, venv or uv), installs, verifies on the device, and ends with a
 short training benchmark.
-"""
+""")
 
-EPILOG = """\
+EPILOG = N_("""\
 examples:
   envwizard                              the interactive wizard
   envwizard --dry-run                    walk the wizard, run nothing
@@ -32,113 +33,161 @@ examples:
   envwizard plan --answers dl.yaml --facts other-host.json --json
   envwizard validate dl.yaml             check an answers file (exit 0 or 2)
   envwizard bench --python ~/envs/dl/bin/python --seconds 10
+  envwizard mirrors --measure            mirror presets and how fast they answer here
 
 a minimal answers file:
   manager: venv            # conda | mamba | micromamba | virtualenv | venv | uv
   env: ~/envs/dl           # a path (conda: a name or a path)
   compute: auto            # or cpu, cu126, cu130, rocm7.2, xpu, mps …
   torch: ">=2.5"           # optional PEP 440 specifier
+  mirror: none             # none | auto | a preset from `envwizard mirrors`
 
 exit codes: 0 done, 1 a step failed, 2 invalid input, 130 cancelled
-"""
+""")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # argparse's own words ("usage:", "options:", its errors) come from our catalog too.
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument(
+        "--lang",
+        metavar="LANG",
+        help=_(
+            "language of the output: en or zh-CN (default: the answers' lang:, else the locale)"
+        ),
+    )
     p = argparse.ArgumentParser(
         prog="envwizard",
-        description=DESCRIPTION,
-        epilog=EPILOG,
+        description=_(DESCRIPTION),
+        epilog=_(EPILOG),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[lang],
     )
-    p.add_argument("--version", action="version", version=f"envwizard {__version__}")
     p.add_argument(
-        "--answers", metavar="FILE", help="answers file (YAML): run headless, or prefill the wizard"
+        "--version",
+        action="version",
+        version=f"envwizard {__version__}",
+        help=_("show program's version number and exit"),
+    )
+    p.add_argument(
+        "--answers",
+        metavar="FILE",
+        help=_("answers file (YAML): run headless, or prefill the wizard"),
     )
     p.add_argument(
         "--interactive",
         action="store_true",
-        help="with --answers: open the wizard prefilled from FILE",
+        help=_("with --answers: open the wizard prefilled from FILE"),
     )
     p.add_argument(
         "--dry-run",
         action="store_true",
-        help="plan and show every command; run nothing, create nothing",
+        help=_("plan and show every command; run nothing, create nothing"),
     )
     p.add_argument(
         "--yes",
         "-y",
         action="store_true",
-        help="no confirmations (needed for existing: recreate without a terminal)",
+        help=_("no confirmations (needed for existing: recreate without a terminal)"),
     )
     p.add_argument(
-        "--report", metavar="PATH", help="write a JSON report (and a Markdown twin beside it)"
+        "--report", metavar="PATH", help=_("write a JSON report (and a Markdown twin beside it)")
     )
-    p.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
+    p.add_argument("--debug", action="store_true", help=_("show tracebacks for unexpected errors"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     sp = sub.add_parser(
-        "probe",
-        help="show what envwizard finds on this machine",
-        description="Show the facts of this machine: OS, Pythons, environment managers, GPUs, driver, disk.",
+        parents=[lang],
+        name="probe",
+        help=_("show what envwizard finds on this machine"),
+        description=_(
+            "Show the facts of this machine: OS, Pythons, environment managers, GPUs, driver, disk."
+        ),
     )
-    sp.add_argument("--json", action="store_true", help="print the facts as JSON (schema 1)")
+    sp.add_argument("--json", action="store_true", help=_("print the facts as JSON (schema 1)"))
 
     sp = sub.add_parser(
-        "plan",
-        help="show the torch build and commands for an answers file",
-        description="Show the decision (torch build and reasons) and every command, for this machine or the one a facts file describes. Runs nothing.",
+        parents=[lang],
+        name="plan",
+        help=_("show the torch build and commands for an answers file"),
+        description=_(
+            "Show the decision (torch build and reasons) and every command, for this machine or the one a facts file describes. Runs nothing."
+        ),
     )
-    sp.add_argument("--answers", metavar="FILE", required=True, help="answers file (YAML)")
+    sp.add_argument("--answers", metavar="FILE", required=True, help=_("answers file (YAML)"))
     sp.add_argument(
         "--facts",
         metavar="FILE",
-        help="facts JSON from `envwizard probe --json` on another machine",
+        help=_("facts JSON from `envwizard probe --json` on another machine"),
     )
-    sp.add_argument("--json", action="store_true", help="print the plan as JSON")
+    sp.add_argument("--json", action="store_true", help=_("print the plan as JSON"))
 
     sp = sub.add_parser(
-        "validate",
-        help="check an answers file",
-        description="Check an answers file: exit 0 when valid, 2 with a message when not.",
+        parents=[lang],
+        name="validate",
+        help=_("check an answers file"),
+        description=_("Check an answers file: exit 0 when valid, 2 with a message when not."),
     )
     sp.add_argument("file", metavar="FILE")
 
     sp = sub.add_parser(
-        "bench",
-        help="run the training benchmark in an existing environment",
-        description="Train Linear → ReLU → Linear with SGD on a synthetic task in the environment of PYTHON, and report loss, accuracy, samples/s, TFLOP/s and MFU.",
+        parents=[lang],
+        name="bench",
+        help=_("run the training benchmark in an existing environment"),
+        description=_(
+            "Train Linear → ReLU → Linear with SGD on a synthetic task in the environment of PYTHON, and report loss, accuracy, samples/s, TFLOP/s and MFU."
+        ),
     )
     sp.add_argument(
         "--python",
         required=True,
         metavar="PATH",
-        help="the environment's interpreter (it must have torch)",
+        help=_("the environment's interpreter (it must have torch)"),
     )
     sp.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps", "xpu"])
     sp.add_argument(
         "--preset",
         default="auto",
         choices=["auto", "tiny", "medium", "large"],
-        help="model size; large is the one that means something for MFU on a datacenter GPU",
+        help=_("model size; large is the one that means something for MFU on a datacenter GPU"),
     )
     sp.add_argument("--dtype", default="auto", choices=["auto", "fp32", "tf32", "bf16", "fp16"])
     sp.add_argument(
-        "--seconds", type=_positive, default=30.0, help="measured time after warm-up (default 30)"
+        "--seconds",
+        type=_positive,
+        default=30.0,
+        help=_("measured time after warm-up (default 30)"),
     )
     sp.add_argument(
         "--nproc",
         type=_positive_int,
         default=1,
-        help="processes (torchrun; NCCL on GPUs, gloo on CPU)",
+        help=_("processes (torchrun; NCCL on GPUs, gloo on CPU)"),
     )
-    sp.add_argument("--compile", action="store_true", help="torch.compile the model first")
+    sp.add_argument("--compile", action="store_true", help=_("torch.compile the model first"))
     sp.add_argument(
         "--scaling",
         action="store_true",
-        help="with --nproc N: run one process first and report the scaling efficiency",
+        help=_("with --nproc N: run one process first and report the scaling efficiency"),
     )
     sp.add_argument(
-        "--json", action="store_true", help="print the worker's JSON lines; the last is the summary"
+        "--json",
+        action="store_true",
+        help=_("print the worker's JSON lines; the last is the summary"),
+    )
+    sp = sub.add_parser(
+        parents=[lang],
+        name="mirrors",
+        help=_("list the mirror presets (and measure them)"),
+        description=_(
+            "List the mirror presets: name, kind, URL shape, region and source. With --measure, also how fast each answers from here."
+        ),
+    )
+    sp.add_argument("--json", action="store_true", help=_("print a JSON list of objects"))
+    sp.add_argument(
+        "--measure", action="store_true", help=_("measure which presets answer here, and how fast")
     )
     return p
 
@@ -147,9 +196,11 @@ def _positive(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a number").format(text=repr(text))
+        ) from None
     if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text} is outside 0–3600")
+        raise argparse.ArgumentTypeError(_("{text} is outside 0–3600").format(text=text))
     return value
 
 
@@ -157,13 +208,17 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a whole number").format(text=repr(text))
+        ) from None
     if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(f"{text} is outside 1–64")
+        raise argparse.ArgumentTypeError(_("{text} is outside 1–64").format(text=text))
     return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The language is known before the parser is built: its help is written in it.
+    i18n.set_cli_language(_lang_flag(sys.argv[1:] if argv is None else list(argv)))
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -172,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(e))
         return e.exit_code
     except KeyboardInterrupt:
-        _error("cancelled")
+        _error(_("cancelled"))
         return EXIT_CANCELLED
     except BrokenPipeError:
         return 0
@@ -180,9 +235,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         _error(
-            f"internal error: {type(e).__name__}: {e} (run again with --debug for the traceback)"
+            _("internal error: {kind}: {error} (run again with --debug for the traceback)").format(
+                kind=type(e).__name__, error=e
+            )
         )
         return 1
+
+
+def _lang_flag(argv: list[str]) -> str | None:
+    for i, a in enumerate(argv):
+        if a == "--":
+            break
+        if a == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return None
 
 
 def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -198,12 +266,16 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from envwizard.commands import validate_command
 
         return validate_command(args)
+    if args.command == "mirrors":
+        from envwizard.commands import mirrors_command
+
+        return mirrors_command(args)
     if args.command == "bench":
         from envwizard.bench.command import bench_command
 
         return bench_command(args)
     if args.interactive and not args.answers:
-        parser.error("--interactive needs --answers FILE to prefill from")
+        parser.error(_("--interactive needs --answers FILE to prefill from"))
     if args.answers and not args.interactive:
         from envwizard.commands import apply_command
 
@@ -215,6 +287,7 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _error(message: str) -> None:
     # One line, unwrapped: the terminal wraps it, and scripts can grep it.
+    # The prefix stays English in every language: scripts grep for it (docs/cli.md).
     print("envwizard: error: " + message.replace("\n", " "), file=sys.stderr)
 
 

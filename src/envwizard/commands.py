@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from envwizard.errors import EXIT_OK, InvalidInput
 from envwizard.facts.model import Facts
+from envwizard.i18n import _, set_answers_language
 
 if TYPE_CHECKING:
     from envwizard.answers import Answers
@@ -27,13 +28,17 @@ def load_facts(path: str) -> Facts:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such facts file") from None
+        raise InvalidInput(_("{path}: no such facts file").format(path=path)) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise InvalidInput(f"{path}: cannot be read ({e})") from None
+        raise InvalidInput(
+            _("{path}: cannot be read ({error})").format(path=path, error=e)
+        ) from None
     try:
         return Facts.from_json(text, where=path)
     except RecursionError:
-        raise InvalidInput(f"{path}: is nested too deeply to be a facts file") from None
+        raise InvalidInput(
+            _("{path}: is nested too deeply to be a facts file").format(path=path)
+        ) from None
 
 
 def probe_here(answers: Answers | None = None) -> Facts:
@@ -54,17 +59,57 @@ def add_answer_interpreter(facts: Facts, answers: Answers) -> None:
     if any(p.executable == want for p in [facts.python, *facts.pythons]):
         return
     if not os.path.exists(want):
-        raise InvalidInput(f"python: {want} does not exist")
+        raise InvalidInput(_("python: {path} does not exist").format(path=want))
     from envwizard.facts.pythons import inspect_interpreter
 
     facts.pythons.append(inspect_interpreter(want, origin="answers"))
 
 
 def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
+    from envwizard.mirrors import measure_for
     from envwizard.plan import make_plan
 
     facts = load_facts(facts_path) if facts_path else probe_here(answers)
-    return facts, make_plan(facts, answers)
+    return facts, make_plan(facts, answers, measured=measure_for(facts, answers))
+
+
+def mirrors_command(args: argparse.Namespace) -> int:
+    from envwizard.mirrors import Target, measure, presets
+
+    rows = [p.to_dict() for p in presets()]
+    if args.measure:
+        m = measure(Target(p.name, p.location("cpu")) for p in presets())
+        for row in rows:
+            probe = m.probe(row["name"])
+            row["seconds"] = probe.to_dict()["seconds"] if probe else None
+            row["answer"] = (probe.why or "ok") if probe else None
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(box=None, pad_edge=False)
+    for col in (_("name"), _("kind"), _("region"), "URL"):
+        t.add_column(col, no_wrap=col != "URL", overflow="fold")
+    if args.measure:
+        t.add_column(_("measured"), no_wrap=True)
+    for row in rows:
+        cells = [row["name"], row["kind"], row["region"], row["url"]]
+        if args.measure:
+            sec = row["seconds"]
+            cells.append(
+                _("{ms} ms").format(ms=round(sec * 1000)) if sec is not None else _("no answer")
+            )
+        t.add_row(*cells)
+    console = Console()
+    console.print(t)
+    console.print(
+        _(
+            "Use one in an answers file with `mirror: NAME` (a site name such as `nju` takes all its presets), or `mirror: auto` to measure and choose."
+        )
+    )
+    return EXIT_OK
 
 
 def probe_command(args: argparse.Namespace) -> int:
@@ -82,6 +127,8 @@ def plan_command(args: argparse.Namespace) -> int:
     from envwizard.answers import load_answers
 
     answers = load_answers(args.answers)
+
+    set_answers_language(answers.lang)
     _, plan = plan_for(answers, args.facts)
     if args.json:
         print(json.dumps(plan.to_dict(), indent=2))
@@ -96,7 +143,13 @@ def validate_command(args: argparse.Namespace) -> int:
     from envwizard.answers import load_answers
 
     answers = load_answers(args.file)
-    print(f"{args.file}: valid ({answers.manager} environment at {answers.env})")
+
+    set_answers_language(answers.lang)
+    print(
+        _("{file}: valid ({manager} environment at {env})").format(
+            file=args.file, manager=answers.manager, env=answers.env
+        )
+    )
     return EXIT_OK
 
 
@@ -104,10 +157,12 @@ def apply_command(args: argparse.Namespace) -> int:
     from envwizard.answers import load_answers
 
     answers = load_answers(args.answers)
+
+    set_answers_language(answers.lang)
     facts, plan = plan_for(answers, None)
     if args.dry_run:
         print_dry_run(plan)
-        print("dry run: nothing was run or created.", file=sys.stderr)
+        print(_("dry run: nothing was run or created."), file=sys.stderr)
         return EXIT_OK
     from envwizard.headless import apply
 
@@ -121,17 +176,23 @@ def print_dry_run(plan: Plan) -> None:
     from envwizard.render import decision_panel
 
     Console().print(decision_panel(plan))
-    print(f"environment: {plan.env_path} ({plan.manager}, python {plan.env_python})")
+    print(
+        _("environment: {path} ({manager}, python {python})").format(
+            path=plan.env_path, manager=plan.manager, python=plan.env_python
+        )
+    )
     for i, step in enumerate(plan.steps, 1):
-        print(f"{i}. {step.title}" + (" (optional)" if step.optional else ""))
+        print(f"{i}. {_(step.title)}" + (_(" (optional)") if step.optional else ""))
         print(f"   {plan.command_line(step)}")
 
 
 def wizard_command(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InvalidInput(
-            "the wizard needs a terminal; without one, run headless with `envwizard --answers FILE` "
-            "(see `envwizard --help`), or look at this machine with `envwizard probe`"
+            _(
+                "the wizard needs a terminal; without one, run headless with `envwizard --answers FILE` "
+                "(see `envwizard --help`), or look at this machine with `envwizard probe`"
+            )
         )
     from envwizard.tui.app import run_wizard
 

@@ -25,6 +25,7 @@ from envwizard.bench.state import BenchState
 from envwizard.bench.view import live_panel, summary_table
 from envwizard.errors import EXIT_CANCELLED, InvalidInput
 from envwizard.facts.model import Facts
+from envwizard.i18n import _
 from envwizard.lock import EnvLock
 from envwizard.plan import Plan
 from envwizard.preflight import run_preflight
@@ -59,18 +60,24 @@ def apply(
     if start.destructive and not yes:
         if not (sys.stdin.isatty() and console.is_terminal):
             raise InvalidInput(
-                f"existing: recreate would delete {plan.env_path}; without a terminal to confirm, "
-                "pass --yes to allow it"
+                _(
+                    "existing: recreate would delete {path}; without a terminal to confirm, "
+                    "pass --yes to allow it"
+                ).format(path=plan.env_path)
             )
-        if not Confirm.ask(f"[bold]{start.message}.[/] Continue?", console=console, default=False):
-            console.print("Nothing was changed.")
+        if not Confirm.ask(
+            _("[bold]{message}.[/] Continue?").format(message=start.message),
+            console=console,
+            default=False,
+        ):
+            console.print(_("Nothing was changed."))
             return EXIT_CANCELLED
     with EnvLock(plan.env_path):
         pf = run_preflight(plan, answers, start)
         for w in pf.warnings:
             console.print(f"[yellow]⚠[/] {w}")
         if pf.errors:
-            raise InvalidInput("pre-flight: " + " | ".join(pf.errors))
+            raise InvalidInput(_("pre-flight: {problems}").format(problems=" | ".join(pf.errors)))
         runner = Runner(plan, answers, start)
         view = _View(plan, console)
         asyncio.run(_drive(runner, view))
@@ -146,7 +153,7 @@ class _View:
             elapsed = time.monotonic() - self.started
             parts.append(
                 Text.from_markup(
-                    f"[bold cyan]▶[/] [{self.current.index}/{self.current.total}] [bold]{s.title}[/]  "
+                    f"[bold cyan]▶[/] [{self.current.index}/{self.current.total}] [bold]{_(s.title)}[/]  "
                     f"[dim]{elapsed:5.1f}s[/]"
                 )
             )
@@ -175,7 +182,7 @@ class _View:
             self.bench = BenchState() if ev.step.kind == "bench" else None
             if not self.live_mode:
                 self.console.print(
-                    f"▶ [{ev.index}/{ev.total}] {ev.step.title}: {self.plan.command_line(ev.step)}"
+                    f"▶ [{ev.index}/{ev.total}] {_(ev.step.title)}: {self.plan.command_line(ev.step)}"
                 )
         elif isinstance(ev, StepOutput):
             self.tail.extend(ev.lines)
@@ -209,12 +216,14 @@ class _View:
     def _finished(self, ev: StepFinished) -> None:
         step = self.plan.step(ev.step_id)
         icon = STEP_ICONS.get(ev.status, "?")
-        timing = f"[dim]{ev.seconds:.1f}s[/]" if ev.status != "skipped" else "[dim]already done[/]"
-        self.console.print(f"{icon} {step.title} {timing}")
+        timing = (
+            f"[dim]{ev.seconds:.1f}s[/]" if ev.status != "skipped" else _("[dim]already done[/]")
+        )
+        self.console.print(f"{icon} {_(step.title)} {timing}")
         if ev.status == "failed":
             for line in ev.tail:
                 self.console.print(Text("  │ " + line, style="red"))
-            self.console.print(f"  [dim]full log: {ev.log_path}[/]")
+            self.console.print(_("  [dim]full log: {path}[/]").format(path=ev.log_path))
         self.current = None
 
     def summary(self, runner: Runner, report_path: Path) -> None:
@@ -223,23 +232,41 @@ class _View:
             v = runner.verify
             mark = "[green]✓[/]" if v.get("ok") else "[red]✗[/]"
             devices = ", ".join(v.get("device_names") or []) or "CPU"
-            c.print(f"{mark} verify: torch {v.get('torch_version')} on {devices}")
+            c.print(
+                _("{mark} verify: torch {version} on {devices}").format(
+                    mark=mark, version=v.get("torch_version"), devices=devices
+                )
+            )
             got = installed(v, self.plan)
             if got:
                 c.print(
-                    f"  installed: the {got['build']} build, by {got['installer']}, from {got['index']}"
+                    _("  installed: the {build} build, by {installer}, from {index}").format(
+                        build=got["build"], installer=got["installer"], index=got["index"]
+                    )
                 )
             for h in v.get("hints") or []:
-                c.print(f"  [yellow]hint:[/] {h}")
+                c.print(_("  [yellow]hint:[/] {hint}").format(hint=h))
         if runner.bench:
             c.print(summary_table(runner.bench))
         elif runner.bench_error:
-            c.print(f"[yellow]⚠ benchmark failed[/]: {runner.bench_error}")
+            c.print(_("[yellow]⚠ benchmark failed[/]: {error}").format(error=runner.bench_error))
         if runner.status == "done":
-            c.print(f"[bold green]Done.[/] Activate with: [bold]{self.plan.activate}[/]")
-            c.print(f"Install more packages (the torch pin holds) with: {self.plan.install_more}")
+            c.print(
+                _("[bold green]Done.[/] Activate with: [bold]{command}[/]").format(
+                    command=self.plan.activate
+                )
+            )
+            c.print(
+                _("Install more packages (the torch pin holds) with: {command}").format(
+                    command=self.plan.install_more
+                )
+            )
         elif runner.status == "cancelled":
-            c.print("[yellow]Cancelled.[/]")
+            c.print(_("[yellow]Cancelled.[/]"))
         else:
-            c.print("[red]Failed.[/]")
-        c.print(f"[dim]logs: {runner.run_dir}   report: {report_path}[/]")
+            c.print(_("[red]Failed.[/]"))
+        c.print(
+            _("[dim]logs: {logs}   report: {report}[/]").format(
+                logs=runner.run_dir, report=report_path
+            )
+        )

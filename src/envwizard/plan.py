@@ -23,9 +23,11 @@ from envwizard.bench.argv import BenchOptions, nvml_env, thread_env, worker_argv
 from envwizard.decide import Decision, decide, target_python
 from envwizard.errors import InvalidInput
 from envwizard.facts.model import Facts, PythonInfo
+from envwizard.i18n import N_, _
 from envwizard.installer import Installer, InstallerChoice, choose_installer, uv_pip_install
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
+from envwizard.mirrors import Measurement, Route, apply_route, route
 from envwizard.versions import major_minor, vkey
 
 CONSTRAINTS_FILE = "envwizard-constraints.txt"
@@ -90,8 +92,10 @@ class Plan:
     @property
     def size_text(self) -> str:
         """The disk estimate in words: a bound when the configured index decides the build."""
-        gib = f"{self.estimate_mib / 1024:.1f} GiB"
-        return f"up to {gib}" if self.decision.variant == "default" else f"about {gib}"
+        gib = self.estimate_mib / 1024
+        if self.decision.variant == "default":
+            return _("up to {gib:.1f} GiB").format(gib=gib)
+        return _("about {gib:.1f} GiB").format(gib=gib)
 
     def command_line(self, step: Step) -> str:
         """A step's argv as one line a person could paste into their shell."""
@@ -122,15 +126,28 @@ def script_path(name: str) -> str:
     return str(resources.files("envwizard.scripts").joinpath(name))
 
 
-def make_plan(facts: Facts, answers: Answers, kb: Knowledge | None = None) -> Plan:
-    """The plan for these facts and answers; InvalidInput/ImpossibleRequest when there is none."""
+def make_plan(
+    facts: Facts,
+    answers: Answers,
+    kb: Knowledge | None = None,
+    measured: Measurement | None = None,
+) -> Plan:
+    """The plan for these facts and answers; InvalidInput/ImpossibleRequest when there is none.
+
+    `measured` is what `mirror: auto` measured beforehand (mirrors.measure), given as data.
+    """
     kb = kb or load_knowledge()
     decision = decide(facts, answers, kb)
-    return _Builder(facts, answers, kb, decision).build()
+    way = route(answers, decision, measured)
+    answers = apply_route(way, answers, decision)
+    return _Builder(facts, answers, kb, decision, way).build()
 
 
 class _Builder:
-    def __init__(self, facts: Facts, answers: Answers, kb: Knowledge, decision: Decision) -> None:
+    def __init__(
+        self, facts: Facts, answers: Answers, kb: Knowledge, decision: Decision, way: Route
+    ) -> None:
+        self.way = way
         self.facts = facts
         self.a = answers
         self.kb = kb
@@ -178,6 +195,8 @@ class _Builder:
     # ---- the plan -------------------------------------------------------------------------
     def build(self) -> Plan:
         steps = [self.create_step(), self.torch_step(), self.pin_step()]
+        if self.way.torch_links:
+            steps.insert(2, self.torch_deps_step())
         others = self.other_packages()
         if others:
             steps.append(self.packages_step(others))
@@ -244,7 +263,13 @@ class _Builder:
             # `create --yes` replaces an environment already at the prefix (research:
             # install-tools.md §0.3): the runner checks `existing` before this step runs.
             argv = [self.tool(self.manager), "create", "--yes", *self.conda_target()]
-            argv += [f"python={conda_py}", "pip", "--override-channels", "--channel", "conda-forge"]
+            argv += [
+                f"python={conda_py}",
+                "pip",
+                "--override-channels",
+                "--channel",
+                self.way.channel,
+            ]
         return Step("create-env", f"Create the {self.manager} environment", argv, "create-env")
 
     def conda_target(self) -> list[str]:
@@ -262,10 +287,15 @@ class _Builder:
             elif d.kind == "cpu":
                 specs[0] += "=cpu*"
             argv = [self.tool(self.manager), "install", "--yes", *self.conda_target()]
-            argv += [*specs, "--override-channels", "--channel", "conda-forge"]
+            argv += [*specs, "--override-channels", "--channel", self.way.channel]
             return Step("install-torch", title + " from conda-forge", argv, "install")
         # No PyTorch index (torch_index: default, or macOS's default wheel): torch comes from the
         # index every other package comes from, which is the user's mirror when they set one.
+        if self.way.torch_links:
+            # A flat page of links is no index: with --no-index and --no-deps nothing else can
+            # stand in for the build; torch's own dependencies come in the next step.
+            index = ["--no-index", "--find-links", self.way.torch_links]
+            return self.install_step("install-torch", title, reqs, index, ["--no-deps"])
         url = d.index_url or self.a.index_url
         index = ["--index-url", url] if url else []
         if self.manager == "uv" and not self.a.offline:
@@ -273,6 +303,12 @@ class _Builder:
             # installs here (not into whatever pip PATH finds) and honours the torch pin.
             reqs.append("pip")
         return self.install_step("install-torch", title, reqs, index)
+
+    def torch_deps_step(self) -> Step:
+        """After a --no-deps torch from wheel links: its dependencies, torch itself is kept."""
+        reqs = [self.d.requirement, *self.d.companions]
+        index = ["--index-url", self.a.index_url] if self.a.index_url else []
+        return self.install_step("install-torch-deps", N_("Install what torch needs"), reqs, index)
 
     def install_step(
         self, step_id: str, title: str, reqs: list[str], index: list[str], extra: list[str] = ()
@@ -300,7 +336,7 @@ class _Builder:
         for path in self.facts.pip_config.constraints if self.facts.pip_config else []:
             argv += ["--keep-constraint", path]
         argv += names
-        return Step("pin", "Pin the installed torch build", argv, "pin")
+        return Step("pin", N_("Pin the installed torch build"), argv, "pin")
 
     def other_packages(self) -> list[str]:
         return [p for p in self.a.packages if Requirement(p).name.lower() not in COMPANIONS]
@@ -321,7 +357,7 @@ class _Builder:
             argv += ["--gfx", gfx]
         if exp.get("gpus"):
             argv += ["--gpus", str(exp["gpus"])]
-        return Step("verify", "Verify torch on the device", argv, "verify")
+        return Step("verify", N_("Verify torch on the device"), argv, "verify")
 
     def bench_step(self) -> Step:
         b = self.a.benchmark
@@ -334,7 +370,7 @@ class _Builder:
             env.update(nvml_env())
         return Step(
             "benchmark",
-            "Training benchmark",
+            N_("Training benchmark"),
             worker_argv(self.env_py, opts),
             "bench",
             env=env,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from envwizard.answers import Answers
 from envwizard.childenv import child_env, leaking
+from envwizard.i18n import _
 from envwizard.plan import Plan
 from envwizard.target import Start
 
@@ -40,19 +41,31 @@ def run_preflight(plan: Plan, answers: Answers, start: Start, *, network: bool =
     env = Path(plan.env_path)
     anchor = _existing_ancestor(env)
     if anchor is None or not os.access(anchor, os.W_OK | os.X_OK):
-        pf.errors.append(f"cannot create {env}: {anchor or env.anchor} is not writable by you")
+        pf.errors.append(
+            _("cannot create {env}: {folder} is not writable by you").format(
+                env=env, folder=anchor or env.anchor
+            )
+        )
     elif not _installs_done(plan, start):
         free_mib = shutil.disk_usage(anchor).free // 2**20
         need = plan.estimate_mib
         if free_mib < need:
             pf.errors.append(
-                f"not enough disk space: {free_mib / 1024:.1f} GiB free at {anchor}, a "
-                f"{plan.decision.variant} environment needs about {need / 1024:.1f} GiB; free some "
-                "space or choose another env path"
+                _(
+                    "not enough disk space: {free:.1f} GiB free at {folder}, a {variant} environment "
+                    "needs about {need:.1f} GiB; free some space or choose another env path"
+                ).format(
+                    free=free_mib / 1024,
+                    folder=anchor,
+                    variant=plan.decision.variant,
+                    need=need / 1024,
+                )
             )
         elif free_mib < need * 1.5:
             pf.warnings.append(
-                f"disk space is tight: {free_mib / 1024:.1f} GiB free, about {need / 1024:.1f} GiB needed"
+                _("disk space is tight: {free:.1f} GiB free, about {need:.1f} GiB needed").format(
+                    free=free_mib / 1024, need=need / 1024
+                )
             )
     pf.errors += _tools(plan, start)
     pf.errors += _interpreter(plan, start)
@@ -87,21 +100,27 @@ def _tools(plan: Plan, start: Start) -> list[str]:
             continue
         seen.add(exe)
         if shutil.which(exe) is None and not os.path.isfile(exe):
-            problems.append(f"{exe} was not found (needed for step {s.id}); {_how_to_get(exe)}")
+            problems.append(
+                _("{exe} was not found (needed for step {step}); {how}").format(
+                    exe=exe, step=s.id, how=_how_to_get(exe)
+                )
+            )
     return problems
 
 
 def _how_to_get(exe: str) -> str:
     name = os.path.basename(exe).lower()
     if name.startswith("uv"):
-        return "install uv (pip install uv, or its standalone installer) or choose another manager"
+        return _(
+            "install uv (pip install uv, or its standalone installer) or choose another manager"
+        )
     if name.startswith("virtualenv"):
-        return "install virtualenv (pip install virtualenv), or choose manager: venv or uv"
+        return _("install virtualenv (pip install virtualenv), or choose manager: venv or uv")
     if name.startswith(("conda", "mamba", "micromamba")):
-        return "install Miniforge or micromamba, or choose manager: venv, virtualenv or uv"
+        return _("install Miniforge or micromamba, or choose manager: venv, virtualenv or uv")
     if name.startswith("python"):
-        return "install that Python, or set python: to one envwizard probe lists"
-    return "install it or adjust the answers"
+        return _("install that Python, or set python: to one envwizard probe lists")
+    return _("install it or adjust the answers")
 
 
 def _interpreter(plan: Plan, start: Start) -> list[str]:
@@ -124,15 +143,16 @@ def _interpreter(plan: Plan, start: Start) -> list[str]:
             env=child_env(),
         )
     except (OSError, subprocess.TimeoutExpired) as e:
-        return [f"python {py} does not start ({e})"]
+        return [_("python {python} does not start ({error})").format(python=py, error=e)]
     if r.returncode != 0:
-        return [f"python {py} does not start: {(r.stderr or r.stdout).strip().splitlines()[-1:]}"]
+        last = (r.stderr or r.stdout).strip().splitlines()[-1:]
+        return [_("python {python} does not start: {error}").format(python=py, error=last)]
     return []
 
 
 def _local_links(answers: Answers) -> list[str]:
     return [
-        f"find_links: {f} does not exist"
+        _("find_links: {path} does not exist").format(path=f)
         for f in answers.find_links
         if "://" not in f and not os.path.exists(f)
     ]
@@ -153,11 +173,30 @@ def _reachable(plan: Plan, answers: Answers, start: Start) -> list[str]:
     for url, why in zip(urls, results):
         if why:
             problems.append(
-                f"cannot reach {url} ({why}). If it is blocked or slow here, set torch_index: default "
-                "(your installer's configured index) or a mirror of PyTorch's index, index_url for other "
-                "packages, or find_links with a folder of wheels"
+                _(
+                    "cannot reach {url} ({why}). If it is blocked or slow here, set torch_index: default "
+                    "(your installer's configured index) or a mirror of PyTorch's index, index_url for other "
+                    "packages, or find_links with a folder of wheels"
+                ).format(url=url, why=why)
+                + _mirror_offer(url, plan)
             )
     return problems
+
+
+def _mirror_offer(url: str, plan: Plan) -> str:
+    """The mirror presets that answer here, for an official index that does not."""
+    from envwizard.mirrors import Kind, answering, presets
+
+    if any(url.startswith(p.url.split("{")[0]) for p in presets()):
+        return ""  # a mirror itself failed: measuring the others is `mirror: auto`'s job
+    torch = url == plan.decision.index_url
+    found = answering(Kind.TORCH_INDEX if torch else Kind.PYPI, variant=plan.decision.variant)
+    if not found:
+        return ""
+    listed = ", ".join(f"{p.name} ({round((p.seconds or 0) * 1000)} ms)" for p in found[:4])
+    return " " + _(
+        "These mirrors answered here: {mirrors}; set mirror: NAME in the answers, or mirror: auto."
+    ).format(mirrors=listed)
 
 
 def _probe_url(url: str) -> str | None:

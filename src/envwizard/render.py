@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from envwizard.i18n import _
 from envwizard.plan import Plan
 
 STEP_ICONS = {
@@ -25,12 +26,12 @@ def decision_panel(plan: Plan) -> Panel:
     head = Text.assemble(
         ("torch ", "bold"),
         (d.torch, "bold cyan"),
-        ("  build ", "bold"),
+        (_("  build "), "bold"),
         (d.variant, "bold cyan"),
-        ("  from ", ""),
+        (_("  from "), ""),
         (
             d.index_url
-            or ("conda-forge" if d.source == "conda-forge" else "the installer's default index"),
+            or ("conda-forge" if d.source == "conda-forge" else _("the installer's default index")),
             "cyan",
         ),
     )
@@ -38,14 +39,14 @@ def decision_panel(plan: Plan) -> Panel:
     lines += [Text("• " + r) for r in d.reasons]
     for w in plan.warnings:
         lines.append(Text("⚠ " + w, style="yellow"))
-    return Panel(Group(*lines), title="Decision", title_align="left", border_style="cyan")
+    return Panel(Group(*lines), title=_("Decision"), title_align="left", border_style="cyan")
 
 
 def steps_table(plan: Plan) -> Table:
     t = Table(title=None, show_lines=False, expand=True, box=None, pad_edge=False)
     t.add_column("#", style="dim", width=3)
-    t.add_column("step", style="bold", no_wrap=True)
-    t.add_column("command", overflow="fold")
+    t.add_column(_("step"), style="bold", no_wrap=True)
+    t.add_column(_("command"), overflow="fold")
     for i, s in enumerate(plan.steps, 1):
         t.add_row(str(i), s.id, plan.command_line(s))
     return t
@@ -56,7 +57,7 @@ def print_plan(plan: Plan, commands_only: bool = False, console: Console | None 
     if not commands_only:
         console.print(decision_panel(plan))
     env = Text.assemble(
-        ("environment ", "bold"),
+        (_("environment "), "bold"),
         (plan.env_path, "cyan"),
         (f"  ({plan.manager}, {plan.size_text})", "dim"),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from envwizard import __version__
 from envwizard.answers import Answers
 from envwizard.facts.model import Facts
+from envwizard.i18n import _
 from envwizard.plan import Plan
 
 VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_list")
@@ -82,10 +83,12 @@ def _installed_lines(r: dict[str, Any]) -> list[str]:
     i = r.get("installed")
     if i:
         out.append(
-            f"- installed: torch {i['torch']} ({i['build']} build) by {i['installer']}, from {i['index']}"
+            _("- installed: torch {torch} ({build} build) by {installer}, from {index}").format(
+                torch=i["torch"], build=i["build"], installer=i["installer"], index=i["index"]
+            )
         )
     if r.get("installer"):
-        out.append(f"- installer: {r['installer']['reason']}")
+        out.append(_("- installer: {reason}").format(reason=r["installer"]["reason"]))
     return out
 
 
@@ -102,20 +105,26 @@ def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
 def markdown(r: dict[str, Any]) -> str:
     d = r["decision"]
     out = [
-        f"# envwizard report: {r['status']}",
+        _("# envwizard report: {status}").format(status=r["status"]),
         "",
-        f"- environment: `{r['env']['path']}` (activate: `{r['env']['activate']}`)",
-        f"- torch {d['torch']}, build **{d['variant']}**, from {d.get('index_url') or 'the default index'}",
+        _("- environment: `{path}` (activate: `{command}`)").format(
+            path=r["env"]["path"], command=r["env"]["activate"]
+        ),
+        _("- torch {torch}, build **{variant}**, from {source}").format(
+            torch=d["torch"],
+            variant=d["variant"],
+            source=d.get("index_url") or _("the default index"),
+        ),
         *_installed_lines(r),
-        f"- exit code {r['exit_code']}",
+        _("- exit code {code}").format(code=r["exit_code"]),
         "",
-        "## Why this build",
+        _("## Why this build"),
         "",
         *[f"- {reason}" for reason in d["reasons"]],
         "",
-        "## Steps",
+        _("## Steps"),
         "",
-        "| step | status | seconds | log |",
+        _("| step | status | seconds | log |"),
         "|---|---|---:|---|",
         *[
             f"| {s['id']} | {s['status']} | {s['seconds']} | {s.get('log') or ''} |"
@@ -126,29 +135,48 @@ def markdown(r: dict[str, Any]) -> str:
     v = r.get("verify")
     if v:
         out += [
-            "## Verification",
+            _("## Verification"),
             "",
-            f"- ok: {v.get('ok')}",
-            f"- torch {v.get('torch_version')}, CUDA available: {v.get('cuda_available')}",
-            f"- devices: {', '.join(v.get('device_names') or []) or 'CPU only'}",
-            f"- arch list: {' '.join(v.get('arch_list') or []) or '-'}",
-            *[f"- problem: {p}" for p in v.get("problems") or []],
-            *[f"- hint: {h}" for h in v.get("hints") or []],
+            _("- ok: {ok}").format(ok=v.get("ok")),
+            _("- torch {version}, CUDA available: {cuda}").format(
+                version=v.get("torch_version"), cuda=v.get("cuda_available")
+            ),
+            _("- devices: {devices}").format(
+                devices=", ".join(v.get("device_names") or []) or _("CPU only")
+            ),
+            _("- arch list: {archs}").format(archs=" ".join(v.get("arch_list") or []) or "-"),
+            *[_("- problem: {problem}").format(problem=p) for p in v.get("problems") or []],
+            *[_("- hint: {hint}").format(hint=h) for h in v.get("hints") or []],
             "",
         ]
     b = r.get("benchmark")
     if b:
         mfu = b.get("mfu")
         out += [
-            "## Benchmark",
+            _("## Benchmark"),
             "",
-            f"- {b.get('device_name')} ({b.get('device')}), {b.get('dtype')}, preset {b.get('preset')}, "
-            f"world size {b.get('world_size')}",
-            f"- {b.get('samples_per_s'):.0f} samples/s, {b.get('tflops')} TFLOP/s, MFU "
-            + (f"{mfu:.1%}" if isinstance(mfu, (int, float)) else "n/a (no known peak)"),
-            f"- loss {b.get('loss_first')} → {b.get('loss_last')}, accuracy {b.get('accuracy')}",
+            _("- {name} ({device}), {dtype}, preset {preset}, world size {world}").format(
+                name=b.get("device_name"),
+                device=b.get("device"),
+                dtype=b.get("dtype"),
+                preset=b.get("preset"),
+                world=b.get("world_size"),
+            ),
+            _("- {rate:.0f} samples/s, {tflops} TFLOP/s, MFU {mfu}").format(
+                rate=b.get("samples_per_s"),
+                tflops=b.get("tflops"),
+                mfu=f"{mfu:.1%}" if isinstance(mfu, (int, float)) else _("n/a (no known peak)"),
+            ),
+            _("- loss {first} → {last}, accuracy {accuracy}").format(
+                first=b.get("loss_first"), last=b.get("loss_last"), accuracy=b.get("accuracy")
+            ),
             "",
         ]
     elif r.get("benchmark_error"):
-        out += ["## Benchmark", "", f"- failed: {r['benchmark_error']}", ""]
+        out += [
+            _("## Benchmark"),
+            "",
+            _("- failed: {error}").format(error=r["benchmark_error"]),
+            "",
+        ]
     return "\n".join(out)

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from envwizard.facts.model import Facts, PythonInfo
 from envwizard.facts.verdicts import Verdict, gib, verdicts
+from envwizard.i18n import _
 
 MARKS = {"ok": ("✓", "green"), "warn": ("⚠", "yellow"), "bad": ("✗", "red")}
 
@@ -159,7 +160,7 @@ def verdicts_text(items: list[Verdict]) -> Text:
     for v in items:
         mark, style = MARKS[v.level]
         text.append(f"{mark} ", style=f"bold {style}")
-        text.append(v.subject, style="bold")
+        text.append(_(v.subject), style="bold")
         text.append(f": {v.message}\n")
     text.rstrip()
     return text

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from envwizard.facts.model import GPU, Facts, PythonInfo
+from envwizard.i18n import N_, _
 from envwizard.knowledge import Build, Knowledge
 from envwizard.versions import major_minor, platform_key, vkey
 
@@ -18,6 +19,8 @@ LEVELS = ("ok", "warn", "bad")
 CONDA_LIKE = ("conda", "mamba", "micromamba")
 MANAGER_ORDER = ("conda", "mamba", "micromamba", "uv", "virtualenv", "pip")
 LOW_RAM_MIB = 8 * 1024
+SUBJECTS = (N_("system"), N_("NVIDIA driver"), N_("disk"), N_("managers"))
+"""Verdict subjects that are words, not names: the front ends show them translated."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,18 @@ def _span(versions: list[str], kb: Knowledge) -> str:
     newest, oldest = kb.releases[0].version, kb.releases[-1].version
     lo, hi = min(versions, key=vkey), max(versions, key=vkey)
     if lo == hi:
-        return f"torch {lo} only" if hi != newest else f"torch ≥ {lo} only"
+        return (
+            _("torch {lo} only").format(lo=lo)
+            if hi != newest
+            else _("torch ≥ {lo} only").format(lo=lo)
+        )
     if hi == newest:
-        return f"torch {lo}–{hi}" if lo == oldest else f"torch ≥ {lo} only"
-    return f"torch ≤ {hi} only" if lo == oldest else f"torch {lo}–{hi} only"
+        return f"torch {lo}–{hi}" if lo == oldest else _("torch ≥ {lo} only").format(lo=lo)
+    return (
+        _("torch ≤ {hi} only").format(hi=hi)
+        if lo == oldest
+        else _("torch {lo}–{hi} only").format(lo=lo, hi=hi)
+    )
 
 
 class _Judge:
@@ -110,13 +121,19 @@ class _Judge:
         where = ", ".join(x for x in (os_.distro or os_.system, os_.machine) if x)
         if not rels:
             limits = self.kb.platform_limits(self.platform, "pip")
-            why = limits[0] if limits else f"PyTorch publishes no wheels for {self.platform}"
+            why = (
+                limits[0]
+                if limits
+                else _("PyTorch publishes no wheels for {platform}").format(platform=self.platform)
+            )
             yield Verdict("bad", "system", f"{where}: {why}")
         elif os_.system == "Linux" and os_.glibc is None:
             yield Verdict(
                 "warn",
                 "system",
-                f"{where}: glibc version unknown (musl?); PyTorch's Linux wheels need glibc",
+                _(
+                    "{where}: glibc version unknown (musl?); PyTorch's Linux wheels need glibc"
+                ).format(where=where),
             )
         elif os_.system == "Linux" and os_.glibc:
             fits = [r.version for r in rels if vkey(os_.glibc) >= vkey(r.glibc)]
@@ -125,7 +142,9 @@ class _Judge:
                 yield Verdict(
                     "bad",
                     "system",
-                    f"{where}, glibc {os_.glibc}: every torch wheel needs glibc ≥ {need}",
+                    _("{where}, glibc {glibc}: every torch wheel needs glibc ≥ {need}").format(
+                        where=where, glibc=os_.glibc, need=need
+                    ),
                 )
             elif fits[0] != rels[0].version:
                 first = min(
@@ -135,37 +154,54 @@ class _Judge:
                 yield Verdict(
                     "warn",
                     "system",
-                    f"{where}, glibc {os_.glibc}: torch ≥ {first.version} wheels need glibc {first.glibc}; "
-                    + _span(fits, self.kb),
+                    _(
+                        "{where}, glibc {glibc}: torch ≥ {version} wheels need glibc {need}; {fits}"
+                    ).format(
+                        where=where,
+                        glibc=os_.glibc,
+                        version=first.version,
+                        need=first.glibc,
+                        fits=_span(fits, self.kb),
+                    ),
                 )
             else:
                 yield Verdict(
                     "ok",
                     "system",
-                    f"{where}, glibc {os_.glibc}: {_span([r.version for r in rels], self.kb)} wheels fit",
+                    _("{where}, glibc {glibc}: {span} wheels fit").format(
+                        where=where, glibc=os_.glibc, span=_span([r.version for r in rels], self.kb)
+                    ),
                 )
         else:
             yield Verdict(
-                "ok", "system", f"{where}: {_span([r.version for r in rels], self.kb)} wheels fit"
+                "ok",
+                "system",
+                _("{where}: {span} wheels fit").format(
+                    where=where, span=_span([r.version for r in rels], self.kb)
+                ),
             )
         if os_.rosetta:
             yield Verdict(
                 "warn",
                 "Rosetta",
-                "this Python is x86_64, translated on Apple Silicon: an arm64 Python gets native wheels and MPS",
+                _(
+                    "this Python is x86_64, translated on Apple Silicon: an arm64 Python gets native wheels and MPS"
+                ),
             )
         if os_.wsl:
             yield Verdict(
                 "ok",
                 "WSL",
-                "the Windows NVIDIA driver serves CUDA here; ROCm does not work under WSL",
+                _("the Windows NVIDIA driver serves CUDA here; ROCm does not work under WSL"),
             )
         if os_.jetson_l4t:
             yield Verdict(
                 "warn",
                 "Jetson",
-                f"L4T {os_.jetson_l4t}: PyTorch's aarch64 CUDA wheels are built for SBSA servers, not Jetson; "
-                "use NVIDIA's Jetson index (torch_index: URL) or torch_source: conda-forge",
+                _(
+                    "L4T {l4t}: PyTorch's aarch64 CUDA wheels are built for SBSA servers, not Jetson; "
+                    "use NVIDIA's Jetson index (torch_index: URL) or torch_source: conda-forge"
+                ).format(l4t=os_.jetson_l4t),
             )
 
     # ---- interpreters ---------------------------------------------------------------------------
@@ -175,7 +211,9 @@ class _Judge:
         for p in pythons:
             if p.error:
                 yield Verdict(
-                    "bad", f"Python {self.short(p.executable)}", f"does not run: {p.error}"
+                    "bad",
+                    f"Python {self.short(p.executable)}",
+                    _("does not run: {error}").format(error=p.error),
                 )
             else:
                 by_line.setdefault(major_minor(p.version), []).append(p)
@@ -189,15 +227,19 @@ class _Judge:
             if ok:
                 newest_ok = max(ok, key=vkey) == self.kb.releases[0].version
                 text = _span(ok, self.kb) + (
-                    f" (torch {', '.join(exp)}: experimental)" if exp else ""
+                    _(" (torch {versions}: experimental)").format(versions=", ".join(exp))
+                    if exp
+                    else ""
                 )
                 yield Verdict("ok" if newest_ok else "warn", f"Python {line}", text)
             elif exp:
                 yield Verdict(
-                    "warn", f"Python {line}", f"torch {', '.join(exp)} only, experimental"
+                    "warn",
+                    f"Python {line}",
+                    _("torch {versions} only, experimental").format(versions=", ".join(exp)),
                 )
             else:
-                yield Verdict("bad", f"Python {line}", "no torch")
+                yield Verdict("bad", f"Python {line}", _("no torch"))
                 continue
             for p in by_line[line]:
                 yield from self.interpreter(p, line)
@@ -205,30 +247,38 @@ class _Judge:
     def interpreter(self, p: PythonInfo, line: str) -> Iterable[Verdict]:
         subject = f"Python {p.version} {self.short(p.executable)}"
         if p.bits == 32:
-            yield Verdict("bad", subject, "32-bit: PyTorch publishes 64-bit wheels only")
+            yield Verdict("bad", subject, _("32-bit: PyTorch publishes 64-bit wheels only"))
         if p.implementation and p.implementation != "CPython":
             yield Verdict(
-                "bad", subject, f"{p.implementation}: PyTorch publishes CPython wheels only"
+                "bad",
+                subject,
+                _("{implementation}: PyTorch publishes CPython wheels only").format(
+                    implementation=p.implementation
+                ),
             )
         if p.free_threaded:
             yield Verdict(
                 "warn",
                 subject,
-                "free-threaded build: it needs torch's separate, newer cp3XXt wheels",
+                _("free-threaded build: it needs torch's separate, newer cp3XXt wheels"),
             )
         if p.externally_managed:
             yield Verdict(
                 "ok",
                 subject,
-                "externally managed (PEP 668): fine, envwizard always makes a separate environment",
+                _(
+                    "externally managed (PEP 668): fine, envwizard always makes a separate environment"
+                ),
             )
         if p.has_venv is False:
-            yield Verdict("warn", subject, "no venv module: virtualenv and uv still work")
+            yield Verdict("warn", subject, _("no venv module: virtualenv and uv still work"))
         elif p.has_ensurepip is False:
             yield Verdict(
                 "warn",
                 subject,
-                f"python -m venv cannot seed pip: apt install python{line}-venv; virtualenv and uv work",
+                _(
+                    "python -m venv cannot seed pip: apt install python{line}-venv; virtualenv and uv work"
+                ).format(line=line),
             )
 
     # ---- NVIDIA driver -------------------------------------------------------------------------
@@ -237,16 +287,20 @@ class _Judge:
         driver = f.nvidia_driver
         if driver is None:
             if f.nvidia_gpus and not f.os.jetson_l4t:
-                why = f.unknown.get("nvidia_driver") or "the NVIDIA driver version is unknown"
+                why = f.unknown.get("nvidia_driver") or _("the NVIDIA driver version is unknown")
                 yield Verdict(
                     "bad",
                     "NVIDIA driver",
-                    f"{why}: CUDA builds need a loaded driver (install or load it)",
+                    _("{why}: CUDA builds need a loaded driver (install or load it)").format(
+                        why=why
+                    ),
                 )
             return
         cuda = f.cuda_driver or self.kb.driver_cuda(driver)
-        serves = f"{driver} serves CUDA ≤ {cuda}" if cuda else f"{driver}"
-        where = "Windows driver " if self.windows_driver else ""
+        serves = (
+            _("{driver} serves CUDA ≤ {cuda}").format(driver=driver, cuda=cuda) if cuda else driver
+        )
+        where = _("Windows driver ") if self.windows_driver else ""
         majors = sorted(self.kb.cuda_majors, reverse=True)
         ok = [
             m
@@ -259,16 +313,26 @@ class _Judge:
             yield Verdict(
                 "bad",
                 "NVIDIA driver",
-                f"{where}{serves}: too old for every PyTorch CUDA build (needs ≥ {need})",
+                where
+                + _("{serves}: too old for every PyTorch CUDA build (needs ≥ {need})").format(
+                    serves=serves, need=need
+                ),
             )
         elif ok[0] < 12:
             need = self.kb.min_driver("12.0", self.windows_driver)
             rels = self.cuda_releases(ok[0])
-            only = _span(rels, self.kb) if rels else f"none for {self.platform}"
+            only = (
+                _span(rels, self.kb)
+                if rels
+                else _("none for {platform}").format(platform=self.platform)
+            )
             yield Verdict(
                 "warn",
                 "NVIDIA driver",
-                f"{where}{serves}: CUDA 12 builds need ≥ {need}; CUDA {ok[0]} builds only ({only})",
+                where
+                + _(
+                    "{serves}: CUDA 12 builds need ≥ {need}; CUDA {major} builds only ({only})"
+                ).format(serves=serves, need=need, major=ok[0], only=only),
             )
         else:
             yield Verdict("ok", "NVIDIA driver", f"{where}{serves}")
@@ -284,7 +348,7 @@ class _Judge:
     def gpus(self) -> Iterable[Verdict]:
         gpus = self.facts.gpus
         if not gpus:
-            yield Verdict("warn", "GPU", "none found: the CPU build is what runs here")
+            yield Verdict("warn", "GPU", _("none found: the CPU build is what runs here"))
             return
         for g in gpus:
             if g.vendor == "nvidia":
@@ -302,17 +366,21 @@ class _Judge:
             return Verdict(
                 "warn",
                 subject,
-                "Jetson GPU: use NVIDIA's Jetson builds of torch (see Jetson above)",
+                _("Jetson GPU: use NVIDIA's Jetson builds of torch (see Jetson above)"),
             )
         cc = g.compute_capability
         if cc is None:
             return Verdict(
                 "warn",
                 subject,
-                "compute capability unknown: envwizard verifies the kernels after install",
+                _("compute capability unknown: envwizard verifies the kernels after install"),
             )
         if not self.releases_with("cuda"):
-            return Verdict("warn", subject, f"PyTorch has no CUDA builds for {self.platform}")
+            return Verdict(
+                "warn",
+                subject,
+                _("PyTorch has no CUDA builds for {platform}").format(platform=self.platform),
+            )
         for r in self.kb.releases:  # newest first
             builds = [b for b in self.builds(r.version) if b.kind == "cuda"]
             good = [b.variant for b in builds if sass_covers(b, cc)]
@@ -321,34 +389,50 @@ class _Judge:
                 break
         else:
             return Verdict(
-                "bad", subject, "no PyTorch CUDA build carries its kernels; the CPU build runs"
+                "bad", subject, _("no PyTorch CUDA build carries its kernels; the CPU build runs")
             )
         variants = ", ".join(good)
         if best != self.kb.releases[0].version:
-            return Verdict("warn", subject, f"only {variants} (torch ≤ {best}) carry its kernels")
+            return Verdict(
+                "warn",
+                subject,
+                _("only {variants} (torch ≤ {best}) carry its kernels").format(
+                    variants=variants, best=best
+                ),
+            )
         if missing:
             majors = {b.cuda.split(".")[0] for b in missing if b.cuda}
             lack = (
-                f"CUDA {majors.pop()} builds"
+                f"CUDA {majors.pop()}"
                 if len(majors) == 1
-                else ", ".join(b.variant for b in missing) + " builds"
+                else ", ".join(b.variant for b in missing)
             )
             return Verdict(
-                "warn", subject, f"{lack} lack its kernels; {variants} (torch ≤ {best}) runs"
+                "warn",
+                subject,
+                _("{lack} builds lack its kernels; {variants} (torch ≤ {best}) runs").format(
+                    lack=lack, variants=variants, best=best
+                ),
             )
-        return Verdict("ok", subject, f"kernels in every CUDA build of torch {best} ({variants})")
+        return Verdict(
+            "ok",
+            subject,
+            _("kernels in every CUDA build of torch {best} ({variants})").format(
+                best=best, variants=variants
+            ),
+        )
 
     def amd(self, g: GPU) -> Verdict:
         subject = gpu_subject(g)
         if self.facts.os.wsl:
             return Verdict(
-                "bad", subject, "ROCm needs Linux's amdgpu/KFD driver, which WSL does not have"
+                "bad", subject, _("ROCm needs Linux's amdgpu/KFD driver, which WSL does not have")
             )
         discrete = [x for x in self.facts.amd_gpus if not x.integrated]
         if g.integrated and discrete:
-            return Verdict("ok", subject, "integrated (APU): left out beside the discrete card")
+            return Verdict("ok", subject, _("integrated (APU): left out beside the discrete card"))
         if g.arch is None:
-            return Verdict("warn", subject, "gfx target unknown: is the amdgpu driver loaded?")
+            return Verdict("warn", subject, _("gfx target unknown: is the amdgpu driver loaded?"))
         cover = {
             r.version: [b.variant for b in self.builds(r.version) if g.arch in b.gfx]
             for r in self.kb.releases
@@ -359,7 +443,9 @@ class _Judge:
                 return Verdict(
                     "bad",
                     subject,
-                    f"PyTorch's ROCm builds are for linux-x86_64, not {self.platform}",
+                    _("PyTorch's ROCm builds are for linux-x86_64, not {platform}").format(
+                        platform=self.platform
+                    ),
                 )
             family = g.arch[:-1]
             near = sorted(
@@ -372,12 +458,22 @@ class _Judge:
                 }
             )
             hint = (
-                f" (HSA_OVERRIDE_GFX_VERSION for {near[0]} is the usual workaround)" if near else ""
+                _(" (HSA_OVERRIDE_GFX_VERSION for {target} is the usual workaround)").format(
+                    target=near[0]
+                )
+                if near
+                else ""
             )
-            return Verdict("bad", subject, f"no PyTorch ROCm build carries {g.arch} kernels{hint}")
+            return Verdict(
+                "bad",
+                subject,
+                _("no PyTorch ROCm build carries {arch} kernels").format(arch=g.arch) + hint,
+            )
         best = next(iter(cover))
-        text = f"{', '.join(cover[best])} (torch {best}) carries its kernels"
-        apu = " (integrated: shares system memory)" if g.integrated else ""
+        text = _("{variants} (torch {best}) carries its kernels").format(
+            variants=", ".join(cover[best]), best=best
+        )
+        apu = _(" (integrated: shares system memory)") if g.integrated else ""
         level = "ok" if best == self.kb.releases[0].version else "warn"
         return Verdict(level, subject, text + apu)
 
@@ -387,12 +483,18 @@ class _Judge:
             return Verdict(
                 "warn",
                 subject,
-                "integrated: not an XPU target (PyTorch's XPU builds need Arc, Flex or Max)",
+                _("integrated: not an XPU target (PyTorch's XPU builds need Arc, Flex or Max)"),
             )
         rels = self.releases_with("xpu")
         if not rels:
-            return Verdict("warn", subject, f"PyTorch has no XPU builds for {self.platform}")
-        return Verdict("ok", subject, f"XPU builds for torch {rels[-1]}–{rels[0]}")
+            return Verdict(
+                "warn",
+                subject,
+                _("PyTorch has no XPU builds for {platform}").format(platform=self.platform),
+            )
+        return Verdict(
+            "ok", subject, _("XPU builds for torch {span}").format(span=f"{rels[-1]}–{rels[0]}")
+        )
 
     def apple(self, g: GPU) -> Verdict:
         subject = gpu_subject(g)
@@ -408,9 +510,13 @@ class _Judge:
         have = self.facts.os.macos_version
         if need and (have is None or vkey(have) < vkey(need)):
             return Verdict(
-                "bad", subject, f"MPS needs macOS {need} or newer; this is {have or 'unknown'}"
+                "bad",
+                subject,
+                _("MPS needs macOS {need} or newer; this is {have}").format(
+                    need=need, have=have or _("unknown")
+                ),
             )
-        return Verdict("ok", subject, f"MPS (Apple GPU) on macOS {have}")
+        return Verdict("ok", subject, _("MPS (Apple GPU) on macOS {have}").format(have=have))
 
     # ---- resources ---------------------------------------------------------------------------
     def expected_kind(self) -> str:
@@ -435,13 +541,17 @@ class _Judge:
                 for n, flag in (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("AMX", "amx_tile"))
                 if flag in (cpu.get("flags") or [])
             ]
-            cores = f"{cpu.get('physical_cores') or '?'} cores / {cpu.get('logical_cores') or '?'} threads"
+            cores = _("{cores} cores / {threads} threads").format(
+                cores=cpu.get("physical_cores") or "?", threads=cpu.get("logical_cores") or "?"
+            )
             parts = [str(cpu.get("model") or "CPU"), cores, "+".join(simd)]
             yield Verdict("ok", "CPU", ", ".join(p for p in parts if p))
         if f.memory_mib is not None:
             if f.memory_mib < LOW_RAM_MIB:
                 yield Verdict(
-                    "warn", "RAM", f"{gib(f.memory_mib)}: tight for installing and training"
+                    "warn",
+                    "RAM",
+                    _("{size}: tight for installing and training").format(size=gib(f.memory_mib)),
                 )
             else:
                 yield Verdict("ok", "RAM", gib(f.memory_mib))
@@ -454,18 +564,30 @@ class _Judge:
             label = {"cuda": "CUDA", "rocm": "ROCm", "xpu": "XPU", "mps": "macOS", "cpu": "CPU"}[
                 kind
             ]
-            text = f"{gib(free)} free at {where}"
+            text = _("{size} free at {where}").format(size=gib(free), where=where)
             if free >= need:
-                yield Verdict("ok", "disk", f"{text}: enough for a {label} build (~{gib(need)})")
+                yield Verdict(
+                    "ok",
+                    "disk",
+                    _("{text}: enough for a {label} build (~{size})").format(
+                        text=text, label=label, size=gib(need)
+                    ),
+                )
             elif kind != "cpu" and free >= cpu_need:
                 yield Verdict(
                     "warn",
                     "disk",
-                    f"{text}: enough for a CPU build, not for {label} (~{gib(need)})",
+                    _("{text}: enough for a CPU build, not for {label} (~{size})").format(
+                        text=text, label=label, size=gib(need)
+                    ),
                 )
             else:
                 yield Verdict(
-                    "bad", "disk", f"{text}: not enough for a {label} build (~{gib(need)})"
+                    "bad",
+                    "disk",
+                    _("{text}: not enough for a {label} build (~{size})").format(
+                        text=text, label=label, size=gib(need)
+                    ),
                 )
 
     # ---- tools -------------------------------------------------------------------------------------
@@ -479,16 +601,26 @@ class _Judge:
         missing = [n for n in MANAGER_ORDER if n not in ms]
         for n in MANAGER_ORDER:
             if n in ms and ms[n].error:
-                yield Verdict("warn", n, f"found at {ms[n].path or '?'}, but {ms[n].error}")
-        text = ("found: " + ", ".join(found)) if found else "no environment manager found"
+                yield Verdict(
+                    "warn",
+                    n,
+                    _("found at {path}, but {error}").format(
+                        path=ms[n].path or "?", error=ms[n].error
+                    ),
+                )
+        text = (
+            _("found: {tools}").format(tools=", ".join(found))
+            if found
+            else _("no environment manager found")
+        )
         if missing:
-            text += "; not found: " + ", ".join(missing)
+            text += _("; not found: {tools}").format(tools=", ".join(missing))
         if not any(n in ms for n in CONDA_LIKE):
-            text += " (venv, virtualenv and uv environments need none of them)"
+            text += _(" (venv, virtualenv and uv environments need none of them)")
         yield Verdict("ok", "managers", text)
 
     def unknowns(self) -> Iterable[Verdict]:
         shown = {"nvidia_driver"} if self.facts.nvidia_gpus else set()
         for key, why in sorted(self.facts.unknown.items()):
             if key not in shown:
-                yield Verdict("warn", key, f"unknown ({why})")
+                yield Verdict("warn", key, _("unknown ({why})").format(why=why))

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from envwizard.answers import load_answers
 from envwizard.errors import EXIT_OK
 from envwizard.facts.model import Facts
+from envwizard.i18n import _
 from envwizard.knowledge import load as load_knowledge
 from envwizard.report import build_report, write_report
 from envwizard.runner import Event, RunFinished, Runner, StepFinished, StepStarted
@@ -28,8 +29,8 @@ class EnvWizardApp(App[None]):
     CSS_PATH = "envwizard.tcss"
     TITLE = "envwizard"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("ctrl+t", "toggle_dark", "Theme"),
+        Binding("ctrl+q", "quit", _("Quit"), priority=True),
+        Binding("ctrl+t", "toggle_dark", _("Theme")),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -136,7 +137,7 @@ class EnvWizardApp(App[None]):
     async def action_quit(self) -> None:
         """ctrl+q from any screen: during an install, cancel and roll back first."""
         if self.running:
-            self.notify("Cancelling and rolling back before quitting…")
+            self.notify(_("Cancelling and rolling back before quitting…"))
             self.cancel_run()
             await self.workers.wait_for_complete()
         self.exit(return_code=EXIT_OK)

@@ -16,7 +16,9 @@ from typing import Any
 from envwizard.answers import Answers, validate
 from envwizard.errors import EnvwizardError
 from envwizard.facts.model import Facts
+from envwizard.i18n import _
 from envwizard.knowledge import Knowledge
+from envwizard.mirrors import measure_for
 from envwizard.plan import Plan, make_plan
 
 DEFAULT_DRAFT: dict[str, Any] = {
@@ -34,6 +36,8 @@ DEFAULT_DRAFT: dict[str, Any] = {
     "torch_source": "pip",
     "installer": "auto",
     "keep_failed": False,
+    "mirror": "none",
+    "lang": None,
     "benchmark": {
         "enabled": True,
         "device": "auto",
@@ -62,13 +66,15 @@ class WizardState:
 
     def replan(self) -> Plan:
         assert self.facts is not None
-        self.plan = make_plan(self.facts, self.answers(), self.kb)
+        answers = self.answers()
+        measured = measure_for(self.facts, answers)  # mirror: auto only; a few seconds at most
+        self.plan = make_plan(self.facts, answers, self.kb, measured=measured)
         return self.plan
 
     def try_plan(self, **changes: Any) -> tuple[Plan | None, str | None]:
         """The plan the draft would give with `changes`, or the one-sentence reason it has none."""
         if self.facts is None:
-            return None, "the machine has not been probed yet"
+            return None, _("the machine has not been probed yet")
         draft = {**copy.deepcopy(self.draft), **changes}
         try:
             return make_plan(

@@ -11,6 +11,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, Static
 
+from envwizard.i18n import N_, _
+
 if TYPE_CHECKING:
     from envwizard.tui.app import EnvWizardApp
     from envwizard.tui.state import WizardState
@@ -26,12 +28,12 @@ class WizardScreen(Screen[None]):
 
     TITLE: ClassVar[str] = ""
     PURPOSE: ClassVar[str] = ""
-    NEXT_LABEL: ClassVar[str] = "Next"
+    NEXT_LABEL: ClassVar[str] = N_("Next")
     BACK: ClassVar[bool] = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", show=True),
-        Binding("ctrl+n", "next", "Next", show=True),
+        Binding("escape", "back", _("Back"), show=True),
+        Binding("ctrl+n", "next", _("Next"), show=True),
     ]
 
     @property
@@ -44,25 +46,25 @@ class WizardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static(self.PURPOSE, classes="purpose")
+        yield Static(_(self.PURPOSE), classes="purpose")
         with VerticalScroll(classes="body"):
             yield from self.body()
         with Horizontal(classes="nav"):
             yield Static("", id="problem", classes="problem")
             if self.BACK:
-                yield Button("Back", id="back")
+                yield Button(_("Back"), id="back")
             yield Button(self.next_label(), id="next", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "envwizard"
-        self.sub_title = self.TITLE
+        self.sub_title = _(self.TITLE)
 
     def body(self) -> ComposeResult:
         yield from ()
 
     def next_label(self) -> str:
-        return self.NEXT_LABEL
+        return _(self.NEXT_LABEL)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "next":

@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Stat
 
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import si, summary_table
+from envwizard.i18n import _
 from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
 from envwizard.tui.widgets.plot import LinePlot
 
@@ -43,12 +44,14 @@ def verify_text(v: dict[str, Any] | None) -> str:
 
 
 class BenchScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"), show=True)]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static(
-            "Linear → ReLU → Linear, SGD, a synthetic task: loss should fall; MFU shows how much of the device is used.",
+            _(
+                "Linear → ReLU → Linear, SGD, a synthetic task: loss should fall; MFU shows how much of the device is used."
+            ),
             classes="purpose",
         )
         yield Static(verify_text(getattr(self.app, "verify", None)), id="verify", classes="panel")
@@ -59,14 +62,14 @@ class BenchScreen(Screen[None]):
             for key, title, color in PLOTS:
                 yield LinePlot(title, id=f"plot-{key}", color=color)
             with Grid(id="telemetry"):
-                for key, label, _ in TELEMETRY:
+                for key, label, _unit in TELEMETRY:
                     yield Static(f"[dim]{label}[/] n/a", id=f"t-{key}", classes="tlabel")
                     yield Sparkline([], id=f"s-{key}")
         yield Static("", id="summary")
         with Horizontal(classes="nav"):
             yield Static("", id="problem", classes="problem")
-            yield Button("Cancel", id="cancel", variant="error")
-            yield Button("Continue", id="continue", variant="primary", disabled=True)
+            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield Button(_("Continue"), id="continue", variant="primary", disabled=True)
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -76,7 +79,7 @@ class BenchScreen(Screen[None]):
         return True
 
     def on_mount(self) -> None:
-        self.title, self.sub_title = "envwizard", "Verify and benchmark"
+        self.title, self.sub_title = "envwizard", _("Verify and benchmark")
         self.bench = BenchState()
 
     def apply(self, ev: Event) -> None:

@@ -11,17 +11,19 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
 
 from envwizard.answers import CONDA_LIKE
+from envwizard.i18n import N_, _
+from envwizard.mirrors import names as mirror_names
 from envwizard.tui.screens.base import WizardScreen, labeled
 
 INSTALLER_CHOICES = [
-    ("auto: uv when it installs what pip would, else pip", "auto"),
+    (N_("auto: uv when it installs what pip would, else pip"), "auto"),
     ("pip", "pip"),
     ("uv", "uv"),
 ]
 INDEX_CHOICES = [
-    ("PyTorch's index for the build (auto)", "auto"),
-    ("my installer's configured index (default)", "default"),
-    ("a mirror of PyTorch's index…", "mirror"),
+    (N_("PyTorch's index for the build (auto)"), "auto"),
+    (N_("my installer's configured index (default)"), "default"),
+    (N_("a mirror of PyTorch's index…"), "mirror"),
 ]
 
 
@@ -31,49 +33,51 @@ def split_list(text: str) -> list[str]:
 
 
 class BuildScreen(WizardScreen):
-    TITLE = "PyTorch build"
-    PURPOSE = "The build whose kernels match your GPUs and driver is preselected; the others say why they would or would not run here."
+    TITLE = N_("PyTorch build")
+    PURPOSE = N_(
+        "The build whose kernels match your GPUs and driver is preselected; the others say why they would or would not run here."
+    )
 
     def body(self) -> ComposeResult:
         d = self.state.draft
         ti = d.get("torch_index", "auto")
         yield Static("", id="reasons", classes="panel")
-        yield Label("Build:")
+        yield Label(_("Build:"))
         yield RadioSet(id="builds")
         yield labeled(
-            "torch version (PEP 440):",
+            _("torch version (PEP 440):"),
             Input(
-                value=d.get("torch") or "", placeholder="any, e.g. >=2.5 or ==2.13.*", id="torch"
+                value=d.get("torch") or "", placeholder=_("any, e.g. >=2.5 or ==2.13.*"), id="torch"
             ),
         )
         yield labeled(
-            "Extra packages:",
+            _("Extra packages:"),
             Input(
                 value=" ".join(d.get("packages") or []),
-                placeholder="e.g. torchvision numpy",
+                placeholder=_("e.g. torchvision numpy"),
                 id="packages",
             ),
         )
         yield labeled(
-            "Take torch from:",
+            _("Take torch from:"),
             Select(
-                INDEX_CHOICES,
+                [(_(text), value) for text, value in INDEX_CHOICES],
                 value=ti if ti in ("auto", "default") else "mirror",
                 allow_blank=False,
                 id="torch_index",
             ),
         )
         yield labeled(
-            "Installer:",
+            _("Installer:"),
             Select(
-                INSTALLER_CHOICES,
+                [(_(label), value) for label, value in INSTALLER_CHOICES],
                 value=d.get("installer", "auto"),
                 allow_blank=False,
                 id="installer",
             ),
         )
         yield labeled(
-            "Mirror URL:",
+            _("Mirror URL:"),
             Input(
                 value=ti if ti not in ("auto", "default") else "",
                 placeholder="https://mirror.example/pytorch/whl",
@@ -82,33 +86,48 @@ class BuildScreen(WizardScreen):
             id="mirror-row",
         )
         yield labeled(
-            "Index for other packages:",
-            Input(
-                value=d.get("index_url") or "", placeholder="optional mirror URL", id="index_url"
+            _("Mirror preset:"),
+            Select(
+                [
+                    (_("none: the official locations"), "none"),
+                    (_("auto: measure, take the fastest"), "auto"),
+                    *[(name, name) for name in mirror_names()],
+                ],
+                value=d.get("mirror") or "none",
+                allow_blank=False,
+                id="mirror_preset",
             ),
         )
         yield labeled(
-            "Wheel folders (offline):",
+            _("Index for other packages:"),
+            Input(
+                value=d.get("index_url") or "", placeholder=_("optional mirror URL"), id="index_url"
+            ),
+        )
+        yield labeled(
+            _("Wheel folders (offline):"),
             Input(
                 value=" ".join(d.get("find_links") or []),
-                placeholder="optional folders or URLs",
+                placeholder=_("optional folders or URLs"),
                 id="find_links",
             ),
         )
         yield Horizontal(
-            Checkbox("offline: wheel folders only", value=bool(d.get("offline")), id="offline"),
+            Checkbox(_("offline: wheel folders only"), value=bool(d.get("offline")), id="offline"),
             Checkbox(
-                "conda-forge build", value=d.get("torch_source") == "conda-forge", id="conda_forge"
+                _("conda-forge build"),
+                value=d.get("torch_source") == "conda-forge",
+                id="conda_forge",
             ),
             classes="row",
         )
         yield Horizontal(
             Checkbox(
-                "benchmark after install",
+                _("benchmark after install"),
                 value=bool(d["benchmark"].get("enabled", True)),
                 id="bench",
             ),
-            Label("seconds:", classes="label short"),
+            Label(_("seconds:"), classes="label short"),
             Input(
                 value=str(d["benchmark"].get("seconds", 30)),
                 id="seconds",
@@ -154,6 +173,7 @@ class BuildScreen(WizardScreen):
             if self.query_one("#conda_forge", Checkbox).value
             else "pip",
             "benchmark": bench,
+            "mirror": self.query_one("#mirror_preset", Select).value,
         }
 
     def _fill_builds(self) -> None:
@@ -163,7 +183,11 @@ class BuildScreen(WizardScreen):
         auto, why = self.state.try_plan(**{**changes, "compute": "auto"})
         rs.remove_children()
         if auto is None:
-            rs.mount(RadioButton(f"auto: nothing runs here ({why})", value=True, name="auto"))
+            rs.mount(
+                RadioButton(
+                    _("auto: nothing runs here ({why})").format(why=why), value=True, name="auto"
+                )
+            )
             return
         d = auto.decision
         if self.compute not in {a["variant"] for a in d.alternatives if a["ok"]}:
@@ -171,7 +195,9 @@ class BuildScreen(WizardScreen):
         chosen = self.compute
         buttons = [
             RadioButton(
-                f"auto — recommended: torch {d.release} {d.variant}",
+                _("auto — recommended: torch {release} {variant}").format(
+                    release=d.release, variant=d.variant
+                ),
                 value=chosen == "auto",
                 name="auto",
             )
@@ -179,7 +205,7 @@ class BuildScreen(WizardScreen):
         for alt in d.alternatives:
             variant = alt["variant"]
             mark = "[green]✓[/]" if alt["ok"] else "[red]✗[/]"
-            exp = " [dim](experimental)[/]" if alt.get("experimental") else ""
+            exp = _(" [dim](experimental)[/]") if alt.get("experimental") else ""
             buttons.append(
                 RadioButton(
                     f"{mark} {variant:<9} {alt['why']}{exp}",
@@ -213,13 +239,17 @@ class BuildScreen(WizardScreen):
         panel = self.query_one("#reasons", Static)
         if plan is None:
             panel.update(f"[red]✗[/] {why}")
-            self.problem("no build runs with these choices")
+            self.problem(_("no build runs with these choices"))
             return
         d = plan.decision
         src = d.index_url or (
-            "conda-forge" if d.source == "conda-forge" else "the installer's default index"
+            "conda-forge" if d.source == "conda-forge" else _("the installer's default index")
         )
-        text = [f"[b]torch {d.torch}[/]  build [b]{d.variant}[/]  from {src}"]
+        text = [
+            _("[b]torch {torch}[/]  build [b]{variant}[/]  from {source}").format(
+                torch=d.torch, variant=d.variant, source=src
+            )
+        ]
         text += [f"• {r}" for r in d.reasons]
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
         panel.update("\n".join(text))

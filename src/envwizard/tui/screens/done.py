@@ -11,13 +11,14 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from envwizard.bench.view import summary_table
+from envwizard.i18n import _
 from envwizard.report import installed
 from envwizard.tui.screens.bench import verify_text
 from envwizard.tui.widgets.save import SaveAnswers
 
 
 class DoneScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", "Quit", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", _("Quit"), show=False)]
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -28,22 +29,31 @@ class DoneScreen(Screen[None]):
         with VerticalScroll(classes="body"):
             if dry:
                 yield Static(
-                    "[b]Dry run:[/] nothing was run or created. This is the plan envwizard would run; "
-                    "save the answers to run it headless later.",
+                    _(
+                        "[b]Dry run:[/] nothing was run or created. This is the plan envwizard would run; "
+                        "save the answers to run it headless later."
+                    ),
                     classes="panel",
                 )
             else:
                 status = getattr(app, "run_status", "done")
                 head = {
-                    "done": "[green b]✓ The environment is ready.[/]",
-                    "cancelled": "[yellow b]■ Stopped.[/]",
-                    "failed": "[red b]✗ The install failed.[/]",
+                    "done": _("[green b]✓ The environment is ready.[/]"),
+                    "cancelled": _("[yellow b]■ Stopped.[/]"),
+                    "failed": _("[red b]✗ The install failed.[/]"),
                 }.get(status, status)
                 verify = getattr(app, "verify", None)
                 got = installed(verify, plan)
                 what = (
-                    f"\nInstalled: torch {got['torch']} ({got['build']} build) by "
-                    f"{got['installer']}, from {got['index']}."
+                    "\n"
+                    + _(
+                        "Installed: torch {torch} ({build} build) by {installer}, from {index}."
+                    ).format(
+                        torch=got["torch"],
+                        build=got["build"],
+                        installer=got["installer"],
+                        index=got["index"],
+                    )
                     if got
                     else ""
                 )
@@ -51,24 +61,28 @@ class DoneScreen(Screen[None]):
                 bench = getattr(app, "bench_summary", None)
                 if bench:
                     yield Static(summary_table(bench), classes="panel")
-            yield Label("Use it with:")
+            yield Label(_("Use it with:"))
             yield Input(value=plan.activate, id="activate")
-            yield Label("Install more packages (the torch pin holds) with:")
+            yield Label(_("Install more packages (the torch pin holds) with:"))
             yield Input(value=plan.install_more, id="install-more")
             yield Static(
-                f"[dim]environment:[/] {plan.env_path}\n[dim]Python:[/] {plan.env_python}",
+                _("[dim]environment:[/] {path}").format(path=plan.env_path)
+                + "\n"
+                + _("[dim]Python:[/] {python}").format(python=plan.env_python),
                 id="where",
             )
             if state.report_path:
-                yield Static(f"[dim]report:[/] {state.report_path}", id="report")
+                yield Static(
+                    _("[dim]report:[/] {path}").format(path=state.report_path), id="report"
+                )
             yield SaveAnswers()
         with Horizontal(classes="nav"):
             yield Static("", classes="problem")
-            yield Button("Quit", id="quit", variant="primary")
+            yield Button(_("Quit"), id="quit", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title, self.sub_title = "envwizard", "Done"
+        self.title, self.sub_title = "envwizard", _("Done")
         self.query_one("#quit", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -10,34 +10,37 @@ from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
 from envwizard.answers import CONDA_LIKE, MANAGERS
 from envwizard.errors import EnvwizardError
+from envwizard.i18n import N_, _
 from envwizard.tui.screens.base import WizardScreen, labeled
 
 ABOUT = {
-    "venv": "Python's own; always there (needs ensurepip: python3-venv on Debian/Ubuntu)",
-    "virtualenv": "fast, seeds pip offline from its bundled wheels",
-    "uv": "fastest installs; can also download the Python version you asked for",
-    "conda": "conda env + pip wheels from PyTorch's index (or conda-forge builds)",
-    "mamba": "conda's solver in C++; same environments as conda",
-    "micromamba": "single binary conda; no base install needed",
+    "venv": N_("Python's own; always there (needs ensurepip: python3-venv on Debian/Ubuntu)"),
+    "virtualenv": N_("fast, seeds pip offline from its bundled wheels"),
+    "uv": N_("fastest installs; can also download the Python version you asked for"),
+    "conda": N_("conda env + pip wheels from PyTorch's index (or conda-forge builds)"),
+    "mamba": N_("conda's solver in C++; same environments as conda"),
+    "micromamba": N_("single binary conda; no base install needed"),
 }
 HOW_TO_GET = {
-    "venv": "part of Python (Debian/Ubuntu: apt install python3-venv)",
-    "virtualenv": "pip install virtualenv",
-    "uv": "pip install uv (or uv's standalone installer)",
-    "conda": "install Miniforge",
-    "mamba": "install Miniforge (it ships mamba)",
-    "micromamba": "install micromamba (a single binary)",
+    "venv": N_("part of Python (Debian/Ubuntu: apt install python3-venv)"),
+    "virtualenv": N_("pip install virtualenv"),
+    "uv": N_("pip install uv (or uv's standalone installer)"),
+    "conda": N_("install Miniforge"),
+    "mamba": N_("install Miniforge (it ships mamba)"),
+    "micromamba": N_("install micromamba (a single binary)"),
 }
 EXISTING = [
-    ("stop and ask me to choose another path (abort)", "abort"),
-    ("install into it, keep what is there (reuse)", "reuse"),
-    ("delete it and build it again (recreate)", "recreate"),
+    (N_("stop and ask me to choose another path (abort)"), "abort"),
+    (N_("install into it, keep what is there (reuse)"), "reuse"),
+    (N_("delete it and build it again (recreate)"), "recreate"),
 ]
 
 
 class EnvironmentScreen(WizardScreen):
-    TITLE = "Environment"
-    PURPOSE = "Which tool creates the environment, and where. Tools not found here are shown with how to get them."
+    TITLE = N_("Environment")
+    PURPOSE = N_(
+        "Which tool creates the environment, and where. Tools not found here are shown with how to get them."
+    )
 
     def available(self, name: str) -> bool:
         facts = self.state.facts
@@ -51,19 +54,21 @@ class EnvironmentScreen(WizardScreen):
             for name in MANAGERS:
                 ok = self.available(name)
                 text = (
-                    f"{name:<11} {ABOUT[name]}"
+                    f"{name:<11} {_(ABOUT[name])}"
                     if ok
-                    else f"{name:<11} not found: {HOW_TO_GET[name]}"
+                    else f"{name:<11} " + _("not found: {how}").format(how=_(HOW_TO_GET[name]))
                 )
                 yield RadioButton(
                     text, value=(name == current and ok), disabled=not ok, id=f"m-{name}"
                 )
-        yield labeled("Path (conda: a name or a path):", Input(value=self._shown_env(), id="env"))
+        yield labeled(
+            _("Path (conda: a name or a path):"), Input(value=self._shown_env(), id="env")
+        )
         yield Static("", id="env-note")
         yield labeled(
-            "If it already exists:",
+            _("If it already exists:"),
             Select(
-                EXISTING,
+                [(_(text), value) for text, value in EXISTING],
                 value=self.state.draft.get("existing", "abort"),
                 allow_blank=False,
                 id="existing",
@@ -113,7 +118,7 @@ class EnvironmentScreen(WizardScreen):
             answers = validate({**self.state.draft, **changes}, where="env", cwd=self.state.cwd)
         except EnvwizardError as e:
             note.update(f"[red]✗[/] {str(e).removeprefix('env: ')}")
-            self.problem("fix the path first")
+            self.problem(_("fix the path first"))
             return
         plan, why = self.state.try_plan(**changes)
         if plan is None:
@@ -125,15 +130,23 @@ class EnvironmentScreen(WizardScreen):
         target = inspect_target(plan.env_path)
         where = plan.env_path
         if target.kind == "absent":
-            text = f"[green]✓[/] a new {answers.manager} environment at {where}"
+            text = _("[green]✓[/] a new {manager} environment at {path}").format(
+                manager=answers.manager, path=where
+            )
         elif target.kind in ("other", "conda-base", "system", "running"):
-            note.update(f"[red]✗[/] {where} is {target.describe()}: choose another path")
-            self.problem("choose another path")
+            note.update(
+                _("[red]✗[/] {path} is {what}: choose another path").format(
+                    path=where, what=target.describe()
+                )
+            )
+            self.problem(_("choose another path"))
             return
         else:
-            text = f"[yellow]⚠[/] {where} exists ({target.describe()}); see 'If it already exists'"
+            text = _("[yellow]⚠[/] {path} exists ({what}); see 'If it already exists'").format(
+                path=where, what=target.describe()
+            )
         if answers.manager in CONDA_LIKE and answers.env_is_name:
-            text += "  [dim](a named conda environment)[/]"
+            text += _("  [dim](a named conda environment)[/]")
         note.update(text + "".join(f"\n[yellow]⚠[/] {w}" for w in plan.warnings if "path" in w))
         self.problem(None)
 

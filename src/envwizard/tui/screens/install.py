@@ -24,6 +24,7 @@ from textual.widgets import (
 )
 
 from envwizard.errors import EnvwizardError
+from envwizard.i18n import _
 from envwizard.plan import Step
 from envwizard.preflight import run_preflight
 from envwizard.render import STEP_ICONS
@@ -79,8 +80,8 @@ class InstallScreen(Screen[None]):
     """Runs the plan on mount; with autostart=False it only renders events it is given (replays)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", show=True),
-        Binding("ctrl+r", "retry", "Retry", show=True),
+        Binding("escape", "cancel", _("Cancel"), show=True),
+        Binding("ctrl+r", "retry", _("Retry"), show=True),
     ]
 
     def __init__(self, autostart: bool = True) -> None:
@@ -97,7 +98,9 @@ class InstallScreen(Screen[None]):
         plan = self.app.state.plan  # type: ignore[attr-defined]
         yield Header(show_clock=False)
         yield Static(
-            "Each step runs as its own process; select a step to see its output. Cancel rolls back.",
+            _(
+                "Each step runs as its own process; select a step to see its output. Cancel rolls back."
+            ),
             classes="purpose",
         )
         with Horizontal(id="install-body"):
@@ -114,11 +117,11 @@ class InstallScreen(Screen[None]):
                 yield Static("", id="logpath")
         with Horizontal(classes="nav"):
             yield Static("", id="problem", classes="problem")
-            yield Button("Back", id="back")
-            yield Button("Roll back", id="rollback", variant="warning")
-            yield Button("Retry", id="retry")
-            yield Button("Cancel", id="cancel", variant="error")
-            yield Button("Continue", id="continue", variant="primary")
+            yield Button(_("Back"), id="back")
+            yield Button(_("Roll back"), id="rollback", variant="warning")
+            yield Button(_("Retry"), id="retry")
+            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield Button(_("Continue"), id="continue", variant="primary")
         yield Footer()
 
     @property
@@ -126,7 +129,7 @@ class InstallScreen(Screen[None]):
         return self.app.state  # type: ignore[attr-defined]
 
     def on_mount(self) -> None:
-        self.title, self.sub_title = "envwizard", "Install"
+        self.title, self.sub_title = "envwizard", _("Install")
         self.follow = True
         self.current: str | None = None
         self.query_one("#progress-row").display = False
@@ -165,9 +168,12 @@ class InstallScreen(Screen[None]):
         if start.destructive:
             self.app.push_screen(
                 ConfirmDialog(
-                    f"{start.message}.\n\nDelete it and build it again?", yes="Delete and rebuild"
+                    _("{message}.\n\nDelete it and build it again?").format(message=start.message),
+                    yes=_("Delete and rebuild"),
                 ),
-                lambda yes: self.preflight(start) if yes else self.stopped("Nothing was changed."),
+                lambda yes: (
+                    self.preflight(start) if yes else self.stopped(_("Nothing was changed."))
+                ),
             )
         else:
             self.preflight(start)
@@ -195,7 +201,9 @@ class InstallScreen(Screen[None]):
         if isinstance(ev, StepStarted):
             self.current = ev.step.id
             self.query_one(f"#item-{ev.step.id}", StepItem).set("running")
-            self.query_one("#logpath", Static).update(f"[dim]log: {ev.log_path}[/]")
+            self.query_one("#logpath", Static).update(
+                _("[dim]log: {path}[/]").format(path=ev.log_path)
+            )
             self.query_one("#progress-row").display = False
             self.query_one(f"#log-{ev.step.id}", Log).write_line(
                 "$ " + self.state.plan.command_line(ev.step)
@@ -285,9 +293,11 @@ class InstallScreen(Screen[None]):
             return
         self.app.push_screen(
             ConfirmDialog(
-                "Cancel the install? The running step is stopped and what this run made is removed.",
-                yes="Cancel install",
-                no="Keep going",
+                _(
+                    "Cancel the install? The running step is stopped and what this run made is removed."
+                ),
+                yes=_("Cancel install"),
+                no=_("Keep going"),
             ),
             lambda yes: self.app.cancel_run() if yes else None,  # type: ignore[attr-defined]
         )

@@ -11,6 +11,7 @@ from textual.widgets import LoadingIndicator, Static
 from envwizard.decide import gpu_label
 from envwizard.facts.model import Facts
 from envwizard.facts.render import MARKS
+from envwizard.i18n import N_, _
 from envwizard.tui.screens.base import WizardScreen
 
 
@@ -28,36 +29,48 @@ def machine_lines(facts: Facts) -> list[str]:
     cores = facts.cpu.get("logical_cores")
     mem = f", {facts.memory_mib / 1024:.0f} GiB RAM" if facts.memory_mib else ""
     lines = [
-        f"[b]System[/]  {system}",
-        f"[b]CPU[/]     {cpu}" + (f" ({cores} threads)" if cores else "") + mem,
-        f"[b]Python[/]  {facts.python.version}  [dim]{facts.python.executable}[/]",
+        _("[b]System[/]  {system}").format(system=system),
+        _("[b]CPU[/]     {cpu}").format(cpu=cpu)
+        + (_(" ({cores} threads)").format(cores=cores) if cores else "")
+        + mem,
+        _("[b]Python[/]  {version}  [dim]{path}[/]").format(
+            version=facts.python.version, path=facts.python.executable
+        ),
     ]
     if facts.gpus:
         for g in facts.gpus:
             mem_g = f", {g.memory_mib / 1024:.0f} GiB" if g.memory_mib else ""
             lines.append(
-                f"[b]GPU[/]     {gpu_label(g)}{mem_g}"
-                + (" [dim](integrated)[/]" if g.integrated else "")
+                _("[b]GPU[/]     {gpu}").format(gpu=gpu_label(g) + mem_g)
+                + (_(" [dim](integrated)[/]") if g.integrated else "")
             )
     else:
-        lines.append("[b]GPU[/]     none found: the CPU build will be chosen")
+        lines.append(_("[b]GPU[/]     none found: the CPU build will be chosen"))
     if facts.nvidia_driver:
-        cuda = f", serves CUDA ≤ {facts.cuda_driver}" if facts.cuda_driver else ""
-        lines.append(f"[b]Driver[/]  NVIDIA {facts.nvidia_driver}{cuda}")
+        cuda = (
+            _(", serves CUDA ≤ {cuda}").format(cuda=facts.cuda_driver) if facts.cuda_driver else ""
+        )
+        lines.append(_("[b]Driver[/]  NVIDIA {driver}").format(driver=facts.nvidia_driver) + cuda)
     free = facts.disk.get("free_mib")
     if free:
-        lines.append(f"[b]Disk[/]    {free / 1024:.0f} GiB free at {facts.disk.get('path', '~')}")
+        lines.append(
+            _("[b]Disk[/]    {gib:.0f} GiB free at {path}").format(
+                gib=free / 1024, path=facts.disk.get("path", "~")
+            )
+        )
     found = [
         m.name + (f" {m.version}" if m.version else "") for m in facts.managers.values() if m.path
     ]
     if found:
-        lines.append("[b]Tools[/]   " + ", ".join(found))
+        lines.append(_("[b]Tools[/]   {tools}").format(tools=", ".join(found)))
     return lines
 
 
 class MachineScreen(WizardScreen):
-    TITLE = "Machine check"
-    PURPOSE = "What is on this machine decides which PyTorch build can run here: the Python, the GPUs and their architecture, the driver."
+    TITLE = N_("Machine check")
+    PURPOSE = N_(
+        "What is on this machine decides which PyTorch build can run here: the Python, the GPUs and their architecture, the driver."
+    )
     BACK = False
 
     def body(self) -> ComposeResult:
@@ -68,7 +81,7 @@ class MachineScreen(WizardScreen):
     def on_mount(self) -> None:
         super().on_mount()
         if self.state.facts is None:
-            self.problem("probing this machine…")
+            self.problem(_("probing this machine…"))
             self.probe()
         else:
             self.show(self.state.facts)
@@ -92,7 +105,7 @@ class MachineScreen(WizardScreen):
         table.add_column(ratio=3, overflow="fold")
         for v in verdicts(facts, self.state.kb):
             mark, color = MARKS.get(v.level, ("?", "white"))
-            table.add_row(f"[{color}]{mark}[/]", v.subject, v.message)
+            table.add_row(f"[{color}]{mark}[/]", _(v.subject), v.message)
         self.query_one("#verdicts", Static).update(table)
         self.problem(None)
         self.query_one("#next").focus()

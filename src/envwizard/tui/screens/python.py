@@ -10,6 +10,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from envwizard.facts.model import PythonInfo
+from envwizard.i18n import N_, _
 from envwizard.knowledge import Knowledge
 from envwizard.tui.screens.base import WizardScreen, labeled
 from envwizard.versions import major_minor
@@ -22,11 +23,17 @@ def torch_window(kb: Knowledge, version: str) -> tuple[bool, str]:
     mm = major_minor(version)
     lines = [r.version for r in kb.releases if r.python_ok(mm) or mm in r.python_experimental]
     if not lines:
-        return False, f"no torch release envwizard knows supports Python {mm}"
+        return False, _("no torch release envwizard knows supports Python {version}").format(
+            version=mm
+        )
     lo, hi = lines[-1], lines[0]
     span = f"torch {lo}" if lo == hi else f"torch {lo}–{hi}"
     newest = kb.releases[0].version
-    note = "" if hi == newest else f" (newest torch {newest} needs another Python)"
+    note = (
+        ""
+        if hi == newest
+        else _(" (newest torch {version} needs another Python)").format(version=newest)
+    )
     return True, span + note
 
 
@@ -42,19 +49,21 @@ def window_table(kb: Knowledge) -> str:
 
 
 class PythonScreen(WizardScreen):
-    TITLE = "Python"
-    PURPOSE = "The environment's Python: PyTorch publishes wheels only for some versions, shown beside each interpreter."
+    TITLE = N_("Python")
+    PURPOSE = N_(
+        "The environment's Python: PyTorch publishes wheels only for some versions, shown beside each interpreter."
+    )
 
     def body(self) -> ComposeResult:
-        yield Label("Interpreters found on this machine:")
+        yield Label(_("Interpreters found on this machine:"))
         yield OptionList(id="pythons")
         yield labeled(
-            "…or a version uv / conda provide:",
-            Input(placeholder="e.g. 3.12", id="version", restrict=r"[0-9.]*", max_length=7),
+            _("…or a version uv / conda provide:"),
+            Input(placeholder=_("e.g. 3.12"), id="version", restrict=r"[0-9.]*", max_length=7),
         )
         yield Static("", id="window-note")
         yield Static(
-            "[b]PyTorch's Python window[/]\n" + window_table(self.state.kb), classes="note"
+            _("[b]PyTorch's Python window[/]") + "\n" + window_table(self.state.kb), classes="note"
         )
 
     def interpreters(self) -> list[PythonInfo]:
@@ -82,7 +91,7 @@ class PythonScreen(WizardScreen):
                 continue
             ok, why = torch_window(self.state.kb, p.version)
             icon = "[green]✓[/]" if ok else "[red]✗[/]"
-            tag = " (running envwizard)" if i == 0 else f" ({p.origin})" if p.origin else ""
+            tag = _(" (running envwizard)") if i == 0 else f" ({p.origin})" if p.origin else ""
             ol.add_option(
                 Option(
                     f"{icon} Python {p.version}{tag}  [dim]{p.executable}[/]\n    {why}",
@@ -130,7 +139,7 @@ class PythonScreen(WizardScreen):
             return
         if not re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", choice):
             note.update("")
-            self.problem("type a version such as 3.12")
+            self.problem(_("type a version such as 3.12"))
             return
         ok, why = torch_window(self.state.kb, choice)
         text = ("[green]✓[/] " if ok else "[red]✗[/] ") + why
@@ -138,7 +147,9 @@ class PythonScreen(WizardScreen):
             p.version == choice or p.version.startswith(choice + ".") for p in self.interpreters()
         )
         if not installed:
-            text += "\n[yellow]⚠[/] not installed here: uv and conda can provide it (next screen)"
+            text += "\n" + _(
+                "[yellow]⚠[/] not installed here: uv and conda can provide it (next screen)"
+            )
         note.update(text)
         self.problem(None if ok else f"Python {choice}: {why}")
 

@@ -6,25 +6,29 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from envwizard.i18n import N_, _
 from envwizard.tui.screens.base import WizardScreen
 from envwizard.tui.widgets.save import SaveAnswers
 
 
 class ReviewScreen(WizardScreen):
-    TITLE = "Review"
-    PURPOSE = "Exactly what will run, in order. Nothing has changed on this machine yet."
+    TITLE = N_("Review")
+    PURPOSE = N_("Exactly what will run, in order. Nothing has changed on this machine yet.")
 
     def next_label(self) -> str:
-        return "Finish (dry run)" if self.state.dry_run else "Install"
+        return _("Finish (dry run)") if self.state.dry_run else _("Install")
 
     def body(self) -> ComposeResult:
         plan = self.state.plan
         assert plan is not None
         d = plan.decision
         yield Static(
-            f"[b]{plan.manager}[/] environment at [b]{plan.env_path}[/], {plan.size_text}"
-            f"\n[b]torch {d.torch}[/] ({d.variant})"
-            f"\n{plan.installer.reason}" + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
+            _("[b]{manager}[/] environment at [b]{path}[/], {size}").format(
+                manager=plan.manager, path=plan.env_path, size=plan.size_text
+            )
+            + f"\n[b]torch {d.torch}[/] ({d.variant})"
+            + f"\n{plan.installer.reason}"
+            + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
             classes="panel",
         )
         lines = []

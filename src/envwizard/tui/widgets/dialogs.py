@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from envwizard.i18n import _
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Dismisses with True only for the explicit "yes" button; Escape means no."""
@@ -23,13 +25,13 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     ConfirmDialog Button { margin-left: 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", "No")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", _("No"))]
 
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, question: str, yes: str = "", no: str = "") -> None:
         super().__init__()
         self.question = question
-        self.yes_label = yes
-        self.no_label = no
+        self.yes_label = yes or _("Yes")
+        self.no_label = no or _("No")
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from envwizard.errors import EnvwizardError
+from envwizard.i18n import _
 
 DEFAULT_NAME = "envwizard-answers.yaml"
 
@@ -17,14 +18,14 @@ class SaveAnswers(Vertical):
     def compose(self) -> ComposeResult:
         saved = self.app.state.saved_answers  # type: ignore[attr-defined]
         with Horizontal(classes="row"):
-            yield Label("Save answers to:", classes="label")
+            yield Label(_("Save answers to:"), classes="label")
             yield Input(value=saved or DEFAULT_NAME, id="save-path")
-            yield Button("Save answers", id="save")
+            yield Button(_("Save answers"), id="save")
         yield Static(self.message(saved) if saved else "", id="saved")
 
     @staticmethod
     def message(path: str) -> str:
-        return f"[green]✓[/] saved: replay with  envwizard --answers {path}"
+        return _("[green]✓[/] saved: replay with  envwizard --answers {path}").format(path=path)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "save":
@@ -36,6 +37,6 @@ class SaveAnswers(Vertical):
                 self.query_one("#save-path", Input).value.strip() or DEFAULT_NAME
             )  # type: ignore[attr-defined]
         except (OSError, EnvwizardError) as e:
-            note.update(f"[red]✗[/] could not save: {e}")
+            note.update(_("[red]✗[/] could not save: {error}").format(error=e))
             return
         note.update(self.message(path))

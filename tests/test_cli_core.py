@@ -77,7 +77,9 @@ def test_fixtures_hold_only_schema_1_keys() -> None:
     [
         ("gtx1080-r580", "cu126", "2.14.*"),
         ("rtx5090-r570", "cu128", "2.11.*"),
-        ("k80-r470", "cu118", "2.4.*"),
+        # cuDNN 9 (torch >= 2.4) starts at SM 5.0; 2.3 keeps cuDNN 8 for Kepler (Python 3.8 here):
+        # https://docs.nvidia.com/deeplearning/cudnn/backend/v9.0.0/reference/support-matrix.html
+        ("k80-r470", "cu118", "2.3.*"),
         ("mixed-1080-4090-r580", "cu126", "2.14.*"),
         ("intel-uhd770", "cpu", "2.14.*"),
         ("amd-rx6700xt", "cpu", "2.14.*"),
@@ -131,8 +133,35 @@ def test_plan_for_an_impossible_request(tmp_path: Path) -> None:
     a = answers(tmp_path, f"env: {tmp_path / 'env'}\ncompute: cu130\n")
     r = envwizard("plan", "--facts", str(FACTS / "gtx1080-r580.json"), "--answers", str(a))
     assert_clean_error(r, "compute: 'cu130' cannot run here: kernels check", "compute: cu126")
+    # cu130 on an Intel Mac: no release has it; the message offers what works (torch 2.2 cpu).
     r = envwizard("plan", "--facts", str(FACTS / "intel-mac.json"), "--answers", str(a))
-    assert_clean_error(r, "conda-forge")
+    assert_clean_error(r, "compute: 'cu130'", "compute: cpu (torch 2.2)")
+
+
+@pytest.mark.parametrize(
+    ("change", "note"),
+    [
+        # Forms real tools and exports print: read, and said so in the reasons.
+        (
+            lambda d: d["gpus"][0].update(compute_capability=6.1),
+            "gpus[0].compute_capability 6.1 read as '6.1'",
+        ),
+        (
+            lambda d: d["gpus"][0].update(memory_mib="8 GB"),
+            "gpus[0].memory_mib '8 GB' read as 8192",
+        ),
+        (lambda d: d["os"].update(wsl="no"), "os.wsl 'no' read as False"),
+        (lambda d: d["os"].update(system="Linux "), "os.system 'Linux ' read as 'Linux'"),
+        (lambda d: d.update(nvidia_driver=580.95), "nvidia_driver 580.95 read as '580.95'"),
+    ],
+    ids=["cc-number", "memory-string", "wsl-no", "system-space", "driver-number"],
+)
+def test_tool_forms_in_a_facts_file_plan(tmp_path: Path, change: Any, note: str) -> None:
+    f = tmp_path / "facts.json"
+    f.write_text(json.dumps(break_facts(change)))
+    a = answers(tmp_path, f"env: {tmp_path / 'env'}\n")
+    p = plan_json(f, a)
+    assert f"facts: {note}" in p["decision"]["reasons"]
 
 
 def test_plan_for_a_python_outside_every_window(tmp_path: Path) -> None:
@@ -144,7 +173,7 @@ def test_plan_for_a_python_outside_every_window(tmp_path: Path) -> None:
     assert_clean_error(
         envwizard("plan", "--facts", str(f), "--answers", str(a)),
         "Python 3.7.17 is outside every torch release's window",
-        "torch 2.4 supports Python 3.8–3.12",
+        "torch 2.2–2.4 support Python 3.8–3.12",
     )
 
 
@@ -157,13 +186,13 @@ def break_facts(change: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("content", "fragments"),
     [
-        (break_facts(lambda d: d["gpus"][0].update(compute_capability=6.1)), ["gpus[0].compute_capability is 6.1", "a dotted version"]),
+        (break_facts(lambda d: d["gpus"][0].update(compute_capability="fast")), ["gpus[0].compute_capability is 'fast'", "a dotted version"]),
         (break_facts(lambda d: d["gpus"][0].update(vendor="nvdia")), ["gpus[0].vendor is 'nvdia'", "nvidia"]),
-        (break_facts(lambda d: d["gpus"][0].update(memory_mib="8 GB")), ["gpus[0].memory_mib"]),
-        (break_facts(lambda d: d["os"].update(wsl="no")), ["os.wsl is 'no'", "true or false"]),
-        (break_facts(lambda d: d["os"].update(system="Linux ")), ["os.system is 'Linux '", "Darwin"]),
-        (break_facts(lambda d: d.update(nvidia_driver=580)), ["nvidia_driver is 580"]),
-        (break_facts(lambda d: d.update(gpus={})), ["gpus is {}", "a list"]),
+        (break_facts(lambda d: d["gpus"][0].update(memory_mib="lots")), ["gpus[0].memory_mib"]),
+        (break_facts(lambda d: d["os"].update(wsl="maybe")), ["os.wsl is 'maybe'", "true or false"]),
+        (break_facts(lambda d: d["os"].update(system="Plan 9")), ["os.system is 'Plan 9'", "Darwin"]),
+        (break_facts(lambda d: d.update(nvidia_driver="latest")), ["nvidia_driver is 'latest'"]),
+        (break_facts(lambda d: d.update(gpus="GTX 1080")), ["gpus is 'GTX 1080'", "a list"]),
         (break_facts(lambda d: d.pop("python")), ["missing key 'python'"]),
         (break_facts(lambda d: d["os"].pop("machine")), ["missing key 'os.machine'"]),
         (break_facts(lambda d: d["python"].update(version="three")), ["python.version is 'three'"]),
@@ -200,8 +229,46 @@ def test_validate_good_file(tmp_path: Path) -> None:
     a = answers(tmp_path, f"manager: uv\nenv: {tmp_path / 'env'}\n")
     r = envwizard("validate", str(a))
     assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout.strip() == f"{a}: valid (uv environment at {tmp_path / 'env'})"
+    assert r.stdout.startswith(
+        f"{a}: valid (uv environment at {tmp_path / 'env'}); on this machine"
+    )
     assert not (tmp_path / "env").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        # What the run would refuse before changing anything: validate refuses it too.
+        ("manager: venv\nenv: {tmp}/env\npython: /nonexistent/bin/python3\n", ["does not exist"]),
+        (
+            "manager: venv\nenv: {tmp}/env\ntorch: '==1.13.*'\n",
+            ["matches no release envwizard knows"],
+        ),
+        (
+            "manager: venv\nenv: {tmp}/notenv\nexisting: reuse\n",
+            ["is a directory that is not a Python environment"],
+        ),
+        # conda's own rule (conda/base/context.py: no '/', ' ', ':', '#' in a name).
+        ("manager: conda\nenv: my env\n", ["conda refuses them"]),
+    ],
+    ids=["no-interpreter", "no-release", "not-an-env", "conda-name"],
+)
+def test_validate_means_it_would_run_here(
+    tmp_path: Path, content: str, fragments: list[str]
+) -> None:
+    (tmp_path / "notenv").mkdir()
+    (tmp_path / "notenv" / "notes.txt").write_text("mine")
+    p = tmp_path / "a.yaml"
+    p.write_text(content.replace("{tmp}", str(tmp_path)))
+    r = envwizard("validate", str(p))
+    assert_clean_error(r, *fragments)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.yaml", "notenv"]
+
+
+def test_validate_against_a_facts_file(tmp_path: Path) -> None:
+    a = answers(tmp_path, f"manager: uv\nenv: {tmp_path / 'env'}\ncompute: cu132\n")
+    r = envwizard("validate", str(a), "--facts", str(FACTS / "gtx1080-r580.json"))
+    assert_clean_error(r, "compute: 'cu132' cannot run here", "GTX 1080")
 
 
 @pytest.mark.parametrize(

@@ -165,7 +165,9 @@ def assert_sound(facts: Facts, d: Decision, **answers: Any) -> None:
 
 CASES = [
     # NVIDIA, generation by generation (research §3.3).
-    ("kepler-k80-470", machine(K80, driver=R470), {}, "cu118", "2.7"),
+    # cu118 of torch 2.4-2.7 still carries sm_37, but ships cuDNN 9, whose support matrix
+    # starts at SM 5.0: https://docs.nvidia.com/deeplearning/cudnn/backend/v9.0.0/reference/support-matrix.html
+    ("kepler-k80-470", machine(K80, driver=R470), {}, "cu118", "2.3"),
     ("maxwell-m40-580", machine(M40, driver=R580), {}, "cu126", NEWEST),
     ("pascal-1080-580", machine(GTX1080, driver=R580), {}, "cu126", NEWEST),
     ("pascal-1080-535", machine(GTX1080, driver=R535), {}, "cu126", NEWEST),
@@ -210,7 +212,9 @@ CASES = [
     ("uhd770-beside-4090", machine(UHD770, RTX4090, driver=R580), {}, "cu132", NEWEST),
     # Apple.
     ("macos14-arm64", mac("14.5", apple()), {}, "mps", NEWEST),
-    ("macos13-arm64", mac("13.6", apple()), {}, "cpu", NEWEST),
+    # MPS needed macOS 12.3 when torch 2.2/2.3 shipped (https://developer.apple.com/metal/pytorch/);
+    # current releases state macOS 14 (RELEASE.md), so a Ventura Mac keeps its GPU on 2.3.
+    ("macos13-arm64", mac("13.6", apple()), {}, "mps", "2.3"),
     (
         "intel-mac-conda-forge",
         mac("13.6", arch="x86_64"),
@@ -389,21 +393,28 @@ def test_macos_uses_the_default_wheel() -> None:
     assert d.index_url is None and d.expect["device"] == "mps"
     assert "default index" in joined(d)
     old = choose(mac("13.6", apple()))
-    assert old.index_url is None
+    assert old.index_url is None and old.release == "2.3"
     assert "MPS needs macOS 14.0 or newer; this is 13.6" in joined(old)
-    assert "platform" in refuse(mac("13.6", apple()), compute="mps")
+    assert "platform" in refuse(mac("13.6", apple()), compute="mps", torch=">=2.4")
 
 
-def test_intel_mac_points_to_conda_forge() -> None:
-    msg = refuse(mac("13.6", arch="x86_64"))
+def test_intel_mac_plans_its_last_release_with_its_pins() -> None:
+    # https://github.com/pytorch/pytorch/issues/161614 (Intel Mac, "from versions: ... 2.2.2");
+    # numpy<2: https://github.com/PrincetonUniversity/PsyNeuLink/pull/3232
+    d = choose(mac("13.6", arch="x86_64"))
+    assert (d.variant, d.release, d.index_url) == ("cpu", "2.2", None)
+    assert "numpy<2" in d.companions
+    assert "torch 2.2 needs numpy<2 beside it today" in joined(d)
+    msg = refuse(mac("13.6", arch="x86_64"), torch=">=2.3")
     assert "2.2.2" in msg and "torch_source: conda-forge" in msg
     d = choose(mac("13.6", arch="x86_64"), torch_source="conda-forge", manager="micromamba")
     assert d.source == "conda-forge" and d.index_url is None
 
 
 def test_rosetta_is_named() -> None:
-    msg = refuse(machine(system="Darwin", arch="x86_64", glibc=None, macos="14.5", rosetta=True))
-    assert "Rosetta" in msg
+    rosetta = machine(system="Darwin", arch="x86_64", glibc=None, macos="14.5", rosetta=True)
+    assert "an arm64 Python gets native wheels" in joined(choose(rosetta))
+    assert "Rosetta" in refuse(rosetta, torch=">=2.3")
 
 
 def test_windows_thresholds_and_no_windows_ptx() -> None:
@@ -432,7 +443,7 @@ def test_glibc_older_than_every_wheel() -> None:
     msg = refuse(machine(glibc="2.12"))
     assert (
         msg
-        == "no torch build installs here: glibc 2.12: torch 2.4–2.14 wheels need glibc 2.17/2.28 or newer"
+        == "no torch build installs here: glibc 2.12: torch 2.2–2.14 wheels need glibc 2.17/2.28 or newer"
     )
     assert refuse(machine(glibc="2.12"), torch_index="default") == msg
 
@@ -446,8 +457,8 @@ def test_old_glibc_is_summarised_once() -> None:
 @pytest.mark.parametrize(
     ("python", "line"),
     [
-        ("3.8.18", "Python 3.8: torch 2.5–2.14 publish no wheels for it"),
-        ("3.9.18", "Python 3.9: torch 2.9–2.14 publish no wheels for it"),
+        ("3.8.18", "Python 3.8: torch 2.5–2.14 publish no wheels for it on linux-x86_64"),
+        ("3.9.18", "Python 3.9: torch 2.9–2.14 publish no wheels for it on linux-x86_64"),
     ],
 )
 def test_python_window_is_explained(python: str, line: str) -> None:
@@ -455,7 +466,10 @@ def test_python_window_is_explained(python: str, line: str) -> None:
 
 
 def test_python_3_15_experimental_wheels_are_noted() -> None:
-    assert "experimental" not in joined(choose(machine(python="3.15.0")))
+    # test-infra@00fa5780c: 3.15 wheels are torch-only and absent from "release" in 2.14 too
+    assert "Python 3.15 wheels of torch 2.14 are experimental" in joined(
+        choose(machine(python="3.15.0"))
+    )
     assert "Python 3.15 wheels of torch 2.13 are experimental" in joined(
         choose(machine(python="3.15.0"), torch="<2.14")
     )
@@ -464,8 +478,8 @@ def test_python_3_15_experimental_wheels_are_noted() -> None:
 def test_python_outside_every_window_lists_what_works() -> None:
     msg = refuse(machine(python="3.7.16"))
     assert "Python 3.7.16 is outside every torch release's window" in msg
-    assert "torch 2.4 supports Python 3.8–3.12" in msg
-    assert "torch 2.9–2.13 support Python 3.10–3.14" in msg
+    assert "torch 2.2–2.4 support Python 3.8–3.12" in msg
+    assert "torch 2.9–2.14 support Python 3.10–3.14" in msg
     msg = refuse(machine(python="3.15.0"), torch="<2.13")
     assert "3.15" in msg and "3.10–3.14" in msg
 
@@ -501,7 +515,7 @@ def test_explicit_older_release_says_why_not_newer() -> None:
 
 def test_explicit_request_outside_the_python_window() -> None:
     msg = refuse(machine(RTX4090, python="3.9.18", driver=R580), compute="cu130")
-    assert "Python 3.9: torch 2.9–2.14 publish no wheels for it" in msg
+    assert "Python 3.9: torch 2.9–2.14 publish no wheels for it on linux-x86_64" in msg
 
 
 def test_explicit_variant_missing_on_this_platform() -> None:
@@ -539,7 +553,7 @@ def test_specifier_narrowing_and_pins() -> None:
 
 def test_specifier_matching_no_release() -> None:
     msg = refuse(machine(), torch=">=3")
-    assert "torch: '>=3' matches no release envwizard knows (2.4–2.14" in msg
+    assert "torch: '>=3' matches no release envwizard knows (2.2–2.14" in msg
     assert "as of" in msg
 
 
@@ -589,7 +603,7 @@ def test_conda_forge_has_no_index_and_keeps_pascal_on_cuda_12() -> None:
 
 def test_companions_are_pinned_to_the_chosen_release() -> None:
     d = choose(machine(K80, driver=R470), packages=["torchvision", "TorchAudio", "numpy"])
-    assert d.companions == ["torchvision==0.22.*", "torchaudio==2.7.*"]
+    assert d.companions == ["torchvision==0.18.*", "torchaudio==2.3.*", "numpy<2"]
     d = choose(machine(RTX4090, driver=R580), packages=["torchvision[extra]>=0.20"])
     assert d.companions == ["torchvision[extra]==0.29.*,>=0.20"]
     d = choose(machine(RTX4090, driver=R580), packages=["torchvision==0.29.1"])
@@ -612,7 +626,7 @@ def test_conflicting_companion_is_an_error() -> None:
 def test_alternatives_list_every_build_of_the_release() -> None:
     d = choose(machine(GTX1080, driver=R580))
     alts = {a["variant"]: a for a in d.alternatives}
-    assert set(alts) == {"cu132", "cu130", "cu126", "rocm7.14", "xpu", "cpu"}
+    assert set(alts) == {"cu132", "cu130", "cu126", "rocm7.14", "rocm7.2", "xpu", "cpu"}
     assert alts["cu126"]["ok"] and not alts["cu130"]["ok"]
     assert alts["cu130"]["why"].startswith("kernels:")
 

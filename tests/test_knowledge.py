@@ -36,9 +36,9 @@ def variants(release: str, platform: str = "linux-x86_64", source: str = "pip") 
 # ---- the loaded data is self-consistent ---------------------------------------------------
 
 
-def test_releases_cover_2_4_to_at_least_2_14_newest_first() -> None:
+def test_releases_cover_2_2_to_at_least_2_14_newest_first() -> None:
     versions = [r.version for r in KB.releases]
-    assert versions[-1] == "2.4"
+    assert versions[-1] == "2.2"  # Intel Macs' last release (pytorch/pytorch#114602)
     assert vkey(versions[0]) >= (2, 14)
     assert versions == sorted(versions, key=vkey, reverse=True)
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", KB.as_of)
@@ -91,6 +91,7 @@ def test_builds_for_sorts_newest_toolkit_first() -> None:
         "cu130",
         "cu126",
         "rocm7.14",
+        "rocm7.2",
         "xpu",
         "cpu",
     ]
@@ -130,7 +131,8 @@ def test_cuda_variants_per_release(release: str, expected: set[str]) -> None:
         ("2.8", {"rocm6.3", "rocm6.4"}),
         ("2.10", {"rocm7.0", "rocm7.1"}),
         ("2.13", {"rocm7.1", "rocm7.2"}),
-        ("2.14", {"rocm7.14"}),
+        # ROCM_ARCHES_DICT["test"] = ["7.2", "7.14"] at test-infra@00fa5780c (2.14 candidate)
+        ("2.14", {"rocm7.2", "rocm7.14"}),
     ],
 )
 def test_rocm_variants_per_release(release: str, expected: set[str]) -> None:
@@ -145,7 +147,8 @@ def test_rocm_variants_per_release(release: str, expected: set[str]) -> None:
         ("2.8", "3.9", "3.13"),
         ("2.9", "3.10", "3.14"),
         ("2.13", "3.10", "3.14"),
-        ("2.14", "3.10", "3.15"),
+        # 3.15 is "deliberately absent from release" (TORCH_ONLY_PYTHON_ARCHES), test-infra@00fa5780c
+        ("2.14", "3.10", "3.14"),
     ],
 )
 def test_python_windows(release: str, py_min: str, py_max: str) -> None:
@@ -313,3 +316,51 @@ def test_major_minor() -> None:
 )
 def test_platform_key(system: str, machine: str, key: str) -> None:
     assert platform_key(system, machine) == key
+
+
+# ---- provenance: every row names its primary source and when it was read ------------------------
+
+
+def _rows() -> list[tuple[str, dict]]:
+    raw = KB.raw
+    rows = [(f"release {r['version']}", r) for r in raw["release"]]
+    rows += [(f"build {b['variant']} {b['releases']} {b['platforms']}", b) for b in raw["build"]]
+    rows += [(f"library_floor {f['library']}", f) for f in raw.get("library_floor", [])]
+    rows += [("xpu", raw["xpu"]), ("nccl_p2p", raw["nccl_p2p"])]
+    return rows
+
+
+def _unsourced(row: dict) -> str | None:
+    ref, as_of = row.get("ref"), row.get("as_of")
+    if not isinstance(ref, str) or not ref.startswith("https://"):
+        return "no `ref` naming its primary source (an https address)"
+    if not isinstance(as_of, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+        return "no `as_of` date (YYYY-MM-DD)"
+    return None
+
+
+@pytest.mark.parametrize(("what", "row"), _rows(), ids=[w for w, _ in _rows()])
+def test_every_row_names_its_source_and_date(what: str, row: dict) -> None:
+    assert _unsourced(row) is None, f"{what}: {_unsourced(row)}"
+
+
+def test_a_row_without_a_source_is_refused() -> None:
+    assert _unsourced({"version": "2.99"}) is not None
+    assert _unsourced({"ref": "pytorch#1", "as_of": "2026-01-01"}) is not None
+    assert _unsourced({"ref": "https://x.example/m.py", "as_of": "last week"}) is not None
+
+
+def test_windows_arm64_has_its_own_python_window() -> None:
+    # test-infra generate_binary_build_matrix.py: WINDOWS_ARM64 python_versions = 3.11-3.13
+    rel = KB.release("2.13")
+    assert rel.window("windows-arm64") == ("3.11", "3.13")
+    assert rel.window("linux-x86_64") == ("3.10", "3.14")
+
+
+def test_forecast_knowledge_leaves_the_shipped_table_alone() -> None:
+    fc = KB.with_forecast("2.15")
+    assert fc.releases[0].version == "2.15" and fc.releases[0].forecast
+    assert {b.variant for b in fc.builds_for("2.15", "linux-x86_64")} == {
+        b.variant for b in KB.builds_for(KB.releases[0].version, "linux-x86_64")
+    }
+    assert "2.15" not in [r.version for r in KB.releases]

@@ -355,6 +355,8 @@ class _Validator:
                     _("installing into base breaks conda itself"),
                 )
             return value
+        if manager in CONDA_LIKE:
+            self.conda_rules(value)
         path = _abspath(value, base)
         drive_root = re.fullmatch(r"[A-Za-z]:[\\/]*", path)
         if path in _SYSTEM_DIRS or drive_root or path == os.path.abspath(os.path.expanduser("~")):
@@ -362,6 +364,22 @@ class _Validator:
                 "env", value, _("a directory of its own, not a system directory or your home")
             )
         return path
+
+    def conda_rules(self, value: str) -> None:
+        """conda's own rules: a name has none of / space : #, and a prefix has no ':' or '#'.
+
+        Without this, "my env" would pass here and fail at `conda create` after the run began.
+        """
+        bare = "/" not in value and "\\" not in value and not value.startswith((".", "~"))
+        if bare and any(c in value for c in " :#"):
+            self.fail(
+                "env",
+                value,
+                "a conda environment name without spaces, ':' or '#' (conda refuses them), or a path",
+            )
+        rest = value[2:] if _WINDOWS_ABS.match(value) else value
+        if not bare and (":" in rest or "#" in rest):
+            self.fail("env", value, "a path without ':' or '#' (conda refuses such prefixes)")
 
     def python(self, value: Any, base: str) -> str:
         if isinstance(value, float):

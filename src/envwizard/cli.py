@@ -34,6 +34,7 @@ examples:
   envwizard validate dl.yaml             check an answers file (exit 0 or 2)
   envwizard bench --python ~/envs/dl/bin/python --seconds 10
   envwizard mirrors --measure            mirror presets and how fast they answer here
+  envwizard report reports/*.json        many hosts' run reports as one table
 
 a minimal answers file:
   manager: venv            # conda | mamba | micromamba | virtualenv | venv | uv
@@ -128,9 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[lang],
         name="validate",
         help=_("check an answers file"),
-        description=_("Check an answers file: exit 0 when valid, 2 with a message when not."),
+        description=_(
+            "Check an answers file and plan it against this machine (or --facts FILE) as a run would before changing anything: exit 0 when it would run, 2 with a sentence when not."
+        ),
     )
     sp.add_argument("file", metavar="FILE")
+    sp.add_argument(
+        "--facts",
+        metavar="FILE",
+        help=_("plan against facts JSON from `envwizard probe --json` instead of this machine"),
+    )
 
     sp = sub.add_parser(
         parents=[lang],
@@ -189,6 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--measure", action="store_true", help=_("measure which presets answer here, and how fast")
     )
+    sp = sub.add_parser(
+        parents=[lang],
+        name="report",
+        help=_("many run reports as one fleet table"),
+        description=_(
+            "Read the JSON run reports of many hosts (from --report, or collected by deploy/ansible/envwizard.yml) and show host, GPUs, driver, chosen build and why, verification, benchmark and failures. Exit 0 when every host is done, 1 when one is not, 2 when a file is not a report."
+        ),
+    )
+    sp.add_argument("files", nargs="+", metavar="FILE", help=_("run report JSON files"))
+    fmt = sp.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help=_("print a list with one object per host"))
+    fmt.add_argument("--markdown", action="store_true", help=_("print a Markdown table for a wiki"))
     return p
 
 
@@ -274,6 +294,11 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from envwizard.bench.command import bench_command
 
         return bench_command(args)
+    if args.command == "report":
+        from envwizard.fleet import Format, report_command
+
+        fmt = Format.JSON if args.json else Format.MARKDOWN if args.markdown else Format.TABLE
+        return report_command(args.files, fmt)
     if args.interactive and not args.answers:
         parser.error(_("--interactive needs --answers FILE to prefill from"))
     if args.answers and not args.interactive:

@@ -140,14 +140,42 @@ def plan_command(args: argparse.Namespace) -> int:
 
 
 def validate_command(args: argparse.Namespace) -> int:
+    """Valid means "this would run here": the file, the plan, and the target directory.
+
+    Everything a run checks before it changes anything is checked, and nothing is changed:
+    the interpreter exists, a torch release matches, the build runs on this machine (or the
+    one `--facts` describes), and the environment path is one envwizard may create or use.
+    """
     from envwizard.answers import load_answers
 
     answers = load_answers(args.file)
-
     set_answers_language(answers.lang)
+    facts_path = getattr(args, "facts", None)
+    _facts, plan = plan_for(answers, facts_path)
+    if not facts_path:
+        from envwizard.target import inspect_target, resolve_start
+
+        resolve_start(inspect_target(plan.env_path), plan, answers)
+    d = plan.decision
+    text = (
+        _(
+            "{file}: valid ({manager} environment at {env}); on the machine in {facts} it would "
+            "install torch {torch} ({variant})"
+        )
+        if facts_path
+        else _(
+            "{file}: valid ({manager} environment at {env}); on this machine it would install "
+            "torch {torch} ({variant})"
+        )
+    )
     print(
-        _("{file}: valid ({manager} environment at {env})").format(
-            file=args.file, manager=answers.manager, env=answers.env
+        text.format(
+            file=args.file,
+            manager=answers.manager,
+            env=answers.env,
+            facts=facts_path,
+            torch=d.torch,
+            variant=d.variant,
         )
     )
     return EXIT_OK

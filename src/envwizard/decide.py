@@ -1,39 +1,29 @@
-"""Choose the PyTorch build that will really run here, and say why.
+"""Choose the PyTorch build that will really run here, and say why: the search.
 
-A build runs only if four checks hold (DESIGN.md, research/torch-builds.md):
-  wheel    a wheel exists for the OS, CPU, glibc and Python;
-  driver   the NVIDIA driver is new enough for the build's CUDA major;
-  kernels  the build carries kernels for every GPU (SASS, or PTX with a new enough driver);
-  platform limits outside the wheel tags hold (Jetson, WSL and ROCm, MPS's macOS floor, …).
-The usual tools check only the driver; the kernel check is what saves a Pascal or Volta card
-from a cu130 wheel that dies at its first kernel. Pure: Facts + Answers in, Decision out.
+The checks themselves live in envwizard.checks (pure functions returning codes and numbers);
+this module searches releases and variants using only those structured results, and the
+sentences come from envwizard.wording. The usual tools check only the driver; the kernel and
+library checks are what save a Pascal, Volta or Kepler card from a wheel that dies at its
+first kernel. Pure: Facts + Answers in, Decision out.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from envwizard import checks, wording
 from envwizard.answers import COMPANIONS, Answers
+from envwizard.checks import CHECKS, Check, Code, Finding, Machine, gpu_label
 from envwizard.errors import ImpossibleRequest, InvalidInput
 from envwizard.facts.model import GPU, Facts
 from envwizard.knowledge import Build, Knowledge, Release
-from envwizard.versions import major_minor, platform_key, vkey
+from envwizard.versions import vkey
 
-CHECKS = ("wheel", "driver", "kernels", "platform")
-
-
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    why: str = ""
-    note: str = ""
-    """A caveat worth showing even when the check passes."""
+__all__ = ["CHECKS", "Candidate", "Decision", "decide", "gpu_label"]
 
 
 @dataclass
@@ -53,7 +43,11 @@ class Candidate:
 
     @property
     def ptx_only(self) -> bool:
-        return any(c.name == "kernels" and "PTX" in c.note for c in self.checks)
+        return any(Code.PTX_JIT in c.codes for c in self.checks)
+
+    def failure_keys(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        """What failed, independent of the build's name: builds failing alike share a line."""
+        return tuple(c.failure.key() for c in self.failures if c.failure)
 
     def summary(self) -> str:
         """Every failed check, so a person sees that fixing one (the driver) is not enough."""
@@ -80,6 +74,10 @@ class Decision:
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     expect: dict[str, Any] = field(default_factory=dict)
     """What verification should find: the devices and architectures this build must serve."""
+    hints: list[dict[str, str]] = field(default_factory=list)
+    """Settings this machine needs beside the build: {"setting", "value", "why"}."""
+    forecast: bool = False
+    """The release is newer than the knowledge: planned by the newest known release's rules."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,17 +95,9 @@ class Decision:
             "warnings": self.warnings,
             "alternatives": self.alternatives,
             "expect": self.expect,
+            "hints": self.hints,
+            "forecast": self.forecast,
         }
-
-
-def gpu_label(g: GPU) -> str:
-    """ "GeForce GTX 1080 (sm_61)" — the name people know, plus the fact that matters."""
-    name = g.name.replace("NVIDIA ", "").replace("AMD ", "").strip() or g.vendor
-    if g.vendor == "nvidia" and g.compute_capability:
-        return f"{name} (sm_{g.compute_capability.replace('.', '')})"
-    if g.vendor == "amd" and g.arch:
-        return f"{name} ({g.arch})"
-    return name
 
 
 def target_python(facts: Facts, answers: Answers) -> tuple[str, str | None]:
@@ -128,12 +118,9 @@ def target_python(facts: Facts, answers: Answers) -> tuple[str, str | None]:
     for p in [facts.python, *facts.pythons]:
         if p.executable == want:
             if p.error:
-                raise InvalidInput(f"python: {want} does not run: {p.error}")
+                raise InvalidInput(wording.python_does_not_run(want, p.error))
             return p.version, p.executable
-    raise InvalidInput(
-        f"python: cannot tell which Python {want} is (it is not among the facts' interpreters); "
-        "give a version such as '3.12' instead"
-    )
+    raise InvalidInput(wording.python_unknown(want))
 
 
 def line_admitted(spec: SpecifierSet, line: str) -> bool:
@@ -148,31 +135,20 @@ class Decider:
         self.facts = facts
         self.answers = answers
         self.kb = kb
-        self.platform = platform_key(facts.os.system, facts.os.machine)
-        self.windows_driver = facts.os.system == "Windows" or facts.os.wsl
         self.py_full, py_exe = target_python(facts, answers)
-        self.py = major_minor(self.py_full)
-        self.py_info = next(
+        py_info = next(
             (p for p in [facts.python, *facts.pythons] if py_exe and p.executable == py_exe), None
         )
+        self.m = Machine(facts, kb, self.py_full, py_info)
+        self.platform = self.m.platform
+        self.py = self.m.py
+        self.driver_cuda = self.m.driver_cuda
         self.source = answers.torch_source
         self.spec = answers.torch_specifier
-        self.driver_cuda = facts.cuda_driver or (
-            kb.driver_cuda(facts.nvidia_driver) if facts.nvidia_driver else None
-        )
 
     # ---- which GPUs a kind of build must serve -------------------------------------------
     def targets(self, vendor: str) -> list[GPU]:
-        """The GPUs a build of this vendor must carry kernels for.
-
-        An integrated GPU beside a discrete one of the same vendor is left out (an AMD
-        desktop iGPU must not veto the discrete card); alone, it counts.
-        """
-        gpus = [g for g in self.facts.gpus if g.vendor == vendor]
-        if vendor == "intel":
-            return [g for g in gpus if not g.integrated]
-        discrete = [g for g in gpus if not g.integrated]
-        return discrete or gpus
+        return self.m.targets(vendor)
 
     def accelerated_kinds(self) -> list[str]:
         kinds = []
@@ -186,225 +162,77 @@ class Decider:
             kinds.append("mps")
         return kinds
 
-    # ---- the four checks -------------------------------------------------------------------
+    # ---- the checks (envwizard.checks) --------------------------------------------------------
     def evaluate(self, b: Build) -> Candidate:
-        return Candidate(
-            b,
-            [
-                self.check_wheel(b),
-                self.check_driver(b),
-                self.check_kernels(b),
-                self.check_platform(b),
-            ],
-        )
+        found = checks.evaluate(self.m, b)
+        if self.answers.compute == b.variant:
+            # Asked for by name: a card one HSA_OVERRIDE_GFX_VERSION away runs it once that is
+            # set, so the plan goes ahead and says so instead of refusing.
+            found = [
+                Check(c.name, None, (c.failure,))
+                if c.failure and c.failure.code is Code.GFX_OVERRIDE
+                else c
+                for c in found
+            ]
+        return Candidate(b, found)
 
     def py_ok(self, rel: Release) -> bool:
-        """Whether `rel` publishes wheels (stable or experimental) for the target Python."""
-        return rel.python_ok(self.py) or self.py in rel.python_experimental
+        """Whether `rel` publishes wheels (stable or experimental) for the target Python here."""
+        return checks.python_gate(self.m, rel) is None
 
-    def gate(self, rel: Release) -> str | None:
-        """Why no pip build of a whole release can install here ("python", "glibc"), or None.
+    def gate(self, rel: Release) -> Finding | None:
+        """Why no pip build of a whole release can install here (Python, glibc), or None.
 
         Gated releases are summarised in one line instead of one line per release.
         """
-        if not self.py_ok(rel):
-            return "python"
-        glibc = self.facts.os.glibc
-        if (
-            self.facts.os.system == "Linux"
-            and self.source == "pip"
-            and glibc
-            and vkey(glibc) < vkey(rel.glibc)
-        ):
-            return "glibc"
-        return None
+        return checks.python_gate(self.m, rel) or checks.glibc_gate(self.m, rel, self.source)
 
     def gate_lines(self, rels: list[Release]) -> list[str]:
         """One sentence per gate over the given releases: "Python 3.8: torch 2.5–2.14 …"."""
-        by_gate: dict[str, list[Release]] = {}
+        by_gate: dict[Code, list[Release]] = {}
         for r in rels:
             g = self.gate(r)
             if g:
-                by_gate.setdefault(g, []).append(r)
+                by_gate.setdefault(g.code, []).append(r)
         lines = []
-        if "python" in by_gate:
-            span = _span([r.version for r in by_gate["python"]])
-            lines.append(f"Python {self.py}: torch {span} publish no wheels for it")
-        if "glibc" in by_gate:
-            gated = by_gate["glibc"]
+        if Code.PYTHON_WINDOW in by_gate:
+            versions = [r.version for r in by_gate[Code.PYTHON_WINDOW]]
+            lines.append(wording.gate_python(self.py, versions, self.platform))
+        if Code.GLIBC_OLD in by_gate:
+            gated = by_gate[Code.GLIBC_OLD]
             floors = "/".join(sorted({r.glibc for r in gated}, key=vkey))
-            lines.append(
-                f"glibc {self.facts.os.glibc}: torch {_span([r.version for r in gated])} wheels "
-                f"need glibc {floors} or newer"
-            )
+            glibc = self.facts.os.glibc or ""
+            lines.append(wording.gate_glibc(glibc, [r.version for r in gated], floors))
         return lines
-
-    def check_wheel(self, b: Build) -> Check:
-        rel = self.kb.release(b.release)
-        notes = []
-        if not self.py_ok(rel):
-            return Check(
-                "wheel",
-                False,
-                f"torch {rel.version} has no wheels for Python {self.py} (it supports {rel.pythons})",
-            )
-        if not rel.python_ok(self.py):
-            notes.append(f"Python {self.py} wheels of torch {rel.version} are experimental")
-        info = self.py_info
-        if info and info.implementation and info.implementation.lower() != "cpython":
-            return Check(
-                "wheel",
-                False,
-                f"torch publishes wheels for CPython only; this is {info.implementation}",
-            )
-        if info and info.bits == 32:
-            return Check("wheel", False, "torch publishes no wheels for a 32-bit Python")
-        glibc = self.facts.os.glibc
-        if self.facts.os.system == "Linux" and b.source == "pip":
-            if glibc is None:
-                notes.append("glibc version unknown; assuming a manylinux system")
-            elif vkey(glibc) < vkey(rel.glibc):
-                return Check(
-                    "wheel",
-                    False,
-                    f"torch {rel.version} wheels need glibc {rel.glibc} or newer; this system has {glibc}",
-                )
-        return Check("wheel", True, note="; ".join(notes))
-
-    def check_driver(self, b: Build) -> Check:
-        if b.kind != "cuda" or not b.cuda:
-            return Check("driver", True)
-        driver = self.facts.nvidia_driver
-        if not self.facts.nvidia_gpus:
-            return Check("driver", False, "no NVIDIA GPU was found")
-        if driver is None:
-            if self.facts.os.jetson_l4t:
-                # Jetson drivers come with L4T and often hide from nvidia-smi/NVML; the platform
-                # check is what decides there.
-                return Check(
-                    "driver", True, note=f"the driver comes with L4T {self.facts.os.jetson_l4t}"
-                )
-            return Check(
-                "driver", False, "the NVIDIA driver version is unknown (is the driver loaded?)"
-            )
-        need = self.kb.min_driver(b.cuda, self.windows_driver)
-        major = b.cuda.split(".")[0]
-        if need is None:
-            return Check("driver", False, f"envwizard has no driver table for CUDA {major}.x")
-        if vkey(driver) < vkey(need):
-            where = "Windows " if self.windows_driver else ""
-            why = f"CUDA {major}.x needs {where}driver {need} or newer; found {driver}"
-            return Check("driver", False, why)
-        return Check("driver", True)
-
-    def check_kernels(self, b: Build) -> Check:
-        kind = b.kind
-        if kind == "cpu":
-            return Check("kernels", True)
-        if kind == "mps":
-            return Check("kernels", True)
-        if kind == "xpu":
-            if self.targets("intel"):
-                return Check("kernels", True)
-            igpus = [g for g in self.facts.intel_gpus if g.integrated]
-            if igpus:
-                return Check(
-                    "kernels",
-                    False,
-                    f"{igpus[0].name} is integrated graphics; PyTorch's XPU builds target Intel Arc, Flex and Max GPUs",
-                )
-            return Check("kernels", False, "no Intel GPU was found")
-        if kind == "rocm":
-            gpus = self.targets("amd")
-            if not gpus:
-                return Check("kernels", False, "no AMD GPU was found")
-            notes = []
-            for g in gpus:
-                if g.arch is None:
-                    notes.append(f"the gfx target of {g.name} is unknown; verification will tell")
-                elif g.arch not in b.gfx:
-                    near = [x for x in b.gfx if x[:-1] == g.arch[:-1]]
-                    hint = (
-                        f"; AMD targets are not forward compatible (HSA_OVERRIDE_GFX_VERSION is the usual workaround for {near[0]})"
-                        if near
-                        else ""
-                    )
-                    return Check(
-                        "kernels",
-                        False,
-                        f"{gpu_label(g)}: {b.variant} builds carry no {g.arch} kernels{hint}",
-                    )
-            return Check("kernels", True, note="; ".join(notes))
-        # CUDA
-        gpus = self.targets("nvidia")
-        if not gpus:
-            return Check("kernels", False, "no NVIDIA GPU was found")
-        notes = []
-        for g in gpus:
-            cc = g.compute_capability
-            if cc is None:
-                notes.append(
-                    f"the compute capability of {g.name} is unknown; verification will tell"
-                )
-                continue
-            if _sass_covers(b.sass, cc):
-                continue
-            if b.ptx and vkey(b.ptx) <= vkey(cc):
-                if self.driver_cuda and vkey(self.driver_cuda) >= vkey(b.cuda or "0"):
-                    notes.append(
-                        f"{gpu_label(g)} runs {b.variant}'s PTX {b.ptx}, JIT-compiled on first use"
-                    )
-                    continue
-                return Check(
-                    "kernels",
-                    False,
-                    f"{gpu_label(g)} is covered only by PTX, which needs a driver serving CUDA {b.cuda}; "
-                    f"this driver serves {self.driver_cuda or 'an unknown CUDA'}",
-                )
-            lo = b.sass[0] if b.sass else "?"
-            if vkey(cc) < vkey(lo):
-                why = f"{gpu_label(g)}: {b.variant} builds of torch {b.release} start at sm_{lo.replace('.', '')}"
-            else:
-                why = f"{gpu_label(g)}: {b.variant} builds of torch {b.release} carry {b.arch_text}, nothing for it"
-            return Check("kernels", False, why)
-        return Check("kernels", True, note="; ".join(notes))
-
-    def check_platform(self, b: Build) -> Check:
-        os_ = self.facts.os
-        if b.kind == "cuda" and b.source == "pip" and os_.jetson_l4t:
-            return Check(
-                "platform",
-                False,
-                f"this is a Jetson (L4T {os_.jetson_l4t}); PyTorch's aarch64 CUDA wheels are built for "
-                "SBSA servers and do not match L4T's CUDA: use torch_source: conda-forge (it builds "
-                "for Jetson), or NVIDIA's Jetson wheels by hand",
-            )
-        if b.kind == "rocm" and os_.wsl:
-            return Check(
-                "platform",
-                False,
-                "ROCm wheels need the Linux amdgpu/KFD driver, which WSL does not have",
-            )
-        if b.kind == "mps" and b.macos:
-            have = os_.macos_version
-            if have is None or vkey(have) < vkey(b.macos):
-                return Check(
-                    "platform",
-                    False,
-                    f"MPS needs macOS {b.macos} or newer; this is {have or 'unknown'}",
-                )
-        return Check("platform", True)
 
     # ---- choosing -----------------------------------------------------------------------------
     def releases(self) -> list[Release]:
         rels = [r for r in self.kb.releases if line_admitted(self.spec, r.version)]
+        if not rels and self.forecast_line():
+            rels = [r for r in self.kb.releases if line_admitted(self.spec, r.version)]
         if not rels:
             known = f"{self.kb.releases[-1].version}–{self.kb.releases[0].version}"
             raise ImpossibleRequest(
-                f"torch: {self.answers.torch!r} matches no release envwizard knows ({known}, as of "
-                f"{self.kb.as_of}); widen the specifier, or update envwizard"
+                wording.no_release(self.answers.torch or "", known, self.kb.as_of)
             )
         return rels
+
+    def forecast_line(self) -> str | None:
+        """A release line past the table that the specifier admits, added as a forecast.
+
+        A specifier such as ">=2.15" must not be a dead end just because envwizard is older
+        than the release: the newest known release's rules are the best forecast, and
+        verification after install checks what arrived.
+        """
+        newest = self.kb.releases[0]
+        major, minor = vkey(newest.version)[:2]
+        for step in range(1, 11):
+            line = f"{major}.{minor + step}"
+            if line_admitted(self.spec, line):
+                self.kb = self.kb.with_forecast(line)
+                self.m.kb = self.kb
+                return line
+        return None
 
     def builds(self, rel: Release) -> list[Build]:
         return self.kb.builds_for(rel.version, self.platform, self.source)
@@ -427,27 +255,16 @@ class Decider:
         if any(self.builds(r) for r in rels):
             return
         limits = self.kb.platform_limits(self.platform, self.source)
-        why = limits[0] if limits else f"no {self.source} builds of torch for {self.platform}"
-        if self.facts.os.rosetta:
-            why += "; this Python runs under Rosetta: an arm64 Python gets native wheels"
-        raise ImpossibleRequest(f"no torch build for this platform: {why}")
+        why = limits[0] if limits else wording.no_builds_for(self.source, self.platform)
+        raise ImpossibleRequest(wording.no_platform_build(why, self.facts.os.rosetta))
 
     def require_python(self, rels: list[Release]) -> None:
         if any(self.py_ok(r) for r in rels):
             return
         windows: dict[str, list[str]] = {}
-        for r in rels:
-            windows.setdefault(r.pythons, []).append(r.version)
-        spans = "; ".join(
-            f"torch {v[-1]}–{v[0]} support Python {w}"
-            if len(v) > 1
-            else f"torch {v[0]} supports Python {w}"
-            for w, v in windows.items()
-        )
-        raise ImpossibleRequest(
-            f"Python {self.py_full} is outside every torch release's window ({spans}); "
-            f"choose one of those with `python:`"
-        )
+        for r in [r for r in rels if self.builds(r)] or rels:
+            windows.setdefault(r.pythons_on(self.platform), []).append(r.version)
+        raise ImpossibleRequest(wording.python_windows(self.py_full, self.platform, windows))
 
     def decide_auto(self, rels: list[Release]) -> Decision:
         """The newest release with a GPU build that passes all four checks, else the CPU build."""
@@ -461,11 +278,9 @@ class Decider:
             if best:
                 return self.finish(best, rels, rejected_newer=rejected)
             if cands:
-                rejected.append(f"torch {rel.version}: " + "; ".join(_failures(cands)))
+                rejected.append(wording.release_fails(rel.version, _failures(cands)))
             elif kinds and self.builds(rel):
-                rejected.append(
-                    f"torch {rel.version}: no {'/'.join(kinds)} build for {self.platform}"
-                )
+                rejected.append(wording.no_kind_build(rel.version, kinds, self.platform))
         # No accelerated build runs: the newest CPU build, with the reasons.
         cpu_rejected: list[str] = []
         for rel in rels:
@@ -476,7 +291,7 @@ class Decider:
             if best:
                 return self.finish(best, rels, rejected_newer=cpu_rejected, no_accel=rejected)
             if cpu:
-                cpu_rejected.append(f"torch {rel.version}: " + "; ".join(_failures(cpu)))
+                cpu_rejected.append(wording.release_fails(rel.version, _failures(cpu)))
         raise ImpossibleRequest(self.nothing_runs(rels))
 
     def decide_explicit(self, rels: list[Release], variant: str) -> Decision:
@@ -495,24 +310,19 @@ class Decider:
             if cand.ok:
                 return self.finish(cand, rels, rejected_newer=rejected)
             first_fail = first_fail or cand
-            rejected.append(f"torch {rel.version} {variant}: {cand.summary()}")
+            rejected.append(wording.variant_fails(rel.version, variant, cand.summary()))
         instead = self.suggestion()
         if first_fail is not None:
-            raise ImpossibleRequest(
-                f"compute: {variant!r} cannot run here: "
-                + "; ".join(f"{f.name} check: {f.why}" for f in first_fail.failures)
-                + instead
-            )
+            failures = [(f.name, f.why) for f in first_fail.failures]
+            raise ImpossibleRequest(wording.explicit_cannot_run(variant, failures, instead))
         if gated:
             raise ImpossibleRequest(
-                f"compute: {variant!r}: no torch release with {variant} builds installs here: "
-                + "; ".join(self.gate_lines(gated))
-                + instead
+                wording.explicit_gated(variant, self.gate_lines(gated), instead)
             )
         have = sorted({b.variant for r in rels for b in self.builds(r)}, key=lambda v: (len(v), v))
+        spec = self.answers.torch or "any version"
         raise ImpossibleRequest(
-            f"compute: {variant!r}: no torch release matching {self.answers.torch or 'any version'} has a "
-            f"{variant} build for {self.platform} ({self.source}); builds there: {', '.join(have)}{instead}"
+            wording.explicit_absent(variant, spec, self.platform, self.source, have, instead)
         )
 
     def suggestion(self) -> str:
@@ -520,11 +330,11 @@ class Decider:
             d = self.decide_auto(self.releases())
         except ImpossibleRequest:
             return ""
-        return f". What would work: compute: {d.variant} (torch {d.release}), or compute: auto"
+        return wording.suggestion(d.variant, d.release)
 
     def decide_default_index(self, rels: list[Release]) -> Decision:
         """torch_index: default — the configured index decides the build; check what it serves."""
-        rejected = []
+        rejected: list[str] = []
         for rel in rels:
             if self.gate(rel):
                 continue
@@ -545,33 +355,26 @@ class Decider:
                 if rejected:
                     decision.reasons.append(self.auto_hint(rels, rel))
                 return decision
-            rejected.append(
-                f"torch {rel.version} from the default index is {default}: {cand.summary()}"
-            )
+            rejected.append(wording.default_index_fails(rel.version, default, cand.summary()))
         if not rejected:
             raise ImpossibleRequest(self.nothing_runs(rels))
-        raise ImpossibleRequest(
-            "torch_index: default: no torch release on the default index runs here ("
-            + "; ".join(rejected[:3])
-            + "); use torch_index: auto to get a matching build from PyTorch's index"
-        )
+        raise ImpossibleRequest(wording.default_index_nothing(rejected[:3]))
 
     def auto_hint(self, rels: list[Release], chosen: Release) -> str:
         """What torch_index: auto would give instead, when the default index holds this one back."""
         try:
             better = self.decide_auto(rels)
         except ImpossibleRequest:
-            return "torch_index: auto finds nothing newer that runs here either"
-        if vkey(better.release) <= vkey(chosen.version):
-            return "torch_index: auto would not give a newer torch"
-        return f"torch_index: auto would give torch {better.release} {better.variant} from PyTorch's index"
+            return wording.auto_would(None, False)
+        newer = vkey(better.release) > vkey(chosen.version)
+        return wording.auto_would((better.release, better.variant), newer)
 
     def nothing_runs(self, rels: list[Release]) -> str:
         rel = next((r for r in rels if not self.gate(r)), None)
         if rel is None:
-            return "no torch build installs here: " + "; ".join(self.gate_lines(rels))
+            return wording.nothing_installs(self.gate_lines(rels))
         cands = [self.evaluate(b) for b in self.builds(rel)]
-        return "no torch build runs here: " + "; ".join(_failures(cands))
+        return wording.nothing_runs(_failures(cands))
 
     # ---- the decision ------------------------------------------------------------------------
     def finish(
@@ -590,21 +393,14 @@ class Decider:
         reasons.extend(self.gate_lines([r for r in rels if vkey(r.version) > vkey(rel.version)]))
         reasons.extend(rejected_newer[:3])
         if len(rejected_newer) > 3:
-            reasons.append(f"… and {len(rejected_newer) - 3} more newer releases fail too")
+            reasons.append(wording.more_fail(len(rejected_newer) - 3))
         if no_accel:
-            reasons.append("no GPU build runs here, so the CPU build: " + no_accel[0])
+            reasons.append(wording.cpu_because(no_accel[0]))
         variant = "default" if default_index else b.variant
         if default_index:
+            cuda_on_cpu = b.kind == "cuda" and not self.facts.nvidia_gpus
             reasons.append(
-                f"torch_index: default: the installer's configured index and wheel folders decide "
-                f"which build arrives; PyTorch's default wheel for torch {rel.version} on "
-                f"{self.platform} is the {b.variant} build"
-                + (
-                    " (it runs on the CPU too, but is several GB)"
-                    if b.kind == "cuda" and not self.facts.nvidia_gpus
-                    else ""
-                )
-                + ", but a mirror or wheel folder may serve another; verification records the build that was installed"
+                wording.default_index_serves(rel.version, self.platform, b.variant, cuda_on_cpu)
             )
         reasons.append(self.chosen_line(cand))
         for c in cand.checks:
@@ -615,24 +411,22 @@ class Decider:
                 continue
             o = self.evaluate(other)
             if not o.ok and _newer(other, b):
-                reasons.append(f"not {other.variant}: {o.summary()}")
+                reasons.append(wording.not_variant(other.variant, o.summary()))
             elif o.ok and other.experimental and _newer(other, b):
-                reasons.append(f"not {other.variant}: experimental in torch {rel.version}")
+                reasons.append(wording.not_experimental(other.variant, rel.version))
         if b.experimental:
-            warnings.append(f"{b.variant} builds of torch {rel.version} are marked experimental")
+            warnings.append(wording.experimental(b.variant, rel.version))
         for g in self.facts.gpus:
             if g.integrated:
                 continue
             if (b.kind == "cuda" and g.vendor == "amd") or (
                 b.kind == "rocm" and g.vendor == "nvidia"
             ):
-                warnings.append(f"{gpu_label(g)} is not used by a {b.kind.upper()} build")
+                warnings.append(wording.unused_by(gpu_label(g), b.kind))
         if b.kind == "cpu" and not (default_index and self.facts.os.system == "Darwin"):
             unused = self.accelerators()
             if unused:
-                warnings.append(
-                    f"{', '.join(gpu_label(g) for g in unused)} will not be used: this is a CPU build"
-                )
+                warnings.append(wording.unused_cpu([gpu_label(g) for g in unused]))
         if b.kind == "cuda":
             families = set()
             for g in self.targets("nvidia"):
@@ -640,24 +434,29 @@ class Decider:
                 if eol and eol.family not in families:
                     families.add(eol.family)
                     warnings.append(
-                        f"{gpu_label(g)}: R{eol.last_branch} is NVIDIA's last driver branch for "
-                        f"{eol.family} GPUs" + (f"; {eol.outlook}" if eol.outlook else "")
+                        wording.driver_eol(gpu_label(g), eol.last_branch, eol.family, eol.outlook)
                     )
+        if rel.forecast:
+            reasons.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
+            warnings.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
+        if self.facts.os.rosetta:
+            warnings.append(wording.rosetta())
+            reasons.append(warnings[-1])
+        pins = list(rel.pins) if b.source == "pip" else []
+        if pins:
+            reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
+        found_hints = hints(self.m, b)
+        for h in found_hints:
+            reasons.append(h.why)
+            warnings.append(h.why)
+        reasons.extend(wording.normalised_line(n) for n in self.facts.normalised)
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)
         if b.source == "pip" and self.platform.startswith("macos-"):
-            reasons.append("on macOS the torch wheel comes from the default index")
+            reasons.append(wording.macos_default_index())
         elif self.answers.torch_index == "default" and not default_index:
             served = rel.default.get(self.platform)
-            reasons.append(
-                f"torch_index: default: the configured index must serve {b.variant} builds"
-                + (
-                    f" (the default index serves {served} for torch {rel.version})"
-                    if served and served != b.variant
-                    else ""
-                )
-                + "; verification checks what arrived"
-            )
+            reasons.append(wording.configured_index(b.variant, served, rel.version))
         return Decision(
             variant=variant,
             torch=torch_pin,
@@ -667,12 +466,14 @@ class Decider:
             source=b.source,
             python=self.py_full,
             requirement=self.requirement("torch", rel.version, self.answers.torch),
-            companions=self.companions(rel),
+            companions=self.companions(rel) + pins,
             cuda=b.cuda,
             kind=b.kind,
             warnings=warnings,
             alternatives=self.alternatives(rel),
             expect=self.expectations(b, default_index),
+            hints=[h.to_dict() for h in found_hints],
+            forecast=rel.forecast,
         )
 
     def accelerators(self) -> list[GPU]:
@@ -684,57 +485,34 @@ class Decider:
         """Why integrated GPUs are not targets: the point where the usual tools go wrong."""
         lines = []
         for g in self.facts.intel_gpus:
-            if g.integrated:
-                lines.append(
-                    f"{gpu_label(g)} is integrated graphics: PyTorch's XPU builds target Intel Arc, "
-                    "Flex and Max GPUs, so it does not count as an XPU device"
-                )
+            if g.integrated and not self.m.xpu_validated(g):
+                lines.append(wording.intel_left_out(gpu_label(g)))
         amd = self.facts.amd_gpus
         if any(not g.integrated for g in amd):
             for g in amd:
                 if g.integrated:
-                    lines.append(
-                        f"{gpu_label(g)} is integrated graphics beside a discrete AMD GPU; "
-                        "it is left out of the kernel check"
-                    )
+                    lines.append(wording.amd_left_out(gpu_label(g)))
         return lines
 
     def machine_line(self) -> str:
-        gpus = self.facts.gpus
-        parts = []
-        if gpus:
-            parts.append(
-                ", ".join(gpu_label(g) + (" [integrated]" if g.integrated else "") for g in gpus)
-            )
-        else:
-            parts.append("no GPU found")
-        if self.facts.nvidia_driver:
-            serves = f" (serves CUDA ≤ {self.driver_cuda})" if self.driver_cuda else ""
-            parts.append(f"NVIDIA driver {self.facts.nvidia_driver}{serves}")
-        parts.append(
-            f"Python {self.py_full} on {self.platform}" + (" (WSL)" if self.facts.os.wsl else "")
+        f = self.facts
+        return wording.machine_line(
+            [(gpu_label(g), g.integrated) for g in f.gpus],
+            f.nvidia_driver,
+            self.driver_cuda,
+            self.py_full,
+            self.platform,
+            f.os.wsl,
+            f.os.glibc,
         )
-        if self.facts.os.glibc:
-            parts.append(f"glibc {self.facts.os.glibc}")
-        return "; ".join(parts)
 
     def chosen_line(self, cand: Candidate) -> str:
         b = cand.build
-        what = {
-            "cpu": "the CPU build",
-            "mps": "the macOS build with MPS (Apple GPU)",
-            "xpu": "the Intel XPU build",
-            "rocm": b.variant,
-        }.get(b.kind, f"{b.variant} ({b.arch_text})")
-        src = " from conda-forge" if b.source == "conda-forge" else ""
         vendor = {"cuda": "nvidia", "rocm": "amd"}.get(b.kind)
-        if vendor is None:
-            return f"torch {b.release}, {what}{src}"
-        targets = self.targets(vendor)
-        if not targets:  # a GPU build from the default index on a machine without that GPU
-            return f"torch {b.release} {what}{src}: no {vendor.upper()} GPU here, so it runs on the CPU"
-        covered = ", ".join(gpu_label(g) for g in targets)
-        return f"torch {b.release} {what}{src}: kernels for {covered}"
+        covered = [gpu_label(g) for g in self.targets(vendor)] if vendor else []
+        return wording.chosen_line(
+            b.release, b.kind, b.variant, b.arch_text, b.source == "conda-forge", vendor, covered
+        )
 
     def torch_pin(self, rel: Release) -> str:
         spec = self.spec
@@ -765,16 +543,10 @@ class Decider:
                 continue
             line = rel.torchvision if name == "torchvision" else rel.torchaudio
             if req.url:
-                raise ImpossibleRequest(
-                    f"packages: {text!r} names a URL; envwizard pins {name} {line}.* from the "
-                    f"index torch comes from, so drop the URL"
-                )
+                raise ImpossibleRequest(wording.companion_url(text, name, line))
             user = str(req.specifier) or None
             if user and not line_admitted(req.specifier, line):
-                raise ImpossibleRequest(
-                    f"packages: {text!r} does not match torch {rel.version}, which pairs with "
-                    f"{name} {line}.*; drop the version and envwizard pins the matching one"
-                )
+                raise ImpossibleRequest(wording.companion_mismatch(text, rel.version, name, line))
             extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
             marker = f"; {req.marker}" if req.marker else ""
             out.append(self.requirement(name + extras, line, user) + marker)
@@ -805,8 +577,9 @@ class Decider:
                     "ok": c.ok,
                     "why": c.summary()
                     if not c.ok
-                    else (c.checks[2].note or f"runs here ({b.arch_text or b.kind})"),
+                    else (c.checks[2].note or wording.runs_here(b.arch_text or b.kind)),
                     "experimental": b.experimental,
+                    "codes": [code.value for ch in c.checks for code in ch.codes],
                 }
             )
         return out
@@ -836,16 +609,6 @@ def decide(facts: Facts, answers: Answers, kb: Knowledge) -> Decision:
     return Decider(facts, answers, kb).decide()
 
 
-def _sass_covers(sass: tuple[str, ...], cc: str) -> bool:
-    """A cubin for sm_XY runs on the same major X with minor >= Y (never across majors)."""
-    major, minor = vkey(cc)[:2] if len(vkey(cc)) >= 2 else (vkey(cc)[0], 0)
-    for s in sass:
-        smaj, smin = vkey(s)[:2]
-        if smaj == major and smin <= minor:
-            return True
-    return False
-
-
 def _best(cands: list[Candidate]) -> Candidate | None:
     """Newest passing build, preferring stable over experimental and SASS over PTX-only."""
     passing = [c for c in cands if c.ok]
@@ -858,17 +621,18 @@ def _best(cands: list[Candidate]) -> Candidate | None:
 
 def _failures(cands: list[Candidate]) -> list[str]:
     """One line per distinct failure; builds failing the same way share it ("cu132/cu130: …")."""
-    seen: dict[str, list[str]] = {}
+    seen: dict[tuple[object, ...], list[Candidate]] = {}
     for c in cands:
-        key = re.sub(rf"\b{re.escape(c.build.variant)}\b", "\0", c.summary())
-        seen.setdefault(key, []).append(c.build.variant)
-    return [f"{'/'.join(v)}: {why.replace(chr(0), '/'.join(v))}" for why, v in seen.items()]
-
-
-def _span(versions: list[str]) -> str:
-    """ "2.14", or "2.9–2.14" for several releases."""
-    ordered = sorted(versions, key=vkey)
-    return ordered[0] if len(ordered) == 1 else f"{ordered[0]}–{ordered[-1]}"
+        seen.setdefault(c.failure_keys(), []).append(c)
+    lines = []
+    for group in seen.values():
+        names = "/".join(c.build.variant for c in group)
+        first = group[0]
+        why = "; ".join(
+            f"{f.name}: {f.why.replace(first.build.variant, names)}" for f in first.failures
+        )
+        lines.append(f"{names}: {why or 'runs here'}")
+    return lines
 
 
 def _newer(a: Build, b: Build) -> bool:
@@ -877,3 +641,54 @@ def _newer(a: Build, b: Build) -> bool:
     if a.kind == b.kind == "rocm":
         return vkey(a.variant[4:]) > vkey(b.variant[4:])
     return False
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A setting this machine needs beside the build (an environment variable and its value)."""
+
+    setting: str
+    value: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"setting": self.setting, "value": self.value, "why": self.why}
+
+
+def hints(m: Machine, b: Build) -> list[Hint]:
+    """Settings this machine needs beside the build: the ones that cost people a day."""
+    out = []
+    amd = m.facts.amd_gpus
+    if b.kind == "rocm" or any(not g.integrated for g in amd):
+        discrete = [g for g in amd if not g.integrated]
+        integrated = [g for g in amd if g.integrated]
+        if discrete and integrated:
+            index = discrete[0].index if discrete[0].index is not None else amd.index(discrete[0])
+            why = wording.hint_hip_visible(gpu_label(discrete[0]), gpu_label(integrated[0]), index)
+            out.append(Hint("HIP_VISIBLE_DEVICES", str(index), why))
+    rocm = [bb for bb in m.kb.builds if bb.platform == m.platform and bb.kind == "rocm"]
+    for g in m.targets("amd"):
+        if g.arch and g.arch not in (b.gfx if b.kind == "rocm" else ()):
+            # the newest ROCm build the override makes usable (kb.builds runs newest first)
+            fit = [bb for bb in rocm if checks.gfx_override(g.arch, bb.gfx)]
+            fit.sort(key=lambda bb: (vkey(bb.release), vkey(bb.variant[4:])), reverse=True)
+            if fit:
+                override = checks.gfx_override(g.arch, fit[0].gfx) or ""
+                why = wording.hint_hsa_override(
+                    gpu_label(g), override, fit[0].variant, fit[0].release
+                )
+                out.append(Hint("HSA_OVERRIDE_GFX_VERSION", override, why))
+    nv = m.targets("nvidia")
+    fixed = m.kb.nccl_p2p_fixed
+    driver = m.facts.nvidia_driver
+    if (
+        b.kind == "cuda"
+        and len(nv) >= 2
+        and all("GeForce" in g.name for g in nv)
+        and fixed
+        and driver
+        and vkey(driver) < vkey(fixed)
+    ):
+        why = wording.hint_nccl_p2p(len(nv), nv[0].name.replace("NVIDIA ", ""), driver, fixed)
+        out.append(Hint("NCCL_P2P_DISABLE", "1", why))
+    return out

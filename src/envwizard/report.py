@@ -6,6 +6,7 @@ JSON for scripts (DESIGN.md contract) and a Markdown twin for people and tickets
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from envwizard.i18n import _
 from envwizard.plan import Plan
 
 VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_list")
+READ_ONLY_KINDS = ("verify", "bench")
 
 
 def build_report(
@@ -37,8 +39,10 @@ def build_report(
         v.update({k: val for k, val in verify.items() if k not in v})
     return {
         "envwizard": __version__,
+        "host": socket.gethostname(),
         "status": status,
         "exit_code": exit_code,
+        "changed": env_changed(plan, steps),
         "facts": facts.to_dict(),
         "answers": answers.to_dict(),
         "decision": plan.decision.to_dict(),
@@ -92,6 +96,15 @@ def _installed_lines(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def env_changed(plan: Plan, steps: list[dict[str, Any]]) -> bool:
+    """Whether a step that writes the environment ran: a rerun that only verifies is no change
+    (what Ansible's `changed` and other idempotent callers report)."""
+    kinds = {s.id: s.kind for s in plan.steps}
+    return any(
+        s["status"] in ("ok", "failed") and kinds.get(s["id"]) not in READ_ONLY_KINDS for s in steps
+    )
+
+
 def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
     """Write PATH (JSON) and its Markdown twin beside it (same name, .md)."""
     p = Path(path)
@@ -122,6 +135,16 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         *[f"- {reason}" for reason in d["reasons"]],
         "",
+        *(
+            [
+                _("## Settings this machine needs"),
+                "",
+                *[f"- `{h['setting']}={h['value']}`: {h['why']}" for h in d["hints"]],
+                "",
+            ]
+            if d.get("hints")
+            else []
+        ),
         _("## Steps"),
         "",
         _("| step | status | seconds | log |"),

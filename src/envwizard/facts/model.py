@@ -113,6 +113,8 @@ class Facts:
     """Facts that could not be read, with why ("gpus.amd": "timed out after 3 s")."""
     pip_config: PipConfig | None = None
     """What `pip install` is configured with here (None: not known, e.g. another host's facts)."""
+    normalised: list[str] = field(default_factory=list)
+    """How values written in other tools' forms were read ("os.glibc 'ldd (GNU libc) 2.35' read as '2.35'")."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: contract keys first, then what the probe added."""
@@ -138,7 +140,14 @@ class Facts:
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "facts") -> Facts:
-        """Load and check facts; a wrong contract key is an InvalidInput naming its path."""
+        """Load and check facts; a wrong contract key is an InvalidInput naming its path.
+
+        Forms other tools print ("sm_89", "ldd (GNU libc) 2.35", "Windows_NT") are read first
+        (envwizard.facts.normalise) and each rewrite is kept in `normalised`.
+        """
+        from envwizard.facts.normalise import normalise
+
+        data, notes = normalise(data)
         r = _Reader(where)
         obj = r.mapping(data, "")
         schema = obj.get("schema")
@@ -200,6 +209,7 @@ class Facts:
                 if obj.get("pip_config") is not None
                 else None
             ),
+            normalised=[*notes, *(str(n) for n in obj.get("normalised") or [] if n not in notes)],
         )
 
     @classmethod

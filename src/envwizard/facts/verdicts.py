@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from envwizard import checks
 from envwizard.facts.model import GPU, Facts, PythonInfo
 from envwizard.i18n import N_, _
 from envwizard.knowledge import Build, Knowledge
@@ -61,14 +62,11 @@ def gpu_subject(g: GPU) -> str:
     return name
 
 
-def sass_covers(b: Build, cc: str) -> bool:
-    """A cubin for sm_XY runs on major X with minor >= Y; PTX JIT-compiles to newer GPUs."""
-    major, minor = (*vkey(cc), 0, 0)[:2]
-    for s in b.sass:
-        smaj, smin = (*vkey(s), 0, 0)[:2]
-        if smaj == major and smin <= minor:
-            return True
-    return b.ptx is not None and vkey(b.ptx) <= vkey(cc)
+def runs_on(g: GPU, b: Build, kb: Knowledge, driver_cuda: str | None) -> bool:
+    """The planner's own kernel and library checks for one GPU (envwizard.checks)."""
+    # PTX counts whatever the driver: the screen judges the card; the plan judges the driver.
+    kern = checks.nvidia_gpu(g, b, driver_cuda or b.cuda)
+    return kern.ok and checks.nvidia_libraries(g, b, kb).ok
 
 
 def _span(versions: list[str], kb: Knowledge) -> str:
@@ -172,6 +170,17 @@ class _Judge:
                         where=where, glibc=os_.glibc, span=_span([r.version for r in rels], self.kb)
                     ),
                 )
+        elif rels[0].version != self.kb.releases[0].version:
+            # A platform PyTorch stopped building for (Intel Macs): its last release still plans.
+            limits = self.kb.platform_limits(self.platform, "pip")
+            span = _span([r.version for r in rels], self.kb)
+            yield Verdict(
+                "warn",
+                "system",
+                _("{where}: {span}; {why}").format(
+                    where=where, span=span, why=limits[0] if limits else ""
+                ),
+            )
         else:
             yield Verdict(
                 "ok",
@@ -383,9 +392,10 @@ class _Judge:
             )
         for r in self.kb.releases:  # newest first
             builds = [b for b in self.builds(r.version) if b.kind == "cuda"]
-            good = [b.variant for b in builds if sass_covers(b, cc)]
+            good = [b.variant for b in builds if runs_on(g, b, self.kb, None)]
             if good:
-                best, missing = r.version, [b for b in builds if not sass_covers(b, cc)]
+                best = r.version
+                missing = [b for b in builds if not runs_on(g, b, self.kb, None)]
                 break
         else:
             return Verdict(
@@ -447,21 +457,15 @@ class _Judge:
                         platform=self.platform
                     ),
                 )
-            family = g.arch[:-1]
-            near = sorted(
-                {
-                    t
-                    for r in self.kb.releases
-                    for b in self.builds(r.version)
-                    for t in b.gfx
-                    if t[:-1] == family
-                }
+            every = tuple(
+                sorted({t for r in self.kb.releases for b in self.builds(r.version) for t in b.gfx})
             )
+            override = checks.gfx_override(g.arch, every)  # the planner's own rule
             hint = (
-                _(" (HSA_OVERRIDE_GFX_VERSION for {target} is the usual workaround)").format(
-                    target=near[0]
+                _(" (HSA_OVERRIDE_GFX_VERSION={value} runs its {target} kernels)").format(
+                    value=override, target="gfx" + override.replace(".", "")[:-1] + "0"
                 )
-                if near
+                if override
                 else ""
             )
             return Verdict(
@@ -479,7 +483,7 @@ class _Judge:
 
     def intel(self, g: GPU) -> Verdict:
         subject = gpu_subject(g)
-        if g.integrated:
+        if g.integrated and not checks.intel_validated(g, self.kb):
             return Verdict(
                 "warn",
                 subject,
@@ -526,7 +530,8 @@ class _Judge:
             return "cuda"
         if [g for g in f.amd_gpus if g.arch] and self.releases_with("rocm"):
             return "rocm"
-        if [g for g in f.intel_gpus if not g.integrated] and self.releases_with("xpu"):
+        xpu = [g for g in f.intel_gpus if not g.integrated or checks.intel_validated(g, self.kb)]
+        if xpu and self.releases_with("xpu"):
             return "xpu"
         if self.releases_with("mps"):
             return "mps"

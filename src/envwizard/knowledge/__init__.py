@@ -6,8 +6,9 @@ questions such as "which builds of torch 2.13 exist for linux-x86_64?".
 
 from __future__ import annotations
 
+import copy
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -34,10 +35,40 @@ class Release:
     torchaudio: str
     default: dict[str, str] = field(hash=False, compare=False)
     """The variant a plain install from the default index gets, per platform."""
+    ref: str = ""
+    """The primary source this row was read from, and when (`as_of`)."""
+    as_of: str = ""
+    python_platform: dict[str, tuple[str, str]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+    """Platforms whose Python window differs from the release's (Windows on Arm, …)."""
+    macos: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    """The wheels' minimum macOS (deployment target) per macOS platform."""
+    pins: tuple[str, ...] = ()
+    """Requirements this release needs beside it today (numpy<2 for NumPy-1 builds)."""
+    forecast: bool = False
+    """A release newer than the table, planned by the newest known release's rules."""
 
-    def python_ok(self, py: str) -> bool:
-        """True when this release publishes wheels for Python `py` (major.minor)."""
-        return vkey(self.python_min) <= vkey(py) <= vkey(self.python_max)
+    def window(self, platform: str | None = None) -> tuple[str, str]:
+        """The (lowest, highest) Python with stable wheels on `platform`."""
+        if platform and platform in self.python_platform:
+            return self.python_platform[platform]
+        return self.python_min, self.python_max
+
+    def python_ok(self, py: str, platform: str | None = None) -> bool:
+        """True when this release publishes wheels for Python `py` (major.minor) on `platform`."""
+        lo, hi = self.window(platform)
+        return vkey(lo) <= vkey(py) <= vkey(hi)
+
+    def python_experimental_on(self, py: str, platform: str | None = None) -> bool:
+        """Experimental wheels exist only where the platform keeps the release's own window."""
+        if platform and platform in self.python_platform:
+            return False
+        return py in self.python_experimental
+
+    def pythons_on(self, platform: str | None = None) -> str:
+        lo, hi = self.window(platform)
+        return f"{lo}–{hi}"
 
     @property
     def pythons(self) -> str:
@@ -58,6 +89,8 @@ class Build:
     gfx: tuple[str, ...] = ()
     experimental: bool = False
     macos: str | None = None
+    ref: str = ""
+    as_of: str = ""
 
     @property
     def kind(self) -> str:
@@ -85,6 +118,18 @@ class DriverEol:
     last_branch: str
     family: str
     outlook: str = ""
+
+
+@dataclass(frozen=True)
+class LibraryFloor:
+    """A CUDA library the wheels pin, and the lowest compute capability it supports."""
+
+    library: str
+    lo: str
+    hi: str
+    cuda_majors: tuple[int, ...]
+    min_cc: str
+    ref: str
 
 
 @dataclass(frozen=True)
@@ -123,6 +168,13 @@ class Knowledge:
                     torchvision=r["torchvision"],
                     torchaudio=r["torchaudio"],
                     default=dict(r["default"]),
+                    ref=r.get("ref", ""),
+                    as_of=r.get("as_of", ""),
+                    python_platform={
+                        k: (v[0], v[1]) for k, v in r.get("python_platform", {}).items()
+                    },
+                    macos=dict(r.get("macos", {})),
+                    pins=tuple(r.get("pins", ())),
                 )
                 for r in data["release"]
             ),
@@ -149,13 +201,66 @@ class Knowledge:
                             gfx=tuple(row.get("gfx", ())),
                             experimental=bool(row.get("experimental", False)),
                             macos=row.get("macos"),
+                            ref=row.get("ref", ""),
+                            as_of=row.get("as_of", ""),
                         )
                     )
+        self.library_floors = [
+            LibraryFloor(
+                r["library"],
+                r["releases"].split("-")[0],
+                r["releases"].split("-")[1],
+                tuple(r["cuda_majors"]),
+                r["min_cc"],
+                r["ref"],
+            )
+            for r in data.get("library_floor", [])
+        ]
+        xpu = data.get("xpu", {})
+        self.xpu_validated: tuple[str, ...] = tuple(xpu.get("validated", ()))
+        self.nccl_p2p_fixed: str | None = data.get("nccl_p2p", {}).get("fixed_in")
+        self.raw = data
         self.limits = [Limit(r["platform"], r["source"], r["why"]) for r in data.get("limit", [])]
         self.size_mib: dict[str, int] = dict(data.get("size_mib", {}))
 
     def release(self, version: str) -> Release:
         return self._by_version[version]
+
+    def floors(self, release: str, cuda: str) -> list[LibraryFloor]:
+        """The library floors that hold for a CUDA build of one release."""
+        major = int(cuda.split(".")[0])
+        return [
+            f
+            for f in self.library_floors
+            if major in f.cuda_majors and vkey(f.lo) <= vkey(release) <= vkey(f.hi)
+        ]
+
+    def with_forecast(self, version: str) -> Knowledge:
+        """This knowledge plus a release newer than the table, ruled like the newest known one.
+
+        Its builds are the newest release's builds under the new version, its companions follow
+        the usual pairing (torch 2.N with torchvision 0.N+15); verification after install decides
+        whether the forecast held. The shipped knowledge is not changed.
+        """
+        if version in self._by_version:
+            return self
+        newest = self.releases[0]
+        minor = vkey(version)[1] if len(vkey(version)) > 1 else 0
+        rel = replace(
+            newest,
+            version=version,
+            released="",
+            forecast=True,
+            torchvision=f"0.{minor + 15}",
+            torchaudio=version,
+        )
+        kb = copy.copy(self)
+        kb.releases = [rel, *self.releases]
+        kb._by_version = {**self._by_version, version: rel}
+        kb.builds = self.builds + [
+            replace(b, release=version) for b in self.builds if b.release == newest.version
+        ]
+        return kb
 
     def builds_for(self, release: str, platform: str, source: str = "pip") -> list[Build]:
         """Builds of one release on one platform, newest toolkit first."""

@@ -1,0 +1,318 @@
+"""Machines from public bug reports, planned as `envwizard plan --facts` would plan them.
+
+Each facts file in tests/data/facts/reports/ describes a machine someone reported in public
+(the link is in the row's comment and in tests/data/README.md), written in the forms the tools
+they used print. Each row names the class of knowledge it exercises (issue: "Decisions that
+hold on the machines people really have"), the build envwizard must choose and a sentence its
+reasons must carry. Rows that end in a refusal expect the refusal's sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from envwizard.answers import validate
+from envwizard.checks import Code, Machine, nvidia_gpu, nvidia_libraries
+from envwizard.commands import load_facts
+from envwizard.decide import Decision, decide
+from envwizard.errors import ImpossibleRequest, InvalidInput
+from envwizard.facts.model import Facts
+from envwizard.facts.normalise import normalise
+from envwizard.facts.verdicts import verdicts
+from envwizard.knowledge import load
+
+KB = load()
+REPORTS = Path(__file__).parent / "data" / "facts" / "reports"
+
+
+def plan(name: str, **answers: Any) -> Decision:
+    a = validate({"env": "/tmp/envwizard-reports", "manager": "uv", **answers})
+    return decide(load_facts(str(REPORTS / name)), a, KB)
+
+
+def joined(d: Decision) -> str:
+    return "\n".join(d.reasons + d.warnings)
+
+
+ROWS = [
+    # Python windows differ by platform: Windows on Arm has 3.11-3.13 wheels only
+    # (test-infra generate_binary_build_matrix.py, WINDOWS_ARM64 python_versions).
+    # https://github.com/pytorch/pytorch/issues/133804 (Snapdragon, Python 3.12.5, ARM64)
+    ("win-arm64-snapdragon-py312.json", {}, ("cpu", "2.14"), "on windows-arm64"),
+    # macOS by release: Intel Macs stop at 2.2.2, which needs numpy<2 today.
+    # https://github.com/pytorch/pytorch/issues/161614 (Intel Mac, Python 3.11)
+    ("intel-mac-py311-remote.json", {}, ("cpu", "2.2"), "torch 2.2 needs numpy<2 beside it"),
+    # Library floors: cu118 of torch 2.4-2.7 carries sm_37 but ships cuDNN 9 (SM 5.0+).
+    # https://github.com/dailenson/SDT/issues/25 (Tesla K80, CUDNN_STATUS_ARCH_MISMATCH)
+    ("k80-cudnn-arch-mismatch.json", {}, ("cu118", "2.3"), "ships cuDNN 9, which supports"),
+    # Intel GPUs: Core Ultra "Arc Graphics" are validated XPU targets (get_start_xpu page).
+    # https://github.com/pytorch/pytorch/issues/138986 (Arc 140V, Core Ultra 9 288V, Windows)
+    ("lunar-lake-arc140v.json", {}, ("xpu", "2.14"), "the Intel XPU build"),
+    # ROCm targets per release, one override away: gfx1031 runs gfx1030 code.
+    # https://github.com/pytorch/pytorch/issues/132570 (RX 6700 XT, torch 2.5.1+rocm6.2)
+    ("rx6700xt-gfx1031-debian13.json", {}, ("cpu", "2.14"), "HSA_OVERRIDE_GFX_VERSION=10.3.0"),
+    (
+        "rx6700xt-gfx1031-debian13.json",
+        {"compute": "rocm7.2"},
+        ("rocm7.2", "2.14"),
+        "HSA_OVERRIDE_GFX_VERSION=10.3.0 makes it run their gfx1030 kernels",
+    ),
+    # A mixed integrated + discrete AMD box needs HIP_VISIBLE_DEVICES.
+    # https://github.com/ROCm/legacy-rocm-build/issues/4380 (RX 7600 XT gfx1102 + Raphael gfx1036)
+    ("rx7600xt-raphael-igpu.json", {}, ("rocm7.14", "2.14"), "HIP_VISIBLE_DEVICES=0"),
+    # Facts as tools print them: sm_61, "4096 MiB", ldd's banner, "linux", "x86-64".
+    # https://github.com/bnsreenu/digitalsreeni-image-annotator/issues/57 (GTX 1050, 550.163.01)
+    ("gtx1050-ubuntu2404-tool-forms.json", {}, ("cu126", "2.14"), "'sm_61' read as '6.1'"),
+    # Releases newer than the table: a forecast from the newest known release's rules.
+    # (same GTX 1050 report; torch 2.15 is past the table)
+    (
+        "gtx1050-ubuntu2404-tool-forms.json",
+        {"torch": ">=2.15"},
+        ("cu126", "2.15"),
+        "torch 2.15 is newer than envwizard's table",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "answers", "chosen", "reason"),
+    ROWS,
+    ids=[f"{r[0].split('.')[0]}-{'-'.join(map(str, r[1].values())) or 'auto'}" for r in ROWS],
+)
+def test_report_machines_plan(
+    name: str, answers: dict[str, Any], chosen: tuple[str, str], reason: str
+) -> None:
+    d = plan(name, **answers)
+    assert (d.variant, d.release) == chosen, d.reasons
+    assert reason in joined(d)
+
+
+def test_windows_arm64_python_314_is_refused_with_its_window() -> None:
+    # https://github.com/pytorch/pytorch/issues/195033 (Windows ARM64 + Python 3.14: no wheel)
+    with pytest.raises(ImpossibleRequest) as e:
+        plan("win-arm64-py314.json")
+    assert "outside every torch release's window on windows-arm64" in str(e.value)
+    assert "torch 2.8–2.14 support Python 3.11–3.13" in str(e.value)
+
+
+def test_intel_mac_newer_torch_is_refused_with_the_way_out() -> None:
+    with pytest.raises(ImpossibleRequest) as e:
+        plan("intel-mac-py311-remote.json", torch=">=2.3")
+    assert "2.2.2" in str(e.value) and "torch_source: conda-forge" in str(e.value)
+
+
+def test_plan_json_from_the_command_line_keeps_the_contract(tmp_path: Path) -> None:
+    a = tmp_path / "a.yaml"
+    a.write_text(f"manager: uv\nenv: {tmp_path / 'env'}\n")
+    facts = str(REPORTS / "gtx1050-ubuntu2404-tool-forms.json")
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "envwizard",
+            "plan",
+            "--json",
+            "--facts",
+            facts,
+            "--answers",
+            str(a),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert {"variant", "torch", "index_url", "reasons"} <= set(d["decision"]) and d["steps"]
+    assert (
+        "facts: os.glibc 'ldd (Ubuntu GLIBC 2.39-0ubuntu8.4) 2.39' read as '2.39'"
+        in d["decision"]["reasons"]
+    )
+
+
+# ---- facts as tools print them ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "read"),
+    [
+        # nvidia-smi --query-gpu=compute_cap prints "8.9"; torch prints "sm_89"; NVML "89"
+        ("gpus.0.compute_capability", "sm_89", "8.9"),
+        ("gpus.0.compute_capability", "89", "8.9"),
+        ("gpus.0.compute_capability", "sm_120", "12.0"),
+        ("gpus.0.compute_capability", 8.6, "8.6"),
+        # rocminfo: "amdgcn-amd-amdhsa--gfx90a:sramecc+:xnack-"
+        ("gpus.0.arch", "gfx90a:sramecc+:xnack-", "gfx90a"),
+        ("gpus.0.arch", "amdgcn-amd-amdhsa--gfx1100", "gfx1100"),
+        # nvidia-smi --query-gpu=memory.total --format=csv: "24576 MiB"
+        ("gpus.0.memory_mib", "24576 MiB", 24576),
+        ("gpus.0.memory_mib", "16 GB", 16384),
+        ("gpus.0.vendor", "NVIDIA Corporation", "nvidia"),
+        ("gpus.0.vendor", "0x1002", "amd"),
+        # `ldd --version` first line
+        ("os.glibc", "ldd (GNU libc) 2.35", "2.35"),
+        ("os.glibc", "glibc-2.28", "2.28"),
+        # sys.platform, Node's os.type(), platform.machine() spellings
+        ("os.system", "win32", "Windows"),
+        ("os.system", "Windows_NT", "Windows"),
+        ("os.system", "linux", "Linux"),
+        ("os.machine", "x86-64", "x86_64"),
+        ("nvidia_driver", "535.183", "535.183"),
+        ("nvidia_driver", 535.183, "535.183"),
+        ("cuda_driver", "CUDA Version: 12.2", "12.2"),
+        ("cuda_driver", "12020", "12.2"),
+    ],
+)
+def test_tool_forms_are_read(path: str, raw: Any, read: Any) -> None:
+    data: dict[str, Any] = {
+        "schema": 1,
+        "os": {"system": "Linux", "machine": "x86_64"},
+        "python": {"version": "3.12.3", "executable": "/usr/bin/python3"},
+        "gpus": [{"vendor": "nvidia", "name": "GPU", "memory_mib": None}],
+        "nvidia_driver": None,
+    }
+    keys = path.split(".")
+    node: Any = data
+    for k in keys[:-1]:
+        node = node[int(k)] if k.isdigit() else node[k]
+    node[keys[-1]] = raw
+    out, _ = normalise(data)
+    node = out
+    for k in keys:
+        node = node[int(k)] if k.isdigit() else node[k]
+    assert node == read
+    facts = Facts.from_dict(data)
+    assert any(repr(read) in n for n in facts.normalised) or raw == read
+
+
+def test_collect_env_output_plans() -> None:
+    # The keys of torch.utils.collect_env's report (as pasted into bug reports).
+    data = {
+        "OS": "Ubuntu 22.04.4 LTS (x86_64)",
+        "Libc version": "glibc-2.35",
+        "Python version": "3.10.12 (main, Nov 20 2023, 15:14:05) [GCC 11.4.0] (64-bit runtime)",
+        "Python platform": "Linux-5.15.0-91-generic-x86_64-with-glibc2.35",
+        "Nvidia driver version": "535.183.01",
+        "GPU models and configuration": "GPU 0: NVIDIA GeForce RTX 3090\nGPU 1: NVIDIA GeForce RTX 3090",
+    }
+    facts = Facts.from_dict(data)
+    assert facts.os.glibc == "2.35" and facts.nvidia_driver == "535.183.01"
+    assert [g.vendor for g in facts.gpus] == ["nvidia", "nvidia"]
+    assert facts.python.executable == "python3"
+    d = decide(facts, validate({"env": "/tmp/e", "manager": "uv"}), KB)
+    assert d.kind == "cuda" and "read as PyTorch collect_env output" in joined(d)
+    # two GeForce cards on 535: https://github.com/dmlc/xgboost/issues/11242 (hang < R570)
+    assert "NCCL_P2P_DISABLE=1" in joined(d)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {
+            "schema": 1,
+            "os": {"system": "Plan9", "machine": "x86_64"},
+            "python": {"version": "3.12"},
+        },
+        {
+            "schema": 1,
+            "os": {"system": "Linux", "machine": "x86_64"},
+            "python": {"version": "three"},
+        },
+        {
+            "schema": 1,
+            "os": {"system": "Linux", "machine": "x86_64"},
+            "python": {"version": "3.12", "executable": "/usr/bin/python3"},
+            "gpus": [{"vendor": "nvidia", "name": "X", "compute_capability": "fast"}],
+        },
+    ],
+    ids=["unknown-os", "unreadable-python", "unreadable-cc"],
+)
+def test_what_cannot_be_read_is_refused_with_a_sentence(bad: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput) as e:
+        Facts.from_dict(bad)
+    assert str(e.value).startswith("facts: ") and "expected" in str(e.value)
+
+
+# ---- one kernel rule -------------------------------------------------------------------------------
+
+
+def test_machine_screen_and_planner_share_the_kernel_and_library_checks() -> None:
+    """The screen's NVIDIA verdict agrees with the planner's checks for every CUDA build."""
+    facts = load_facts(str(REPORTS / "k80-cudnn-arch-mismatch.json"))
+    m = Machine(facts, KB, facts.python.version)
+    g = facts.gpus[0]
+    runs = [
+        b.release
+        for r in KB.releases
+        for b in KB.builds_for(r.version, m.platform)
+        if b.kind == "cuda" and nvidia_gpu(g, b, b.cuda).ok and nvidia_libraries(g, b, KB).ok
+    ]
+    screen = {v.subject: v for v in verdicts(facts, KB)}["Tesla K80 sm_37"]
+    assert f"torch ≤ {max(runs, key=lambda v: tuple(map(int, v.split('.'))))}" in screen.message
+    lib = nvidia_libraries(g, KB.builds_for("2.7", m.platform)[0], KB)
+    assert lib.failure is not None and lib.failure.code is Code.LIBRARY_FLOOR
+
+
+def test_nccl_hint_only_before_the_fixed_driver() -> None:
+    # https://github.com/NVIDIA/nccl-tests/issues/117 (4 × RTX 4090, all_reduce_perf hangs)
+    def box(driver: str) -> Decision:
+        data = {
+            "schema": 1,
+            "os": {"system": "Linux", "machine": "x86_64", "glibc": "2.35"},
+            "python": {"version": "3.12.3", "executable": "/usr/bin/python3"},
+            "gpus": [
+                {"vendor": "nvidia", "name": "NVIDIA GeForce RTX 4090", "compute_capability": "8.9"}
+            ]
+            * 4,
+            "nvidia_driver": driver,
+        }
+        return decide(Facts.from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
+
+    assert "NCCL_P2P_DISABLE=1" in joined(box("525.89.02"))
+    assert "NCCL_P2P_DISABLE" not in joined(box("580.95.05"))
+
+
+def test_hints_and_codes_are_data_for_programs() -> None:
+    # https://github.com/ROCm/legacy-rocm-build/issues/4380: programs read hints, not reasons
+    d = plan("rx7600xt-raphael-igpu.json")
+    assert d.to_dict()["hints"] == [
+        {"setting": "HIP_VISIBLE_DEVICES", "value": "0", "why": d.hints[0]["why"]}
+    ]
+    over = plan("rx6700xt-gfx1031-debian13.json")
+    assert {"setting": "HSA_OVERRIDE_GFX_VERSION", "value": "10.3.0"}.items() <= over.hints[
+        0
+    ].items()
+    rocm = next(a for a in over.alternatives if a["variant"].startswith("rocm"))
+    assert "gfx-override" in rocm["codes"] and not rocm["ok"]
+    k80 = plan("k80-cudnn-arch-mismatch.json")
+    assert not k80.forecast and plan("gtx1050-ubuntu2404-tool-forms.json", torch=">=2.15").forecast
+
+
+def test_the_report_says_the_settings() -> None:
+    from envwizard.report import markdown
+
+    d = plan("rx7600xt-raphael-igpu.json").to_dict()
+    report = {"status": "done", "env": {"path": "/e", "activate": "x"}, "exit_code": 0}
+    text = markdown({**report, "decision": d, "steps": []})
+    assert "## Settings this machine needs" in text and "`HIP_VISIBLE_DEVICES=0`" in text
+
+
+def test_an_inventory_with_only_gpu_names_plans_the_kernels() -> None:
+    # collect_env lists GPUs by name only ("GPU 0: NVIDIA GeForce GTX 1080 Ti"), as in
+    # https://github.com/pytorch/pytorch/issues/54053: without the name table it would be "unknown".
+    data = {
+        "schema": 1,
+        "os": {"system": "Linux", "machine": "x86_64", "glibc": "2.35"},
+        "python": {"version": "3.11.9", "executable": "/usr/bin/python3"},
+        "gpus": [{"vendor": "nvidia", "name": "NVIDIA GeForce GTX 1080 Ti"}],
+        "nvidia_driver": "580.95.05",
+    }
+    d = decide(Facts.from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
+    assert (d.variant, d.release) == ("cu126", "2.14")
+    assert "read from the name 'NVIDIA GeForce GTX 1080 Ti' as '6.1'" in joined(d)

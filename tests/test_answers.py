@@ -75,7 +75,8 @@ find_links: [wheels, /opt/wheels, "file:///srv/wheels"]
 offline: false
 torch_source: pip
 keep_failed: true
-benchmark: {enabled: true, device: cuda, preset: large, seconds: 12.5, nproc: 2, dtype: bf16}
+benchmark: {enabled: true, device: cuda, preset: large, seconds: 12.5, nproc: 2, dtype: bf16,
+            optimizer: momentum}
 """,
         cwd="/work",
     )
@@ -84,7 +85,7 @@ benchmark: {enabled: true, device: cuda, preset: large, seconds: 12.5, nproc: 2,
     assert a.packages[1] == "numpy<3"
     assert a.torch_index == "https://mirror.example/pytorch/whl"
     assert a.find_links == ["/work/wheels", "/opt/wheels", "file:///srv/wheels"]
-    assert a.benchmark == Benchmark(True, "cuda", "large", 12.5, 2, "bf16")
+    assert a.benchmark == Benchmark(True, "cuda", "large", 12.5, 2, "bf16", "momentum")
 
 
 def test_env_paths_and_conda_names() -> None:
@@ -128,6 +129,10 @@ def test_shorthands() -> None:
         (f"env: {ENV}\nbenchmark: {{device: gpu}}\n", ["benchmark.device is 'gpu'", "auto, cpu"]),
         (f"env: {ENV}\nbenchmark: {{preset: huge}}\n", ["benchmark.preset is 'huge'"]),
         (f"env: {ENV}\nbenchmark: {{dtype: fp8}}\n", ["benchmark.dtype is 'fp8'", "bf16"]),
+        (
+            f"env: {ENV}\nbenchmark: {{optimizer: sgdm}}\n",
+            ["benchmark.optimizer is 'sgdm'", "momentum"],
+        ),
         (f"env: {ENV}\nbenchmark: {{seconds: 0}}\n", ["benchmark.seconds is 0", "1 to 3600"]),
         (f"env: {ENV}\nbenchmark: {{seconds: .nan}}\n", ["benchmark.seconds is .nan"]),
         (f"env: {ENV}\nbenchmark: {{seconds: yes}}\n", ["benchmark.seconds is true"]),

@@ -36,6 +36,8 @@ INSTALLERS = ("auto", "pip", "uv")
 BENCH_DEVICES = ("auto", "cpu", "cuda", "mps", "xpu")
 BENCH_PRESETS = ("auto", "tiny", "medium", "large")
 BENCH_DTYPES = ("auto", "fp32", "tf32", "bf16", "fp16")
+BENCH_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+"""sgd is the tutorial's plain SGD; momentum is SGD with momentum 0.9."""
 COMPUTE_WORDS = ("auto", "cpu", "mps", "xpu")
 COMPANIONS = ("torchvision", "torchaudio")
 MAX_BYTES = 256 * 1024
@@ -61,6 +63,7 @@ class Benchmark:
     seconds: float = 30
     nproc: int = 1
     dtype: str = "auto"
+    optimizer: str = "sgd"
 
 
 @dataclass
@@ -82,6 +85,8 @@ class Answers:
     torch_source: str = "pip"
     installer: str = "auto"
     keep_failed: bool = False
+    stall_seconds: int = 300
+    """An installer with no output and no bytes downloaded for this long has stalled: fail it."""
     benchmark: Benchmark = field(default_factory=Benchmark)
     mirror: str = "none"
     """none, auto, or a preset or site name from `envwizard mirrors`."""
@@ -236,6 +241,7 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
         torch_source=v.choice(data.get("torch_source", "pip"), "torch_source", TORCH_SOURCES),
         installer=v.choice(data.get("installer", "auto"), "installer", INSTALLERS),
         keep_failed=v.boolean(data.get("keep_failed", False), "keep_failed"),
+        stall_seconds=v.stall(data.get("stall_seconds", 300)),
         benchmark=Benchmark(
             enabled=v.boolean(bench.get("enabled", True), "benchmark.enabled"),
             device=v.choice(bench.get("device", "auto"), "benchmark.device", BENCH_DEVICES),
@@ -243,6 +249,9 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
             seconds=v.seconds(bench.get("seconds", 30)),
             nproc=v.nproc(bench.get("nproc", 1)),
             dtype=v.choice(bench.get("dtype", "auto"), "benchmark.dtype", BENCH_DTYPES),
+            optimizer=v.choice(
+                bench.get("optimizer", "sgd"), "benchmark.optimizer", BENCH_OPTIMIZERS
+            ),
         ),
         mirror=v.choice(data.get("mirror", "none"), "mirror", (*MIRROR_CHOICES, *mirror_names())),
         lang=v.lang(data.get("lang")),
@@ -321,6 +330,11 @@ class _Validator:
             _did_you_mean_hint(guess),
         )
         raise AssertionError  # unreachable; fail() raises
+
+    def stall(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 86400:
+            self.fail("stall_seconds", value, _("a whole number of seconds from 2 to 86400"))
+        return int(value)
 
     def lang(self, value: Any) -> str | None:
         if value is None:

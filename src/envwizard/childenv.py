@@ -43,6 +43,8 @@ WARN = {
     "PIP_CONSTRAINT": "while it is set, pip inside the environment uses it instead of the environment's own torch pin",
     "PIP_CONFIG_FILE": "while it is set, its constraint setting replaces the environment's own torch pin",
     "UV_PYTHON": "would point uv at another interpreter",
+    "VIRTUAL_ENV": "an activated environment that uv and pip would otherwise install into",
+    "PIP_REQUIRE_VIRTUALENV": "makes pip refuse to run outside an activated environment",
 }
 """Leaking variables worth a pre-flight warning, with why."""
 

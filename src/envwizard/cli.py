@@ -7,12 +7,19 @@ This module parses arguments and turns errors into one message and an exit code
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
+import signal
+import socket
 import sys
+import time
 from collections.abc import Sequence
 
 from envwizard import __version__, i18n
 from envwizard.errors import EXIT_CANCELLED, EnvwizardError
 from envwizard.i18n import N_, _
+from envwizard.redact import redact_text
 
 DESCRIPTION = N_("""\
 Build a deep-learning Python environment that really runs on this machine, and prove it.
@@ -96,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--report", metavar="PATH", help=_("write a JSON report (and a Markdown twin beside it)")
     )
+    p.add_argument(
+        "--stall-seconds",
+        type=_stall,
+        metavar="N",
+        help=_(
+            "fail an installer that shows no output and downloads nothing for N seconds "
+            "(default: the answers' stall_seconds, 300)"
+        ),
+    )
     p.add_argument("--debug", action="store_true", help=_("show tracebacks for unexpected errors"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -176,6 +192,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--compile", action="store_true", help=_("torch.compile the model first"))
     sp.add_argument(
+        "--optimizer",
+        default="sgd",
+        choices=["sgd", "momentum", "adam", "adamw"],
+        help="sgd: the tutorial's plain SGD (default); momentum: SGD with momentum 0.9",
+    )
+    sp.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        help="CPU threads per process (default: the usable cores split among the processes)",
+    )
+    sp.add_argument(
+        "--nnodes",
+        type=_positive_int,
+        default=1,
+        help="machines taking part; run the same command on each (torchrun c10d rendezvous)",
+    )
+    sp.add_argument(
+        "--node-rank",
+        type=int,
+        default=0,
+        metavar="R",
+        help="this machine's rank, 0 to NNODES-1; node 0 hosts the rendezvous at --master",
+    )
+    sp.add_argument(
+        "--master",
+        metavar="ADDR:PORT",
+        help="with --nnodes > 1: node 0's address and a free port, the same on every node",
+    )
+    sp.add_argument(
         "--scaling",
         action="store_true",
         help=_("with --nproc N: run one process first and report the scaling efficiency"),
@@ -224,6 +270,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _stall(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 2 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text} is outside 2–86400")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -241,25 +297,80 @@ def main(argv: Sequence[str] | None = None) -> int:
     i18n.set_cli_language(_lang_flag(sys.argv[1:] if argv is None else list(argv)))
     parser = build_parser()
     args = parser.parse_args(argv)
+    headless = _is_headless_apply(args)
+    if headless:
+        _cancel_on_signals()
     try:
         return dispatch(parser, args)
     except EnvwizardError as e:
         _error(str(e))
+        if headless:
+            _exit_report(args, e.exit_code, str(e))
         return e.exit_code
     except KeyboardInterrupt:
         _error(_("cancelled"))
+        if headless:
+            _exit_report(args, EXIT_CANCELLED, _("cancelled by a signal before the run started"))
+            # Probe threads may still wait on a slow program: do not wait for them.
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(EXIT_CANCELLED)
         return EXIT_CANCELLED
     except BrokenPipeError:
         return 0
     except Exception as e:  # a bug: say so in one line, unless --debug
         if args.debug:
             raise
-        _error(
-            _("internal error: {kind}: {error} (run again with --debug for the traceback)").format(
-                kind=type(e).__name__, error=e
-            )
-        )
+        message = _(
+            "internal error: {kind}: {error} (run again with --debug for the traceback)"
+        ).format(kind=type(e).__name__, error=e)
+        _error(message)
+        if headless:
+            _exit_report(args, 1, message)
         return 1
+
+
+def _is_headless_apply(args: argparse.Namespace) -> bool:
+    return bool(args.command is None and args.answers and not args.interactive and not args.dry_run)
+
+
+def _cancel_on_signals() -> None:
+    """Before the run's own handlers exist, SIGTERM and SIGHUP cancel like Ctrl+C (exit 130)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, signal.default_int_handler)
+
+
+def _exit_report(args: argparse.Namespace, exit_code: int, reason: str) -> None:
+    """A headless run that stops before its steps still leaves a report that says why."""
+    import platformdirs
+
+    status = {EXIT_CANCELLED: "cancelled", 2: "invalid"}.get(exit_code, "failed")
+    report = {
+        "envwizard": __version__,
+        "host": socket.gethostname(),
+        "status": status,
+        "exit_code": exit_code,
+        "reason": redact_text(reason),
+        "answers_file": os.path.abspath(args.answers),
+        "facts": None,
+        "answers": None,
+        "decision": None,
+        "steps": [],
+        "verify": None,
+        "benchmark": None,
+    }
+    text = json.dumps(report, indent=2) + "\n"
+    runs = os.path.join(platformdirs.user_log_dir("envwizard"), "runs")
+    folder = os.path.join(runs, time.strftime("%Y%m%d-%H%M%S") + f"-{status}-{os.getpid()}")
+    targets = [os.path.join(folder, "report.json")] + ([args.report] if args.report else [])
+    for path in targets:
+        with contextlib.suppress(OSError):
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
 
 
 def _lang_flag(argv: list[str]) -> str | None:
@@ -313,7 +424,8 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _error(message: str) -> None:
     # One line, unwrapped: the terminal wraps it, and scripts can grep it.
     # The prefix stays English in every language: scripts grep for it (docs/cli.md).
-    print("envwizard: error: " + message.replace("\n", " "), file=sys.stderr)
+    with contextlib.suppress(OSError):
+        print("envwizard: error: " + redact_text(message).replace("\n", " "), file=sys.stderr)
 
 
 if __name__ == "__main__":

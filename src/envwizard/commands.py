@@ -131,7 +131,9 @@ def plan_command(args: argparse.Namespace) -> int:
     set_answers_language(answers.lang)
     _, plan = plan_for(answers, args.facts)
     if args.json:
-        print(json.dumps(plan.to_dict(), indent=2))
+        from envwizard.redact import redact
+
+        print(json.dumps(redact(plan.to_dict()), indent=2))
         return EXIT_OK
     from envwizard.render import print_plan
 
@@ -194,7 +196,14 @@ def apply_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     from envwizard.headless import apply
 
-    return apply(plan, answers, facts, yes=args.yes, report=args.report)
+    return apply(
+        plan,
+        answers,
+        facts,
+        yes=args.yes,
+        report=args.report,
+        stall_seconds=getattr(args, "stall_seconds", None),
+    )
 
 
 def print_dry_run(plan: Plan) -> None:

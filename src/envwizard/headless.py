@@ -1,12 +1,16 @@
 """Headless front end: apply a plan with Rich output, exit codes and a report.
 
 It renders runner events and owns the terminal concerns only: confirmation of destructive
-starts, Ctrl+C / SIGTERM, live or plain output depending on whether stdout is a terminal.
+starts, Ctrl+C / SIGTERM / SIGHUP (a closed terminal), live or plain output depending on
+whether stdout is a terminal. A closed terminal cancels like Ctrl+C: the run rolls back and
+writes its report, with output going nowhere from then on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 import sys
 import time
@@ -22,13 +26,14 @@ from rich.text import Text
 
 from envwizard.answers import Answers
 from envwizard.bench.state import BenchState
-from envwizard.bench.view import live_panel, summary_table
-from envwizard.errors import EXIT_CANCELLED, InvalidInput
+from envwizard.bench.view import live_panel, progress_line, summary_table
+from envwizard.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
 from envwizard.facts.model import Facts
 from envwizard.i18n import _
-from envwizard.lock import EnvLock
+from envwizard.lock import EnvLock, refuse_if_running
 from envwizard.plan import Plan
 from envwizard.preflight import run_preflight
+from envwizard.redact import redact, redact_text
 from envwizard.render import STEP_ICONS, decision_panel
 from envwizard.report import build_report, installed, write_report
 from envwizard.runner import (
@@ -53,6 +58,7 @@ def apply(
     yes: bool = False,
     report: str | None = None,
     console: Console | None = None,
+    stall_seconds: float | None = None,
 ) -> int:
     console = console or Console()
     console.print(decision_panel(plan))
@@ -72,13 +78,24 @@ def apply(
         ):
             console.print(_("Nothing was changed."))
             return EXIT_CANCELLED
-    with EnvLock(plan.env_path):
-        pf = run_preflight(plan, answers, start)
-        for w in pf.warnings:
-            console.print(f"[yellow]⚠[/] {w}")
-        if pf.errors:
-            raise InvalidInput(_("pre-flight: {problems}").format(problems=" | ".join(pf.errors)))
-        runner = Runner(plan, answers, start)
+    refuse_if_running(plan.env_path)
+    pf = run_preflight(plan, answers, start)
+    for w in pf.warnings:
+        console.print(f"[yellow]⚠[/] {redact_text(w)}")
+    if pf.errors:
+        raise InvalidInput(_("pre-flight: {problems}").format(problems=" | ".join(pf.errors)))
+    on_wait = lambda text: console.print(f"[yellow]⚠[/] {text}")  # noqa: E731
+    with EnvLock(plan.env_path, on_wait=on_wait) as lock:
+        # Under the lock, look again: an earlier run may have finished or left something.
+        again = resolve_start(inspect_target(plan.env_path), plan, answers)
+        if again.destructive and not start.destructive:
+            raise InvalidInput(
+                _("env: {path} changed while envwizard was checking it; run again").format(
+                    path=plan.env_path
+                )
+            )
+        start = again
+        runner = Runner(plan, answers, start, lock=lock, stall_seconds=stall_seconds)
         view = _View(plan, console)
         asyncio.run(_drive(runner, view))
     assert runner.exit_code is not None
@@ -94,28 +111,64 @@ def apply(
         benchmark_error=runner.bench_error,
         run_dir=str(runner.run_dir),
     )
-    paths = write_report(data, report or runner.run_dir / "report.json")
+    if runner.state_error:
+        data["state_error"] = runner.state_error
+    data = redact(data)
+    # The run folder always gets the report (the environment's disk may be the full one).
+    paths = write_report(data, runner.run_dir / "report.json")
+    exit_code = runner.exit_code
+    if report:
+        try:
+            paths = write_report(data, report)
+        except OSError as e:
+            view.error(
+                f"cannot write the report to {report} ({e.strerror or e}); it is in {paths[0]}"
+            )
+            exit_code = exit_code or EXIT_INVALID
     view.summary(runner, paths[0])
-    return runner.exit_code
+    return exit_code
+
+
+CANCEL_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 async def _drive(runner: Runner, view: _View) -> None:
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+
+    def hang_up() -> None:
+        view.detach()
+        runner.cancel()
+
+    handlers = {sig: runner.cancel for sig in CANCEL_SIGNALS}
+    if hasattr(signal, "SIGHUP"):
+        handlers[signal.SIGHUP] = hang_up
+    previous = {sig: signal.getsignal(sig) for sig in handlers}
+    for sig, handler in handlers.items():
         try:
-            loop.add_signal_handler(sig, runner.cancel)
+            loop.add_signal_handler(sig, handler)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
-            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(runner.cancel))
+            signal.signal(sig, lambda *_, h=handler: loop.call_soon_threadsafe(h))
     try:
         with view:
             async for event in runner.run():
                 view.handle(event)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+        for sig in handlers:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover
-                signal.signal(sig, signal.SIG_DFL)
+            with contextlib.suppress(TypeError, ValueError):
+                signal.signal(sig, previous[sig])  # type: ignore[arg-type]
+
+
+def detach_terminal() -> None:
+    """Point stdout and stderr at the null device: writes to a hung-up terminal fail (EIO)."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(null, fd)
+        os.close(null)
 
 
 class _View:
@@ -143,8 +196,17 @@ class _View:
 
     def __exit__(self, *exc: object) -> None:
         if self.live:
-            self.live.__exit__(None, None, None)
+            with contextlib.suppress(OSError):
+                self.live.__exit__(None, None, None)
             self.live = None
+
+    def detach(self) -> None:
+        """The terminal is gone: stop drawing, and send what is still printed nowhere."""
+        self.live_mode = bool(self.live)  # a running Live keeps drawing, into nothing
+        detach_terminal()
+
+    def error(self, text: str) -> None:
+        print("envwizard: error: " + text, file=sys.stderr)
 
     def __rich__(self) -> RenderableType:
         parts: list[RenderableType] = []
@@ -175,6 +237,12 @@ class _View:
         return Group(*parts)
 
     def handle(self, ev: Event) -> None:
+        try:
+            self._handle(ev)
+        except OSError:  # the terminal went away mid-write (SIGHUP follows)
+            self.detach()
+
+    def _handle(self, ev: Event) -> None:
         if isinstance(ev, StepStarted):
             self.current, self.started = ev, time.monotonic()
             self.tail.clear()
@@ -205,12 +273,14 @@ class _View:
     def _bench(self, d: dict) -> None:
         if self.bench is not None:
             self.bench.feed(d)
-        if not self.live_mode and d.get("event") == "step":  # a plain log: one line per window
+        if (
+            not self.live_mode
+            and self.bench is not None
+            and d.get("event") == "step"
+            and self.bench.line_due(time.monotonic())
+        ):  # a plain log: one progress line every few seconds
             self.console.print(
-                Text(
-                    f"  loss {d.get('loss')}  {d.get('samples_per_s')} samples/s  {d.get('tflops')} TFLOP/s",
-                    style="magenta",
-                )
+                Text("  " + progress_line(self.bench), style="magenta"), soft_wrap=True
             )
 
     def _finished(self, ev: StepFinished) -> None:
@@ -242,6 +312,12 @@ class _View:
                 c.print(
                     _("  installed: the {build} build, by {installer}, from {index}").format(
                         build=got["build"], installer=got["installer"], index=got["index"]
+                    )
+                )
+            if not v.get("ok") and v.get("problems"):
+                c.print(
+                    _("  [red]cause:[/] {problems}").format(
+                        problems="; ".join(str(p) for p in v["problems"])
                     )
                 )
             for h in v.get("hints") or []:

@@ -1,70 +1,192 @@
-"""One run per environment path: a second envwizard aimed at the same path refuses to start.
+"""One run per environment: a lock file that lives with the environment, not with the user.
 
-The lock lives in envwizard's own state directory (keyed by the resolved path), not beside the
-environment, so it exists before the environment does and leaves nothing in the user's folders.
-The OS releases it when the process dies, so a killed run never leaves a stale lock.
+The lock is `.NAME.envwizard-lock` beside the environment folder NAME (inside it when the
+folder's parent is not writable), so every user and every `XDG_STATE_HOME` finds the same one.
+It is an OS lock (flock) on an open file: the kernel drops it when the last holder closes it,
+so `kill -9` never leaves a stale lock. envwizard's children inherit the open file (see
+`proc.inherited_fds`), which keeps the lock held for as long as an installer of the run is
+alive — a second run can never start writing while an orphaned installer still does.
+
+The file also carries the run's marker: written before the environment exists, it says that
+envwizard is creating (or removing) the folder, so a later run can finish an interrupted
+removal instead of refusing a half-deleted environment.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import Any
 
-import platformdirs
+import psutil
 
+from envwizard import proc
 from envwizard.errors import InvalidInput
 
+ORPHAN_WAIT_SECONDS = 30.0
+"""How long a run waits for an installer left behind by a run that died, before refusing."""
 
-def lock_dir() -> Path:
-    return Path(platformdirs.user_state_dir("envwizard")) / "locks"
+
+def lock_path(env_path: str | Path) -> Path:
+    """Where the lock of an environment lives: beside it, or inside it when its parent is read-only."""
+    env = Path(os.path.abspath(os.path.expanduser(str(env_path))))
+    beside = env.parent / f".{env.name}.envwizard-lock"
+    if beside.exists() or _writable_dir(env.parent) or not env.is_dir():
+        return beside
+    return env / ".envwizard-lock"
+
+
+def _writable_dir(p: Path) -> bool:
+    return p.is_dir() and os.access(p, os.W_OK | os.X_OK)
+
+
+def read_marker(env_path: str | Path) -> dict[str, Any]:
+    """The marker of the last run on this environment ({} when there is none or it is unreadable)."""
+    try:
+        data = json.loads(lock_path(env_path).read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def refuse_if_running(env_path: str) -> None:
+    """Refuse at once when another live run holds the environment, creating nothing.
+
+    Called before pre-flight, so a second run does not first spend seconds on the network.
+    """
+    path = lock_path(env_path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        if _try_lock(fd):
+            return
+        holder = _holder(fd)
+        if holder is not None and psutil.pid_exists(holder):
+            raise InvalidInput(
+                f"env: another envwizard run (pid {holder}) is working on {env_path}; "
+                "wait for it to finish, or stop it first"
+            )
+    finally:
+        os.close(fd)  # closing drops a lock taken only to look
 
 
 class EnvLock:
-    def __init__(self, env_path: str, directory: Path | None = None) -> None:
+    """`with EnvLock(env):` holds the environment for this process and the children it starts."""
+
+    def __init__(
+        self,
+        env_path: str,
+        *,
+        wait_seconds: float = ORPHAN_WAIT_SECONDS,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         self.env_path = env_path
-        key = hashlib.sha256(os.path.realpath(env_path).encode()).hexdigest()[:20]
-        self.path = (directory or lock_dir()) / f"{key}.lock"
-        self._fh: IO[str] | None = None
+        self.path = lock_path(env_path)
+        self.wait_seconds = wait_seconds
+        self.on_wait = on_wait
+        self.fd: int | None = None
+        self.data: dict[str, Any] = {}
 
     def __enter__(self) -> EnvLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+", encoding="utf-8")
-        if not _try_lock(fh):
-            fh.seek(0)
-            holder = fh.read().strip() or "unknown"
-            fh.close()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            except PermissionError:  # another user's lock file: a read-only handle locks too
+                fd = os.open(self.path, os.O_RDONLY)
+        except OSError as e:
             raise InvalidInput(
-                f"env: another envwizard run (pid {holder}) is working on {self.env_path}; "
-                "wait for it to finish, or stop it first"
-            )
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        self._fh = fh
+                f"env: cannot create the lock file {self.path} ({e.strerror or e}); choose an env "
+                "path in a folder you can write to"
+            ) from None
+        if not _try_lock(fd):
+            holder = _holder(fd)
+            if holder is not None and psutil.pid_exists(holder):
+                os.close(fd)
+                raise InvalidInput(
+                    f"env: another envwizard run (pid {holder}) is working on {self.env_path}; "
+                    "wait for it to finish, or stop it first"
+                )
+            if self.on_wait:
+                self.on_wait(
+                    f"an installer started by an envwizard run that has ended (pid {holder or '?'}) "
+                    f"is still working on {self.env_path}; waiting up to {self.wait_seconds:.0f} s "
+                    "for it to stop"
+                )
+            deadline = time.monotonic() + self.wait_seconds
+            while not _try_lock(fd):
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise InvalidInput(
+                        f"env: an installer started by an envwizard run that has ended (pid "
+                        f"{holder or '?'}) is still working on {self.env_path}; stop it or wait "
+                        "for it to finish, then run envwizard again"
+                    )
+                time.sleep(0.2)
+        self.fd = fd
+        self.data = _read(fd)
+        self.update(pid=os.getpid())
+        proc.inherited_fds.add(fd)
         return self
 
+    def update(self, **values: Any) -> None:
+        """Rewrite the marker in place (best effort: a full disk must not stop a rollback)."""
+        self.data.update(values)
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            payload = json.dumps(self.data).encode()
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, payload, 0)
+
     def __exit__(self, *exc: object) -> None:
-        if self._fh:
-            self._fh.close()
-            self._fh = None
+        if self.fd is not None:
+            proc.inherited_fds.discard(self.fd)
+            os.close(self.fd)
+            self.fd = None
 
 
-def _try_lock(fh: IO[str]) -> bool:
+def _read(fd: int) -> dict[str, Any]:
+    try:
+        raw = os.pread(fd, 65536, 0)
+        data = json.loads(raw.decode() or "{}")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _holder(fd: int) -> int | None:
+    """The pid the lock file names (older versions wrote a bare number)."""
+    try:
+        raw = os.pread(fd, 65536, 0).decode().strip()
+    except OSError:
+        return None
+    if raw.isdigit():
+        return int(raw)
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        return int(json.loads(raw).get("pid"))
+    return None
+
+
+def _try_lock(fd: int) -> bool:
     if os.name == "nt":  # pragma: no cover - Windows
         import msvcrt
 
         try:
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
             return True
         except OSError:
             return False
     import fcntl
 
     try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except OSError:
         return False

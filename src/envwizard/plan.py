@@ -28,6 +28,7 @@ from envwizard.installer import Installer, InstallerChoice, choose_installer, uv
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
 from envwizard.mirrors import Measurement, Route, apply_route, route
+from envwizard.redact import redact_text
 from envwizard.versions import major_minor, vkey
 
 CONSTRAINTS_FILE = "envwizard-constraints.txt"
@@ -98,8 +99,9 @@ class Plan:
         return _("about {gib:.1f} GiB").format(gib=gib)
 
     def command_line(self, step: Step) -> str:
-        """A step's argv as one line a person could paste into their shell."""
-        return subprocess.list2cmdline(step.argv) if self.windows else shlex.join(step.argv)
+        """A step's argv as one line a person could paste into their shell (credentials masked)."""
+        line = subprocess.list2cmdline(step.argv) if self.windows else shlex.join(step.argv)
+        return redact_text(line)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -362,7 +364,12 @@ class _Builder:
     def bench_step(self) -> Step:
         b = self.a.benchmark
         opts = BenchOptions(
-            device=b.device, preset=b.preset, dtype=b.dtype, seconds=b.seconds, nproc=b.nproc
+            device=b.device,
+            preset=b.preset,
+            dtype=b.dtype,
+            seconds=b.seconds,
+            nproc=b.nproc,
+            optimizer=b.optimizer,
         )
         cpus = self.facts.cpu.get("logical_cores")
         env = thread_env(b.nproc, cpus if isinstance(cpus, int) else None)

@@ -6,20 +6,25 @@ anything (exit 2); warnings are shown and the run goes on.
 
 from __future__ import annotations
 
+import base64
+import configparser
 import os
 import shutil
 import ssl
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from envwizard.answers import Answers
 from envwizard.childenv import child_env, leaking
 from envwizard.i18n import _
 from envwizard.plan import Plan
+from envwizard.redact import redact_text, split_credentials
 from envwizard.target import Start
 
 NET_TIMEOUT = 5.0
@@ -161,14 +166,24 @@ def _local_links(answers: Answers) -> list[str]:
 def _reachable(plan: Plan, answers: Answers, start: Start) -> list[str]:
     urls: list[str] = []
     for s in _pending(plan, start):
+        if s.kind not in ("create-env", "install"):
+            continue
         for i, a in enumerate(s.argv[:-1]):
             if a in INDEX_FLAGS and s.argv[i + 1].startswith(("http://", "https://")):
                 urls.append(s.argv[i + 1])
-    urls = list(dict.fromkeys(urls))
+        if s.kind == "install" and not any(
+            a in ("--index-url", "--no-index", "--default-index") for a in s.argv
+        ):
+            urls += configured_indexes("uv" if s.progress == "uv" else "pip")
+    urls = list(dict.fromkeys(u for u in urls if u.startswith(("http://", "https://"))))
     if not urls:
         return []
-    with ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(8, len(urls)))
+    try:
         results = list(pool.map(_probe_url, urls))
+    finally:
+        # A cancel (Ctrl+C, SIGTERM) must not wait for a probe that hangs.
+        pool.shutdown(wait=False, cancel_futures=True)
     problems = []
     for url, why in zip(urls, results):
         if why:
@@ -177,10 +192,79 @@ def _reachable(plan: Plan, answers: Answers, start: Start) -> list[str]:
                     "cannot reach {url} ({why}). If it is blocked or slow here, set torch_index: default "
                     "(your installer's configured index) or a mirror of PyTorch's index, index_url for other "
                     "packages, or find_links with a folder of wheels"
-                ).format(url=url, why=why)
+                ).format(url=redact_text(url), why=redact_text(why))
                 + _mirror_offer(url, plan)
             )
     return problems
+
+
+def configured_indexes(installer: str, environ: dict[str, str] | None = None) -> list[str]:
+    """The indexes an installer would use on its own: its environment variables, then pip's
+    configuration files (uv ignores those; its own `uv.toml` is read for `index-url`)."""
+    env = os.environ if environ is None else environ
+    found: list[str] = []
+    if installer == "uv":
+        for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_INDEX", "UV_EXTRA_INDEX_URL"):
+            found += env.get(key, "").split()
+        found += _uv_config_indexes(env)
+        return [u.split("=", 1)[1] if "=" in u.split("://", 1)[0] else u for u in found]
+    for key in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"):
+        found += env.get(key, "").split()
+    if "PIP_INDEX_URL" not in env:
+        found += _pip_config_indexes(env)
+    return found
+
+
+def _pip_config_indexes(env: dict[str, str] | os._Environ[str]) -> list[str]:
+    """index-url and extra-index-url from pip's global and user files (later files win)."""
+    home = os.path.expanduser("~")
+    xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    files = ["/etc/pip.conf", "/etc/xdg/pip/pip.conf"] if sys.platform != "win32" else []
+    files += [os.path.join(home, ".pip", "pip.conf"), os.path.join(xdg, "pip", "pip.conf")]
+    index: str | None = None
+    extra: list[str] = []
+    for path in files:
+        cfg = configparser.RawConfigParser()
+        try:
+            if not cfg.read(path, encoding="utf-8"):
+                continue
+        except (OSError, configparser.Error, UnicodeDecodeError):
+            continue
+        for section in ("global", "install"):
+            if cfg.has_option(section, "index-url"):
+                index = cfg.get(section, "index-url").strip()
+            if cfg.has_option(section, "extra-index-url"):
+                extra += cfg.get(section, "extra-index-url").split()
+    return ([index] if index else []) + extra
+
+
+def _uv_config_indexes(env: dict[str, str] | os._Environ[str]) -> list[str]:
+    if env.get("UV_NO_CONFIG"):
+        return []
+    xdg = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    path = env.get("UV_CONFIG_FILE") or os.path.join(xdg, "uv", "uv.toml")
+    try:
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, ValueError):
+        return []
+    out: list[str] = []
+    pip = data.get("pip")
+    tables: list[dict[str, Any]] = [data, pip] if isinstance(pip, dict) else [data]
+    for table in tables:
+        if isinstance(table.get("index-url"), str):
+            out.append(table["index-url"])
+        extra = table.get("extra-index-url")
+        if isinstance(extra, list):
+            out += [u for u in extra if isinstance(u, str)]
+    for idx in data.get("index") or []:
+        if isinstance(idx, dict) and isinstance(idx.get("url"), str):
+            out.append(idx["url"])
+    return out
 
 
 def _mirror_offer(url: str, plan: Plan) -> str:
@@ -200,7 +284,11 @@ def _mirror_offer(url: str, plan: Plan) -> str:
 
 
 def _probe_url(url: str) -> str | None:
-    """None when the index answers; else a short reason (proxies and CA bundles from the env)."""
+    """None when the index answers; else a short reason (proxies and CA bundles from the env).
+
+    Credentials in the URL (`https://user:token@host/simple`) are sent as HTTP basic auth, the
+    way pip sends them, and never appear in the reason.
+    """
     cafile = next(
         (
             os.environ[k]
@@ -210,18 +298,21 @@ def _probe_url(url: str) -> str | None:
         None,
     )
     try:
+        bare, user, password = split_credentials(url)
+        headers = {"User-Agent": "envwizard"}
+        if user is not None or password is not None:
+            token = f"{user or ''}:{password or ''}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
         ctx = (
             ssl.create_default_context(cafile=cafile) if cafile and os.path.isfile(cafile) else None
         )
-        req = urllib.request.Request(
-            url.rstrip("/") + "/", method="GET", headers={"User-Agent": "envwizard"}
-        )
+        req = urllib.request.Request(bare.rstrip("/") + "/", method="GET", headers=headers)
         with urllib.request.urlopen(req, timeout=NET_TIMEOUT, context=ctx) as r:
             r.read(1)
         return None
     except urllib.error.HTTPError as e:
         return None if e.code < 500 else f"HTTP {e.code}"
     except urllib.error.URLError as e:
-        return str(e.reason)[:120]
+        return redact_text(str(e.reason))[:120]
     except (OSError, ValueError) as e:
-        return str(e)[:120] or type(e).__name__
+        return redact_text(str(e))[:120] or type(e).__name__

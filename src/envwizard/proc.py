@@ -4,6 +4,12 @@ Children start in their own process group (session on POSIX), with stdin closed,
 can never hang the run and the terminal's Ctrl+C reaches envwizard alone, which then stops the
 child's whole tree in order: SIGINT (pip cleans up), SIGTERM, SIGKILL — each after a short
 grace, and for processes that left the group too (psutil), so nothing outlives a cancel.
+
+Nothing outlives envwizard either, even when it is killed with SIGKILL: on Linux the direct
+child gets a parent-death signal, and every child has a small watchdog process (in its own
+session, so a closed terminal does not reach it) that waits on a pipe from envwizard and stops
+the child's whole process group when that pipe closes without a "done". Children inherit the
+environment's lock (`inherited_fds`), so the lock is held until the last of them is gone.
 """
 
 from __future__ import annotations
@@ -15,17 +21,75 @@ import os
 import re
 import signal
 import subprocess
+import sys
+import threading
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 import psutil
 
+from envwizard.redact import redact_text
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 BATCH_SECONDS = 0.05
 """Output is handed to the front ends at most every 50 ms, never a call per line."""
 POSIX = os.name == "posix"
+
+inherited_fds: set[int] = set()
+"""Open files every child inherits: the environment lock, held while any child lives."""
+
+WATCHDOG = """
+import os, signal, sys, time
+for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+    signal.signal(s, signal.SIG_IGN)
+group = int(sys.argv[1])
+said = sys.stdin.buffer.read()
+if said != b"done":
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(group, sig)
+        except OSError:
+            break
+        for _ in range(30):
+            time.sleep(0.1)
+            try:
+                os.killpg(group, 0)
+            except OSError:
+                sys.exit(0)
+"""
+"""Run by `python -I -S -c`: waits for envwizard to say "done" or to die (EOF), then stops the group."""
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A preexec function that makes the kernel SIGKILL the child when envwizard's thread dies.
+
+    The signal follows the *thread* that forked, so it is only set when the main thread (which
+    lives as long as envwizard) starts the child; the watchdog covers every other case.
+    """
+    if (
+        not sys.platform.startswith("linux")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() != parent:  # envwizard died before the signal was armed
+            os._exit(1)
+
+    return preexec
 
 
 MAX_LINE = 8192
@@ -130,6 +194,7 @@ class Child:
         self.started = 0.0
         self._log: BinaryIO | None = None
         self.stopped = False
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
     async def __aenter__(self) -> Child:
         await self.start()
@@ -137,6 +202,7 @@ class Child:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+        self._release_watchdog()
         if self._log:
             self._log.close()
             self._log = None
@@ -145,11 +211,16 @@ class Child:
         kwargs: dict[str, object] = {}
         if POSIX:
             kwargs["start_new_session"] = True
+            kwargs["pass_fds"] = tuple(sorted(inherited_fds))
+            preexec = _parent_death_signal()
+            if preexec is not None:
+                kwargs["preexec_fn"] = preexec
         else:  # pragma: no cover - Windows
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         if self.log_path:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __aexit__
-            self._log.write(("$ " + subprocess.list2cmdline(self.argv) + "\n").encode())
+            line = redact_text(subprocess.list2cmdline(self.argv))
+            self._log.write(("$ " + line + "\n").encode())
             self._log.flush()
         self.started = time.monotonic()
         self.proc = await asyncio.create_subprocess_exec(
@@ -161,6 +232,32 @@ class Child:
             cwd=self.cwd,
             **kwargs,  # type: ignore[arg-type]
         )
+        if POSIX:
+            self._start_watchdog(self.proc.pid)
+
+    def _start_watchdog(self, group: int) -> None:
+        try:
+            self._watchdog = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", WATCHDOG, str(group)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                pass_fds=tuple(sorted(inherited_fds)),
+            )
+        except OSError:  # pragma: no cover - the parent-death signal still covers the child
+            self._watchdog = None
+
+    def _release_watchdog(self) -> None:
+        """The child is gone: tell the watchdog so, and let it go."""
+        dog, self._watchdog = self._watchdog, None
+        if dog is None or dog.stdin is None:
+            return
+        with contextlib.suppress(OSError):
+            dog.stdin.write(b"done")
+            dog.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            dog.wait(timeout=2)
 
     @property
     def pid(self) -> int | None:

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from envwizard.i18n import _
 from envwizard.plan import Plan
+from envwizard.redact import redact_text
 
 STEP_ICONS = {
     "pending": "[dim]·[/]",
@@ -30,13 +31,13 @@ def decision_panel(plan: Plan) -> Panel:
         (d.variant, "bold cyan"),
         (_("  from "), ""),
         (
-            d.index_url
+            redact_text(d.index_url or "")
             or ("conda-forge" if d.source == "conda-forge" else _("the installer's default index")),
             "cyan",
         ),
     )
     lines: list[Text] = [head, Text()]
-    lines += [Text("• " + r) for r in d.reasons]
+    lines += [Text("• " + redact_text(r)) for r in d.reasons]
     for w in plan.warnings:
         lines.append(Text("⚠ " + w, style="yellow"))
     return Panel(Group(*lines), title=_("Decision"), title_align="left", border_style="cyan")

@@ -15,6 +15,7 @@ from envwizard.answers import Answers
 from envwizard.facts.model import Facts
 from envwizard.i18n import _
 from envwizard.plan import Plan
+from envwizard.redact import redact
 
 VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_list")
 READ_ONLY_KINDS = ("verify", "bench")
@@ -106,7 +107,8 @@ def env_changed(plan: Plan, steps: list[dict[str, Any]]) -> bool:
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
-    """Write PATH (JSON) and its Markdown twin beside it (same name, .md)."""
+    """Write PATH (JSON) and its Markdown twin beside it (same name, .md); credentials masked."""
+    report = redact(report)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,11 +21,14 @@ import platformdirs
 
 from envwizard.answers import Answers
 from envwizard.childenv import child_env
-from envwizard.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED
+from envwizard.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, EnvwizardError
+from envwizard.lock import EnvLock
 from envwizard.plan import Plan, Step
 from envwizard.proc import Child
 from envwizard.progress import Progress, ProgressParser
-from envwizard.target import Start, StateFile
+from envwizard.redact import redact, redact_text
+from envwizard.stall import StallWatch
+from envwizard.target import Start, StateFile, remove_environment, repair_argv
 
 
 @dataclass
@@ -128,6 +130,8 @@ class Runner:
         *,
         run_dir: Path | None = None,
         base_env: dict[str, str] | None = None,
+        lock: EnvLock | None = None,
+        stall_seconds: float | None = None,
     ) -> None:
         self.plan = plan
         self.answers = answers
@@ -135,6 +139,16 @@ class Runner:
         self.run_dir = run_dir or new_run_dir(plan)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.base_env = base_env
+        self.lock = lock
+        self.stall_seconds = float(stall_seconds or answers.stall_seconds)
+        self.state_error: str | None = None
+        """Why the state file could not be written (a full disk), for the report."""
+        self.changed_reused_env = False
+        """An install step ran in an environment this run did not create."""
+        self._stalled: str | None = None
+        self._failed = False
+        self.removed = False
+        """The rollback removed (or emptied) the environment."""
         self.results: list[StepResult] = []
         self.verify: dict[str, Any] | None = None
         self.bench: dict[str, Any] | None = None
@@ -145,9 +159,9 @@ class Runner:
         self._created_env = start.owns_env and "create-env" in start.skip
         """True once the environment is this run's own (created by it, or by the run it retries)."""
         (self.run_dir / "plan.json").write_text(
-            json.dumps(plan.to_dict(), indent=2), encoding="utf-8"
+            json.dumps(redact(plan.to_dict()), indent=2), encoding="utf-8"
         )
-        (self.run_dir / "answers.yaml").write_text(answers.to_yaml(), encoding="utf-8")
+        (self.run_dir / "answers.yaml").write_text(redact_text(answers.to_yaml()), encoding="utf-8")
 
     @property
     def cancelled(self) -> bool:
@@ -161,43 +175,111 @@ class Runner:
         """Run the steps. With rollback=False a failed or cancelled run leaves the environment
         for the caller to retry (`retry_start`) or remove (`rollback`), as the wizard does."""
         self.status = "running"
+        own_lock = self.lock is None
+        if own_lock:
+            try:
+                self.lock = EnvLock(self.plan.env_path).__enter__()
+            except EnvwizardError as e:
+                yield Notice(str(e), "error")
+                self.status, self.exit_code = "failed", e.exit_code
+                yield RunFinished(self.status, self.exit_code)
+                return
+        try:
+            async for ev in self._run(rollback):
+                yield ev
+        finally:
+            if own_lock and self.lock is not None:
+                self.lock.__exit__(None, None, None)
+                self.lock = None
+
+    async def _run(self, rollback: bool) -> AsyncIterator[Event]:
         state = StateFile(self.plan.env_path, self.plan, str(self.run_dir))
         state.load_completed(self.start.skip)
+        state.data["created"] = self.start.created_by_envwizard or self.start.owns_env
         if self.start.message:
-            yield Notice(self.start.message)
-        failed = False
-        total = len(self.plan.steps)
-        for i, step in enumerate(self.plan.steps, 1):
-            if step.id in self.start.skip:
-                self.results.append(StepResult(step.id, "skipped"))
-                yield StepFinished(step.id, "skipped", None, 0.0, None)
-                continue
-            if self.cancelled or failed:
-                self.results.append(
-                    StepResult(step.id, "cancelled" if self.cancelled else "skipped")
-                )
-                continue
-            async for ev in self._run_step(step, i, total, state):
+            yield Notice(redact_text(self.start.message))
+        env = Path(self.plan.env_path)
+        if self.start.cleanup and env.exists():
+            self._mark(env="removing")
+            left = remove_environment(env, keep_dir=self.start.empty_before)
+            yield Notice(f"removed the environment at {env}", "warn")
+            if left:
+                yield Notice(f"kept {', '.join(left)} in {env}: not part of an environment", "warn")
+        if self.start.owns_env and "create-env" not in self.start.skip:
+            self._mark(env="creating", empty_before=self.start.empty_before)
+        for sid in sorted(self.start.repair):
+            yield Notice(
+                f"step {sid} was interrupted in an earlier run; reinstalling what it installs "
+                "so that no half-installed package is left",
+                "warn",
+            )
+        async for ev in self._steps(self.plan.steps, state, set(self.start.repair)):
+            yield ev
+        if (
+            not self.cancelled
+            and self._verify_failed()
+            and self.start.action == "resume"
+            and self.start.created_by_envwizard
+        ):
+            yield Notice(
+                "verify failed on an environment envwizard created earlier; reinstalling its "
+                "packages cleanly and verifying again",
+                "warn",
+            )
+            again = [s for s in self.plan.steps if s.kind in ("install", "pin", "verify")]
+            self.results = [r for r in self.results if r.id not in {s.id for s in again}]
+            repair = {s.id for s in again if s.kind == "install"}
+            async for ev in self._steps(again, state, repair):
                 yield ev
-            result = self.results[-1]
-            if result.status == "cancelled":
-                continue
-            if result.status == "failed" and not step.optional:
-                failed = True
         if self.cancelled:
             self.status, self.exit_code = "cancelled", EXIT_CANCELLED
-        elif failed:
+        elif self._failed:
             self.status, self.exit_code = "failed", EXIT_STEP_FAILED
         else:
             self.status, self.exit_code = "done", EXIT_OK
         # A cancelled or failed benchmark leaves a verified environment: keep it.
         optional = {s.id for s in self.plan.steps if s.optional}
         complete = all(r.status in ("ok", "skipped") for r in self.results if r.id not in optional)
-        state.mark(status="done" if complete else self.status)
+        # Rollback first, then the record: on a full disk the removal frees the space.
         if not complete and rollback:
-            async for ev in self.rollback():
+            async for ev in self.rollback(state):
                 yield ev
+        if env.is_dir() and not self.removed:
+            state.mark(status="done" if complete else self.status)
+        self.state_error = state.error
+        if state.error:
+            yield Notice(f"the environment's state was not saved: {state.error}", "warn")
         yield RunFinished(self.status, self.exit_code)
+
+    def _verify_failed(self) -> bool:
+        return any(r.status == "failed" for r in self.results if r.id == "verify")
+
+    def _mark(self, **values: object) -> None:
+        if self.lock is not None:
+            self.lock.update(**values)
+
+    async def _steps(
+        self, steps: list[Step], state: StateFile, repair: set[str]
+    ) -> AsyncIterator[Event]:
+        """Run steps in order; `_failed` says afterwards whether a required one failed."""
+        self._failed = False
+        total = len(self.plan.steps)
+        for step in steps:
+            i = self.plan.steps.index(step) + 1
+            if step.id in self.start.skip and step.id not in repair:
+                self.results.append(StepResult(step.id, "skipped"))
+                yield StepFinished(step.id, "skipped", None, 0.0, None)
+                continue
+            if self.cancelled or self._failed:
+                self.results.append(
+                    StepResult(step.id, "cancelled" if self.cancelled else "skipped")
+                )
+                continue
+            async for ev in self._run_step(step, i, total, state, step.id in repair):
+                yield ev
+            result = self.results[-1]
+            if result.status == "failed" and not step.optional:
+                self._failed = True
 
     def retry_start(self) -> Start:
         """How to run the same plan again after a failure: skip what finished, keep ownership."""
@@ -212,7 +294,7 @@ class Runner:
         )
 
     async def _run_step(
-        self, step: Step, index: int, total: int, state: StateFile
+        self, step: Step, index: int, total: int, state: StateFile, repair: bool = False
     ) -> AsyncIterator[Event]:
         log_path = self.run_dir / f"{index:02d}-{step.id}.log"
         yield StepStarted(step, index, total, str(log_path))
@@ -221,15 +303,28 @@ class Runner:
         json_lines: list[dict[str, Any]] = []
         t0 = time.monotonic()
         rc: int | None = None
+        argv = repair_argv(step.argv) if repair else step.argv
+        if step.kind in ("install", "pin"):
+            state.begin(step.id)
+            if not self._created_env:
+                self.changed_reused_env = True
+        self._stalled = None
+        stall = StallWatch(self.stall_seconds) if step.kind in ("create-env", "install") else None
         try:
-            child = Child(step.argv, env=child_env(self.base_env, step.env), log_path=log_path)
+            child = Child(argv, env=child_env(self.base_env, step.env), log_path=log_path)
             async with child:
                 if step.kind == "create-env":
                     self._created_env = self.start.owns_env
                 watcher = asyncio.ensure_future(self._watch_cancel(child))
+                stall_task = (
+                    asyncio.ensure_future(self._watch_stall(child, stall, step)) if stall else None
+                )
                 try:
                     async for batch in child.batches():
+                        batch = [redact_text(line) for line in batch]
                         shown, progress = parser.feed(batch)
+                        if stall:
+                            stall.saw(batch, progress is not None)
                         if progress:
                             yield StepProgress(step.id, progress)
                         if step.kind in ("verify", "bench"):
@@ -244,6 +339,8 @@ class Runner:
                     rc = await child.wait()
                 finally:
                     watcher.cancel()
+                    if stall_task:
+                        stall_task.cancel()
         except FileNotFoundError as e:
             tail = [f"cannot start {step.argv[0]}: {e.strerror or e}"]
             yield StepOutput(step.id, tail)
@@ -253,16 +350,25 @@ class Runner:
         seconds = time.monotonic() - t0
         if self.cancelled:
             status = "cancelled"
-        elif rc == 0:
+        elif rc == 0 and not self._stalled:
             status = "ok"
         else:
             status = "failed"
+        if self._stalled:
+            tail.append(self._stalled)
+            yield StepOutput(step.id, [self._stalled])
         if step.kind == "verify" and json_lines:
             self.verify = json_lines[-1]
+            problems = self.verify.get("problems") or []
+            if status == "failed" and problems:
+                tail.append("verify: " + "; ".join(str(p) for p in problems))
         if step.kind == "bench" and status == "failed" and not self.bench_error:
             self.bench_error = tail[-1] if tail else f"exit code {rc}"
         if status == "ok":
             state.mark(step.id)
+            if step.kind == "create-env" and self.start.owns_env:
+                self._mark(env="created")
+        self.results = [r for r in self.results if r.id != step.id]
         self.results.append(StepResult(step.id, status, seconds, str(log_path), rc))
         yield StepFinished(
             step.id, status, rc, seconds, str(log_path), tail[-15:] if status == "failed" else []
@@ -294,8 +400,26 @@ class Runner:
         await self._cancel.wait()
         await child.stop()
 
-    async def rollback(self) -> AsyncIterator[Event]:
-        """Remove the environment if this run created it (never one that existed before)."""
+    async def _watch_stall(self, child: Child, stall: StallWatch, step: Step) -> None:
+        """Stop an installer that has shown nothing and downloaded nothing for too long."""
+        while True:
+            await asyncio.sleep(min(1.0, stall.limit / 4))
+            if child.pid is not None and stall.stalled(child.pid):
+                self._stalled = (
+                    f"{step.id} stalled: no output and no bytes downloaded for "
+                    f"{stall.limit:g} s, so envwizard stopped it. The index may be hanging or "
+                    "unreachable; check the index URL and the network, or raise stall_seconds "
+                    "(or --stall-seconds) for a slow link"
+                )
+                await child.stop()
+                return
+
+    async def rollback(self, state: StateFile | None = None) -> AsyncIterator[Event]:
+        """Remove the environment if this run created it (never one that existed before).
+
+        The marker beside the environment says "removing" until the folder is gone, and the
+        state file is deleted last, so a run killed here is finished by the next one.
+        """
         env = Path(self.plan.env_path)
         if self.answers.keep_failed:
             if env.exists():
@@ -304,24 +428,32 @@ class Runner:
                 )
             return
         if not self._created_env or not env.exists():
-            if env.exists() and self.start.action in ("resume", "reuse"):
+            if env.exists() and self.changed_reused_env:
+                yield Notice(
+                    f"{env} existed before this run, and this run was stopped while it installed "
+                    "into it, so packages there may now be half-installed (import torch may "
+                    "fail). Run the same answers again to repair it: envwizard reinstalls what "
+                    "the interrupted step was installing",
+                    "warn",
+                )
+            elif env.exists() and self.start.action in ("resume", "reuse"):
                 yield Notice(
                     f"{env} existed before this run and was left as it is; run the same answers "
                     "again to resume, or set existing: recreate to start over",
                     "warn",
                 )
             return
+        self._mark(env="removing", empty_before=self.start.empty_before)
+        if state is not None:
+            state.mark(status="rolling-back")
+        left = await asyncio.to_thread(remove_environment, env, keep_dir=self.start.empty_before)
+        self._mark(env="removed")
+        self.removed = True
         if self.start.empty_before:
-            for child in env.iterdir():
-                _remove(child)
             yield Notice(f"rolled back: emptied {env} (it was an empty directory before)", "warn")
+        elif left:
+            yield Notice(
+                f"rolled back: removed the environment from {env}; kept {', '.join(left)}", "warn"
+            )
         else:
-            _remove(env)
             yield Notice(f"rolled back: removed the unfinished environment {env}", "warn")
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,17 +22,35 @@ from typing import Any
 from envwizard import __version__
 from envwizard.answers import Answers
 from envwizard.errors import InvalidInput
-from envwizard.plan import STATE_FILE, Plan
+from envwizard.lock import read_marker
+from envwizard.plan import CONSTRAINTS_FILE, STATE_FILE, Plan
 
 ALWAYS_RERUN = ("verify", "bench")
 """Step kinds that change nothing and run again when a finished environment is resumed."""
+
+ENV_ENTRIES = frozenset(
+    {
+        # venv, virtualenv and uv (POSIX and Windows layouts)
+        "bin", "Scripts", "lib", "Lib", "lib64", "include", "Include", "share", "pyvenv.cfg",
+        ".gitignore", "CACHEDIR.TAG", ".lock", "pip.conf", "pip.ini", "uv.toml",
+        STATE_FILE, CONSTRAINTS_FILE, ".envwizard-lock",
+        # conda, mamba and micromamba
+        "conda-meta", "etc", "man", "ssl", "libexec", "sbin", "var", "compiler_compat",
+        "x86_64-conda-linux-gnu", "aarch64-conda-linux-gnu", "Library", "DLLs", "Tools",
+        "python.exe", "pythonw.exe", ".condarc", "doc", "docs",
+    }
+)  # fmt: skip
+"""What a Python environment folder holds: `recreate` deletes these and nothing else."""
+
+LEFTOVER_MARKS = ("creating", "removing")
+"""Marker states of an environment an earlier run was still creating or removing when it died."""
 
 
 @dataclass
 class Target:
     path: Path
     kind: str
-    """absent, empty, envwizard, python-env, conda-base, system, running or other."""
+    """absent, empty, envwizard, python-env, leftover, remnant, conda-base, system, running or other."""
     saved: dict[str, Any] | None = None
     """The envwizard state file, when there is one."""
 
@@ -43,8 +62,11 @@ class Target:
                 return "an environment envwizard finished"
             last = done[-1] if done else "nothing"
             return f"an environment envwizard did not finish (status {status}, last completed step: {last})"
+        if self.kind == "remnant":
+            return f"what is left of a Python environment ({_listing(self.path)}) without its pyvenv.cfg"
         return {
             "empty": "an empty directory",
+            "leftover": "an environment an earlier envwizard run was creating or removing when it stopped",
             "python-env": "an existing Python environment",
             "conda-base": "a conda base installation",
             "system": "a system Python installation",
@@ -67,6 +89,12 @@ class Start:
     """Whether a failed run may remove the environment (only one it created itself)."""
     empty_before: bool = False
     message: str = ""
+    cleanup: bool = False
+    """Remove what an earlier run left (only environment entries) before the first step."""
+    repair: set[str] = field(default_factory=set)
+    """Install steps an earlier run was interrupted in: reinstall what they install."""
+    created_by_envwizard: bool = False
+    """The environment was made by envwizard (its state or marker says so)."""
 
 
 def inspect_target(path: str | Path) -> Target:
@@ -84,6 +112,10 @@ def inspect_target(path: str | Path) -> Target:
         return Target(p, "running")
     if (p / "condabin").is_dir() or ((p / "conda-meta").is_dir() and (p / "pkgs").is_dir()):
         return Target(p, "conda-base")
+    mark = read_marker(p).get("env")
+    status = saved.get("status") if isinstance(saved, dict) else None
+    if (mark in LEFTOVER_MARKS and status != "done") or status == "rolling-back":
+        return Target(p, "leftover", saved if isinstance(saved, dict) else None)
     if saved is not None and isinstance(saved, dict):
         return Target(p, "envwizard", saved)
     if (p / "pyvenv.cfg").is_file() or (p / "conda-meta").is_dir():
@@ -91,10 +123,85 @@ def inspect_target(path: str | Path) -> Target:
     if any(p.glob("lib/python3*/EXTERNALLY-MANAGED")) or str(p.resolve()) in _system_prefixes():
         return Target(p, "system")
     try:
-        empty = not any(p.iterdir())
+        entries = {c.name for c in p.iterdir()}
     except OSError:
-        empty = False
-    return Target(p, "empty" if empty else "other")
+        return Target(p, "other")
+    if not entries:
+        return Target(p, "empty")
+    if not foreign_entries(p) and entries & {"bin", "lib", "Lib", "Scripts", "lib64"}:
+        return Target(p, "remnant")
+    return Target(p, "other")
+
+
+def foreign_entries(path: Path) -> list[str]:
+    """What a folder holds besides an environment: `recreate` refuses to delete these."""
+    try:
+        names = sorted(c.name for c in path.iterdir())
+    except OSError:
+        return []
+    known = ENV_ENTRIES | _conda_files(path)
+    return [n for n in names if n not in known]
+
+
+def _conda_files(path: Path) -> set[str]:
+    """Top-level names conda's own records say its packages installed."""
+    out: set[str] = set()
+    meta = path / "conda-meta"
+    if not meta.is_dir():
+        return out
+    for record in meta.glob("*.json"):
+        with contextlib.suppress(OSError, ValueError, AttributeError, TypeError):
+            for f in json.loads(record.read_text(encoding="utf-8")).get("files") or []:
+                out.add(str(f).replace("\\", "/").split("/", 1)[0])
+    return out
+
+
+def _listing(path: Path, limit: int = 6) -> str:
+    try:
+        names = sorted(c.name + ("/" if c.is_dir() else "") for c in path.iterdir())
+    except OSError:
+        return "?"
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def remove_environment(path: Path, *, keep_dir: bool = False) -> list[str]:
+    """Delete the environment entries of `path` (and the folder when nothing else is left).
+
+    Returns the names of what was left because it is not part of an environment.
+    """
+    left = foreign_entries(path)
+    known = ENV_ENTRIES | _conda_files(path)
+    for child in sorted(path.iterdir()) if path.is_dir() else []:
+        if child.name not in known or child.name == STATE_FILE:
+            continue
+        _remove(child)
+    # The state file goes last: while it is there a later run knows whose folder this is.
+    (path / STATE_FILE).unlink(missing_ok=True)
+    if not left and not keep_dir:
+        with contextlib.suppress(OSError):
+            path.rmdir()
+    return left
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def repair_argv(argv: list[str]) -> list[str]:
+    """The same install, told to reinstall what it installs (half-installed files get replaced)."""
+    if "--reinstall" in argv or "--force-reinstall" in argv:
+        return list(argv)
+    if argv[1:3] == ["pip", "install"]:  # uv pip install
+        return [*argv[:3], "--reinstall", *argv[3:]]
+    for i in range(len(argv) - 1):
+        if argv[i] == "install":  # python -m pip install, conda/mamba install
+            return [*argv[: i + 1], "--force-reinstall", *argv[i + 1 :]]
+    return list(argv)
 
 
 def _system_prefixes() -> set[str]:
@@ -116,6 +223,15 @@ def resolve_start(target: Target, plan: Plan, answers: Answers) -> Start:
         return Start(
             "create", empty_before=True, message=f"{where} is empty; creating the environment there"
         )
+    if target.kind == "leftover":
+        marker = read_marker(target.path)
+        return Start(
+            "create",
+            cleanup=True,
+            empty_before=bool(marker.get("empty_before")),
+            message=f"an earlier envwizard run stopped while it was creating or removing {where}; "
+            "finishing its removal and creating the environment again",
+        )
     if target.kind in ("conda-base", "system", "running"):
         raise InvalidInput(
             f"env: {where} is {target.describe()}; envwizard never installs into a system "
@@ -126,19 +242,36 @@ def resolve_start(target: Target, plan: Plan, answers: Answers) -> Start:
             f"env: {where} is {target.describe()}; envwizard will not write into or delete it. "
             "Choose a path for a new environment"
         )
+    if target.kind == "remnant" and answers.existing != "recreate":
+        raise InvalidInput(
+            f"env: {where} is {target.describe()}; set existing: recreate to delete it and build "
+            "the environment again, or choose another env path"
+        )
     saved = target.saved or {}
+    created = bool(saved.get("created")) or read_marker(target.path).get("env") == "created"
     same = target.kind == "envwizard" and saved.get("plan") == plan_hash(plan)
     if same:
         done = set(saved.get("completed") or [])
         rerun = {s.id for s in plan.steps if s.kind in ALWAYS_RERUN}
         skip = {s.id for s in plan.steps if s.id in done and s.id not in rerun}
+        current = saved.get("current")
+        repair = {
+            s.id for s in plan.steps if s.id == current and s.kind == "install" and s.id not in done
+        }
         if saved.get("status") == "done":
             msg = f"{where} is already complete; verifying it again"
         else:
             last = (saved.get("completed") or ["nothing"])[-1]
             msg = f"resuming the unfinished environment at {where} after step {last}"
         if answers.existing != "recreate":
-            return Start("resume", skip=skip, owns_env=False, message=msg)
+            return Start(
+                "resume",
+                skip=skip,
+                owns_env=False,
+                message=msg,
+                repair=repair,
+                created_by_envwizard=created,
+            )
     if answers.existing == "abort":
         raise InvalidInput(
             f"env: {where} already exists ({target.describe()}). Set existing: reuse to install "
@@ -151,23 +284,41 @@ def resolve_start(target: Target, plan: Plan, answers: Answers) -> Start:
             owns_env=False,
             message=f"installing into the existing environment at {where}",
         )
+    foreign = foreign_entries(target.path)
+    if foreign:
+        shown = ", ".join(foreign[:6]) + (
+            f" and {len(foreign) - 6} more" if len(foreign) > 6 else ""
+        )
+        raise InvalidInput(
+            f"env: existing: recreate would delete the environment at {where}, but that folder also "
+            f"holds {shown}, which are not part of an environment; envwizard will not delete them. "
+            "Move them out, or choose another env path"
+        )
     return Start(
         "recreate",
         destructive=True,
-        message=f"{where} ({target.describe()}) will be deleted and rebuilt",
+        cleanup=True,
+        message=f"{where} ({target.describe()}: {_listing(target.path)}) will be deleted and rebuilt",
     )
 
 
 class StateFile:
-    """envwizard-state.json inside the environment: which steps are done, for resume."""
+    """envwizard-state.json inside the environment: which steps are done, for resume.
+
+    Writing it never fails a run: on a full disk the rollback matters more than the record, so
+    a failed write is kept in `error` for the report instead of being raised.
+    """
 
     def __init__(self, env_path: str | Path, plan: Plan, run_dir: str) -> None:
         self.path = Path(env_path) / STATE_FILE
+        self.error: str | None = None
         self.data: dict[str, Any] = {
             "envwizard": __version__,
             "plan": plan_hash(plan),
             "status": "running",
             "completed": [],
+            "current": None,
+            "created": False,
             "run_dir": run_dir,
             "pid": os.getpid(),
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -176,13 +327,29 @@ class StateFile:
     def load_completed(self, done: set[str]) -> None:
         self.data["completed"] = [s for s in self.data["completed"] if s not in done] + sorted(done)
 
+    def begin(self, step_id: str) -> None:
+        """Record the step in flight, so a run killed in it knows to repair it next time."""
+        self.data["current"] = step_id
+        self._write()
+
     def mark(self, step_id: str | None = None, status: str | None = None) -> None:
         if step_id and step_id not in self.data["completed"]:
             self.data["completed"].append(step_id)
+        if step_id and self.data.get("current") == step_id:
+            self.data["current"] = None
         if status:
             self.data["status"] = status
+        self._write()
+
+    def _write(self) -> None:
         self.data["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        if self.path.parent.is_dir():
-            tmp = self.path.with_suffix(".tmp")
+        if not self.path.parent.is_dir():
+            return
+        tmp = self.path.with_suffix(".tmp")
+        try:
             tmp.write_text(json.dumps(self.data, indent=2), encoding="utf-8")
             os.replace(tmp, self.path)
+        except OSError as e:
+            self.error = f"cannot write {self.path}: {e.strerror or e}"
+            with contextlib.suppress(OSError):
+                tmp.unlink()

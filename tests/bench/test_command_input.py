@@ -60,6 +60,13 @@ def test_env_folder_stands_for_its_python(tmp_path: Path) -> None:
         (["--dtype", "tf32", "--device", "cpu"], "TF32"),
         (["--seconds", "0"], "outside"),
         (["--nproc", "0"], "outside"),
+        (["--nnodes", "2"], "--nnodes needs --master ADDR:PORT"),
+        (["--nnodes", "2", "--node-rank", "2", "--master", "h:29500"], "it is 0 to 1"),
+        (["--nnodes", "2", "--master", "10.0.0.1"], "give it as ADDR:PORT"),
+        (["--nnodes", "2", "--master", "h:99999"], "give it as ADDR:PORT"),
+        (["--node-rank", "1"], "only with --nnodes greater than 1"),
+        (["--nnodes", "2", "--master", "h:1", "--scaling"], "--scaling measures one machine"),
+        (["--optimizer", "lion"], "invalid choice"),
     ],
 )
 def test_impossible_flags_exit_2(args: list[str], message: str) -> None:

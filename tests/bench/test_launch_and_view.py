@@ -14,7 +14,13 @@ from rich.console import Console
 from envwizard.bench.argv import worker_path as bench_worker_path
 from envwizard.bench.launch import BenchOptions, BenchProcess, parse_line, worker_argv, worker_env
 from envwizard.bench.state import BenchState
-from envwizard.bench.view import live_panel, sparkline, summary_table, telemetry_line
+from envwizard.bench.view import (
+    live_panel,
+    progress_line,
+    sparkline,
+    summary_table,
+    telemetry_line,
+)
 
 RECORDED = Path(__file__).parent / "data" / "cpu-run.jsonl"
 
@@ -30,6 +36,23 @@ def test_worker_argv_matches_the_plans_shape() -> None:
                         "--nproc_per_node=4", bench_worker_path()]  # fmt: skip
     assert argv[argv.index("--seconds") + 1] == "2.5"
     assert "--compile" in argv and argv[-2:] == ["--baseline-samples-per-s", "1000"]
+    assert "--optimizer" not in argv  # the tutorial's plain SGD is the worker's default
+    argv = worker_argv("/env/bin/python", BenchOptions(optimizer="adamw"))
+    assert argv[argv.index("--optimizer") + 1] == "adamw"
+
+
+def test_worker_argv_across_nodes() -> None:
+    """Node 0 hosts the c10d rendezvous at --master; the others only join it."""
+    for rank, host in ((0, "true"), (1, "false")):
+        opts = BenchOptions(nproc=8, nnodes=2, node_rank=rank, master="10.0.0.1:29500")
+        argv = worker_argv("/env/bin/python", opts)
+        assert argv[:9] == [
+            "/env/bin/python", "-m", "torch.distributed.run", "--nnodes=2",
+            "--nproc_per_node=8", "--rdzv_backend=c10d", "--rdzv_endpoint=10.0.0.1:29500",
+            "--rdzv_id=envwizard-bench", f"--rdzv_conf=is_host={host}",
+        ]  # fmt: skip
+        assert argv[9] == bench_worker_path() and "--standalone" not in argv
+        assert argv[argv.index("--node-rank") + 1] == str(rank)
 
 
 def test_worker_env_splits_threads_for_torchrun() -> None:
@@ -150,8 +173,31 @@ def test_state_folds_a_recorded_run() -> None:
     assert len(state.series["loss"]) == min(5, len(steps))  # bounded series
     assert list(state.series["loss"]) == [e["loss"] for e in steps][-5:]
     assert state.series["gpu_util"] == type(state.series["gpu_util"])()  # CPU run: no GPU points
-    assert set(state.evals) == {"initial", "final"}
+    assert {"initial", "final"} <= set(state.evals) <= {"initial", "during", "final"}
+    assert state.held_out == state.evals["final"]
     assert state.summary == events[-1]
+
+
+def test_progress_covers_the_whole_run() -> None:
+    """The bar follows the worker's clock against its estimate, not only the measured seconds."""
+    events = [json.loads(x) for x in RECORDED.read_text().splitlines()]
+    state = BenchState()
+    seen = []
+    for e in events[:-1]:
+        state.feed(e)
+        seen.append(state.progress)
+    assert seen[0] > 0.0 and seen == sorted(seen) and max(seen) < 1.0
+    last_step = max(i for i, e in enumerate(events) if e["event"] == "step")
+    assert seen[last_step] > 0.5  # measuring is most of it
+    state.feed(events[-1])
+    assert state.progress == 1.0
+
+
+def test_plain_log_lines_are_few() -> None:
+    state = BenchState()
+    assert state.line_due(100.0)
+    assert not state.line_due(101.0) and not state.line_due(104.9)
+    assert state.line_due(105.0)
 
 
 def render(renderable: object, width: int = 120) -> str:
@@ -167,8 +213,14 @@ def test_live_panel_and_summary_render() -> None:
         assert word in text
     assert "784→128→10" in text and any(b in text for b in "▁▂▃▄▅▆▇█")
     assert f"(from {state.evals['initial']['loss']:.4g})" in text
+    assert "held-out" in text and "measured" in text
     table = render(summary_table(state.summary or {}))
     assert "samples/s" in table and "held-out" in table and "(estimate)" in table
+    s = state.summary or {}
+    assert f"loss {s['eval_loss']:.4g}" in table
+    assert f"{s['wall_s']:.1f} s from start to summary" in table
+    line = progress_line(state)
+    assert "training loss" in line and "held-out loss" in line and "\n" not in line
 
 
 def test_summary_without_a_peak_says_na() -> None:

@@ -154,6 +154,7 @@ def test_window_length() -> None:
     assert worker.window_steps(0.02, 0.5) == 50  # at least 50 steps
     assert worker.window_steps(0.05, 0.5) == 40  # but no window beyond 2 s
     assert worker.window_steps(5.0, 0.5) == 1  # a step slower than a window
+    assert worker.window_steps(0.02, 0.5, 2.0) == 25  # a quarter of a 2 s measurement at most
 
 
 def test_json_is_clean() -> None:

@@ -385,12 +385,12 @@ def test_a_missing_program_is_a_failed_step_not_a_crash(tmp_path: Path) -> None:
 def test_lock_refuses_a_second_run_on_the_same_environment(tmp_path: Path) -> None:
     env = tmp_path / "env"
     with (
-        EnvLock(str(env), directory=tmp_path / "locks"),
+        EnvLock(str(env)) as held,
         pytest.raises(InvalidInput, match=f"pid {os.getpid()}"),
-        EnvLock(str(env), directory=tmp_path / "locks"),
+        EnvLock(str(env)),
     ):
-        pass
-    with EnvLock(str(env), directory=tmp_path / "locks"):
+        assert held.path == tmp_path / ".env.envwizard-lock"  # with the environment
+    with EnvLock(str(env)):
         pass  # released when the first one exits
 
 

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,27 @@ def check_torch(python: str) -> None:
         )
 
 
+def check_nodes(args: argparse.Namespace) -> None:
+    """--nnodes, --node-rank and --master belong together; say which one is wrong."""
+    if args.nnodes == 1:
+        if args.node_rank != 0 or args.master:
+            raise InvalidInput("--node-rank and --master apply only with --nnodes greater than 1")
+        return
+    if not 0 <= args.node_rank < args.nnodes:
+        raise InvalidInput(
+            f"--node-rank {args.node_rank}: with --nnodes {args.nnodes} it is 0 to {args.nnodes - 1}"
+        )
+    if not args.master:
+        raise InvalidInput("--nnodes needs --master ADDR:PORT, node 0's address and a free port")
+    host, sep, port = args.master.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidInput(f"--master {args.master}: give it as ADDR:PORT, e.g. 10.0.0.1:29500")
+    if args.device in ("mps", "xpu"):
+        raise InvalidInput(f"--nnodes {args.nnodes}: several machines run on cuda or cpu only")
+    if args.scaling:
+        raise InvalidInput("--scaling measures one machine; leave it out with --nnodes")
+
+
 def bench_command(args: argparse.Namespace) -> int:
     python = resolve_python(args.python)
     if args.nproc > 1 and args.device in ("mps", "xpu"):
@@ -79,6 +101,7 @@ def bench_command(args: argparse.Namespace) -> int:
         raise InvalidInput(
             f"--dtype tf32: TF32 is an NVIDIA GPU mode, not for --device {args.device}"
         )
+    check_nodes(args)
     check_torch(python)
     opts = BenchOptions(
         device=args.device,
@@ -87,6 +110,11 @@ def bench_command(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         nproc=args.nproc,
         compile=args.compile,
+        optimizer=args.optimizer,
+        nnodes=args.nnodes,
+        node_rank=args.node_rank,
+        master=args.master,
+        extra=("--threads", str(args.threads)) if args.threads else (),
     )
     try:
         return asyncio.run(_bench(python, opts, as_json=args.json, scaling=args.scaling))
@@ -131,10 +159,18 @@ async def _live(run: BenchProcess) -> None:
     from rich.live import Live
 
     from envwizard.bench.state import BenchState
-    from envwizard.bench.view import live_panel, summary_table
+    from envwizard.bench.view import live_panel, progress_line, summary_table
 
     console = Console()
     state = BenchState()
+    if not console.is_terminal:  # a log file or a pipe: a plain line every few seconds
+        async for event in run.events():
+            state.feed(event)
+            if event["event"] == "step" and state.line_due(time.monotonic()):
+                console.print(progress_line(state), highlight=False, soft_wrap=True)
+        if state.summary:
+            console.print(summary_table(state.summary))
+        return
     with Live(live_panel(state), console=console, refresh_per_second=8, transient=True) as live:
         async for event in run.events():
             state.feed(event)

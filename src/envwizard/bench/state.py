@@ -28,6 +28,12 @@ class BenchState:
     series: dict[str, deque[float]] = field(default_factory=dict)
     elapsed: deque[float] = field(default_factory=deque)
     logs: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    t: float = 0.0
+    """The worker's clock at its latest event (seconds since it started)."""
+    expected_s: float | None = None
+    """The worker's latest estimate of when its summary comes, on the same clock."""
+    printed_at: float | None = None
+    done_share: float = 0.0
 
     def __post_init__(self) -> None:
         for name in (*SERIES, *TELEMETRY_SERIES):
@@ -36,6 +42,10 @@ class BenchState:
 
     def feed(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
+        if isinstance(event.get("t"), (int, float)):
+            self.t = float(event["t"])
+        if isinstance(event.get("expected_s"), (int, float)):
+            self.expected_s = float(event["expected_s"])
         if kind == "start":
             self.start = event
         elif kind == "step":
@@ -75,8 +85,21 @@ class BenchState:
 
     @property
     def progress(self) -> float:
-        """Share of the measured seconds done, 0..1."""
-        total = float(self.start.get("seconds") or 0)
-        if self.summary or not total:
-            return 1.0 if self.summary else 0.0
-        return min(1.0, float(self.last_step.get("elapsed") or 0.0) / total)
+        """Share of the whole run done, 0..1: start-up, warm-up, probe, measurement, evaluation."""
+        if self.summary:
+            return 1.0
+        if self.expected_s:  # a bar never goes back when the estimate grows
+            self.done_share = max(self.done_share, min(0.99, self.t / self.expected_s))
+        return self.done_share
+
+    @property
+    def held_out(self) -> dict[str, Any]:
+        """The latest held-out evaluation (initial, during or final)."""
+        return next(reversed(self.evals.values()), {}) if self.evals else {}
+
+    def line_due(self, now: float, every: float = 5.0) -> bool:
+        """True at most once per `every` seconds: a plain log's progress lines stay few."""
+        if self.printed_at is not None and now - self.printed_at < every:
+            return False
+        self.printed_at = now
+        return True

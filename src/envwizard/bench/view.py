@@ -89,6 +89,27 @@ def telemetry_line(t: dict[str, Any]) -> Text:
     return Text("  ·  ".join(bits), style="dim")
 
 
+def timing(state: BenchState) -> str:
+    """'measuring  12/30 s measured · 20 s of about 45 s': the measured and the whole."""
+    total = float(state.start.get("seconds") or 0)
+    done = float(state.last_step.get("elapsed") or 0)
+    whole = f"{state.t:.0f} s"
+    if state.expected_s and not state.summary:
+        whole += f" of about {state.expected_s:.0f} s"
+    return f"{state.phase}  {done:.0f}/{total:.0f} s measured · {whole}"
+
+
+def progress_line(state: BenchState) -> str:
+    """One plain line for a log without a terminal."""
+    step = state.last_step
+    held = state.held_out
+    return (
+        f"{timing(state)} · training loss {num(step.get('loss'), '.4g')} · held-out loss "
+        f"{num(held.get('loss'), '.4g')}, accuracy {pct(held.get('accuracy'))} · "
+        f"{si(step.get('samples_per_s'))} samples/s · {num(step.get('tflops'), '.3g')} TFLOP/s"
+    )
+
+
 def live_panel(state: BenchState) -> Panel:
     """What the terminal shows while the benchmark runs."""
     step = state.last_step
@@ -99,19 +120,23 @@ def live_panel(state: BenchState) -> Panel:
     s = state.series
     first = state.evals.get("initial", {}).get("loss")  # before any training: about ln(classes)
     loss = num(step.get("loss"), ".4g") + (f"  (from {first:.4g})" if first is not None else "")
-    rows.add_row("loss", loss, sparkline(s["loss"]))
+    rows.add_row("training loss", loss, sparkline(s["loss"]))
+    held = state.held_out
+    rows.add_row(
+        "held-out",
+        f"loss {num(held.get('loss'), '.4g')}",
+        f"accuracy {pct(held.get('accuracy'))} (chance {pct(held.get('chance'))})",
+    )
     rows.add_row("samples/s", si(step.get("samples_per_s")), sparkline(s["samples_per_s"]))
     rows.add_row("TFLOP/s", num(step.get("tflops"), ".3g"), sparkline(s["tflops"]))
     peak = state.start.get("peak_source") or "no known peak"
     rows.add_row("MFU", pct(step.get("mfu")), Text(peak, style="dim"))
     if step.get("mfu_ceiling") is not None:
         rows.add_row("vs GEMM probe", pct(step.get("mfu_ceiling")), "")
-    total = float(state.start.get("seconds") or 0)
-    done = float(step.get("elapsed") or 0)
     bar = Table.grid(padding=(0, 1))
     bar.add_row(
         ProgressBar(total=1.0, completed=state.progress, width=40),
-        Text(f"{state.phase}  {done:.0f}/{total:.0f} s", style="bold"),
+        Text(timing(state), style="bold"),
     )
     body = [headline(state.start) if state.start else Text("starting the worker…"), bar, rows]
     body.append(telemetry_line(state.telemetry))
@@ -144,12 +169,16 @@ def summary_table(summary: dict[str, Any]) -> Table:
             "TFLOP/s measured for the same matmuls alone",
         )
     t.add_row(
-        "loss",
+        "training loss",
         f"{num(summary.get('loss_first'), '.4g')} → {num(summary.get('loss_last'), '.4g')}",
     )
+    held_loss = summary.get("eval_loss", summary.get("loss_eval"))
+    train = summary.get("train_accuracy")
+    seen = f"on training batches {pct(train)}; " if train is not None else ""
     t.add_row(
-        "accuracy",
-        f"{pct(summary.get('accuracy'))} held-out (chance {pct(summary.get('chance'))})",
+        "held-out",
+        f"loss {num(held_loss, '.4g')}, accuracy {pct(summary.get('accuracy'))} "
+        f"({seen}chance {pct(summary.get('chance'))})",
     )
     if summary.get("scaling_efficiency") is not None:
         t.add_row(
@@ -166,9 +195,11 @@ def summary_table(summary: dict[str, Any]) -> Table:
             f"{num(tele.get('power_w_mean'), '.0f', ' W')} · max {num(tele.get('temp_c_max'), '.0f', ' °C')}"
             f" · throttle: {', '.join(seen) if seen else 'none'}",
         )
+    wall = summary.get("wall_s")
+    whole = f"; {num(wall, '.1f')} s from start to summary" if wall is not None else ""
     t.add_row(
         "time",
-        f"{num(summary.get('seconds'), '.1f')} s measured, {summary.get('steps')} steps "
-        f"after {summary.get('warmup_steps')} warm-up",
+        f"{num(summary.get('seconds'), '.1f')} s of training steps measured "
+        f"({summary.get('steps')} steps after {summary.get('warmup_steps')} warm-up){whole}",
     )
     return t

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Static
 
 from envwizard.bench.state import BenchState
-from envwizard.bench.view import si, summary_table
+from envwizard.bench.view import num, pct, si, summary_table, timing
 from envwizard.i18n import _
 from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
 from envwizard.tui.widgets.plot import LinePlot
@@ -58,6 +58,7 @@ class BenchScreen(Screen[None]):
         with Horizontal(id="bench-progress"):
             yield Static("starting", id="phase")
             yield ProgressBar(total=1.0, show_eta=False, id="bench-bar")
+        yield Static("[dim]held-out: not evaluated yet[/]", id="heldout")
         with Grid(id="plots"):
             for key, title, color in PLOTS:
                 yield LinePlot(title, id=f"plot-{key}", color=color)
@@ -103,12 +104,18 @@ class BenchScreen(Screen[None]):
         state = self.bench
         state.feed(event)
         kind = event.get("event")
-        self.query_one("#phase", Static).update(state.phase)
+        self.query_one("#phase", Static).update(timing(state))
         self.query_one("#bench-bar", ProgressBar).update(progress=state.progress)
         if kind == "step":
             x = float(event.get("elapsed") or len(state.elapsed))
             for key, _, _ in PLOTS:
                 self.query_one(f"#plot-{key}", LinePlot).push(x, event.get(key))
+        elif kind == "eval":
+            self.query_one("#heldout", Static).update(
+                f"held-out loss [bold]{num(event.get('loss'), '.4g')}[/], accuracy "
+                f"[bold]{pct(event.get('accuracy'))}[/] (chance {pct(event.get('chance'))}) · "
+                f"training loss {num(state.last_step.get('loss'), '.4g')}"
+            )
         elif kind == "telemetry":
             for key, label, unit in TELEMETRY:
                 series = state.series[key]

@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Selec
 from envwizard.answers import CONDA_LIKE
 from envwizard.i18n import N_, _
 from envwizard.mirrors import names as mirror_names
+from envwizard.redact import redact_text
 from envwizard.tui.screens.base import WizardScreen, labeled
 
 INSTALLER_CHOICES = [
@@ -252,7 +253,7 @@ class BuildScreen(WizardScreen):
         ]
         text += [f"• {r}" for r in d.reasons]
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
-        panel.update("\n".join(text))
+        panel.update(redact_text("\n".join(text)))
         self.problem(None)
 
     def next_screen(self) -> Screen[None]:

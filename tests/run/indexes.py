@@ -1,0 +1,85 @@
+"""Local package indexes that misbehave on purpose: slow downloads, hangs, basic auth."""
+
+from __future__ import annotations
+
+import http.server
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import ClassVar
+
+WHEEL = "torch-2.13.0+cpu-cp{v}-cp{v}-manylinux_2_28_x86_64.whl".format(
+    v=f"{sys.version_info[0]}{sys.version_info[1]}"
+)
+
+
+class IndexHandler(http.server.BaseHTTPRequestHandler):
+    """Root pages answer; `mode` decides what the torch page and file do.
+
+    slow: the wheel trickles (an install stays in flight); hang: package pages never answer;
+    hang-all: no page ever answers;
+    auth: every page needs the basic-auth header `auth` and records what it got.
+    """
+
+    mode = "slow"
+    auth: str | None = None
+    seen_auth: ClassVar[list[str]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _send(self, body: bytes, ctype: str = "text/html") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        got = self.headers.get("Authorization") or ""
+        self.seen_auth.append(got)
+        if self.auth is not None and got != self.auth:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="index"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        package_page = self.path.rstrip("/").endswith("/torch")
+        if self.mode == "hang-all":
+            time.sleep(600)
+            return
+        if self.mode == "hang" and package_page:
+            time.sleep(600)
+            return
+        if package_page:
+            self._send(f'<html><body><a href="/files/{WHEEL}">{WHEEL}</a></body></html>'.encode())
+            return
+        if self.path.startswith("/files/"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(200 * 2**20))
+            self.end_headers()
+            try:
+                for _ in range(1200):
+                    self.wfile.write(b"\0" * 4096)
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except OSError:
+                pass
+            return
+        self._send(b"<html></html>")
+
+
+@contextmanager
+def serve(mode: str, auth: str | None = None) -> Iterator[tuple[str, type[IndexHandler]]]:
+    handler = type("Handler", (IndexHandler,), {"mode": mode, "auth": auth, "seen_auth": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()

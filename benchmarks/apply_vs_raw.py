@@ -1,7 +1,7 @@
 """What does envwizard cost over the raw commands it wraps? (issue 3's goals: uv <= 1.25x,
-virtualenv + pip <= 1.10x)
+virtualenv + pip <= 1.10x; issue 11's goal for the tutorial's path: <= 0.30x)
 
-    python benchmarks/apply_vs_raw.py [--runs 3] [--managers uv virtualenv] [--keep]
+    python benchmarks/apply_vs_raw.py [--runs 3] [--managers uv virtualenv tutorial]
 
 For each manager, in alternating order (so a busy machine and warm caches affect both alike):
   raw        <create env>; <install torch>; <env python> -c "import torch"
@@ -9,6 +9,13 @@ For each manager, in alternating order (so a busy machine and warm caches affect
 Both install the same torch: a wheel from pip's configured wheel folder when there is one
 (torch_index: default + find_links), else PyTorch's CPU index (compute: cpu). One untimed
 warm-up of each fills the caches first. Medians are reported.
+
+`tutorial` is the tutorial's own path as a reader types it, on a machine whose pip is
+configured (wheel folder, extra indexes, a constraint file):
+  raw        virtualenv ENV; ENV/bin/pip install torch==X; ENV/bin/python -c "import torch"
+  envwizard  manager: virtualenv, torch_index: default, torch: ==X (installer: auto)
+and after each round the two environments must hold exactly the same distributions
+(`pip freeze`, torch's local build label included): what pip would have installed.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-GOALS = {"uv": 1.25, "virtualenv": 1.10}
+GOALS = {"uv": 1.25, "virtualenv": 1.10, "tutorial": 0.30}
 BIN = Path(sys.executable).parent
 
 
@@ -62,7 +69,11 @@ def raw_commands(manager: str, env: Path, source: tuple[str, str] | None) -> lis
         from envwizard.knowledge import load
 
         spec = ["torch", "--index-url", load().index_url("cpu")]
-    if manager == "uv":
+    if manager == "tutorial":
+        version = source[1] if source else "2.13.0"
+        create = [tool("virtualenv"), str(env), "--python", sys.executable]
+        install = [py, "-m", "pip", "install", f"torch=={version}"]
+    elif manager == "uv":
         create = [tool("uv"), "venv", str(env), "--python", sys.executable]
         install = [tool("uv"), "pip", "install", "--python", py, *spec]
     else:
@@ -72,6 +83,12 @@ def raw_commands(manager: str, env: Path, source: tuple[str, str] | None) -> lis
 
 
 def answers(manager: str, env: Path, source: tuple[str, str] | None) -> str:
+    if manager == "tutorial":
+        version = source[1] if source else "2.13.0"
+        return (
+            f"manager: virtualenv\nenv: {env}\nbenchmark: {{enabled: false}}\n"
+            f"python: {sys.executable}\ntorch: '=={version}'\ntorch_index: default\n"
+        )
     lines = [
         f"manager: {manager}",
         f"env: {env}",
@@ -98,6 +115,15 @@ def run_raw(manager: str, env: Path, source: tuple[str, str] | None) -> float:
     return time.perf_counter() - t0
 
 
+def freeze(env: Path) -> list[str]:
+    """The environment's distributions, as pip lists them (envwizard's own files are not packages)."""
+    py = str(env / "bin" / "python")
+    out = subprocess.run(
+        [py, "-m", "pip", "freeze", "--all"], capture_output=True, text=True, check=True
+    ).stdout
+    return sorted(out.split())
+
+
 def run_envwizard(manager: str, env: Path, source: tuple[str, str] | None, work: Path) -> float:
     a = work / f"{manager}.yaml"
     a.write_text(answers(manager, env, source))
@@ -117,7 +143,9 @@ def run_envwizard(manager: str, env: Path, source: tuple[str, str] | None, work:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--managers", nargs="+", default=["uv", "virtualenv"], choices=list(GOALS))
+    ap.add_argument(
+        "--managers", nargs="+", default=["uv", "virtualenv", "tutorial"], choices=list(GOALS)
+    )
     args = ap.parse_args()
     source = local_torch()
     print(
@@ -131,16 +159,31 @@ def main() -> int:
             times: dict[str, list[float]] = {"raw": [], "envwizard": []}
             for i in range(args.runs + 1):
                 order = ["raw", "envwizard"] if i % 2 == 0 else ["envwizard", "raw"]
+                made = {}
                 for side in order:
-                    env = work / f"{manager}-{side}-{i}"
+                    env = made[side] = work / f"{manager}-{side}-{i}"
                     took = (
                         run_raw(manager, env, source)
                         if side == "raw"
                         else run_envwizard(manager, env, source, work)
                     )
-                    shutil.rmtree(env, ignore_errors=True)
                     if i:  # run 0 is the untimed warm-up
                         times[side].append(took)
+                if manager == "tutorial":
+                    raw_set, ew_set = freeze(made["raw"]), freeze(made["envwizard"])
+                    if raw_set != ew_set:
+                        sys.exit(
+                            "envwizard installed something else than pip: "
+                            f"only pip: {sorted(set(raw_set) - set(ew_set))}; "
+                            f"only envwizard: {sorted(set(ew_set) - set(raw_set))}"
+                        )
+                    if i == 0:
+                        torch = next(d for d in raw_set if d.lower().startswith("torch=="))
+                        print(
+                            f"tutorial: both environments hold the same {len(raw_set)} distributions ({torch})"
+                        )
+                for env in made.values():
+                    shutil.rmtree(env, ignore_errors=True)
             raw, ew = statistics.median(times["raw"]), statistics.median(times["envwizard"])
             ratio = ew / raw
             ok = ratio <= GOALS[manager]

@@ -16,6 +16,7 @@ later run). "core" times the probe alone (`probe().to_json()`), without the CLI'
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import statistics
@@ -27,6 +28,7 @@ from collections.abc import Callable
 
 TORCH = "torch==2.13.0"
 GOAL = 0.05
+COLD_GOAL = 0.12
 CORE = "from envwizard.facts.probe import probe; probe().to_json()"
 
 
@@ -52,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--torch-python", metavar="PATH", help="an interpreter that has torch")
     ap.add_argument("--runs", type=int, default=7, help="runs of each (default 7)")
     args = ap.parse_args(argv)
+    # An installed envwizard has its bytecode compiled; a checkout run with
+    # PYTHONDONTWRITEBYTECODE would recompile every module at every start and time that instead.
+    import envwizard
+
+    compileall.compile_dir(os.path.dirname(envwizard.__file__), quiet=1)
     work = tempfile.mkdtemp(prefix="envwizard-probe-speed-")
     try:
         torch_py = args.torch_python or make_torch_python(work)
@@ -83,8 +90,15 @@ def main(argv: list[str] | None = None) -> int:
             med = statistics.median(values)
             print(f"{name:22} {med * 1000:7.0f}ms {min(values) * 1000:7.0f}ms {med / ref:7.3f}")
         warm = statistics.median(samples["probe --json (warm)"]) / ref
-        verdict = "meets" if warm <= GOAL else "misses"
-        print(f"\nprobe --json (warm) / collect_env = {warm:.3f}: {verdict} the goal of {GOAL}")
+        cold = statistics.median(samples["probe --json (cold)"]) / ref
+        print(
+            f"\nprobe --json (warm) / collect_env = {warm:.3f}: "
+            f"{'meets' if warm <= GOAL else 'misses'} the goal of {GOAL}"
+        )
+        print(
+            f"probe --json (cold) / collect_env = {cold:.3f}: "
+            f"{'meets' if cold <= COLD_GOAL else 'misses'} the goal of {COLD_GOAL}"
+        )
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

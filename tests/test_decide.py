@@ -562,7 +562,8 @@ def test_default_index_pascal_gets_the_release_whose_default_wheel_runs() -> Non
     assert (d.variant, d.index_url, d.cuda) == ("default", None, "12.6")
     text = joined(d)
     assert "torch 2.14 from the default index is cu132: kernels:" in text
-    assert "that is the cu126 build" in text
+    assert "PyTorch's default wheel for torch 2.7 on linux-x86_64 is the cu126 build" in text
+    assert "verification records the build that was installed" in text
 
 
 def test_default_index_without_gpu_is_a_big_cuda_wheel_on_cpu() -> None:

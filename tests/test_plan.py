@@ -119,6 +119,7 @@ def test_torch_and_packages_with_uv() -> None:
         *uv_pip,
         "torch==2.14.*",
         "torchvision==0.29.*",
+        "pip",  # so that pip after activation installs here, with the pin
         "--index-url",
         CU126,
     ]
@@ -420,8 +421,10 @@ def test_plan_json_contract_and_determinism() -> None:
         assert isinstance(s["id"], str) and isinstance(s["title"], str)
         assert all(isinstance(x, str) for x in s["argv"])
     assert data["env"] == {"path": ENV, "python": ENV_PY, "manager": "venv"} | {
-        "activate": f"source {ENV}/bin/activate"
+        "activate": f"source {ENV}/bin/activate",
+        "install_more": f"{ENV_PY} -m pip install PACKAGE",
     }
+    assert data["installer"]["name"] == "pip"  # facts without pip's configuration: pip itself
 
 
 @pytest.mark.parametrize(

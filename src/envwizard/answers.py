@@ -31,6 +31,8 @@ MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
 CONDA_LIKE = ("conda", "mamba", "micromamba")
 EXISTING = ("abort", "reuse", "recreate")
 TORCH_SOURCES = ("pip", "conda-forge")
+INSTALLERS = ("auto", "pip", "uv")
+"""Who fills pip-style environments: auto (uv when it installs what pip would), pip or uv."""
 BENCH_DEVICES = ("auto", "cpu", "cuda", "mps", "xpu")
 BENCH_PRESETS = ("auto", "tiny", "medium", "large")
 BENCH_DTYPES = ("auto", "fp32", "tf32", "bf16", "fp16")
@@ -81,6 +83,7 @@ class Answers:
     offline: bool = False
     """Install from `find_links` only, with no index at all (air-gapped machines)."""
     torch_source: str = "pip"
+    installer: str = "auto"
     keep_failed: bool = False
     stall_seconds: int = 300
     """An installer with no output and no bytes downloaded for this long has stalled: fail it."""
@@ -236,6 +239,7 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
         find_links=v.find_links(data.get("find_links", []), base),
         offline=v.boolean(data.get("offline", False), "offline"),
         torch_source=v.choice(data.get("torch_source", "pip"), "torch_source", TORCH_SOURCES),
+        installer=v.choice(data.get("installer", "auto"), "installer", INSTALLERS),
         keep_failed=v.boolean(data.get("keep_failed", False), "keep_failed"),
         stall_seconds=v.stall(data.get("stall_seconds", 300)),
         benchmark=Benchmark(

@@ -2,8 +2,9 @@
 
 A clean child cannot be redirected by the shell it was started from (PYTHONPATH, a user site,
 PIP_TARGET, an activated venv) but still gets what the network needs: proxies and CA bundles
-pass through untouched, as do the installers' own index settings (PIP_INDEX_URL, PIP_FIND_LINKS,
-UV_INDEX_URL, …) that make `torch_index: default` mean "what this machine is configured for".
+pass through untouched, as do the installers' own settings (PIP_INDEX_URL, PIP_FIND_LINKS,
+PIP_CONSTRAINT, PIP_CONFIG_FILE, UV_INDEX_URL, …): they make `torch_index: default` mean "what
+this machine is configured for", and a machine's policy constraint binds envwizard as it binds pip.
 """
 
 from __future__ import annotations
@@ -28,10 +29,8 @@ DROP = (
     "UV_PYTHON",
     "UV_SYSTEM_PYTHON",
     "UV_PROJECT_ENVIRONMENT",
-    # Replaces the environment's own pip.conf constraint (the pin guard) and our progress flags.
-    "PIP_CONSTRAINT",
+    # Would replace our progress flags.
     "PIP_PROGRESS_BAR",
-    "PIP_CONFIG_FILE",
 )
 """Variables removed from every child's environment."""
 
@@ -41,8 +40,8 @@ WARN = {
     "PIP_TARGET": "would install into another directory",
     "PIP_PREFIX": "would install into another prefix",
     "PIP_USER": "would install into your user site",
-    "PIP_CONSTRAINT": "replaces the environment's own pin on torch",
-    "PIP_CONFIG_FILE": "replaces (or disables) pip's configuration files",
+    "PIP_CONSTRAINT": "while it is set, pip inside the environment uses it instead of the environment's own torch pin",
+    "PIP_CONFIG_FILE": "while it is set, its constraint setting replaces the environment's own torch pin",
     "UV_PYTHON": "would point uv at another interpreter",
     "VIRTUAL_ENV": "an activated environment that uv and pip would otherwise install into",
     "PIP_REQUIRE_VIRTUALENV": "makes pip refuse to run outside an activated environment",
@@ -76,10 +75,12 @@ def child_env(
 
 
 def leaking(base: Mapping[str, str] | None = None) -> list[str]:
-    """Pre-flight warnings for variables set in the caller's shell that envwizard removes."""
+    """Pre-flight warnings for variables set in the caller's shell that change what installs do."""
     env = os.environ if base is None else base
     return [
         f"{key} is set ({why}); envwizard removes it for its own commands"
+        if key in DROP
+        else f"{key} is set: envwizard's installs follow it, as pip would; {why}"
         for key, why in WARN.items()
         if env.get(key)
     ]

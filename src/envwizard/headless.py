@@ -32,12 +32,12 @@ from envwizard.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
 from envwizard.facts.model import Facts
 from envwizard.i18n import _
 from envwizard.lock import EnvLock, refuse_if_running
-from envwizard.outcome import RunResult, StepStatus
+from envwizard.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.plan import Plan
 from envwizard.preflight import run_preflight
 from envwizard.redact import redact, redact_text
 from envwizard.render import STEP_ICONS, decision_panel, outcome_line
-from envwizard.report import build_report, write_report
+from envwizard.report import build_report, installed, write_report
 from envwizard.runner import (
     BenchEvent,
     Event,
@@ -298,6 +298,13 @@ class _View:
                     mark=mark, version=v.get("torch_version"), devices=devices
                 )
             )
+            got = installed(v, self.plan)
+            if got:
+                c.print(
+                    _("  installed: the {build} build, by {installer}, from {index}").format(
+                        build=got["build"], installer=got["installer"], index=got["index"]
+                    )
+                )
             if not v.get("ok") and v.get("problems"):
                 c.print(
                     _("  [red]cause:[/] {problems}").format(
@@ -311,6 +318,12 @@ class _View:
         elif result.benchmark_error:
             c.print(
                 _("[yellow]⚠ benchmark failed[/]: {error}").format(error=result.benchmark_error)
+            )
+        if result.env is EnvOutcome.READY:
+            c.print(
+                _("Install more packages (the torch pin holds) with: {command}").format(
+                    command=self.plan.install_more
+                )
             )
         c.print(
             _("[dim]logs: {logs}   report: {report}[/]").format(

@@ -24,7 +24,8 @@ from envwizard.bench.argv import BenchOptions, nvml_env, thread_env, worker_argv
 from envwizard.decide import Decision, decide, target_python
 from envwizard.errors import InvalidInput
 from envwizard.facts.model import Facts, PythonInfo
-from envwizard.i18n import N_
+from envwizard.i18n import N_, _
+from envwizard.installer import Installer, InstallerChoice, choose_installer, uv_pip_install
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
 from envwizard.mirrors import Measurement, Route, apply_route, route
@@ -83,6 +84,20 @@ class Plan:
     activate: str = ""
     """The command a person runs to use the environment."""
     windows: bool = False
+    installer: InstallerChoice = field(
+        default_factory=lambda: InstallerChoice(Installer.PIP, "pip installs")
+    )
+    """Who fills the environment (pip or uv), and why."""
+    install_more: str = ""
+    """The command that installs more packages into the environment with the torch pin."""
+
+    @property
+    def size_text(self) -> str:
+        """The disk estimate in words: a bound when the configured index decides the build."""
+        gib = self.estimate_mib / 1024
+        if self.decision.variant == "default":
+            return _("up to {gib:.1f} GiB").format(gib=gib)
+        return _("about {gib:.1f} GiB").format(gib=gib)
 
     def command_line(self, step: Step) -> str:
         """A step's argv as one line a person could paste into their shell (credentials masked)."""
@@ -98,7 +113,9 @@ class Plan:
                 "python": self.env_python,
                 "manager": self.manager,
                 "activate": self.activate,
+                "install_more": self.install_more,
             },
+            "installer": self.installer.to_dict(),
             "estimate_mib": self.estimate_mib,
             "warnings": self.warnings,
         }
@@ -144,6 +161,7 @@ class _Builder:
         self.manager = answers.manager
         self.prefix = self.env_prefix()
         self.env_py = self.env_python()
+        self.installer = choose_installer(facts, answers)
 
     # ---- where things are ------------------------------------------------------------------
     def tool(self, name: str) -> str:
@@ -198,6 +216,8 @@ class _Builder:
             warnings=self.d.warnings + self.path_warnings(),
             activate=self.activate(),
             windows=self.windows,
+            installer=self.installer,
+            install_more=self.install_more(),
         )
 
     def create_step(self) -> Step:
@@ -281,6 +301,10 @@ class _Builder:
             return self.install_step("install-torch", title, reqs, index, ["--no-deps"])
         url = d.index_url or self.a.index_url
         index = ["--index-url", url] if url else []
+        if self.manager == "uv" and not self.a.offline:
+            # uv makes environments without pip; with pip, `pip install` after activation
+            # installs here (not into whatever pip PATH finds) and honours the torch pin.
+            reqs.append("pip")
         return self.install_step("install-torch", title, reqs, index)
 
     def torch_deps_step(self) -> Step:
@@ -297,19 +321,9 @@ class _Builder:
             links += ["--find-links", f]
         if self.a.offline:
             index = ["--no-index"]
-        if self.manager == "uv":
-            argv = [
-                self.tool("uv"),
-                "pip",
-                "install",
-                "--python",
-                self.env_py,
-                *reqs,
-                *index,
-                *links,
-                *extra,
-            ]
-            return Step(step_id, title, argv, "install", progress="uv")
+        if self.installer.installer is Installer.UV:
+            argv, env = uv_pip_install(self.installer, self.env_py, reqs, index, links, list(extra))
+            return Step(step_id, title, argv, "install", env=env, progress="uv")
         raw = self.pip_has_raw()
         argv = [self.env_py, "-m", "pip", "install", "--no-input", "--disable-pip-version-check"]
         argv += ["--progress-bar", "raw" if raw else "off"]
@@ -321,6 +335,9 @@ class _Builder:
         argv = [self.env_py, script_path("pin.py"), "--prefix", self.prefix]
         if self.d.source == "conda-forge":
             argv.append("--conda")
+        # The environment's pip.conf outranks the machine's files: it must repeat their constraints.
+        for path in self.facts.pip_config.constraints if self.facts.pip_config else []:
+            argv += ["--keep-constraint", path]
         argv += names
         return Step("pin", N_("Pin the installed torch build"), argv, "pin")
 
@@ -390,6 +407,17 @@ class _Builder:
         name = "pytorch" if r.name == "torch" else r.name
         exact = [s.version for s in r.specifier if s.operator == "=="]
         return f"{name}={exact[0]}" if exact else f"{name}=*"
+
+    def install_more(self) -> str:
+        """How to add packages later without swapping torch (pip reads the environment's pin)."""
+        constraints = self.path.join(self.prefix, CONSTRAINTS_FILE)
+        pip = f"{_quote(self.env_py, self.windows)} -m pip install PACKAGE"
+        if self.manager == "uv" and self.a.offline:
+            return (
+                f"uv pip install --python {_quote(self.env_py, self.windows)} "
+                f"--constraint {_quote(constraints, self.windows)} PACKAGE"
+            )
+        return pip
 
     def activate(self) -> str:
         if self.a.is_conda:

@@ -92,9 +92,87 @@ def _parent_death_signal() -> Callable[[], None] | None:
     return preexec
 
 
+MAX_LINE = 8192
+"""Characters of one output line that reach the front ends; the log file keeps the whole line."""
+_NEWLINE = re.compile(r"\r\n|\n|\r")
+
+
 def clean(line: str) -> str:
     """A line as a person should see it: no colour codes, no trailing blanks."""
-    return ANSI.sub("", line).rstrip()
+    return (ANSI.sub("", line) if "\x1b" in line else line).rstrip()
+
+
+class LineSplitter:
+    """Bytes in, display lines out, in time linear in the output and memory bounded per line.
+
+    Each chunk is split once, on its own: the unfinished line is kept as its first
+    `limit` characters plus a count of the rest, so one endless line without a newline
+    (a progress bar gone wrong, a minified dump) costs neither quadratic time nor its size
+    in memory. A cut line says how much was left out; the log file keeps every byte.
+    """
+
+    def __init__(self, limit: int = MAX_LINE) -> None:
+        self.limit = limit
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._parts: list[str] = []
+        self._kept = 0
+        self._dropped = 0
+        self._after_cr = False
+
+    @property
+    def retained(self) -> int:
+        """Characters held for the unfinished line (never more than `limit`)."""
+        return self._kept
+
+    def feed(self, data: bytes) -> list[str]:
+        """The lines that `data` completes."""
+        return self._split(self._decoder.decode(data))
+
+    def close(self) -> list[str]:
+        """The last line, when the output did not end with a newline."""
+        out = self._split(self._decoder.decode(b"", final=True))
+        if self._parts or self._dropped:
+            out.append(self._take())
+        return out
+
+    def _split(self, text: str) -> list[str]:
+        if self._after_cr and text.startswith("\n"):
+            text = text[1:]  # the \r\n pair was cut between two reads
+        if text:
+            self._after_cr = text.endswith("\r")
+        pieces = _NEWLINE.split(text)
+        self._add(pieces[0])
+        if len(pieces) == 1:
+            return []
+        limit = self.limit
+        out = [self._take()]
+        out += [clean(p) if len(p) <= limit else _cut(p, limit) for p in pieces[1:-1]]
+        self._add(pieces[-1])
+        return out
+
+    def _add(self, piece: str) -> None:
+        room = self.limit - self._kept
+        if len(piece) > room:
+            self._dropped += len(piece) - room
+            piece = piece[:room]
+        if piece:
+            self._parts.append(piece)
+            self._kept += len(piece)
+
+    def _take(self) -> str:
+        line = clean("".join(self._parts))
+        if self._dropped:
+            line += _left_out(self._dropped)
+        self._parts, self._kept, self._dropped = [], 0, 0
+        return line
+
+
+def _cut(line: str, limit: int) -> str:
+    return clean(line[:limit]) + _left_out(len(line) - limit)
+
+
+def _left_out(count: int) -> str:
+    return f" … [{count} more characters; the log file has the whole line]"
 
 
 class Child:
@@ -189,8 +267,7 @@ class Child:
         """Output lines in batches until the child closes its output. `\\r` redraws split lines."""
         assert self.proc and self.proc.stdout
         reader = self.proc.stdout
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        pending = ""
+        lines = LineSplitter()
         batch: list[str] = []
         last = time.monotonic()
         read: asyncio.Task[bytes] | None = None
@@ -207,9 +284,7 @@ class Child:
                         break
                     if self._log:
                         self._log.write(chunk)
-                    pieces = re.split(r"\r\n|\n|\r", pending + decoder.decode(chunk))
-                    pending = pieces.pop()
-                    batch.extend(clean(p) for p in pieces)
+                    batch.extend(lines.feed(chunk))
                 if batch and (not done or time.monotonic() - last >= BATCH_SECONDS):
                     yield batch
                     batch, last = [], time.monotonic()
@@ -218,9 +293,7 @@ class Child:
                 read.cancel()
             if self._log:
                 self._log.flush()
-        tail = pending + decoder.decode(b"", final=True)
-        if tail:
-            batch.append(clean(tail))
+        batch.extend(lines.close())
         if batch:
             yield batch
 

@@ -89,7 +89,8 @@ def print_plan(plan: Plan, commands_only: bool = False, console: Console | None 
     env = Text.assemble(
         (_("environment "), "bold"),
         (plan.env_path, "cyan"),
-        (f"  ({plan.manager}, ~{plan.estimate_mib / 1024:.1f} GiB)", "dim"),
+        (f"  ({plan.manager}, {plan.size_text})", "dim"),
     )
     console.print(env)
+    console.print(Text(plan.installer.reason, style="dim"))
     console.print(steps_table(plan))

@@ -43,13 +43,50 @@ def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) 
             "python": plan.env_python,
             "activate": plan.activate,
             "outcome": result.env.value,
+            "install_more": plan.install_more,
         },
+        "installer": plan.installer.to_dict(),
+        "installed": installed(result.verify, plan),
         "steps": steps,
         "verify": v,
         "benchmark": result.benchmark,
         "benchmark_error": result.benchmark_error,
         "run_dir": result.run_dir,
     }
+
+
+def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | None:
+    """What verification found in the environment, not what the decision expected to arrive."""
+    if not verify or not verify.get("torch_version"):
+        return None
+    version = str(verify["torch_version"])
+    label = version.partition("+")[2]
+    if not label:
+        cuda, hip = verify.get("cuda_version"), verify.get("hip_version")
+        label = f"cu{str(cuda).replace('.', '')}" if cuda else f"rocm{hip}" if hip else "cpu"
+    torch = next((s for s in plan.steps if s.id == "install-torch"), None)
+    argv = torch.argv if torch else []
+    index = argv[argv.index("--index-url") + 1] if "--index-url" in argv else None
+    return {
+        "torch": version,
+        "build": label,
+        "index": index or "the installer's configured index and wheel folders",
+        "installer": plan.installer.installer.value,
+    }
+
+
+def _installed_lines(r: dict[str, Any]) -> list[str]:
+    out = []
+    i = r.get("installed")
+    if i:
+        out.append(
+            _("- installed: torch {torch} ({build} build) by {installer}, from {index}").format(
+                torch=i["torch"], build=i["build"], installer=i["installer"], index=i["index"]
+            )
+        )
+    if r.get("installer"):
+        out.append(_("- installer: {reason}").format(reason=r["installer"]["reason"]))
+    return out
 
 
 def env_changed(plan: Plan, steps: list[dict[str, Any]]) -> bool:
@@ -87,6 +124,7 @@ def markdown(r: dict[str, Any]) -> str:
             variant=d["variant"],
             source=d.get("index_url") or _("the default index"),
         ),
+        *_installed_lines(r),
         _("- exit code {code}").format(code=r["exit_code"]),
         "",
         _("## Why this build"),

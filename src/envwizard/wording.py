@@ -222,9 +222,12 @@ def cpu_because(first: str) -> str:
 
 def default_index_serves(release: str, platform: str, variant: str, cuda_without_gpu: bool) -> str:
     return (
-        f"torch_index: default: the installer's own index decides; for torch {release} on "
-        f"{platform} that is the {variant} build"
+        f"torch_index: default: the installer's configured index and wheel folders decide which "
+        f"build arrives; PyTorch's default wheel for torch {release} on {platform} is the "
+        f"{variant} build"
         + (" (it runs on the CPU too, but is several GB)" if cuda_without_gpu else "")
+        + ", but a mirror or wheel folder may serve another; verification records the build "
+        "that was installed"
     )
 
 

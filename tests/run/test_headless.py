@@ -101,6 +101,7 @@ def test_sigint_mid_install_exits_130_quickly_leaves_no_child_and_no_env(
     answers.write_text(
         f"manager: venv\nenv: {env}\ncompute: cpu\ntorch: '==2.13.0'\n"
         f"torch_index: {slow_index}\nbenchmark: {{enabled: false}}\n"
+        "installer: pip\n"  # pip's own download, stopped mid-way
     )
     proc = envwizard("--answers", str(answers), env=home)
     seen: list[str] = []

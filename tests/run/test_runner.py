@@ -16,6 +16,7 @@ import pytest
 from envwizard.errors import InvalidInput
 from envwizard.lock import EnvLock
 from envwizard.plan import STATE_FILE, Step
+from envwizard.proc import MAX_LINE
 from envwizard.runner import (
     BenchEvent,
     Notice,
@@ -269,7 +270,7 @@ def test_cancel_stops_the_whole_process_tree_and_rolls_back(
     assert [r.status for r in runner.results] == ["ok", "cancelled", "cancelled", "cancelled"]
 
 
-def test_output_arrives_in_batches_in_order_with_long_lines_and_carriage_returns(
+def test_output_arrives_in_batches_in_order_with_cut_long_lines_and_carriage_returns(
     tmp_path: Path,
 ) -> None:
     env = tmp_path / "env"
@@ -285,9 +286,13 @@ def test_output_arrives_in_batches_in_order_with_long_lines_and_carriage_returns
     batches = [e.lines for e in events if isinstance(e, StepOutput)]
     lines = [line for b in batches for line in b]
     assert lines[:5000] == [f"line {i}" for i in range(5000)]
-    assert lines[5000] == "x" * 200000
+    assert lines[5000] == "x" * MAX_LINE + (
+        f" … [{200000 - MAX_LINE} more characters; the log file has the whole line]"
+    )
     assert lines[5001:] == ["50%", "100%"]
     assert len(batches) < 500  # batched, not one event per line
+    log = next((tmp_path / "run").glob("*-noise.log")).read_text()
+    assert "x" * 200000 + "\n" in log  # the log keeps the whole line
 
 
 def test_child_environment_is_clean_but_keeps_proxies(

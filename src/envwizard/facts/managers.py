@@ -250,6 +250,12 @@ class _Probe:
         path = which("uv", self.env)
         if not path:
             return None
+        # uv installed with pip (as envwizard's own dependency) is a binary whose version is in
+        # the dist-info of its prefix; a script named uv is something else, so ask it.
+        version = None if _is_script(path) else dist_version(path, "uv")
+        if version:
+            self.sources["managers.uv.version"] = "dist-info beside its interpreter"
+            return Manager("uv", path=path, version=version)
         self.sources["managers.uv.version"] = "uv --version"
         return Manager("uv", path=path, version=self.version_call(path))
 

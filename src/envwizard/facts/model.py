@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from envwizard.errors import InvalidInput
+from envwizard.facts.pipconfig import PipConfig
 
 SCHEMA = 1
 SYSTEMS = ("Linux", "Darwin", "Windows")
@@ -110,6 +111,8 @@ class Facts:
     """Where each fact came from ("nvidia_driver": "NVML")."""
     unknown: dict[str, str] = field(default_factory=dict)
     """Facts that could not be read, with why ("gpus.amd": "timed out after 3 s")."""
+    pip_config: PipConfig | None = None
+    """What `pip install` is configured with here (None: not known, e.g. another host's facts)."""
     normalised: list[str] = field(default_factory=list)
     """How values written in other tools' forms were read ("os.glibc 'ldd (GNU libc) 2.35' read as '2.35'")."""
 
@@ -201,6 +204,11 @@ class Facts:
             unknown={
                 str(k): str(v) for k, v in r.mapping(obj.get("unknown", {}), "unknown").items()
             },
+            pip_config=(
+                PipConfig.from_dict(r.mapping(obj["pip_config"], "pip_config"))
+                if obj.get("pip_config") is not None
+                else None
+            ),
             normalised=[*notes, *(str(n) for n in obj.get("normalised") or [] if n not in notes)],
         )
 

@@ -44,7 +44,7 @@ def probe(*, env_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Fa
     `env_dir` is where environments will go (free disk is measured there; default: home).
     `timeout` bounds each helper program; the whole probe waits at most about twice that.
     """
-    from envwizard.facts import amd, gpus, managers, nvidia, pci, pythons, system
+    from envwizard.facts import amd, gpus, managers, nvidia, pci, pipconfig, pythons, system
 
     home = os.path.expanduser("~")
     current = pythons.current_interpreter()
@@ -60,6 +60,7 @@ def probe(*, env_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Fa
         _Task("gpus.amd", lambda: amd.probe_amd(timeout=timeout)),
         _Task("gpus.pci", lambda: Found(pci.scan_display_devices())),
         _Task("gpus.apple", lambda: gpus.probe_apple(timeout)),
+        _Task("pip_config", lambda: Found(pipconfig.read_pip_config(home=home))),
     ]
     for t in tasks:
         t.start()
@@ -103,6 +104,7 @@ def probe(*, env_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Fa
         home=home,
         sources=sources,
         unknown=unknown,
+        pip_config=results.get("pip_config"),
     )
 
 

@@ -1,12 +1,15 @@
 """Pin the torch build just installed, so a later `pip install x` cannot swap it silently.
 
 Run by the environment's own Python (stdlib only):
-    python pin.py --prefix ENV [--conda] torch [torchvision ...]
+    python pin.py --prefix ENV [--conda] [--keep-constraint FILE ...] torch [torchvision ...]
 
 Writes ENV/envwizard-constraints.txt with the exact installed versions (local labels such as
 +cu126 included: `torch==2.13.0` would also match a CPU build, `torch==2.13.0+cu126` does not),
 and points the environment's own pip configuration (ENV/pip.conf, pip.ini on Windows) at it;
-pip reads that file for every install in this environment, activated or not. With --conda it
+pip reads that file for every install in this environment, activated or not. That file outranks
+the machine's own pip configuration, so the constraints the machine configures (--keep-constraint,
+as envwizard read them) are written there too: the environment stays inside the machine's
+policy. With --conda it
 also writes conda-meta/pinned, which conda and mamba honour. Prints one JSON line.
 """
 
@@ -25,6 +28,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--prefix", required=True)
     ap.add_argument("--conda", action="store_true")
+    ap.add_argument("--keep-constraint", action="append", default=[], metavar="FILE")
     ap.add_argument("names", nargs="+")
     args = ap.parse_args(argv)
     prefix = os.path.abspath(args.prefix)
@@ -42,7 +46,7 @@ def main(argv=None):
         for name, version in pins.items():
             f.write(name + "==" + version + "\n")
     pip_config = os.path.join(prefix, "pip.ini" if os.name == "nt" else "pip.conf")
-    add_constraint(pip_config, constraints)
+    add_constraint(pip_config, [*args.keep_constraint, constraints])
     pinned = None
     if args.conda:
         pinned = os.path.join(prefix, "conda-meta", "pinned")
@@ -71,16 +75,15 @@ def main(argv=None):
     return 0
 
 
-def add_constraint(path, constraints):
-    """Add our constraints file to [global] constraint, keeping any the user already had."""
+def add_constraint(path, files):
+    """Add constraint files to [global] constraint, keeping any the environment already had."""
     cfg = configparser.ConfigParser(interpolation=None)
     if os.path.exists(path):
         cfg.read(path, encoding="utf-8")
     if not cfg.has_section("global"):
         cfg.add_section("global")
     current = cfg.get("global", "constraint", fallback="").split()
-    if constraints not in current:
-        current.append(constraints)
+    current += [f for f in files if f not in current]
     cfg.set("global", "constraint", " ".join(current))
     with open(path, "w", encoding="utf-8") as f:
         cfg.write(f)

@@ -34,6 +34,7 @@ DEFAULT_DRAFT: dict[str, Any] = {
     "find_links": [],
     "offline": False,
     "torch_source": "pip",
+    "installer": "auto",
     "keep_failed": False,
     "mirror": "none",
     "lang": None,

@@ -15,6 +15,11 @@ from envwizard.mirrors import names as mirror_names
 from envwizard.redact import redact_text
 from envwizard.tui.screens.base import WizardScreen, labeled
 
+INSTALLER_CHOICES = [
+    (N_("auto: uv when it installs what pip would, else pip"), "auto"),
+    ("pip", "pip"),
+    ("uv", "uv"),
+]
 INDEX_CHOICES = [
     (N_("PyTorch's index for the build (auto)"), "auto"),
     (N_("my installer's configured index (default)"), "default"),
@@ -60,6 +65,15 @@ class BuildScreen(WizardScreen):
                 value=ti if ti in ("auto", "default") else "mirror",
                 allow_blank=False,
                 id="torch_index",
+            ),
+        )
+        yield labeled(
+            _("Installer:"),
+            Select(
+                [(_(label), value) for label, value in INSTALLER_CHOICES],
+                value=d.get("installer", "auto"),
+                allow_blank=False,
+                id="installer",
             ),
         )
         yield labeled(
@@ -154,6 +168,7 @@ class BuildScreen(WizardScreen):
             "index_url": self.query_one("#index_url", Input).value.strip() or None,
             "find_links": split_list(self.query_one("#find_links", Input).value),
             "offline": self.query_one("#offline", Checkbox).value,
+            "installer": self.query_one("#installer", Select).value,
             "torch_source": "conda-forge"
             if self.query_one("#conda_forge", Checkbox).value
             else "pip",

@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 from envwizard.bench.view import summary_table
 from envwizard.i18n import _
 from envwizard.outcome import RunStatus
+from envwizard.report import installed
 from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.screens.bench import verify_text
 from envwizard.tui.widgets.save import SaveAnswers
@@ -46,11 +47,27 @@ class DoneScreen(Screen[None]):
                     ),
                     RunStatus.FAILED: _("[red b]✗ The install failed.[/]"),
                 }.get(result.status, str(result.status))
-                yield Static(f"{head}\n{verify_text(result.verify)}", classes="panel")
+                got = installed(result.verify, plan)
+                what = (
+                    "\n"
+                    + _(
+                        "Installed: torch {torch} ({build} build) by {installer}, from {index}."
+                    ).format(
+                        torch=got["torch"],
+                        build=got["build"],
+                        installer=got["installer"],
+                        index=got["index"],
+                    )
+                    if got
+                    else ""
+                )
+                yield Static(f"{head}\n{verify_text(result.verify)}{what}", classes="panel")
                 if result.benchmark:
                     yield Static(summary_table(result.benchmark), classes="panel")
             yield Label(_("Use it with:"))
             yield Input(value=plan.activate, id="activate")
+            yield Label(_("Install more packages (the torch pin holds) with:"))
+            yield Input(value=plan.install_more, id="install-more")
             yield Static(
                 _("[dim]environment:[/] {path}").format(path=plan.env_path)
                 + "\n"

@@ -46,6 +46,9 @@ from envwizard.tui.widgets.dialogs import ConfirmDialog
 if TYPE_CHECKING:
     from envwizard.tui.app import EnvWizardApp
 
+PANE_LINES = 5000
+"""Lines of output each step's pane keeps (lines are cut at proc.MAX_LINE characters)."""
+
 
 class StepItem(ListItem):
     """One line of the step list: icon, title, elapsed time."""
@@ -127,7 +130,7 @@ class InstallScreen(Screen[Choice]):
             with Vertical(id="log-col"):
                 with ContentSwitcher(initial=f"log-{plan.steps[0].id}", id="logs"):
                     for s in plan.steps:
-                        yield Log(max_lines=5000, id=f"log-{s.id}", classes="steplog")
+                        yield Log(max_lines=PANE_LINES, id=f"log-{s.id}", classes="steplog")
                 with Horizontal(id="progress-row"):
                     yield Label("", id="progress-label")
                     yield ProgressBar(total=1.0, show_eta=False, id="progress")
@@ -236,7 +239,9 @@ class InstallScreen(Screen[Choice]):
                 steps = self.query_one("#steps", ListView)
                 steps.index = ev.index - 1
         elif isinstance(ev, StepOutput):
-            self.query_one(f"#log-{ev.step_id}", Log).write_lines(ev.lines)
+            # The pane keeps a bounded tail (the log file keeps everything): lines that would
+            # be pruned at once are not written at all.
+            self.query_one(f"#log-{ev.step_id}", Log).write_lines(ev.lines[-PANE_LINES:])
         elif isinstance(ev, StepProgress):
             row = self.query_one("#progress-row")
             row.display = True

@@ -22,10 +22,11 @@ class ReviewScreen(WizardScreen):
         assert plan is not None
         d = plan.decision
         yield Static(
-            _("[b]{manager}[/] environment at [b]{path}[/], about {gib:.1f} GiB").format(
-                manager=plan.manager, path=plan.env_path, gib=plan.estimate_mib / 1024
+            _("[b]{manager}[/] environment at [b]{path}[/], {size}").format(
+                manager=plan.manager, path=plan.env_path, size=plan.size_text
             )
             + f"\n[b]torch {d.torch}[/] ({d.variant})"
+            + f"\n{plan.installer.reason}"
             + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
             classes="panel",
         )

@@ -94,6 +94,21 @@ def wait_for_installer(pid: int, timeout: float = 120) -> set[int]:
     pytest.fail("the install step never started")
 
 
+def command_lines(pid: int) -> list[str]:
+    """The command lines of a process's descendants; ones that exit meanwhile are left out."""
+    try:
+        kids = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    lines = []
+    for k in kids:
+        try:
+            lines.append(" ".join(k.cmdline()))
+        except psutil.Error:
+            continue
+    return lines
+
+
 def alive(pids: set[int]) -> list[int]:
     out = []
     for p in pids:
@@ -351,10 +366,8 @@ def test_4_a_full_disk_during_pip_install_rolls_back_and_reports(
     proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
     got = drain(proc.stdout)
     deadline = time.monotonic() + 120
-    while not any(
-        str(env) in " ".join(k.cmdline())  # the create-env step: pre-flight has passed
-        for k in psutil.Process(proc.pid).children(recursive=True)
-    ):
+    # The create-env step running means pre-flight has passed.
+    while not any(str(env) in line for line in command_lines(proc.pid)):
         assert time.monotonic() < deadline and proc.poll() is None, "".join(got)
         time.sleep(0.05)
     subprocess.run(["mount", "-o", "remount,size=48m", str(small_disk)], check=True)

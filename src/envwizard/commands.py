@@ -247,7 +247,7 @@ def print_dry_run(
         if skip and step.id in skip:
             reason = (why or {}).get(step.id, DONE_BEFORE_REASON)
             note += _(" (skipped: {reason})").format(reason=_(reason))
-        print(f"{i}. {_(step.title)}{note}")
+        print(f"{i}. {step.label()}{note}")
         print(f"   {plan.command_line(step)}")
 
 

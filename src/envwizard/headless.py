@@ -208,7 +208,7 @@ class _View:
             elapsed = time.monotonic() - self.started
             parts.append(
                 Text.from_markup(
-                    f"[bold cyan]▶[/] [{self.current.index}/{self.current.total}] [bold]{_(s.title)}[/]  "
+                    f"[bold cyan]▶[/] [{self.current.index}/{self.current.total}] [bold]{s.label()}[/]  "
                     f"[dim]{elapsed:5.1f}s[/]"
                 )
             )
@@ -243,7 +243,7 @@ class _View:
             self.bench = BenchState() if ev.step.kind == "bench" else None
             if not self.live_mode:
                 self.console.print(
-                    f"▶ [{ev.index}/{ev.total}] {_(ev.step.title)}: {self.plan.command_line(ev.step)}"
+                    f"▶ [{ev.index}/{ev.total}] {ev.step.label()}: {self.plan.command_line(ev.step)}"
                 )
         elif isinstance(ev, StepOutput):
             self.tail.extend(ev.lines)
@@ -280,7 +280,7 @@ class _View:
         step = self.plan.step(ev.step_id)
         icon = STEP_ICONS.get(ev.status.value, "?")
         timing = f"[dim]{_(ev.reason)}[/]" if ev.reason else f"[dim]{ev.seconds:.1f}s[/]"
-        self.console.print(f"{icon} {_(step.title)} {timing}")
+        self.console.print(f"{icon} {step.label()} {timing}")
         if ev.status is StepStatus.FAILED:
             for line in ev.tail:
                 self.console.print(Text("  │ " + line, style="red"))

@@ -55,6 +55,24 @@ class Step:
     """How the step reports progress: pip-raw, uv or None."""
     optional: bool = False
     """A failure is reported but does not fail the run (the benchmark)."""
+    fields: dict[str, str] = field(default_factory=dict)
+    """The values in `title` when it was made from a template (the template is `template`)."""
+    template: str = ""
+
+    @classmethod
+    def titled(
+        cls, step_id: str, template: str, fields: dict[str, str], *args: Any, **kw: Any
+    ) -> Step:
+        """A step whose title is a sentence with values: English in the plan, translated on screen."""
+        return cls(
+            step_id, template.format(**fields), *args, fields=fields, template=template, **kw
+        )
+
+    def label(self) -> str:
+        """The title in the current language."""
+        if self.template:
+            return _(self.template).format(**self.fields)
+        return _(self.title)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -173,9 +191,11 @@ class _Builder:
             m = self.facts.managers.get(self.manager)
             if not m or not m.envs_dir:
                 raise InvalidInput(
-                    f"env: {self.a.env!r} is a {self.manager} environment name, but envwizard cannot tell "
-                    f"where {self.manager} keeps named environments ({self.manager} was not found); "
-                    "give env as a path instead"
+                    _(
+                        "env: {env} is a {manager} environment name, but envwizard cannot tell "
+                        "where {manager} keeps named environments ({manager} was not found); "
+                        "give env as a path instead"
+                    ).format(env=repr(self.a.env), manager=self.manager)
                 )
             return self.path.join(m.envs_dir, self.a.env)
         return self.a.env
@@ -227,13 +247,17 @@ class _Builder:
             info = self._py_info()
             if info is not None and info.has_venv is False:
                 raise InvalidInput(
-                    f"python: {info.executable} has no venv module; choose manager: virtualenv or uv"
+                    _(
+                        "python: {python} has no venv module; choose manager: virtualenv or uv"
+                    ).format(python=info.executable)
                 )
             if info is not None and info.has_ensurepip is False:
                 raise InvalidInput(
-                    f"python: {info.executable} has no ensurepip, so `python -m venv` cannot install pip "
-                    f"into a new environment (Debian/Ubuntu: apt install python{major_minor(info.version)}-venv); "
-                    "or choose manager: virtualenv or uv"
+                    _(
+                        "python: {python} has no ensurepip, so `python -m venv` cannot install pip "
+                        "into a new environment (Debian/Ubuntu: apt install python{version}-venv); "
+                        "or choose manager: virtualenv or uv"
+                    ).format(python=info.executable, version=major_minor(info.version))
                 )
             argv = [self.interpreter(), "-m", "venv", self.prefix]
             if self.windows and not self.py_exe:
@@ -259,8 +283,10 @@ class _Builder:
         else:
             if a.offline:
                 raise InvalidInput(
-                    f"offline: {self.manager} cannot create an environment from a wheelhouse; "
-                    "choose manager: venv, virtualenv or uv for an offline install"
+                    _(
+                        "offline: {manager} cannot create an environment from a wheelhouse; "
+                        "choose manager: venv, virtualenv or uv for an offline install"
+                    ).format(manager=self.manager)
                 )
             conda_py = self.py_version if a.python[0].isdigit() else major_minor(self.py_version)
             # `create --yes` replaces an environment already at the prefix (conda's own
@@ -273,7 +299,13 @@ class _Builder:
                 "--channel",
                 self.way.channel,
             ]
-        return Step("create-env", f"Create the {self.manager} environment", argv, "create-env")
+        return Step.titled(
+            "create-env",
+            N_("Create the {manager} environment"),
+            {"manager": str(self.manager)},
+            argv,
+            "create-env",
+        )
 
     def conda_target(self) -> list[str]:
         return ["--prefix", self.prefix]
@@ -281,7 +313,8 @@ class _Builder:
     def torch_step(self) -> Step:
         d = self.d
         reqs = [d.requirement, *d.companions]
-        title = f"Install torch {d.torch} ({d.variant})"
+        title = N_("Install torch {torch} ({variant})")
+        fields = {"torch": str(d.torch), "variant": str(d.variant)}
         if d.source == "conda-forge":
             specs = [self.conda_spec(r) for r in reqs]
             if d.kind == "cuda" and d.cuda:
@@ -291,21 +324,27 @@ class _Builder:
                 specs[0] += "=cpu*"
             argv = [self.tool(self.manager), "install", "--yes", *self.conda_target()]
             argv += [*specs, "--override-channels", "--channel", self.way.channel]
-            return Step("install-torch", title + " from conda-forge", argv, "install")
+            return Step.titled(
+                "install-torch",
+                N_("Install torch {torch} ({variant}) from conda-forge"),
+                fields,
+                argv,
+                "install",
+            )
         # No PyTorch index (torch_index: default, or macOS's default wheel): torch comes from the
         # index every other package comes from, which is the user's mirror when they set one.
         if self.way.torch_links:
             # A flat page of links is no index: with --no-index and --no-deps nothing else can
             # stand in for the build; torch's own dependencies come in the next step.
             index = ["--no-index", "--find-links", self.way.torch_links]
-            return self.install_step("install-torch", title, reqs, index, ["--no-deps"])
+            return self.install_step("install-torch", title, reqs, index, ["--no-deps"], fields)
         url = d.index_url or self.a.index_url
         index = ["--index-url", url] if url else []
         if self.manager == "uv" and not self.a.offline:
             # uv makes environments without pip; with pip, `pip install` after activation
             # installs here (not into whatever pip PATH finds) and honours the torch pin.
             reqs.append("pip")
-        return self.install_step("install-torch", title, reqs, index)
+        return self.install_step("install-torch", title, reqs, index, fields=fields)
 
     def torch_deps_step(self) -> Step:
         """After a --no-deps torch from wheel links: its dependencies, torch itself is kept."""
@@ -314,8 +353,15 @@ class _Builder:
         return self.install_step("install-torch-deps", N_("Install what torch needs"), reqs, index)
 
     def install_step(
-        self, step_id: str, title: str, reqs: list[str], index: list[str], extra: Sequence[str] = ()
+        self,
+        step_id: str,
+        title: str,
+        reqs: list[str],
+        index: list[str],
+        extra: Sequence[str] = (),
+        fields: dict[str, str] | None = None,
     ) -> Step:
+        """`title` is a template when `fields` are given."""
         links: list[str] = []
         for f in self.a.find_links:
             links += ["--find-links", f]
@@ -323,12 +369,16 @@ class _Builder:
             index = ["--no-index"]
         if self.installer.installer is Installer.UV:
             argv, env = uv_pip_install(self.installer, self.env_py, reqs, index, links, list(extra))
-            return Step(step_id, title, argv, "install", env=env, progress="uv")
+            return Step.titled(
+                step_id, title, fields or {}, argv, "install", env=env, progress="uv"
+            )
         raw = self.pip_has_raw()
         argv = [self.env_py, "-m", "pip", "install", "--no-input", "--disable-pip-version-check"]
         argv += ["--progress-bar", "raw" if raw else "off"]
         argv += [*reqs, *index, *links, *extra]
-        return Step(step_id, title, argv, "install", progress="pip-raw" if raw else None)
+        return Step.titled(
+            step_id, title, fields or {}, argv, "install", progress="pip-raw" if raw else None
+        )
 
     def pin_step(self) -> Step:
         names = ["torch"] + [Requirement(c).name for c in self.d.companions]
@@ -348,7 +398,12 @@ class _Builder:
         index = ["--index-url", self.a.index_url] if self.a.index_url else []
         constraints = ["--constraint", self.path.join(self.prefix, CONSTRAINTS_FILE)]
         return self.install_step(
-            "install-packages", "Install " + ", ".join(packages), packages, index, constraints
+            "install-packages",
+            N_("Install {packages}"),
+            packages,
+            index,
+            constraints,
+            {"packages": ", ".join(packages)},
         )
 
     def verify_step(self) -> Step:
@@ -432,17 +487,24 @@ class _Builder:
         if self.manager in ("venv", "virtualenv") and not self.py_exe and self.facts.pythons:
             # venv and virtualenv cannot fetch a Python; uv and conda can.
             out.append(
-                f"Python {self.py_version} is not among the interpreters found on this machine; "
-                f"creating the environment needs `{self.interpreter()}`"
+                _(
+                    "Python {version} is not among the interpreters found on this machine; "
+                    "creating the environment needs `{python}`"
+                ).format(version=self.py_version, python=self.interpreter())
             )
         if " " in self.prefix:
             out.append(
-                f"the environment path has a space ({self.prefix}); some build tools break on such paths"
+                _(
+                    "the environment path has a space ({path}); some build tools break on such paths"
+                ).format(path=self.prefix)
             )
         if any(ord(c) > 127 for c in self.prefix):
             name = next(unicodedata.name(c, "?") for c in self.prefix if ord(c) > 127)
             out.append(
-                f"the environment path has non-ASCII characters ({name}); some tools break on such paths"
+                _(
+                    "the environment path has non-ASCII characters ({name}); some tools break on "
+                    "such paths"
+                ).format(name=name)
             )
         return out
 

@@ -68,7 +68,7 @@ class StepItem(ListItem):
         if self.status is StepStatus.RUNNING and self.started is not None:
             secs = time.monotonic() - self.started
         timing = f" [dim]{secs:.1f}s[/]" if secs is not None else ""
-        return f"{STEP_ICONS.get(self.status.value, '?')} {self.step.title}{timing}"
+        return f"{STEP_ICONS.get(self.status.value, '?')} {self.step.label()}{timing}"
 
     def set(self, status: StepStatus, seconds: float | None = None) -> None:
         self.status = status

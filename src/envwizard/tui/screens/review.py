@@ -32,7 +32,7 @@ class ReviewScreen(WizardScreen):
         )
         lines = []
         for i, s in enumerate(plan.steps, 1):
-            lines.append(f"[b]{i}. {s.title}[/]\n   [dim]$[/] {plan.command_line(s)}")
+            lines.append(f"[b]{i}. {s.label()}[/]\n   [dim]$[/] {plan.command_line(s)}")
         yield Static("\n".join(lines), id="commands", classes="commands")
         yield SaveAnswers()
 

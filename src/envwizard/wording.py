@@ -377,7 +377,7 @@ def machine_line(
     """The first reason: what envwizard saw, in one line (a list of facts, one per clause)."""
     parts = [
         ", ".join(
-            _("{gpu} [integrated]").format(gpu=label) if integrated else label
+            _("{gpu} (integrated)").format(gpu=label) if integrated else label
             for label, integrated in gpus
         )
         if gpus

@@ -20,6 +20,7 @@ from envwizard.answers import Answers
 from envwizard.errors import InvalidInput
 from envwizard.facts.model import Facts
 from envwizard.facts.pipconfig import PipConfig
+from envwizard.i18n import _
 
 
 class Installer(str, Enum):
@@ -50,50 +51,68 @@ def choose_installer(facts: Facts, answers: Answers) -> InstallerChoice:
     if answers.manager == "uv":
         if wanted == "pip":
             raise InvalidInput(
-                "installer: pip cannot fill a uv environment, which has no pip of its own; "
-                "choose manager: venv or virtualenv for pip, or installer: auto"
+                _(
+                    "installer: pip cannot fill a uv environment, which has no pip of its own; "
+                    "choose manager: venv or virtualenv for pip, or installer: auto"
+                )
             )
         return InstallerChoice(
-            Installer.UV, "uv installs: the environment is a uv environment", uv_path or "uv"
+            Installer.UV, _("uv installs: the environment is a uv environment"), uv_path or "uv"
         )
     if wanted == "pip":
-        return InstallerChoice(Installer.PIP, "pip installs: the answers say installer: pip")
+        return InstallerChoice(Installer.PIP, _("pip installs: the answers say installer: pip"))
     cfg = facts.pip_config
     if wanted == "uv":
         if not uv_path:
             raise InvalidInput(
-                "installer: uv, but uv was not found on this machine; install it "
-                "(pip install uv) or use installer: auto"
+                _(
+                    "installer: uv, but uv was not found on this machine; install it "
+                    "(pip install uv) or use installer: auto"
+                )
             )
         return InstallerChoice(
             Installer.UV,
-            "uv installs: the answers say installer: uv; pip's index, extra indexes, wheel "
-            "folders and constraints are passed to it",
+            _(
+                "uv installs: the answers say installer: uv; pip's index, extra indexes, wheel "
+                "folders and constraints are passed to it"
+            ),
             uv_path,
             cfg or PipConfig(),
         )
     if not uv_path:
         return InstallerChoice(
             Installer.PIP,
-            "pip installs: uv was not found (with uv installed, installer: auto would be faster)",
+            _(
+                "pip installs: uv was not found (with uv installed, installer: auto would be faster)"
+            ),
         )
     if cfg is None:
         return InstallerChoice(
             Installer.PIP,
-            "pip installs: pip's configuration on that machine is not known, so uv could not "
-            "be told the same index, wheel folders and constraints",
+            _(
+                "pip installs: pip's configuration on that machine is not known, so uv could not "
+                "be told the same index, wheel folders and constraints"
+            ),
         )
     if cfg.errors or cfg.untranslated:
-        what = ", ".join(cfg.untranslated) or "a configuration file it cannot read"
-        return InstallerChoice(
-            Installer.PIP,
-            f"pip installs: pip's configuration sets {what}, which envwizard does not hand to uv",
-        )
+        if cfg.untranslated:
+            why = _(
+                "pip installs: pip's configuration sets {settings}, which envwizard does not hand "
+                "to uv"
+            ).format(settings=", ".join(cfg.untranslated))
+        else:
+            why = _(
+                "pip installs: pip's configuration sets a configuration file it cannot read, "
+                "which envwizard does not hand to uv"
+            )
+        return InstallerChoice(Installer.PIP, why)
     version = f"uv {uv.version}" if uv and uv.version else "uv"
     return InstallerChoice(
         Installer.UV,
-        f"uv installs (installer: auto): {version} is here and installs what pip would, given "
-        "pip's index, extra indexes, wheel folders and constraints, in a fraction of pip's time",
+        _(
+            "uv installs (installer: auto): {version} is here and installs what pip would, given "
+            "pip's index, extra indexes, wheel folders and constraints, in a fraction of pip's time"
+        ).format(version=version),
         uv_path,
         cfg,
     )

@@ -27,6 +27,7 @@ import psutil
 
 from envwizard import proc
 from envwizard.errors import InvalidInput
+from envwizard.i18n import _
 
 ORPHAN_WAIT_SECONDS = 30.0
 """How long a run waits for an installer left behind by a run that died, before refusing."""
@@ -70,8 +71,9 @@ def refuse_if_running(env_path: str) -> None:
         holder = _holder(fd)
         if holder is not None and psutil.pid_exists(holder):
             raise InvalidInput(
-                f"env: another envwizard run (pid {holder}) is working on {env_path}; "
-                "wait for it to finish, or stop it first"
+                _(
+                    "env: another envwizard run (pid {holder}) is working on {env_path}; wait for it to finish, or stop it first"
+                ).format(holder=holder, env_path=env_path)
             )
     finally:
         os.close(fd)  # closing drops a lock taken only to look
@@ -103,31 +105,35 @@ class EnvLock:
                 fd = os.open(self.path, os.O_RDONLY)
         except OSError as e:
             raise InvalidInput(
-                f"env: cannot create the lock file {self.path} ({e.strerror or e}); choose an env "
-                "path in a folder you can write to"
+                _(
+                    "env: cannot create the lock file {path} ({error}); choose an env path in a folder you can write to"
+                ).format(path=self.path, error=e.strerror or e)
             ) from None
         if not _try_lock(fd):
             holder = _holder(fd)
             if holder is not None and psutil.pid_exists(holder):
                 os.close(fd)
                 raise InvalidInput(
-                    f"env: another envwizard run (pid {holder}) is working on {self.env_path}; "
-                    "wait for it to finish, or stop it first"
+                    _(
+                        "env: another envwizard run (pid {holder}) is working on {env_path}; wait for it to finish, or stop it first"
+                    ).format(holder=holder, env_path=self.env_path)
                 )
             if self.on_wait:
                 self.on_wait(
-                    f"an installer started by an envwizard run that has ended (pid {holder or '?'}) "
-                    f"is still working on {self.env_path}; waiting up to {self.wait_seconds:.0f} s "
-                    "for it to stop"
+                    _(
+                        "an installer started by an envwizard run that has ended (pid {pid}) is still working on {env_path}; waiting up to {wait_seconds:.0f} s for it to stop"
+                    ).format(
+                        pid=holder or "?", env_path=self.env_path, wait_seconds=self.wait_seconds
+                    )
                 )
             deadline = time.monotonic() + self.wait_seconds
             while not _try_lock(fd):
                 if time.monotonic() > deadline:
                     os.close(fd)
                     raise InvalidInput(
-                        f"env: an installer started by an envwizard run that has ended (pid "
-                        f"{holder or '?'}) is still working on {self.env_path}; stop it or wait "
-                        "for it to finish, then run envwizard again"
+                        _(
+                            "env: an installer started by an envwizard run that has ended (pid {pid}) is still working on {env_path}; stop it or wait for it to finish, then run envwizard again"
+                        ).format(pid=holder or "?", env_path=self.env_path)
                     )
                 time.sleep(0.2)
         self.fd = fd

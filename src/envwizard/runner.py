@@ -24,7 +24,7 @@ import platformdirs
 from envwizard.answers import Answers
 from envwizard.childenv import child_env
 from envwizard.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, EnvwizardError
-from envwizard.i18n import N_
+from envwizard.i18n import N_, _
 from envwizard.lock import EnvLock
 from envwizard.outcome import EnvOutcome, RunResult, RunStatus, StepResult, StepStatus
 from envwizard.plan import Plan, Step
@@ -115,7 +115,7 @@ def new_run_dir(plan: Plan, root: Path | None = None) -> Path:
             return d
         except FileExistsError:
             continue
-    raise RuntimeError("cannot create a run folder")  # pragma: no cover
+    raise RuntimeError(_("cannot create a run folder"))  # pragma: no cover
 
 
 class Runner:
@@ -230,15 +230,21 @@ class Runner:
         if self.start.cleanup and env.exists():
             self._mark(env="removing")
             left = remove_environment(env, keep_dir=self.start.empty_before)
-            yield Notice(f"removed the environment at {env}", "warn")
+            yield Notice(_("removed the environment at {env}").format(env=env), "warn")
             if left:
-                yield Notice(f"kept {', '.join(left)} in {env}: not part of an environment", "warn")
+                yield Notice(
+                    _("kept {names} in {env}: not part of an environment").format(
+                        names=", ".join(left), env=env
+                    ),
+                    "warn",
+                )
         if self.start.owns_env and "create-env" not in self.start.skip:
             self._mark(env="creating", empty_before=self.start.empty_before)
         for sid in sorted(self.start.repair):
             yield Notice(
-                f"step {sid} was interrupted in an earlier run; reinstalling what it installs "
-                "so that no half-installed package is left",
+                _(
+                    "step {sid} was interrupted in an earlier run; reinstalling what it installs so that no half-installed package is left"
+                ).format(sid=sid),
                 "warn",
             )
         async for ev in self._steps(self.plan.steps, state, set(self.start.repair)):
@@ -250,8 +256,9 @@ class Runner:
             and self.start.created_by_envwizard
         ):
             yield Notice(
-                "verify failed on an environment envwizard created earlier; reinstalling its "
-                "packages cleanly and verifying again",
+                _(
+                    "verify failed on an environment envwizard created earlier; reinstalling its packages cleanly and verifying again"
+                ),
                 "warn",
             )
             again = [s for s in self.plan.steps if s.kind in ("install", "pin", "verify")]
@@ -284,7 +291,10 @@ class Runner:
             state.mark(status=RunStatus.DONE.value if complete else self.status.value)
         self.state_error = state.error
         if state.error:
-            yield Notice(f"the environment's state was not saved: {state.error}", "warn")
+            yield Notice(
+                _("the environment's state was not saved: {error}").format(error=state.error),
+                "warn",
+            )
         yield RunFinished(self.result)
 
     def _verify_failed(self) -> bool:
@@ -330,7 +340,7 @@ class Runner:
             skip=done,
             owns_env=self._created_env,
             empty_before=self.start.empty_before,
-            message="retrying from the failed step",
+            message=_("retrying from the failed step"),
         )
 
     async def _run_step(
@@ -446,12 +456,9 @@ class Runner:
         while True:
             await asyncio.sleep(min(1.0, stall.limit / 4))
             if child.pid is not None and stall.stalled(child.pid):
-                self._stalled = (
-                    f"{step.id} stalled: no output and no bytes downloaded for "
-                    f"{stall.limit:g} s, so envwizard stopped it. The index may be hanging or "
-                    "unreachable; check the index URL and the network, or raise stall_seconds "
-                    "(or --stall-seconds) for a slow link"
-                )
+                self._stalled = _(
+                    "{id} stalled: no output and no bytes downloaded for {limit:g} s, so envwizard stopped it. The index may be hanging or unreachable; check the index URL and the network, or raise stall_seconds (or --stall-seconds) for a slow link"
+                ).format(id=step.id, limit=stall.limit)
                 await child.stop()
                 return
 
@@ -476,22 +483,22 @@ class Runner:
         if self.answers.keep_failed:
             return (
                 EnvOutcome.UNFINISHED,
-                f"keep_failed is set: the unfinished environment stays at {env}.",
+                _("keep_failed is set: the unfinished environment stays at {env}.").format(env=env),
             )
         if not self._created_env:
             if self.changed_reused_env:
                 return (
                     EnvOutcome.UNFINISHED,
-                    f"{env} existed before this run, and this run was stopped while it installed "
-                    "into it, so packages there may now be half-installed (import torch may "
-                    "fail). Run the same answers again to repair it: envwizard reinstalls what "
-                    "the interrupted step was installing.",
+                    _(
+                        "{env} existed before this run, and this run was stopped while it installed into it, so packages there may now be half-installed (import torch may fail). Run the same answers again to repair it: envwizard reinstalls what the interrupted step was installing."
+                    ).format(env=env),
                 )
             if self.start.action in ("resume", "reuse"):
                 return (
                     EnvOutcome.UNTOUCHED,
-                    f"{env} existed before this run and was left as it is; run the same answers "
-                    "again to resume, or set existing: recreate to start over.",
+                    _(
+                        "{env} existed before this run and was left as it is; run the same answers again to resume, or set existing: recreate to start over."
+                    ).format(env=env),
                 )
             return EnvOutcome.UNTOUCHED, None
         self._mark(env="removing", empty_before=self.start.empty_before)
@@ -503,11 +510,15 @@ class Runner:
         if self.start.empty_before:
             return (
                 EnvOutcome.REMOVED,
-                f"rolled back: emptied {env} (it was an empty directory before).",
+                _("rolled back: emptied {env} (it was an empty directory before).").format(env=env),
             )
         if left:
             return (
                 EnvOutcome.REMOVED,
-                f"rolled back: removed the environment from {env}; kept {', '.join(left)}.",
+                _("rolled back: removed the environment from {env}; kept {names}.").format(
+                    env=env, names=", ".join(left)
+                ),
             )
-        return EnvOutcome.REMOVED, f"rolled back: removed the unfinished environment {env}."
+        return EnvOutcome.REMOVED, _(
+            "rolled back: removed the unfinished environment {env}."
+        ).format(env=env)

@@ -22,7 +22,7 @@ from typing import Any
 from envwizard import __version__
 from envwizard.answers import Answers
 from envwizard.errors import InvalidInput
-from envwizard.i18n import N_
+from envwizard.i18n import N_, _
 from envwizard.lock import read_marker
 from envwizard.plan import CONSTRAINTS_FILE, STATE_FILE, Plan
 
@@ -65,19 +65,25 @@ class Target:
             status = self.saved.get("status", "?")
             done = self.saved.get("completed") or []
             if status == "done":
-                return "an environment envwizard finished"
+                return _("an environment envwizard finished")
             last = done[-1] if done else "nothing"
-            return f"an environment envwizard did not finish (status {status}, last completed step: {last})"
+            return _(
+                "an environment envwizard did not finish (status {status}, last completed step: {last})"
+            ).format(status=status, last=last)
         if self.kind == "remnant":
-            return f"what is left of a Python environment ({_listing(self.path)}) without its pyvenv.cfg"
+            return _(
+                "what is left of a Python environment ({entries}) without its pyvenv.cfg"
+            ).format(entries=_listing(self.path))
         return {
-            "empty": "an empty directory",
-            "leftover": "an environment an earlier envwizard run was creating or removing when it stopped",
-            "python-env": "an existing Python environment",
-            "conda-base": "a conda base installation",
-            "system": "a system Python installation",
-            "running": "the Python installation envwizard itself runs from",
-            "other": "a directory that is not a Python environment",
+            "empty": _("an empty directory"),
+            "leftover": _(
+                "an environment an earlier envwizard run was creating or removing when it stopped"
+            ),
+            "python-env": _("an existing Python environment"),
+            "conda-base": _("a conda base installation"),
+            "system": _("a system Python installation"),
+            "running": _("the Python installation envwizard itself runs from"),
+            "other": _("a directory that is not a Python environment"),
         }.get(self.kind, self.kind)
 
 
@@ -237,7 +243,9 @@ def resolve_start(
         return Start("create")
     if target.kind == "empty":
         return Start(
-            "create", empty_before=True, message=f"{where} is empty; creating the environment there"
+            "create",
+            empty_before=True,
+            message=_("{where} is empty; creating the environment there").format(where=where),
         )
     if target.kind == "leftover":
         marker = read_marker(target.path)
@@ -245,23 +253,27 @@ def resolve_start(
             "create",
             cleanup=True,
             empty_before=bool(marker.get("empty_before")),
-            message=f"an earlier envwizard run stopped while it was creating or removing {where}; "
-            "finishing its removal and creating the environment again",
+            message=_(
+                "an earlier envwizard run stopped while it was creating or removing {where}; finishing its removal and creating the environment again"
+            ).format(where=where),
         )
     if target.kind in ("conda-base", "system", "running"):
         raise InvalidInput(
-            f"env: {where} is {target.describe()}; envwizard never installs into a system "
-            "interpreter or a conda base. Choose a path for a new environment"
+            _(
+                "env: {where} is {describe}; envwizard never installs into a system interpreter or a conda base. Choose a path for a new environment"
+            ).format(where=where, describe=target.describe())
         )
     if target.kind == "other":
         raise InvalidInput(
-            f"env: {where} is {target.describe()}; envwizard will not write into or delete it. "
-            "Choose a path for a new environment"
+            _(
+                "env: {where} is {describe}; envwizard will not write into or delete it. Choose a path for a new environment"
+            ).format(where=where, describe=target.describe())
         )
     if target.kind == "remnant" and answers.existing != "recreate":
         raise InvalidInput(
-            f"env: {where} is {target.describe()}; set existing: recreate to delete it and build "
-            "the environment again, or choose another env path"
+            _(
+                "env: {where} is {describe}; set existing: recreate to delete it and build the environment again, or choose another env path"
+            ).format(where=where, describe=target.describe())
         )
     saved = target.saved or {}
     created = bool(saved.get("created")) or read_marker(target.path).get("env") == "created"
@@ -277,7 +289,7 @@ def resolve_start(
         why: dict[str, str] = {}
         never_done: set[str] = set()
         if saved.get("status") == "done":
-            msg = f"{where} is already complete; verifying it again"
+            msg = _("{where} is already complete; verifying it again").format(where=where)
             if not rebenchmark:
                 bench = {s.id for s in plan.steps if s.kind == "bench"}
                 skip |= bench
@@ -285,7 +297,9 @@ def resolve_start(
                 never_done = bench - done
         else:
             last = (saved.get("completed") or ["nothing"])[-1]
-            msg = f"resuming the unfinished environment at {where} after step {last}"
+            msg = _("resuming the unfinished environment at {where} after step {last}").format(
+                where=where, last=last
+            )
         if answers.existing != "recreate":
             return Start(
                 "resume",
@@ -299,15 +313,16 @@ def resolve_start(
             )
     if answers.existing == "abort":
         raise InvalidInput(
-            f"env: {where} already exists ({target.describe()}). Set existing: reuse to install "
-            "into it, or existing: recreate to delete and rebuild it"
+            _(
+                "env: {where} already exists ({describe}). Set existing: reuse to install into it, or existing: recreate to delete and rebuild it"
+            ).format(where=where, describe=target.describe())
         )
     if answers.existing == "reuse":
         return Start(
             "reuse",
             skip={"create-env"},
             owns_env=False,
-            message=f"installing into the existing environment at {where}",
+            message=_("installing into the existing environment at {where}").format(where=where),
         )
     foreign = foreign_entries(target.path)
     if foreign:
@@ -315,15 +330,17 @@ def resolve_start(
             f" and {len(foreign) - 6} more" if len(foreign) > 6 else ""
         )
         raise InvalidInput(
-            f"env: existing: recreate would delete the environment at {where}, but that folder also "
-            f"holds {shown}, which are not part of an environment; envwizard will not delete them. "
-            "Move them out, or choose another env path"
+            _(
+                "env: existing: recreate would delete the environment at {where}, but that folder also holds {shown}, which are not part of an environment; envwizard will not delete them. Move them out, or choose another env path"
+            ).format(where=where, shown=shown)
         )
     return Start(
         "recreate",
         destructive=True,
         cleanup=True,
-        message=f"{where} ({target.describe()}: {_listing(target.path)}) will be deleted and rebuilt",
+        message=_("{where} ({describe}: {entries}) will be deleted and rebuilt").format(
+            where=where, describe=target.describe(), entries=_listing(target.path)
+        ),
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from envwizard.bench.launch import BenchOptions, BenchProcess, worker_argv, worker_env
 from envwizard.errors import EXIT_OK, Cancelled, InvalidInput, StepFailed
+from envwizard.i18n import _
 
 TORCH_PROBE = (
     "import importlib.util, sys; "
@@ -39,12 +40,14 @@ def resolve_python(path: str) -> str:
         inside = [p / "bin" / "python", p / "Scripts" / "python.exe", p / "python.exe"]
         found = next((c for c in inside if c.is_file()), None)
         if found is None:
-            raise InvalidInput(f"--python {path}: a folder with no bin/python in it")
+            raise InvalidInput(
+                _("--python {path}: a folder with no bin/python in it").format(path=path)
+            )
         p = found
     if not p.exists():
-        raise InvalidInput(f"--python {path}: no such file")
+        raise InvalidInput(_("--python {path}: no such file").format(path=path))
     if not os.access(p, os.X_OK):
-        raise InvalidInput(f"--python {path}: not an executable")
+        raise InvalidInput(_("--python {path}: not an executable").format(path=path))
     return str(p.absolute())
 
 
@@ -59,16 +62,25 @@ def check_torch(python: str) -> None:
             stdin=subprocess.DEVNULL,
         )
     except OSError as e:
-        raise InvalidInput(f"--python {python}: cannot be run ({e.strerror or e})") from None
+        raise InvalidInput(
+            _("--python {python}: cannot be run ({error})").format(
+                python=python, error=e.strerror or e
+            )
+        ) from None
     except subprocess.TimeoutExpired:
-        raise InvalidInput(f"--python {python}: did not answer within 60 s") from None
+        raise InvalidInput(
+            _("--python {python}: did not answer within 60 s").format(python=python)
+        ) from None
     answer = r.stdout.strip()
     if not answer.startswith("envwizard-torch:"):
-        raise InvalidInput(f"--python {python}: is not a Python interpreter")
+        raise InvalidInput(
+            _("--python {python}: is not a Python interpreter").format(python=python)
+        )
     if answer.endswith(":0"):
         raise InvalidInput(
-            f"--python {python}: this environment has no torch; install it there, or let "
-            "envwizard build an environment with it"
+            _(
+                "--python {python}: this environment has no torch; install it there, or let envwizard build an environment with it"
+            ).format(python=python)
         )
 
 
@@ -76,30 +88,46 @@ def check_nodes(args: argparse.Namespace) -> None:
     """--nnodes, --node-rank and --master belong together; say which one is wrong."""
     if args.nnodes == 1:
         if args.node_rank != 0 or args.master:
-            raise InvalidInput("--node-rank and --master apply only with --nnodes greater than 1")
+            raise InvalidInput(
+                _("--node-rank and --master apply only with --nnodes greater than 1")
+            )
         return
     if not 0 <= args.node_rank < args.nnodes:
         raise InvalidInput(
-            f"--node-rank {args.node_rank}: with --nnodes {args.nnodes} it is 0 to {args.nnodes - 1}"
+            _("--node-rank {node_rank}: with --nnodes {nnodes} it is 0 to {last}").format(
+                node_rank=args.node_rank, nnodes=args.nnodes, last=args.nnodes - 1
+            )
         )
     if not args.master:
-        raise InvalidInput("--nnodes needs --master ADDR:PORT, node 0's address and a free port")
+        raise InvalidInput(_("--nnodes needs --master ADDR:PORT, node 0's address and a free port"))
     host, sep, port = args.master.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise InvalidInput(f"--master {args.master}: give it as ADDR:PORT, e.g. 10.0.0.1:29500")
+        raise InvalidInput(
+            _("--master {master}: give it as ADDR:PORT, e.g. 10.0.0.1:29500").format(
+                master=args.master
+            )
+        )
     if args.device in ("mps", "xpu"):
-        raise InvalidInput(f"--nnodes {args.nnodes}: several machines run on cuda or cpu only")
+        raise InvalidInput(
+            _("--nnodes {nnodes}: several machines run on cuda or cpu only").format(
+                nnodes=args.nnodes
+            )
+        )
     if args.scaling:
-        raise InvalidInput("--scaling measures one machine; leave it out with --nnodes")
+        raise InvalidInput(_("--scaling measures one machine; leave it out with --nnodes"))
 
 
 def bench_command(args: argparse.Namespace) -> int:
     python = resolve_python(args.python)
     if args.nproc > 1 and args.device in ("mps", "xpu"):
-        raise InvalidInput(f"--nproc {args.nproc}: several processes run on cuda or cpu only")
+        raise InvalidInput(
+            _("--nproc {nproc}: several processes run on cuda or cpu only").format(nproc=args.nproc)
+        )
     if args.dtype == "tf32" and args.device not in ("auto", "cuda"):
         raise InvalidInput(
-            f"--dtype tf32: TF32 is an NVIDIA GPU mode, not for --device {args.device}"
+            _("--dtype tf32: TF32 is an NVIDIA GPU mode, not for --device {device}").format(
+                device=args.device
+            )
         )
     check_nodes(args)
     check_torch(python)
@@ -130,7 +158,7 @@ async def _bench(python: str, opts: BenchOptions, *, as_json: bool, scaling: boo
             loop.add_signal_handler(signal.SIGTERM, task.cancel)
     if scaling and opts.nproc > 1:
         if not as_json:
-            print("First one process, for the scaling baseline:")
+            print(_("First one process, for the scaling baseline:"))
         base = await _one_run(python, replace(opts, nproc=1), as_json=as_json, quiet=as_json)
         opts.baseline_samples_per_s = float(base["samples_per_s"])
     await _one_run(python, opts, as_json=as_json, quiet=False)

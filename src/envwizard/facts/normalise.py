@@ -13,6 +13,8 @@ import copy
 import re
 from typing import Any
 
+from envwizard.i18n import _
+
 _NUMBER = re.compile(r"(\d+(?:\.\d+)+)")
 _SYSTEMS = {
     "linux": "Linux",
@@ -72,7 +74,9 @@ class Normaliser:
         self.notes: list[str] = []
 
     def note(self, path: str, raw: Any, value: Any) -> None:
-        self.notes.append(f"{path} {raw!r} read as {value!r}")
+        self.notes.append(
+            _("{path} {raw} read as {value}").format(path=path, raw=repr(raw), value=repr(value))
+        )
 
     def run(self, data: Any) -> Any:
         if not isinstance(data, dict):
@@ -82,7 +86,7 @@ class Normaliser:
             data = self.from_collect_env(data)
         if "schema" not in data and "os" in data and "python" in data:
             data["schema"] = 1
-            self.notes.append("schema missing; read as schema 1")
+            self.notes.append(_("schema missing; read as schema 1"))
         os_d = data.get("os")
         if isinstance(os_d, dict):
             self.os(os_d)
@@ -108,9 +112,9 @@ class Normaliser:
         if isinstance(gpus, dict):  # a single GPU written as an object, or {} for none
             data["gpus"] = gpus = [gpus] if gpus else []
             self.notes.append(
-                "gpus was one object; read as a list of one GPU"
+                _("gpus was one object; read as a list of one GPU")
                 if gpus
-                else "gpus {} read as no GPUs"
+                else _("gpus {} read as no GPUs")
             )
         for i, g in enumerate(gpus or []):
             if isinstance(g, dict):
@@ -155,7 +159,9 @@ class Normaliser:
             exe = "python.exe" if os_d.get("system") == "Windows" else "python3"
             d["executable"] = exe
             self.notes.append(
-                f"{path}.executable missing; planned for the platform's default interpreter {exe!r}"
+                _(
+                    "{path}.executable missing; planned for the platform's default interpreter {exe}"
+                ).format(path=path, exe=repr(exe))
             )
 
     def gpu(self, g: dict[str, Any], path: str) -> None:
@@ -205,7 +211,9 @@ class Normaliser:
             value = cc_from_name(name)
             if value:
                 self.notes.append(
-                    f"{path}.compute_capability missing; read from the name {name!r} as {value!r}"
+                    _(
+                        "{path}.compute_capability missing; read from the name {name} as {value}"
+                    ).format(path=path, name=repr(name), value=repr(value))
                 )
                 g["compute_capability"] = value
         arch = g.get("arch")
@@ -253,7 +261,7 @@ class Normaliser:
 
     def from_collect_env(self, data: dict[str, Any]) -> dict[str, Any]:
         """PyTorch's collect_env ("OS: Ubuntu 22.04 (x86_64)", "GPU 0: NVIDIA …")."""
-        self.notes.append("read as PyTorch collect_env output")
+        self.notes.append(_("read as PyTorch collect_env output"))
         out: dict[str, Any] = {"schema": 1}
         plat = str(data.get("Python platform", ""))
         system = "Windows" if "Windows" in plat else "Darwin" if "macOS" in plat else "Linux"

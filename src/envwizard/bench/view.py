@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from envwizard.bench.state import BenchState
+from envwizard.i18n import _, ngettext
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -56,18 +57,18 @@ def headline(info: dict[str, Any]) -> Text:
         (f" · {info.get('device_name', '?')}", ""),
         (f" · {info.get('dtype', '?')}", "bold"),
         (f" · {info.get('preset', '?')} {shape}", ""),
-        (f" · batch {info.get('batch', '?')}", ""),
-        (f" · {world} process{'es' if world != 1 else ''}", ""),
+        (_(" · batch {batch}").format(batch=info.get("batch", "?")), ""),
+        (ngettext(" · {count} process", " · {count} processes", world).format(count=world), ""),
     ]
     if info.get("compile"):
-        parts.append((" · compiled", "magenta"))
+        parts.append((_(" · compiled"), "magenta"))
     return Text.assemble(*parts)
 
 
 def telemetry_line(t: dict[str, Any]) -> Text:
     """GPU util, power, temperature, clock and throttling; CPU% and RSS; n/a where unknown."""
     if not t:
-        return Text("telemetry: waiting…", style="dim")
+        return Text(_("telemetry: waiting…"), style="dim")
     bits: list[str] = []
     if t.get("source") == "nvml":
         limit = t.get("power_limit_w")
@@ -76,11 +77,13 @@ def telemetry_line(t: dict[str, Any]) -> Text:
         throttle = [x for x in (t.get("throttle") or []) if x != "gpu_idle"]
         bits += [
             f"GPU {num(t.get('gpu_util'), '.0f', ' %')}",
-            f"mem {num(t.get('mem_used_mib'), '.0f')}/{num(t.get('mem_total_mib'), '.0f')} MiB",
+            _("mem {used}/{total} MiB").format(
+                used=num(t.get("mem_used_mib"), ".0f"), total=num(t.get("mem_total_mib"), ".0f")
+            ),
             power,
             num(t.get("temp_c"), ".0f", " °C"),
             f"SM {clock}",
-            "throttle: " + (", ".join(throttle) if throttle else "none"),
+            _("throttle: {reasons}").format(reasons=", ".join(throttle) if throttle else _("none")),
         ]
     bits += [
         f"CPU {num(t.get('cpu_percent'), '.0f', ' %')}",
@@ -93,20 +96,31 @@ def timing(state: BenchState) -> str:
     """'measuring  12/30 s measured · 20 s of about 45 s': the measured and the whole."""
     total = float(state.start.get("seconds") or 0)
     done = float(state.last_step.get("elapsed") or 0)
-    whole = f"{state.t:.0f} s"
     if state.expected_s and not state.summary:
-        whole += f" of about {state.expected_s:.0f} s"
-    return f"{state.phase}  {done:.0f}/{total:.0f} s measured · {whole}"
+        whole = _("{elapsed:.0f} s of about {expected:.0f} s").format(
+            elapsed=state.t, expected=state.expected_s
+        )
+    else:
+        whole = _("{elapsed:.0f} s").format(elapsed=state.t)
+    return _("{phase}  {done:.0f}/{total:.0f} s measured · {whole}").format(
+        phase=state.phase, done=done, total=total, whole=whole
+    )
 
 
 def progress_line(state: BenchState) -> str:
     """One plain line for a log without a terminal."""
     step = state.last_step
     held = state.held_out
-    return (
-        f"{timing(state)} · training loss {num(step.get('loss'), '.4g')} · held-out loss "
-        f"{num(held.get('loss'), '.4g')}, accuracy {pct(held.get('accuracy'))} · "
-        f"{si(step.get('samples_per_s'))} samples/s · {num(step.get('tflops'), '.3g')} TFLOP/s"
+    return _(
+        "{timing} · training loss {loss} · held-out loss {held_loss}, accuracy {accuracy} · "
+        "{samples} samples/s · {tflops} TFLOP/s"
+    ).format(
+        timing=timing(state),
+        loss=num(step.get("loss"), ".4g"),
+        held_loss=num(held.get("loss"), ".4g"),
+        accuracy=pct(held.get("accuracy")),
+        samples=si(step.get("samples_per_s")),
+        tflops=num(step.get("tflops"), ".3g"),
     )
 
 
@@ -119,91 +133,133 @@ def live_panel(state: BenchState) -> Panel:
     rows.add_column(style="cyan", no_wrap=True)
     s = state.series
     first = state.evals.get("initial", {}).get("loss")  # before any training: about ln(classes)
-    loss = num(step.get("loss"), ".4g") + (f"  (from {first:.4g})" if first is not None else "")
-    rows.add_row("training loss", loss, sparkline(s["loss"]))
+    loss = num(step.get("loss"), ".4g")
+    if first is not None:
+        loss = _("{loss}  (from {first:.4g})").format(loss=loss, first=first)
+    rows.add_row(_("training loss"), loss, sparkline(s["loss"]))
     held = state.held_out
     rows.add_row(
-        "held-out",
-        f"loss {num(held.get('loss'), '.4g')}",
-        f"accuracy {pct(held.get('accuracy'))} (chance {pct(held.get('chance'))})",
+        _("held-out"),
+        _("loss {loss}").format(loss=num(held.get("loss"), ".4g")),
+        _("accuracy {accuracy} (chance {chance})").format(
+            accuracy=pct(held.get("accuracy")), chance=pct(held.get("chance"))
+        ),
     )
     rows.add_row("samples/s", si(step.get("samples_per_s")), sparkline(s["samples_per_s"]))
     rows.add_row("TFLOP/s", num(step.get("tflops"), ".3g"), sparkline(s["tflops"]))
-    peak = state.start.get("peak_source") or "no known peak"
+    peak = state.start.get("peak_source") or _("no known peak")
     rows.add_row("MFU", pct(step.get("mfu")), Text(peak, style="dim"))
     if step.get("mfu_ceiling") is not None:
-        rows.add_row("vs GEMM probe", pct(step.get("mfu_ceiling")), "")
+        rows.add_row(_("vs GEMM probe"), pct(step.get("mfu_ceiling")), "")
     bar = Table.grid(padding=(0, 1))
     bar.add_row(
         ProgressBar(total=1.0, completed=state.progress, width=40),
         Text(timing(state), style="bold"),
     )
     body: list[RenderableType] = [
-        headline(state.start) if state.start else Text("starting the worker…"),
+        headline(state.start) if state.start else Text(_("starting the worker…")),
         bar,
         rows,
     ]
     body.append(telemetry_line(state.telemetry))
-    return Panel(Group(*body), title="Training benchmark", title_align="left", border_style="cyan")
+    return Panel(
+        Group(*body), title=_("Training benchmark"), title_align="left", border_style="cyan"
+    )
 
 
 def summary_table(summary: dict[str, Any]) -> Table:
     """The result of a run, for the terminal (the report keeps the full summary JSON)."""
-    t = Table(title="Benchmark result", show_header=False, title_justify="left", box=None)
+    t = Table(title=_("Benchmark result"), show_header=False, title_justify="left", box=None)
     t.add_column(style="bold", no_wrap=True)
     t.add_column()
-    t.add_row("setup", headline(summary))
-    t.add_row("throughput", f"{si(summary.get('samples_per_s'))} samples/s"
-              + (f"  ({si(summary.get('samples_per_s_per_device'))} per device)"
-                 if summary.get("world_size", 1) != 1 else ""))  # fmt: skip
-    t.add_row("compute", f"{num(summary.get('tflops'), '.3g')} TFLOP/s per device")
-    estimate = " (estimate)" if summary.get("peak_estimate") else ""
-    if summary.get("mfu") is not None:
-        mfu = (
-            f"{pct(summary.get('mfu'))} of {num(summary.get('peak_tflops'), '.4g')} TFLOP/s "
-            f"peak{estimate}"
+    t.add_row(_("setup"), headline(summary))
+    samples = si(summary.get("samples_per_s"))
+    if summary.get("world_size", 1) != 1:
+        throughput = _("{samples} samples/s  ({per_device} per device)").format(
+            samples=samples, per_device=si(summary.get("samples_per_s_per_device"))
         )
     else:
-        mfu = f"n/a: {summary.get('peak_source') or 'no known peak'}"
+        throughput = _("{samples} samples/s").format(samples=samples)
+    t.add_row(_("throughput"), throughput)
+    t.add_row(
+        _("compute"),
+        _("{tflops} TFLOP/s per device").format(tflops=num(summary.get("tflops"), ".3g")),
+    )
+    if summary.get("mfu") is not None:
+        mfu_fields = {
+            "mfu": pct(summary.get("mfu")),
+            "peak": num(summary.get("peak_tflops"), ".4g"),
+        }
+        if summary.get("peak_estimate"):
+            mfu = _("{mfu} of {peak} TFLOP/s peak (estimate)").format(**mfu_fields)
+        else:
+            mfu = _("{mfu} of {peak} TFLOP/s peak").format(**mfu_fields)
+    else:
+        mfu = _("n/a: {why}").format(why=summary.get("peak_source") or _("no known peak"))
     t.add_row("MFU", mfu)
     if summary.get("probe_tflops") is not None:
         t.add_row(
-            "vs GEMM probe",
-            f"{pct(summary.get('mfu_ceiling'))} of {num(summary.get('probe_tflops'), '.3g')} "
-            "TFLOP/s measured for the same matmuls alone",
+            _("vs GEMM probe"),
+            _("{share} of {tflops} TFLOP/s measured for the same matmuls alone").format(
+                share=pct(summary.get("mfu_ceiling")),
+                tflops=num(summary.get("probe_tflops"), ".3g"),
+            ),
         )
     t.add_row(
-        "training loss",
+        _("training loss"),
         f"{num(summary.get('loss_first'), '.4g')} → {num(summary.get('loss_last'), '.4g')}",
     )
     held_loss = summary.get("eval_loss", summary.get("loss_eval"))
     train = summary.get("train_accuracy")
-    seen = f"on training batches {pct(train)}; " if train is not None else ""
-    t.add_row(
-        "held-out",
-        f"loss {num(held_loss, '.4g')}, accuracy {pct(summary.get('accuracy'))} "
-        f"({seen}chance {pct(summary.get('chance'))})",
-    )
+    held_fields = {
+        "loss": num(held_loss, ".4g"),
+        "accuracy": pct(summary.get("accuracy")),
+        "chance": pct(summary.get("chance")),
+        "train": pct(train),
+    }
+    if train is not None:
+        held_text = _(
+            "loss {loss}, accuracy {accuracy} (on training batches {train}; chance {chance})"
+        ).format(**held_fields)
+    else:
+        held_text = _("loss {loss}, accuracy {accuracy} (chance {chance})").format(**held_fields)
+    t.add_row(_("held-out"), held_text)
     if summary.get("scaling_efficiency") is not None:
         t.add_row(
-            "scaling",
-            f"{pct(summary.get('scaling_efficiency'))} of {summary.get('world_size')} × "
-            f"{si(summary.get('baseline_samples_per_s'))} samples/s (one process)",
+            _("scaling"),
+            _("{share} of {world} × {baseline} samples/s (one process)").format(
+                share=pct(summary.get("scaling_efficiency")),
+                world=summary.get("world_size"),
+                baseline=si(summary.get("baseline_samples_per_s")),
+            ),
         )
     tele = summary.get("telemetry") or {}
     if tele.get("gpu_util_mean") is not None or tele.get("power_w_mean") is not None:
         throttles = tele.get("throttle_seen") or []
         t.add_row(
             "GPU",
-            f"util {num(tele.get('gpu_util_mean'), '.0f', ' %')} · "
-            f"{num(tele.get('power_w_mean'), '.0f', ' W')} · max {num(tele.get('temp_c_max'), '.0f', ' °C')}"
-            f" · throttle: {', '.join(throttles) if throttles else 'none'}",
+            _("util {util} · {power} · max {temp} · throttle: {reasons}").format(
+                util=num(tele.get("gpu_util_mean"), ".0f", " %"),
+                power=num(tele.get("power_w_mean"), ".0f", " W"),
+                temp=num(tele.get("temp_c_max"), ".0f", " °C"),
+                reasons=", ".join(throttles) if throttles else _("none"),
+            ),
         )
     wall = summary.get("wall_s")
-    whole = f"; {num(wall, '.1f')} s from start to summary" if wall is not None else ""
-    t.add_row(
-        "time",
-        f"{num(summary.get('seconds'), '.1f')} s of training steps measured "
-        f"({summary.get('steps')} steps after {summary.get('warmup_steps')} warm-up){whole}",
-    )
+    time_fields = {
+        "seconds": num(summary.get("seconds"), ".1f"),
+        "steps": summary.get("steps"),
+        "warmup": summary.get("warmup_steps"),
+        "wall": num(wall, ".1f"),
+    }
+    if wall is not None:
+        time_text = _(
+            "{seconds} s of training steps measured ({steps} steps after {warmup} warm-up); "
+            "{wall} s from start to summary"
+        ).format(**time_fields)
+    else:
+        time_text = _(
+            "{seconds} s of training steps measured ({steps} steps after {warmup} warm-up)"
+        ).format(**time_fields)
+    t.add_row(_("time"), time_text)
     return t

@@ -12,36 +12,39 @@ from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Stat
 
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import num, pct, si, summary_table, timing
-from envwizard.i18n import _
+from envwizard.i18n import N_, _
 from envwizard.outcome import EnvOutcome, RunStatus, StepStatus
 from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
 from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.widgets.plot import LinePlot
 
 PLOTS = (
-    ("loss", "loss", "magenta"),
+    ("loss", N_("loss"), "magenta"),
     ("samples_per_s", "samples/s", "cyan"),
     ("tflops", "TFLOP/s", "green"),
 )
 TELEMETRY = (
-    ("gpu_util", "GPU util", "%"),
-    ("power_w", "power", "W"),
-    ("temp_c", "temperature", "°C"),
-    ("sm_clock_mhz", "SM clock", "MHz"),
+    ("gpu_util", N_("GPU util"), "%"),
+    ("power_w", N_("power"), "W"),
+    ("temp_c", N_("temperature"), "°C"),
+    ("sm_clock_mhz", N_("SM clock"), "MHz"),
     ("cpu_percent", "CPU", "%"),
 )
 
 
 def verify_text(v: dict[str, Any] | None) -> str:
     if not v:
-        return "[dim]verification has not run[/]"
-    mark = "[green]✓ verified[/]" if v.get("ok") else "[red]✗ verification failed[/]"
+        return _("[dim]verification has not run[/]")
     devices = ", ".join(v.get("device_names") or []) or "CPU"
-    lines = [f"{mark}: torch {v.get('torch_version')} on {devices}"]
+    if v.get("ok"):
+        head = _("[green]✓ verified[/]: torch {version} on {devices}")
+    else:
+        head = _("[red]✗ verification failed[/]: torch {version} on {devices}")
+    lines = [head.format(version=v.get("torch_version"), devices=devices)]
     if v.get("arch_list"):
-        lines.append(f"[dim]kernels: {' '.join(v['arch_list'])}[/]")
+        lines.append(_("[dim]kernels: {archs}[/]").format(archs=" ".join(v["arch_list"])))
     lines += [f"[red]•[/] {p}" for p in v.get("problems") or []]
-    lines += [f"[yellow]hint:[/] {h}" for h in v.get("hints") or []]
+    lines += [_("[yellow]hint:[/] {hint}").format(hint=h) for h in v.get("hints") or []]
     return "\n".join(lines)
 
 
@@ -64,15 +67,15 @@ class BenchScreen(Screen[None]):
         )
         yield Static(verify_text(self.verify), id="verify", classes="panel")
         with Horizontal(id="bench-progress"):
-            yield Static("starting", id="phase")
+            yield Static(_("starting"), id="phase")
             yield ProgressBar(total=1.0, show_eta=False, id="bench-bar")
-        yield Static("[dim]held-out: not evaluated yet[/]", id="heldout")
+        yield Static(_("[dim]held-out: not evaluated yet[/]"), id="heldout")
         with Grid(id="plots"):
             for key, title, color in PLOTS:
-                yield LinePlot(title, id=f"plot-{key}", color=color)
+                yield LinePlot(_(title), id=f"plot-{key}", color=color)
             with Grid(id="telemetry"):
                 for key, label, _unit in TELEMETRY:
-                    yield Static(f"[dim]{label}[/] n/a", id=f"t-{key}", classes="tlabel")
+                    yield Static(f"[dim]{_(label)}[/] n/a", id=f"t-{key}", classes="tlabel")
                     yield Sparkline([], id=f"s-{key}")
         yield Static("", id="summary")
         with Horizontal(classes="nav"):
@@ -96,7 +99,9 @@ class BenchScreen(Screen[None]):
             self.show(ev.data)
         elif isinstance(ev, StepFinished) and ev.status is StepStatus.FAILED:
             self.query_one("#problem", Static).update(
-                f"[yellow]⚠ benchmark failed[/]: {ev.tail[-1] if ev.tail else ''}"
+                _("[yellow]⚠ benchmark failed[/]: {line}").format(
+                    line=ev.tail[-1] if ev.tail else ""
+                )
             )
         elif isinstance(ev, RunFinished):
             if ev.result.status is RunStatus.CANCELLED and ev.result.env is EnvOutcome.READY:
@@ -118,25 +123,31 @@ class BenchScreen(Screen[None]):
         self.query_one("#bench-bar", ProgressBar).update(progress=state.progress)
         if kind == "step":
             x = float(event.get("elapsed") or len(state.elapsed))
-            for key, _, _ in PLOTS:
+            for key, _title, _color in PLOTS:
                 self.query_one(f"#plot-{key}", LinePlot).push(x, event.get(key))
         elif kind == "eval":
             self.query_one("#heldout", Static).update(
-                f"held-out loss [bold]{num(event.get('loss'), '.4g')}[/], accuracy "
-                f"[bold]{pct(event.get('accuracy'))}[/] (chance {pct(event.get('chance'))}) · "
-                f"training loss {num(state.last_step.get('loss'), '.4g')}"
+                _(
+                    "held-out loss [bold]{loss}[/], accuracy [bold]{accuracy}[/] (chance "
+                    "{chance}) · training loss {train_loss}"
+                ).format(
+                    loss=num(event.get("loss"), ".4g"),
+                    accuracy=pct(event.get("accuracy")),
+                    chance=pct(event.get("chance")),
+                    train_loss=num(state.last_step.get("loss"), ".4g"),
+                )
             )
         elif kind == "telemetry":
             for key, label, unit in TELEMETRY:
                 series = state.series[key]
                 if series:
                     self.query_one(f"#t-{key}", Static).update(
-                        f"[dim]{label}[/] {si(series[-1])} {unit}"
+                        f"[dim]{_(label)}[/] {si(series[-1])} {unit}"
                     )
                     self.query_one(f"#s-{key}", Sparkline).data = list(series)
         elif kind == "summary":
             self.query_one("#summary", Static).update(summary_table(event))
-            self.query_one("#problem", Static).update("[green]✓[/] done")
+            self.query_one("#problem", Static).update(_("[green]✓[/] done"))
         elif kind == "error":
             self.query_one("#problem", Static).update(f"[red]✗[/] {event.get('message') or event}")
 

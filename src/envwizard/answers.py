@@ -389,11 +389,13 @@ class _Validator:
             self.fail(
                 "env",
                 value,
-                "a conda environment name without spaces, ':' or '#' (conda refuses them), or a path",
+                _(
+                    "a conda environment name without spaces, ':' or '#' (conda refuses them), or a path"
+                ),
             )
         rest = value[2:] if _WINDOWS_ABS.match(value) else value
         if not bare and (":" in rest or "#" in rest):
-            self.fail("env", value, "a path without ':' or '#' (conda refuses such prefixes)")
+            self.fail("env", value, _("a path without ':' or '#' (conda refuses such prefixes)"))
 
     def python(self, value: Any, base: str) -> str:
         if isinstance(value, float):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from envwizard.i18n import N_, _
+
 DROP = (
     # Would make the child import or run the wrong code.
     "PYTHONHOME",
@@ -35,16 +37,20 @@ DROP = (
 """Variables removed from every child's environment."""
 
 WARN = {
-    "PYTHONHOME": "points Python at another installation",
-    "PYTHONPATH": "adds foreign modules to every Python",
-    "PIP_TARGET": "would install into another directory",
-    "PIP_PREFIX": "would install into another prefix",
-    "PIP_USER": "would install into your user site",
-    "PIP_CONSTRAINT": "while it is set, pip inside the environment uses it instead of the environment's own torch pin",
-    "PIP_CONFIG_FILE": "while it is set, its constraint setting replaces the environment's own torch pin",
-    "UV_PYTHON": "would point uv at another interpreter",
-    "VIRTUAL_ENV": "an activated environment that uv and pip would otherwise install into",
-    "PIP_REQUIRE_VIRTUALENV": "makes pip refuse to run outside an activated environment",
+    "PYTHONHOME": N_("points Python at another installation"),
+    "PYTHONPATH": N_("adds foreign modules to every Python"),
+    "PIP_TARGET": N_("would install into another directory"),
+    "PIP_PREFIX": N_("would install into another prefix"),
+    "PIP_USER": N_("would install into your user site"),
+    "PIP_CONSTRAINT": N_(
+        "while it is set, pip inside the environment uses it instead of the environment's own torch pin"
+    ),
+    "PIP_CONFIG_FILE": N_(
+        "while it is set, its constraint setting replaces the environment's own torch pin"
+    ),
+    "UV_PYTHON": N_("would point uv at another interpreter"),
+    "VIRTUAL_ENV": N_("an activated environment that uv and pip would otherwise install into"),
+    "PIP_REQUIRE_VIRTUALENV": N_("makes pip refuse to run outside an activated environment"),
 }
 """Leaking variables worth a pre-flight warning, with why."""
 
@@ -78,9 +84,13 @@ def leaking(base: Mapping[str, str] | None = None) -> list[str]:
     """Pre-flight warnings for variables set in the caller's shell that change what installs do."""
     env = os.environ if base is None else base
     return [
-        f"{key} is set ({why}); envwizard removes it for its own commands"
+        _("{key} is set ({why}); envwizard removes it for its own commands").format(
+            key=key, why=_(why)
+        )
         if key in DROP
-        else f"{key} is set: envwizard's installs follow it, as pip would; {why}"
+        else _("{key} is set: envwizard's installs follow it, as pip would; {why}").format(
+            key=key, why=_(why)
+        )
         for key, why in WARN.items()
         if env.get(key)
     ]

@@ -202,31 +202,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--optimizer",
         default="sgd",
         choices=["sgd", "momentum", "adam", "adamw"],
-        help="sgd: the tutorial's plain SGD (default); momentum: SGD with momentum 0.9",
+        help=_("sgd: the tutorial's plain SGD (default); momentum: SGD with momentum 0.9"),
     )
     sp.add_argument(
         "--threads",
         type=_positive_int,
         default=None,
-        help="CPU threads per process (default: the usable cores split among the processes)",
+        help=_("CPU threads per process (default: the usable cores split among the processes)"),
     )
     sp.add_argument(
         "--nnodes",
         type=_positive_int,
         default=1,
-        help="machines taking part; run the same command on each (torchrun c10d rendezvous)",
+        help=_("machines taking part; run the same command on each (torchrun c10d rendezvous)"),
     )
     sp.add_argument(
         "--node-rank",
         type=int,
         default=0,
         metavar="R",
-        help="this machine's rank, 0 to NNODES-1; node 0 hosts the rendezvous at --master",
+        help=_("this machine's rank, 0 to NNODES-1; node 0 hosts the rendezvous at --master"),
     )
     sp.add_argument(
         "--master",
         metavar="ADDR:PORT",
-        help="with --nnodes > 1: node 0's address and a free port, the same on every node",
+        help=_("with --nnodes > 1: node 0's address and a free port, the same on every node"),
     )
     sp.add_argument(
         "--scaling",
@@ -281,9 +281,11 @@ def _stall(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a whole number").format(text=repr(text))
+        ) from None
     if not 2 <= value <= 86400:
-        raise argparse.ArgumentTypeError(f"{text} is outside 2–86400")
+        raise argparse.ArgumentTypeError(_("{text} is outside 2–86400").format(text=text))
     return value
 
 

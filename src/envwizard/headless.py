@@ -115,7 +115,9 @@ def apply(
             paths = write_report(data, report)
         except OSError as e:
             view.error(
-                f"cannot write the report to {report} ({e.strerror or e}); it is in {paths[0]}"
+                _("cannot write the report to {report} ({error}); it is in {path}").format(
+                    report=report, error=e.strerror or e, path=paths[0]
+                )
             )
             exit_code = exit_code or EXIT_INVALID
     view.summary(result, paths[0])

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 from envwizard.bench.argv import BenchOptions, nvml_env, thread_env, worker_argv
+from envwizard.i18n import _
 from envwizard.proc import Child
 
 __all__ = ["EVENTS", "BenchOptions", "BenchProcess", "parse_line", "worker_argv", "worker_env"]
@@ -97,4 +98,6 @@ class BenchProcess:
         said = [x.removeprefix(WORKER_SAYS) for x in lines if x.startswith(WORKER_SAYS)]
         crash = [x for x in lines if CRASH.search(x)][:1]  # the root cause comes first
         last = (said or crash or lines or ["no output"])[-1]
-        return f"the worker exited with status {self.returncode}: {last}"
+        return _("the worker exited with status {returncode}: {last}").format(
+            returncode=self.returncode, last=last
+        )

@@ -14,6 +14,7 @@ from typing import Any
 
 from envwizard.errors import InvalidInput
 from envwizard.facts.pipconfig import PipConfig
+from envwizard.i18n import _
 
 SCHEMA = 1
 SYSTEMS = ("Linux", "Darwin", "Windows")
@@ -152,7 +153,11 @@ class Facts:
         obj = r.mapping(data, "")
         schema = obj.get("schema")
         if schema != SCHEMA:
-            r.fail("schema", schema, f"{SCHEMA} (this envwizard reads schema {SCHEMA} facts)")
+            r.fail(
+                "schema",
+                schema,
+                _("{schema} (this envwizard reads schema {schema} facts)").format(schema=SCHEMA),
+            )
         os_d = r.mapping(r.need(obj, "os", ""), "os")
         os_info = OSInfo(
             system=r.choice(r.need(os_d, "system", "os"), "os.system", SYSTEMS),
@@ -168,11 +173,11 @@ class Facts:
         python = _python(r, r.need(obj, "python", ""), "python")
         gpus_raw = obj.get("gpus", [])
         if not isinstance(gpus_raw, list):
-            r.fail("gpus", gpus_raw, "a list of GPUs")
+            r.fail("gpus", gpus_raw, _("a list of GPUs"))
         gpus = [_gpu(r, g, f"gpus[{i}]") for i, g in enumerate(gpus_raw)]
         pythons_raw = obj.get("pythons", [])
         if not isinstance(pythons_raw, list):
-            r.fail("pythons", pythons_raw, "a list of interpreters")
+            r.fail("pythons", pythons_raw, _("a list of interpreters"))
         managers_raw = r.mapping(obj.get("managers", {}), "managers")
         managers = {}
         for name, m in managers_raw.items():
@@ -217,7 +222,9 @@ class Facts:
         try:
             data = json.loads(text)
         except ValueError as e:
-            raise InvalidInput(f"{where}: not valid JSON ({e})") from None
+            raise InvalidInput(
+                _("{where}: not valid JSON ({error})").format(where=where, error=e)
+            ) from None
         return cls.from_dict(data, where)
 
 
@@ -246,7 +253,7 @@ def _gpu(r: _Reader, data: Any, path: str) -> GPU:
     d = r.mapping(data, path)
     mem = d.get("memory_mib")
     if mem is not None and (not isinstance(mem, int) or isinstance(mem, bool) or mem < 0):
-        r.fail(f"{path}.memory_mib", mem, "a whole number of MiB, or null")
+        r.fail(f"{path}.memory_mib", mem, _("a whole number of MiB, or null"))
     cc = r.version(d.get("compute_capability"), f"{path}.compute_capability", optional=True)
     if cc is not None and not re.fullmatch(r"\d+\.\d+", cc):
         r.fail(f"{path}.compute_capability", cc, 'major.minor, such as "8.9"')
@@ -272,12 +279,24 @@ class _Reader:
 
     def fail(self, path: str, value: Any, allowed: str) -> None:
         shown = json.dumps(value) if not isinstance(value, str) else repr(value)
-        raise InvalidInput(f"{self.where}: {path or 'top level'} is {shown}; expected {allowed}")
+        if path:
+            raise InvalidInput(
+                _("{where}: {path} is {value}; expected {allowed}").format(
+                    where=self.where, path=path, value=shown, allowed=allowed
+                )
+            )
+        raise InvalidInput(
+            _("{where}: the top level is {value}; expected {allowed}").format(
+                where=self.where, value=shown, allowed=allowed
+            )
+        )
 
     def need(self, obj: dict[str, Any], key: str, parent: str) -> Any:
         if key not in obj:
             where = f"{parent}.{key}" if parent else key
-            raise InvalidInput(f"{self.where}: missing key {where!r}")
+            raise InvalidInput(
+                _("{where}: missing key {key}").format(where=self.where, key=repr(where))
+            )
         return obj[key]
 
     def mapping(self, value: Any, path: str) -> dict[str, Any]:
@@ -295,7 +314,7 @@ class _Reader:
 
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
-            self.fail(path, value, "true or false")
+            self.fail(path, value, _("true or false"))
         return value
 
     def opt_bool(self, value: Any, path: str) -> bool | None:
@@ -308,7 +327,7 @@ class _Reader:
 
     def py_version(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not _PY_VERSION.match(value):
-            self.fail(path, value, 'a Python version such as "3.11.7"')
+            self.fail(path, value, _('a Python version such as "3.11.7"'))
         return value
 
     def version(self, value: Any, path: str, optional: bool = False) -> str | None:
@@ -316,6 +335,10 @@ class _Reader:
             return None
         if not isinstance(value, str) or not _VERSION.match(value):
             self.fail(
-                path, value, 'a dotted version such as "2.35"' + (" or null" if optional else "")
+                path,
+                value,
+                _('a dotted version such as "2.35" or null')
+                if optional
+                else _('a dotted version such as "2.35"'),
             )
         return value

@@ -51,8 +51,7 @@ class Candidate:
 
     def summary(self) -> str:
         """Every failed check, so a person sees that fixing one (the driver) is not enough."""
-        fails = self.failures
-        return "; ".join(f"{f.name}: {f.why}" for f in fails) if fails else "runs here"
+        return wording.candidate_summary([(f.name, f.why) for f in self.failures])
 
 
 @dataclass

@@ -131,6 +131,29 @@ def _joined(items: list[str]) -> str:
     return _("; ").join(items)
 
 
+CHECK_NAMES = {
+    "wheel": N_("wheel"),
+    "driver": N_("driver"),
+    "kernels": N_("kernels"),
+    "libraries": N_("libraries"),
+    "platform": N_("platform"),
+}
+"""The checks' names as a person reads them (the ids stay English in data)."""
+
+
+def check_name(name: str) -> str:
+    return _(CHECK_NAMES[name]) if name in CHECK_NAMES else name
+
+
+def candidate_summary(failures: list[tuple[str, str]]) -> str:
+    """Every failed check of one build, or that it runs here."""
+    if not failures:
+        return _("runs here")
+    return _joined(
+        [_("{check}: {why}").format(check=check_name(name), why=why) for name, why in failures]
+    )
+
+
 def gate_python(py: str, versions: list[str], platform: str) -> str:
     return _("Python {py}: torch {versions} publish no wheels for it on {platform}").format(
         py=py, versions=span(versions), platform=platform
@@ -198,7 +221,7 @@ def variant_fails(release: str, variant: str, summary: str) -> str:
 
 def explicit_cannot_run(variant: str, failures: list[tuple[str, str]], instead: str) -> str:
     checks = _joined(
-        [_("{name} check: {why}").format(name=name, why=why) for name, why in failures]
+        [_("{name} check: {why}").format(name=check_name(name), why=why) for name, why in failures]
     )
     return _("compute: {variant} cannot run here: {checks}{instead}").format(
         variant=repr(variant), checks=checks, instead=instead

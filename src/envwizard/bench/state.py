@@ -10,6 +10,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from envwizard.i18n import N_
+
 SERIES = ("loss", "samples_per_s", "tflops", "mfu")
 TELEMETRY_SERIES = ("gpu_util", "power_w", "temp_c", "sm_clock_mhz", "cpu_percent")
 
@@ -72,16 +74,17 @@ class BenchState:
 
     @property
     def phase(self) -> str:
-        """starting, warming up, measuring, done or failed: what a progress line says."""
+        """starting, warming up, measuring, done or failed: what a progress line says (English;
+        the view translates it)."""
         if self.error:
-            return "failed"
+            return N_("failed")
         if self.summary:
-            return "done"
+            return N_("done")
         if self.last_step:
-            return "measuring"
+            return N_("measuring")
         if self.start:
-            return "warming up"
-        return "starting"
+            return N_("warming up")
+        return N_("starting")
 
     @property
     def progress(self) -> float:

@@ -103,7 +103,7 @@ def timing(state: BenchState) -> str:
     else:
         whole = _("{elapsed:.0f} s").format(elapsed=state.t)
     return _("{phase}  {done:.0f}/{total:.0f} s measured · {whole}").format(
-        phase=state.phase, done=done, total=total, whole=whole
+        phase=_(state.phase), done=done, total=total, whole=whole
     )
 
 

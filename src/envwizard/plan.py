@@ -61,11 +61,25 @@ class Step:
 
     @classmethod
     def titled(
-        cls, step_id: str, template: str, fields: dict[str, str], *args: Any, **kw: Any
+        cls,
+        step_id: str,
+        template: str,
+        fields: dict[str, str],
+        argv: list[str],
+        kind: str,
+        env: dict[str, str] | None = None,
+        progress: str | None = None,
     ) -> Step:
         """A step whose title is a sentence with values: English in the plan, translated on screen."""
         return cls(
-            step_id, template.format(**fields), *args, fields=fields, template=template, **kw
+            step_id,
+            template.format(**fields),
+            argv,
+            kind,
+            env=env or {},
+            progress=progress,
+            fields=fields,
+            template=template,
         )
 
     def label(self) -> str:

@@ -135,8 +135,16 @@ def test_auto_picks_the_fastest_source_that_has_the_build(
     fast_pypi = sources["pool"][4].url
     assert p.decision.index_url == copy
     assert p.step("install-torch").argv == [
-        "uv", "pip", "install", "--python", ENV_PY, "torch==2.14.*", "--index-url", copy,
-    ]  # fmt: skip
+        "uv",
+        "pip",
+        "install",
+        "--python",
+        ENV_PY,
+        "torch==2.14.*",
+        "pip",
+        "--index-url",
+        copy,
+    ]  # fmt: skip (a uv environment gets pip too, so that pip inside it keeps the pin)
     reasons = "\n".join(p.decision.reasons)
     assert "mirror: auto measured 7 sources" in reasons
     assert "stale: " in reasons and "without this build" in reasons

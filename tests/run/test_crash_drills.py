@@ -672,8 +672,11 @@ def test_11_secrets_stay_out_of_dry_run_plan_json_and_errors(tmp_path: Path) -> 
                           capture_output=True, text=True, env=env)  # fmt: skip
     real = subprocess.run([sys.executable, "-m", "envwizard", "--answers", str(a)],
                           capture_output=True, text=True, env=env)  # fmt: skip
-    assert dry.returncode == 0 and plan.returncode == 0, dry.stderr + plan.stderr
+    assert plan.returncode == 0, plan.stderr
+    # The dry run shows every command, then its pre-flight refuses the dead index, masked.
+    assert dry.returncode == 2, dry.stderr
     assert "alice:****@127.0.0.1:9" in dry.stdout
+    assert "cannot reach https://alice:****@127.0.0.1:9" in dry.stderr
     assert "alice:****@127.0.0.1:9" in plan.stdout
     # Pre-flight parses the URL (host 127.0.0.1, not "alice:...@127.0.0.1") and masks it.
     assert real.returncode == 2 and "cannot reach https://alice:****@127.0.0.1:9" in real.stderr

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from ..builders import build_wheel
 from ..conftest import local_torch_version, pip_find_links
 from .conftest import run_envwizard
-from .wheels import build_wheel
 
 pytestmark = [
     pytest.mark.slow,

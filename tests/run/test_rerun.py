@@ -16,6 +16,7 @@ from envwizard.runner import Runner
 from envwizard.target import BENCH_AGAIN_HINT, Start, inspect_target, resolve_start
 
 from ..builders import answers_for, env_python, install_argv, make_plan, run_plan, tiny_plan
+from .indexes import serve
 
 
 def with_bench(env: Path, wheelhouse: Path, counter: Path) -> Plan:
@@ -80,10 +81,14 @@ def test_dry_run_of_a_half_finished_environment_says_what_it_would_skip_and_chan
 ) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheelhouse)
+    # An index that answers now and is gone later: the pending install step names it (pip
+    # ignores it beside --no-index), so the pre-flight of a dry run has something to reach.
+    index = serve("ok")
+    url, _ = index.__enter__()
     packages = Step(
         "install-packages",
         "Install packages",
-        install_argv("venv", env, wheelhouse, "tinypkg"),
+        [*install_argv("venv", env, wheelhouse, "tinypkg"), "--extra-index-url", url + "/simple"],
         "install",
     )
     broken_pin = Step("pin", "Pin", [env_python(env), "-c", "raise SystemExit(3)"], "pin")
@@ -111,9 +116,8 @@ def test_dry_run_of_a_half_finished_environment_says_what_it_would_skip_and_chan
     assert sorted(p.relative_to(env) for p in env.rglob("*")) == files_before
 
     # The pre-flight runs in a dry run too: an index that does not answer stops it, as it would
-    # stop the real run, before anything changes. (The flag goes on a step still to run that
-    # does not count in the plan's identity, so the environment still resumes.)
-    plan.step("pin").argv += ["--index-url", "http://127.0.0.1:9/simple"]
-    with pytest.raises(InvalidInput, match=r"cannot reach http://127\.0\.0\.1:9/simple"):
+    # stop the real run, before anything changes.
+    index.__exit__(None, None, None)
+    with pytest.raises(InvalidInput, match=r"cannot reach http://127\.0\.0\.1:\d+/simple"):
         dry_run(plan, answers_for(env))
     assert (env / STATE_FILE).read_bytes() == state_before

@@ -547,7 +547,12 @@ def test_10_sigterm_during_preflight_exits_130_with_a_report(tmp_path: Path) -> 
 def test_10_sigint_during_the_probe_exits_130_with_a_report(tmp_path: Path) -> None:
     a = answers_file(tmp_path, manager="venv", env=str(tmp_path / "env"))
     proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
-    time.sleep(1.0)  # python has started, the probe is running
+    # The interpreter cache is empty in this home: the probe starts interpreters and tools, and
+    # envwizard's first children are those. Signal while they run.
+    deadline = time.monotonic() + 60
+    while not command_lines(proc.pid):
+        assert time.monotonic() < deadline and proc.poll() is None, "the probe never started"
+        time.sleep(0.02)
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)

@@ -221,8 +221,17 @@ def dry_run(plan: Plan, answers: Answers, *, rebenchmark: bool = False) -> int:
     pf = run_preflight(plan, answers, start)
     for w in pf.warnings:
         print(_("warning: {text}").format(text=w), file=sys.stderr)
+    # The answers are good, so a dry run succeeds (the CLI contract): what the pre-flight found
+    # is said plainly, as the reason the real run would stop here.
     if pf.errors:
-        raise InvalidInput(_("pre-flight: {problems}").format(problems=" | ".join(pf.errors)))
+        print(
+            _(
+                "dry run: the real run would stop at its pre-flight checks here: {problems}. "
+                "Nothing was run or created."
+            ).format(problems=" | ".join(pf.errors)),
+            file=sys.stderr,
+        )
+        return EXIT_OK
     print(_("dry run: the pre-flight checks passed; nothing was run or created."), file=sys.stderr)
     return EXIT_OK
 

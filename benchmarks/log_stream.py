@@ -28,18 +28,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import psutil
-from textual.app import App
 from textual.widgets import Log
 
+from envwizard import tui
 from envwizard.answers import Answers, Benchmark
 from envwizard.decide import Decision
+from envwizard.knowledge import load as load_knowledge
 from envwizard.plan import Plan, Step
 from envwizard.runner import RunFinished, Runner, StepOutput
 from envwizard.target import Start
+from envwizard.tui.app import EnvWizardApp
 from envwizard.tui.screens.install import InstallScreen
+from envwizard.tui.state import WizardState
 
 TICK = 0.01
 
@@ -67,14 +69,16 @@ def make_plan(env: Path, argv: list[str]) -> Plan:
     return Plan(decision, steps, str(env), str(env / "bin" / "python"), "venv", estimate_mib=1)
 
 
-class Host(App[None]):
-    """The least app that holds the wizard's install pane: the pane reads `app.state.plan`."""
+class Host(EnvWizardApp):
+    """The wizard's app without its flow: it holds only the install pane under measurement."""
+
+    CSS_PATH = str(Path(tui.__file__).parent / "envwizard.tcss")
 
     def __init__(self, plan: Plan) -> None:
-        super().__init__()
-        self.state = SimpleNamespace(plan=plan)
-        self.runner: Runner | None = None
-        self.running = False
+        super().__init__(WizardState(kb=load_knowledge(), plan=plan))
+
+    def on_mount(self) -> None:
+        """No first screen: the measurement pushes the install pane itself."""
 
 
 def text_bytes(log: Log) -> int:
@@ -110,7 +114,7 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, float]:
         peak_rss = rss0
         t0 = time.perf_counter()
         t_last = t0
-        async for ev in runner.run(rollback=False):
+        async for ev in runner.run(keep_failed=True):
             screen.apply(ev)
             if isinstance(ev, StepOutput):
                 shown += len(ev.lines)

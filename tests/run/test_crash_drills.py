@@ -545,17 +545,17 @@ def test_10_sigterm_during_preflight_exits_130_with_a_report(tmp_path: Path) -> 
 
 @needs_posix
 def test_10_sigint_during_the_probe_exits_130_with_a_report(tmp_path: Path) -> None:
-    a = answers_file(tmp_path, manager="venv", env=str(tmp_path / "env"))
-    proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
-    # The interpreter cache is empty in this home: the probe starts interpreters and tools, and
-    # envwizard's first children are those. Signal while they run.
-    deadline = time.monotonic() + 60
-    while not command_lines(proc.pid):
-        assert time.monotonic() < deadline and proc.poll() is None, "the probe never started"
-        time.sleep(0.02)
-    t0 = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
+    # The pre-flight probes the index, which never answers here: signal while it waits.
+    with serve("hang-all") as (url, handler):
+        a = answers_file(tmp_path, manager="venv", env=str(tmp_path / "env"), torch_index=url)
+        proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
+        deadline = time.monotonic() + 60
+        while not handler.seen_auth:
+            assert time.monotonic() < deadline and proc.poll() is None, "no index probe came"
+            time.sleep(0.02)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
     print(f"SIGINT during the probe: exit {proc.returncode} after {time.monotonic() - t0:.2f} s")
     assert proc.returncode == 130, out
     assert reports(tmp_path)[0]["status"] == "cancelled"

@@ -115,6 +115,20 @@ def run_envwizard(
     )
 
 
+def start_envwizard(*args: str, env: dict[str, str], **kw: object) -> subprocess.Popen[str]:
+    """`python -m envwizard ARGS` started in the background, stdout and stderr on one pipe, for
+    tests that signal, kill or watch a run while it works."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "envwizard", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        **kw,  # type: ignore[call-overload]
+    )
+
+
 def build_wheel(
     directory: Path, name: str = "tinypkg", version: str = "1.0", body: str = ""
 ) -> Path:

@@ -26,6 +26,8 @@ class IndexHandler(http.server.BaseHTTPRequestHandler):
     mode = "slow"
     auth: str | None = None
     seen_auth: ClassVar[list[str]] = []
+    downloading: ClassVar[threading.Event] = threading.Event()
+    """Set once the first bytes of the wheel have gone out: an install is in flight."""
 
     def log_message(self, *args: object) -> None:
         pass
@@ -65,6 +67,7 @@ class IndexHandler(http.server.BaseHTTPRequestHandler):
                 for _ in range(1200):
                     self.wfile.write(b"\0" * 4096)
                     self.wfile.flush()
+                    self.downloading.set()
                     time.sleep(0.05)
             except OSError:
                 pass
@@ -74,7 +77,11 @@ class IndexHandler(http.server.BaseHTTPRequestHandler):
 
 @contextmanager
 def serve(mode: str, auth: str | None = None) -> Iterator[tuple[str, type[IndexHandler]]]:
-    handler = type("Handler", (IndexHandler,), {"mode": mode, "auth": auth, "seen_auth": []})
+    handler = type(
+        "Handler",
+        (IndexHandler,),
+        {"mode": mode, "auth": auth, "seen_auth": [], "downloading": threading.Event()},
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()

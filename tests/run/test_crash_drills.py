@@ -20,19 +20,21 @@ import termios
 import threading
 import time
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
+from envwizard.answers import Answers
 from envwizard.errors import InvalidInput
 from envwizard.lock import EnvLock, lock_path, read_marker
-from envwizard.plan import STATE_FILE, Step, script_path
+from envwizard.plan import STATE_FILE, Plan, Step, script_path
 from envwizard.runner import Notice, Runner, StepFinished
 from envwizard.target import Start, inspect_target, resolve_start
 
-from .conftest import answers_for, env_python, make_plan, tiny_plan
-from .indexes import serve
+from ..builders import answers_for, env_python, make_plan, start_envwizard, tiny_plan
+from .indexes import IndexHandler, serve
 
 LINUX_X86 = sys.platform == "linux" and os.uname().machine == "x86_64"
 needs_linux_x86 = pytest.mark.skipif(
@@ -62,36 +64,13 @@ def answers_file(tmp_path: Path, **keys: object) -> Path:
     return p
 
 
-def start_envwizard(*args: str, env: dict[str, str], **kw: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "envwizard", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        **kw,  # type: ignore[call-overload]
-    )
-
-
-def wait_for_installer(pid: int, timeout: float = 120) -> set[int]:
-    """The pids of envwizard's children once an install step is running."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            kids = psutil.Process(pid).children(recursive=True)
-        except psutil.Error:
-            break
-        for k in kids:
-            try:
-                line = " ".join(k.cmdline())
-            except psutil.Error:
-                continue
-            if " install " in line and "torch" in line:
-                time.sleep(1.5)  # the download is under way
-                return {p.pid for p in psutil.Process(pid).children(recursive=True)}
-        time.sleep(0.2)
-    pytest.fail("the install step never started")
+def wait_for_installer(pid: int, index: type[IndexHandler], timeout: float = 120) -> set[int]:
+    """The pids of envwizard's children once its install step is downloading from `index`."""
+    if not index.downloading.wait(timeout):
+        pytest.fail("the install step never started downloading")
+    lines = command_lines(pid)
+    assert any(" install " in line and "torch" in line for line in lines), lines
+    return {p.pid for p in psutil.Process(pid).children(recursive=True)}
 
 
 def command_lines(pid: int) -> list[str]:
@@ -144,44 +123,77 @@ def run(runner: Runner) -> list:
     return asyncio.run(go())
 
 
+@pytest.fixture
+def slow_index() -> Iterator[tuple[str, type[IndexHandler]]]:
+    """A torch index whose wheel trickles: an install stays in flight until the drill acts."""
+    with serve("slow") as served:
+        yield served
+
+
+def slow_torch_answers(tmp_path: Path, env: Path, index_url: str, **keys: object) -> Path:
+    """Answers that install torch 2.13.0 into `env` with venv from `index_url`."""
+    return answers_file(
+        tmp_path, manager="venv", env=str(env), torch="==2.13.0", torch_index=index_url, **keys
+    )
+
+
+TinyEnv = tuple[Path, Plan, Answers]
+
+
+@pytest.fixture
+def installed_tiny_env(tmp_path: Path, wheelhouse: Path) -> Callable[[str], TinyEnv]:
+    """Make `tmp_path/env` with a first real run of the tiny plan: (env, plan, answers)."""
+
+    def make(manager: str = "venv") -> TinyEnv:
+        env = tmp_path / "env"
+        plan = tiny_plan(manager, env, wheelhouse)
+        answers = answers_for(env)
+        first = Runner(plan, answers, Start("create"), run_dir=tmp_path / "r1")
+        run(first)
+        assert first.status == "done", [r.status for r in first.results]
+        return env, plan, answers
+
+    return make
+
+
 # ---- 1. closing the terminal (SIGHUP) ------------------------------------------------------
 
 
 @needs_linux_x86
 def test_1_closing_the_terminal_cancels_rolls_back_reports_and_leaves_no_child(
-    tmp_path: Path,
+    tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:
     env = tmp_path / "env"
-    with serve("slow") as (url, _):
-        a = answers_file(tmp_path, manager="venv", env=str(env), torch="==2.13.0", torch_index=url)
-        master, slave = pty.openpty()
+    url, index = slow_index
+    a = slow_torch_answers(tmp_path, env, url)
+    master, slave = pty.openpty()
 
-        def own_terminal() -> None:
-            os.setsid()
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    def own_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "envwizard", "--answers", str(a)],
-            stdin=slave, stdout=slave, stderr=slave, preexec_fn=own_terminal,
-            env=home_env(tmp_path, TERM="xterm"),
-        )  # fmt: skip
-        os.close(slave)
-        screen: list[bytes] = []
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "envwizard", "--answers", str(a)],
+        stdin=slave, stdout=slave, stderr=slave, preexec_fn=own_terminal,
+        env=home_env(tmp_path, TERM="xterm"),
+    )  # fmt: skip
+    os.close(slave)
+    screen: list[bytes] = []
 
-        def pump() -> None:
-            while True:
-                try:
-                    data = os.read(master, 65536)
-                except OSError:
-                    return
-                if not data:
-                    return
-                screen.append(data)
+    def pump() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            screen.append(data)
 
-        threading.Thread(target=pump, daemon=True).start()
-        kids = wait_for_installer(proc.pid)
-        os.close(master)  # the terminal window closes: the kernel sends SIGHUP
-        rc = proc.wait(timeout=60)
+    threading.Thread(target=pump, daemon=True).start()
+    kids = wait_for_installer(proc.pid, index)
+    os.close(master)  # the terminal window closes: the kernel sends SIGHUP
+    rc = proc.wait(timeout=60)
     assert rc == 130, b"".join(screen)[-3000:]
     deadline = time.monotonic() + 10
     while alive(kids) and time.monotonic() < deadline:
@@ -196,19 +208,21 @@ def test_1_closing_the_terminal_cancels_rolls_back_reports_and_leaves_no_child(
 
 
 @needs_linux_x86
-def test_2_kill_9_takes_the_installer_with_it_and_frees_the_lock(tmp_path: Path) -> None:
+def test_2_kill_9_takes_the_installer_with_it_and_frees_the_lock(
+    tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
+) -> None:
     env = tmp_path / "env"
-    with serve("slow") as (url, _):
-        a = answers_file(tmp_path, manager="venv", env=str(env), torch="==2.13.0", torch_index=url)
-        proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
-        drain(proc.stdout)
-        kids = wait_for_installer(proc.pid)
-        proc.kill()
-        proc.wait()
-        t0 = time.monotonic()
-        while alive(kids) and time.monotonic() - t0 < 15:
-            time.sleep(0.05)
-        took = time.monotonic() - t0
+    url, index = slow_index
+    a = slow_torch_answers(tmp_path, env, url)
+    proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
+    drain(proc.stdout)
+    kids = wait_for_installer(proc.pid, index)
+    proc.kill()
+    proc.wait()
+    t0 = time.monotonic()
+    while alive(kids) and time.monotonic() - t0 < 15:
+        time.sleep(0.05)
+    took = time.monotonic() - t0
     print(f"kill -9: {len(kids)} children gone {took:.2f} s after envwizard")
     assert alive(kids) == []
     # The lock was held until the last child died; now a new run may take it at once.
@@ -250,14 +264,9 @@ def _break_tinypkg(env: Path) -> None:
 
 
 def test_3_an_interrupted_install_step_is_repaired_on_resume(
-    tmp_path: Path, wheelhouse: Path
+    tmp_path: Path, installed_tiny_env: Callable[[str], TinyEnv]
 ) -> None:
-    env = tmp_path / "env"
-    plan = tiny_plan("uv", env, wheelhouse)
-    answers = answers_for(env)
-    first = Runner(plan, answers, Start("create"), run_dir=tmp_path / "r1")
-    run(first)
-    assert first.status == "done"
+    env, plan, answers = installed_tiny_env("uv")
     # Killed in the middle of install-torch: the state says so, the package is half there.
     state = json.loads((env / STATE_FILE).read_text())
     state.update(status="running", completed=["create-env"], current="install-torch")
@@ -275,12 +284,9 @@ def test_3_an_interrupted_install_step_is_repaired_on_resume(
 
 
 def test_3_verify_failing_on_a_resumed_envwizard_env_reinstalls_cleanly(
-    tmp_path: Path, wheelhouse: Path
+    tmp_path: Path, installed_tiny_env: Callable[[str], TinyEnv]
 ) -> None:
-    env = tmp_path / "env"
-    plan = tiny_plan("venv", env, wheelhouse)
-    answers = answers_for(env)
-    run(Runner(plan, answers, Start("create"), run_dir=tmp_path / "r1"))
+    env, plan, answers = installed_tiny_env("venv")
     _break_tinypkg(env)  # "complete", yet broken: every resume used to fail verify forever
     start = resolve_start(inspect_target(env), plan, answers)
     assert start.action == "resume" and start.created_by_envwizard and not start.repair
@@ -413,12 +419,9 @@ def test_5_the_marker_is_written_before_the_environment_exists(
 
 
 def test_5_a_rollback_killed_half_way_is_finished_by_the_next_run(
-    tmp_path: Path, wheelhouse: Path
+    tmp_path: Path, installed_tiny_env: Callable[[str], TinyEnv]
 ) -> None:
-    env = tmp_path / "env"
-    plan = tiny_plan("venv", env, wheelhouse)
-    answers = answers_for(env)
-    run(Runner(plan, answers, Start("create"), run_dir=tmp_path / "r1"))
+    env, plan, answers = installed_tiny_env("venv")
     # What kill -9 during the removal leaves: bin/ and lib/, no pyvenv.cfg, marker "removing".
     with EnvLock(str(env)) as lock:
         lock.update(env="removing")
@@ -471,19 +474,18 @@ def test_6_recreate_never_deletes_files_that_are_not_the_environment(tmp_path: P
 
 
 @needs_linux_x86
-def test_7_cancel_while_installing_into_a_reused_env_says_how_to_repair(tmp_path: Path) -> None:
+def test_7_cancel_while_installing_into_a_reused_env_says_how_to_repair(
+    tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
+) -> None:
     env = tmp_path / "mine"
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, capture_output=True)
-    with serve("slow") as (url, _):
-        a = answers_file(
-            tmp_path, manager="venv", env=str(env), existing="reuse", torch="==2.13.0",
-            torch_index=url,
-        )  # fmt: skip
-        proc = start_envwizard("--answers", str(a), env=home_env(tmp_path, COLUMNS="400"))
-        got = drain(proc.stdout)
-        wait_for_installer(proc.pid)
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+    url, index = slow_index
+    a = slow_torch_answers(tmp_path, env, url, existing="reuse")
+    proc = start_envwizard("--answers", str(a), env=home_env(tmp_path, COLUMNS="400"))
+    got = drain(proc.stdout)
+    wait_for_installer(proc.pid, index)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
     out = "".join(got)
     assert proc.returncode == 130, out
     assert "was left as it is" not in out
@@ -698,15 +700,10 @@ def test_11_credentials_reach_the_installer_and_nothing_else(tmp_path: Path) -> 
     env = tmp_path / "env"
     with serve("slow", auth=header) as (url, handler):
         authed = url.replace("http://", f"http://alice:{secret}@")
-        a = answers_file(
-            tmp_path, manager="venv", env=str(env), torch="==2.13.0", torch_index=authed
-        )
+        a = slow_torch_answers(tmp_path, env, authed)
         proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
         got = drain(proc.stdout)
-        wait_for_installer(proc.pid)
-        deadline = time.monotonic() + 60
-        while len(handler.seen_auth) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)  # pip has asked the index for torch
+        wait_for_installer(proc.pid, handler)  # the installer authenticated to get this far
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
         seen = list(handler.seen_auth)

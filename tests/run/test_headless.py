@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
 from envwizard.lock import EnvLock
+
+from ..builders import start_envwizard
+from .indexes import serve
 
 
 @pytest.fixture
@@ -26,104 +26,42 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
 
 
-def envwizard(*args: str, env: dict[str, str], **kw: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "envwizard", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        **kw,  # type: ignore[call-overload]
-    )
-
-
-WHEEL = "torch-2.13.0+cpu-cp{v}-cp{v}-manylinux_2_28_x86_64.whl".format(
-    v=f"{sys.version_info[0]}{sys.version_info[1]}"
-)
-
-
-class _SlowIndex(http.server.BaseHTTPRequestHandler):
-    """A PyTorch-index mirror whose torch wheel downloads at a trickle, so an install is in flight."""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/torch"):
-            body = f'<html><body><a href="/files/{WHEEL}">{WHEEL}</a></body></html>'.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        if self.path.startswith("/files/"):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(200 * 2**20))
-            self.end_headers()
-            try:
-                for _ in range(600):
-                    self.wfile.write(b"\0" * 4096)
-                    self.wfile.flush()
-                    time.sleep(0.05)
-            except OSError:
-                pass
-            return
-        body = b"<html></html>"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-@pytest.fixture
-def slow_index() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowIndex)
-    server.daemon_threads = True
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.mark.skipif(
     sys.platform != "linux" or os.uname().machine != "x86_64",
     reason="the fake wheel name is for Linux x86_64",
 )
 def test_sigint_mid_install_exits_130_quickly_leaves_no_child_and_no_env(
-    tmp_path: Path, home: dict[str, str], slow_index: str
+    tmp_path: Path, home: dict[str, str]
 ) -> None:
     env = tmp_path / "env"
     answers = tmp_path / "a.yaml"
-    answers.write_text(
-        f"manager: venv\nenv: {env}\ncompute: cpu\ntorch: '==2.13.0'\n"
-        f"torch_index: {slow_index}\nbenchmark: {{enabled: false}}\n"
-        "installer: pip\n"  # pip's own download, stopped mid-way
-    )
-    proc = envwizard("--answers", str(answers), env=home)
-    seen: list[str] = []
-    kids: set[int] = set()
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 120
-    for line in proc.stdout:
-        seen.append(line)
-        if "Downloading" in line or "Collecting torch" in line:
-            break
-        assert time.monotonic() < deadline, "".join(seen)
-    else:
-        pytest.fail("install never started:\n" + "".join(seen))
-    time.sleep(1.0)  # the download is under way
-    kids = {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
-    assert kids, "the install step should be running"
-    assert env.exists()
+    with serve("slow") as (url, index):
+        answers.write_text(
+            f"manager: venv\nenv: {env}\ncompute: cpu\ntorch: '==2.13.0'\n"
+            f"torch_index: {url}\nbenchmark: {{enabled: false}}\n"
+            "installer: pip\n"  # pip's own download, stopped mid-way
+        )
+        proc = start_envwizard("--answers", str(answers), env=home)
+        seen: list[str] = []
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 120
+        for line in proc.stdout:
+            seen.append(line)
+            if "Downloading" in line or "Collecting torch" in line:
+                break
+            assert time.monotonic() < deadline, "".join(seen)
+        else:
+            pytest.fail("install never started:\n" + "".join(seen))
+        # pip has the wheel's first bytes: the download is under way.
+        assert index.downloading.wait(60), "".join(seen)
+        kids = {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
+        assert kids, "the install step should be running"
+        assert env.exists()
 
-    t0 = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=10)
-    took = time.monotonic() - t0
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=10)
+        took = time.monotonic() - t0
 
     assert proc.returncode == 130, "".join(seen) + out
     print(f"SIGINT to exit: {took:.2f} s, {len(kids)} child processes stopped")
@@ -149,7 +87,7 @@ def test_recreate_without_a_terminal_or_yes_is_refused_and_changes_nothing(
     answers.write_text(
         f"manager: venv\nenv: {env}\nexisting: recreate\ncompute: cpu\nbenchmark: false\n"
     )
-    proc = envwizard("--answers", str(answers), env=home)
+    proc = start_envwizard("--answers", str(answers), env=home)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 2, out
     assert "pass --yes" in out
@@ -163,7 +101,7 @@ def test_a_second_run_on_the_same_env_is_refused_while_one_holds_it(
     answers = tmp_path / "a.yaml"
     answers.write_text(f"manager: venv\nenv: {env}\ncompute: cpu\nbenchmark: false\n")
     with EnvLock(str(env)):
-        proc = envwizard("--answers", str(answers), env=home)
+        proc = start_envwizard("--answers", str(answers), env=home)
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 2, out
     assert f"another envwizard run (pid {os.getpid()})" in out
@@ -179,7 +117,7 @@ def test_unreachable_index_is_a_preflight_error_that_creates_nothing(
     answers.write_text(
         f"manager: venv\nenv: {env}\ncompute: cpu\ntorch_index: http://127.0.0.1:9\nbenchmark: false\n"
     )
-    proc = envwizard("--answers", str(answers), env=home)
+    proc = start_envwizard("--answers", str(answers), env=home)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 2, out
     assert "cannot reach http://127.0.0.1:9/cpu" in out
@@ -195,7 +133,7 @@ def test_dry_run_report_contract_fields_are_written(tmp_path: Path, home: dict[s
     answers.write_text(
         f"manager: uv\nenv: {env}\ncompute: cpu\ntorch: '==2.13.*'\npackages: [torchvision]\n"
     )
-    proc = envwizard(
+    proc = start_envwizard(
         "--answers", str(answers), "--dry-run", "--report", str(tmp_path / "r.json"), env=home
     )
     out, _ = proc.communicate(timeout=60)

@@ -6,14 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from envwizard.answers import load_answers
 from envwizard.outcome import EnvOutcome, RunStatus
-from envwizard.plan import STATE_FILE, Step, make_plan
-from envwizard.tui.app import make_app
+from envwizard.plan import STATE_FILE, Plan, Step, make_plan
+from envwizard.tui.app import EnvWizardApp, make_app
 from envwizard.tui.screens.build import BuildScreen
 from envwizard.tui.screens.done import DoneScreen
 from envwizard.tui.screens.environment import EnvironmentScreen
@@ -157,19 +158,36 @@ async def test_prefilled_answers_fill_every_screen(facts, frozen, tmp_path: Path
         await pilot.press("ctrl+q")
 
 
-def _install_app(facts, tmp_path: Path, *, long_step: bool = False):  # type: ignore[no-untyped-def]
+@dataclass
+class Install:
+    """A wizard about to run a real plan of real commands into `env`, offline from `wheels`."""
+
+    app: EnvWizardApp
+    plan: Plan
+    env: Path
+    wheels: Path
+
+
+@pytest.fixture
+def install(facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:  # type: ignore[no-untyped-def]
+    """The tiny plan (create, install tinypkg, pin, verify); logs and reports go under tmp_path."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     wheels = tmp_path / "wheels"
     build_wheel(wheels, "tinypkg", "1.0")
-    app = make_app(facts=facts, cwd=str(tmp_path))
     env = tmp_path / "env"
-    plan = tiny_plan("venv", env, wheels)
-    if long_step:
-        plan.steps[1].argv = [
-            sys.executable,
-            "-c",
-            "import time; print('downloading…', flush=True); time.sleep(60)",
-        ]
-    return app, plan, env
+    app = make_app(facts=facts, cwd=str(tmp_path))
+    return Install(app, tiny_plan("venv", env, wheels), env, wheels)
+
+
+@pytest.fixture
+def long_install(install: Install) -> Install:
+    """The tiny plan whose install step prints a line, then works for a minute: time to cancel."""
+    install.plan.steps[1].argv = [
+        sys.executable,
+        "-c",
+        "import time; print('downloading…', flush=True); time.sleep(60)",
+    ]
+    return install
 
 
 async def reach_review(app, pilot, plan, env) -> None:  # type: ignore[no-untyped-def]
@@ -192,9 +210,8 @@ def report_of(app):  # type: ignore[no-untyped-def]
     return json.loads(Path(app.state.report_path).read_text())
 
 
-async def test_real_install_of_a_tiny_wheel_then_done(facts, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    app, plan, env = _install_app(facts, tmp_path)
+async def test_real_install_of_a_tiny_wheel_then_done(install: Install) -> None:
+    app, plan, env = install.app, install.plan, install.env
     async with app.run_test(size=(100, 32)) as pilot:
         await reach_review(app, pilot, plan, env)
         await press_next(pilot)
@@ -214,11 +231,8 @@ async def test_real_install_of_a_tiny_wheel_then_done(facts, tmp_path: Path, mon
     assert (env / "pyvenv.cfg").exists()
 
 
-async def test_cancel_during_install_asks_then_rolls_back(
-    facts, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    app, plan, env = _install_app(facts, tmp_path, long_step=True)
+async def test_cancel_during_install_asks_then_rolls_back(long_install: Install) -> None:
+    app, plan, env = long_install.app, long_install.plan, long_install.env
     async with app.run_test(size=(100, 32)) as pilot:
         await start_long_install(app, pilot, plan, env)
         assert isinstance(await press_next(pilot, "escape"), ConfirmDialog)  # asks first
@@ -236,10 +250,9 @@ async def test_cancel_during_install_asks_then_rolls_back(
 
 
 async def test_ctrl_q_during_an_install_cancels_and_rolls_back_before_quitting(
-    facts, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    app, plan, env = _install_app(facts, tmp_path, long_step=True)
+    long_install: Install,
+) -> None:
+    app, plan, env = long_install.app, long_install.plan, long_install.env
     async with app.run_test(size=(100, 32)) as pilot:
         await start_long_install(app, pilot, plan, env)
         await pilot.press("ctrl+q")
@@ -251,11 +264,8 @@ async def test_ctrl_q_during_an_install_cancels_and_rolls_back_before_quitting(
     assert app.exit_line.startswith("Cancelled: what this run made was removed. Report: ")
 
 
-async def test_ctrl_c_in_the_wizard_asks_then_cancels_like_headless(
-    facts, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    app, plan, env = _install_app(facts, tmp_path, long_step=True)
+async def test_ctrl_c_in_the_wizard_asks_then_cancels_like_headless(long_install: Install) -> None:
+    app, plan, env = long_install.app, long_install.plan, long_install.env
     async with app.run_test(size=(100, 32)) as pilot:
         await start_long_install(app, pilot, plan, env)
         dialog = await press_next(pilot, "ctrl+c")
@@ -291,11 +301,10 @@ async def test_ctrl_c_on_a_question_screen_quits_with_130_and_changes_nothing(
 
 @pytest.mark.parametrize("remove", [True, False], ids=["remove", "keep"])
 async def test_quit_after_a_failure_asks_whether_to_keep_the_environment(
-    facts, tmp_path: Path, monkeypatch, remove: bool
-) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    app, _, env = _install_app(facts, tmp_path)
-    plan = tiny_plan("venv", env, tmp_path / "wheels", fail_install=True)
+    install: Install, remove: bool
+) -> None:
+    app, env = install.app, install.env
+    plan = tiny_plan("venv", env, install.wheels, fail_install=True)
     async with app.run_test(size=(100, 32)) as pilot:
         await reach_review(app, pilot, plan, env)
         await press_next(pilot)
@@ -321,12 +330,10 @@ async def test_quit_after_a_failure_asks_whether_to_keep_the_environment(
 
 
 async def test_retry_after_a_failed_torch_install_runs_the_pin_and_the_packages(
-    facts, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    install: Install, tmp_path: Path
+) -> None:
     """install-torch fails once; Retry must run it, then pin and install-packages, not skip them."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    app, plan, env = _install_app(facts, tmp_path)
-    wheels = tmp_path / "wheels"
+    app, plan, env, wheels = install.app, install.plan, install.env, install.wheels
     build_wheel(wheels, "extrapkg", "1.0")
     marker = tmp_path / "flaky-once"
     real_install = plan.step("install-torch").argv

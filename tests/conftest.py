@@ -1,15 +1,18 @@
 """Shared fixtures. `torch_python`: one real environment with CPU torch for the whole session.
 
 Installing torch takes a while, so the environment is made once per session and shared by
-every test that needs it. Where pip is configured with a local wheel folder that holds a
-torch wheel for this Python (an offline machine), that wheel is installed; elsewhere the CPU
-build comes from PyTorch's own CPU index. ENVWIZARD_TEST_TORCH_PYTHON names an interpreter
-that already has torch, to skip the install while iterating.
+every test that needs it, and uv (a dependency of envwizard) installs it: from its cache that
+takes seconds where pip unpacks the whole wheel again. Where pip is configured with a local
+wheel folder that holds a torch wheel for this Python (an offline machine), that wheel is
+installed; elsewhere the CPU build comes from PyTorch's own CPU index.
+ENVWIZARD_TEST_TORCH_PYTHON names an interpreter that already has torch, to skip the install
+while iterating.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -71,10 +74,18 @@ def torch_python(tmp_path_factory: pytest.TempPathFactory) -> str:
     subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300)
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     version = local_torch_version()
-    # A local wheel comes through pip's own find-links configuration; else PyTorch's CPU index.
-    spec = [f"torch=={version}"] if version else ["torch", "--index-url", load().index_url("cpu")]
+    # A local wheel from pip's find-links folders (torch's dependencies from the index), else
+    # PyTorch's CPU index.
+    if version:
+        links = [arg for folder in pip_find_links() for arg in ("--find-links", str(folder))]
+        spec = [f"torch=={version}", *links]
+    else:
+        spec = ["torch", "--index-url", load().index_url("cpu")]
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if uv is None:
+        pytest.fail("uv is not installed (envwizard depends on it)")
     r = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", *spec],
+        [uv, "pip", "install", "--quiet", "--python", str(python), *spec],
         capture_output=True,
         text=True,
         timeout=1800,

@@ -1,8 +1,11 @@
 """deploy/ansible/envwizard.yml run by the real ansible-playbook against two hosts on this machine.
 
 The hosts are two inventory names with `ansible_connection=local`, each with its own envwizard
-venv and its own `envwizard_env`; envwizard is installed from this repository and torch comes
-from pip's configured wheel folder, so the environments are real and the run needs no GPU.
+venv and its own `envwizard_env`; torch comes from pip's configured wheel folder, so the
+environments are real and the run needs no GPU. envwizard is installed on the hosts from a
+wheel of this repository, built once per session into a wheelhouse with everything it needs:
+the hosts install it offline (`envwizard_pip_args`), as an air-gapped fleet would, instead of
+building and resolving it again in every run.
 """
 
 from __future__ import annotations
@@ -40,11 +43,26 @@ def recap(output: str) -> dict[str, dict[str, int]]:
     }
 
 
+@pytest.fixture(scope="session")
+def envwizard_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """envwizard's wheel, built from this repository, beside the wheels of all it depends on."""
+    wheels = tmp_path_factory.mktemp("envwizard-wheels")
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), str(REPO)],
+        capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    if r.returncode != 0:
+        pytest.fail(f"building envwizard's wheelhouse failed:\n{r.stderr[-3000:]}")
+    return wheels
+
+
 class Fleet:
     """A temporary inventory of local hosts, an answers file, and the playbook's runs on them."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, wheelhouse: Path) -> None:
         self.root = root
+        self.wheelhouse = wheelhouse
+        [self.wheel] = wheelhouse.glob("envwizard-*.whl")
         self.reports = root / "reports"
         self.answers = root / "answers.yml"
         self.env = {
@@ -76,7 +94,7 @@ class Fleet:
             f"ansible_python_interpreter={sys.executable}",
             f"envwizard_python={sys.executable}",
             f"envwizard_home={self.root / 'home'}",
-            f"envwizard_source={REPO}",
+            f"envwizard_source={self.wheel}",
         ]
         path = self.root / name
         path.write_text("\n".join(lines) + "\n")
@@ -86,7 +104,9 @@ class Fleet:
         r = subprocess.run(
             [
                 str(BIN / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOK),
-                "-e", f"answers={self.answers}", "-e", f"reports={self.reports}", *extra,
+                "-e", f"answers={self.answers}", "-e", f"reports={self.reports}",
+                "-e", json.dumps({"envwizard_pip_args": ["--no-index", "--find-links", str(self.wheelhouse)]}),
+                *extra,
             ],
             capture_output=True, text=True, env=self.env, timeout=1800,
             stdin=subprocess.DEVNULL, cwd=self.root,
@@ -115,10 +135,11 @@ def answers_text(default_env: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
+def fleet(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Fleet:
     if not (BIN / "ansible-playbook").exists() and not shutil.which("ansible-playbook"):
         pytest.skip("ansible-core is not installed (it is in the test extras)")
-    f = Fleet(tmp_path_factory.mktemp("fleet"))
+    wheelhouse = request.getfixturevalue("envwizard_wheelhouse")  # built only when ansible runs
+    f = Fleet(tmp_path_factory.mktemp("fleet"), wheelhouse)
     f.answers.write_text(answers_text(f.root / "envs" / "from-answers"))
     return f
 

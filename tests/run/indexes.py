@@ -39,7 +39,8 @@ class IndexHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:
+    def _authorised(self) -> bool:
+        """Record the request's credentials; answer 401 when they are not the expected ones."""
         got = self.headers.get("Authorization") or ""
         self.seen_auth.append(got)
         if self.auth is not None and got != self.auth:
@@ -47,6 +48,21 @@ class IndexHandler(http.server.BaseHTTPRequestHandler):
             self.send_header("WWW-Authenticate", 'Basic realm="index"')
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return False
+        return True
+
+    def do_HEAD(self) -> None:
+        """What uv asks of a wheel first (can it read only the metadata?). No byte ranges here,
+        so it downloads the whole wheel, as pip does: without this it retried, then failed."""
+        if not self._authorised():
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(200 * 2**20))
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        if not self._authorised():
             return
         package_page = self.path.rstrip("/").endswith("/torch")
         if self.mode == "hang-all":

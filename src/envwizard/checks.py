@@ -72,6 +72,7 @@ class Code(str, Enum):
     LIBRARY_FLOOR = "library-floor"
     # platform
     JETSON_PIP = "jetson-pip"
+    MUSL = "musl"
     ROCM_WSL = "rocm-wsl"
     MPS_MACOS_OLD = "mps-macos-old"
 
@@ -159,6 +160,8 @@ def wheel(m: Machine, b: Build) -> Check:
         return failed("wheel", Code.NOT_CPYTHON, implementation=info.implementation)
     if info and info.bits == 32:
         return failed("wheel", Code.PYTHON_32BIT)
+    if m.facts.os.system == "Linux" and m.facts.os.libc == "musl":
+        return failed("wheel", Code.MUSL)
     if m.facts.os.system == "Linux" and b.source == "pip":
         glibc = glibc_gate(m, rel, b.source)
         if glibc:

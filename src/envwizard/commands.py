@@ -26,7 +26,10 @@ def load_facts(path: str) -> Facts:
     """A facts file from `envwizard probe --json` (here or on another machine)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
+        # PowerShell 5's Out-File and `>` write UTF-16 with a byte-order mark
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+        text = raw.decode("utf-16" if utf16 else "utf-8")
     except FileNotFoundError:
         raise InvalidInput(_("{path}: no such facts file").format(path=path)) from None
     except (OSError, UnicodeDecodeError) as e:

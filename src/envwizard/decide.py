@@ -688,6 +688,6 @@ def hints(m: Machine, b: Build) -> list[Hint]:
         and driver
         and vkey(driver) < vkey(fixed)
     ):
-        why = wording.hint_nccl_p2p(len(nv), nv[0].name.replace("NVIDIA ", ""), driver, fixed)
+        why = wording.hint_nccl_p2p([g.name.replace("NVIDIA ", "") for g in nv], driver, fixed)
         out.append(Hint("NCCL_P2P_DISABLE", "1", why))
     return out

@@ -96,11 +96,17 @@ def hint_hsa_override(gpu: str, override: str, variant: str, release: str) -> st
     ).format(gpu=gpu, override=override, variant=variant, release=release)
 
 
-def hint_nccl_p2p(count: int, name: str, driver: str, fixed: str) -> str:
+def hint_nccl_p2p(names: list[str], driver: str, fixed: str) -> str:
+    """Two RTX 4090s read "2 × GeForce RTX 4090"; a 4090 beside a 3090 names both."""
+    if len(set(names)) > 1:
+        return _(
+            "hint: {names} on driver {driver}: NCCL's peer-to-peer path can hang multi-GPU "
+            "training on drivers before R{fixed}; update the driver, or set NCCL_P2P_DISABLE=1"
+        ).format(names=", ".join(names), driver=driver, fixed=fixed)
     return _(
         "hint: {count} × {name} on driver {driver}: NCCL's peer-to-peer path can hang multi-GPU "
         "training on drivers before R{fixed}; update the driver, or set NCCL_P2P_DISABLE=1"
-    ).format(count=count, name=name, driver=driver, fixed=fixed)
+    ).format(count=len(names), name=names[0], driver=driver, fixed=fixed)
 
 
 def forecast_line(version: str, newest: str) -> str:

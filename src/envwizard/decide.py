@@ -251,6 +251,9 @@ class Decider:
         return self.decide_explicit(rels, self.answers.compute)
 
     def require_platform(self, rels: list[Release]) -> None:
+        if self.facts.os.system == "Linux" and self.facts.os.libc == "musl":
+            musl = wording.say(Finding(Code.MUSL))
+            raise ImpossibleRequest(wording.no_platform_build(musl, False))
         if any(self.builds(r) for r in rels):
             return
         limits = self.kb.platform_limits(self.platform, self.source)

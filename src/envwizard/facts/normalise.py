@@ -56,7 +56,7 @@ OSArchitecture), "ARM 64-bit Processor" or "x64-based PC" (systeminfo's System T
 # An inventory or lspci lists them beside the real GPUs; they are left out, with a note.
 _DISPLAY_ONLY = re.compile(
     r"microsoft|vmware|aspeed|matrox|red hat|qxl|virtualbox|innotek|cirrus|parallels|citrix|"
-    r"bochs|hyper-v|virtio|oracle|silicon motion|xgi|nuvoton",
+    r"bochs|hyper-v|virtio|oracle|silicon motion|xgi|nuvoton|virtual display|standard display",
     re.IGNORECASE,
 )
 _VENDORS = {
@@ -181,7 +181,8 @@ class Normaliser:
                 else _("gpus {} read as no GPUs")
             )
         if isinstance(gpus, list):
-            data["gpus"] = self.gpu_list(gpus)
+            data["gpus"] = gpus = self.gpu_list(gpus)
+            self.driver_from_gpus(data, gpus)
         memory = data.get("memory_mib")
         if memory is not None and not isinstance(memory, int):
             mib = _mib(memory)
@@ -311,11 +312,13 @@ class Normaliser:
                 continue
             self.gpu(g, path)
             vendor, name = g.get("vendor"), g.get("name")
-            if vendor not in ("nvidia", "amd", "intel", "apple") and any(
-                isinstance(t, str) and _DISPLAY_ONLY.search(t) for t in (vendor, name)
+            unknown = vendor is None and isinstance(name, str) and _DISPLAY_ONLY.search(name)
+            if unknown or (
+                isinstance(vendor, str) and vendor not in ("nvidia", "amd", "intel", "apple")
             ):
+                # Matrox, ASPEED, a virtual display: not a GPU any torch build runs on
                 self.notes.append(
-                    _("{path} {name} is a display adapter, not a compute GPU; left out").format(
+                    _("{path} {name} is not a GPU any torch build runs on; left out").format(
                         path=path, name=repr(name if isinstance(name, str) else vendor)
                     )
                 )
@@ -334,9 +337,9 @@ class Normaliser:
                             path=path, alias=alias, key=key
                         )
                     )
-        name = g.get("name")
+        name = raw_name = g.get("name")
         if isinstance(name, str):
-            clean = re.sub(r"^\s*GPU \d+:\s*|\s*\(UUID: [^)]*\)\s*$", "", name).strip()
+            clean = _tool_line_name(name, g)
             if clean and clean != name:
                 self.note(f"{path}.name", name, clean)
                 g["name"] = name = clean
@@ -346,11 +349,13 @@ class Normaliser:
             canon = _VENDORS.get(low) or next(
                 (v for k, v in _VENDORS.items() if re.search(rf"\b{re.escape(k)}\b", low)), None
             )
+            if canon is None and isinstance(name, str) and not _DISPLAY_ONLY.search(vendor):
+                canon = _vendor_by_name(name)  # a misspelt vendor beside a telling name
             if canon:
                 self.note(f"{path}.vendor", vendor, canon)
                 g["vendor"] = canon
-        elif vendor is None and isinstance(name, str):
-            canon = next((v for k, v in _NAME_VENDOR if re.search(k, name, re.IGNORECASE)), None)
+        elif vendor is None and isinstance(name, str) and isinstance(raw_name, str):
+            canon = _vendor_by_name(name) or _vendor_by_name(raw_name)
             if canon:
                 self.note(f"{path}.vendor", None, canon)
                 g["vendor"] = canon
@@ -379,7 +384,8 @@ class Normaliser:
         if g.get("vendor") == "amd" and arch is None and isinstance(name, str):
             from envwizard.facts.amd import arch_from_name
 
-            value = arch_from_name(name)
+            named = re.search(r"\bgfx[0-9a-f]{3,4}\b", name, re.IGNORECASE)  # rocminfo's agent
+            value = named.group().lower() if named else arch_from_name(name)
             if value:
                 self.notes.append(
                     _("{path}.arch missing; read from the name {name} as {value}").format(
@@ -445,6 +451,24 @@ class Normaliser:
         self.note(path, v, value)
         d[key] = value
 
+    def driver_from_gpus(self, data: dict[str, Any], gpus: list[Any]) -> None:
+        """Exports per adapter (Win32_VideoController.DriverVersion, nvidia-smi's
+        driver_version) carry the driver on each NVIDIA GPU rather than once."""
+        if data.get("nvidia_driver") is not None:
+            return
+        for i, g in enumerate(gpus):
+            if not isinstance(g, dict) or g.get("vendor") != "nvidia":
+                continue
+            key = next((k for k in _GPU_DRIVER_KEYS if isinstance(g.get(k), str)), None)
+            if key:
+                self.notes.append(
+                    _("nvidia_driver missing; read from gpus[{i}].{key}").format(i=i, key=key)
+                )
+                data["nvidia_driver"] = g[key]
+                self.version_field(data, "nvidia_driver", "nvidia_driver")
+                self.windows_driver(data)
+                return
+
     def windows_driver(self, data: dict[str, Any]) -> None:
         """Windows names NVIDIA's driver 560.94 "32.0.15.6094" (Device Manager,
         Win32_VideoController.DriverVersion): the last five digits are the release."""
@@ -457,8 +481,44 @@ class Normaliser:
             data["nvidia_driver"] = value
 
 
+_GPU_DRIVER_KEYS = ("DriverVersion", "driver_version", "driver")
 _BYTES_NOT_MIB = 4 * 1024 * 1024
 """More MiB than 4 TiB on one GPU is a byte count (Win32_VideoController's AdapterRAM)."""
+
+
+def _vendor_by_name(name: str) -> str | None:
+    return next((v for k, v in _NAME_VENDOR if re.search(k, name, re.IGNORECASE)), None)
+
+
+def _tool_line_name(name: str, g: dict[str, Any]) -> str:
+    """The GPU's name out of a line another tool printed, whole, where a name belongs:
+    nvidia-smi -L ("GPU 0: NVIDIA … (UUID: …)"), its summary table ("|   0  NVIDIA …  Off |"),
+    its CSV query ("0, NVIDIA …, 24564 MiB, 8.9") and lspci ("01:00.0 VGA compatible
+    controller: NVIDIA Corporation AD102 [GeForce RTX 4090] (rev a1)"). CSV fields fill
+    memory_mib and compute_capability when the file leaves them out."""
+    text = re.sub(r"^\s*GPU \d+:\s*|\s*\(UUID: [^)]*\)\s*$", "", name).strip()
+    table = re.match(r"^\|\s*\d+\s+(.+?)(?:\s{2,}\S*)?\s*\|", text)
+    if table:
+        return table.group(1).strip()
+    from envwizard.facts.nvidia import parse_nvidia_smi_query
+
+    rows = parse_nvidia_smi_query(text)
+    if rows:
+        row = rows[0]
+        for key in ("memory_mib", "compute_capability"):
+            if g.get(key) is None and row.get(key) is not None:
+                g[key] = row[key]
+        return str(row["name"])
+    pci = re.match(
+        r"^(?:[0-9a-f]{2,4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.\d\s+[^:]*(?:controller|Display)[^:]*:\s*(.+)$",
+        text,
+        re.IGNORECASE,
+    )
+    if pci:
+        rest = re.sub(r"\s*\[[0-9a-f]{4}:[0-9a-f]{4}\]|\s*\(rev [0-9a-f]+\)", "", pci.group(1))
+        products = [b for b in re.findall(r"\[([^\]]+)\]", rest) if b not in ("AMD/ATI", "AMD")]
+        return products[-1].strip() if products else rest.strip()
+    return text
 
 
 def _cc(raw: Any) -> str | None:

@@ -69,10 +69,17 @@ def add_answer_interpreter(facts: Facts, answers: Answers) -> None:
 
 
 def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
+    from envwizard.answers import is_windows_path
     from envwizard.mirrors import measure_for
     from envwizard.plan import make_plan
 
     facts = load_facts(facts_path) if facts_path else probe_here(answers)
+    if facts.os.system != "Windows" and is_windows_path(answers.env):
+        raise InvalidInput(
+            _(
+                "env: {env} is a Windows path, and the plan is for a {system} machine; write a path of that machine"
+            ).format(env=answers.env, system=facts.os.system)
+        )
     return facts, make_plan(facts, answers, measured=measure_for(facts, answers))
 
 

@@ -56,7 +56,8 @@ OSArchitecture), "ARM 64-bit Processor" or "x64-based PC" (systeminfo's System T
 # An inventory or lspci lists them beside the real GPUs; they are left out, with a note.
 _DISPLAY_ONLY = re.compile(
     r"microsoft|vmware|aspeed|matrox|red hat|qxl|virtualbox|innotek|cirrus|parallels|citrix|"
-    r"bochs|hyper-v|virtio|oracle|silicon motion|xgi|nuvoton|virtual display|standard display",
+    r"bochs|hyper-v|virtio|oracle|silicon motion|xgi|nuvoton|virtual display|standard display|"
+    r"parsec|displaylink|spacedesk|remote display",
     re.IGNORECASE,
 )
 _VENDORS = {
@@ -312,9 +313,8 @@ class Normaliser:
                 continue
             self.gpu(g, path)
             vendor, name = g.get("vendor"), g.get("name")
-            unknown = vendor is None and isinstance(name, str) and _DISPLAY_ONLY.search(name)
-            if unknown or (
-                isinstance(vendor, str) and vendor not in ("nvidia", "amd", "intel", "apple")
+            if vendor not in ("nvidia", "amd", "intel", "apple") and any(
+                isinstance(t, str) and _DISPLAY_ONLY.search(t) for t in (vendor, name)
             ):
                 # Matrox, ASPEED, a virtual display: not a GPU any torch build runs on
                 self.notes.append(

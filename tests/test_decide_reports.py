@@ -69,6 +69,36 @@ ROWS = [
     # Facts as tools print them: sm_61, "4096 MiB", ldd's banner, "linux", "x86-64".
     # https://github.com/bnsreenu/digitalsreeni-image-annotator/issues/57 (GTX 1050, 550.163.01)
     ("gtx1050-ubuntu2404-tool-forms.json", {}, ("cu126", "2.14"), "'sm_61' read as '6.1'"),
+    # Facts as tools print them, collect_env pasted whole: a Jetson's tegra kernel (5.15 is
+    # L4T 36), "GPU 0: Orin (nvgpu)", "Nvidia driver version: N/A".
+    # https://github.com/dusty-nv/jetson-containers/issues/1495
+    ("jetson-orin-collect-env.txt", {}, ("cpu", "2.14"), "this is a Jetson (L4T 36)"),
+    # collect_env on ROCm names the GPU without "GPU N:": "AMD Instinct MI210 (gfx90a:…)".
+    # https://github.com/vllm-project/vllm/issues/10855
+    ("mi210-rocm-collect-env.txt", {}, ("rocm6.4", "2.8"), "kernels for Instinct MI210 (gfx90a)"),
+    # collect_env on XPU: "GPU models and configuration: No CUDA", the Arc Pro B60s listed
+    # under "Intel GPU models onboard", glibc only in the platform tag.
+    # https://github.com/intel/torch-xpu-ops/issues/5259
+    ("arc-b60-xpu-collect-env.txt", {}, ("xpu", "2.14"), "the Intel XPU build"),
+    # nvidia-smi -L of a MIG-partitioned A100: the slices are not GPUs.
+    # https://github.com/DataDog/datadog-agent/pull/33120
+    ("a100-mig-nvidia-smi-L.json", {}, ("cu126", "2.14"), "is a MIG slice of the GPU above it"),
+    # nvidia-smi's summary table on Windows (WDDM, "Driver Version: 596.36", used / total).
+    # https://github.com/unslothai/unsloth/issues/5830
+    (
+        "rtx4090-windows-smi-table.json",
+        {},
+        ("cu132", "2.14"),
+        "'23414MiB /  24564MiB' read as 24564",
+    ),
+    # Windows' Win32_VideoController: UHD beside an RTX 2060, DriverVersion 27.21.14.6109.
+    # https://github.com/pytorch-tabular/pytorch_tabular/issues/16
+    (
+        "uhd-rtx2060-win32-videocontroller.json",
+        {},
+        ("cu118", "2.4"),
+        "nvidia_driver '27.21.14.6109' read as '461.09'",
+    ),
     # Releases newer than the table: a forecast from the newest known release's rules.
     # (same GTX 1050 report; torch 2.15 is past the table)
     (
@@ -99,6 +129,16 @@ def test_windows_arm64_python_314_is_refused_with_its_window() -> None:
         plan("win-arm64-py314.json")
     assert "outside every torch release's window on windows-arm64" in str(e.value)
     assert "torch 2.8–2.14 support Python 3.11–3.13" in str(e.value)
+
+
+def test_alpine_musl_is_refused_with_one_sentence() -> None:
+    # https://github.com/pytorch/pytorch/issues/102592 (python:3.9-alpine, import torch fails)
+    with pytest.raises(ImpossibleRequest) as e:
+        plan("alpine-musl-py39.json")
+    assert str(e.value) == (
+        "no torch build for this platform: this Linux uses musl libc (as Alpine does), and "
+        "torch is built for glibc systems only; use a glibc-based distribution or container image"
+    )
 
 
 def test_intel_mac_newer_torch_is_refused_with_the_way_out() -> None:

@@ -143,6 +143,14 @@ def from_collect_env(data: dict[str, Any], r: Reading) -> dict[str, Any]:
     os_d: dict[str, Any] = {"system": system, "distro": osname or None}
     os_d["machine"] = _collect_env_machine(system, osname, plat, pyver, os_d)
     libc = data.get("Libc version")
+    built = re.search(r"-with-glibc(\d+\.\d+)", plat)  # the glibc Python's platform tag names
+    if not_known(libc) and built:
+        libc = built.group(1)
+        r.say(
+            _("os.glibc read as {glibc} from {platform}").format(
+                glibc=repr(libc), platform=repr(plat)
+            )
+        )
     os_d["glibc"] = None if not_known(libc) else libc
     if system == "Darwin":
         m = re.search(r"(?:macOS|Mac OS X)[ -](\d+(?:\.\d+)*)", osname + " " + plat)

@@ -305,6 +305,14 @@ class Normaliser:
         out: list[Any] = []
         for i, g in enumerate(gpus):
             path = f"gpus[{i}]"
+            if isinstance(g, str) and re.match(r"\s*MIG \S+\s+Device\s+\d+", g):
+                # nvidia-smi -L lists a MIG GPU's slices under it; they are not more GPUs
+                self.notes.append(
+                    _("{path} {line} is a MIG slice of the GPU above it; left out").format(
+                        path=path, line=repr(g.strip())
+                    )
+                )
+                continue
             if isinstance(g, str):
                 self.note(path, g, {"name": g})
                 g = {"name": g}

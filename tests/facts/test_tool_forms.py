@@ -191,6 +191,17 @@ GPU_ROWS: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [
         {"gpus": [{"vendor": "amd", "name": "gfx1030"}]},
         ("amd", "gfx1030", None, "gfx1030", False),
     ),
+    # KFD's gfx_target_version, and a codename where the target belongs
+    (
+        "kfd-target-version",
+        {"gpus": [{"vendor": "amd", "name": "MI300X", "arch": 90402}]},
+        ("amd", "MI300X", None, "gfx942", False),
+    ),
+    (
+        "codename-arch",
+        {"gpus": [{"vendor": "amd", "name": "Radeon", "arch": "Navi 31"}]},
+        ("amd", "Radeon", None, "gfx1100", False),
+    ),
     (
         "amdhsa-target",
         {

@@ -192,6 +192,26 @@ NAME_ARCH: tuple[tuple[str, str], ...] = (
     (r"RX 5500|RX 5300|W5500\b", "gfx1012"),
     (r"Vega 56|Vega 64|Vega Frontier|\bMI25\b", "gfx900"),
     (r"RX [45][6-9]0\b|RX 590\b", "gfx803"),
+    (r"Vega \d+ Graphics", "gfx902"),  # Raven Ridge and Picasso APUs
+    # Codenames, as lspci and some inventories print them
+    (r"Aqua Vanjaram", "gfx942"),
+    (r"Aldebaran", "gfx90a"),
+    (r"Arcturus", "gfx908"),
+    (r"Vega ?20\b", "gfx906"),
+    (r"Vega ?10\b", "gfx900"),
+    (r"Navi ?48\b", "gfx1201"),
+    (r"Navi ?44\b", "gfx1200"),
+    (r"Navi ?31\b", "gfx1100"),
+    (r"Navi ?32\b", "gfx1101"),
+    (r"Navi ?33\b", "gfx1102"),
+    (r"Navi ?21\b", "gfx1030"),
+    (r"Navi ?22\b", "gfx1031"),
+    (r"Navi ?23\b", "gfx1032"),
+    (r"Navi ?24\b", "gfx1034"),
+    (r"Navi ?10\b", "gfx1010"),
+    (r"Navi ?14\b", "gfx1012"),
+    (r"Strix Halo", "gfx1151"),
+    (r"Phoenix|Hawk Point", "gfx1103"),
 )
 
 

@@ -262,7 +262,8 @@ def from_ansible(data: dict[str, Any], r: Reading) -> dict[str, Any]:
     beside `ansible_facts` keeps them.
     """
     r.say(_("read as Ansible setup facts"))
-    f = data.get("ansible_facts") if isinstance(data.get("ansible_facts"), dict) else data
+    nested = data.get("ansible_facts")
+    f: dict[str, Any] = nested if isinstance(nested, dict) else data
     system = f.get("ansible_system")
     if f.get("ansible_os_family") == "Windows" or system == "Win32NT":
         system = "Windows"
@@ -286,7 +287,8 @@ def from_ansible(data: dict[str, Any], r: Reading) -> dict[str, Any]:
             os_d["jetson_l4t"] = l4t
     if system == "Darwin":
         os_d["macos_version"] = f.get("ansible_distribution_version")
-    py = f.get("ansible_python") if isinstance(f.get("ansible_python"), dict) else {}
+    found = f.get("ansible_python")
+    py: dict[str, Any] = found if isinstance(found, dict) else {}
     python: dict[str, Any] = {}
     v = py.get("version")
     if isinstance(v, dict) and all(isinstance(v.get(k), int) for k in ("major", "minor")):

@@ -295,7 +295,13 @@ class _Reader:
                     where=self.where, path=path, value=shown, allowed=allowed
                 )
             )
-        kind = {list: _("a list"), str: _("a string")}.get(type(value), shown[:40])
+        kind = (
+            _("a list")
+            if isinstance(value, list)
+            else _("a string")
+            if isinstance(value, str)
+            else shown[:40]
+        )
         raise InvalidInput(
             _("{where}: the top level is {value}; expected {allowed}").format(
                 where=self.where, value=kind, allowed=allowed

@@ -401,11 +401,24 @@ class Normaliser:
                     )
                 )
                 g["arch"] = value
-        if isinstance(arch, str):
+        if isinstance(arch, int) and not isinstance(arch, bool):
+            from envwizard.facts.amd import decode_gfx_target
+
+            value = decode_gfx_target(arch)  # KFD's gfx_target_version, 110000
+            if value:
+                self.note(f"{path}.arch", arch, value)
+                g["arch"] = value
+        elif isinstance(arch, str):
+            from envwizard.facts.amd import arch_from_name
+
             m = re.search(r"gfx[0-9a-f]+", arch.lower())
-            if m and m.group() != arch:
-                self.note(f"{path}.arch", arch, m.group())
-                g["arch"] = m.group()
+            value = m.group() if m else arch_from_name(arch)  # a codename, "Navi 31"
+            if value is None and foreign.not_known(arch):
+                self.note(f"{path}.arch", arch, None)
+                g["arch"] = None
+            elif value and value != arch:
+                self.note(f"{path}.arch", arch, value)
+                g["arch"] = value
         mem = g.get("memory_mib")
         if mem is not None and (
             not isinstance(mem, int) or isinstance(mem, bool) or mem > _BYTES_NOT_MIB

@@ -330,6 +330,22 @@ FIELD_ROWS: list[tuple[str, dict[str, Any], str, Any]] = [
         "3.12.1",
     ),
     ("schema-text", {"schema": "1"}, "schema", 1),
+    # /etc/nv_tegra_release's first line, or only the tegra kernel (L4T 36 ships 5.15)
+    (
+        "l4t-release-line",
+        {"os_jetson_l4t": "# R36 (release), REVISION: 4.7, GCID: 38968081, BOARD: generic"},
+        "os.jetson_l4t",
+        "36.4.7",
+    ),
+    ("l4t-from-kernel", {"os_kernel": "5.15.148-tegra"}, "os.jetson_l4t", "36"),
+    ("os-one-line", {"os": "Ubuntu 22.04.4 LTS (x86_64)"}, "os.system", "Linux"),
+    ("python-number", {"python": 3.12}, "python.version", "3.12"),
+    (
+        "free-threaded-word",
+        {"python": {"version": "3.13.1", "free_threaded": "yes"}},
+        "python.free_threaded",
+        True,
+    ),
     ("gpus-null", {"gpus": None}, "gpus", []),
     ("gpus-no-cuda", {"gpus": "No CUDA"}, "gpus", []),
     (
@@ -376,6 +392,24 @@ def field(f: Facts, path: str) -> Any:
 )
 def test_field_forms(name: str, changes: dict[str, Any], path: str, expect: Any) -> None:
     assert field(facts(**changes), path) == expect
+
+
+def test_flat_hand_written_file_plans() -> None:
+    f = Facts.from_dict(
+        {
+            "system": "Linux",
+            "machine": "x86_64",
+            "glibc": "2.35",
+            "python": "3.11.9",
+            "gpus": ["RTX 3090"],
+        }
+    )
+    assert (f.os.system, f.os.machine, f.python.version, gpu(f)[:3]) == (
+        "Linux",
+        "x86_64",
+        "3.11.9",
+        ("nvidia", "RTX 3090", "8.6"),
+    )
 
 
 def test_unreadable_vendor_is_still_a_sentence() -> None:

@@ -139,6 +139,7 @@ class Normaliser:
         if data.get("schema") == "1":
             data["schema"] = 1
             self.note("schema", "1", 1)
+        self.shape(data)
         if "schema" not in data and "os" in data and "python" in data:
             data["schema"] = 1
             self.notes.append(_("schema missing; read as schema 1"))
@@ -146,6 +147,8 @@ class Normaliser:
         if isinstance(os_d, dict):
             self.os(os_d)
         py = data.get("python")
+        if isinstance(py, float) and not isinstance(py, bool):
+            data["python"] = py = {"version": py}
         if isinstance(py, dict):
             self.python(py, "python", os_d if isinstance(os_d, dict) else {})
         elif isinstance(py, str) and _NUMBER.search(py):
@@ -192,6 +195,28 @@ class Normaliser:
                 data["memory_mib"] = mib
         return data
 
+    def shape(self, data: dict[str, Any]) -> None:
+        """Hand-written files: `system` and `machine` at the top, `os` as collect_env's one
+        line ("Ubuntu 22.04.4 LTS (x86_64)"), only a `pythons` list."""
+        if "os" not in data and isinstance(data.get("system"), str):
+            data["os"] = {
+                k: data.pop(k)
+                for k in ("system", "machine", "glibc", "macos_version", "wsl", "distro", "kernel")
+                if k in data
+            }
+            self.notes.append(_("os keys at the top level read as os"))
+        if isinstance(data.get("os"), str):
+            text = data["os"]
+            arch = re.search(r"\b(x86_64|aarch64|arm64|AMD64|ARM64)\b", text)
+            data["os"] = {"system": text, "distro": text}
+            if arch:
+                data["os"]["machine"] = arch.group(1)
+            self.note("os", text, data["os"])
+        pythons = data.get("pythons")
+        if "python" not in data and isinstance(pythons, list) and pythons:
+            data["python"] = copy.deepcopy(pythons[0])
+            self.notes.append(_("python missing; planned for pythons[0]"))
+
     def os(self, d: dict[str, Any]) -> None:
         system = d.get("system")
         if isinstance(system, str) and system not in ("Linux", "Darwin", "Windows"):
@@ -226,6 +251,24 @@ class Normaliser:
             d["wsl"] = True
         for key in ("wsl", "rosetta"):
             self.boolean(d, key, f"os.{key}")
+        self.jetson(d)
+
+    def jetson(self, d: dict[str, Any]) -> None:
+        """L4T as /etc/nv_tegra_release says it ("# R36 (release), REVISION: 4.7"), as a
+        number, or only as the tegra kernel's series."""
+        raw = d.get("jetson_l4t")
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            value: str | None = str(raw)
+        elif isinstance(raw, str):
+            m = re.search(r"R(\d+)\b.*?REVISION:\s*([\d.]+)", raw)
+            value = f"{m.group(1)}.{m.group(2)}" if m else None
+        elif raw is None and isinstance(d.get("kernel"), str) and "tegra" in d["kernel"]:
+            value = foreign.tegra_l4t(f"Linux-{d['kernel']}-aarch64")
+        else:
+            value = None
+        if value and value != raw:
+            self.note("os.jetson_l4t", raw, value)
+            d["jetson_l4t"] = value
 
     def libc(self, d: dict[str, Any]) -> None:
         """`ldd --version` on Alpine says musl: there is no glibc, and no manylinux wheel fits."""
@@ -291,6 +334,8 @@ class Normaliser:
             if m:
                 self.note(f"{path}.version", v, m.group(1))
                 d["version"] = m.group(1)
+        for key in ("has_venv", "has_ensurepip", "externally_managed", "in_venv", "free_threaded"):
+            self.boolean(d, key, f"{path}.{key}")
         if not d.get("executable") and path == "python":
             exe = "python.exe" if os_d.get("system") == "Windows" else "python3"
             d["executable"] = exe

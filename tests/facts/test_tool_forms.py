@@ -92,6 +92,30 @@ GPU_ROWS: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [
         },
         ("amd", "Radeon RX 6800/6800 XT / 6900 XT", None, "gfx1030", False),
     ),
+    # Labelled lines: rocminfo, nvidia-smi -q, system_profiler, deviceQuery
+    (
+        "rocminfo-marketing-name",
+        {"gpus": [{"vendor": "amd", "name": "Marketing Name:          AMD Radeon RX 7900 XTX"}]},
+        ("amd", "AMD Radeon RX 7900 XTX", None, "gfx1100", False),
+    ),
+    (
+        "smi-q-product-name",
+        {"gpus": [{"name": "Product Name                          : NVIDIA A100-SXM4-40GB"}]},
+        ("nvidia", "NVIDIA A100-SXM4-40GB", "8.0", None, False),
+    ),
+    (
+        "devicequery-capability",
+        {
+            "gpus": [
+                {
+                    "vendor": "nvidia",
+                    "name": "X",
+                    "compute_capability": "CUDA Capability Major/Minor version number:    8.6",
+                }
+            ]
+        },
+        ("nvidia", "X", "8.6", None, False),
+    ),
     # torch.cuda.get_device_capability() is a tuple: JSON [8, 6], or printed "(8, 6)"
     (
         "cc-list",
@@ -370,6 +394,34 @@ FIELD_ROWS: list[tuple[str, dict[str, Any], str, Any]] = [
         {"gpus": [{"vendor": "nvidia", "name": "RTX 3090", "memory_mib": 25769803776}]},
         "gpus[0].memory_mib",
         24576,
+    ),
+    (
+        "memory-devicequery",
+        {
+            "gpus": [
+                {
+                    "vendor": "nvidia",
+                    "name": "RTX 3090",
+                    "memory_mib": "Total amount of global memory:                 24257 MBytes (25435766784 bytes)",
+                }
+            ]
+        },
+        "gpus[0].memory_mib",
+        24257,
+    ),
+    (
+        "memory-smi-q",
+        {
+            "gpus": [
+                {
+                    "vendor": "nvidia",
+                    "name": "A100",
+                    "memory_mib": "Total                             : 40960 MiB",
+                }
+            ]
+        },
+        "gpus[0].memory_mib",
+        40960,
     ),
     (
         "memory-na",

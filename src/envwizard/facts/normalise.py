@@ -563,6 +563,15 @@ def _tool_line_name(name: str, g: dict[str, Any]) -> str:
     controller: NVIDIA Corporation AD102 [GeForce RTX 4090] (rev a1)"). CSV fields fill
     memory_mib and compute_capability when the file leaves them out."""
     text = re.sub(r"^\s*GPU \d+:\s*|\s*\(UUID: [^)]*\)\s*$", "", name).strip()
+    # "Marketing Name: …" (rocminfo), "Card series: …" (rocm-smi), "Product Name : …"
+    # (nvidia-smi -q), "Chipset Model: …" (system_profiler), "Device Name: …" (xpu-smi)
+    text = re.sub(
+        r"^(Marketing Name|Card series|Card Model|Product Name|Chipset Model|Device Name|"
+        r"MARKET_NAME|Name)\s*:\s*",
+        "",
+        text,
+        flags=re.IGNORECASE,
+    )
     table = re.match(r"^\|\s*\d+\s+(.+?)(?:\s{2,}\S*)?\s*\|", text)
     if table:
         return table.group(1).strip()
@@ -605,6 +614,10 @@ def _cc(raw: Any) -> str | None:
     if m:
         digits = m.group(1)
         return f"{int(digits[:-1])}.{digits[-1]}"
+    # a labelled line: deviceQuery's "CUDA Capability Major/Minor version number:    8.6"
+    m = re.fullmatch(r"[a-z][a-z /_-]*:\s*(\d+)\.(\d+)", text)
+    if m:
+        return f"{int(m.group(1))}.{int(m.group(2))}"
     return None
 
 
@@ -620,7 +633,12 @@ def _mib(raw: Any) -> int | None:
     used_total = re.fullmatch(r".*/\s*(\d+\s*[kmg]i?b?)\s*", str(raw), re.IGNORECASE)
     if used_total:  # nvidia-smi's Memory-Usage column: used / total
         raw = used_total.group(1)
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|)\s*", str(raw), re.IGNORECASE)
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|)\s*", str(raw), re.IGNORECASE) or re.search(
+        # a labelled line: nvidia-smi -q's "Total : 40960 MiB", deviceQuery's "24257 MBytes"
+        r"(\d+(?:\.\d+)?)\s*([kmg]i?b)(?:ytes)?\b",
+        str(raw),
+        re.IGNORECASE,
+    )
     if not m:
         return None
     unit = m.group(2).lower() or "mib"

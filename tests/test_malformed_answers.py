@@ -190,6 +190,35 @@ def test_env_that_is_a_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert target.read_text() == "keep me\n"
 
 
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ("/proc/envwizard-env", "inside a system folder of the kernel"),
+        ("/etc/passwd/env", "/etc/passwd is a file, not a folder"),
+    ],
+)
+def test_env_this_machine_cannot_create(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], env: str, fragment: str
+) -> None:
+    f = write(tmp_path, f"env: {env}\n")
+    for argv in (["validate", str(f)], ["--answers", str(f), "--dry-run"]):
+        assert main(argv) == 2
+        assert fragment in capsys.readouterr().err
+
+
+def test_validate_runs_the_local_preflight(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "valid" used to mean "the file parses": an offline run with a wheel folder that is not
+    # there stops at its pre-flight, so validate says so (a dry run reports it and exits 0).
+    f = write(tmp_path, "env: {d}/e\noffline: true\nfind_links: [{d}/wheels]\n")
+    assert main(["validate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert f"find_links: {tmp_path}/wheels does not exist" in err and err.count("\n") == 1
+    (tmp_path / "wheels").mkdir()
+    assert main(["validate", str(f)]) == 0, capsys.readouterr()
+
+
 def test_windows_path_is_fine_when_the_facts_describe_windows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

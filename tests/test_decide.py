@@ -212,9 +212,12 @@ CASES = [
     ("uhd770-beside-4090", machine(UHD770, RTX4090, driver=R580), {}, "cu132", NEWEST),
     # Apple.
     ("macos14-arm64", mac("14.5", apple()), {}, "mps", NEWEST),
-    # MPS needed macOS 12.3 when torch 2.2/2.3 shipped (https://developer.apple.com/metal/pytorch/);
-    # current releases state macOS 14 (RELEASE.md), so a Ventura Mac keeps its GPU on 2.3.
-    ("macos13-arm64", mac("13.6", apple()), {}, "mps", "2.3"),
+    # MPS floor: 14.0 from 2.9 (https://github.com/pytorch/pytorch/pull/162921), 13.0 for 2.5-2.8
+    # (https://github.com/pytorch/pytorch/pull/133141), 12.3 before: a Ventura Mac keeps its GPU
+    # on 2.8, and the Monterey Mac of https://github.com/pytorch/pytorch/issues/139425 (macOS
+    # 12.7.6, refused by 2.5.1) on 2.4.
+    ("macos13-arm64", mac("13.6", apple()), {}, "mps", "2.8"),
+    ("macos12-arm64", mac("12.7.6", apple()), {}, "mps", "2.4"),
     (
         "intel-mac-conda-forge",
         mac("13.6", arch="x86_64"),
@@ -393,9 +396,9 @@ def test_macos_uses_the_default_wheel() -> None:
     assert d.index_url is None and d.expect["device"] == "mps"
     assert "default index" in joined(d)
     old = choose(mac("13.6", apple()))
-    assert old.index_url is None and old.release == "2.3"
+    assert old.index_url is None and old.release == "2.8"
     assert "MPS needs macOS 14.0 or newer; this is 13.6" in joined(old)
-    assert "platform" in refuse(mac("13.6", apple()), compute="mps", torch=">=2.4")
+    assert "platform" in refuse(mac("13.6", apple()), compute="mps", torch=">=2.9")
 
 
 def test_intel_mac_plans_its_last_release_with_its_pins() -> None:
@@ -561,7 +564,8 @@ def test_default_index_pascal_gets_the_release_whose_default_wheel_runs() -> Non
     d = choose(machine(GTX1080, driver=R580), torch_index="default")
     assert (d.variant, d.index_url, d.cuda) == ("default", None, "12.6")
     text = joined(d)
-    assert "torch 2.14 from the default index is cu132: kernels:" in text
+    # STABLE_CUDA_VERSIONS["test"] = "13.0" at test-infra@00fa5780c (the 2.14 candidate)
+    assert "torch 2.14 from the default index is cu130: kernels:" in text
     assert "PyTorch's default wheel for torch 2.7 on linux-x86_64 is the cu126 build" in text
     assert "verification records the build that was installed" in text
 
@@ -587,7 +591,7 @@ def test_default_index_that_serves_nothing_usable() -> None:
 def test_explicit_variant_with_default_index_warns_about_what_it_serves() -> None:
     d = choose(machine(GTX1080, driver=R580), torch_index="default", compute="cu126")
     assert d.index_url is None
-    assert "the default index serves cu132 for torch 2.14" in joined(d)
+    assert "the default index serves cu130 for torch 2.14" in joined(d)
 
 
 def test_mirror_index_gets_the_variant_appended() -> None:

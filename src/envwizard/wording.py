@@ -93,11 +93,12 @@ def hint_hsa_override(gpu: str, override: str, variant: str, release: str) -> st
     ).format(gpu=gpu, override=override, variant=variant, release=release)
 
 
-def hint_nccl_p2p(count: int, name: str, driver: str, fixed: str) -> str:
+def hint_nccl_p2p(count: int, name: str) -> str:
     return _(
-        "hint: {count} × {name} on driver {driver}: NCCL's peer-to-peer path can hang multi-GPU "
-        "training on drivers before R{fixed}; update the driver, or set NCCL_P2P_DISABLE=1"
-    ).format(count=count, name=name, driver=driver, fixed=fixed)
+        "hint: {count} × {name}: NCCL's direct GPU-to-GPU path over PCI can fail or perform "
+        "poorly (NVIDIA's NCCL troubleshooting guide names BIOS settings and badly configured "
+        "virtual machines or containers); if multi-GPU training hangs, set NCCL_P2P_DISABLE=1"
+    ).format(count=count, name=name)
 
 
 def forecast_line(version: str, newest: str) -> str:

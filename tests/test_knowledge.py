@@ -6,7 +6,9 @@ row the loader expands is self-consistent (a typo in the TOML fails here, not on
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
 
@@ -227,6 +229,36 @@ def test_rocm_rows_read_from_builder_cite_the_release_branch() -> None:
         rows = [b for b in KB.builds_for(release, "linux-x86_64") if b.kind == "rocm"]
         assert rows and all(b.ref == BUILDER.format(head) for b in rows)
     assert not [b for b in KB.builds if "gfx1031" in b.gfx]
+
+
+def _matrix_script():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "check_build_matrix", Path(__file__).resolve().parents[1] / "scripts/check_build_matrix.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_check_build_matrix_reads_builders_rocm_case() -> None:
+    # The shape of builder's manywheel/build_docker.sh: a base list, then gated additions.
+    script = """case ${GPU_ARCH_TYPE} in
+    cuda)
+        PYTORCH_ROCM_ARCH="ignored"
+        ;;
+    rocm)
+        PYTORCH_ROCM_ARCH="gfx900;gfx1030"
+        if [[ $ROCM_VERSION_INT -ge 60000 ]]; then
+            PYTORCH_ROCM_ARCH+=";gfx942"
+        fi
+        ;;
+esac
+"""
+    arch = _matrix_script().rocm_arch
+    assert arch(script, "5.7") == ["gfx900", "gfx1030"]
+    assert arch(script, "6.0") == ["gfx900", "gfx1030", "gfx942"]
+    assert arch(script, "6.2.4") == ["gfx900", "gfx1030", "gfx942"]
+    assert arch("case x in\n    cpu)\n        ;;\nesac\n", "6.0") is None
 
 
 @pytest.mark.parametrize(

@@ -98,6 +98,9 @@ RX7900 = amd("AMD Radeon RX 7900 XTX", "gfx1100")
 RX6700 = amd("AMD Radeon RX 6700 XT", "gfx1031")
 STRIX = amd("AMD Radeon 8060S", "gfx1151", integrated=True)
 RAPHAEL = amd("AMD Radeon Graphics (Raphael)", "gfx1036", integrated=True)
+RX7800 = amd("AMD Radeon RX 7800 XT", "gfx1101")
+MI50 = amd("AMD Instinct MI50", "gfx906")
+RADEON780M = amd("AMD Radeon 780M", "gfx1103", integrated=True)
 UHD770 = intel("Intel(R) UHD Graphics 770", integrated=True)
 ARC = intel("Intel(R) Arc(TM) A770 Graphics", integrated=False)
 
@@ -205,6 +208,18 @@ CASES = [
     ("strix-halo-2.13", machine(STRIX), {"torch": "==2.13.*"}, "rocm7.2", "2.13"),
     ("strix-halo-before-2.11", machine(STRIX), {"torch": "<2.11"}, "cpu", "2.10"),
     ("igpu-beside-dgpu", machine(RAPHAEL, RX7900), {}, "rocm7.14", NEWEST),
+    # ROCm gfx lists are per release. pytorch/builder release/2.3 (ba10bae9) and release/2.2
+    # (af60d114) manywheel/build_docker.sh: gfx942 only for ROCm >= 6.0, so MI300X has kernels in
+    # 2.3's rocm6.0 and none in 2.2 (rocm5.6/5.7).
+    ("mi300x-2.3", machine(MI300X), {"torch": "==2.3.*"}, "rocm6.0", "2.3"),
+    ("mi300x-2.2", machine(MI300X), {"torch": "==2.2.*"}, "cpu", "2.2"),
+    # builder release/2.4 (4ce1afeb): rocm6.1 carries no gfx1101 in 2.4 (uv measured it later).
+    ("7800xt-2.4", machine(RX7800), {"torch": "==2.4.*"}, "cpu", "2.4"),
+    # pytorch main @027375bf .ci/docker/manywheel/build.sh (2.14 candidate era): ROCm 7.14 drops
+    # gfx900/gfx906 (MI50 falls back to 2.14's rocm7.2) and both 2.14 builds add gfx1103 (780M).
+    ("mi50-gfx906", machine(MI50), {}, "rocm7.2", NEWEST),
+    ("radeon-780m-gfx1103", machine(RADEON780M), {}, "rocm7.14", NEWEST),
+    ("radeon-780m-2.13", machine(RADEON780M), {"torch": "==2.13.*"}, "cpu", "2.13"),
     ("amd-on-wsl", machine(RX7900, wsl=True), {}, "cpu", NEWEST),
     # Intel.
     ("intel-uhd770", machine(UHD770), {}, "cpu", NEWEST),

@@ -48,6 +48,11 @@ ROWS = [
     # macOS by release: Intel Macs stop at 2.2.2, which needs numpy<2 today.
     # https://github.com/pytorch/pytorch/issues/161614 (Intel Mac, Python 3.11)
     ("intel-mac-py311-remote.json", {}, ("cpu", "2.2"), "torch 2.2 needs numpy<2 beside it"),
+    # The MPS floor by release: 14.0 from 2.9 (pytorch#162921), 13.0 for 2.5-2.8 (#133141).
+    # https://github.com/pytorch/pytorch/issues/164943 (M2 Max, macOS 13.7.4, Python 3.11.9)
+    ("macos13-m2max-mps.json", {}, ("mps", "2.8"), "MPS needs macOS 14.0 or newer; this is 13.7.4"),
+    # https://github.com/pytorch/pytorch/issues/139425 (M1, macOS 12.7.6: 2.5.1 finds no MPS)
+    ("macos12-m1-mps.json", {}, ("mps", "2.4"), "torch 2.4, the macOS build with MPS"),
     # Library floors: cu118 of torch 2.4-2.7 carries sm_37 but ships cuDNN 9 (SM 5.0+).
     # https://github.com/dailenson/SDT/issues/25 (Tesla K80, CUDNN_STATUS_ARCH_MISMATCH)
     ("k80-cudnn-arch-mismatch.json", {}, ("cu118", "2.3"), "ships cuDNN 9, which supports"),

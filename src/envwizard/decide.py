@@ -681,16 +681,12 @@ def hints(m: Machine, b: Build) -> list[Hint]:
                 )
                 out.append(Hint("HSA_OVERRIDE_GFX_VERSION", override, why))
     nv = m.targets("nvidia")
-    fixed = m.kb.nccl_p2p_fixed
-    driver = m.facts.nvidia_driver
     if (
         b.kind == "cuda"
         and len(nv) >= 2
         and all("GeForce" in g.name for g in nv)
-        and fixed
-        and driver
-        and vkey(driver) < vkey(fixed)
+        and m.kb.nccl_p2p_ref
     ):
-        why = wording.hint_nccl_p2p([g.name.replace("NVIDIA ", "") for g in nv], driver, fixed)
+        why = wording.hint_nccl_p2p([g.name.replace("NVIDIA ", "") for g in nv])
         out.append(Hint("NCCL_P2P_DISABLE", "1", why))
     return out

@@ -96,17 +96,19 @@ def hint_hsa_override(gpu: str, override: str, variant: str, release: str) -> st
     ).format(gpu=gpu, override=override, variant=variant, release=release)
 
 
-def hint_nccl_p2p(names: list[str], driver: str, fixed: str) -> str:
+def hint_nccl_p2p(names: list[str]) -> str:
     """Two RTX 4090s read "2 × GeForce RTX 4090"; a 4090 beside a 3090 names both."""
     if len(set(names)) > 1:
         return _(
-            "hint: {names} on driver {driver}: NCCL's peer-to-peer path can hang multi-GPU "
-            "training on drivers before R{fixed}; update the driver, or set NCCL_P2P_DISABLE=1"
-        ).format(names=", ".join(names), driver=driver, fixed=fixed)
+            "hint: {names}: NCCL's direct GPU-to-GPU path over PCI can fail or perform "
+            "poorly (NVIDIA's NCCL troubleshooting guide names BIOS settings and badly configured "
+            "virtual machines or containers); if multi-GPU training hangs, set NCCL_P2P_DISABLE=1"
+        ).format(names=", ".join(names))
     return _(
-        "hint: {count} × {name} on driver {driver}: NCCL's peer-to-peer path can hang multi-GPU "
-        "training on drivers before R{fixed}; update the driver, or set NCCL_P2P_DISABLE=1"
-    ).format(count=len(names), name=names[0], driver=driver, fixed=fixed)
+        "hint: {count} × {name}: NCCL's direct GPU-to-GPU path over PCI can fail or perform "
+        "poorly (NVIDIA's NCCL troubleshooting guide names BIOS settings and badly configured "
+        "virtual machines or containers); if multi-GPU training hangs, set NCCL_P2P_DISABLE=1"
+    ).format(count=len(names), name=names[0])
 
 
 def forecast_line(version: str, newest: str) -> str:

@@ -464,6 +464,13 @@ def test_flat_hand_written_file_plans() -> None:
     )
 
 
+def test_arch_of_the_wrong_type_is_a_sentence_not_a_crash() -> None:
+    # Found by mutating the report files: a list where the gfx target belongs raised TypeError.
+    with pytest.raises(InvalidInput) as e:
+        facts(gpus=[{"vendor": "amd", "name": "AMD Radeon(TM) Graphics", "arch": [1, 2]}])
+    assert "gpus[0].arch is [1, 2]" in str(e.value)
+
+
 def test_unreadable_vendor_is_still_a_sentence() -> None:
     with pytest.raises(InvalidInput) as e:
         facts(gpus=[{"vendor": "nvdia", "name": "Mystery 9"}])

@@ -476,7 +476,9 @@ class Normaliser:
         if "integrated" not in g and g.get("vendor") in ("intel", "amd") and isinstance(name, str):
             from envwizard.facts.amd import APU_TARGETS
 
-            if _INTEGRATED.search(name) or g.get("arch") in APU_TARGETS:
+            if _INTEGRATED.search(name) or (
+                isinstance(g.get("arch"), str) and g["arch"] in APU_TARGETS
+            ):
                 g["integrated"] = True
                 self.notes.append(
                     _("{path}.integrated missing; the name {name} is integrated graphics").format(

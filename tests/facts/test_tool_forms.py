@@ -154,6 +154,21 @@ GPU_ROWS: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [
         ("nvidia", "NVIDIA GeForce MX450", "7.5", None, False),
     ),
     (
+        "rtx-2050-is-ampere",
+        {"gpus": [{"vendor": "nvidia", "name": "NVIDIA GeForce RTX 2050"}]},
+        ("nvidia", "NVIDIA GeForce RTX 2050", "8.6", None, False),
+    ),
+    (
+        "tesla-k40m",
+        {"gpus": [{"vendor": "nvidia", "name": "Tesla K40m"}]},
+        ("nvidia", "Tesla K40m", "3.5", None, False),
+    ),
+    (
+        "gtx-960m",
+        {"gpus": [{"vendor": "nvidia", "name": "GeForce GTX 960M"}]},
+        ("nvidia", "GeForce GTX 960M", "5.0", None, False),
+    ),
+    (
         "940mx",
         {"gpus": [{"vendor": "nvidia", "name": "NVIDIA GeForce 940MX"}]},
         ("nvidia", "NVIDIA GeForce 940MX", "5.0", None, False),

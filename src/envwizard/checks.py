@@ -73,6 +73,7 @@ class Code(str, Enum):
     # platform
     JETSON_PIP = "jetson-pip"
     MUSL = "musl"
+    AMD_IGPU_UNKNOWN = "amd-igpu-unknown"
     ROCM_WSL = "rocm-wsl"
     MPS_MACOS_OLD = "mps-macos-old"
 
@@ -298,6 +299,10 @@ def kernels(m: Machine, b: Build) -> Check:
         gpus = m.targets("amd")
         if not gpus:
             return failed("kernels", Code.NO_AMD_GPU)
+        if all(g.integrated and g.arch is None for g in gpus):
+            # "AMD Radeon(TM) Graphics" alone: an APU whose target nobody named. ROCm wheels
+            # are built for named targets; several GB on a guess is not "runs here".
+            return failed("kernels", Code.AMD_IGPU_UNKNOWN, gpu=gpus[0].name)
         notes: list[Finding] = []
         for g in gpus:
             c = amd_gpu(g, b)

@@ -51,6 +51,9 @@ TEMPLATES: dict[Code, str] = {
     Code.JETSON_PIP: N_(
         "this is a Jetson (L4T {l4t}); PyTorch's aarch64 CUDA wheels are built for SBSA servers and do not match L4T's CUDA: use torch_source: conda-forge (it builds for Jetson), or NVIDIA's Jetson wheels by hand"
     ),
+    Code.AMD_IGPU_UNKNOWN: N_(
+        "{gpu} is integrated graphics whose gfx target is unknown; PyTorch's ROCm builds carry kernels for named targets only (set gpus[].arch, as rocminfo prints it, to plan one)"
+    ),
     Code.MUSL: N_(
         "this Linux uses musl libc (as Alpine does), and torch is built for glibc systems only; use a glibc-based distribution or container image"
     ),

@@ -502,6 +502,13 @@ def test_iris_xe_without_integrated_is_not_an_xpu_target() -> None:
     assert d.variant == "cpu"
 
 
+def test_apu_with_unknown_target_is_not_a_rocm_target() -> None:
+    # Before: "AMD Radeon(TM) Graphics" alone (a Ryzen APU) planned a ROCm build on a guess.
+    d = plan(facts(gpus=[{"vendor": "amd", "name": "AMD Radeon(TM) Graphics"}]))
+    assert d.variant == "cpu"
+    assert any("is integrated graphics whose gfx target is unknown" in r for r in d.reasons)
+
+
 def test_windows_driver_form_keeps_the_cuda_build() -> None:
     # Before: "32.0.15.6094" compared as driver 32 and planned the CPU build.
     f = facts(

@@ -140,6 +140,7 @@ ROWS: list[tuple[str, str | bytes, str]] = [
         'env: "%USERPROFILE%\\\\envs\\\\dl"\n',
         "not shell or Windows variables",
     ),
+    ("env-unknown-user", "env: ~nosuchuser-envwizard/envs/dl\n", "names a user of this machine"),
     ("env-name-too-long", "env: {d}/" + LONG + "\n", "at most 255 bytes"),
     ("env-windows-path", 'env: "C:\\\\Users\\\\me\\\\envs\\\\dl"\n', "is a Windows path"),
     ("env-unc-path", 'env: "\\\\\\\\server\\\\share\\\\env"\n', "is a Windows path"),

@@ -368,6 +368,8 @@ class _Validator:
                 _("a path written out"),
                 _("envwizard expands ~ but not shell or Windows variables"),
             )
+        if value.startswith("~") and os.path.expanduser(value).startswith("~"):
+            self.fail("env", value, _("a path whose ~user names a user of this machine"))
         if any(len(part.encode()) > 255 for part in re.split(r"[\\/]", value)):
             self.fail("env", value, _("a path whose every name is at most 255 bytes long"))
         if manager in CONDA_LIKE and _CONDA_NAME.match(value):

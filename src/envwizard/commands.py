@@ -22,11 +22,21 @@ if TYPE_CHECKING:
     from envwizard.plan import Plan
 
 
+FACTS_MAX_BYTES = 64 * 2**20
+
+
 def load_facts(path: str) -> Facts:
     """A facts file from `envwizard probe --json` (here or on another machine)."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        with p.open("rb") as f:
+            raw = f.read(FACTS_MAX_BYTES + 1)  # bounded: /dev/zero or a pipe never ends
+        if len(raw) > FACTS_MAX_BYTES:
+            raise InvalidInput(
+                _("{path}: is larger than {limit} MiB; a facts file is far smaller").format(
+                    path=path, limit=FACTS_MAX_BYTES // 2**20
+                )
+            )
         # PowerShell 5's Out-File and `>` write UTF-16 with a byte-order mark
         utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
         text = raw.decode("utf-16" if utf16 else "utf-8")

@@ -547,3 +547,11 @@ def test_powershell_utf16_facts_file_is_read(tmp_path: Path) -> None:
     assert load_facts(str(p)).os.system == "Linux"
     p.write_bytes(b"\xef\xbb\xbf" + json.dumps(BASE).encode())
     assert load_facts(str(p)).os.system == "Linux"
+
+
+def test_endless_facts_file_is_refused_not_read_forever() -> None:
+    from envwizard.commands import load_facts
+
+    with pytest.raises(InvalidInput) as e:
+        load_facts("/dev/zero")
+    assert "is larger than 64 MiB" in str(e.value)

@@ -98,6 +98,9 @@ RX7900 = amd("AMD Radeon RX 7900 XTX", "gfx1100")
 RX6700 = amd("AMD Radeon RX 6700 XT", "gfx1031")
 STRIX = amd("AMD Radeon 8060S", "gfx1151", integrated=True)
 RAPHAEL = amd("AMD Radeon Graphics (Raphael)", "gfx1036", integrated=True)
+RX7800 = amd("AMD Radeon RX 7800 XT", "gfx1101")
+MI50 = amd("AMD Instinct MI50", "gfx906")
+RADEON780M = amd("AMD Radeon 780M", "gfx1103", integrated=True)
 UHD770 = intel("Intel(R) UHD Graphics 770", integrated=True)
 ARC = intel("Intel(R) Arc(TM) A770 Graphics", integrated=False)
 
@@ -205,6 +208,18 @@ CASES = [
     ("strix-halo-2.13", machine(STRIX), {"torch": "==2.13.*"}, "rocm7.2", "2.13"),
     ("strix-halo-before-2.11", machine(STRIX), {"torch": "<2.11"}, "cpu", "2.10"),
     ("igpu-beside-dgpu", machine(RAPHAEL, RX7900), {}, "rocm7.14", NEWEST),
+    # ROCm gfx lists are per release. pytorch/builder release/2.3 (ba10bae9) and release/2.2
+    # (af60d114) manywheel/build_docker.sh: gfx942 only for ROCm >= 6.0, so MI300X has kernels in
+    # 2.3's rocm6.0 and none in 2.2 (rocm5.6/5.7).
+    ("mi300x-2.3", machine(MI300X), {"torch": "==2.3.*"}, "rocm6.0", "2.3"),
+    ("mi300x-2.2", machine(MI300X), {"torch": "==2.2.*"}, "cpu", "2.2"),
+    # builder release/2.4 (4ce1afeb): rocm6.1 carries no gfx1101 in 2.4 (uv measured it later).
+    ("7800xt-2.4", machine(RX7800), {"torch": "==2.4.*"}, "cpu", "2.4"),
+    # pytorch main @027375bf .ci/docker/manywheel/build.sh (2.14 candidate era): ROCm 7.14 drops
+    # gfx900/gfx906 (MI50 falls back to 2.14's rocm7.2) and both 2.14 builds add gfx1103 (780M).
+    ("mi50-gfx906", machine(MI50), {}, "rocm7.2", NEWEST),
+    ("radeon-780m-gfx1103", machine(RADEON780M), {}, "rocm7.14", NEWEST),
+    ("radeon-780m-2.13", machine(RADEON780M), {"torch": "==2.13.*"}, "cpu", "2.13"),
     ("amd-on-wsl", machine(RX7900, wsl=True), {}, "cpu", NEWEST),
     # Intel.
     ("intel-uhd770", machine(UHD770), {}, "cpu", NEWEST),
@@ -212,9 +227,12 @@ CASES = [
     ("uhd770-beside-4090", machine(UHD770, RTX4090, driver=R580), {}, "cu132", NEWEST),
     # Apple.
     ("macos14-arm64", mac("14.5", apple()), {}, "mps", NEWEST),
-    # MPS needed macOS 12.3 when torch 2.2/2.3 shipped (https://developer.apple.com/metal/pytorch/);
-    # current releases state macOS 14 (RELEASE.md), so a Ventura Mac keeps its GPU on 2.3.
-    ("macos13-arm64", mac("13.6", apple()), {}, "mps", "2.3"),
+    # MPS floor: 14.0 from 2.9 (https://github.com/pytorch/pytorch/pull/162921), 13.0 for 2.5-2.8
+    # (https://github.com/pytorch/pytorch/pull/133141), 12.3 before: a Ventura Mac keeps its GPU
+    # on 2.8, and the Monterey Mac of https://github.com/pytorch/pytorch/issues/139425 (macOS
+    # 12.7.6, refused by 2.5.1) on 2.4.
+    ("macos13-arm64", mac("13.6", apple()), {}, "mps", "2.8"),
+    ("macos12-arm64", mac("12.7.6", apple()), {}, "mps", "2.4"),
     (
         "intel-mac-conda-forge",
         mac("13.6", arch="x86_64"),
@@ -393,9 +411,9 @@ def test_macos_uses_the_default_wheel() -> None:
     assert d.index_url is None and d.expect["device"] == "mps"
     assert "default index" in joined(d)
     old = choose(mac("13.6", apple()))
-    assert old.index_url is None and old.release == "2.3"
+    assert old.index_url is None and old.release == "2.8"
     assert "MPS needs macOS 14.0 or newer; this is 13.6" in joined(old)
-    assert "platform" in refuse(mac("13.6", apple()), compute="mps", torch=">=2.4")
+    assert "platform" in refuse(mac("13.6", apple()), compute="mps", torch=">=2.9")
 
 
 def test_intel_mac_plans_its_last_release_with_its_pins() -> None:
@@ -561,7 +579,8 @@ def test_default_index_pascal_gets_the_release_whose_default_wheel_runs() -> Non
     d = choose(machine(GTX1080, driver=R580), torch_index="default")
     assert (d.variant, d.index_url, d.cuda) == ("default", None, "12.6")
     text = joined(d)
-    assert "torch 2.14 from the default index is cu132: kernels:" in text
+    # STABLE_CUDA_VERSIONS["test"] = "13.0" at test-infra@00fa5780c (the 2.14 candidate)
+    assert "torch 2.14 from the default index is cu130: kernels:" in text
     assert "PyTorch's default wheel for torch 2.7 on linux-x86_64 is the cu126 build" in text
     assert "verification records the build that was installed" in text
 
@@ -587,7 +606,7 @@ def test_default_index_that_serves_nothing_usable() -> None:
 def test_explicit_variant_with_default_index_warns_about_what_it_serves() -> None:
     d = choose(machine(GTX1080, driver=R580), torch_index="default", compute="cu126")
     assert d.index_url is None
-    assert "the default index serves cu132 for torch 2.14" in joined(d)
+    assert "the default index serves cu130 for torch 2.14" in joined(d)
 
 
 def test_mirror_index_gets_the_variant_appended() -> None:

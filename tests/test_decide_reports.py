@@ -48,6 +48,11 @@ ROWS = [
     # macOS by release: Intel Macs stop at 2.2.2, which needs numpy<2 today.
     # https://github.com/pytorch/pytorch/issues/161614 (Intel Mac, Python 3.11)
     ("intel-mac-py311-remote.json", {}, ("cpu", "2.2"), "torch 2.2 needs numpy<2 beside it"),
+    # The MPS floor by release: 14.0 from 2.9 (pytorch#162921), 13.0 for 2.5-2.8 (#133141).
+    # https://github.com/pytorch/pytorch/issues/164943 (M2 Max, macOS 13.7.4, Python 3.11.9)
+    ("macos13-m2max-mps.json", {}, ("mps", "2.8"), "MPS needs macOS 14.0 or newer; this is 13.7.4"),
+    # https://github.com/pytorch/pytorch/issues/139425 (M1, macOS 12.7.6: 2.5.1 finds no MPS)
+    ("macos12-m1-mps.json", {}, ("mps", "2.4"), "torch 2.4, the macOS build with MPS"),
     # Library floors: cu118 of torch 2.4-2.7 carries sm_37 but ships cuDNN 9 (SM 5.0+).
     # https://github.com/dailenson/SDT/issues/25 (Tesla K80, CUDNN_STATUS_ARCH_MISMATCH)
     ("k80-cudnn-arch-mismatch.json", {}, ("cu118", "2.3"), "ships cuDNN 9, which supports"),
@@ -69,6 +74,36 @@ ROWS = [
     # Facts as tools print them: sm_61, "4096 MiB", ldd's banner, "linux", "x86-64".
     # https://github.com/bnsreenu/digitalsreeni-image-annotator/issues/57 (GTX 1050, 550.163.01)
     ("gtx1050-ubuntu2404-tool-forms.json", {}, ("cu126", "2.14"), "'sm_61' read as '6.1'"),
+    # Facts as tools print them, collect_env pasted whole: a Jetson's tegra kernel (5.15 is
+    # L4T 36), "GPU 0: Orin (nvgpu)", "Nvidia driver version: N/A".
+    # https://github.com/dusty-nv/jetson-containers/issues/1495
+    ("jetson-orin-collect-env.txt", {}, ("cpu", "2.14"), "this is a Jetson (L4T 36)"),
+    # collect_env on ROCm names the GPU without "GPU N:": "AMD Instinct MI210 (gfx90a:…)".
+    # https://github.com/vllm-project/vllm/issues/10855
+    ("mi210-rocm-collect-env.txt", {}, ("rocm6.4", "2.8"), "kernels for Instinct MI210 (gfx90a)"),
+    # collect_env on XPU: "GPU models and configuration: No CUDA", the Arc Pro B60s listed
+    # under "Intel GPU models onboard", glibc only in the platform tag.
+    # https://github.com/intel/torch-xpu-ops/issues/5259
+    ("arc-b60-xpu-collect-env.txt", {}, ("xpu", "2.14"), "the Intel XPU build"),
+    # nvidia-smi -L of a MIG-partitioned A100: the slices are not GPUs.
+    # https://github.com/DataDog/datadog-agent/pull/33120
+    ("a100-mig-nvidia-smi-L.json", {}, ("cu126", "2.14"), "is a MIG slice of the GPU above it"),
+    # nvidia-smi's summary table on Windows (WDDM, "Driver Version: 596.36", used / total).
+    # https://github.com/unslothai/unsloth/issues/5830
+    (
+        "rtx4090-windows-smi-table.json",
+        {},
+        ("cu132", "2.14"),
+        "'23414MiB /  24564MiB' read as 24564",
+    ),
+    # Windows' Win32_VideoController: UHD beside an RTX 2060, DriverVersion 27.21.14.6109.
+    # https://github.com/pytorch-tabular/pytorch_tabular/issues/16
+    (
+        "uhd-rtx2060-win32-videocontroller.json",
+        {},
+        ("cu118", "2.4"),
+        "nvidia_driver '27.21.14.6109' read as '461.09'",
+    ),
     # Releases newer than the table: a forecast from the newest known release's rules.
     # (same GTX 1050 report; torch 2.15 is past the table)
     (
@@ -99,6 +134,16 @@ def test_windows_arm64_python_314_is_refused_with_its_window() -> None:
         plan("win-arm64-py314.json")
     assert "outside every torch release's window on windows-arm64" in str(e.value)
     assert "torch 2.8–2.14 support Python 3.11–3.13" in str(e.value)
+
+
+def test_alpine_musl_is_refused_with_one_sentence() -> None:
+    # https://github.com/pytorch/pytorch/issues/102592 (python:3.9-alpine, import torch fails)
+    with pytest.raises(ImpossibleRequest) as e:
+        plan("alpine-musl-py39.json")
+    assert str(e.value) == (
+        "no torch build for this platform: this Linux uses musl libc (as Alpine does), and "
+        "torch is built for glibc systems only; use a glibc-based distribution or container image"
+    )
 
 
 def test_intel_mac_newer_torch_is_refused_with_the_way_out() -> None:
@@ -207,7 +252,7 @@ def test_collect_env_output_plans() -> None:
     assert facts.python.executable == "python3"
     d = decide(facts, validate({"env": "/tmp/e", "manager": "uv"}), KB)
     assert d.kind == "cuda" and "read as PyTorch collect_env output" in joined(d)
-    # two GeForce cards on 535: https://github.com/dmlc/xgboost/issues/11242 (hang < R570)
+    # two GeForce cards: NCCL's P2P path over PCI can fail (NVIDIA's NCCL troubleshooting guide)
     assert "NCCL_P2P_DISABLE=1" in joined(d)
 
 
@@ -259,23 +304,26 @@ def test_machine_screen_and_planner_share_the_kernel_and_library_checks() -> Non
     assert lib.failure is not None and lib.failure.code is Code.LIBRARY_FLOOR
 
 
-def test_nccl_hint_only_before_the_fixed_driver() -> None:
-    # https://github.com/NVIDIA/nccl-tests/issues/117 (4 × RTX 4090, all_reduce_perf hangs)
-    def box(driver: str) -> Decision:
+def test_nccl_hint_on_several_geforce_cards_names_no_driver_fix() -> None:
+    # https://github.com/NVIDIA/nccl-tests/issues/117 (4 × RTX 4090, all_reduce_perf hangs).
+    # NVIDIA's NCCL troubleshooting guide (GPU Direct) says PCI P2P can fail or perform poorly
+    # and names no driver that fixes it, so the hint holds on any driver and promises no fix.
+    def box(name: str, count: int, driver: str) -> Decision:
+        gpu = {"vendor": "nvidia", "name": name, "compute_capability": "8.9"}
         data = {
             "schema": 1,
             "os": {"system": "Linux", "machine": "x86_64", "glibc": "2.35"},
             "python": {"version": "3.12.3", "executable": "/usr/bin/python3"},
-            "gpus": [
-                {"vendor": "nvidia", "name": "NVIDIA GeForce RTX 4090", "compute_capability": "8.9"}
-            ]
-            * 4,
+            "gpus": [gpu] * count,
             "nvidia_driver": driver,
         }
         return decide(Facts.from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
 
-    assert "NCCL_P2P_DISABLE=1" in joined(box("525.89.02"))
-    assert "NCCL_P2P_DISABLE" not in joined(box("580.95.05"))
+    for driver in ("525.89.02", "580.95.05"):
+        text = joined(box("NVIDIA GeForce RTX 4090", 4, driver))
+        assert "NCCL_P2P_DISABLE=1" in text and "update the driver" not in text
+    assert "NCCL_P2P_DISABLE" not in joined(box("NVIDIA GeForce RTX 4090", 1, "580.95.05"))
+    assert "NCCL_P2P_DISABLE" not in joined(box("NVIDIA L40S", 4, "580.95.05"))
 
 
 def test_hints_and_codes_are_data_for_programs() -> None:

@@ -6,7 +6,9 @@ row the loader expands is self-consistent (a typo in the TOML fails here, not on
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
 
@@ -185,15 +187,102 @@ def test_arch_lists_the_anchors_ignore() -> None:
     assert cf.sass[0] == "5.0" and cf.sass[-1] == "12.0"
 
 
-def test_rocm_gfx_lists() -> None:
-    # (uv's measured table): gfx1150/1151 only from ROCm 7.2; gfx950 from 7.0.
-    assert "gfx1151" in sass("2.13", "rocm7.2").gfx
-    assert "gfx1151" not in sass("2.13", "rocm7.1").gfx
-    assert "gfx950" in sass("2.10", "rocm7.0").gfx
-    assert "gfx950" not in sass("2.9", "rocm6.4").gfx
-    assert "gfx1101" in sass("2.4", "rocm6.1").gfx
-    assert "gfx1101" not in sass("2.4", "rocm6.0").gfx
+BUILDER = "https://github.com/pytorch/builder/blob/{}/manywheel/build_docker.sh"
+
+
+@pytest.mark.parametrize(
+    ("release", "variant", "has", "lacks"),
+    [
+        # builder release/2.2 @af60d114 manywheel/build_docker.sh: six targets, no gfx942 at all.
+        ("2.2", "rocm5.7", {"gfx900", "gfx1100"}, {"gfx942", "gfx1101"}),
+        # builder release/2.3 @ba10bae9: gfx942 only when ROCm >= 6.0.
+        ("2.3", "rocm5.7", {"gfx90a"}, {"gfx942"}),
+        ("2.3", "rocm6.0", {"gfx942"}, {"gfx1101"}),
+        # builder release/2.4 @4ce1afeb: rocm6.1 is six + gfx942; uv's list (with gfx1101) was
+        # measured on a later release.
+        ("2.4", "rocm6.1", {"gfx942"}, {"gfx1101"}),
+        # uv's per-ROCm-version measurements (2.5-2.13, not read per release tag).
+        ("2.6", "rocm6.1", {"gfx1101"}, {"gfx1102"}),
+        ("2.10", "rocm7.0", {"gfx950"}, {"gfx1151"}),
+        ("2.9", "rocm6.4", {"gfx1201"}, {"gfx950"}),
+        ("2.13", "rocm7.2", {"gfx1151"}, {"gfx1103"}),
+        ("2.13", "rocm7.1", {"gfx950"}, {"gfx1151"}),
+        # pytorch main @027375bf .ci/docker/manywheel/build.sh (2.14 candidate era): ROCm 7.14
+        # drops gfx900/gfx906; both 2.14 builds add gfx1103 (Radeon 780M).
+        ("2.14", "rocm7.14", {"gfx1103", "gfx1151", "gfx908"}, {"gfx900", "gfx906"}),
+        ("2.14", "rocm7.2", {"gfx900", "gfx906", "gfx1103"}, set()),
+    ],
+)
+def test_rocm_gfx_lists_per_release(release: str, variant: str, has: set, lacks: set) -> None:
+    gfx = set(sass(release, variant).gfx)
+    assert has <= gfx and not lacks & gfx
+
+
+def test_rocm_rows_read_from_builder_cite_the_release_branch() -> None:
+    # Every 2.2-2.4 ROCm row cites its own release branch's build_docker.sh.
+    heads = {
+        "2.2": "af60d11447443059c6c6c7590241a446a33db0f9",
+        "2.3": "ba10bae9fe9b93365412297d40bc9a3a3eae6155",
+        "2.4": "4ce1afeb2262808c1e9707b93682ac66acf2db2a",
+    }
+    for release, head in heads.items():
+        rows = [b for b in KB.builds_for(release, "linux-x86_64") if b.kind == "rocm"]
+        assert rows and all(b.ref == BUILDER.format(head) for b in rows)
     assert not [b for b in KB.builds if "gfx1031" in b.gfx]
+
+
+def _matrix_script():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "check_build_matrix", Path(__file__).resolve().parents[1] / "scripts/check_build_matrix.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_check_build_matrix_reads_builders_rocm_case() -> None:
+    # The shape of builder's manywheel/build_docker.sh: a base list, then gated additions.
+    script = """case ${GPU_ARCH_TYPE} in
+    cuda)
+        PYTORCH_ROCM_ARCH="ignored"
+        ;;
+    rocm)
+        PYTORCH_ROCM_ARCH="gfx900;gfx1030"
+        if [[ $ROCM_VERSION_INT -ge 60000 ]]; then
+            PYTORCH_ROCM_ARCH+=";gfx942"
+        fi
+        ;;
+esac
+"""
+    arch = _matrix_script().rocm_arch
+    assert arch(script, "5.7") == ["gfx900", "gfx1030"]
+    assert arch(script, "6.0") == ["gfx900", "gfx1030", "gfx942"]
+    assert arch(script, "6.2.4") == ["gfx900", "gfx1030", "gfx942"]
+    assert arch("case x in\n    cpu)\n        ;;\nesac\n", "6.0") is None
+
+
+@pytest.mark.parametrize(
+    ("release", "floor"),
+    [
+        ("2.2", "12.3"),  # Apple's "Accelerated PyTorch training on Mac"
+        ("2.4", "12.3"),  # before pytorch#133141 (merged 2024-08-14)
+        ("2.5", "13.0"),  # pytorch#133141; #139425: 2.5.1 refuses macOS 12.7.6
+        ("2.8", "13.0"),
+        ("2.9", "14.0"),  # pytorch#162921: "in 2.9+ MPS is only supported on MacOS Sonoma+"
+        ("2.14", "14.0"),
+    ],
+)
+def test_mps_floor_per_release(release: str, floor: str) -> None:
+    assert sass(release, "mps", "macos-arm64").macos == floor
+
+
+def test_wheel_macos_deployment_targets() -> None:
+    # builder release/2.2 wheel/build_wheel.sh: MACOSX_DEPLOYMENT_TARGET=10.13 (tag 10_9) on
+    # Intel, macosx_11_0_arm64; release/2.3-2.5 and pytorch .ci/wheel/build_wheel.sh@0303c4c:
+    # macosx_11_0_arm64.
+    assert KB.release("2.2").macos == {"macos-x86_64": "10.13", "macos-arm64": "11.0"}
+    for release in ("2.3", "2.4", "2.5", "2.6"):
+        assert KB.release(release).macos == {"macos-arm64": "11.0"}
 
 
 def test_experimental_and_platform_limits() -> None:

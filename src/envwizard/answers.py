@@ -45,6 +45,7 @@ _COMPUTE = re.compile(r"^(cu\d{3}|rocm\d+(\.\d+){1,2})$")
 _CONDA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _URL = re.compile(r"^(https?|file)://\S+$")
 _WINDOWS_ABS = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
+
 """C:\\envs or \\\\server\\share: absolute on Windows, kept as written when planning elsewhere."""
 _SYSTEM_DIRS = frozenset([
     "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/opt", "/proc", "/root", "/sbin",
@@ -360,6 +361,17 @@ class _Validator:
         value = value.strip()
         if not value.isprintable():
             self.fail("env", value, _("a path without control characters"))
+        if re.search(r"\$\{?[A-Za-z_]|%[A-Za-z_]\w*%", value):
+            self.fail(
+                "env",
+                value,
+                _("a path written out"),
+                _("envwizard expands ~ but not shell or Windows variables"),
+            )
+        if value.startswith("~") and os.path.expanduser(value).startswith("~"):
+            self.fail("env", value, _("a path whose ~user names a user of this machine"))
+        if any(len(part.encode()) > 255 for part in re.split(r"[\\/]", value)):
+            self.fail("env", value, _("a path whose every name is at most 255 bytes long"))
         if manager in CONDA_LIKE and _CONDA_NAME.match(value):
             if value in ("base", "root"):
                 self.fail(
@@ -472,6 +484,17 @@ class _Validator:
             text = text[5:].strip()
         if not text:
             return None
+        local = re.fullmatch(r"(==)?\s*(\d+(?:\.\d+)*)\+(\w[\w.]*)", text)
+        if local:
+            # "2.5.1+cu121" is how pip shows a build; the build is the compute key's job
+            self.fail(
+                "torch",
+                value,
+                _("a version without the build suffix"),
+                _("write torch: '=={version}' and compute: {variant}").format(
+                    version=local.group(2), variant=local.group(3)
+                ),
+            )
         try:
             SpecifierSet(text)
         except InvalidSpecifier:
@@ -480,6 +503,10 @@ class _Validator:
                 hint = _did_you_mean_hint(f"=={text}.*")
             elif re.fullmatch(r"\d+(\.\d+)*(\.\*)?", text):
                 hint = _did_you_mean_hint(f"=={text}")
+            elif re.fullmatch(
+                r"([<>=!~]=?\s*\d+(\.\d+)*(\.\*)?\s+)+[<>=!~]=?\s*\d+(\.\d+)*(\.\*)?", text
+            ):
+                hint = _did_you_mean_hint(",".join(text.split()))
             self.fail("torch", value, _("a PEP 440 specifier such as '>=2.5' or '==2.13.*'"), hint)
         return text
 
@@ -579,6 +606,11 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
             self.fail("benchmark.nproc", value, _("a whole number of processes from 1 to 64"))
         return value
+
+
+def is_windows_path(value: str) -> bool:
+    """C:\\envs\\dl or \\\\server\\share: a path only Windows can create."""
+    return _WINDOWS_ABS.match(value) is not None
 
 
 def _abspath(value: str, base: str) -> str:

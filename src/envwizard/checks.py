@@ -72,6 +72,8 @@ class Code(str, Enum):
     LIBRARY_FLOOR = "library-floor"
     # platform
     JETSON_PIP = "jetson-pip"
+    MUSL = "musl"
+    AMD_IGPU_UNKNOWN = "amd-igpu-unknown"
     ROCM_WSL = "rocm-wsl"
     MPS_MACOS_OLD = "mps-macos-old"
 
@@ -159,6 +161,8 @@ def wheel(m: Machine, b: Build) -> Check:
         return failed("wheel", Code.NOT_CPYTHON, implementation=info.implementation)
     if info and info.bits == 32:
         return failed("wheel", Code.PYTHON_32BIT)
+    if m.facts.os.system == "Linux" and m.facts.os.libc == "musl":
+        return failed("wheel", Code.MUSL)
     if m.facts.os.system == "Linux" and b.source == "pip":
         glibc = glibc_gate(m, rel, b.source)
         if glibc:
@@ -295,6 +299,10 @@ def kernels(m: Machine, b: Build) -> Check:
         gpus = m.targets("amd")
         if not gpus:
             return failed("kernels", Code.NO_AMD_GPU)
+        if all(g.integrated and g.arch is None for g in gpus):
+            # "AMD Radeon(TM) Graphics" alone: an APU whose target nobody named. ROCm wheels
+            # are built for named targets; several GB on a guess is not "runs here".
+            return failed("kernels", Code.AMD_IGPU_UNKNOWN, gpu=gpus[0].name)
         notes: list[Finding] = []
         for g in gpus:
             c = amd_gpu(g, b)

@@ -22,11 +22,24 @@ if TYPE_CHECKING:
     from envwizard.plan import Plan
 
 
+FACTS_MAX_BYTES = 64 * 2**20
+
+
 def load_facts(path: str) -> Facts:
     """A facts file from `envwizard probe --json` (here or on another machine)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as f:
+            raw = f.read(FACTS_MAX_BYTES + 1)  # bounded: /dev/zero or a pipe never ends
+        if len(raw) > FACTS_MAX_BYTES:
+            raise InvalidInput(
+                _("{path}: is larger than {limit} MiB; a facts file is far smaller").format(
+                    path=path, limit=FACTS_MAX_BYTES // 2**20
+                )
+            )
+        # PowerShell 5's Out-File and `>` write UTF-16 with a byte-order mark
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+        text = raw.decode("utf-16" if utf16 else "utf-8")
     except FileNotFoundError:
         raise InvalidInput(_("{path}: no such facts file").format(path=path)) from None
     except (OSError, UnicodeDecodeError) as e:
@@ -65,11 +78,38 @@ def add_answer_interpreter(facts: Facts, answers: Answers) -> None:
     facts.pythons.append(inspect_interpreter(want, origin="answers"))
 
 
+def check_env_location(env: str) -> None:
+    """An environment path this machine can create: not inside /proc, /sys or /dev, and not
+    below a file (`/etc/passwd/env`)."""
+    if env == "/" or any(env.startswith(root + "/") for root in ("/proc", "/sys", "/dev")):
+        raise InvalidInput(
+            _(
+                "env: {env} is inside a system folder of the kernel; choose a path for a new environment"
+            ).format(env=env)
+        )
+    for parent in Path(env).parents:
+        if parent.exists() and not parent.is_dir():
+            raise InvalidInput(
+                _("env: {env} cannot be created: {parent} is a file, not a folder").format(
+                    env=env, parent=parent
+                )
+            )
+
+
 def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
+    from envwizard.answers import is_windows_path
     from envwizard.mirrors import measure_for
     from envwizard.plan import make_plan
 
     facts = load_facts(facts_path) if facts_path else probe_here(answers)
+    if not facts_path and not answers.env_is_name:
+        check_env_location(answers.env)
+    if facts.os.system != "Windows" and is_windows_path(answers.env):
+        raise InvalidInput(
+            _(
+                "env: {env} is a Windows path, and the plan is for a {system} machine; write a path of that machine"
+            ).format(env=answers.env, system=facts.os.system)
+        )
     return facts, make_plan(facts, answers, measured=measure_for(facts, answers))
 
 
@@ -155,9 +195,19 @@ def validate_command(args: argparse.Namespace) -> int:
     facts_path = getattr(args, "facts", None)
     _facts, plan = plan_for(answers, facts_path)
     if not facts_path:
+        from envwizard.preflight import run_preflight
         from envwizard.target import inspect_target, resolve_start
 
-        resolve_start(inspect_target(plan.env_path), plan, answers)
+        start = resolve_start(inspect_target(plan.env_path), plan, answers)
+        # The run's own pre-flight, less the network: a missing conda, an unwritable folder,
+        # a missing wheel folder are reasons the run would stop before changing anything.
+        pf = run_preflight(plan, answers, start, network=False)
+        if pf.errors:
+            raise InvalidInput(
+                _("{file}: the run would stop at its pre-flight checks here: {problems}").format(
+                    file=args.file, problems=" | ".join(pf.errors)
+                )
+            )
     d = plan.decision
     text = (
         _(

@@ -251,6 +251,9 @@ class Decider:
         return self.decide_explicit(rels, self.answers.compute)
 
     def require_platform(self, rels: list[Release]) -> None:
+        if self.facts.os.system == "Linux" and self.facts.os.libc == "musl":
+            musl = wording.say(Finding(Code.MUSL))
+            raise ImpossibleRequest(wording.no_platform_build(musl, False))
         if any(self.builds(r) for r in rels):
             return
         limits = self.kb.platform_limits(self.platform, self.source)
@@ -678,16 +681,12 @@ def hints(m: Machine, b: Build) -> list[Hint]:
                 )
                 out.append(Hint("HSA_OVERRIDE_GFX_VERSION", override, why))
     nv = m.targets("nvidia")
-    fixed = m.kb.nccl_p2p_fixed
-    driver = m.facts.nvidia_driver
     if (
         b.kind == "cuda"
         and len(nv) >= 2
         and all("GeForce" in g.name for g in nv)
-        and fixed
-        and driver
-        and vkey(driver) < vkey(fixed)
+        and m.kb.nccl_p2p_ref
     ):
-        why = wording.hint_nccl_p2p(len(nv), nv[0].name.replace("NVIDIA ", ""), driver, fixed)
+        why = wording.hint_nccl_p2p([g.name.replace("NVIDIA ", "") for g in nv])
         out.append(Hint("NCCL_P2P_DISABLE", "1", why))
     return out

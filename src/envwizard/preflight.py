@@ -150,7 +150,8 @@ def _interpreter(plan: Plan, start: Start) -> list[str]:
     except (OSError, subprocess.TimeoutExpired) as e:
         return [_("python {python} does not start ({error})").format(python=py, error=e)]
     if r.returncode != 0:
-        last = (r.stderr or r.stdout).strip().splitlines()[-1:]
+        lines = (r.stderr or r.stdout).strip().splitlines()
+        last = lines[-1].strip() if lines else _("exit code {code}").format(code=r.returncode)
         return [_("python {python} does not start: {error}").format(python=py, error=last)]
     return []
 

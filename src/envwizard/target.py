@@ -83,7 +83,9 @@ class Target:
             "conda-base": _("a conda base installation"),
             "system": _("a system Python installation"),
             "running": _("the Python installation envwizard itself runs from"),
-            "other": _("a directory that is not a Python environment"),
+            "other": _("a directory that is not a Python environment")
+            if self.path.is_dir() or not self.path.exists()
+            else _("a file, not a directory"),
         }.get(self.kind, self.kind)
 
 

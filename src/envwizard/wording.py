@@ -51,6 +51,12 @@ TEMPLATES: dict[Code, str] = {
     Code.JETSON_PIP: N_(
         "this is a Jetson (L4T {l4t}); PyTorch's aarch64 CUDA wheels are built for SBSA servers and do not match L4T's CUDA: use torch_source: conda-forge (it builds for Jetson), or NVIDIA's Jetson wheels by hand"
     ),
+    Code.AMD_IGPU_UNKNOWN: N_(
+        "{gpu} is integrated graphics whose gfx target is unknown; PyTorch's ROCm builds carry kernels for named targets only (set gpus[].arch, as rocminfo prints it, to plan one)"
+    ),
+    Code.MUSL: N_(
+        "this Linux uses musl libc (as Alpine does), and torch is built for glibc systems only; use a glibc-based distribution or container image"
+    ),
     Code.ROCM_WSL: N_("ROCm wheels need the Linux amdgpu/KFD driver, which WSL does not have"),
     Code.MPS_MACOS_OLD: N_("MPS needs macOS {need} or newer; this is {have}"),
 }
@@ -93,11 +99,19 @@ def hint_hsa_override(gpu: str, override: str, variant: str, release: str) -> st
     ).format(gpu=gpu, override=override, variant=variant, release=release)
 
 
-def hint_nccl_p2p(count: int, name: str, driver: str, fixed: str) -> str:
+def hint_nccl_p2p(names: list[str]) -> str:
+    """Two RTX 4090s read "2 × GeForce RTX 4090"; a 4090 beside a 3090 names both."""
+    if len(set(names)) > 1:
+        return _(
+            "hint: {names}: NCCL's direct GPU-to-GPU path over PCI can fail or perform "
+            "poorly (NVIDIA's NCCL troubleshooting guide names BIOS settings and badly configured "
+            "virtual machines or containers); if multi-GPU training hangs, set NCCL_P2P_DISABLE=1"
+        ).format(names=", ".join(names))
     return _(
-        "hint: {count} × {name} on driver {driver}: NCCL's peer-to-peer path can hang multi-GPU "
-        "training on drivers before R{fixed}; update the driver, or set NCCL_P2P_DISABLE=1"
-    ).format(count=count, name=name, driver=driver, fixed=fixed)
+        "hint: {count} × {name}: NCCL's direct GPU-to-GPU path over PCI can fail or perform "
+        "poorly (NVIDIA's NCCL troubleshooting guide names BIOS settings and badly configured "
+        "virtual machines or containers); if multi-GPU training hangs, set NCCL_P2P_DISABLE=1"
+    ).format(count=len(names), name=names[0])
 
 
 def forecast_line(version: str, newest: str) -> str:

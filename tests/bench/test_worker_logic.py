@@ -202,3 +202,18 @@ def test_worker_borrows_envwizards_nvml_binding_only_when_told(
         assert out["found"] == str(Path(nvml_env()["ENVWIZARD_NVML_DIR"]) / "pynvml.py")
     else:
         assert out["found"] is None
+
+
+def test_a_cpu_window_stops_at_the_deadline_a_gpu_window_runs_whole() -> None:
+    # A scripted clock: every step takes 0.125 s, as on a machine that slowed down mid-window.
+    clock = [0.0]
+
+    def step(x: int, y: int) -> int:
+        clock[0] += 0.125
+        return x
+
+    batches = [(k, k) for k in range(100)]
+    losses = worker.train_window(step, batches, 0.0, 1.0, True, now=lambda: clock[0])
+    assert losses == list(range(8)) and clock[0] == 1.0
+    clock[0] = 0.0  # queued GPU work or ranks in lockstep: every planned step runs
+    assert len(worker.train_window(step, batches, 0.0, 1.0, False, now=lambda: clock[0])) == 100

@@ -12,6 +12,7 @@ summary, or error. The last line is the summary (or an error, with exit status 1
 Timing is honest: --seconds is the time spent in training steps and nothing else. Warm-up,
 making each window's batches, reading the loss, evaluation and telemetry happen between timed
 windows, which are synchronised only at their edges; there are no host copies inside a window.
+A one-process CPU run ends its last window at --seconds even when the machine slows mid-window.
 The summary also gives the wall time from start to summary. FLOPs are the exact matmul FLOPs of
 this MLP; MFU is against a peak table (peaks.json beside this file), null where the peak is
 unknown, and against a GEMM probe at the benchmark's own shapes.
@@ -801,6 +802,18 @@ class Trainer:
         return loss_sum, correct, count
 
 
+def train_window(step, batches, start, left_s, cut_short, now=time.perf_counter):
+    """One timed window's steps and their losses. With cut_short (one CPU process, where each
+    step has finished when it returns) it stops once left_s has passed since start, so a machine
+    that slows down mid-window cannot stretch --seconds."""
+    losses = []
+    for x, y in batches:
+        losses.append(step(x, y))
+        if cut_short and now() - start >= left_s:
+            break
+    return losses
+
+
 def gemm_probe(torch, device, dims, batch, dtype, seconds):
     """The step's five matmuls alone, at its own shapes and dtype: a measured ceiling (TFLOP/s)."""
     if seconds <= 0:
@@ -973,6 +986,9 @@ def run(args, emit_holder, dists):
     energy0 = nvml.energy_mj() if nvml else None
     steps, elapsed, n = 0, 0.0, plan
     windows = []
+    # One CPU process runs its steps synchronously, so its clock can end a window on time when
+    # the machine slows down mid-window; ranks in lockstep and queued GPU work cannot.
+    cut_short = device.type == "cpu" and not dist.on
     clock.measuring()
     since_eval = time.perf_counter()
     batches = []
@@ -980,12 +996,12 @@ def run(args, emit_holder, dists):
         previous, batches = batches, task.fresh(n)
         sync(torch, device)
         dist.barrier()  # every rank starts its clock together
-        losses = []
         w_start = time.perf_counter()
-        for x, y in batches:
-            losses.append(trainer.step(x, y))
+        losses = train_window(trainer.step, batches, w_start, args.seconds - elapsed, cut_short)
         sync(torch, device)
         w_end = time.perf_counter()
+        n = len(losses)
+        batches = batches[:n]  # the ones trained on
         w_time, eval_due = dist.reduce([w_end - w_start, w_end - since_eval], op="max")
         loss_mean = dist.reduce([float(torch.stack(losses).sum())])[0] / (n * dist.world)
         steps += n

@@ -9,6 +9,7 @@ Never derive the target from the GC IP version: GC 9.4.2 is gfx90a, not gfx942.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Mapping
 
@@ -162,3 +163,61 @@ def probe_amd(
         gpu.integrated = arch in APU_TARGETS
         out.append(Card(gpu, {"arch": "rocm_agent_enumerator"}))
     return Found(out)
+
+
+# Marketing names -> gfx targets, for facts that carry only a name (an inventory, Windows'
+# video controller list, lspci). From LLVM's AMDGPU processor table (llvm.org/docs/
+# AMDGPUUsage.html, "Processors"), which lists the products of each target. Most specific first.
+NAME_ARCH: tuple[tuple[str, str], ...] = (
+    (r"\bMI3[05]5X\b", "gfx950"),
+    (r"\bMI300[AX]?\b|\bMI325X\b", "gfx942"),
+    (r"\bMI2[15]0X?\b", "gfx90a"),
+    (r"\bMI100\b", "gfx908"),
+    (r"\bMI50\b|\bMI60\b|Radeon VII\b|Radeon Pro VII\b", "gfx906"),
+    (r"\bRX 90[67]0\s*(XT|GRE)?\b|R9700\b", "gfx1201"),
+    (r"\bRX 906[05]\b", "gfx1200"),
+    (r"Radeon 8060S|Radeon 8050S|Radeon 8040S", "gfx1151"),
+    (r"Radeon 8[89]0M\b", "gfx1150"),
+    (r"Radeon 8[46]0M\b", "gfx1152"),
+    (r"Radeon 7[46-8]0M\b", "gfx1103"),
+    (r"RX 7900|W7900|W7800\b|RX 7950", "gfx1100"),
+    (r"RX 7800|RX 7700|W7700\b|V710\b", "gfx1101"),
+    (r"RX 7600|RX 7650|W7600\b|W7500\b", "gfx1102"),
+    (r"RX 6950|RX 6900|RX 6800|W6800\b|V620\b", "gfx1030"),
+    (r"RX 6750|RX 6700|RX 6850M|RX 6800M", "gfx1031"),
+    (r"RX 6650|RX 6600|W6600\b|RX 6700S", "gfx1032"),
+    (r"RX 6500|RX 6400|W6400\b", "gfx1034"),
+    (r"Radeon 6[68]0M\b", "gfx1035"),
+    (r"RX 5700|RX 5600|W5700\b", "gfx1010"),
+    (r"RX 5500|RX 5300|W5500\b", "gfx1012"),
+    (r"Vega 56|Vega 64|Vega Frontier|\bMI25\b", "gfx900"),
+    (r"RX [45][6-9]0\b|RX 590\b", "gfx803"),
+    (r"Vega \d+ Graphics", "gfx902"),  # Raven Ridge and Picasso APUs
+    # Codenames, as lspci and some inventories print them
+    (r"Aqua Vanjaram", "gfx942"),
+    (r"Aldebaran", "gfx90a"),
+    (r"Arcturus", "gfx908"),
+    (r"Vega ?20\b", "gfx906"),
+    (r"Vega ?10\b", "gfx900"),
+    (r"Navi ?48\b", "gfx1201"),
+    (r"Navi ?44\b", "gfx1200"),
+    (r"Navi ?31\b", "gfx1100"),
+    (r"Navi ?32\b", "gfx1101"),
+    (r"Navi ?33\b", "gfx1102"),
+    (r"Navi ?21\b", "gfx1030"),
+    (r"Navi ?22\b", "gfx1031"),
+    (r"Navi ?23\b", "gfx1032"),
+    (r"Navi ?24\b", "gfx1034"),
+    (r"Navi ?10\b", "gfx1010"),
+    (r"Navi ?14\b", "gfx1012"),
+    (r"Strix Halo", "gfx1151"),
+    (r"Phoenix|Hawk Point", "gfx1103"),
+)
+
+
+def arch_from_name(name: str) -> str | None:
+    """The gfx target a Radeon or Instinct name implies; None when the name is unknown."""
+    for pattern, arch in NAME_ARCH:
+        if re.search(pattern, name, re.IGNORECASE):
+            return arch
+    return None

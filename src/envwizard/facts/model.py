@@ -38,6 +38,8 @@ class OSInfo:
     """L4T release on NVIDIA Jetson boards (PyTorch's aarch64 wheels do not fit them)."""
     rosetta: bool = False
     """An x86_64 Python translated by Rosetta on an Apple Silicon Mac."""
+    libc: str | None = None
+    """"musl" on musl-based Linux (Alpine), where no manylinux wheel installs; else null."""
 
 
 @dataclass
@@ -169,6 +171,7 @@ class Facts:
             distro=r.opt_text(os_d.get("distro"), "os.distro"),
             jetson_l4t=r.opt_text(os_d.get("jetson_l4t"), "os.jetson_l4t"),
             rosetta=r.boolean(os_d.get("rosetta", False), "os.rosetta"),
+            libc=r.opt_text(os_d.get("libc"), "os.libc"),
         )
         python = _python(r, r.need(obj, "python", ""), "python")
         gpus_raw = obj.get("gpus", [])
@@ -219,12 +222,19 @@ class Facts:
 
     @classmethod
     def from_json(cls, text: str, where: str = "facts") -> Facts:
+        """JSON facts; also collect_env's printed report and `ansible -m setup`'s output, which
+        people paste into a file as they are."""
+        from envwizard.facts import foreign
+
+        text = text.lstrip("\ufeff")  # Windows editors and PowerShell write a BOM
         try:
             data = json.loads(text)
         except ValueError as e:
-            raise InvalidInput(
-                _("{where}: not valid JSON ({error})").format(where=where, error=e)
-            ) from None
+            data = foreign.parse_collect_env_text(text) or foreign.parse_ansible_text(text)
+            if data is None:
+                raise InvalidInput(
+                    _("{where}: not valid JSON ({error})").format(where=where, error=e)
+                ) from None
         return cls.from_dict(data, where)
 
 
@@ -285,9 +295,16 @@ class _Reader:
                     where=self.where, path=path, value=shown, allowed=allowed
                 )
             )
+        kind = (
+            _("a list")
+            if isinstance(value, list)
+            else _("a string")
+            if isinstance(value, str)
+            else shown[:40]
+        )
         raise InvalidInput(
             _("{where}: the top level is {value}; expected {allowed}").format(
-                where=self.where, value=shown, allowed=allowed
+                where=self.where, value=kind, allowed=allowed
             )
         )
 

@@ -30,26 +30,45 @@ CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76
 # compute_cap) when libcuda cannot be loaded either. First match wins: specific before general.
 NAME_CC: tuple[tuple[str, str], ...] = (
     (r"GB10\b|DGX Spark", "12.1"),
+    # Workstation names reuse numbers across generations: "Quadro RTX 4000" is Turing,
+    # "RTX 4000 Ada Generation" is Ada, "RTX 5000 Ada" is not a GeForce RTX 50.
+    (r"Quadro RTX", "7.5"),
+    (r"Ada Generation|\bAda\b", "8.9"),
     (r"RTX 50\d\d|RTX PRO \d+ Blackwell|Blackwell", "12.0"),
     (r"\bG?B300\b", "10.3"),
     (r"\bG?B[12]00\b", "10.0"),
     (r"\bThor\b", "11.0"),
     (r"\bG?H100\b|\bG?H200\b|\bH800\b|\bH20\b", "9.0"),
-    (r"RTX 40\d\d|\bL40S?\b|\bL4\b|\bL20\b|Ada Generation|\bAda\b", "8.9"),
+    (r"RTX 40\d\d|\bL40S?\b|\bL4\b|\bL20\b", "8.9"),
     (r"\bOrin\b", "8.7"),
     (r"\bA100\b|\bA800\b|\bA30\b", "8.0"),
-    (r"RTX 30\d\d|RTX A\d{3,4}\b|\bA10G?\b|\bA16\b|\bA2\b|\bA40\b", "8.6"),
+    (
+        r"RTX 30\d\d|RTX 2050\b|RTX A\d{3,4}\b|\bA10G?\b|\bA16\b|\bA2\b|\bA40\b",
+        "8.6",
+    ),  # 2050: GA107
     (r"\bXavier\b", "7.2"),
-    (r"\bT4\b|RTX 20\d\d|GTX 16\d\d|TITAN RTX|Quadro RTX|\bT[46]00\b|\bT1[02]00\b", "7.5"),
+    (
+        r"\bT4\b|RTX 20\d\d|GTX 16\d\d|TITAN RTX|Quadro RTX|\bT[456]\d0\b|\bT1[02]00\b|\bT2000\b",
+        "7.5",
+    ),
     (r"V100|TITAN V\b|GV100", "7.0"),
     (r"P100|GP100", "6.0"),
     (r"GTX 10\d\d|GT 10[13]0|TITAN Xp|TITAN X \(Pascal\)|\bP40\b|\bP4\b|\bP6\b|Quadro P\d+", "6.1"),
     (r"\bTX2\b", "6.2"),
     (r"Jetson Nano|Tegra X1|\bTX1\b", "5.3"),
+    (r"GTX 9[56]0M\b", "5.0"),  # GM107, unlike the desktop GTX 9xx (GM20x)
     (r"GTX 9\d\d|GTX TITAN X\b|TITAN X\b|\bM40\b|\bM60\b|\bM[46]\b|Quadro M[2-6]000", "5.2"),
-    (r"GTX 750|GTX 745|\bM10\b|Quadro M[15]?[012]00\b|Quadro K[12]200", "5.0"),
+    (
+        r"GTX 750|GTX 745|GTX 8\d0M\b|\bM10\b|Quadro M[15]?[012]00\b|Quadro K(620|[12]200)\b",
+        "5.0",
+    ),
+    # GeForce MX laptop parts (NVIDIA's CUDA GPUs list): MX450/550 Turing, MX570 Ampere.
+    (r"\bMX570\b", "8.6"),
+    (r"\bMX[45]50\b", "7.5"),
+    (r"\bMX(150|2[35]0|3[35]0)\b", "6.1"),
+    (r"\bMX1[13]0\b|\b9[2-4]0MX\b|\b9[34]0M\b", "5.0"),
     (r"\bK80\b", "3.7"),
-    (r"\bK40\b|\bK20X?\b|GTX 780|GTX TITAN\b", "3.5"),
+    (r"\bK40[cm]?\b|\bK20X?[cm]?\b|GTX 780|GTX TITAN\b|\bGT 7[13]0\b", "3.5"),
     (r"GTX 6\d\d|GTX 7[0-7]0|\bK10\b", "3.0"),
 )
 

@@ -218,7 +218,8 @@ class Knowledge:
         ]
         xpu = data.get("xpu", {})
         self.xpu_validated: tuple[str, ...] = tuple(xpu.get("validated", ()))
-        self.nccl_p2p_fixed: str | None = data.get("nccl_p2p", {}).get("fixed_in")
+        self.nccl_p2p_ref: str | None = data.get("nccl_p2p", {}).get("ref")
+        """NVIDIA's word that NCCL's P2P path can fail on PCIe (the NCCL_P2P_DISABLE hint)."""
         self.raw = data
         self.limits = [Limit(r["platform"], r["source"], r["why"]) for r in data.get("limit", [])]
         self.size_mib: dict[str, int] = dict(data.get("size_mib", {}))

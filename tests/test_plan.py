@@ -202,8 +202,12 @@ def test_conda_create_replaces_with_yes_alone(manager: str) -> None:
 
 
 def test_conda_named_env_needs_envs_dir() -> None:
-    with pytest.raises(InvalidInput, match="cannot tell where conda keeps named environments"):
+    with pytest.raises(InvalidInput, match=r"cannot tell where conda .*\(conda was not found\)"):
         make_plan(LINUX, validate({"env": "dl", "manager": "conda"}), KB)
+    # Hand-written facts that name conda but not its envs directory: say which key is missing.
+    no_dir = machine(GTX1080, managers={"conda": {"path": "/opt/conda/bin/conda"}})
+    with pytest.raises(InvalidInput, match=r"facts do not say .*managers\.conda\.envs_dir"):
+        make_plan(no_dir, validate({"env": "dl", "manager": "conda"}), KB)
     facts = machine(GTX1080, managers=CONDA)
     p = make_plan(facts, validate({"env": "dl", "manager": "conda"}), KB)
     assert p.env_path == "/opt/conda/envs/dl"

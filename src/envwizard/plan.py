@@ -203,11 +203,19 @@ class _Builder:
     def env_prefix(self) -> str:
         if self.a.env_is_name:
             m = self.facts.managers.get(self.manager)
-            if not m or not m.envs_dir:
+            if not m or not m.path:
                 raise InvalidInput(
                     _(
                         "env: {env} is a {manager} environment name, but envwizard cannot tell "
                         "where {manager} keeps named environments ({manager} was not found); "
+                        "give env as a path instead"
+                    ).format(env=repr(self.a.env), manager=self.manager)
+                )
+            if not m.envs_dir:  # hand-written facts: conda's default depends on write access
+                raise InvalidInput(
+                    _(
+                        "env: {env} is a {manager} environment name, but the facts do not say "
+                        "where {manager} keeps named environments (managers.{manager}.envs_dir); "
                         "give env as a path instead"
                     ).format(env=repr(self.a.env), manager=self.manager)
                 )

@@ -570,9 +570,11 @@ def test_specifier_narrowing_and_pins() -> None:
 
 
 def test_specifier_matching_no_release() -> None:
-    msg = refuse(machine(), torch=">=3")
-    assert "torch: '>=3' matches no release envwizard knows (2.2–2.14" in msg
+    msg = refuse(machine(), torch="==1.13.1")  # older than the table
+    assert "torch: '==1.13.1' matches no release envwizard knows (2.2–2.14" in msg
     assert "as of" in msg
+    assert "matches no release" in refuse(machine(), torch=">=5")  # beyond any forecast
+    assert choose(machine(), torch=">=3").torch == "3.0.*"  # a new major: a forecast
 
 
 def test_default_index_pascal_gets_the_release_whose_default_wheel_runs() -> None:

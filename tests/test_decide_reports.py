@@ -112,6 +112,13 @@ ROWS = [
         ("cu126", "2.15"),
         "torch 2.15 is newer than envwizard's table",
     ),
+    # A new major is past the table too: "==3.0.0" is a forecast, not "matches no release".
+    (
+        "gtx1050-ubuntu2404-tool-forms.json",
+        {"torch": "==3.0.0"},
+        ("cu126", "3.0"),
+        "torch 3.0 is newer than envwizard's table",
+    ),
 ]
 
 

@@ -225,8 +225,9 @@ class Decider:
         """
         newest = self.kb.releases[0]
         major, minor = vkey(newest.version)[:2]
-        for step in range(1, 11):
-            line = f"{major}.{minor + step}"
+        lines = [f"{major}.{minor + step}" for step in range(1, 11)]
+        lines += [f"{major + 1}.{step}" for step in range(10)]  # a new major ("==3.0.0")
+        for line in lines:
             if line_admitted(self.spec, line):
                 self.kb = self.kb.with_forecast(line)
                 self.m.kb = self.kb

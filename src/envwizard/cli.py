@@ -14,7 +14,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from envwizard import __version__, i18n
 from envwizard.errors import EXIT_CANCELLED, EnvwizardError
@@ -277,28 +277,27 @@ def _positive(text: str) -> float:
     return value
 
 
-def _stall(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("{text} is not a whole number").format(text=repr(text))
-        ) from None
-    if not 2 <= value <= 86400:
-        raise argparse.ArgumentTypeError(_("{text} is outside 2–86400").format(text=text))
-    return value
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for a whole number from low to high, refused in one sentence."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                _("{text} is not a whole number").format(text=repr(text))
+            ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                _("{text} is outside {low}–{high}").format(text=text, low=low, high=high)
+            )
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("{text} is not a whole number").format(text=repr(text))
-        ) from None
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(_("{text} is outside 1–64").format(text=text))
-    return value
+_stall = _whole_number(2, 86400)
+_positive_int = _whole_number(1, 64)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

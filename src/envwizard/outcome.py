@@ -12,7 +12,14 @@ from enum import Enum
 from typing import Any
 
 
-class StepStatus(str, Enum):
+class _Value(str, Enum):
+    """An enum whose text is its JSON value, so reports and f-strings show what the contract says."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class StepStatus(_Value):
     """A step's state. The values are the report's JSON `status` strings."""
 
     PENDING = "pending"
@@ -26,16 +33,13 @@ class StepStatus(str, Enum):
     NOT_RUN = "not-run"
     """Not run because an earlier step failed: still to do."""
 
-    def __str__(self) -> str:
-        return self.value
-
     @property
     def finished(self) -> bool:
         """The step's work is in the environment (this run or an earlier one)."""
         return self in (StepStatus.OK, StepStatus.DONE_BEFORE)
 
 
-class RunStatus(str, Enum):
+class RunStatus(_Value):
     """A run's state. The values are the report's JSON `status` strings."""
 
     PENDING = "pending"
@@ -44,11 +48,8 @@ class RunStatus(str, Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class EnvOutcome(str, Enum):
+class EnvOutcome(_Value):
     """What became of the environment, so a front end never offers one that is gone."""
 
     READY = "ready"
@@ -59,9 +60,6 @@ class EnvOutcome(str, Enum):
     """Rolled back: what this run created is gone."""
     UNTOUCHED = "untouched"
     """Existed before this run and was left as it was (never removed by a rollback)."""
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass

@@ -56,7 +56,19 @@ def labeled(label: str, *widgets: Widget, id: str | None = None) -> Horizontal:
     return Horizontal(Label(label, classes="label"), *widgets, classes="row", id=id)
 
 
-class WizardScreen(Screen[Choice]):
+class FlowScreen(Screen[Choice]):
+    """A screen of the wizard's flow: it reads the app and the answers so far, typed."""
+
+    @property
+    def wizard(self) -> EnvWizardApp:
+        return wizard_app(self)
+
+    @property
+    def state(self) -> WizardState:
+        return self.wizard.state
+
+
+class WizardScreen(FlowScreen):
     """Subclasses set TITLE and PURPOSE and implement `body()`; `changes()` is what Next merges."""
 
     TITLE: ClassVar[str] = ""
@@ -68,14 +80,6 @@ class WizardScreen(Screen[Choice]):
         Binding("escape", "back", _("Back"), show=True),
         Binding("ctrl+n", "next", _("Next"), show=True),
     ]
-
-    @property
-    def wizard(self) -> EnvWizardApp:
-        return wizard_app(self)
-
-    @property
-    def state(self) -> WizardState:
-        return self.wizard.state
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)

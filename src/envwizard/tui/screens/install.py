@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     ContentSwitcher,
@@ -39,12 +38,8 @@ from envwizard.runner import (
     StepStarted,
 )
 from envwizard.target import Start, inspect_target, resolve_start
-from envwizard.tui.screens.base import BACK, Choice, Next, wizard_app
-from envwizard.tui.state import WizardState
+from envwizard.tui.screens.base import BACK, FlowScreen, Next
 from envwizard.tui.widgets.dialogs import ConfirmDialog
-
-if TYPE_CHECKING:
-    from envwizard.tui.app import EnvWizardApp
 
 PANE_LINES = 5000
 """Lines of output each step's pane keeps (lines are cut at proc.MAX_LINE characters)."""
@@ -82,7 +77,7 @@ class StepItem(ListItem):
         self.query_one("#label", Label).update(self.text())
 
 
-class InstallScreen(Screen[Choice]):
+class InstallScreen(FlowScreen):
     """Runs the plan on mount; with autostart=False it only renders events it is given (replays)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -99,14 +94,6 @@ class InstallScreen(Screen[Choice]):
         if action in ("cancel", "retry") and self.is_mounted:
             return self.shown(action)
         return True
-
-    @property
-    def wizard(self) -> EnvWizardApp:
-        return wizard_app(self)
-
-    @property
-    def state(self) -> WizardState:
-        return self.wizard.state
 
     @property
     def plan(self) -> Plan:

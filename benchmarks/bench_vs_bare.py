@@ -141,7 +141,7 @@ def paired(python: str, threads: int, bursts: int) -> dict[str, Any]:
 
 
 def worker_file() -> str:
-    from envwizard.bench.argv import worker_path
+    from envwizard.plan.bench_argv import worker_path
 
     return worker_path()
 

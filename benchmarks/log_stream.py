@@ -33,12 +33,12 @@ import psutil
 from textual.widgets import Log
 
 from envwizard import tui
-from envwizard.answers import Answers, Benchmark
-from envwizard.decide import Decision
+from envwizard.decide.decision import Decision
 from envwizard.knowledge import load as load_knowledge
-from envwizard.plan import Plan, Step
-from envwizard.runner import RunFinished, Runner, StepOutput
-from envwizard.target import Start
+from envwizard.plan.build import Plan, Step
+from envwizard.run.runner import RunFinished, Runner, StepOutput
+from envwizard.run.target import Start
+from envwizard.settings.answers import Answers, Benchmark
 from envwizard.tui.app import EnvWizardApp
 from envwizard.tui.screens.install import InstallScreen
 from envwizard.tui.state import WizardState

@@ -38,8 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from envwizard.core.versions import vkey  # noqa: E402
 from envwizard.knowledge import load  # noqa: E402
-from envwizard.versions import vkey  # noqa: E402
 
 MATRIX = "tools/scripts/generate_binary_build_matrix.py"
 REF = re.compile(

@@ -27,7 +27,7 @@ SIZE = (100, 32)
 
 sys.path.insert(0, str(ROOT / "src"))
 
-from envwizard import i18n  # noqa: E402
+from envwizard.core import i18n  # noqa: E402
 
 # The language is set before the wizard is imported: key bindings are labelled at import.
 LANG = sys.argv[sys.argv.index("--lang") + 1] if "--lang" in sys.argv else None
@@ -36,10 +36,10 @@ i18n.set_cli_language(LANG or "en")
 from textual.pilot import Pilot  # noqa: E402
 from textual.widgets import Input  # noqa: E402
 
-from envwizard.facts.model import Facts  # noqa: E402
-from envwizard.outcome import EnvOutcome, RunResult, RunStatus, StepStatus  # noqa: E402
-from envwizard.progress import Progress  # noqa: E402
-from envwizard.runner import (  # noqa: E402
+from envwizard.facts.load import facts_from_json  # noqa: E402
+from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus, StepStatus  # noqa: E402
+from envwizard.run.progress import Progress  # noqa: E402
+from envwizard.run.runner import (  # noqa: E402
     BenchEvent,
     RunFinished,
     StepFinished,
@@ -54,20 +54,20 @@ Scene = Callable[[Pilot], Awaitable[None]]
 
 def freeze() -> None:
     """Fixed home and script paths (what the snapshot tests do with monkeypatch)."""
-    import envwizard.bench.argv
-    import envwizard.plan
+    import envwizard.plan.bench_argv
+    import envwizard.plan.build
 
     os.environ["HOME"] = HOME
     os.environ["TEXTUAL_ANIMATIONS"] = "none"
     from textual.widgets import Input
 
     Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]
-    envwizard.plan.script_path = lambda name: f"/opt/envwizard/scripts/{name}"  # type: ignore[assignment]
-    envwizard.bench.argv.worker_path = lambda: "/opt/envwizard/bench/worker.py"  # type: ignore[assignment]
+    envwizard.plan.build.script_path = lambda name: f"/opt/envwizard/scripts/{name}"  # type: ignore[assignment]
+    envwizard.plan.bench_argv.worker_path = lambda: "/opt/envwizard/bench/worker.py"  # type: ignore[assignment]
 
 
 def app_for(facts_file: str) -> EnvWizardApp:
-    facts = Facts.from_json((DATA / facts_file).read_text())
+    facts = facts_from_json((DATA / facts_file).read_text())
     return make_app(facts=facts, cwd=HOME)
 
 

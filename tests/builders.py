@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from envwizard.answers import Answers, Benchmark
-from envwizard.decide import Decision
-from envwizard.plan import Plan, Step, script_path
-from envwizard.runner import Event, Runner
+from envwizard.decide.decision import Decision
+from envwizard.plan.build import Plan, Step, script_path
+from envwizard.run.runner import Event, Runner
+from envwizard.settings.answers import Answers, Benchmark
 
 BIN = Path(sys.executable).parent
 

@@ -15,7 +15,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from envwizard.answers import (
+from envwizard.core.errors import InvalidInput
+from envwizard.settings.answers import (
     BENCH_DEVICES,
     BENCH_DTYPES,
     BENCH_PRESETS,
@@ -28,7 +29,6 @@ from envwizard.answers import (
     parse_answers,
     validate,
 )
-from envwizard.errors import InvalidInput
 
 ENV = "/srv/envs/dl"
 

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from envwizard.answers import validate
-from envwizard.decide import CHECKS, Decider, Decision, decide
-from envwizard.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.versions import vkey
+from envwizard.decide.decision import CHECKS, Decider, Decision, decide
+from envwizard.facts.load import facts_from_dict
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load
-from envwizard.versions import vkey
+from envwizard.settings.answers import validate
 
 KB = load()
 NEWEST = KB.releases[0].version  # "2.14" as of the data file
@@ -48,7 +49,7 @@ def machine(
         "gpus": list(gpus),
         "nvidia_driver": driver,
     }
-    return Facts.from_dict(json.loads(json.dumps(data)))
+    return facts_from_dict(json.loads(json.dumps(data)))
 
 
 def nv(name: str, cc: str | None, mib: int = 24576) -> dict[str, Any]:
@@ -673,9 +674,9 @@ def test_unknown_platform() -> None:
 
 def test_default_index_that_holds_torch_back_says_what_auto_would_give() -> None:
     """A Pascal card on the default index gets torch 2.7; the reasons point to the better way."""
-    from envwizard.answers import validate
     from envwizard.facts.model import GPU, Facts, OSInfo, PythonInfo
     from envwizard.knowledge import load
+    from envwizard.settings.answers import validate
 
     facts = Facts(
         os=OSInfo(system="Linux", machine="x86_64", glibc="2.35"),

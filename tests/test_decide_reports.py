@@ -17,15 +17,15 @@ from typing import Any
 
 import pytest
 
-from envwizard.answers import validate
-from envwizard.checks import Code, Machine, nvidia_gpu, nvidia_libraries
-from envwizard.commands import load_facts
-from envwizard.decide import Decision, decide
-from envwizard.errors import ImpossibleRequest, InvalidInput
-from envwizard.facts.model import Facts
+from envwizard.app.commands import load_facts
+from envwizard.core.errors import ImpossibleRequest, InvalidInput
+from envwizard.decide.checks import Code, Machine, nvidia_gpu, nvidia_libraries
+from envwizard.decide.decision import Decision, decide
+from envwizard.decide.verdicts import verdicts
+from envwizard.facts.load import facts_from_dict
 from envwizard.facts.normalise import normalise
-from envwizard.facts.verdicts import verdicts
 from envwizard.knowledge import load
+from envwizard.settings.answers import validate
 
 KB = load()
 REPORTS = Path(__file__).parent / "data" / "facts" / "reports"
@@ -239,7 +239,7 @@ def test_tool_forms_are_read(path: str, raw: Any, read: Any) -> None:
     for k in keys:
         node = node[int(k)] if k.isdigit() else node[k]
     assert node == read
-    facts = Facts.from_dict(data)
+    facts = facts_from_dict(data)
     assert any(repr(read) in n for n in facts.normalised) or raw == read
 
 
@@ -253,7 +253,7 @@ def test_collect_env_output_plans() -> None:
         "Nvidia driver version": "535.183.01",
         "GPU models and configuration": "GPU 0: NVIDIA GeForce RTX 3090\nGPU 1: NVIDIA GeForce RTX 3090",
     }
-    facts = Facts.from_dict(data)
+    facts = facts_from_dict(data)
     assert facts.os.glibc == "2.35" and facts.nvidia_driver == "535.183.01"
     assert [g.vendor for g in facts.gpus] == ["nvidia", "nvidia"]
     assert facts.python.executable == "python3"
@@ -287,7 +287,7 @@ def test_collect_env_output_plans() -> None:
 )
 def test_what_cannot_be_read_is_refused_with_a_sentence(bad: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput) as e:
-        Facts.from_dict(bad)
+        facts_from_dict(bad)
     assert str(e.value).startswith("facts: ") and "expected" in str(e.value)
 
 
@@ -324,7 +324,7 @@ def test_nccl_hint_on_several_geforce_cards_names_no_driver_fix() -> None:
             "gpus": [gpu] * count,
             "nvidia_driver": driver,
         }
-        return decide(Facts.from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
+        return decide(facts_from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
 
     for driver in ("525.89.02", "580.95.05"):
         text = joined(box("NVIDIA GeForce RTX 4090", 4, driver))
@@ -350,7 +350,7 @@ def test_hints_and_codes_are_data_for_programs() -> None:
 
 
 def test_the_report_says_the_settings() -> None:
-    from envwizard.report import markdown
+    from envwizard.report.report import markdown
 
     d = plan("rx7600xt-raphael-igpu.json").to_dict()
     report = {"status": "done", "env": {"path": "/e", "activate": "x"}, "exit_code": 0}
@@ -368,6 +368,6 @@ def test_an_inventory_with_only_gpu_names_plans_the_kernels() -> None:
         "gpus": [{"vendor": "nvidia", "name": "NVIDIA GeForce GTX 1080 Ti"}],
         "nvidia_driver": "580.95.05",
     }
-    d = decide(Facts.from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
+    d = decide(facts_from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
     assert (d.variant, d.release) == ("cu126", "2.14")
     assert "read from the name 'NVIDIA GeForce GTX 1080 Ti' as '6.1'" in joined(d)

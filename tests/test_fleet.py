@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from envwizard.answers import Answers
-from envwizard.commands import load_facts
-from envwizard.plan import make_plan
+from envwizard.app.commands import load_facts
+from envwizard.plan.build import make_plan
+from envwizard.settings.answers import Answers
 
 DATA = Path(__file__).parent / "data"
 RACK = {

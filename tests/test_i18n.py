@@ -17,7 +17,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from envwizard import i18n
+from envwizard.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "envwizard"
@@ -175,7 +175,7 @@ def test_help_in_chinese_including_argparse_words() -> None:
 
 
 def test_markdown_report_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
-    from envwizard.report import markdown
+    from envwizard.report.report import markdown
 
     report = {
         "status": "done",

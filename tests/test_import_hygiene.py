@@ -6,18 +6,18 @@ import subprocess
 import sys
 
 CORE = [
-    "envwizard.answers",
-    "envwizard.decide",
-    "envwizard.plan",
+    "envwizard.settings.answers",
+    "envwizard.decide.decision",
+    "envwizard.plan.build",
     "envwizard.knowledge",
     "envwizard.facts.probe",
-    "envwizard.runner",
-    "envwizard.preflight",
-    "envwizard.target",
-    "envwizard.report",
-    "envwizard.headless",
+    "envwizard.run.runner",
+    "envwizard.run.preflight",
+    "envwizard.run.target",
+    "envwizard.report.report",
+    "envwizard.app.headless",
     "envwizard.cli",
-    "envwizard.commands",
+    "envwizard.app.commands",
 ]
 
 
@@ -40,7 +40,7 @@ def test_core_and_headless_never_import_textual_or_torch() -> None:
 def test_plan_json_path_does_not_even_load_rich() -> None:
     """`envwizard plan --json` and `probe --json` stay light: no Rich, no Textual."""
     top = loaded_after(
-        ["envwizard.cli", "envwizard.commands", "envwizard.plan", "envwizard.facts.probe"]
+        ["envwizard.cli", "envwizard.app.commands", "envwizard.plan.build", "envwizard.facts.probe"]
     )
     assert "rich" not in top and "textual" not in top
 

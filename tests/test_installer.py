@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from envwizard.answers import validate
-from envwizard.errors import InvalidInput
+from envwizard.core.errors import InvalidInput
+from envwizard.facts.load import facts_from_dict
 from envwizard.facts.model import Facts
-from envwizard.installer import Installer
-from envwizard.plan import CONSTRAINTS_FILE, make_plan
+from envwizard.plan.build import CONSTRAINTS_FILE, make_plan
+from envwizard.plan.installer import Installer
+from envwizard.settings.answers import validate
 
 ENV = "/srv/envs/dl"
 PIP_CONFIG = {
@@ -33,7 +34,7 @@ def facts(uv: bool = True, pip_config: dict[str, Any] | None = PIP_CONFIG) -> Fa
         "managers": {"uv": {"path": "/opt/uv", "version": "0.9.1"}} if uv else {},
         "pip_config": pip_config,
     }
-    return Facts.from_dict(json.loads(json.dumps(data)))
+    return facts_from_dict(json.loads(json.dumps(data)))
 
 
 def plan(f: Facts, **answers: Any):  # type: ignore[no-untyped-def]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from envwizard.core.versions import major_minor, platform_key, vkey
 from envwizard.knowledge import Knowledge, load
-from envwizard.versions import major_minor, platform_key, vkey
 
 KB = load()
 PLATFORMS = {

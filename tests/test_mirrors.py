@@ -23,11 +23,13 @@ from typing import Any
 
 import pytest
 
-from envwizard import mirrors
-from envwizard.answers import validate
-from envwizard.errors import InvalidInput
-from envwizard.mirrors import Kind, Measurement, Preset, Probe, Target, measure, route, targets_for
-from envwizard.plan import Plan, make_plan
+from envwizard.core.errors import InvalidInput
+from envwizard.knowledge import mirrors
+from envwizard.knowledge.mirrors import Kind, Preset
+from envwizard.plan import route as route_module
+from envwizard.plan.build import Plan, make_plan
+from envwizard.plan.route import Measurement, Probe, Target, measure, route, targets_for
+from envwizard.settings.answers import validate
 from tests.run.conftest import tool
 from tests.test_plan import CONDA, ENV, ENV_PY, KB, LINUX, PIP_OFF, machine
 
@@ -108,13 +110,14 @@ def answers(**more: Any) -> Any:
 
 
 def decision_for(a: Any) -> Any:
-    from envwizard.decide import decide
+    from envwizard.decide.decision import decide
 
     return decide(CPU_BOX, a, KB)
 
 
 def use_pool(monkeypatch: pytest.MonkeyPatch, pool: tuple[Preset, ...]) -> None:
     monkeypatch.setattr(mirrors, "presets", lambda: pool)
+    monkeypatch.setattr(route_module, "presets", lambda: pool)
 
 
 # ---- auto: measured against the local servers ---------------------------------------------------
@@ -382,11 +385,11 @@ def test_preflight_offers_the_mirrors_that_answered(
 ) -> None:
     """PyTorch's index does not answer (here: a dead port in its place): the error names the
     mirror presets that did, fastest first, and leaves out the dead one."""
-    from envwizard.preflight import _reachable
-    from envwizard.target import Start
+    from envwizard.run.preflight import _reachable
+    from envwizard.run.target import Start
 
     p = plan_with(sources["pool"], monkeypatch, manager="venv", torch_index=dead + "/official")
-    monkeypatch.setattr("envwizard.preflight.NET_TIMEOUT", 1.0)
+    monkeypatch.setattr("envwizard.run.preflight.NET_TIMEOUT", 1.0)
     problems = _reachable(p, answers(), Start("create"))
     assert len(problems) == 1
     text = problems[0]

@@ -19,11 +19,12 @@ from typing import Any
 
 import pytest
 
-from envwizard.answers import validate
-from envwizard.errors import InvalidInput
+from envwizard.core.errors import InvalidInput
+from envwizard.facts.load import facts_from_dict
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load
-from envwizard.plan import CONSTRAINTS_FILE, Plan, make_plan, script_path
+from envwizard.plan.build import CONSTRAINTS_FILE, Plan, make_plan, script_path
+from envwizard.settings.answers import validate
 
 KB = load()
 CU126 = KB.index_url("cu126")
@@ -55,7 +56,7 @@ def machine(
         "nvidia_driver": driver if gpus else None,
         **extra,
     }
-    return Facts.from_dict(json.loads(json.dumps(data)))
+    return facts_from_dict(json.loads(json.dumps(data)))
 
 
 LINUX = machine(GTX1080)

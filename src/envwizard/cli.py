@@ -16,10 +16,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from envwizard import __version__, i18n
-from envwizard.errors import EXIT_CANCELLED, EnvwizardError
-from envwizard.i18n import N_, _
-from envwizard.redact import redact_text
+from envwizard import __version__
+from envwizard.core import i18n
+from envwizard.core.errors import EXIT_CANCELLED, EnvwizardError, InvalidInput
+from envwizard.core.i18n import N_, _
+from envwizard.core.redact import redact_text
 
 DESCRIPTION = N_("""\
 Build a deep-learning Python environment that really runs on this machine, and prove it.
@@ -394,19 +395,19 @@ def _lang_flag(argv: list[str]) -> str | None:
 
 def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "probe":
-        from envwizard.commands import probe_command
+        from envwizard.app.commands import probe_command
 
         return probe_command(args)
     if args.command == "plan":
-        from envwizard.commands import plan_command
+        from envwizard.app.commands import plan_command
 
         return plan_command(args)
     if args.command == "validate":
-        from envwizard.commands import validate_command
+        from envwizard.app.commands import validate_command
 
         return validate_command(args)
     if args.command == "mirrors":
-        from envwizard.commands import mirrors_command
+        from envwizard.app.commands import mirrors_command
 
         return mirrors_command(args)
     if args.command == "bench":
@@ -414,19 +415,30 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return bench_command(args)
     if args.command == "report":
-        from envwizard.fleet import Format, report_command
+        from envwizard.report.fleet import Format, report_command
 
         fmt = Format.JSON if args.json else Format.MARKDOWN if args.markdown else Format.TABLE
         return report_command(args.files, fmt)
     if args.interactive and not args.answers:
         parser.error(_("--interactive needs --answers FILE to prefill from"))
     if args.answers and not args.interactive:
-        from envwizard.commands import apply_command
+        from envwizard.app.commands import apply_command
 
         return apply_command(args)
-    from envwizard.commands import wizard_command
-
     return wizard_command(args)
+
+
+def wizard_command(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InvalidInput(
+            _(
+                "the wizard needs a terminal; without one, run headless with `envwizard --answers FILE` "
+                "(see `envwizard --help`), or look at this machine with `envwizard probe`"
+            )
+        )
+    from envwizard.tui.app import run_wizard
+
+    return run_wizard(args)
 
 
 def _error(message: str) -> None:

@@ -11,7 +11,6 @@ import psutil
 import pytest
 from rich.console import Console
 
-from envwizard.bench.argv import worker_path as bench_worker_path
 from envwizard.bench.launch import BenchOptions, BenchProcess, parse_line, worker_argv, worker_env
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import (
@@ -21,6 +20,7 @@ from envwizard.bench.view import (
     summary_table,
     telemetry_line,
 )
+from envwizard.plan.bench_argv import worker_path as bench_worker_path
 
 RECORDED = Path(__file__).parent / "data" / "cpu-run.jsonl"
 

@@ -184,7 +184,7 @@ def test_worker_borrows_envwizards_nvml_binding_only_when_told(
     """The torch environment has no nvidia-ml-py; the plan's step lends envwizard's own."""
     import subprocess
 
-    from envwizard.bench.argv import nvml_env
+    from envwizard.plan.bench_argv import nvml_env
 
     env = {k: v for k, v in __import__("os").environ.items() if k != "ENVWIZARD_NVML_DIR"}
     if borrow:

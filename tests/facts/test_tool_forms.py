@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from envwizard.answers import validate
-from envwizard.decide import decide
-from envwizard.errors import InvalidInput
+from envwizard.core.errors import InvalidInput
+from envwizard.decide.decision import decide
+from envwizard.facts.load import facts_from_dict
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load
+from envwizard.settings.answers import validate
 
 KB = load()
 DATA = Path(__file__).parent.parent / "data" / "facts"
@@ -40,7 +41,7 @@ def facts(**changes: Any) -> Facts:
             data["os"][key[3:]] = value
         else:
             data[key] = value
-    return Facts.from_dict(data)
+    return facts_from_dict(data)
 
 
 def gpu(f: Facts, i: int = 0) -> tuple[Any, ...]:
@@ -462,7 +463,7 @@ def test_field_forms(name: str, changes: dict[str, Any], path: str, expect: Any)
 
 
 def test_flat_hand_written_file_plans() -> None:
-    f = Facts.from_dict(
+    f = facts_from_dict(
         {
             "system": "Linux",
             "machine": "x86_64",
@@ -523,7 +524,7 @@ def test_windows_driver_form_keeps_the_cuda_build() -> None:
 
 
 def test_ansible_setup_output_plans(tmp_path: Path) -> None:
-    from envwizard.commands import load_facts
+    from envwizard.app.commands import load_facts
 
     f = load_facts(str(DATA / "ansible-setup-debian12.txt"))
     assert (f.os.system, f.os.machine, f.python.version, f.python.executable) == (
@@ -540,7 +541,7 @@ def test_ansible_setup_output_plans(tmp_path: Path) -> None:
 
 
 def test_powershell_utf16_facts_file_is_read(tmp_path: Path) -> None:
-    from envwizard.commands import load_facts
+    from envwizard.app.commands import load_facts
 
     p = tmp_path / "facts.json"
     p.write_bytes(json.dumps(BASE).encode("utf-16"))  # PowerShell 5's Out-File
@@ -550,7 +551,7 @@ def test_powershell_utf16_facts_file_is_read(tmp_path: Path) -> None:
 
 
 def test_endless_facts_file_is_refused_not_read_forever() -> None:
-    from envwizard.commands import load_facts
+    from envwizard.app.commands import load_facts
 
     with pytest.raises(InvalidInput) as e:
         load_facts("/dev/zero")

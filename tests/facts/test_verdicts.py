@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from envwizard.decide.verdicts import LEVELS, Verdict, verdicts
 from envwizard.facts.model import GPU, Facts, Manager, OSInfo, PythonInfo
-from envwizard.facts.render import print_facts
-from envwizard.facts.verdicts import LEVELS, Verdict, verdicts
 from envwizard.knowledge import load
+from envwizard.report.facts_render import print_facts
 
 KB = load()
 

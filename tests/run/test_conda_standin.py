@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from envwizard.answers import validate
 from envwizard.facts.model import Facts, Manager, OSInfo, PythonInfo
-from envwizard.plan import Step, make_plan, script_path
-from envwizard.runner import Runner
-from envwizard.target import Start
+from envwizard.plan.build import Step, make_plan, script_path
+from envwizard.run.runner import Runner
+from envwizard.run.target import Start
+from envwizard.settings.answers import validate
 
 from .conftest import make_plan as plan_of
 
@@ -151,7 +151,7 @@ def test_a_failed_conda_create_leaves_nothing_behind(
 
 
 def test_a_named_env_without_a_known_envs_dir_is_a_clear_error(tmp_path: Path) -> None:
-    from envwizard.errors import InvalidInput
+    from envwizard.core.errors import InvalidInput
 
     answers = validate({"manager": "conda", "env": "dl", "compute": "cpu"}, cwd=str(tmp_path))
     facts = Facts(

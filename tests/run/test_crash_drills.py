@@ -26,12 +26,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from envwizard.answers import Answers
-from envwizard.errors import InvalidInput
-from envwizard.lock import EnvLock, lock_path, read_marker
-from envwizard.plan import STATE_FILE, Plan, Step, script_path
-from envwizard.runner import Notice, Runner, StepFinished
-from envwizard.target import Start, inspect_target, resolve_start
+from envwizard.core.errors import InvalidInput
+from envwizard.plan.build import STATE_FILE, Plan, Step, script_path
+from envwizard.run.envlock import EnvLock, lock_path, read_marker
+from envwizard.run.runner import Notice, Runner, StepFinished
+from envwizard.run.target import Start, inspect_target, resolve_start
+from envwizard.settings.answers import Answers
 
 from ..builders import answers_for, env_python, make_plan, start_envwizard, tiny_plan
 from .indexes import IndexHandler, serve
@@ -243,8 +243,8 @@ def test_2_a_run_that_finds_an_orphaned_installer_waits_for_it_or_refuses(tmp_pa
     env = tmp_path / "env"
     orphan_maker = f"""
 import os, subprocess, sys
-from envwizard.lock import EnvLock
-from envwizard import proc
+from envwizard.run.envlock import EnvLock
+from envwizard.run import proc
 lock = EnvLock({str(env)!r}).__enter__()
 subprocess.Popen(["sleep", "3"], pass_fds=tuple(proc.inherited_fds), start_new_session=True)
 os._exit(0)  # dies like kill -9: the installer it started lives on, holding the lock
@@ -506,7 +506,7 @@ def test_7_cancel_while_installing_into_a_reused_env_says_how_to_repair(
 def test_8_two_users_with_different_state_folders_share_one_lock(tmp_path: Path) -> None:
     env = tmp_path / "env"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from envwizard.lock import EnvLock\nimport sys, time\n"
+        [sys.executable, "-c", f"from envwizard.run.envlock import EnvLock\nimport sys, time\n"
          f"with EnvLock({str(env)!r}):\n print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "a")},
     )  # fmt: skip
@@ -598,7 +598,7 @@ def test_10_input_and_preflight_errors_leave_a_report_with_the_reason(tmp_path: 
 
 
 def test_10_pip_and_uv_config_indexes_are_found(tmp_path: Path) -> None:
-    from envwizard.preflight import configured_indexes
+    from envwizard.run.preflight import configured_indexes
 
     (tmp_path / "pip").mkdir()
     (tmp_path / "pip" / "pip.conf").write_text(
@@ -622,13 +622,13 @@ def test_10_unwritable_report_after_success_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from envwizard.facts.model import Facts
-    from envwizard.headless import apply
+    from envwizard.app.headless import apply
+    from envwizard.facts.load import facts_from_json
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheelhouse)
-    facts = Facts.from_json(json.dumps({
+    facts = facts_from_json(json.dumps({
         "schema": 1, "os": {"system": "Linux", "machine": "x86_64", "glibc": "2.36"},
         "python": {"version": "3.11.7", "executable": sys.executable}, "gpus": [], "nvidia_driver": None,
     }))  # fmt: skip
@@ -657,7 +657,7 @@ def test_10_a_hanging_index_is_a_clear_stall_failure(tmp_path: Path) -> None:
 
 
 def test_11_redaction_is_the_way_pip_writes_it() -> None:
-    from envwizard.redact import redact_text, split_credentials
+    from envwizard.core.redact import redact_text, split_credentials
 
     assert (
         redact_text("-i https://alice:s3cret@h.test/simple")

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from envwizard.lock import EnvLock
+from envwizard.run.envlock import EnvLock
 
 from ..builders import start_envwizard
 from .indexes import serve

@@ -6,7 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from envwizard.proc import MAX_LINE, Child, LineSplitter
+from envwizard.run.proc import MAX_LINE, Child, LineSplitter
 
 MB = 1024 * 1024
 

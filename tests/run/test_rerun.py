@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from envwizard.commands import dry_run
-from envwizard.outcome import StepStatus
-from envwizard.plan import STATE_FILE, Plan, Step
-from envwizard.runner import Runner
-from envwizard.target import BENCH_AGAIN_HINT, Start, inspect_target, resolve_start
+from envwizard.app.commands import dry_run
+from envwizard.plan.build import STATE_FILE, Plan, Step
+from envwizard.run.outcome import StepStatus
+from envwizard.run.runner import Runner
+from envwizard.run.target import BENCH_AGAIN_HINT, Start, inspect_target, resolve_start
 
 from ..builders import answers_for, env_python, install_argv, make_plan, run_plan, tiny_plan
 from .indexes import serve

@@ -13,11 +13,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from envwizard.errors import InvalidInput
-from envwizard.lock import EnvLock
-from envwizard.plan import STATE_FILE, Step
-from envwizard.proc import MAX_LINE
-from envwizard.runner import (
+from envwizard.core.errors import InvalidInput
+from envwizard.plan.build import STATE_FILE, Step
+from envwizard.run.envlock import EnvLock
+from envwizard.run.proc import MAX_LINE
+from envwizard.run.runner import (
     BenchEvent,
     Notice,
     RunFinished,
@@ -26,7 +26,7 @@ from envwizard.runner import (
     StepOutput,
     StepStarted,
 )
-from envwizard.target import Start, inspect_target, resolve_start
+from envwizard.run.target import Start, inspect_target, resolve_start
 
 from ..builders import answers_for, env_python, make_plan, run_plan, tiny_plan
 

@@ -10,13 +10,14 @@ import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 
+from envwizard.facts.load import facts_from_json
 from envwizard.facts.model import Facts
 
 DATA = Path(__file__).parent.parent / "data"
 
 
 def workstation() -> Facts:
-    return Facts.from_json((DATA / "facts_workstation.json").read_text())
+    return facts_from_json((DATA / "facts_workstation.json").read_text())
 
 
 @pytest.fixture
@@ -33,9 +34,11 @@ def frozen(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     """HOME and envwizard's own script paths fixed, so screens look the same on every machine."""
     monkeypatch.setenv("HOME", HOME)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setattr("envwizard.plan.script_path", lambda name: f"/opt/envwizard/scripts/{name}")
     monkeypatch.setattr(
-        "envwizard.bench.argv.worker_path", lambda: "/opt/envwizard/bench/worker.py"
+        "envwizard.plan.build.script_path", lambda name: f"/opt/envwizard/scripts/{name}"
+    )
+    monkeypatch.setattr(
+        "envwizard.plan.bench_argv.worker_path", lambda: "/opt/envwizard/bench/worker.py"
     )
     return HOME
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from envwizard.bench.argv import BenchOptions, worker_argv
 from envwizard.knowledge import load
-from envwizard.outcome import EnvOutcome, RunStatus
-from envwizard.plan import Step
+from envwizard.plan.bench_argv import BenchOptions, worker_argv
+from envwizard.plan.build import Step
+from envwizard.run.outcome import EnvOutcome, RunStatus
 from envwizard.tui.app import make_app
 from envwizard.tui.screens.bench import BenchScreen
 from envwizard.tui.screens.done import DoneScreen

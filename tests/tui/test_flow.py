@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from envwizard.answers import load_answers
-from envwizard.outcome import EnvOutcome, RunStatus
-from envwizard.plan import STATE_FILE, Plan, Step, make_plan
+from envwizard.plan.build import STATE_FILE, Plan, Step, make_plan
+from envwizard.run.outcome import EnvOutcome, RunStatus
+from envwizard.settings.answers import load_answers
 from envwizard.tui.app import EnvWizardApp, make_app
 from envwizard.tui.screens.build import BuildScreen
 from envwizard.tui.screens.done import DoneScreen

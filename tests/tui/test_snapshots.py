@@ -15,7 +15,7 @@ def still(monkeypatch: pytest.MonkeyPatch, frozen: str) -> None:
     """No blinking cursor, no animation: a snapshot is the same at any instant."""
     monkeypatch.setattr("textual.widgets.Input._toggle_cursor", lambda self: None)
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    monkeypatch.setattr("envwizard.i18n._cli", "en")  # English whatever the locale
+    monkeypatch.setattr("envwizard.core.i18n._cli", "en")  # English whatever the locale
     assert frozen == HOME
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from envwizard.bench.launch import BenchOptions, BenchProcess, worker_argv, worker_env
-from envwizard.errors import EXIT_OK, Cancelled, InvalidInput, StepFailed
-from envwizard.i18n import _
+from envwizard.core.errors import EXIT_OK, Cancelled, InvalidInput, StepFailed
+from envwizard.core.i18n import _
 
 TORCH_PROBE = (
     "import importlib.util, sys; "

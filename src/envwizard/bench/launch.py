@@ -13,9 +13,9 @@ import re
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 
-from envwizard.bench.argv import BenchOptions, nvml_env, thread_env, worker_argv
-from envwizard.i18n import _
-from envwizard.proc import Child
+from envwizard.core.i18n import _
+from envwizard.plan.bench_argv import BenchOptions, nvml_env, thread_env, worker_argv
+from envwizard.run.proc import Child
 
 __all__ = ["EVENTS", "BenchOptions", "BenchProcess", "parse_line", "worker_argv", "worker_env"]
 

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from envwizard.i18n import N_
+from envwizard.core.i18n import N_
 
 SERIES = ("loss", "samples_per_s", "tflops", "mfu")
 TELEMETRY_SERIES = ("gpu_util", "power_w", "temp_c", "sm_clock_mhz", "cpu_percent")

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from envwizard.bench.state import BenchState
-from envwizard.i18n import _, ngettext
+from envwizard.core.i18n import _, ngettext
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from envwizard.i18n import _
+from envwizard.core.i18n import _
 
 _NOT_KNOWN = re.compile(
     r"(n/?a|none|null|unknown|could not collect|no cuda|not available|\[n/a\]|-|)",

@@ -12,9 +12,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from envwizard.errors import InvalidInput
+from envwizard.core.errors import InvalidInput
+from envwizard.core.i18n import _
 from envwizard.facts.pipconfig import PipConfig
-from envwizard.i18n import _
 
 SCHEMA = 1
 SYSTEMS = ("Linux", "Darwin", "Windows")
@@ -142,15 +142,10 @@ class Facts:
         return [g for g in self.gpus if g.vendor == "intel"]
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "facts") -> Facts:
-        """Load and check facts; a wrong contract key is an InvalidInput naming its path.
-
-        Forms other tools print ("sm_89", "ldd (GNU libc) 2.35", "Windows_NT") are read first
-        (envwizard.facts.normalise) and each rewrite is kept in `normalised`.
-        """
-        from envwizard.facts.normalise import normalise
-
-        data, notes = normalise(data)
+    def read(cls, data: Any, where: str = "facts", notes: list[str] | None = None) -> Facts:
+        """Check facts already normalised (facts.load); a wrong contract key is an InvalidInput
+        naming its path. `notes` are the normalisations made, kept in `normalised`."""
+        notes = notes or []
         r = _Reader(where)
         obj = r.mapping(data, "")
         schema = obj.get("schema")
@@ -219,23 +214,6 @@ class Facts:
             ),
             normalised=[*notes, *(str(n) for n in obj.get("normalised") or [] if n not in notes)],
         )
-
-    @classmethod
-    def from_json(cls, text: str, where: str = "facts") -> Facts:
-        """JSON facts; also collect_env's printed report and `ansible -m setup`'s output, which
-        people paste into a file as they are."""
-        from envwizard.facts import foreign
-
-        text = text.lstrip("\ufeff")  # Windows editors and PowerShell write a BOM
-        try:
-            data = json.loads(text)
-        except ValueError as e:
-            data = foreign.parse_collect_env_text(text) or foreign.parse_ansible_text(text)
-            if data is None:
-                raise InvalidInput(
-                    _("{where}: not valid JSON ({error})").format(where=where, error=e)
-                ) from None
-        return cls.from_dict(data, where)
 
 
 def _python(r: _Reader, data: Any, path: str) -> PythonInfo:

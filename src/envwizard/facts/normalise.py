@@ -13,8 +13,8 @@ import copy
 import re
 from typing import Any
 
+from envwizard.core.i18n import _
 from envwizard.facts import foreign
-from envwizard.i18n import _
 
 _NUMBER = re.compile(r"(\d+(?:\.\d+)+)")
 _SYSTEMS = {

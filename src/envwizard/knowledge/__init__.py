@@ -18,7 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on the 3.9/3.10 wizard only
     import tomli as tomllib
 
-from envwizard.versions import vkey
+from envwizard.core.versions import vkey
 
 
 @dataclass(frozen=True)

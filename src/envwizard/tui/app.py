@@ -18,16 +18,16 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from envwizard.answers import load_answers
-from envwizard.errors import EXIT_CANCELLED, EXIT_OK
+from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK
+from envwizard.core.i18n import _
 from envwizard.facts.model import Facts
-from envwizard.i18n import _
 from envwizard.knowledge import load as load_knowledge
-from envwizard.outcome import EnvOutcome, RunResult
-from envwizard.render import outcome_line
-from envwizard.report import build_report, write_report
-from envwizard.runner import Event, RunFinished, Runner, StepStarted
-from envwizard.target import Start
+from envwizard.report.render import outcome_line
+from envwizard.report.report import build_report, write_report
+from envwizard.run.outcome import EnvOutcome, RunResult
+from envwizard.run.runner import Event, RunFinished, Runner, StepStarted
+from envwizard.run.target import Start
+from envwizard.settings.answers import load_answers
 from envwizard.tui.screens.base import Back, Choice, Next, WizardScreen
 from envwizard.tui.screens.bench import BenchScreen
 from envwizard.tui.screens.build import BuildScreen

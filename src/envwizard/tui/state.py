@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envwizard.answers import CONDA_LIKE, Answers, validate
-from envwizard.errors import EnvwizardError
+from envwizard.core.errors import EnvwizardError
+from envwizard.core.i18n import _
 from envwizard.facts.model import Facts
-from envwizard.i18n import _
 from envwizard.knowledge import Knowledge
-from envwizard.mirrors import measure_for
-from envwizard.plan import Plan, make_plan
+from envwizard.plan.build import Plan, make_plan
+from envwizard.plan.route import measure_for
+from envwizard.settings.answers import CONDA_LIKE, Answers, validate
 
 DEFAULT_DRAFT: dict[str, Any] = {
     "python": "current",

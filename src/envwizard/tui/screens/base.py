@@ -7,7 +7,7 @@ app (which holds the one ordered list of steps) merges the changes, replans and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Union, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, Static
 
-from envwizard.i18n import N_, _
+from envwizard.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from envwizard.tui.app import EnvWizardApp
@@ -42,13 +42,9 @@ Choice = Union[Next, Back]
 
 
 def wizard_app(node: DOMNode) -> EnvWizardApp:
-    """The app a screen or widget runs in, typed (the one place that checks it)."""
-    from envwizard.tui.app import EnvWizardApp
-
-    app = node.app
-    if not isinstance(app, EnvWizardApp):  # pragma: no cover - a wiring bug
-        raise TypeError(f"envwizard screens run in EnvWizardApp, not {type(app).__name__}")
-    return app
+    """The app a screen or widget runs in, typed: screens are only ever pushed by EnvWizardApp
+    (importing it here would make the screens and the app import each other)."""
+    return cast("EnvWizardApp", node.app)
 
 
 def labeled(label: str, *widgets: Widget, id: str | None = None) -> Horizontal:

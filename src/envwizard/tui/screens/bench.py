@@ -12,9 +12,9 @@ from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Stat
 
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import num, pct, si, summary_table, timing
-from envwizard.i18n import N_, _
-from envwizard.outcome import EnvOutcome, RunStatus, StepStatus
-from envwizard.runner import BenchEvent, Event, RunFinished, StepFinished
+from envwizard.core.i18n import N_, _
+from envwizard.run.outcome import EnvOutcome, RunStatus, StepStatus
+from envwizard.run.runner import BenchEvent, Event, RunFinished, StepFinished
 from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.widgets.plot import LinePlot
 

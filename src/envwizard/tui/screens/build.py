@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
 
-from envwizard.answers import CONDA_LIKE
-from envwizard.i18n import N_, _
-from envwizard.mirrors import names as mirror_names
-from envwizard.redact import redact_text
+from envwizard.core.i18n import N_, _
+from envwizard.core.redact import redact_text
+from envwizard.knowledge.mirrors import names as mirror_names
+from envwizard.settings.answers import CONDA_LIKE
 from envwizard.tui.screens.base import WizardScreen, labeled
 
 INSTALLER_CHOICES = [

@@ -11,9 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from envwizard.bench.view import summary_table
-from envwizard.i18n import _
-from envwizard.outcome import RunStatus
-from envwizard.report import installed
+from envwizard.core.i18n import _
+from envwizard.report.report import installed
+from envwizard.run.outcome import RunStatus
 from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.screens.bench import verify_text
 from envwizard.tui.widgets.save import SaveAnswers

@@ -8,9 +8,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
-from envwizard.answers import CONDA_LIKE, MANAGERS
-from envwizard.errors import EnvwizardError
-from envwizard.i18n import N_, _
+from envwizard.core.errors import EnvwizardError
+from envwizard.core.i18n import N_, _
+from envwizard.settings.answers import CONDA_LIKE, MANAGERS
 from envwizard.tui.screens.base import WizardScreen, labeled
 
 ABOUT = {
@@ -112,7 +112,7 @@ class EnvironmentScreen(WizardScreen):
         """Validate as typed: the same rules as an answers file, plus what is on disk now."""
         changes = self.changes()
         note = self.query_one("#env-note", Static)
-        from envwizard.answers import validate
+        from envwizard.settings.answers import validate
 
         try:
             answers = validate({**self.state.draft, **changes}, where="env", cwd=self.state.cwd)
@@ -125,7 +125,7 @@ class EnvironmentScreen(WizardScreen):
             note.update(f"[red]✗[/] {why}")
             self.problem(why)
             return
-        from envwizard.target import inspect_target
+        from envwizard.run.target import inspect_target
 
         target = inspect_target(plan.env_path)
         where = plan.env_path

@@ -22,13 +22,13 @@ from textual.widgets import (
     Static,
 )
 
-from envwizard.errors import EnvwizardError
-from envwizard.i18n import _
-from envwizard.outcome import EnvOutcome, RunStatus, StepStatus
-from envwizard.plan import Plan, Step
-from envwizard.preflight import Preflight, run_preflight
-from envwizard.render import STEP_ICONS
-from envwizard.runner import (
+from envwizard.core.errors import EnvwizardError
+from envwizard.core.i18n import _
+from envwizard.plan.build import Plan, Step
+from envwizard.report.render import STEP_ICONS
+from envwizard.run.outcome import EnvOutcome, RunStatus, StepStatus
+from envwizard.run.preflight import Preflight, run_preflight
+from envwizard.run.runner import (
     Event,
     Notice,
     RunFinished,
@@ -37,7 +37,7 @@ from envwizard.runner import (
     StepProgress,
     StepStarted,
 )
-from envwizard.target import Start, inspect_target, resolve_start
+from envwizard.run.target import Start, inspect_target, resolve_start
 from envwizard.tui.screens.base import BACK, FlowScreen, Next
 from envwizard.tui.widgets.dialogs import ConfirmDialog
 

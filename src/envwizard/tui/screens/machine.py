@@ -7,10 +7,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import LoadingIndicator, Static
 
-from envwizard.decide import gpu_label
+from envwizard.core.i18n import N_, _
+from envwizard.decide.decision import gpu_label
 from envwizard.facts.model import Facts
-from envwizard.facts.render import MARKS
-from envwizard.i18n import N_, _
+from envwizard.report.facts_render import MARKS
 from envwizard.tui.screens.base import WizardScreen
 
 
@@ -93,7 +93,7 @@ class MachineScreen(WizardScreen):
         self.app.call_from_thread(self.show, facts)
 
     def show(self, facts: Facts) -> None:
-        from envwizard.facts.verdicts import verdicts
+        from envwizard.decide.verdicts import verdicts
 
         self.state.facts = facts
         self.query_one("#probing").display = False

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from envwizard.core.i18n import N_, _
+from envwizard.core.versions import major_minor
 from envwizard.facts.model import PythonInfo
-from envwizard.i18n import N_, _
 from envwizard.knowledge import Knowledge
 from envwizard.tui.screens.base import WizardScreen, labeled
-from envwizard.versions import major_minor
 
 CURRENT = "current"
 

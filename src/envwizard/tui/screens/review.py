@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
-from envwizard.i18n import N_, _
+from envwizard.core.i18n import N_, _
 from envwizard.tui.screens.base import WizardScreen
 from envwizard.tui.widgets.save import SaveAnswers
 

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from envwizard.i18n import _
+from envwizard.core.i18n import _
 
 
 class ConfirmDialog(ModalScreen[bool]):

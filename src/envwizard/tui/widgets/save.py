@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from envwizard.errors import EnvwizardError
-from envwizard.i18n import _
+from envwizard.core.errors import EnvwizardError
+from envwizard.core.i18n import _
 from envwizard.tui.screens.base import wizard_app
 
 DEFAULT_NAME = "envwizard-answers.yaml"

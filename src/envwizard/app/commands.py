@@ -13,13 +13,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envwizard.errors import EXIT_OK, InvalidInput
+from envwizard.core.errors import EXIT_OK, InvalidInput
+from envwizard.core.i18n import _, set_answers_language
+from envwizard.facts.load import facts_from_json
 from envwizard.facts.model import Facts
-from envwizard.i18n import _, set_answers_language
 
 if TYPE_CHECKING:
-    from envwizard.answers import Answers
-    from envwizard.plan import Plan
+    from envwizard.plan.build import Plan
+    from envwizard.settings.answers import Answers
 
 
 FACTS_MAX_BYTES = 64 * 2**20
@@ -47,7 +48,7 @@ def load_facts(path: str) -> Facts:
             _("{path}: cannot be read ({error})").format(path=path, error=e)
         ) from None
     try:
-        return Facts.from_json(text, where=path)
+        return facts_from_json(text, where=path)
     except RecursionError:
         raise InvalidInput(
             _("{path}: is nested too deeply to be a facts file").format(path=path)
@@ -97,9 +98,9 @@ def check_env_location(env: str) -> None:
 
 
 def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
-    from envwizard.answers import is_windows_path
-    from envwizard.mirrors import measure_for
-    from envwizard.plan import make_plan
+    from envwizard.plan.build import make_plan
+    from envwizard.plan.route import measure_for
+    from envwizard.settings.answers import is_windows_path
 
     facts = load_facts(facts_path) if facts_path else probe_here(answers)
     if not facts_path and not answers.env_is_name:
@@ -114,7 +115,8 @@ def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
 
 
 def mirrors_command(args: argparse.Namespace) -> int:
-    from envwizard.mirrors import Target, measure, presets
+    from envwizard.knowledge.mirrors import presets
+    from envwizard.plan.route import Target, measure
 
     rows = [p.to_dict() for p in presets()]
     if args.measure:
@@ -157,25 +159,25 @@ def probe_command(args: argparse.Namespace) -> int:
     if args.json:
         print(facts.to_json())
         return EXIT_OK
-    from envwizard.facts.render import print_facts
+    from envwizard.report.facts_render import print_facts
 
     print_facts(facts)
     return EXIT_OK
 
 
 def plan_command(args: argparse.Namespace) -> int:
-    from envwizard.answers import load_answers
+    from envwizard.settings.answers import load_answers
 
     answers = load_answers(args.answers)
 
     set_answers_language(answers.lang)
     _, plan = plan_for(answers, args.facts)
     if args.json:
-        from envwizard.redact import redact
+        from envwizard.core.redact import redact
 
         print(json.dumps(redact(plan.to_dict()), indent=2))
         return EXIT_OK
-    from envwizard.render import print_plan
+    from envwizard.report.render import print_plan
 
     print_plan(plan)
     return EXIT_OK
@@ -188,15 +190,15 @@ def validate_command(args: argparse.Namespace) -> int:
     the interpreter exists, a torch release matches, the build runs on this machine (or the
     one `--facts` describes), and the environment path is one envwizard may create or use.
     """
-    from envwizard.answers import load_answers
+    from envwizard.settings.answers import load_answers
 
     answers = load_answers(args.file)
     set_answers_language(answers.lang)
     facts_path = getattr(args, "facts", None)
     _facts, plan = plan_for(answers, facts_path)
     if not facts_path:
-        from envwizard.preflight import run_preflight
-        from envwizard.target import inspect_target, resolve_start
+        from envwizard.run.preflight import run_preflight
+        from envwizard.run.target import inspect_target, resolve_start
 
         start = resolve_start(inspect_target(plan.env_path), plan, answers)
         # The run's own pre-flight, less the network: a missing conda, an unwritable folder,
@@ -234,7 +236,7 @@ def validate_command(args: argparse.Namespace) -> int:
 
 
 def apply_command(args: argparse.Namespace) -> int:
-    from envwizard.answers import load_answers
+    from envwizard.settings.answers import load_answers
 
     answers = load_answers(args.answers)
 
@@ -242,7 +244,7 @@ def apply_command(args: argparse.Namespace) -> int:
     facts, plan = plan_for(answers, None)
     if args.dry_run:
         return dry_run(plan, answers, rebenchmark=args.rebenchmark)
-    from envwizard.headless import apply
+    from envwizard.app.headless import apply
 
     return apply(
         plan,
@@ -261,8 +263,8 @@ def dry_run(plan: Plan, answers: Answers, *, rebenchmark: bool = False) -> int:
     The start is resolved against the environment as it is now, so the steps a real run would
     skip (done in an earlier run, or a finished environment's benchmark) are shown as skipped.
     """
-    from envwizard.preflight import run_preflight
-    from envwizard.target import inspect_target, resolve_start
+    from envwizard.run.preflight import run_preflight
+    from envwizard.run.target import inspect_target, resolve_start
 
     start = resolve_start(inspect_target(plan.env_path), plan, answers, rebenchmark=rebenchmark)
     print_dry_run(plan, start.skip, start.why)
@@ -292,8 +294,8 @@ def print_dry_run(
     """The decision, then every command on one unwrapped line each, ready to copy."""
     from rich.console import Console
 
-    from envwizard.render import decision_panel
-    from envwizard.runner import DONE_BEFORE_REASON
+    from envwizard.report.render import decision_panel
+    from envwizard.run.runner import DONE_BEFORE_REASON
 
     Console().print(decision_panel(plan))
     print(
@@ -308,16 +310,3 @@ def print_dry_run(
             note += _(" (skipped: {reason})").format(reason=_(reason))
         print(f"{i}. {step.label()}{note}")
         print(f"   {plan.command_line(step)}")
-
-
-def wizard_command(args: argparse.Namespace) -> int:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise InvalidInput(
-            _(
-                "the wizard needs a terminal; without one, run headless with `envwizard --answers FILE` "
-                "(see `envwizard --help`), or look at this machine with `envwizard probe`"
-            )
-        )
-    from envwizard.tui.app import run_wizard
-
-    return run_wizard(args)

@@ -1,6 +1,6 @@
 """The sentences a person reads about a check, a hint or a forecast, made from structured data.
 
-Nothing decides from these strings: the checks return codes and numbers (envwizard.checks),
+Nothing decides from these strings: the checks return codes and numbers (envwizard.decide.checks),
 and this module is the one place that turns them into words. Each template is a whole
 sentence with named fields, so a translation can reorder them.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from envwizard.checks import Code, Finding
-from envwizard.i18n import N_, _, ngettext
+from envwizard.core.i18n import N_, _, ngettext
+from envwizard.decide.checks import Check, Code, Finding
 
 TEMPLATES: dict[Code, str] = {
     Code.PYTHON_WINDOW: N_(
@@ -60,6 +60,16 @@ TEMPLATES: dict[Code, str] = {
     Code.ROCM_WSL: N_("ROCm wheels need the Linux amdgpu/KFD driver, which WSL does not have"),
     Code.MPS_MACOS_OLD: N_("MPS needs macOS {need} or newer; this is {have}"),
 }
+
+
+def why(check: Check) -> str:
+    """Why a check failed ("" when it passed)."""
+    return say(check.failure) if check.failure else ""
+
+
+def note(check: Check) -> str:
+    """What a passing check has to say besides passing (a PTX-only GPU, …)."""
+    return "; ".join(say(n) for n in check.notes)
 
 
 def say(f: Finding) -> str:
@@ -131,10 +141,10 @@ def normalised_line(text: str) -> str:
     return _("facts: {text}").format(text=text)
 
 
-# ---- the search's sentences (envwizard.decide) -----------------------------------------------
+# ---- the search's sentences (envwizard.decide.decision) -----------------------------------------------
 def span(versions: list[str]) -> str:
     """ "2.14", or "2.9–2.14" for several releases."""
-    from envwizard.versions import vkey
+    from envwizard.core.versions import vkey
 
     ordered = sorted(versions, key=vkey)
     return ordered[0] if len(ordered) == 1 else f"{ordered[0]}–{ordered[-1]}"

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from envwizard import __version__
-from envwizard.answers import Answers
-from envwizard.errors import InvalidInput
-from envwizard.i18n import N_, _
-from envwizard.lock import read_marker
-from envwizard.plan import CONSTRAINTS_FILE, STATE_FILE, Plan
+from envwizard.core.errors import InvalidInput
+from envwizard.core.i18n import N_, _
+from envwizard.plan.build import CONSTRAINTS_FILE, STATE_FILE, Plan
+from envwizard.run.envlock import read_marker
+from envwizard.settings.answers import Answers
 
 ALWAYS_RERUN = ("verify", "bench")
 """Step kinds that change nothing and run again when an environment is resumed (a finished

@@ -1,12 +1,12 @@
 """argparse's own messages, listed so that Babel extracts them into envwizard's catalog.
 
-cli.py points argparse's `_` at envwizard.i18n, so "usage:", "options:" and argparse's errors
+cli.py points argparse's `_` at envwizard.core.i18n, so "usage:", "options:" and argparse's errors
 appear in the chosen language. The msgids are argparse's, verbatim (Python 3.9 to 3.13).
 """
 
 from __future__ import annotations
 
-from envwizard.i18n import N_
+from envwizard.core.i18n import N_
 
 ARGPARSE_MESSAGES = (
     N_("usage: "),

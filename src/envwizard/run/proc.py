@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 import psutil
 
-from envwizard.redact import redact_text
+from envwizard.core.redact import redact_text
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 BATCH_SECONDS = 0.05

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envwizard.answers import Answers
-from envwizard.childenv import child_env, leaking
-from envwizard.i18n import _
-from envwizard.plan import Plan
-from envwizard.redact import redact_text, split_credentials
-from envwizard.target import Start
+from envwizard.core.i18n import _
+from envwizard.core.redact import redact_text, split_credentials
+from envwizard.plan.build import Plan
+from envwizard.run.childenv import child_env, leaking
+from envwizard.run.target import Start
+from envwizard.settings.answers import Answers
 
 NET_TIMEOUT = 5.0
 INDEX_FLAGS = ("--index-url", "--extra-index-url", "--find-links", "--default-index", "--index")
@@ -270,7 +270,8 @@ def _uv_config_indexes(env: dict[str, str] | os._Environ[str]) -> list[str]:
 
 def _mirror_offer(url: str, plan: Plan) -> str:
     """The mirror presets that answer here, for an official index that does not."""
-    from envwizard.mirrors import Kind, answering, presets
+    from envwizard.knowledge.mirrors import Kind, presets
+    from envwizard.plan.route import answering
 
     if any(url.startswith(p.url.split("{")[0]) for p in presets()):
         return ""  # a mirror itself failed: measuring the others is `mirror: auto`'s job

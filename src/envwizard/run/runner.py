@@ -21,18 +21,18 @@ from typing import Any, Union
 
 import platformdirs
 
-from envwizard.answers import Answers
-from envwizard.childenv import child_env
-from envwizard.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, EnvwizardError
-from envwizard.i18n import N_, _
-from envwizard.lock import EnvLock
-from envwizard.outcome import EnvOutcome, RunResult, RunStatus, StepResult, StepStatus
-from envwizard.plan import Plan, Step
-from envwizard.proc import Child
-from envwizard.progress import Progress, ProgressParser
-from envwizard.redact import redact, redact_text
-from envwizard.stall import StallWatch
-from envwizard.target import Start, StateFile, remove_environment, repair_argv
+from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, EnvwizardError
+from envwizard.core.i18n import N_, _
+from envwizard.core.redact import redact, redact_text
+from envwizard.plan.build import Plan, Step
+from envwizard.run.childenv import child_env
+from envwizard.run.envlock import EnvLock
+from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus, StepResult, StepStatus
+from envwizard.run.proc import Child
+from envwizard.run.progress import Progress, ProgressParser
+from envwizard.run.stall import StallWatch
+from envwizard.run.target import Start, StateFile, remove_environment, repair_argv
+from envwizard.settings.answers import Answers
 
 
 @dataclass

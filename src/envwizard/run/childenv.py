@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from envwizard.i18n import N_, _
+from envwizard.core.i18n import N_, _
 
 DROP = (
     # Would make the child import or run the wrong code.

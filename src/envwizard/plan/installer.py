@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from envwizard.answers import Answers
-from envwizard.errors import InvalidInput
+from envwizard.core.errors import InvalidInput
+from envwizard.core.i18n import _
 from envwizard.facts.model import Facts
 from envwizard.facts.pipconfig import PipConfig
-from envwizard.i18n import _
+from envwizard.settings.answers import Answers
 
 
 class Installer(str, Enum):

@@ -9,7 +9,7 @@ A build runs only if every check holds (README: how envwizard chooses):
 
 Each check returns a `Check`: pass or fail, a machine-readable `Code`, and the numbers behind
 it. The planner's search and the machine screen's verdicts read only these; the sentences a
-person reads are made from them in one place, `envwizard.wording`.
+person reads are made from them in one place, `envwizard.decide.wording`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from envwizard.core.versions import vkey
+from envwizard.decide.machine import Machine, gpu_label, intel_validated
 from envwizard.facts.model import GPU
 from envwizard.knowledge import Build, Knowledge, Release
-from envwizard.machine import Machine, gpu_label, intel_validated
-from envwizard.versions import vkey
 
 __all__ = [
     "CHECKS",
@@ -107,18 +107,6 @@ class Check:
     @property
     def codes(self) -> list[Code]:
         return [f.code for f in ([self.failure] if self.failure else []) + list(self.notes)]
-
-    @property
-    def why(self) -> str:
-        from envwizard.wording import say
-
-        return say(self.failure) if self.failure else ""
-
-    @property
-    def note(self) -> str:
-        from envwizard.wording import say
-
-        return "; ".join(say(n) for n in self.notes)
 
 
 def passed(name: str, *notes: Finding) -> Check:

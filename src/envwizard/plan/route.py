@@ -1,4 +1,4 @@
-"""Mirror presets, the measurement behind `mirror: auto`, and the route a plan's downloads take.
+"""The measurement behind `mirror: auto`, and the route a plan's downloads take.
 
 The presets are data (knowledge/mirrors.toml). Measuring touches the network, so it happens
 before planning and reaches the planner as a value (`Measurement`): `route()` is pure, and the
@@ -17,22 +17,15 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from enum import Enum
-from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from envwizard.i18n import _
+from envwizard.core.i18n import _
+from envwizard.knowledge.mirrors import Kind, Preset, presets, select
 
 if TYPE_CHECKING:
-    from envwizard.answers import Answers
-    from envwizard.decide import Decision
+    from envwizard.decide.decision import Decision
     from envwizard.facts.model import Facts
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python < 3.11
-    import tomli as tomllib  # type: ignore[no-redef]
+    from envwizard.settings.answers import Answers
 
 BUDGET_S = 3.0
 """All measurements together take at most this long: a dead mirror cannot hold the run up."""
@@ -40,79 +33,6 @@ PAGE_LIMIT = 8 * 2**20
 """Enough of a wheel page to find the build; PyTorch's largest per-variant pages are smaller."""
 OFFICIAL = "pytorch"
 """The name a measurement gives PyTorch's own index."""
-CHOICES = ("none", "auto")
-
-
-class Kind(str, Enum):
-    """What a preset serves, which decides the installer flags it needs."""
-
-    PYPI = "pypi"
-    TORCH_INDEX = "pytorch-index"
-    TORCH_LINKS = "pytorch-links"
-    CONDA = "conda-channel"
-
-    @property
-    def serves_torch(self) -> bool:
-        return self in (Kind.TORCH_INDEX, Kind.TORCH_LINKS)
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    site: str
-    kind: Kind
-    url: str
-    region: str
-    source: str
-
-    def location(self, variant: str) -> str:
-        """The URL for one variant (PyTorch kinds) or the URL itself."""
-        return self.url.format(variant=variant)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "site": self.site,
-            "kind": self.kind.value,
-            "url": self.url,
-            "region": self.region,
-            "source": self.source,
-        }
-
-
-def parse_presets(text: str) -> tuple[Preset, ...]:
-    data = tomllib.loads(text)
-    return tuple(
-        Preset(
-            name=row["name"],
-            site=row["site"],
-            kind=Kind(row["kind"]),
-            url=row["url"],
-            region=row["region"],
-            source=row["source"],
-        )
-        for row in data["preset"]
-    )
-
-
-@lru_cache(maxsize=1)
-def presets() -> tuple[Preset, ...]:
-    """The presets shipped with envwizard."""
-    text = resources.files("envwizard.knowledge").joinpath("mirrors.toml").read_text("utf-8")
-    return parse_presets(text)
-
-
-def names(pool: Sequence[Preset] | None = None) -> tuple[str, ...]:
-    """Every word `mirror:` accepts besides none and auto: preset names, then site names."""
-    pool = presets() if pool is None else pool
-    return (*[p.name for p in pool], *dict.fromkeys(p.site for p in pool))
-
-
-def select(name: str, pool: Sequence[Preset] | None = None) -> list[Preset]:
-    """The presets a name stands for: one preset, or every preset of a site."""
-    pool = presets() if pool is None else pool
-    exact = [p for p in pool if p.name == name]
-    return exact or [p for p in pool if p.site == name]
 
 
 # ---- measuring ---------------------------------------------------------------------------------
@@ -462,7 +382,7 @@ def measure_for(facts: Facts, answers: Answers) -> Measurement | None:
     """For `mirror: auto`: measure, from here, the sources that could serve this plan."""
     if answers.mirror != "auto" or answers.offline:
         return None
-    from envwizard.decide import decide
+    from envwizard.decide.decision import decide
     from envwizard.knowledge import load
 
     decision = decide(facts, answers, load())

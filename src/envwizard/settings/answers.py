@@ -19,13 +19,13 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from envwizard.errors import InvalidInput
-from envwizard.i18n import _
-from envwizard.i18n import normalize as normalize_language
+from envwizard.core.errors import InvalidInput
+from envwizard.core.i18n import _
+from envwizard.core.i18n import normalize as normalize_language
+from envwizard.core.versions import vkey
 from envwizard.knowledge import load as load_knowledge
-from envwizard.mirrors import CHOICES as MIRROR_CHOICES
-from envwizard.mirrors import names as mirror_names
-from envwizard.versions import vkey
+from envwizard.knowledge.mirrors import CHOICES as MIRROR_CHOICES
+from envwizard.knowledge.mirrors import names as mirror_names
 
 MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
 CONDA_LIKE = ("conda", "mamba", "micromamba")

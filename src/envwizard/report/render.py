@@ -7,10 +7,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from envwizard.i18n import _
-from envwizard.outcome import EnvOutcome, RunResult, RunStatus
-from envwizard.plan import Plan
-from envwizard.redact import redact_text
+from envwizard.core.i18n import _
+from envwizard.core.redact import redact_text
+from envwizard.plan.build import Plan
+from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus
 
 STEP_ICONS = {
     "pending": "[dim]·[/]",

@@ -6,9 +6,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from envwizard.core.i18n import _
+from envwizard.decide.verdicts import Verdict, gib, verdicts
 from envwizard.facts.model import Facts, PythonInfo
-from envwizard.facts.verdicts import Verdict, gib, verdicts
-from envwizard.i18n import _
 
 MARKS = {"ok": ("✓", "green"), "warn": ("⚠", "yellow"), "bad": ("✗", "red")}
 

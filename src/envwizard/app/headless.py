@@ -25,20 +25,19 @@ from rich.prompt import Confirm
 from rich.table import Table
 from rich.text import Text
 
-from envwizard.answers import Answers
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import live_panel, progress_line, summary_table
-from envwizard.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
+from envwizard.core.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
+from envwizard.core.i18n import _
+from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
-from envwizard.i18n import _
-from envwizard.lock import EnvLock, refuse_if_running
-from envwizard.outcome import EnvOutcome, RunResult, StepStatus
-from envwizard.plan import Plan
-from envwizard.preflight import run_preflight
-from envwizard.redact import redact, redact_text
-from envwizard.render import STEP_ICONS, decision_panel, outcome_line
-from envwizard.report import build_report, installed, write_report
-from envwizard.runner import (
+from envwizard.plan.build import Plan
+from envwizard.report.render import STEP_ICONS, decision_panel, outcome_line
+from envwizard.report.report import build_report, installed, write_report
+from envwizard.run.envlock import EnvLock, refuse_if_running
+from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
+from envwizard.run.preflight import run_preflight
+from envwizard.run.runner import (
     BenchEvent,
     Event,
     Notice,
@@ -49,7 +48,8 @@ from envwizard.runner import (
     StepProgress,
     StepStarted,
 )
-from envwizard.target import inspect_target, resolve_start
+from envwizard.run.target import inspect_target, resolve_start
+from envwizard.settings.answers import Answers
 
 
 def apply(

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from envwizard import __version__
-from envwizard.answers import Answers
+from envwizard.core.i18n import _
+from envwizard.core.redact import redact
 from envwizard.facts.model import Facts
-from envwizard.i18n import _
-from envwizard.outcome import RunResult
-from envwizard.plan import Plan
-from envwizard.redact import redact
+from envwizard.plan.build import Plan
+from envwizard.run.outcome import RunResult
+from envwizard.settings.answers import Answers
 
 VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_list")
 READ_ONLY_KINDS = ("verify", "bench")

@@ -25,9 +25,9 @@ from typing import Any
 
 import psutil
 
-from envwizard import proc
-from envwizard.errors import InvalidInput
-from envwizard.i18n import _
+from envwizard.core.errors import InvalidInput
+from envwizard.core.i18n import _
+from envwizard.run import proc
 
 ORPHAN_WAIT_SECONDS = 30.0
 """How long a run waits for an installer left behind by a run that died, before refusing."""

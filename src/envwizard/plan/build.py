@@ -19,18 +19,18 @@ from typing import Any
 
 from packaging.requirements import Requirement
 
-from envwizard.answers import COMPANIONS, Answers
-from envwizard.bench.argv import BenchOptions, nvml_env, thread_env, worker_argv
-from envwizard.decide import Decision, decide, target_python
-from envwizard.errors import InvalidInput
+from envwizard.core.errors import InvalidInput
+from envwizard.core.i18n import N_, _
+from envwizard.core.redact import redact_text
+from envwizard.core.versions import major_minor, vkey
+from envwizard.decide.decision import Decision, decide, target_python
 from envwizard.facts.model import Facts, PythonInfo
-from envwizard.i18n import N_, _
-from envwizard.installer import Installer, InstallerChoice, choose_installer, uv_pip_install
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
-from envwizard.mirrors import Measurement, Route, apply_route, route
-from envwizard.redact import redact_text
-from envwizard.versions import major_minor, vkey
+from envwizard.plan.bench_argv import BenchOptions, nvml_env, thread_env, worker_argv
+from envwizard.plan.installer import Installer, InstallerChoice, choose_installer, uv_pip_install
+from envwizard.plan.route import Measurement, Route, apply_route, route
+from envwizard.settings.answers import COMPANIONS, Answers
 
 CONSTRAINTS_FILE = "envwizard-constraints.txt"
 STATE_FILE = "envwizard-state.json"

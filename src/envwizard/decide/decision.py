@@ -1,8 +1,8 @@
 """Choose the PyTorch build that will really run here, and say why: the search.
 
-The checks themselves live in envwizard.checks (pure functions returning codes and numbers);
+The checks themselves live in envwizard.decide.checks (pure functions returning codes and numbers);
 this module searches releases and variants using only those structured results, and the
-sentences come from envwizard.wording. The usual tools check only the driver; the kernel and
+sentences come from envwizard.decide.wording. The usual tools check only the driver; the kernel and
 library checks are what save a Pascal, Volta or Kepler card from a wheel that dies at its
 first kernel. Pure: Facts + Answers in, Decision out.
 """
@@ -15,13 +15,13 @@ from typing import Any
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from envwizard import checks, wording
-from envwizard.answers import COMPANIONS, Answers
-from envwizard.checks import CHECKS, Check, Code, Finding, Machine, gpu_label
-from envwizard.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.versions import vkey
+from envwizard.decide import checks, wording
+from envwizard.decide.checks import CHECKS, Check, Code, Finding, Machine, gpu_label
 from envwizard.facts.model import GPU, Facts
 from envwizard.knowledge import Build, Knowledge, Release
-from envwizard.versions import vkey
+from envwizard.settings.answers import COMPANIONS, Answers
 
 __all__ = ["CHECKS", "Candidate", "Decision", "decide", "gpu_label"]
 
@@ -51,7 +51,7 @@ class Candidate:
 
     def summary(self) -> str:
         """Every failed check, so a person sees that fixing one (the driver) is not enough."""
-        return wording.candidate_summary([(f.name, f.why) for f in self.failures])
+        return wording.candidate_summary([(f.name, wording.why(f)) for f in self.failures])
 
 
 @dataclass
@@ -161,7 +161,7 @@ class Decider:
             kinds.append("mps")
         return kinds
 
-    # ---- the checks (envwizard.checks) --------------------------------------------------------
+    # ---- the checks (envwizard.decide.checks) --------------------------------------------------------
     def evaluate(self, b: Build) -> Candidate:
         found = checks.evaluate(self.m, b)
         if self.answers.compute == b.variant:
@@ -316,7 +316,7 @@ class Decider:
             rejected.append(wording.variant_fails(rel.version, variant, cand.summary()))
         instead = self.suggestion()
         if first_fail is not None:
-            failures = [(f.name, f.why) for f in first_fail.failures]
+            failures = [(f.name, wording.why(f)) for f in first_fail.failures]
             raise ImpossibleRequest(wording.explicit_cannot_run(variant, failures, instead))
         if gated:
             raise ImpossibleRequest(
@@ -407,8 +407,8 @@ class Decider:
             )
         reasons.append(self.chosen_line(cand))
         for c in cand.checks:
-            if c.note:
-                reasons.append(c.note)
+            if c.notes:
+                reasons.append(wording.note(c))
         for other in self.builds(rel):
             if other.variant == b.variant or other.kind != b.kind:
                 continue
@@ -580,7 +580,7 @@ class Decider:
                     "ok": c.ok,
                     "why": c.summary()
                     if not c.ok
-                    else (c.checks[2].note or wording.runs_here(b.arch_text or b.kind)),
+                    else (wording.note(c.checks[2]) or wording.runs_here(b.arch_text or b.kind)),
                     "experimental": b.experimental,
                     "codes": [code.value for ch in c.checks for code in ch.codes],
                 }
@@ -632,7 +632,8 @@ def _failures(cands: list[Candidate]) -> list[str]:
         names = "/".join(c.build.variant for c in group)
         first = group[0]
         why = "; ".join(
-            f"{f.name}: {f.why.replace(first.build.variant, names)}" for f in first.failures
+            f"{f.name}: {wording.why(f).replace(first.build.variant, names)}"
+            for f in first.failures
         )
         lines.append(f"{names}: {why or 'runs here'}")
     return lines

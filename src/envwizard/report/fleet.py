@@ -17,8 +17,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from envwizard.errors import EXIT_OK, EXIT_STEP_FAILED, InvalidInput
-from envwizard.i18n import _
+from envwizard.core.errors import EXIT_OK, EXIT_STEP_FAILED, InvalidInput
+from envwizard.core.i18n import _
 
 
 class Format(str, Enum):

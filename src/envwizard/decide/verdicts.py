@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from envwizard import checks
+from envwizard.core.i18n import N_, _
+from envwizard.core.versions import major_minor, platform_key, vkey
+from envwizard.decide import checks
 from envwizard.facts.model import GPU, Facts, PythonInfo
-from envwizard.i18n import N_, _
 from envwizard.knowledge import Build, Knowledge
-from envwizard.versions import major_minor, platform_key, vkey
 
 LEVELS = ("ok", "warn", "bad")
 CONDA_LIKE = ("conda", "mamba", "micromamba")
@@ -63,7 +63,7 @@ def gpu_subject(g: GPU) -> str:
 
 
 def runs_on(g: GPU, b: Build, kb: Knowledge, driver_cuda: str | None) -> bool:
-    """The planner's own kernel and library checks for one GPU (envwizard.checks)."""
+    """The planner's own kernel and library checks for one GPU (envwizard.decide.checks)."""
     # PTX counts whatever the driver: the screen judges the card; the plan judges the driver.
     kern = checks.nvidia_gpu(g, b, driver_cuda or b.cuda)
     return kern.ok and checks.nvidia_libraries(g, b, kb).ok

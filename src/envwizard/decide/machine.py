@@ -1,6 +1,6 @@
 """The machine as the checks see it: its platform, target Python, driver and GPU targets.
 
-Computed once from Facts and the knowledge, so every check (envwizard.checks) and the
+Computed once from Facts and the knowledge, so every check (envwizard.decide.checks) and the
 machine-check screen read the same answers to "which GPUs must a build serve here?".
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from envwizard.core.versions import major_minor, platform_key
 from envwizard.facts.model import GPU, Facts, PythonInfo
 from envwizard.knowledge import Knowledge
-from envwizard.versions import major_minor, platform_key
 
 
 def gpu_label(g: GPU) -> str:

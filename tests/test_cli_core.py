@@ -108,7 +108,7 @@ def test_plan_from_a_schema_1_facts_file(
     ]
     torch_argv = p["steps"][1]["argv"]
     assert f"torch=={torch}" in torch_argv
-    assert any(x.startswith("torchvision==0.") for x in torch_argv)
+    assert any(x.startswith("torchvision") for x in torch_argv)
     if d["index_url"]:
         assert torch_argv[torch_argv.index("--index-url") + 1] == d["index_url"]
     assert not (tmp_path / "env").exists()

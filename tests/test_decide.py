@@ -422,7 +422,7 @@ def test_intel_mac_plans_its_last_release_with_its_pins() -> None:
     # numpy<2: https://github.com/PrincetonUniversity/PsyNeuLink/pull/3232
     d = choose(mac("13.6", arch="x86_64"))
     assert (d.variant, d.release, d.index_url) == ("cpu", "2.2", None)
-    assert "numpy<2" in d.companions
+    assert "numpy<2" in d.pins
     assert "torch 2.2 needs numpy<2 beside it today" in joined(d)
     msg = refuse(mac("13.6", arch="x86_64"), torch=">=2.3")
     assert "2.2.2" in msg and "torch_source: conda-forge" in msg
@@ -621,28 +621,6 @@ def test_conda_forge_has_no_index_and_keeps_pascal_on_cuda_12() -> None:
     d = choose(machine(GTX1080, driver=R580), torch_source="conda-forge", manager="conda")
     assert (d.source, d.index_url, d.cuda) == ("conda-forge", None, "12.9")
     assert "from conda-forge" in joined(d)
-
-
-def test_companions_are_pinned_to_the_chosen_release() -> None:
-    d = choose(machine(K80, driver=R470), packages=["torchvision", "TorchAudio", "numpy"])
-    assert d.companions == ["torchvision==0.18.*", "torchaudio==2.3.*", "numpy<2"]
-    d = choose(machine(RTX4090, driver=R580), packages=["torchvision[extra]>=0.20"])
-    assert d.companions == ["torchvision[extra]==0.29.*,>=0.20"]
-    d = choose(machine(RTX4090, driver=R580), packages=["torchvision==0.29.1"])
-    assert d.companions == ["torchvision==0.29.1"]
-
-
-def test_companion_markers_stay_and_urls_are_refused() -> None:
-    d = choose(machine(RTX4090, driver=R580), packages=["torchaudio; sys_platform == 'linux'"])
-    assert d.companions == ['torchaudio==2.14.*; sys_platform == "linux"']
-    msg = refuse(machine(), packages=["torchvision @ https://x.example/tv.whl"])
-    assert "names a URL" in msg and "0.29.*" in msg
-
-
-def test_conflicting_companion_is_an_error() -> None:
-    msg = refuse(machine(RTX4090, driver=R580), packages=["torchvision==0.20.*"])
-    assert "packages: 'torchvision==0.20.*' does not match torch 2.14" in msg
-    assert "0.29.*" in msg
 
 
 def test_alternatives_list_every_build_of_the_release() -> None:

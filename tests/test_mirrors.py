@@ -224,11 +224,11 @@ def test_flat_links_with_uv(sources: dict[str, Any], monkeypatch: pytest.MonkeyP
     )
     links = sources["pool"][1].location("cpu")
     assert p.step("install-torch").argv == [
-        "uv", "pip", "install", "--python", ENV_PY, "torch==2.14.*", "torchvision==0.29.*",
+        "uv", "pip", "install", "--python", ENV_PY, "torch==2.14.*", "torchvision<0.30,>=0.29.1",
         "--no-index", "--find-links", links, "--no-deps",
     ]  # fmt: skip
     assert p.step("install-torch-deps").argv == [
-        "uv", "pip", "install", "--python", ENV_PY, "torch==2.14.*", "torchvision==0.29.*",
+        "uv", "pip", "install", "--python", ENV_PY, "torch==2.14.*", "torchvision<0.30,>=0.29.1",
     ]  # fmt: skip
 
 

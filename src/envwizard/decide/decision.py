@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from envwizard.core.errors import ImpossibleRequest, InvalidInput
@@ -21,7 +20,7 @@ from envwizard.decide import checks, wording
 from envwizard.decide.checks import CHECKS, Check, Code, Finding, Machine, gpu_label
 from envwizard.facts.model import GPU, Facts
 from envwizard.knowledge import Build, Knowledge, Release
-from envwizard.settings.answers import COMPANIONS, Answers
+from envwizard.settings.answers import Answers
 
 __all__ = ["CHECKS", "Candidate", "Decision", "decide", "gpu_label"]
 
@@ -66,7 +65,8 @@ class Decision:
     source: str
     python: str
     requirement: str
-    companions: list[str] = field(default_factory=list)
+    pins: list[str] = field(default_factory=list)
+    """Requirements this release needs beside it today (numpy<2 for NumPy-1 builds)."""
     cuda: str | None = None
     kind: str = "cpu"
     warnings: list[str] = field(default_factory=list)
@@ -88,7 +88,7 @@ class Decision:
             "source": self.source,
             "python": self.python,
             "requirement": self.requirement,
-            "companions": self.companions,
+            "pins": self.pins,
             "cuda": self.cuda,
             "kind": self.kind,
             "warnings": self.warnings,
@@ -469,7 +469,7 @@ class Decider:
             source=b.source,
             python=self.py_full,
             requirement=self.requirement("torch", rel.version, self.answers.torch),
-            companions=self.companions(rel) + pins,
+            pins=pins,
             cuda=b.cuda,
             kind=b.kind,
             warnings=warnings,
@@ -536,24 +536,6 @@ class Decider:
             text = str(SpecifierSet(",".join(str(s) for s in exact))) if exact else str(combined)
             return f"{name}{text}"
         return f"{name}{pin}"
-
-    def companions(self, rel: Release) -> list[str]:
-        out = []
-        for text in self.answers.packages:
-            req = Requirement(text)
-            name = req.name.lower()
-            if name not in COMPANIONS:
-                continue
-            line = rel.torchvision if name == "torchvision" else rel.torchaudio
-            if req.url:
-                raise ImpossibleRequest(wording.companion_url(text, name, line))
-            user = str(req.specifier) or None
-            if user and not line_admitted(req.specifier, line):
-                raise ImpossibleRequest(wording.companion_mismatch(text, rel.version, name, line))
-            extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
-            marker = f"; {req.marker}" if req.marker else ""
-            out.append(self.requirement(name + extras, line, user) + marker)
-        return out
 
     def index_for(self, b: Build, default_index: bool) -> str | None:
         """PyTorch's index (or its mirror) for the variant; None for the installer's own index.

@@ -31,8 +31,6 @@ class Release:
     python_max: str
     python_experimental: tuple[str, ...]
     glibc: str
-    torchvision: str
-    torchaudio: str
     default: dict[str, str] = field(hash=False, compare=False)
     """The variant a plain install from the default index gets, per platform."""
     ref: str = ""
@@ -165,8 +163,6 @@ class Knowledge:
                     python_max=r["python"][1],
                     python_experimental=tuple(r.get("python_experimental", ())),
                     glibc=r["glibc"],
-                    torchvision=r["torchvision"],
-                    torchaudio=r["torchaudio"],
                     default=dict(r["default"]),
                     ref=r.get("ref", ""),
                     as_of=r.get("as_of", ""),
@@ -239,22 +235,13 @@ class Knowledge:
     def with_forecast(self, version: str) -> Knowledge:
         """This knowledge plus a release newer than the table, ruled like the newest known one.
 
-        Its builds are the newest release's builds under the new version, its companions follow
-        the usual pairing (torch 2.N with torchvision 0.N+15); verification after install decides
-        whether the forecast held. The shipped knowledge is not changed.
+        Its builds are the newest release's builds under the new version; verification after
+        install decides whether the forecast held. The shipped knowledge is not changed.
         """
         if version in self._by_version:
             return self
         newest = self.releases[0]
-        minor = vkey(version)[1] if len(vkey(version)) > 1 else 0
-        rel = replace(
-            newest,
-            version=version,
-            released="",
-            forecast=True,
-            torchvision=f"0.{minor + 15}",
-            torchaudio=version,
-        )
+        rel = replace(newest, version=version, released="", forecast=True)
         kb = copy.copy(self)
         kb.releases = [rel, *self.releases]
         kb._by_version = {**self._by_version, version: rel}

@@ -24,13 +24,15 @@ from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact_text
 from envwizard.core.versions import major_minor, vkey
 from envwizard.decide.decision import Decision, decide, target_python
+from envwizard.decide.stack import Source, StackDecision, canonical, decide_stack
 from envwizard.facts.model import Facts, PythonInfo
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
+from envwizard.knowledge.stack import load_stack
 from envwizard.plan.bench_argv import BenchOptions, nvml_env, thread_env, worker_argv
 from envwizard.plan.installer import Installer, InstallerChoice, choose_installer, uv_pip_install
 from envwizard.plan.route import Measurement, Route, apply_route, route
-from envwizard.settings.answers import COMPANIONS, Answers
+from envwizard.settings.answers import Answers
 
 CONSTRAINTS_FILE = "envwizard-constraints.txt"
 STATE_FILE = "envwizard-state.json"
@@ -122,6 +124,8 @@ class Plan:
     """Who fills the environment (pip or uv), and why."""
     install_more: str = ""
     """The command that installs more packages into the environment with the torch pin."""
+    stack: StackDecision | None = None
+    """Every package beside torch, decided for this machine (included or left out, and why)."""
 
     @property
     def size_text(self) -> str:
@@ -139,6 +143,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {
             "decision": self.decision.to_dict(),
+            "stack": self.stack.to_dict() if self.stack else None,
             "steps": [s.to_dict() for s in self.steps],
             "env": {
                 "path": self.env_path,
@@ -173,16 +178,24 @@ def make_plan(
     """
     kb = kb or load_knowledge()
     decision = decide(facts, answers, kb)
+    stack = decide_stack(facts, answers, decision, kb)
     way = route(answers, decision, measured)
     answers = apply_route(way, answers, decision)
-    return _Builder(facts, answers, kb, decision, way).build()
+    return _Builder(facts, answers, kb, decision, way, stack).build()
 
 
 class _Builder:
     def __init__(
-        self, facts: Facts, answers: Answers, kb: Knowledge, decision: Decision, way: Route
+        self,
+        facts: Facts,
+        answers: Answers,
+        kb: Knowledge,
+        decision: Decision,
+        way: Route,
+        stack: StackDecision,
     ) -> None:
         self.way = way
+        self.stack = stack
         self.facts = facts
         self.a = answers
         self.kb = kb
@@ -260,6 +273,7 @@ class _Builder:
             windows=self.windows,
             installer=self.installer,
             install_more=self.install_more(),
+            stack=self.stack,
         )
 
     def create_step(self) -> Step:
@@ -332,9 +346,14 @@ class _Builder:
     def conda_target(self) -> list[str]:
         return ["--prefix", self.prefix]
 
+    def with_torch(self) -> list[str]:
+        """What torch's own install command carries: the companions from its index, the pins."""
+        companions = self.stack.requirements(Source.TORCH, asked_only=True)
+        return [self.d.requirement, *companions, *self.d.pins]
+
     def torch_step(self) -> Step:
         d = self.d
-        reqs = [d.requirement, *d.companions]
+        reqs = self.with_torch()
         title = N_("Install torch {torch} ({variant})")
         fields = {"torch": str(d.torch), "variant": str(d.variant)}
         if d.source == "conda-forge":
@@ -370,7 +389,7 @@ class _Builder:
 
     def torch_deps_step(self) -> Step:
         """After a --no-deps torch from wheel links: its dependencies, torch itself is kept."""
-        reqs = [self.d.requirement, *self.d.companions]
+        reqs = self.with_torch()
         index = ["--index-url", self.a.index_url] if self.a.index_url else []
         return self.install_step("install-torch-deps", N_("Install what torch needs"), reqs, index)
 
@@ -403,7 +422,7 @@ class _Builder:
         )
 
     def pin_step(self) -> Step:
-        names = ["torch"] + [Requirement(c).name for c in self.d.companions]
+        names = [Requirement(r).name for r in self.with_torch()]
         argv = [self.env_py, script_path("pin.py"), "--prefix", self.prefix]
         if self.d.source == "conda-forge":
             argv.append("--conda")
@@ -414,7 +433,13 @@ class _Builder:
         return Step("pin", N_("Pin the installed torch build"), argv, "pin")
 
     def other_packages(self) -> list[str]:
-        return [p for p in self.a.packages if Requirement(p).name.lower() not in COMPANIONS]
+        """`packages:` after torch: those the stack decided (with their pins), then the rest."""
+        known = set(load_stack().known())
+        decided = [
+            *self.stack.requirements(Source.INDEX, asked_only=True),
+            *self.stack.requirements(Source.URL, asked_only=True),
+        ]
+        return decided + [p for p in self.a.packages if canonical(Requirement(p).name) not in known]
 
     def packages_step(self, packages: list[str]) -> Step:
         index = ["--index-url", self.a.index_url] if self.a.index_url else []
@@ -483,7 +508,10 @@ class _Builder:
         r = Requirement(req)
         name = "pytorch" if r.name == "torch" else r.name
         exact = [s.version for s in r.specifier if s.operator == "=="]
-        return f"{name}={exact[0]}" if exact else f"{name}=*"
+        if exact:
+            return f"{name}={exact[0]}"
+        # conda's match specs take PEP 440's comparison clauses as written (">=0.29.1,<0.30").
+        return f"{name}{r.specifier}" if r.specifier else f"{name}=*"
 
     def install_more(self) -> str:
         """How to add packages later without swapping torch (pip reads the environment's pin)."""

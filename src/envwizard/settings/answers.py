@@ -26,6 +26,7 @@ from envwizard.core.versions import vkey
 from envwizard.knowledge import load as load_knowledge
 from envwizard.knowledge.mirrors import CHOICES as MIRROR_CHOICES
 from envwizard.knowledge.mirrors import names as mirror_names
+from envwizard.knowledge.stack import load_stack
 
 MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
 CONDA_LIKE = ("conda", "mamba", "micromamba")
@@ -39,7 +40,10 @@ BENCH_DTYPES = ("auto", "fp32", "tf32", "bf16", "fp16")
 BENCH_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
 """sgd is the tutorial's plain SGD; momentum is SGD with momentum 0.9."""
 COMPUTE_WORDS = ("auto", "cpu", "mps", "xpu")
-COMPANIONS = ("torchvision", "torchaudio")
+FRAMEWORKS = ("jax", "tensorflow")
+"""Frameworks beside torch (`frameworks:`), each decided for the machine like torch."""
+_FRAMEWORK_ALIASES = {"tf": "tensorflow", "tensorflow-cpu": "tensorflow", "keras": "tensorflow"}
+_FRAMEWORK_ALIASES |= {"jaxlib": "jax", "flax": "jax"}
 MAX_BYTES = 256 * 1024
 _COMPUTE = re.compile(r"^(cu\d{3}|rocm\d+(\.\d+){1,2})$")
 _CONDA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -93,6 +97,12 @@ class Answers:
     """none, auto, or a preset or site name from `envwizard mirrors`."""
     lang: str | None = None
     """en or zh-CN; None: the locale decides."""
+    stack: str = "tutorial"
+    """tutorial (torch, torchvision, torchaudio, numpy), llm or torch; `packages` adds to it."""
+    frameworks: list[str] = field(default_factory=list)
+    """jax and/or tensorflow beside torch."""
+    jupyter: bool = False
+    """Register the environment as a Jupyter kernel."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -256,7 +266,22 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
         ),
         mirror=v.choice(data.get("mirror", "none"), "mirror", (*MIRROR_CHOICES, *mirror_names())),
         lang=v.lang(data.get("lang")),
+        stack=v.choice(data.get("stack", "tutorial"), "stack", load_stack().stack_names()),
+        frameworks=v.frameworks(data.get("frameworks", [])),
+        jupyter=v.boolean(data.get("jupyter", False), "jupyter"),
     )
+    both = [
+        f
+        for f in answers.frameworks
+        if f in {Requirement(p).name.lower() for p in answers.packages}
+    ]
+    if both:
+        raise InvalidInput(
+            _(
+                "{where}: {name} is in both packages and frameworks; keep it in frameworks, "
+                "where envwizard chooses its build for this machine"
+            ).format(where=where, name=both[0])
+        )
     if answers.torch_source == "conda-forge" and not answers.is_conda:
         raise InvalidInput(
             _(
@@ -558,6 +583,31 @@ class _Validator:
                     _("the package is named `torch` and envwizard installs it; drop this entry"),
                 )
             out.append(text)
+        return out
+
+    def frameworks(self, value: Any) -> list[str]:
+        if value is None:
+            return []
+        allowed = _("a list of {choices}").format(choices=", ".join(FRAMEWORKS))
+        if isinstance(value, str):
+            self.fail(
+                "frameworks", value, allowed, _("write frameworks: [{value}]").format(value=value)
+            )
+        if not isinstance(value, list):
+            self.fail("frameworks", value, allowed)
+        out: list[str] = []
+        for i, item in enumerate(value):
+            path = f"frameworks[{i}]"
+            word = item.strip().lower() if isinstance(item, str) else None
+            if word in ("torch", "pytorch"):
+                self.fail(path, item, allowed, _("torch is always installed; drop this entry"))
+            if word not in FRAMEWORKS:
+                guess = None
+                if word is not None:
+                    guess = _FRAMEWORK_ALIASES.get(word) or _did_you_mean(word, FRAMEWORKS)
+                self.fail(path, item, allowed, _did_you_mean_hint(guess))
+            if word is not None and word not in out:
+                out.append(word)
         return out
 
     def torch_index(self, value: Any) -> str:

@@ -245,11 +245,12 @@ class _Decider:
         items = [self.one(n, asked.get(n)) for n in names]
         items += [self.framework(f) for f in self.a.frameworks]
         for item in items:
-            if item.asked and not item.included:
-                text = asked[item.name][0] if item.name in asked else item.name
+            # `packages:` that cannot fit stop the run before anything is made; a framework
+            # that cannot run here is left out and said, with the nearest that can.
+            if item.asked and not item.included and item.role is not Role.FRAMEWORK:
                 raise ImpossibleRequest(
                     _("packages: {text} cannot be installed here: {why}").format(
-                        text=repr(text), why=item.why
+                        text=repr(asked[item.name][0]), why=item.why
                     )
                 )
         kernel = None
@@ -288,20 +289,20 @@ class _Decider:
         else:
             spec = Requirement(row.requirement or name).specifier
             line = major_minor(_floor(spec) or "0")
-            reason = why(Why.COMPANION_STABLE, name=name, spec=spec, torch=self.line)
+            reason = why(Why.COMPANION_STABLE, name=name, spec=spec_text(spec), torch=self.line)
         if req is not None and req.url:
             raise ImpossibleRequest(
                 _(
                     "packages: {text} names a URL; envwizard installs {name}{spec} from the "
                     "place torch comes from, so drop the URL"
-                ).format(text=repr(text), name=name, spec=str(spec))
+                ).format(text=repr(text), name=name, spec=spec_text(spec))
             )
         if req is not None and req.specifier and not _admits_some(req.specifier, spec, line):
             raise ImpossibleRequest(
                 _(
                     "packages: {text} does not match torch {release}, which pairs with "
                     "{name}{spec}; drop the version and envwizard pins the matching one"
-                ).format(text=repr(text), release=self.line, name=name, spec=str(spec))
+                ).format(text=repr(text), release=self.line, name=name, spec=spec_text(spec))
             )
         return replace(
             out,
@@ -329,8 +330,10 @@ class _Decider:
         )
         reasons: list[Reason] = [why(Why.LIBRARY_NOTE, text=lib.why)] if lib.why else []
         spec = SpecifierSet()
-        if fit == 0:
+        if fit == 0 and any(r.torch for r in rows):
             reasons.append(why(Why.LIBRARY_CURRENT, name=name, python=self.py, torch=self.line))
+        elif fit == 0:
+            reasons.append(why(Why.LIBRARY_CURRENT_PYTHON, name=name, python=self.py))
         else:
             above = rows[-1] if fit is None else rows[fit - 1]
             bound = _floor(SpecifierSet(above.versions))
@@ -346,7 +349,7 @@ class _Decider:
             for p in pins:
                 spec &= p.specifier
             if pins:
-                reasons.append(why(Why.NUMPY_PIN, torch=self.line, spec=spec))
+                reasons.append(why(Why.NUMPY_PIN, torch=self.line, spec=spec_text(spec)))
         exact = [s.version for s in req.specifier if s.operator == "=="] if req else []
         if exact and "*" not in exact[0] and not spec.contains(exact[0], prereleases=True):
             raise ImpossibleRequest(
@@ -423,7 +426,7 @@ class _Decider:
         """(failures, what would help, why it fits) of one extension row on this machine."""
         fails: list[Reason] = []
         helps: list[Reason] = []
-        name = f"{row.package} {row.versions.replace('-', '–')}"
+        name = f"{row.package} {_dash(row.versions)}"
         if self.platform not in row.platforms:
             fails.append(why(Why.EXT_PLATFORM, name=name, platform=self.platform))
         if self.facts.os.jetson_l4t and not row.jetson:
@@ -568,11 +571,11 @@ class _Decider:
                 as_of=oldest.as_of,
             )
         out = replace(out, ref=row.ref, as_of=row.as_of)
-        spec = str(Requirement(row.requirement).specifier)
+        spec = spec_text(Requirement(row.requirement).specifier)
         if self.platform not in row.cpu_platforms:
-            name = f"jax {row.versions}"
+            name = f"jax {_dash(row.versions)}"
             return replace(out, reasons=(why(Why.FW_PLATFORM, name=name, platform=self.platform),))
-        cpu: list[Reason] = [why(Why.FW_CPU, name="jax", versions=row.versions)]
+        cpu: list[Reason] = [why(Why.FW_CPU, name="jax", versions=_dash(row.versions))]
         helps: list[Reason] = []
         if self.want_gpu() and self.platform not in row.gpu_platforms:
             cpu.append(why(Why.JAX_NO_GPU_PLATFORM, platform=self.platform))
@@ -580,11 +583,12 @@ class _Decider:
         elif self.want_gpu() and self.facts.os.jetson_l4t:
             cpu.append(why(Why.FW_JETSON, name="jax"))
         elif self.want_gpu():
+            fails: list[Reason] = []
             for plugin in row.cuda:
                 floor = self.driver_floor(plugin.driver, plugin.major)
+                # The last plugin asks least; its failures are the ones worth reading.
                 fails = self.gpu_floors(floor, plugin.min_cc, f"CUDA {plugin.major}")
                 if fails:
-                    cpu += fails
                     continue
                 reasons = [
                     why(
@@ -605,6 +609,7 @@ class _Decider:
                     source=Source.INDEX,
                     device="gpu",
                 )
+            cpu += fails
             helps += self.gpu_helps([(p.driver, p.major, p.min_cc) for p in row.cuda])
         return replace(
             out,
@@ -637,9 +642,9 @@ class _Decider:
         out = replace(out, ref=row.ref, as_of=row.as_of)
         package = row.cpu_package.get(self.platform)
         if package is None:
-            name = f"tensorflow {row.versions}"
+            name = f"tensorflow {_dash(row.versions)}"
             return replace(out, reasons=(why(Why.FW_PLATFORM, name=name, platform=self.platform),))
-        cpu: list[Reason] = [why(Why.FW_CPU, name=package, versions=row.versions)]
+        cpu: list[Reason] = [why(Why.FW_CPU, name=package, versions=_dash(row.versions))]
         helps = []
         if self.want_gpu() and self.platform not in row.gpu_platforms:
             cpu.append(why(Why.TF_NO_GPU_PLATFORM, platform=self.platform))
@@ -740,16 +745,31 @@ def _admits_some(user: SpecifierSet, ours: SpecifierSet, line: str) -> bool:
     )
 
 
+_ORDER = {"===": 0, "==": 0, "~=": 1, ">=": 2, ">": 2, "<=": 3, "<": 3, "!=": 4}
+
+
+def spec_text(spec: SpecifierSet) -> str:
+    """A specifier as people write it: lower bound first (">=0.29.1,<0.30")."""
+    return ",".join(str(s) for s in sorted(spec, key=lambda s: (_ORDER[s.operator], str(s))))
+
+
+def _dash(versions: str) -> str:
+    """ "0.7.2-0.10.2" -> "0.7.2–0.10.2"; "0.11.0-" -> "0.11.0 and later"."""
+    if versions.endswith("-"):
+        return _("{version} and later").format(version=versions[:-1])
+    return versions.replace("-", "–")
+
+
 def _merge(name: str, req: Requirement | None, spec: SpecifierSet) -> str:
     """The requirement to install: the person's exact pin kept, else both specifiers, with their
     extras and markers."""
     if req is None:
-        return f"{name}{spec}"
+        return f"{name}{spec_text(spec)}"
     exact = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
     merged = SpecifierSet(",".join(str(s) for s in exact)) if exact else req.specifier & spec
     extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
     marker = f"; {req.marker}" if req.marker else ""
-    return f"{name}{extras}{merged}{marker}"
+    return f"{name}{extras}{spec_text(merged)}{marker}"
 
 
 def _cuda_major(variant: str) -> str:

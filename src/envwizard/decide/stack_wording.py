@@ -21,6 +21,7 @@ class Why(str, Enum):
     FROM_TORCH_INDEX = "from-torch-index"
     LIBRARY_NOTE = "library-note"
     LIBRARY_CURRENT = "library-current"
+    LIBRARY_CURRENT_PYTHON = "library-current-python"
     LIBRARY_TORCH = "library-torch-floor"
     LIBRARY_PYTHON = "library-python-floor"
     NUMPY_PIN = "numpy-pin"
@@ -84,6 +85,7 @@ TEMPLATES: dict[Why, str] = {
     ),
     Why.LIBRARY_NOTE: N_("{text}"),
     Why.LIBRARY_CURRENT: N_("current {name} releases support Python {python} and torch {torch}"),
+    Why.LIBRARY_CURRENT_PYTHON: N_("current {name} releases support Python {python}"),
     Why.LIBRARY_TORCH: N_(
         "{name} {bound} and newer need torch {need} or newer; this torch is {torch}, so {name} stays below {bound}"
     ),

@@ -335,6 +335,9 @@ def test_round_trip_of_a_full_answers_object() -> None:
         torch_source="conda-forge",
         keep_failed=True,
         benchmark=Benchmark(False, "xpu", "tiny", 2.5, 4, "fp16"),
+        stack="llm",
+        frameworks=["tensorflow", "jax"],
+        jupyter=True,
     )
     text = a.to_yaml()
     assert text.startswith("# envwizard answers")
@@ -379,6 +382,9 @@ def answers_objects(draw: st.DrawFn) -> Answers:
             nproc=draw(st.integers(1, 64)),
             dtype=draw(st.sampled_from(BENCH_DTYPES)),
         ),
+        stack=draw(st.sampled_from(["tutorial", "llm", "torch"])),
+        frameworks=draw(st.sampled_from([[], ["jax"], ["tensorflow", "jax"]])),
+        jupyter=draw(st.booleans()),
     )  # fmt: skip
 
 
@@ -386,6 +392,23 @@ def answers_objects(draw: st.DrawFn) -> Answers:
 @settings(max_examples=150, deadline=None)
 def test_round_trip_property(a: Answers) -> None:
     assert parse_answers(a.to_yaml()) == a
+
+
+def test_stack_frameworks_and_jupyter() -> None:
+    a = validate({"env": ENV}, cwd="/work")
+    assert (a.stack, a.frameworks, a.jupyter) == ("tutorial", [], False)
+    a = validate({"env": ENV, "stack": "LLM", "frameworks": ["JAX", "jax", "tensorflow"]})
+    assert (a.stack, a.frameworks) == ("llm", ["jax", "tensorflow"])
+    bad({"env": ENV, "stack": "tutorail"}, "stack is 'tutorail'", "did you mean 'tutorial'?")
+    bad({"env": ENV, "frameworks": "jax"}, "frameworks is 'jax'", "write frameworks: [jax]")
+    bad({"env": ENV, "frameworks": ["tf"]}, "frameworks[0] is 'tf'", "did you mean 'tensorflow'?")
+    bad({"env": ENV, "frameworks": ["pytorch"]}, "torch is always installed")
+    bad({"env": ENV, "frameworks": ["jaxx"]}, "a list of jax, tensorflow", "did you mean 'jax'?")
+    bad({"env": ENV, "jupyter": "yes"}, "jupyter is 'yes'; expected true or false")
+    bad(
+        {"env": ENV, "frameworks": ["jax"], "packages": ["jax[cuda12]"]},
+        "jax is in both packages and frameworks",
+    )
 
 
 # ---- nothing but InvalidInput ever escapes --------------------------------------------------------

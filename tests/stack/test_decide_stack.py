@@ -2,7 +2,7 @@
 
 Machines are schema-1 facts built in code (as in test_decide), so each case is a machine a
 `plan --facts` file can describe. Every expectation names the source it comes from; the same
-sources are the rows of envwizard/knowledge/stack.toml, and tests/test_stack_knowledge.py checks
+sources are the rows of envwizard/knowledge/stack.toml, and tests/stack/test_stack_knowledge.py checks
 the rows against the wheels' own metadata.
 """
 
@@ -19,7 +19,7 @@ from envwizard.facts.model import Facts
 from envwizard.plan.build import make_plan
 from envwizard.settings.answers import validate
 
-from .test_decide import (
+from ..test_decide import (
     A100,
     FUTURE,
     GTX1080,

@@ -23,7 +23,7 @@ from envwizard.knowledge import load
 from envwizard.knowledge.stack import Lines, load_stack
 
 SKB = load_stack()
-DATA = Path(__file__).parent / "data" / "stack-wheel-metadata.tsv"
+DATA = Path(__file__).parent.parent / "data" / "stack-wheel-metadata.tsv"
 PLATFORM = {"win-amd64": "windows-x86_64", "win-arm64": "windows-arm64"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -113,9 +113,9 @@ def test_a_cuda_torchvision_beside_the_cpu_torch_fails_nms(
     row = load_stack().companion("torchvision", major_minor(torch))
     assert row is not None
     req = f"torchvision=={row.lines[major_minor(torch)]}.*" if row.lines else row.requirement
+    target = ["--no-deps", "--target", str(overlay), str(req)]
     r = subprocess.run(
-        [str(stack_python), "-m", "pip", "install", "--no-deps", "--target", str(overlay)]
-        + [str(req), *local_sources()],
+        [str(stack_python), "-m", "pip", "install", *target, *local_sources()],
         capture_output=True,
         text=True,
         timeout=900,

@@ -73,9 +73,21 @@ def pip(python: Path, *args: str, timeout: int = 1800) -> None:
         pytest.fail(f"pip install {' '.join(args)} failed:\n{r.stdout[-2000:]}{r.stderr[-3000:]}")
 
 
+REUSE_VAR = "ENVWIZARD_TEST_STACK_PYTHON"
+
+
 @pytest.fixture(scope="session")
 def stack_python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The interpreter of a venv with CPU torch and the whole CPU stack."""
+    """The interpreter of a venv with CPU torch and the whole CPU stack.
+
+    ENVWIZARD_TEST_STACK_PYTHON names one that already has them, to skip the install while
+    iterating (it is left as it is)."""
+    reuse = os.environ.get(REUSE_VAR)
+    if reuse:
+        if not Path(reuse).is_file():
+            pytest.fail(f"{REUSE_VAR}={reuse}: no such interpreter")
+        yield Path(reuse)
+        return
     env = tmp_path_factory.mktemp("stack-env")
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=300)
     python = env_python(env)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -141,7 +141,6 @@ class StackDecision:
     kernel: Kernel | None = None
     ref: str = ""
     as_of: str = ""
-    frameworks: tuple[str, ...] = field(default=())
 
     def item(self, name: str) -> StackItem | None:
         return next((i for i in self.items if i.name == name), None)
@@ -257,9 +256,7 @@ class _Decider:
         if self.a.jupyter:
             name = kernel_name(self.a.env)
             kernel = Kernel(name, f"Python ({name}, torch {{torch}})")
-        return StackDecision(
-            self.a.stack, tuple(items), kernel, stack.ref, stack.as_of, tuple(self.a.frameworks)
-        )
+        return StackDecision(self.a.stack, tuple(items), kernel, stack.ref, stack.as_of)
 
     def one(self, name: str, asked: tuple[str, Requirement] | None) -> StackItem:
         req = asked[1] if asked else None

@@ -130,7 +130,9 @@ def test_a_cuda_torchvision_beside_the_cpu_torch_fails_nms(
 @pytest.mark.slow
 def test_import_torch_without_numpy_is_caught(stack_python: Path, overlay: Path) -> None:
     (overlay / "numpy").mkdir()
-    (overlay / "numpy" / "__init__.py").write_text("raise ImportError('No module named numpy')\n")
+    # What an environment without numpy looks like to torch's import (it catches exactly this).
+    missing = "raise ModuleNotFoundError(\"No module named 'numpy'\", name='numpy')\n"
+    (overlay / "numpy" / "__init__.py").write_text(missing)
     out, rc = verify(stack_python, "--check", "numpy", env=with_path(overlay))
     assert rc == 1
     assert out["numpy_warning"].startswith("Failed to initialize NumPy")

@@ -137,10 +137,10 @@ def check(name, torch, dev, want, args, numpy_warning):
 
 # ---- the checks ------------------------------------------------------------------------------
 def check_numpy(torch, dev, want, args, numpy_warning):
-    import numpy as np
-
     if numpy_warning:
         return [row("numpy", False, dev, "import torch warned: " + numpy_warning)]
+    import numpy as np
+
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     t = torch.from_numpy(a).to(dev) * 2
     back = t.cpu().numpy()
@@ -194,7 +194,7 @@ def check_llm(torch, dev, want, args, numpy_warning):
     before = [p.detach().clone() for p in trainable]
     opt = torch.optim.AdamW(trainable, lr=1e-3)
     data = datasets.Dataset.from_dict({"ids": [list(range(16)), list(range(16, 32))]})
-    ids = torch.tensor(data.with_format("torch")["ids"]).to(dev) % cfg.vocab_size
+    ids = torch.stack([r["ids"] for r in data.with_format("torch")]).to(dev) % cfg.vocab_size
     loss = model(input_ids=ids, labels=ids).loss
     loss.backward()
     opt.step()

@@ -8,6 +8,8 @@ the rows against the wheels' own metadata.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from envwizard.core.errors import ImpossibleRequest
 from envwizard.decide.decision import decide
 from envwizard.decide.stack import Role, Source, StackDecision, StackItem, decide_stack, kernel_name
+from envwizard.facts.load import facts_from_dict
 from envwizard.facts.model import Facts
 from envwizard.plan.build import make_plan
 from envwizard.settings.answers import validate
@@ -152,7 +155,7 @@ def test_companion_gap_leaves_them_out_of_the_default_stack_and_refuses_them_ask
 
 def test_asked_companions_keep_extras_markers_and_exact_pins() -> None:
     s = stack(machine(RTX4090, driver=R580), packages=["torchvision[extra]>=0.20"])
-    assert item(s, "torchvision").requirement == "torchvision[extra]>=0.20,>=0.29.1,<0.30"
+    assert item(s, "torchvision").requirement == "torchvision[extra]>=0.29.1,<0.30"
     s = stack(machine(RTX4090, driver=R580), packages=["torchvision==0.29.2"])
     assert item(s, "torchvision").requirement == "torchvision==0.29.2"
     s = stack(machine(RTX4090, driver=R580), packages=["torchaudio; sys_platform == 'linux'"])
@@ -447,3 +450,75 @@ def test_the_stack_decision_is_deterministic() -> None:
     answers = {"stack": "llm", "frameworks": ["tensorflow", "jax"], "jupyter": True}
     assert stack(facts, **answers).to_dict() == stack(facts, **answers).to_dict()
     assert [i.name for i in stack(facts, **answers).items][-2:] == ["tensorflow", "jax"]
+
+
+# ---- machines from facts files (tests/data/facts, the same files `plan --facts` reads) -----------
+
+FACTS = Path(__file__).parent.parent / "data" / "facts"
+LLM_ALL = {"stack": "llm", "frameworks": ["jax", "tensorflow"], "jupyter": True}
+
+
+def planned(fixture: str) -> StackDecision:
+    facts = facts_from_dict(json.loads((FACTS / f"{fixture}.json").read_text()))
+    env = "C:\\envs\\dl" if facts.os.system == "Windows" else ENV
+    p = make_plan(facts, validate({"env": env, **LLM_ALL}, cwd="/work"), KB)
+    assert p.stack is not None
+    return p.stack
+
+
+@pytest.mark.parametrize(
+    ("fixture", "name", "included", "requirement", "code"),
+    [
+        # xformers >= 0.0.31: "no longer support V100 or older GPUs" (sm_75 floor).
+        ("gtx1080-r580", "xformers", False, None, "compute-capability"),
+        # JAX CUDA 13 needs sm_75: a GTX 1080 takes the CUDA 12 plugin (installation.md).
+        ("gtx1080-r580", "jax", True, "jax[cuda12]>=0.7.2,<0.11", None),
+        # TensorFlow >= 2.17 needs sm_60 (2.17.0 release notes): sm_61 is in.
+        ("gtx1080-r580", "tensorflow", True, "tensorflow[and-cuda]==2.21.*", None),
+        # JAX's CUDA wheels include linux aarch64 (jax-cuda13-plugin 0.10.2 aarch64 wheel).
+        ("gb10-aarch64-r580", "jax", True, "jax[cuda13]>=0.11", None),
+        # tensorflow-cpu 2.21.0 has no linux_aarch64 wheel; `tensorflow` is the CPU package there.
+        (
+            "gb10-aarch64-r580",
+            "tensorflow",
+            True,
+            "tensorflow==2.21.*",
+            "tensorflow-no-gpu-platform",
+        ),
+        ("gb10-aarch64-r580", "xformers", False, None, "platform"),
+        # bitsandbytes' aarch64 wheels do not fit L4T (installation.mdx).
+        ("jetson-orin-l4t36", "bitsandbytes", False, None, "jetson"),
+        ("jetson-orin-l4t36", "jax", True, "jax>=0.7.2,<0.11", "framework-jetson"),
+        # No macOS x86_64 wheel of jaxlib 0.10.2, tensorflow 2.21 or bitsandbytes 0.50.2.
+        ("intel-mac", "jax", False, None, "framework-platform"),
+        ("intel-mac", "tensorflow", False, None, "framework-platform"),
+        ("intel-mac", "bitsandbytes", False, None, "platform"),
+        ("intel-mac", "numpy", True, "numpy<2", "numpy-pin"),
+        # bitsandbytes 0.49+ ships macOS arm64 wheels; triton has none.
+        ("macos14-arm64", "bitsandbytes", True, "bitsandbytes>=0.50,<0.51", None),
+        ("macos14-arm64", "triton", False, None, "triton-macos"),
+        # Python 3.8 on a K80: JAX >= 0.4.31 needs 3.10; TensorFlow 2.18+ needs 3.9.
+        ("k80-r470", "jax", False, None, "jax-python"),
+        ("k80-r470", "tensorflow", False, None, "tensorflow-python"),
+        # bitsandbytes' Linux wheels need glibc 2.24 (installation.mdx); CentOS 7 has 2.17.
+        ("centos7-glibc217", "bitsandbytes", False, None, "glibc"),
+        # No official flash-attn or triton for Windows; JAX/TF GPU only under WSL2.
+        ("windows-rtx4090-r528", "flash-attn", False, None, "platform"),
+        ("windows-rtx4090-r528", "triton", False, None, "triton-windows"),
+        ("windows-rtx4090-r528", "jax", True, "jax>=0.7.2,<0.11", "help-wsl"),
+        # Under WSL the Windows driver serves CUDA: 528.24 is below CUDA 12's 528.33.
+        ("wsl-rtx4090-r528", "jax", True, "jax>=0.7.2,<0.11", "help-driver"),
+        ("wsl-rtx4090-r528", "tensorflow", True, "tensorflow-cpu==2.21.*", "driver-floor"),
+        # xformers 0.0.35 serves torch 2.10 and later (stable ABI), cu128 included.
+        ("rtx5090-r570", "xformers", True, "xformers==0.0.35", None),
+        ("rtx5090-r570", "triton", True, "triton==3.6.0", None),
+    ],
+)
+def test_plans_from_facts_files(
+    fixture: str, name: str, included: bool, requirement: str | None, code: str | None
+) -> None:
+    x = item(planned(fixture), name)
+    assert (x.included, x.requirement) == (included, requirement), x.why
+    if code:
+        assert code in x.codes, (x.codes, x.why)
+    assert x.why

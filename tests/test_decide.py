@@ -207,7 +207,9 @@ CASES = [
     ("6700xt-gfx1031", machine(RX6700), {}, "cpu", NEWEST),
     ("strix-halo-apu", machine(STRIX), {}, "rocm7.14", NEWEST),
     ("strix-halo-2.13", machine(STRIX), {"torch": "==2.13.*"}, "rocm7.2", "2.13"),
-    ("strix-halo-before-2.11", machine(STRIX), {"torch": "<2.11"}, "cpu", "2.10"),
+    # gfx1150/gfx1151 and gfx950 in every ROCm build from 2.10 (pytorch#167299, 2025-11-07)
+    ("strix-halo-2.10", machine(STRIX), {"torch": "<2.11"}, "rocm7.1", "2.10"),
+    ("strix-halo-before-2.10", machine(STRIX), {"torch": "<2.10"}, "cpu", "2.9"),
     ("igpu-beside-dgpu", machine(RAPHAEL, RX7900), {}, "rocm7.14", NEWEST),
     # ROCm gfx lists are per release. pytorch/builder release/2.3 (ba10bae9) and release/2.2
     # (af60d114) manywheel/build_docker.sh: gfx942 only for ROCm >= 6.0, so MI300X has kernels in
@@ -216,11 +218,16 @@ CASES = [
     ("mi300x-2.2", machine(MI300X), {"torch": "==2.2.*"}, "cpu", "2.2"),
     # builder release/2.4 (4ce1afeb): rocm6.1 carries no gfx1101 in 2.4 (uv measured it later).
     ("7800xt-2.4", machine(RX7800), {"torch": "==2.4.*"}, "cpu", "2.4"),
+    # gfx1101 reached the wheels with pytorch#141667 (2024-12-04): 2.6 on, not 2.5.
+    ("7800xt-2.5", machine(RX7800), {"torch": "==2.5.*"}, "cpu", "2.5"),
+    ("7800xt-2.6", machine(RX7800), {"torch": "==2.6.*"}, "rocm6.2.4", "2.6"),
     # pytorch main @027375bf .ci/docker/manywheel/build.sh (2.14 candidate era): ROCm 7.14 drops
     # gfx900/gfx906 (MI50 falls back to 2.14's rocm7.2) and both 2.14 builds add gfx1103 (780M).
     ("mi50-gfx906", machine(MI50), {}, "rocm7.2", NEWEST),
     ("radeon-780m-gfx1103", machine(RADEON780M), {}, "rocm7.14", NEWEST),
-    ("radeon-780m-2.13", machine(RADEON780M), {"torch": "==2.13.*"}, "cpu", "2.13"),
+    # gfx1103 landed (pytorch#179653) around the 2.12 cut: credited from 2.13 only.
+    ("radeon-780m-2.13", machine(RADEON780M), {"torch": "==2.13.*"}, "rocm7.2", "2.13"),
+    ("radeon-780m-2.12", machine(RADEON780M), {"torch": "==2.12.*"}, "cpu", "2.12"),
     ("amd-on-wsl", machine(RX7900, wsl=True), {}, "cpu", NEWEST),
     # Intel.
     ("intel-uhd770", machine(UHD770), {}, "cpu", NEWEST),
@@ -253,8 +260,11 @@ CASES = [
     # Jetson: PyTorch's SBSA wheels do not fit L4T.
     ("jetson-orin", machine(ORIN, arch="aarch64", jetson_l4t="36.4.7"), {}, "cpu", NEWEST),
     # glibc and Python at both ends of the windows.
-    ("glibc-2.17-cpu", machine(glibc="2.17"), {}, "cpu", "2.5"),
-    ("glibc-2.17-4090", machine(RTX4090, glibc="2.17", driver=R580), {}, "cu124", "2.5"),
+    # glibc per release and variant: 2.6 kept cpu/cu118/cu124 on manylinux2014 (pytorch#141565)
+    ("glibc-2.17-cpu", machine(glibc="2.17"), {}, "cpu", "2.6"),
+    ("glibc-2.17-4090", machine(RTX4090, glibc="2.17", driver=R580), {}, "cu124", "2.6"),
+    ("glibc-2.27-1080", machine(GTX1080, glibc="2.27", driver=R580), {}, "cu124", "2.6"),
+    ("glibc-2.17-aarch64", machine(glibc="2.17", arch="aarch64"), {}, "cpu", "2.5"),
     ("glibc-unknown", machine(glibc=None), {}, "cpu", NEWEST),
     ("python-3.8", machine(RTX4090, python="3.8.18", driver=R580), {}, "cu124", "2.4"),
     ("python-3.9", machine(RTX4090, python="3.9.18", driver=R580), {}, "cu129", "2.8"),
@@ -469,8 +479,18 @@ def test_glibc_older_than_every_wheel() -> None:
 
 def test_old_glibc_is_summarised_once() -> None:
     d = choose(machine(glibc="2.17"))
-    assert "glibc 2.17: torch 2.6–2.14 wheels need glibc 2.28 or newer" in d.reasons
+    assert "glibc 2.17: torch 2.7–2.14 wheels need glibc 2.28 or newer" in d.reasons
     assert sum("glibc 2.28" in r for r in d.reasons) == 1
+
+
+def test_old_glibc_says_which_variant_of_the_release_needs_more() -> None:
+    d = choose(machine(RTX4090, glibc="2.17", driver=R580))
+    assert (
+        "not cu126: wheel: torch 2.6 cu126 wheels need glibc 2.28 or newer (manylinux_2_28); "
+        "this system has 2.17" in d.reasons
+    )
+    msg = refuse(machine(RTX4090, glibc="2.17", driver=R580), compute="cu126")
+    assert "torch 2.6 cu126 wheels need glibc 2.28 or newer" in msg
 
 
 @pytest.mark.parametrize(

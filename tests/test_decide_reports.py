@@ -104,6 +104,23 @@ ROWS = [
         ("cu118", "2.4"),
         "nvidia_driver '27.21.14.6109' read as '461.09'",
     ),
+    # glibc per release and variant: CentOS 7 (glibc 2.17) keeps torch 2.6's cu124 and cu118,
+    # which 2.6 still built on manylinux2014 (pytorch#141565); only its cu126 needs 2.28.
+    # https://github.com/vllm-project/vllm/issues/12440 (4 x V100, torch 2.5.1+cu124 ran, the
+    # driver "Could not collect")
+    (
+        "centos7-v100-collect-env.txt",
+        {},
+        ("cu124", "2.6"),
+        "torch 2.6 cu126 wheels need glibc 2.28",
+    ),
+    (
+        "centos7-v100-collect-env.txt",
+        {},
+        ("cu124", "2.6"),
+        "cuda_driver read as at least '12.0' (the driver is not named, but a CUDA 12.4 build",
+    ),
+    ("centos7-v100-collect-env.txt", {"compute": "cu118"}, ("cu118", "2.6"), "sm_70"),
     # Releases newer than the table: a forecast from the newest known release's rules.
     # (same GTX 1050 report; torch 2.15 is past the table)
     (

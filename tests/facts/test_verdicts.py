@@ -238,7 +238,7 @@ def test_old_glibc() -> None:
     f = machine(glibc="2.17")
     assert line(f, "system") == (
         "warn",
-        "Ubuntu 22.04.5 LTS, x86_64, glibc 2.17: torch ≥ 2.6 wheels need glibc 2.28; torch ≤ 2.5 only",
+        "Ubuntu 22.04.5 LTS, x86_64, glibc 2.17: torch ≥ 2.7 wheels need glibc 2.28; torch ≤ 2.6 only",
     )
 
 

@@ -48,12 +48,15 @@ class Code(str, Enum):
     NOT_CPYTHON = "not-cpython"
     PYTHON_32BIT = "python-32bit"
     GLIBC_OLD = "glibc-old"
+    GLIBC_VARIANT = "glibc-variant"
     GLIBC_UNKNOWN = "glibc-unknown"
     MACOS_OLD = "macos-old"
     # driver
     NO_NVIDIA_GPU = "no-nvidia-gpu"
     DRIVER_UNKNOWN = "driver-unknown"
     DRIVER_L4T = "driver-l4t"
+    DRIVER_CUDA = "driver-cuda"
+    DRIVER_CUDA_OLD = "driver-cuda-old"
     DRIVER_OLD = "driver-old"
     NO_DRIVER_TABLE = "no-driver-table"
     # kernels
@@ -130,9 +133,24 @@ def python_gate(m: Machine, rel: Release) -> Finding | None:
 
 
 def glibc_gate(m: Machine, rel: Release, source: str) -> Finding | None:
+    """Why no wheel of a whole release installs with this glibc: its lowest build needs more."""
     glibc = m.facts.os.glibc
-    if m.facts.os.system == "Linux" and source == "pip" and glibc and vkey(glibc) < vkey(rel.glibc):
-        return Finding(Code.GLIBC_OLD, {"release": rel.version, "need": rel.glibc, "have": glibc})
+    if m.facts.os.system != "Linux" or source != "pip" or not glibc:
+        return None
+    floor = m.kb.glibc_floor(rel.version, m.platform, source)
+    if floor and vkey(glibc) < vkey(floor):
+        return Finding(Code.GLIBC_OLD, {"release": rel.version, "need": floor, "have": glibc})
+    return None
+
+
+def glibc_build(m: Machine, b: Build) -> Finding | None:
+    """Why one build's wheels do not install with this glibc (the release has lower ones)."""
+    glibc = m.facts.os.glibc
+    if m.facts.os.system == "Linux" and glibc and b.glibc and vkey(glibc) < vkey(b.glibc):
+        return Finding(
+            Code.GLIBC_VARIANT,
+            {"release": b.release, "variant": b.variant, "need": b.glibc, "have": glibc},
+        )
     return None
 
 
@@ -152,7 +170,7 @@ def wheel(m: Machine, b: Build) -> Check:
     if m.facts.os.system == "Linux" and m.facts.os.libc == "musl":
         return failed("wheel", Code.MUSL)
     if m.facts.os.system == "Linux" and b.source == "pip":
-        glibc = glibc_gate(m, rel, b.source)
+        glibc = glibc_gate(m, rel, b.source) or glibc_build(m, b)
         if glibc:
             return Check("wheel", glibc)
         if m.facts.os.glibc is None:
@@ -173,13 +191,20 @@ def driver(m: Machine, b: Build) -> Check:
     f = m.facts
     if not f.nvidia_gpus:
         return failed("driver", Code.NO_NVIDIA_GPU)
+    major = b.cuda.split(".")[0]
     if f.nvidia_driver is None:
         if f.os.jetson_l4t:
             # Jetson drivers come with L4T and often hide from nvidia-smi/NVML; the platform
             # check is what decides there.
             return passed("driver", Finding(Code.DRIVER_L4T, {"l4t": f.os.jetson_l4t}))
+        if m.driver_cuda:
+            # No driver number, but the CUDA it serves (nvidia-smi's header, or a CUDA build
+            # that ran): minor-version compatibility needs only the major to match.
+            have = m.driver_cuda.split(".")[0]
+            if int(have) >= int(major):
+                return passed("driver", Finding(Code.DRIVER_CUDA, {"cuda": m.driver_cuda}))
+            return failed("driver", Code.DRIVER_CUDA_OLD, cuda_major=major, have=m.driver_cuda)
         return failed("driver", Code.DRIVER_UNKNOWN)
-    major = b.cuda.split(".")[0]
     need = m.kb.min_driver(b.cuda, m.windows_driver)
     if need is None:
         return failed("driver", Code.NO_DRIVER_TABLE, cuda_major=major)

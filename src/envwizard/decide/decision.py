@@ -189,17 +189,20 @@ class Decider:
     def gate_lines(self, rels: list[Release]) -> list[str]:
         """One sentence per gate over the given releases: "Python 3.8: torch 2.5–2.14 …"."""
         by_gate: dict[Code, list[Release]] = {}
+        needs: set[str] = set()
         for r in rels:
             g = self.gate(r)
             if g:
                 by_gate.setdefault(g.code, []).append(r)
+                if g.code is Code.GLIBC_OLD:
+                    needs.add(str(g.data["need"]))
         lines = []
         if Code.PYTHON_WINDOW in by_gate:
             versions = [r.version for r in by_gate[Code.PYTHON_WINDOW]]
             lines.append(wording.gate_python(self.py, versions, self.platform))
         if Code.GLIBC_OLD in by_gate:
             gated = by_gate[Code.GLIBC_OLD]
-            floors = "/".join(sorted({r.glibc for r in gated}, key=vkey))
+            floors = "/".join(sorted(needs, key=vkey))
             glibc = self.facts.os.glibc or ""
             lines.append(wording.gate_glibc(glibc, [r.version for r in gated], floors))
         return lines

@@ -134,9 +134,10 @@ class _Judge:
                 ).format(where=where),
             )
         elif os_.system == "Linux" and os_.glibc:
-            fits = [r.version for r in rels if vkey(os_.glibc) >= vkey(r.glibc)]
+            floor = {r.version: self.kb.glibc_floor(r.version, self.platform) or "0" for r in rels}
+            fits = [r.version for r in rels if vkey(os_.glibc) >= vkey(floor[r.version])]
             if not fits:
-                need = min((r.glibc for r in rels), key=vkey)
+                need = min(floor.values(), key=vkey)
                 yield Verdict(
                     "bad",
                     "system",
@@ -146,7 +147,7 @@ class _Judge:
                 )
             elif fits[0] != rels[0].version:
                 first = min(
-                    (r for r in rels if vkey(os_.glibc) < vkey(r.glibc)),
+                    (r for r in rels if vkey(os_.glibc) < vkey(floor[r.version])),
                     key=lambda r: vkey(r.version),
                 )
                 yield Verdict(
@@ -158,7 +159,7 @@ class _Judge:
                         where=where,
                         glibc=os_.glibc,
                         version=first.version,
-                        need=first.glibc,
+                        need=floor[first.version],
                         fits=_span(fits, self.kb),
                     ),
                 )

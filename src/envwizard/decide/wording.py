@@ -20,11 +20,20 @@ TEMPLATES: dict[Code, str] = {
     Code.NOT_CPYTHON: N_("torch publishes wheels for CPython only; this is {implementation}"),
     Code.PYTHON_32BIT: N_("torch publishes no wheels for a 32-bit Python"),
     Code.GLIBC_OLD: N_("torch {release} wheels need glibc {need} or newer; this system has {have}"),
+    Code.GLIBC_VARIANT: N_(
+        "torch {release} {variant} wheels need glibc {need} or newer (manylinux_2_28); this system has {have}"
+    ),
     Code.GLIBC_UNKNOWN: N_("glibc version unknown; assuming a manylinux system"),
     Code.MACOS_OLD: N_("torch {release} wheels need macOS {need} or newer; this is macOS {have}"),
     Code.NO_NVIDIA_GPU: N_("no NVIDIA GPU was found"),
     Code.DRIVER_UNKNOWN: N_("the NVIDIA driver version is unknown (is the driver loaded?)"),
     Code.DRIVER_L4T: N_("the driver comes with L4T {l4t}"),
+    Code.DRIVER_CUDA: N_(
+        "the driver's version is not known, but it serves CUDA {cuda} or newer, which is what this build needs"
+    ),
+    Code.DRIVER_CUDA_OLD: N_(
+        "CUDA {cuda_major}.x builds need a driver serving CUDA {cuda_major}; this one serves {have}"
+    ),
     Code.NO_DRIVER_TABLE: N_("envwizard has no driver table for CUDA {cuda_major}.x"),
     Code.CC_UNKNOWN: N_("the compute capability of {gpu} is unknown; verification will tell"),
     Code.PTX_JIT: N_("{gpu} runs {variant}'s PTX {ptx}, JIT-compiled on first use"),

@@ -181,13 +181,35 @@ def from_collect_env(data: dict[str, Any], r: Reading) -> dict[str, Any]:
     rocm = not not_known(data.get("ROCM used to build PyTorch")) or not not_known(
         data.get("HIP runtime version")
     )
-    return {
+    out: dict[str, Any] = {
         "schema": 1,
         "os": os_d,
         "python": python,
         "nvidia_driver": None if not_known(driver) else driver,
         "gpus": collect_env_gpus(data, rocm, r),
     }
+    ran = cuda_that_ran(data)
+    if ran and out["nvidia_driver"] is None:
+        out["cuda_driver"] = f"{ran.split('.')[0]}.0"
+        r.say(
+            _(
+                "cuda_driver read as at least {cuda} (the driver is not named, but a CUDA {built} "
+                "build of torch ran on it)"
+            ).format(cuda=repr(out["cuda_driver"]), built=ran)
+        )
+    return out
+
+
+def cuda_that_ran(data: dict[str, Any]) -> str | None:
+    """The CUDA version of a torch build collect_env saw working ("Is CUDA available: True").
+
+    A driver that runs a CUDA 12.4 build serves CUDA 12.x (minor-version compatibility), which
+    is what the driver check needs when "Nvidia driver version" says "Could not collect".
+    """
+    built = str(data.get("CUDA used to build PyTorch") or "")
+    available = str(data.get("Is CUDA available") or "").strip().lower()
+    m = re.fullmatch(r"(\d+\.\d+)(?:\.\d+)*", built.strip())
+    return m.group(1) if m and available in ("true", "yes") else None
 
 
 def _collect_env_machine(

@@ -46,6 +46,8 @@ class Release:
     """The wheels' minimum macOS (deployment target) per macOS platform."""
     pins: tuple[str, ...] = ()
     """Requirements this release needs beside it today (numpy<2 for NumPy-1 builds)."""
+    glibc_platform: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    """Linux platforms whose wheels need another glibc than `glibc` (aarch64 moved on its own)."""
     forecast: bool = False
     """A release newer than the table, planned by the newest known release's rules."""
 
@@ -91,6 +93,8 @@ class Build:
     macos: str | None = None
     ref: str = ""
     as_of: str = ""
+    glibc: str | None = None
+    """The glibc its Linux wheels need (their manylinux tag); None off Linux."""
 
     @property
     def kind(self) -> str:
@@ -175,6 +179,7 @@ class Knowledge:
                     },
                     macos=dict(r.get("macos", {})),
                     pins=tuple(r.get("pins", ())),
+                    glibc_platform=dict(r.get("glibc_platform", {})),
                 )
                 for r in data["release"]
             ),
@@ -203,6 +208,7 @@ class Knowledge:
                             macos=row.get("macos"),
                             ref=row.get("ref", ""),
                             as_of=row.get("as_of", ""),
+                            glibc=_glibc(row, rel, platform),
                         )
                     )
         self.library_floors = [
@@ -263,6 +269,11 @@ class Knowledge:
         ]
         return kb
 
+    def glibc_floor(self, release: str, platform: str, source: str = "pip") -> str | None:
+        """The lowest glibc any build of a release installs on (None: no Linux build there)."""
+        floors = [b.glibc for b in self.builds_for(release, platform, source) if b.glibc]
+        return min(floors, key=vkey) if floors else None
+
     def builds_for(self, release: str, platform: str, source: str = "pip") -> list[Build]:
         """Builds of one release on one platform, newest toolkit first."""
         rows = [
@@ -302,6 +313,17 @@ class Knowledge:
 
     def platform_limits(self, platform: str, source: str) -> list[str]:
         return [lim.why for lim in self.limits if lim.platform == platform and lim.source == source]
+
+
+def _glibc(row: dict[str, Any], rel: Release, platform: str) -> str | None:
+    """A Linux build's glibc floor: its own row's, else its release's on that platform.
+
+    The floor is per release, variant and architecture: torch 2.6 built only its CUDA 12.6
+    wheels (and its aarch64 ones) on manylinux_2_28, the rest still on manylinux2014.
+    """
+    if not platform.startswith("linux-") or row.get("source", "pip") != "pip":
+        return None
+    return str(row.get("glibc") or rel.glibc_platform.get(platform) or rel.glibc)
 
 
 _KIND_ORDER = {"cpu": 0, "mps": 1, "xpu": 2, "rocm": 3, "cuda": 4}

@@ -71,6 +71,22 @@ ROWS = [
     # A mixed integrated + discrete AMD box needs HIP_VISIBLE_DEVICES.
     # https://github.com/ROCm/legacy-rocm-build/issues/4380 (RX 7600 XT gfx1102 + Raphael gfx1036)
     ("rx7600xt-raphael-igpu.json", {}, ("rocm7.14", "2.14"), "HIP_VISIBLE_DEVICES=0"),
+    # ROCm targets per release: gfx1102 reached the wheels with pytorch#147761 (2025-02-24),
+    # after 2.6 shipped; on 2.6 the card runs only with HSA_OVERRIDE_GFX_VERSION=11.0.0, so auto
+    # plans no ROCm for that line and the hint names the 2.6 build, not a newer release.
+    (
+        "rx7600xt-raphael-igpu.json",
+        {"torch": "==2.6.*"},
+        ("cpu", "2.6"),
+        "compute: rocm6.2.4 plans torch 2.6",
+    ),
+    (
+        "rx7600xt-raphael-igpu.json",
+        {"torch": "==2.6.*", "compute": "rocm6.2.4"},
+        ("rocm6.2.4", "2.6"),
+        "hint: set HSA_OVERRIDE_GFX_VERSION=11.0.0 in the environment: torch 2.6 rocm6.2.4 has no",
+    ),
+    ("rx7600xt-raphael-igpu.json", {"torch": "==2.7.*"}, ("rocm6.3", "2.7"), "(gfx1102)"),
     # Facts as tools print them: sm_61, "4096 MiB", ldd's banner, "linux", "x86-64".
     # https://github.com/bnsreenu/digitalsreeni-image-annotator/issues/57 (GTX 1050, 550.163.01)
     ("gtx1050-ubuntu2404-tool-forms.json", {}, ("cu126", "2.14"), "'sm_61' read as '6.1'"),

@@ -451,7 +451,7 @@ class Decider:
         pins = list(rel.pins) if b.source == "pip" else []
         if pins:
             reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
-        found_hints = hints(self.m, b)
+        found_hints = hints(self.m, b, [r.version for r in rels])
         for h in found_hints:
             reasons.append(h.why)
             warnings.append(h.why)
@@ -662,8 +662,12 @@ class Hint:
         return {"setting": self.setting, "value": self.value, "why": self.why}
 
 
-def hints(m: Machine, b: Build) -> list[Hint]:
-    """Settings this machine needs beside the build: the ones that cost people a day."""
+def hints(m: Machine, b: Build, admitted: list[str] | None = None) -> list[Hint]:
+    """Settings this machine needs beside the build: the ones that cost people a day.
+
+    `admitted` are the release lines the torch specifier allows: an override hint names a build
+    of one of them, never a release the person ruled out.
+    """
     out = []
     amd = m.facts.amd_gpus
     if b.kind == "rocm" or any(not g.integrated for g in amd):
@@ -673,11 +677,25 @@ def hints(m: Machine, b: Build) -> list[Hint]:
             index = discrete[0].index if discrete[0].index is not None else amd.index(discrete[0])
             why = wording.hint_hip_visible(gpu_label(discrete[0]), gpu_label(integrated[0]), index)
             out.append(Hint("HIP_VISIBLE_DEVICES", str(index), why))
-    rocm = [bb for bb in m.kb.builds if bb.platform == m.platform and bb.kind == "rocm"]
+    rocm = [
+        bb
+        for bb in m.kb.builds
+        if bb.platform == m.platform
+        and bb.kind == "rocm"
+        and (admitted is None or bb.release in admitted)
+    ]
     for g in m.targets("amd"):
-        if g.arch and g.arch not in (b.gfx if b.kind == "rocm" else ()):
-            # the newest ROCm build the override makes usable (kb.builds runs newest first)
-            fit = [bb for bb in rocm if checks.gfx_override(g.arch, bb.gfx)]
+        if not g.arch:
+            continue
+        if b.kind == "rocm" and g.arch not in b.gfx:
+            # The chosen build needs the override (compute: asked for it by name).
+            override = checks.gfx_override(g.arch, b.gfx)
+            if override:
+                why = wording.hint_hsa_needed(gpu_label(g), override, b.variant, b.release)
+                out.append(Hint("HSA_OVERRIDE_GFX_VERSION", override, why))
+        elif b.kind != "rocm":
+            # the newest ROCm build the override makes usable, among the admitted releases
+            fit = [bb for bb in rocm if g.arch not in bb.gfx and checks.gfx_override(g.arch, bb.gfx)]
             fit.sort(key=lambda bb: (vkey(bb.release), vkey(bb.variant[4:])), reverse=True)
             if fit:
                 override = checks.gfx_override(g.arch, fit[0].gfx) or ""

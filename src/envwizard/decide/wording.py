@@ -118,6 +118,14 @@ def hint_hsa_override(gpu: str, override: str, variant: str, release: str) -> st
     ).format(gpu=gpu, override=override, variant=variant, release=release)
 
 
+def hint_hsa_needed(gpu: str, override: str, variant: str, release: str) -> str:
+    return _(
+        "hint: set HSA_OVERRIDE_GFX_VERSION={override} in the environment: torch {release} "
+        "{variant} has no kernels for {gpu} of its own and runs it only with the override (not "
+        "officially supported by AMD)"
+    ).format(gpu=gpu, override=override, variant=variant, release=release)
+
+
 def hint_nccl_p2p(names: list[str]) -> str:
     """Two RTX 4090s read "2 × GeForce RTX 4090"; a 4090 beside a 3090 names both."""
     if len(set(names)) > 1:

@@ -93,6 +93,15 @@ B200 = nv("NVIDIA B200", "10.0", 183359)
 RTX5090 = nv("NVIDIA GeForce RTX 5090", "12.0", 32607)
 GB10 = nv("NVIDIA GB10", "12.1", 122502)
 ORIN = nv("Orin", "8.7", 62841)
+XAVIER = nv("Xavier", "7.2", 31920)
+THOR = nv("NVIDIA Thor", "11.0", 125772)
+
+
+def jetson(gpu: dict[str, Any], l4t: str, python: str = "3.10.12", **extra: Any) -> Facts:
+    """A Jetson as its probe sees it: aarch64, the OS's own Python, L4T from nv_tegra_release."""
+    return machine(gpu, arch="aarch64", python=python, jetson_l4t=l4t, **extra)
+
+
 FUTURE = nv("A future GPU with no SASS in any wheel", "13.0")
 MI300X = amd("AMD Instinct MI300X", "gfx942")
 RX7900 = amd("AMD Radeon RX 7900 XTX", "gfx1100")
@@ -258,7 +267,22 @@ CASES = [
     ("wsl-4090-581", machine(RTX4090, driver="581.57", wsl=True), {}, "cu132", NEWEST),
     ("windows-cpu", windows(), {}, "cpu", NEWEST),
     # Jetson: PyTorch's SBSA wheels do not fit L4T.
-    ("jetson-orin", machine(ORIN, arch="aarch64", jetson_l4t="36.4.7"), {}, "cpu", NEWEST),
+    ("jetson-orin-py311", machine(ORIN, arch="aarch64", jetson_l4t="36.4.7"), {}, "cpu", NEWEST),
+    # JetPack 6 (L4T 36.4): NVIDIA's Jetson index, jp6/cu126, built for sm_87 and Python 3.10
+    ("jetson-orin-jp6", jetson(ORIN, "36.4.7"), {}, "cu126", "2.11"),
+    ("jetson-orin-jp6-kernel-only", jetson(ORIN, "36"), {}, "cu126", "2.11"),
+    # JetPack 6.0 (L4T 36.3) has CUDA 12.4; the jp6/cu126 wheels are for 36.4 and newer
+    ("jetson-orin-jp6.0", jetson(ORIN, "36.3.0"), {}, "cpu", NEWEST),
+    # JetPack 5 (L4T 35, CUDA 11.4, Ubuntu 20.04's Python 3.8): jp5/cu114's torch 2.2
+    ("jetson-xavier-jp5", jetson(XAVIER, "35.4.1", python="3.8.10"), {}, "cu114", "2.2"),
+    # JetPack 7 (L4T 38, CUDA 13.0): Thor runs PyTorch's own aarch64 cu130 (sm_110); cu132 needs
+    # CUDA 13.2 and cu128 has no sm_110; its Tegra driver reports 580.00
+    ("jetson-thor-jp7", jetson(THOR, "38.2.0", "3.12.3", driver="580.00"), {}, "cu130", NEWEST),
+    ("jetson-thor-jp7-2.9", jetson(THOR, "38.2.0", "3.12.3"), {"torch": "==2.9.*"}, "cu130", "2.9"),
+    ("jetson-thor-jp7-2.8", jetson(THOR, "38.2.0", "3.12.3"), {"torch": "==2.8.*"}, "cpu", "2.8"),
+    # JetPack 7.2 (L4T 39, CUDA 13.2) brings Orin onto the SBSA stack: sm_80 cubins run on 8.7
+    ("jetson-orin-jp7.2", jetson(ORIN, "39.2.0", "3.12.3"), {}, "cu132", NEWEST),
+    ("jetson-orin-l4t38", jetson(ORIN, "38.2.0", "3.12.3"), {}, "cpu", NEWEST),
     # glibc and Python at both ends of the windows.
     # glibc per release and variant: 2.6 kept cpu/cu118/cu124 on manylinux2014 (pytorch#141565)
     ("glibc-2.17-cpu", machine(glibc="2.17"), {}, "cpu", "2.6"),
@@ -466,6 +490,28 @@ def test_jetson_refuses_pip_cuda_and_explains() -> None:
     assert "Jetson (L4T 36.4.7)" in text and "SBSA" in text and "conda-forge" in text
     msg = refuse(facts, compute="cu126")
     assert "platform check" in msg and "L4T" in msg and "driver check" not in msg
+
+
+def test_jetson_gets_nvidias_jetson_index_and_says_why() -> None:
+    d = choose(jetson(ORIN, "36.4.7"), packages=["torchvision"])
+    assert d.index_url == "https://pypi.jetson-ai-lab.io/jp6/cu126" and d.index_owner == "jetson"
+    assert d.companions == ["torchvision==0.26.*"]
+    text = joined(d)
+    assert "torch for JetPack 6 comes from NVIDIA's Jetson index" in text
+    assert "the driver comes with L4T 36.4.7, which serves CUDA 12.6" in text
+    # a Python the Jetson wheels are not built for falls back to the CPU build, and says so
+    cpu = choose(machine(ORIN, arch="aarch64", jetson_l4t="36.4.7"), torch="==2.11.*")
+    assert "made for Python 3.10; this is Python 3.11" in joined(cpu)
+    # the Jetson builds are for Jetsons only: a GB10 never sees them
+    assert choose(machine(GB10, arch="aarch64", driver="580.95.05")).index_owner == "pytorch"
+
+
+def test_jetson_driver_numbers_are_not_desktop_numbers() -> None:
+    # Jetson Thor's nvidia-smi says 580.00 (vllm-project/vllm#34470); the desktop floor for
+    # CUDA 13 is 580.65.06, which would refuse every CUDA 13 build.
+    d = choose(jetson(THOR, "38.2.0", "3.12.3", driver="580.00"))
+    assert d.variant == "cu130" and "580.65.06" not in joined(d)
+    assert "this Jetson's L4T 38.2.0 serves CUDA 13.0; cu132 builds need CUDA 13.2" in joined(d)
 
 
 def test_glibc_older_than_every_wheel() -> None:

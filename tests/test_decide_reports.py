@@ -93,7 +93,8 @@ ROWS = [
     # Facts as tools print them, collect_env pasted whole: a Jetson's tegra kernel (5.15 is
     # L4T 36), "GPU 0: Orin (nvgpu)", "Nvidia driver version: N/A".
     # https://github.com/dusty-nv/jetson-containers/issues/1495
-    ("jetson-orin-collect-env.txt", {}, ("cpu", "2.14"), "this is a Jetson (L4T 36)"),
+    # JetPack 6 gets NVIDIA's Jetson index (jp6/cu126, sm_87, Python 3.10), not the CPU build.
+    ("jetson-orin-collect-env.txt", {}, ("cu126", "2.11"), "NVIDIA's Jetson index"),
     # collect_env on ROCm names the GPU without "GPU N:": "AMD Instinct MI210 (gfx90a:…)".
     # https://github.com/vllm-project/vllm/issues/10855
     ("mi210-rocm-collect-env.txt", {}, ("rocm6.4", "2.8"), "kernels for Instinct MI210 (gfx90a)"),

@@ -22,7 +22,7 @@ from typing import Any
 from envwizard.core.versions import vkey
 from envwizard.decide.machine import Machine, gpu_label, intel_validated
 from envwizard.facts.model import GPU
-from envwizard.knowledge import Build, Knowledge, Release
+from envwizard.knowledge import Build, Knowledge, Release, Tegra
 
 __all__ = [
     "CHECKS",
@@ -47,6 +47,7 @@ class Code(str, Enum):
     PYTHON_EXPERIMENTAL = "python-experimental"
     NOT_CPYTHON = "not-cpython"
     PYTHON_32BIT = "python-32bit"
+    BUILD_PYTHON = "build-python"
     GLIBC_OLD = "glibc-old"
     GLIBC_VARIANT = "glibc-variant"
     GLIBC_UNKNOWN = "glibc-unknown"
@@ -57,12 +58,15 @@ class Code(str, Enum):
     DRIVER_L4T = "driver-l4t"
     DRIVER_CUDA = "driver-cuda"
     DRIVER_CUDA_OLD = "driver-cuda-old"
+    DRIVER_JETSON = "driver-jetson"
+    JETSON_CUDA_OLD = "jetson-cuda-old"
     DRIVER_OLD = "driver-old"
     NO_DRIVER_TABLE = "no-driver-table"
     # kernels
     CC_UNKNOWN = "cc-unknown"
     SASS_BELOW = "sass-below"
     SASS_MISSING = "sass-missing"
+    TEGRA_SASS = "tegra-sass"
     PTX_JIT = "ptx-jit"
     PTX_DRIVER_OLD = "ptx-driver-old"
     NO_AMD_GPU = "no-amd-gpu"
@@ -75,6 +79,7 @@ class Code(str, Enum):
     LIBRARY_FLOOR = "library-floor"
     # platform
     JETSON_PIP = "jetson-pip"
+    JETSON_L4T_OLD = "jetson-l4t-old"
     MUSL = "musl"
     AMD_IGPU_UNKNOWN = "amd-igpu-unknown"
     ROCM_WSL = "rocm-wsl"
@@ -169,6 +174,17 @@ def wheel(m: Machine, b: Build) -> Check:
         return failed("wheel", Code.PYTHON_32BIT)
     if m.facts.os.system == "Linux" and m.facts.os.libc == "musl":
         return failed("wheel", Code.MUSL)
+    if b.python and not vkey(b.python[0]) <= vkey(m.py) <= vkey(b.python[1]):
+        lo, hi = b.python
+        return failed(
+            "wheel",
+            Code.BUILD_PYTHON,
+            release=b.release,
+            variant=b.variant,
+            python=m.py,
+            window=lo if lo == hi else f"{lo}–{hi}",
+            index=b.index or "",
+        )
     if m.facts.os.system == "Linux" and b.source == "pip":
         glibc = glibc_gate(m, rel, b.source) or glibc_build(m, b)
         if glibc:
@@ -192,6 +208,21 @@ def driver(m: Machine, b: Build) -> Check:
     if not f.nvidia_gpus:
         return failed("driver", Code.NO_NVIDIA_GPU)
     major = b.cuda.split(".")[0]
+    if m.jetson is not None:
+        # L4T decides: its driver serves its own CUDA, and no newer one (a Jetson CUDA upgrade
+        # is an L4T upgrade).
+        if vkey(b.cuda) > vkey(m.jetson.cuda):
+            return failed(
+                "driver",
+                Code.JETSON_CUDA_OLD,
+                l4t=f.os.jetson_l4t,
+                have=m.jetson.cuda,
+                need=b.cuda,
+                variant=b.variant,
+            )
+        return passed(
+            "driver", Finding(Code.DRIVER_JETSON, {"l4t": f.os.jetson_l4t, "cuda": m.jetson.cuda})
+        )
     if f.nvidia_driver is None:
         if f.os.jetson_l4t:
             # Jetson drivers come with L4T and often hide from nvidia-smi/NVML; the platform
@@ -231,14 +262,29 @@ def sass_covers(sass: tuple[str, ...], cc: str) -> bool:
     return False
 
 
-def nvidia_gpu(g: GPU, b: Build, driver_cuda: str | None) -> Check:
-    """Whether one NVIDIA GPU has kernels in one CUDA build: SASS, or PTX a driver can JIT."""
+def nvidia_gpu(g: GPU, b: Build, driver_cuda: str | None, tegra: Tegra | None = None) -> Check:
+    """Whether one NVIDIA GPU has kernels in one CUDA build: SASS, or PTX a driver can JIT.
+
+    `tegra` is the rule for Jetson's integrated GPUs in builds made for discrete GPUs (PyTorch's
+    SBSA wheels): there a Jetson runs only cubins of its own target before CUDA 13.2.
+    """
     cc = g.compute_capability
     label = gpu_label(g)
     if cc is None:
         return passed("kernels", Finding(Code.CC_UNKNOWN, {"gpu": g.name}))
-    if sass_covers(b.sass, cc):
+    igpu = tegra.covers(b.sass, cc, b.cuda) if tegra and b.l4t is None else None
+    if igpu is True or (igpu is None and sass_covers(b.sass, cc)):
         return passed("kernels")
+    if igpu is False:
+        return failed(
+            "kernels",
+            Code.TEGRA_SASS,
+            gpu=label,
+            variant=b.variant,
+            release=b.release,
+            archs=b.arch_text,
+            unified=tegra.unified_from if tegra else "",
+        )
     if b.ptx and vkey(b.ptx) <= vkey(cc):
         if driver_cuda and vkey(driver_cuda) >= vkey(b.cuda or "0"):
             return passed(
@@ -328,7 +374,7 @@ def kernels(m: Machine, b: Build) -> Check:
         return failed("kernels", Code.NO_NVIDIA_GPU)
     notes = []
     for g in gpus:
-        c = nvidia_gpu(g, b, m.driver_cuda)
+        c = nvidia_gpu(g, b, m.driver_cuda, m.kb.tegra)
         if not c.ok:
             return c
         notes.extend(c.notes)
@@ -365,8 +411,19 @@ def libraries(m: Machine, b: Build) -> Check:
 # ---- platform -------------------------------------------------------------------------------
 def platform(m: Machine, b: Build) -> Check:
     os_ = m.facts.os
-    if b.kind == "cuda" and b.source == "pip" and os_.jetson_l4t:
+    sbsa = m.jetson is not None and m.jetson.sbsa
+    if b.kind == "cuda" and b.source == "pip" and os_.jetson_l4t and b.l4t is None and not sbsa:
         return failed("platform", Code.JETSON_PIP, l4t=os_.jetson_l4t)
+    since = m.jetson.since if m.jetson else None
+    l4t = os_.jetson_l4t or ""
+    if b.l4t and since and "." in l4t and vkey(l4t) < vkey(since):
+        return failed(
+            "platform",
+            Code.JETSON_L4T_OLD,
+            l4t=l4t,
+            need=since,
+            jetpack=m.jetson.jetpack if m.jetson else "",
+        )
     if b.kind == "rocm" and os_.wsl:
         return failed("platform", Code.ROCM_WSL)
     if b.kind == "mps" and b.macos:

@@ -77,6 +77,9 @@ class Decision:
     """Settings this machine needs beside the build: {"setting", "value", "why"}."""
     forecast: bool = False
     """The release is newer than the knowledge: planned by the newest known release's rules."""
+    index_owner: str | None = None
+    """Whose index `index_url` is: "pytorch" (or a copy of it), "jetson" (NVIDIA's Jetson
+    index), None when the installer's own index serves torch."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +99,7 @@ class Decision:
             "expect": self.expect,
             "hints": self.hints,
             "forecast": self.forecast,
+            "index_owner": self.index_owner,
         }
 
 
@@ -238,7 +242,9 @@ class Decider:
         return None
 
     def builds(self, rel: Release) -> list[Build]:
-        return self.kb.builds_for(rel.version, self.platform, self.source)
+        return [
+            b for b in self.kb.builds_for(rel.version, self.platform, self.source) if self.m.sees(b)
+        ]
 
     def decide(self) -> Decision:
         rels = self.releases()
@@ -402,6 +408,7 @@ class Decider:
             reasons.append(wording.more_fail(len(rejected_newer) - 3))
         if no_accel:
             reasons.append(wording.cpu_because(no_accel[0]))
+            reasons.extend(self.jetson_miss(rels))
         variant = "default" if default_index else b.variant
         if default_index:
             cuda_on_cpu = b.kind == "cuda" and not self.facts.nvidia_gpus
@@ -458,6 +465,10 @@ class Decider:
         reasons.extend(wording.normalised_line(n) for n in self.facts.normalised)
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)
+        if b.index and index_url == b.index and self.m.jetson:
+            reasons.append(
+                wording.jetson_index(self.m.jetson.jetpack, b.cuda or "", b.index, b.arch_text)
+            )
         if b.source == "pip" and self.platform.startswith("macos-"):
             reasons.append(wording.macos_default_index())
         elif self.answers.torch_index == "default" and not default_index:
@@ -480,7 +491,19 @@ class Decider:
             expect=self.expectations(b, default_index),
             hints=[h.to_dict() for h in found_hints],
             forecast=rel.forecast,
+            index_owner=(
+                None if index_url is None else "jetson" if index_url == b.index else "pytorch"
+            ),
         )
+
+    def jetson_miss(self, rels: list[Release]) -> list[str]:
+        """Why the newest Jetson build does not run here, when the CPU build is chosen instead."""
+        for rel in rels:
+            own = [b for b in self.builds(rel) if b.l4t]
+            if own:
+                cand = self.evaluate(own[0])
+                return [wording.jetson_miss(rel.version, own[0].variant, cand.summary())]
+        return []
 
     def accelerators(self) -> list[GPU]:
         """The GPUs a GPU build would have used: the kernel-check targets, and Apple's GPU."""
@@ -568,6 +591,8 @@ class Decider:
         ti = self.answers.torch_index
         if ti == "default":
             return None
+        if b.index:
+            return b.index  # NVIDIA's Jetson index: no copy of PyTorch's index holds these
         if ti == "auto":
             return self.kb.index_url(b.variant)
         return f"{ti}/{b.variant}"
@@ -695,7 +720,9 @@ def hints(m: Machine, b: Build, admitted: list[str] | None = None) -> list[Hint]
                 out.append(Hint("HSA_OVERRIDE_GFX_VERSION", override, why))
         elif b.kind != "rocm":
             # the newest ROCm build the override makes usable, among the admitted releases
-            fit = [bb for bb in rocm if g.arch not in bb.gfx and checks.gfx_override(g.arch, bb.gfx)]
+            fit = [
+                bb for bb in rocm if g.arch not in bb.gfx and checks.gfx_override(g.arch, bb.gfx)
+            ]
             fit.sort(key=lambda bb: (vkey(bb.release), vkey(bb.variant[4:])), reverse=True)
             if fit:
                 override = checks.gfx_override(g.arch, fit[0].gfx) or ""

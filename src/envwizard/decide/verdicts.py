@@ -65,7 +65,7 @@ def gpu_subject(g: GPU) -> str:
 def runs_on(g: GPU, b: Build, kb: Knowledge, driver_cuda: str | None) -> bool:
     """The planner's own kernel and library checks for one GPU (envwizard.decide.checks)."""
     # PTX counts whatever the driver: the screen judges the card; the plan judges the driver.
-    kern = checks.nvidia_gpu(g, b, driver_cuda or b.cuda)
+    kern = checks.nvidia_gpu(g, b, driver_cuda or b.cuda, kb.tegra)
     return kern.ok and checks.nvidia_libraries(g, b, kb).ok
 
 
@@ -204,7 +204,26 @@ class _Judge:
                 "WSL",
                 _("the Windows NVIDIA driver serves CUDA here; ROCm does not work under WSL"),
             )
-        if os_.jetson_l4t:
+        jetson = self.kb.jetson(os_.jetson_l4t)
+        if jetson and jetson.sbsa:
+            yield Verdict(
+                "ok",
+                "Jetson",
+                _(
+                    "L4T {l4t} (JetPack {jetpack}) runs the SBSA CUDA {cuda} stack: PyTorch's own "
+                    "aarch64 CUDA wheels fit it"
+                ).format(l4t=os_.jetson_l4t, jetpack=jetson.jetpack, cuda=jetson.cuda),
+            )
+        elif jetson:
+            yield Verdict(
+                "ok",
+                "Jetson",
+                _(
+                    "L4T {l4t} (JetPack {jetpack}, CUDA {cuda}): GPU builds come from NVIDIA's "
+                    "Jetson index, not from PyTorch's SBSA wheels"
+                ).format(l4t=os_.jetson_l4t, jetpack=jetson.jetpack, cuda=jetson.cuda),
+            )
+        elif os_.jetson_l4t:
             yield Verdict(
                 "warn",
                 "Jetson",
@@ -295,8 +314,24 @@ class _Judge:
     def driver(self) -> Iterable[Verdict]:
         f = self.facts
         driver = f.nvidia_driver
+        jetson = self.kb.jetson(f.os.jetson_l4t)
+        if jetson:
+            yield Verdict(
+                "ok",
+                "NVIDIA driver",
+                _("the driver of L4T {l4t} serves CUDA {cuda}").format(
+                    l4t=f.os.jetson_l4t, cuda=f.cuda_driver or jetson.cuda
+                ),
+            )
+            return
         if driver is None:
-            if f.nvidia_gpus and not f.os.jetson_l4t:
+            if f.nvidia_gpus and f.cuda_driver and not f.os.jetson_l4t:
+                yield Verdict(
+                    "warn",
+                    "NVIDIA driver",
+                    _("version unknown; it serves CUDA {cuda}").format(cuda=f.cuda_driver),
+                )
+            elif f.nvidia_gpus and not f.os.jetson_l4t:
                 why = f.unknown.get("nvidia_driver") or _("the NVIDIA driver version is unknown")
                 yield Verdict(
                     "bad",
@@ -372,9 +407,10 @@ class _Judge:
 
     def nvidia(self, g: GPU) -> Verdict:
         subject = gpu_subject(g)
-        if self.facts.os.jetson_l4t:
+        jetson = self.kb.jetson(self.facts.os.jetson_l4t)
+        if self.facts.os.jetson_l4t and not (jetson and jetson.sbsa):
             return Verdict(
-                "warn",
+                "ok" if jetson else "warn",
                 subject,
                 _("Jetson GPU: use NVIDIA's Jetson builds of torch (see Jetson above)"),
             )

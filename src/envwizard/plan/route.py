@@ -56,8 +56,9 @@ class Need:
 
 
 def need_for(decision: Decision) -> Need | None:
-    """None when the build does not come from PyTorch's index (conda-forge, macOS, default)."""
-    if decision.source != "pip" or decision.index_url is None:
+    """None when the build does not come from PyTorch's index (conda-forge, macOS, default,
+    NVIDIA's Jetson index)."""
+    if decision.source != "pip" or decision.index_url is None or decision.index_owner != "pytorch":
         return None
     major, minor = decision.python.split(".")[:2]
     return Need(decision.variant, decision.release, f"cp{major}{minor}")

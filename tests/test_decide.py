@@ -753,3 +753,14 @@ def test_default_index_that_holds_torch_back_says_what_auto_would_give() -> None
     d = decide(facts, validate({"env": "/tmp/x", "torch_index": "default"}), load())
     assert d.variant == "default" and d.release == "2.7"
     assert d.reasons[-1] == "torch_index: auto would give torch 2.14 cu126 from PyTorch's index"
+
+
+def test_unknown_glibc_is_planned_on_a_stated_assumption() -> None:
+    # a Linux facts file without os.glibc (an inventory, a hand-written file)
+    d = choose(machine(glibc=None))
+    assert (
+        "glibc version unknown; planned assuming glibc 2.28 or newer, as torch 2.14 cpu wheels "
+        "need (musl systems such as Alpine have none)" in d.reasons
+    )
+    old = choose(machine(RTX4090, glibc=None, driver=R580), torch="==2.6.*", compute="cu124")
+    assert "planned assuming glibc 2.17 or newer, as torch 2.6 cu124 wheels need" in joined(old)

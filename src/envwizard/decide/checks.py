@@ -190,7 +190,13 @@ def wheel(m: Machine, b: Build) -> Check:
         if glibc:
             return Check("wheel", glibc)
         if m.facts.os.glibc is None:
-            notes.append(Finding(Code.GLIBC_UNKNOWN))
+            # Stated, not silent: the plan assumes a glibc these wheels install on.
+            need = b.glibc or "2.17"
+            notes.append(
+                Finding(
+                    Code.GLIBC_UNKNOWN, {"need": need, "release": b.release, "variant": b.variant}
+                )
+            )
     need_macos = rel.macos.get(m.platform) if b.source == "pip" else None
     have_macos = m.facts.os.macos_version
     if need_macos and have_macos and vkey(have_macos) < vkey(need_macos):

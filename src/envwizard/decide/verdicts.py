@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from envwizard.core.i18n import N_, _
 from envwizard.core.versions import major_minor, platform_key, vkey
-from envwizard.decide import checks
+from envwizard.decide import checks, wording
 from envwizard.facts.model import GPU, Facts, PythonInfo
 from envwizard.knowledge import Build, Knowledge
 
@@ -103,7 +103,12 @@ class _Judge:
         return path
 
     def builds(self, release: str) -> list[Build]:
-        return self.kb.builds_for(release, self.platform)
+        jetson = self.kb.jetson(self.facts.os.jetson_l4t)
+        return [
+            b
+            for b in self.kb.builds_for(release, self.platform)
+            if b.l4t is None or (jetson is not None and jetson.l4t == b.l4t)
+        ]
 
     def releases_with(self, kind: str) -> list[str]:
         return [
@@ -125,6 +130,10 @@ class _Judge:
                 else _("PyTorch publishes no wheels for {platform}").format(platform=self.platform)
             )
             yield Verdict("bad", "system", f"{where}: {why}")
+        elif os_.system == "Linux" and os_.libc == "musl":
+            yield Verdict(
+                "bad", "system", f"{where}: {wording.say(checks.Finding(checks.Code.MUSL))}"
+            )
         elif os_.system == "Linux" and os_.glibc is None:
             yield Verdict(
                 "warn",

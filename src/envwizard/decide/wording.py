@@ -26,7 +26,9 @@ TEMPLATES: dict[Code, str] = {
     Code.BUILD_PYTHON: N_(
         "torch {release} {variant} builds from {index} are made for Python {window}; this is Python {python}"
     ),
-    Code.GLIBC_UNKNOWN: N_("glibc version unknown; assuming a manylinux system"),
+    Code.GLIBC_UNKNOWN: N_(
+        "glibc version unknown; planned assuming glibc {need} or newer, as torch {release} {variant} wheels need (musl systems such as Alpine have none)"
+    ),
     Code.MACOS_OLD: N_("torch {release} wheels need macOS {need} or newer; this is macOS {have}"),
     Code.NO_NVIDIA_GPU: N_("no NVIDIA GPU was found"),
     Code.DRIVER_UNKNOWN: N_("the NVIDIA driver version is unknown (is the driver loaded?)"),

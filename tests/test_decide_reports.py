@@ -138,6 +138,43 @@ ROWS = [
         "cuda_driver read as at least '12.0' (the driver is not named, but a CUDA 12.4 build",
     ),
     ("centos7-v100-collect-env.txt", {"compute": "cu118"}, ("cu118", "2.6"), "sm_70"),
+    # Pastes people really post: what they do not say is planned on an assumption the reasons
+    # name. nvidia-smi's table alone (https://github.com/nixified-ai/flake/issues/92): 545.29
+    # serves CUDA 12.3, so cu126, for a Linux and a Python 3.12 the paste does not state.
+    (
+        "rtx3060-nvidia-smi-table.txt",
+        {},
+        ("cu126", "2.14"),
+        "Python not in the paste; planned for 3.12",
+    ),
+    (
+        "rtx3060-nvidia-smi-table.txt",
+        {},
+        ("cu126", "2.14"),
+        "os not in the paste; planned for Linux on x86_64",
+    ),
+    # the name nvidia-smi cut short still names the card (https://github.com/pop-os/pop/issues/3654)
+    ("rtx4070-laptop-nvidia-smi-table.txt", {}, ("cu132", "2.14"), "RTX 4070 (sm_89)"),
+    # the sectioned collect_env vLLM prints (https://github.com/vllm-project/vllm/issues/26127)
+    ("rtx4060-wsl-vllm-collect-env.txt", {}, ("cu132", "2.14"), "(WSL)"),
+    # Jetson Thor on JetPack 7 (L4T 38, CUDA 13.0), its Tegra driver 580.00: PyTorch's own aarch64
+    # cu130 (sm_110), not cu132 (CUDA 13.2) (https://github.com/vllm-project/vllm/issues/34470)
+    ("thor-jetpack7-vllm-collect-env.txt", {}, ("cu130", "2.14"), "cu130 (sm_80–sm_120 (+PTX"),
+    (
+        "thor-jetpack7-vllm-collect-env.txt",
+        {},
+        ("cu130", "2.14"),
+        "the driver comes with L4T 38, which serves CUDA 13.0",
+    ),
+    # Win32_VideoController | Format-List * (https://github.com/KhronosGroup/Vulkan-Loader/issues/283)
+    (
+        "gtx1660-win32-videocontroller-fl.txt",
+        {},
+        ("cu126", "2.14"),
+        "nvidia_driver not in the paste; planned for a driver serving CUDA 12.0",
+    ),
+    # (https://github.com/sebhildebrandt/systeminformation/issues/790): integrated UHD only
+    ("uhd-get-ciminstance-fl.txt", {}, ("cpu", "2.14"), "Intel(R) UHD Graphics is integrated"),
     # Releases newer than the table: a forecast from the newest known release's rules.
     # (same GTX 1050 report; torch 2.15 is past the table)
     (
@@ -175,6 +212,19 @@ def test_windows_arm64_python_314_is_refused_with_its_window() -> None:
         plan("win-arm64-py314.json")
     assert "outside every torch release's window on windows-arm64" in str(e.value)
     assert "torch 2.8–2.14 support Python 3.11–3.13" in str(e.value)
+
+
+def test_a_32_bit_windows_python_is_refused_for_being_32_bit() -> None:
+    # https://github.com/pytorch/pytorch/issues/27815: "it seems that you are using Python
+    # 32-bit. Please use Python 64-bit instead". Python 3.7 is outside every window too, but the
+    # refusal names the platform, not the version.
+    with pytest.raises(ImpossibleRequest) as e:
+        plan("win10-python37-32bit.json")
+    assert str(e.value) == (
+        "no torch build for this platform: this is a 32-bit Python (win32), and PyTorch publishes "
+        "Windows wheels for 64-bit Python only; install the 64-bit Python (python.org's "
+        '"Windows installer (64-bit)") and point python: at it'
+    )
 
 
 def test_alpine_musl_is_refused_with_one_sentence() -> None:

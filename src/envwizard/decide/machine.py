@@ -47,6 +47,9 @@ class Machine:
     def __post_init__(self) -> None:
         f = self.facts
         self.platform = platform_key(f.os.system, f.os.machine)
+        if f.os.system == "Windows" and self.py_info is not None and self.py_info.bits == 32:
+            # The interpreter decides the wheels: a 32-bit Python on 64-bit Windows needs win32.
+            self.platform = "windows-x86"
         self.py = major_minor(self.py_full)
         self.windows_driver = f.os.system == "Windows" or f.os.wsl
         self.jetson = self.kb.jetson(f.os.jetson_l4t)

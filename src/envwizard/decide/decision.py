@@ -77,6 +77,8 @@ class Decision:
     """Settings this machine needs beside the build: {"setting", "value", "why"}."""
     forecast: bool = False
     """The release is newer than the knowledge: planned by the newest known release's rules."""
+    default_variant: str | None = None
+    """The variant the default index (PyPI and its copies) serves for this release here."""
     index_owner: str | None = None
     """Whose index `index_url` is: "pytorch" (or a copy of it), "jetson" (NVIDIA's Jetson
     index), None when the installer's own index serves torch."""
@@ -100,6 +102,7 @@ class Decision:
             "hints": self.hints,
             "forecast": self.forecast,
             "index_owner": self.index_owner,
+            "default_variant": self.default_variant,
         }
 
 
@@ -494,6 +497,7 @@ class Decider:
             index_owner=(
                 None if index_url is None else "jetson" if index_url == b.index else "pytorch"
             ),
+            default_variant=rel.default.get(self.platform),
         )
 
     def jetson_miss(self, rels: list[Release]) -> list[str]:

@@ -105,8 +105,8 @@ def test_torch_step_with_pip(manager: str) -> None:
         "--progress-bar",
         progress,
         "torch==2.14.*",
-        "torchvision<0.30,>=0.29.1",
-        "torchaudio<2.12,>=2.11.1",
+        "torchvision>=0.29.1,<0.30",
+        "torchaudio>=2.11.1,<2.12",
         "--index-url",
         CU126,
     ]
@@ -119,7 +119,7 @@ def test_torch_and_packages_with_uv() -> None:
     assert argv(p, "install-torch") == [
         *uv_pip,
         "torch==2.14.*",
-        "torchvision<0.30,>=0.29.1",
+        "torchvision>=0.29.1,<0.30",
         "pip",  # so that pip after activation installs here, with the pin
         "--index-url",
         CU126,

@@ -166,6 +166,13 @@ def test_asked_companions_keep_extras_markers_and_exact_pins() -> None:
     ]  # fmt: skip
 
 
+def test_jetson_companions_come_from_nvidias_jetson_index_with_torch() -> None:
+    facts = machine(ORIN, arch="aarch64", python="3.10.12", jetson_l4t="36.4.7")
+    p = make_plan(facts, validate({"env": ENV, "packages": ["torchvision"]}), KB)
+    assert p.decision.index_owner == "jetson"
+    assert "torchvision==0.26.*" in p.step("install-torch").argv
+
+
 def test_a_companion_that_does_not_match_torch_is_refused() -> None:
     msg = refused(machine(RTX4090, driver=R580), packages=["torchvision==0.20.*"])
     assert msg.startswith("packages: 'torchvision==0.20.*' does not match torch 2.14")
@@ -488,7 +495,7 @@ def planned(fixture: str) -> StackDecision:
         ("gb10-aarch64-r580", "xformers", False, None, "platform"),
         # bitsandbytes' aarch64 wheels do not fit L4T (installation.mdx).
         ("jetson-orin-l4t36", "bitsandbytes", False, None, "jetson"),
-        ("jetson-orin-l4t36", "jax", True, "jax>=0.7.2,<0.11", "framework-jetson"),
+        ("jetson-orin-l4t36", "jax", True, "jax>=0.4.31,<0.7.2", "framework-jetson"),
         # No macOS x86_64 wheel of jaxlib 0.10.2, tensorflow 2.21 or bitsandbytes 0.50.2.
         ("intel-mac", "jax", False, None, "framework-platform"),
         ("intel-mac", "tensorflow", False, None, "framework-platform"),

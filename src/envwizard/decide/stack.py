@@ -220,14 +220,12 @@ class _Decider:
         self.kind = decision.kind if self.device != "cpu" else "cpu"
         self.variant = self._build_variant()
         self.gpus: list[GPU] = self.m.targets("nvidia") if self.kind == "cuda" else []
-        self.from_pytorch_index = decision.index_url is not None
+        self.from_pytorch_index = decision.index_owner == "pytorch"
 
     def _build_variant(self) -> str:
         if self.d.variant != "default":
             return self.d.variant
-        known = {r.version: r for r in self.kb.releases}
-        rel = known.get(self.d.release) or self.kb.releases[0]
-        return rel.default.get(self.platform, "cpu")
+        return self.d.default_variant or "cpu"
 
     # ---- the whole stack --------------------------------------------------------------------
     def decide(self) -> StackDecision:

@@ -10,6 +10,7 @@ from rich.text import Text
 from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text
 from envwizard.plan.build import Plan
+from envwizard.report.stack_view import stack_panel
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus
 
 STEP_ICONS = {
@@ -86,6 +87,8 @@ def print_plan(plan: Plan, commands_only: bool = False, console: Console | None 
     console = console or Console()
     if not commands_only:
         console.print(decision_panel(plan))
+        if plan.stack and plan.stack.items:
+            console.print(stack_panel(plan.stack))
     env = Text.assemble(
         (_("environment "), "bold"),
         (plan.env_path, "cyan"),

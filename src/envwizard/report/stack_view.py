@@ -1,0 +1,62 @@
+"""What the stack holds and what was left out, for people: the plan's panel, the report's and
+the Done screen's lines. Read from the plan's `stack` object (its JSON form), so a report file
+renders the same as a live plan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.text import Text
+
+from envwizard.core.i18n import _
+from envwizard.decide.stack import StackDecision
+
+
+def held_and_left_out(
+    stack: dict[str, Any], verified: list[dict[str, Any]] | None = None
+) -> tuple[list[str], list[str]]:
+    """(one line per package installed, one line per package left out, with why).
+
+    `verified` are verify's package rows: a held package shows the version and device found
+    and the result, a failure its one-line cause.
+    """
+    found = {r.get("name"): r for r in verified or []}
+    held, left = [], []
+    for p in stack.get("packages", []):
+        name = p["name"]
+        if not p["included"]:
+            left.append(_("{name}: {why}").format(name=name, why=p["why"]))
+            continue
+        row = found.get(name)
+        if row is None:
+            held.append(f"{p['requirement']}")
+        elif row.get("ok"):
+            held.append(
+                _("{name} {version} on {device}: verified").format(
+                    name=name, version=row.get("version") or "?", device=row.get("device") or "?"
+                )
+            )
+        else:
+            held.append(
+                _("{name} {version} on {device}: failed — {cause}").format(
+                    name=name,
+                    version=row.get("version") or "?",
+                    device=row.get("device") or "?",
+                    cause=row.get("cause") or "",
+                )
+            )
+    return held, left
+
+
+def stack_panel(stack: StackDecision) -> Panel:
+    """The plan's stack: each package with its requirement, each left out with why."""
+    held, left = held_and_left_out(stack.to_dict())
+    lines = [Text(_("stack: {name}").format(name=stack.name), style="bold")]
+    lines += [Text("✓ " + h) for h in held]
+    lines += [Text("– " + x, style="yellow") for x in left]
+    if stack.kernel:
+        lines.append(Text(_("Jupyter kernel: {name}").format(name=stack.kernel.name), style="dim"))
+    return Panel(Group(*lines), title=_("Beside torch"), title_align="left", border_style="cyan")

@@ -77,6 +77,9 @@ class Decision:
     """Settings this machine needs beside the build: {"setting", "value", "why"}."""
     forecast: bool = False
     """The release is newer than the knowledge: planned by the newest known release's rules."""
+    interpreter: str | None = None
+    """The interpreter that makes the environment (None: uv or conda provide `python`); found
+    once per plan with the version, for the planner's commands (not part of the plan JSON)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,9 +137,14 @@ class Decider:
         self.facts = facts
         self.answers = answers
         self.kb = kb
-        self.py_full, py_exe = target_python(facts, answers)
+        self.py_full, self.py_exe = target_python(facts, answers)
         py_info = next(
-            (p for p in [facts.python, *facts.pythons] if py_exe and p.executable == py_exe), None
+            (
+                p
+                for p in [facts.python, *facts.pythons]
+                if self.py_exe and p.executable == self.py_exe
+            ),
+            None,
         )
         self.m = Machine(facts, kb, self.py_full, py_info)
         self.platform = self.m.platform
@@ -468,6 +476,7 @@ class Decider:
             release=rel.version,
             source=b.source,
             python=self.py_full,
+            interpreter=self.py_exe,
             requirement=self.requirement("torch", rel.version, self.answers.torch),
             companions=self.companions(rel) + pins,
             cuda=b.cuda,

@@ -23,7 +23,7 @@ from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact_text
 from envwizard.core.versions import major_minor, vkey
-from envwizard.decide.decision import Decision, decide, target_python
+from envwizard.decide.decision import Decision, decide
 from envwizard.facts.model import Facts, PythonInfo
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
@@ -166,13 +166,16 @@ def make_plan(
     answers: Answers,
     kb: Knowledge | None = None,
     measured: Measurement | None = None,
+    decision: Decision | None = None,
 ) -> Plan:
     """The plan for these facts and answers; InvalidInput/ImpossibleRequest when there is none.
 
-    `measured` is what `mirror: auto` measured beforehand (mirrors.measure), given as data.
+    `measured` is what `mirror: auto` measured beforehand (route.measure), given as data;
+    `decision` is `decide()`'s answer when the caller needed it first (to know what to measure),
+    so that the decision is made once per plan.
     """
     kb = kb or load_knowledge()
-    decision = decide(facts, answers, kb)
+    decision = decision or decide(facts, answers, kb)
     way = route(answers, decision, measured)
     answers = apply_route(way, answers, decision)
     return _Builder(facts, answers, kb, decision, way).build()
@@ -189,7 +192,7 @@ class _Builder:
         self.d = decision
         self.windows = facts.os.system == "Windows"
         self.path = ntpath if self.windows else posixpath
-        self.py_version, self.py_exe = target_python(facts, answers)
+        self.py_version, self.py_exe = decision.python, decision.interpreter
         self.manager = answers.manager
         self.prefix = self.env_prefix()
         self.env_py = self.env_python()

@@ -24,7 +24,6 @@ from envwizard.knowledge.mirrors import Kind, Preset, presets, select
 
 if TYPE_CHECKING:
     from envwizard.decide.decision import Decision
-    from envwizard.facts.model import Facts
     from envwizard.settings.answers import Answers
 
 BUDGET_S = 3.0
@@ -378,13 +377,12 @@ def apply_route(way: Route, answers: Answers, decision: Decision) -> Answers:
     return answers
 
 
-def measure_for(facts: Facts, answers: Answers) -> Measurement | None:
-    """For `mirror: auto`: measure, from here, the sources that could serve this plan."""
-    if answers.mirror != "auto" or answers.offline:
-        return None
-    from envwizard.decide.decision import decide
-    from envwizard.knowledge import load
+def auto_targets(decision: Decision, answers: Answers) -> tuple[Target, ...]:
+    """For `mirror: auto`: the sources to measure, from here, for this decision (none otherwise).
 
-    decision = decide(facts, answers, load())
+    A tuple of frozen values, so a front end can keep each measurement by what it measured.
+    """
+    if answers.mirror != "auto" or answers.offline:
+        return ()
     official = decision.index_url if answers.torch_index == "auto" else None
-    return measure(targets_for(decision, answers, official=official))
+    return tuple(targets_for(decision, answers, official=official))

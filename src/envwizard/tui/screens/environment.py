@@ -49,7 +49,7 @@ class EnvironmentScreen(WizardScreen):
         return bool(facts and name in facts.managers and facts.managers[name].path)
 
     def body(self) -> ComposeResult:
-        current = self.state.draft.get("manager", "venv")
+        current = self.state.draft.manager
         with RadioSet(id="manager"):
             for name in MANAGERS:
                 ok = self.available(name)
@@ -69,14 +69,14 @@ class EnvironmentScreen(WizardScreen):
             _("If it already exists:"),
             Select(
                 [(_(text), value) for text, value in EXISTING],
-                value=self.state.draft.get("existing", "abort"),
+                value=self.state.draft.existing,
                 allow_blank=False,
                 id="existing",
             ),
         )
 
     def _shown_env(self) -> str:
-        env = str(self.state.draft.get("env", ""))
+        env = self.state.draft.env
         home = os.path.expanduser("~")
         return "~" + env[len(home) :] if env.startswith(home + os.sep) else env
 
@@ -112,19 +112,18 @@ class EnvironmentScreen(WizardScreen):
         """Validate as typed: the same rules as an answers file, plus what is on disk now."""
         changes = self.changes()
         note = self.query_one("#env-note", Static)
-        from envwizard.settings.answers import validate
-
         try:
-            answers = validate({**self.state.draft, **changes}, where="env", cwd=self.state.cwd)
+            answers = self.state.with_changes(changes)
         except EnvwizardError as e:
-            note.update(f"[red]✗[/] {str(e).removeprefix('env: ')}")
+            note.update(f"[red]✗[/] {str(e).removeprefix('answers: ').removeprefix('env: ')}")
             self.problem(_("fix the path first"))
             return
-        plan, why = self.state.try_plan(**changes)
-        if plan is None:
+        planned, why = self.state.try_plan(**changes)
+        if planned is None:
             note.update(f"[red]✗[/] {why}")
             self.problem(why)
             return
+        plan = planned.plan
         from envwizard.run.target import inspect_target
 
         target = inspect_target(plan.env_path)

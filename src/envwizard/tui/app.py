@@ -94,8 +94,12 @@ class EnvWizardApp(App[None]):
         elif self.state.dry_run:
             self.show_done()
         else:
-            self.open_session()
-            self.push_screen(InstallScreen(), self._left_install)
+            self.install()
+
+    def install(self) -> None:
+        """Apply the reviewed plan: its session prepares, then runs, on the install screen."""
+        self.open_session()
+        self.push_screen(InstallScreen(), self._left_install)
 
     def _left_install(self, choice: Choice | None) -> None:
         """The install screen's Back (nothing ran, or it was cancelled): back to the review."""

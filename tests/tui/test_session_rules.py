@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.widgets import Input
 
 from envwizard.app.headless import apply
 from envwizard.app.session import Session
@@ -240,3 +241,26 @@ def test_the_draft_is_answers_and_replace_keeps_it_typed(tmp_path: Path) -> None
     draft = app.state.draft
     assert isinstance(draft, Answers)
     assert dataclasses.replace(draft, existing="reuse").benchmark == draft.benchmark
+
+
+async def test_environment_screen_warnings_show_in_chinese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen keeps the path warnings by their code: in 简体中文 they are still there."""
+    monkeypatch.setattr(i18n, "_cli", "zh-CN")
+    app = make_app(facts=plain_facts(), cwd=str(tmp_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, MachineScreen))
+        await settle(pilot)
+        await press_next(pilot)
+        screen = await press_next(pilot)
+        assert isinstance(screen, EnvironmentScreen)
+        where = tmp_path / "my envs" / "环境"
+        screen.query_one("#env", Input).value = str(where)
+        note = screen.query_one("#env-note")
+        await until(pilot, lambda: "环境路径含有空格" in str(note.render()))
+        shown = one_line(str(note.render()))
+        assert f"环境路径含有空格（{where}）" in shown
+        assert "环境路径含有非 ASCII 字符（CJK UNIFIED IDEOGRAPH" in shown
+        assert not screen.query_one("#next").disabled  # warnings, not refusals
+        await pilot.press("ctrl+q")

@@ -79,7 +79,7 @@ def apply(
         prepared = session.prepare(confirmed=True)
     assert not isinstance(prepared, NeedsConfirm)  # confirmed: asked and answered
     for w in prepared.warnings:
-        console.print(f"[yellow]⚠[/] {redact_text(w)}")
+        console.print(f"[yellow]⚠[/] {redact_text(w.text)}")
     if isinstance(prepared, Refused):
         raise prepared.error()
     with session:

@@ -28,6 +28,7 @@ from typing import Union
 
 from envwizard.core.errors import EXIT_INVALID, EnvwizardError, InvalidInput
 from envwizard.core.i18n import _
+from envwizard.core.notes import Note
 from envwizard.decide.decision import decide
 from envwizard.facts.model import Facts
 from envwizard.knowledge import Knowledge
@@ -153,7 +154,7 @@ class Ready:
     """The run may start like this; `warnings` are pre-flight's, to show before it starts."""
 
     start: Start
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class Refused:
     """The run may not start: one sentence that says why and what would help."""
 
     message: str
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
     exit_code: int = EXIT_INVALID
 
     def error(self) -> InvalidInput:

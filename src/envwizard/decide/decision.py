@@ -16,6 +16,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from envwizard.core.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.notes import Note, NoteCode
 from envwizard.core.versions import vkey
 from envwizard.decide import checks, wording
 from envwizard.decide.checks import CHECKS, Check, Code, Finding, Machine, gpu_label
@@ -69,7 +70,7 @@ class Decision:
     companions: list[str] = field(default_factory=list)
     cuda: str | None = None
     kind: str = "cpu"
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     expect: dict[str, Any] = field(default_factory=dict)
     """What verification should find: the devices and architectures this build must serve."""
@@ -94,7 +95,7 @@ class Decision:
             "companions": self.companions,
             "cuda": self.cuda,
             "kind": self.kind,
-            "warnings": self.warnings,
+            "warnings": [w.text for w in self.warnings],
             "alternatives": self.alternatives,
             "expect": self.expect,
             "hints": self.hints,
@@ -400,7 +401,7 @@ class Decider:
         b = cand.build
         rel = self.kb.release(b.release)
         reasons: list[str] = [self.machine_line(), *self.left_out_lines()]
-        warnings: list[str] = []
+        warnings: list[Note] = []
         reasons.extend(self.gate_lines([r for r in rels if vkey(r.version) > vkey(rel.version)]))
         reasons.extend(rejected_newer[:3])
         if len(rejected_newer) > 3:
@@ -426,18 +427,25 @@ class Decider:
             elif o.ok and other.experimental and _newer(other, b):
                 reasons.append(wording.not_experimental(other.variant, rel.version))
         if b.experimental:
-            warnings.append(wording.experimental(b.variant, rel.version))
+            warnings.append(
+                Note(NoteCode.EXPERIMENTAL, wording.experimental(b.variant, rel.version))
+            )
         for g in self.facts.gpus:
             if g.integrated:
                 continue
             if (b.kind == "cuda" and g.vendor == "amd") or (
                 b.kind == "rocm" and g.vendor == "nvidia"
             ):
-                warnings.append(wording.unused_by(gpu_label(g), b.kind))
+                warnings.append(Note(NoteCode.GPU_UNUSED, wording.unused_by(gpu_label(g), b.kind)))
         if b.kind == "cpu" and not (default_index and self.facts.os.system == "Darwin"):
             unused = self.accelerators()
             if unused:
-                warnings.append(wording.unused_cpu([gpu_label(g) for g in unused]))
+                warnings.append(
+                    Note(
+                        NoteCode.GPUS_IDLE_ON_CPU,
+                        wording.unused_cpu([gpu_label(g) for g in unused]),
+                    )
+                )
         if b.kind == "cuda":
             families = set()
             for g in self.targets("nvidia"):
@@ -445,21 +453,26 @@ class Decider:
                 if eol and eol.family not in families:
                     families.add(eol.family)
                     warnings.append(
-                        wording.driver_eol(gpu_label(g), eol.last_branch, eol.family, eol.outlook)
+                        Note(
+                            NoteCode.DRIVER_EOL,
+                            wording.driver_eol(
+                                gpu_label(g), eol.last_branch, eol.family, eol.outlook
+                            ),
+                        )
                     )
         if rel.forecast:
             reasons.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
-            warnings.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
+            warnings.append(Note(NoteCode.FORECAST, reasons[-1]))
         if self.facts.os.rosetta:
-            warnings.append(wording.rosetta())
-            reasons.append(warnings[-1])
+            reasons.append(wording.rosetta())
+            warnings.append(Note(NoteCode.ROSETTA, reasons[-1]))
         pins = list(rel.pins) if b.source == "pip" else []
         if pins:
             reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
         found_hints = hints(self.m, b)
         for h in found_hints:
             reasons.append(h.why)
-            warnings.append(h.why)
+            warnings.append(Note(NoteCode.SETTING, h.why))
         reasons.extend(wording.normalised_line(n) for n in self.facts.normalised)
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)

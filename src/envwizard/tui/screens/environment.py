@@ -146,5 +146,7 @@ class EnvironmentScreen(WizardScreen):
             )
         if answers.manager in CONDA_LIKE and answers.env_is_name:
             text += _("  [dim](a named conda environment)[/]")
-        note.update(text + "".join(f"\n[yellow]⚠[/] {w}" for w in plan.warnings if "path" in w))
+        note.update(
+            text + "".join(f"\n[yellow]⚠[/] {w}" for w in plan.warnings if w.code.about_env_path)
+        )
         self.problem(None)

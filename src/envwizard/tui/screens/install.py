@@ -199,7 +199,7 @@ class InstallScreen(FlowScreen):
                 answered,
             )
             return
-        notes = [f"[yellow]⚠[/] {redact_text(w)}" for w in got.warnings]
+        notes = [f"[yellow]⚠[/] {redact_text(w.text)}" for w in got.warnings]
         if isinstance(got, Refused):
             self.stopped("\n".join([f"[red]✗[/] {got.message}", *notes]))
             return

@@ -30,6 +30,9 @@ from envwizard.tui.screens.machine import MachineScreen
 from ..builders import answers_for, build_wheel, plain_facts, tiny_plan
 from .conftest import press_next, settle, until
 
+# Every test drives the real Textual app through Pilot (and real processes): slow tier.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def wheels(tmp_path: Path) -> Path:

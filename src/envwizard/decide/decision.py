@@ -23,6 +23,7 @@ from envwizard.decide.checks import CHECKS, Check, Code, Finding, Machine, gpu_l
 from envwizard.facts.model import GPU, Facts
 from envwizard.knowledge import Build, Knowledge, Release
 from envwizard.settings.answers import COMPANIONS, Answers
+from envwizard.settings.choices import Auto, Default
 
 __all__ = ["CHECKS", "Candidate", "Decision", "decide", "gpu_label"]
 
@@ -251,7 +252,7 @@ class Decider:
         self.require_platform(rels)
         self.require_python(rels)
         if (
-            self.answers.torch_index == "default"
+            isinstance(self.answers.torch_index, Default)
             and self.answers.compute == "auto"
             and self.source == "pip"
         ):
@@ -478,7 +479,7 @@ class Decider:
         index_url = self.index_for(b, default_index)
         if b.source == "pip" and self.platform.startswith("macos-"):
             reasons.append(wording.macos_default_index())
-        elif self.answers.torch_index == "default" and not default_index:
+        elif isinstance(self.answers.torch_index, Default) and not default_index:
             served = rel.default.get(self.platform)
             reasons.append(wording.configured_index(b.variant, served, rel.version))
         return Decision(
@@ -585,11 +586,11 @@ class Decider:
         if default_index or b.source != "pip" or self.platform.startswith("macos-"):
             return None
         ti = self.answers.torch_index
-        if ti == "default":
+        if isinstance(ti, Default):
             return None
-        if ti == "auto":
+        if isinstance(ti, Auto):
             return self.kb.index_url(b.variant)
-        return f"{ti}/{b.variant}"
+        return f"{ti.url}/{b.variant}"
 
     def alternatives(self, rel: Release) -> list[dict[str, Any]]:
         out = []

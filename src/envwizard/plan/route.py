@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from envwizard.core.i18n import _
 from envwizard.knowledge.mirrors import Kind, Preset, presets, select
+from envwizard.settings.choices import Auto
 
 if TYPE_CHECKING:
     from envwizard.decide.decision import Decision
@@ -259,7 +260,7 @@ def route(
     if (
         torch is not None
         and need is not None
-        and answers.torch_index == "auto"
+        and isinstance(answers.torch_index, Auto)
         and not answers.find_links
     ):
         where = torch.location(need.variant)
@@ -384,5 +385,5 @@ def auto_targets(decision: Decision, answers: Answers) -> tuple[Target, ...]:
     """
     if answers.mirror != "auto" or answers.offline:
         return ()
-    official = decision.index_url if answers.torch_index == "auto" else None
+    official = decision.index_url if isinstance(answers.torch_index, Auto) else None
     return tuple(targets_for(decision, answers, official=official))

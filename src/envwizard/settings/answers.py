@@ -11,9 +11,9 @@ import difflib
 import os
 import re
 import reprlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
@@ -22,23 +22,35 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import _
 from envwizard.core.i18n import normalize as normalize_language
+from envwizard.core.values import StrValue
 from envwizard.core.versions import vkey
 from envwizard.knowledge import load as load_knowledge
 from envwizard.knowledge.mirrors import CHOICES as MIRROR_CHOICES
 from envwizard.knowledge.mirrors import names as mirror_names
+from envwizard.settings.choices import (
+    AUTO_INDEX,
+    DEFAULT_INDEX,
+    Auto,
+    BenchDevice,
+    BenchDtype,
+    BenchPreset,
+    ComputeWord,
+    Default,
+    Existing,
+    InstallerWord,
+    Lang,
+    Manager,
+    Optimizer,
+    TorchIndex,
+    TorchSource,
+    Url,
+)
 
-MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
-CONDA_LIKE = ("conda", "mamba", "micromamba")
-EXISTING = ("abort", "reuse", "recreate")
-TORCH_SOURCES = ("pip", "conda-forge")
-INSTALLERS = ("auto", "pip", "uv")
-"""Who fills pip-style environments: auto (uv when it installs what pip would), pip or uv."""
-BENCH_DEVICES = ("auto", "cpu", "cuda", "mps", "xpu")
-BENCH_PRESETS = ("auto", "tiny", "medium", "large")
-BENCH_DTYPES = ("auto", "fp32", "tf32", "bf16", "fp16")
-BENCH_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
-"""sgd is the tutorial's plain SGD; momentum is SGD with momentum 0.9."""
-COMPUTE_WORDS = ("auto", "cpu", "mps", "xpu")
+E = TypeVar("E", bound=StrValue)
+
+MANAGERS = tuple(m.value for m in Manager)
+CONDA_LIKE = tuple(m.value for m in Manager if m.conda_like)
+COMPUTE_WORDS = tuple(w.value for w in ComputeWord)
 COMPANIONS = ("torchvision", "torchaudio")
 MAX_BYTES = 256 * 1024
 # PyYAML's scanner takes time quadratic in the depth of `[`/`{` nesting: 5000 levels take
@@ -63,12 +75,17 @@ class Benchmark:
     """The training benchmark that ends a run."""
 
     enabled: bool = True
-    device: str = "auto"
-    preset: str = "auto"
+    device: BenchDevice = BenchDevice.AUTO
+    preset: BenchPreset = BenchPreset.AUTO
     seconds: float = 30
     nproc: int = 1
-    dtype: str = "auto"
-    optimizer: str = "sgd"
+    dtype: BenchDtype = BenchDtype.AUTO
+    optimizer: Optimizer = Optimizer.SGD
+
+    def __post_init__(self) -> None:
+        # Built in code with plain words (tests, replace()), it still holds the enums.
+        self.device, self.preset = BenchDevice(self.device), BenchPreset(self.preset)
+        self.dtype, self.optimizer = BenchDtype(self.dtype), Optimizer(self.optimizer)
 
 
 @dataclass
@@ -77,29 +94,41 @@ class Answers:
 
     env: str
     python: str = "current"
-    manager: str = "venv"
-    existing: str = "abort"
-    compute: str = "auto"
+    manager: Manager = Manager.VENV
+    existing: Existing = Existing.ABORT
+    compute: str = ComputeWord.AUTO.value
+    """A ComputeWord, or a variant the knowledge names (cu126, rocm6.4)."""
     torch: str | None = None
     packages: list[str] = field(default_factory=list)
-    torch_index: str = "auto"
+    torch_index: TorchIndex = AUTO_INDEX
     index_url: str | None = None
     find_links: list[str] = field(default_factory=list)
     offline: bool = False
     """Install from `find_links` only, with no index at all (air-gapped machines)."""
-    torch_source: str = "pip"
-    installer: str = "auto"
+    torch_source: TorchSource = TorchSource.PIP
+    installer: InstallerWord = InstallerWord.AUTO
     keep_failed: bool = False
     stall_seconds: int = 300
     """An installer with no output and no bytes downloaded for this long has stalled: fail it."""
     benchmark: Benchmark = field(default_factory=Benchmark)
     mirror: str = "none"
     """none, auto, or a preset or site name from `envwizard mirrors`."""
-    lang: str | None = None
+    lang: Lang | None = None
     """en or zh-CN; None: the locale decides."""
 
+    def __post_init__(self) -> None:
+        # Built in code with plain words (tests, replace()), it still holds the typed values.
+        self.manager, self.existing = Manager(self.manager), Existing(self.existing)
+        self.torch_source, self.installer = (
+            TorchSource(self.torch_source),
+            InstallerWord(self.installer),
+        )
+        if isinstance(self.torch_index, str):
+            self.torch_index = torch_index_of(self.torch_index)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The answers document (plain words, numbers and lists) that validates back to these."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
 
     def to_yaml(self) -> str:
         """A YAML document that loads back to these same answers."""
@@ -112,7 +141,7 @@ class Answers:
 
     @property
     def is_conda(self) -> bool:
-        return self.manager in CONDA_LIKE
+        return Manager(self.manager).conda_like
 
     @property
     def env_is_name(self) -> bool:
@@ -120,8 +149,32 @@ class Answers:
         return self.is_conda and _CONDA_NAME.match(self.env) is not None
 
 
-_TOP_KEYS = tuple(f.name for f in Answers.__dataclass_fields__.values())
-_BENCH_KEYS = tuple(f.name for f in Benchmark.__dataclass_fields__.values())
+_TOP_KEYS = tuple(f.name for f in fields(Answers))
+_BENCH_KEYS = tuple(f.name for f in fields(Benchmark))
+_DEFAULT = Answers(env="")
+"""Every default, written once (in the dataclasses): validation fills what a document leaves out."""
+
+
+def torch_index_of(text: str) -> TorchIndex:
+    """`auto`, `default` or a URL, as the value an answers file means by it."""
+    if text == "auto":
+        return AUTO_INDEX
+    if text == "default":
+        return DEFAULT_INDEX
+    return Url(text)
+
+
+def _plain(value: Any) -> Any:
+    """A value as an answers file writes it."""
+    if isinstance(value, StrValue):
+        return value.value
+    if isinstance(value, (Auto, Default, Url)):
+        return str(value)
+    if isinstance(value, Benchmark):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list):
+        return list(value)
+    return value
 
 
 def load_answers(path: str | os.PathLike[str], *, cwd: str | None = None) -> Answers:
@@ -250,7 +303,8 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
                 "{where}: missing `env:` (where the environment goes: a path, or a conda name)"
             ).format(where=where)
         )
-    manager = v.choice(data.get("manager", "venv"), "manager", MANAGERS)
+    d, db = _DEFAULT, _DEFAULT.benchmark
+    manager = v.choice(data.get("manager", d.manager), "manager", Manager)
     base = cwd or os.getcwd()
     env = v.env(data["env"], manager, base)
     bench = data.get("benchmark", {})
@@ -265,40 +319,42 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
     v.known_keys(bench, _BENCH_KEYS, "benchmark")
     answers = Answers(
         env=env,
-        python=v.python(data.get("python", "current"), base),
+        python=v.python(data.get("python", d.python), base),
         manager=manager,
-        existing=v.choice(data.get("existing", "abort"), "existing", EXISTING),
-        compute=v.compute(data.get("compute", "auto")),
-        torch=v.torch(data.get("torch")),
-        packages=v.packages(data.get("packages", [])),
-        torch_index=v.torch_index(data.get("torch_index", "auto")),
-        index_url=v.url(data.get("index_url"), "index_url"),
-        find_links=v.find_links(data.get("find_links", []), base),
-        offline=v.boolean(data.get("offline", False), "offline"),
-        torch_source=v.choice(data.get("torch_source", "pip"), "torch_source", TORCH_SOURCES),
-        installer=v.choice(data.get("installer", "auto"), "installer", INSTALLERS),
-        keep_failed=v.boolean(data.get("keep_failed", False), "keep_failed"),
-        stall_seconds=v.stall(data.get("stall_seconds", 300)),
+        existing=v.choice(data.get("existing", d.existing), "existing", Existing),
+        compute=v.compute(data.get("compute", d.compute)),
+        torch=v.torch(data.get("torch", d.torch)),
+        packages=v.packages(data.get("packages", d.packages)),
+        torch_index=v.torch_index(data.get("torch_index", str(d.torch_index))),
+        index_url=v.url(data.get("index_url", d.index_url), "index_url"),
+        find_links=v.find_links(data.get("find_links", d.find_links), base),
+        offline=v.boolean(data.get("offline", d.offline), "offline"),
+        torch_source=v.choice(
+            data.get("torch_source", d.torch_source), "torch_source", TorchSource
+        ),
+        installer=v.choice(data.get("installer", d.installer), "installer", InstallerWord),
+        keep_failed=v.boolean(data.get("keep_failed", d.keep_failed), "keep_failed"),
+        stall_seconds=v.stall(data.get("stall_seconds", d.stall_seconds)),
         benchmark=Benchmark(
-            enabled=v.boolean(bench.get("enabled", True), "benchmark.enabled"),
-            device=v.choice(bench.get("device", "auto"), "benchmark.device", BENCH_DEVICES),
-            preset=v.choice(bench.get("preset", "auto"), "benchmark.preset", BENCH_PRESETS),
-            seconds=v.seconds(bench.get("seconds", 30)),
-            nproc=v.nproc(bench.get("nproc", 1)),
-            dtype=v.choice(bench.get("dtype", "auto"), "benchmark.dtype", BENCH_DTYPES),
+            enabled=v.boolean(bench.get("enabled", db.enabled), "benchmark.enabled"),
+            device=v.choice(bench.get("device", db.device), "benchmark.device", BenchDevice),
+            preset=v.choice(bench.get("preset", db.preset), "benchmark.preset", BenchPreset),
+            seconds=v.seconds(bench.get("seconds", db.seconds)),
+            nproc=v.nproc(bench.get("nproc", db.nproc)),
+            dtype=v.choice(bench.get("dtype", db.dtype), "benchmark.dtype", BenchDtype),
             optimizer=v.choice(
-                bench.get("optimizer", "sgd"), "benchmark.optimizer", BENCH_OPTIMIZERS
+                bench.get("optimizer", db.optimizer), "benchmark.optimizer", Optimizer
             ),
         ),
-        mirror=v.choice(data.get("mirror", "none"), "mirror", (*MIRROR_CHOICES, *mirror_names())),
-        lang=v.lang(data.get("lang")),
+        mirror=v.word(data.get("mirror", d.mirror), "mirror", (*MIRROR_CHOICES, *mirror_names())),
+        lang=v.lang(data.get("lang", d.lang)),
     )
-    if answers.torch_source == "conda-forge" and not answers.is_conda:
+    if answers.torch_source is TorchSource.CONDA_FORGE and not answers.is_conda:
         raise InvalidInput(
             _(
                 "{where}: torch_source is 'conda-forge' but manager is {manager}; conda-forge "
                 "builds need manager: conda, mamba or micromamba (or use torch_source: pip)"
-            ).format(where=where, manager=repr(manager))
+            ).format(where=where, manager=repr(manager.value))
         )
     if answers.offline and not answers.find_links:
         raise InvalidInput(
@@ -354,7 +410,11 @@ class _Validator:
                 )
             )
 
-    def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> str:
+    def choice(self, value: Any, path: str, allowed: type[E]) -> E:
+        """One of an enum's words (case and spaces forgiven)."""
+        return allowed(self.word(value, path, tuple(w.value for w in allowed)))
+
+    def word(self, value: Any, path: str, allowed: tuple[str, ...]) -> str:
         if isinstance(value, str) and value in allowed:
             return value
         if isinstance(value, str) and value.strip().lower() in allowed:
@@ -373,13 +433,13 @@ class _Validator:
             self.fail("stall_seconds", value, _("a whole number of seconds from 2 to 86400"))
         return int(value)
 
-    def lang(self, value: Any) -> str | None:
+    def lang(self, value: Any) -> Lang | None:
         if value is None:
             return None
         if not isinstance(value, str):
             self.fail("lang", value, _("en, zh-CN or null"))
         # An unknown language is English, without an error (like an unknown locale).
-        return normalize_language(value) or "en"
+        return "zh-CN" if normalize_language(value) == "zh-CN" else "en"
 
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
@@ -596,11 +656,11 @@ class _Validator:
             out.append(text)
         return out
 
-    def torch_index(self, value: Any) -> str:
+    def torch_index(self, value: Any) -> TorchIndex:
         if value in ("auto", "default"):
-            return value
+            return torch_index_of(value)
         if isinstance(value, str) and _URL.match(value.strip()) and value.isprintable():
-            return value.strip().rstrip("/")
+            return Url(value.strip().rstrip("/"))
         guess = _did_you_mean(str(value), ("auto", "default")) if isinstance(value, str) else None
         self.fail(
             "torch_index",

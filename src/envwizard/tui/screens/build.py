@@ -16,6 +16,7 @@ from envwizard.core.redact import redact_text
 from envwizard.knowledge.mirrors import names as mirror_names
 from envwizard.plan.route import Target
 from envwizard.settings.answers import Answers
+from envwizard.settings.choices import Url
 from envwizard.tui.messages import Measured
 from envwizard.tui.screens.base import WizardScreen, labeled
 
@@ -64,7 +65,7 @@ class BuildScreen(WizardScreen):
             _("Take torch from:"),
             Select(
                 [(_(text), value) for text, value in INDEX_CHOICES],
-                value=ti if ti in ("auto", "default") else "mirror",
+                value="mirror" if isinstance(ti, Url) else str(ti),
                 allow_blank=False,
                 id="torch_index",
             ),
@@ -81,7 +82,7 @@ class BuildScreen(WizardScreen):
         yield labeled(
             _("Mirror URL:"),
             Input(
-                value=ti if ti not in ("auto", "default") else "",
+                value=ti.url if isinstance(ti, Url) else "",
                 placeholder="https://mirror.example/pytorch/whl",
                 id="mirror",
             ),

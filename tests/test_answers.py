@@ -343,7 +343,7 @@ def test_round_trip_of_a_full_answers_object() -> None:
         offline=True,
         torch_source="conda-forge",
         keep_failed=True,
-        benchmark=Benchmark(False, "xpu", "tiny", 2.5, 4, "fp16"),
+        benchmark=Benchmark(False, "cuda", "tiny", 2.5, 4, "fp16"),
     )
     text = a.to_yaml()
     assert text.startswith("# envwizard answers")
@@ -366,12 +366,23 @@ def answers_objects(draw: st.DrawFn) -> Answers:
     find_links = draw(
         st.lists(st.sampled_from(["/opt/wheels", "https://w.example/links"]), max_size=2)
     )
+    compute = draw(st.sampled_from(["auto", "cpu", "mps", "xpu", "cu118", "cu126", "rocm7.2"]))
+    # The benchmark's fields agree with each other and with compute (the validator's rules).
+    devices = [
+        d for d in BenchDevice if d is not BenchDevice.MPS or compute in ("auto", "cpu", "mps")
+    ]
+    devices = [d for d in devices if d is not BenchDevice.XPU or compute in ("auto", "xpu")]
+    gpu = compute == "auto" or compute.startswith(("cu", "rocm"))
+    devices = [d for d in devices if d is not BenchDevice.CUDA or gpu]
+    device = draw(st.sampled_from(devices))
+    many = device in (BenchDevice.AUTO, BenchDevice.CUDA, BenchDevice.CPU)
+    dtypes = [t for t in BenchDtype if t is not BenchDtype.TF32 or device in ("auto", "cuda")]
     return Answers(
         env=env,
         python=draw(st.sampled_from(["current", "3.9", "3.10", "3.13.1", "/usr/bin/python3"])),
         manager=manager,
         existing=draw(st.sampled_from(list(Existing))),
-        compute=draw(st.sampled_from(["auto", "cpu", "mps", "xpu", "cu118", "cu126", "rocm7.2"])),
+        compute=compute,
         torch=draw(st.sampled_from([None, ">=2.5", "==2.13.*", "<2.10,>=2.6"])),
         packages=draw(st.lists(REQS, max_size=3)),
         torch_index=draw(st.sampled_from(["auto", "default", "https://m.example/whl"])),
@@ -382,11 +393,11 @@ def answers_objects(draw: st.DrawFn) -> Answers:
         keep_failed=draw(st.booleans()),
         benchmark=Benchmark(
             enabled=draw(st.booleans()),
-            device=draw(st.sampled_from(list(BenchDevice))),
+            device=device,
             preset=draw(st.sampled_from(list(BenchPreset))),
             seconds=draw(st.one_of(st.integers(1, 3600), st.floats(1, 3600))),
-            nproc=draw(st.integers(1, 64)),
-            dtype=draw(st.sampled_from(list(BenchDtype))),
+            nproc=draw(st.integers(1, 64)) if many else 1,
+            dtype=draw(st.sampled_from(dtypes)),
         ),
     )  # fmt: skip
 

@@ -5,7 +5,8 @@ and ask the person where it says a question is needed; they decide nothing thems
 about whether and how a run may start lives here, so neither front end can skip one:
 
 - plan: the `python:` given as a path is probed, the environment path must be one this machine
-  can create (not in /proc, not below a file), a Windows path only on Windows; `mirror: auto`
+  can create (not in /proc, not below a file), a Windows path only on Windows, the benchmark's
+  device one the machine has (settings/fits.py); `mirror: auto`
   measures its sources (a blocking call: the wizard makes it in a worker) and the measurement
   is kept, so each set of sources is measured once.
 - prepare: how the run starts at its target (create, resume, reuse, recreate) or why it may not,
@@ -42,6 +43,7 @@ from envwizard.run.preflight import Preflight, run_preflight
 from envwizard.run.runner import Event, RunFinished, Runner
 from envwizard.run.target import Start, inspect_target, resolve_start
 from envwizard.settings.answers import Answers, is_windows_path
+from envwizard.settings.fits import check_fits
 
 # ---- plan ------------------------------------------------------------------------------------
 
@@ -136,6 +138,7 @@ def plan_answers(
     if here:
         add_answer_interpreter(facts, answers)
     check_location(facts, answers, here=here)
+    check_fits(answers, facts)
     decision = decide(facts, answers, kb)
     targets = auto_targets(decision, answers)
     kept = measurements or Measurements()

@@ -13,7 +13,7 @@ import re
 import reprlib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
@@ -363,14 +363,89 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
                 "wheelhouse folder in find_links"
             ).format(where=where)
         )
+    _benchmark_rules(answers.benchmark, answers.compute, v)
+    _companion_rules(answers, v)
     return answers
+
+
+def _benchmark_rules(b: Benchmark, compute: str, v: _Validator) -> None:
+    """What the benchmark's worker would refuse after the whole install: refused before it."""
+    if b.nproc > 1 and b.device not in (BenchDevice.AUTO, BenchDevice.CUDA, BenchDevice.CPU):
+        v.fail(
+            "benchmark.nproc",
+            b.nproc,
+            _("1 with benchmark.device {device}"),
+            _("several processes run on cuda or cpu only"),
+            device=b.device.value,
+        )
+    if b.dtype is BenchDtype.TF32 and b.device not in (BenchDevice.AUTO, BenchDevice.CUDA):
+        v.fail(
+            "benchmark.dtype",
+            b.dtype.value,
+            _("fp32, bf16, fp16 or auto with benchmark.device {device}"),
+            _("TF32 is an NVIDIA GPU mode"),
+            device=b.device.value,
+        )
+    builds = {
+        BenchDevice.CUDA: _("a CUDA or ROCm build: compute auto, cuNNN or rocmX.Y"),
+        BenchDevice.XPU: _("an XPU build: compute auto or xpu"),
+        BenchDevice.MPS: _("the macOS build: compute auto, mps or cpu"),
+    }
+    runs_on = {
+        BenchDevice.CUDA: compute == "auto" or compute.startswith(("cu", "rocm")),
+        BenchDevice.XPU: compute in ("auto", "xpu"),
+        BenchDevice.MPS: compute in ("auto", "mps", "cpu"),
+    }
+    if b.device in builds and not runs_on[b.device]:
+        v.fail(
+            "benchmark.device",
+            b.device.value,
+            _("auto or cpu with compute: {compute}"),
+            _("{device} needs {build}"),
+            compute=compute,
+            device=b.device.value,
+            build=builds[b.device],
+        )
+
+
+def _companion_rules(a: Answers, v: _Validator) -> None:
+    """A companion pinned beside a torch pin: some torch release must admit both."""
+    if not a.torch:
+        return
+    spec = a.torch_specifier
+    releases = [r for r in load_knowledge().releases if _line_admitted(spec, r.version)]
+    for i, text in enumerate(a.packages):
+        req = Requirement(text)
+        name = req.name.lower()
+        if name not in COMPANIONS or not req.specifier or not releases:
+            continue
+        lines = {
+            r.version: r.torchvision if name == "torchvision" else r.torchaudio for r in releases
+        }
+        if not any(_line_admitted(req.specifier, line) for line in lines.values()):
+            pairs = ", ".join(f"torch {t}: {name} {line}" for t, line in list(lines.items())[:3])
+            v.fail(
+                f"packages[{i}]",
+                text,
+                _("a {name} version that pairs with torch {torch} ({pairs})"),
+                _("drop its version and envwizard pins the matching one"),
+                name=name,
+                torch=a.torch,
+                pairs=pairs,
+            )
+
+
+def _line_admitted(spec: SpecifierSet, line: str) -> bool:
+    """Whether a specifier admits some release of a line ("2.13" -> 2.13.0 … 2.13.29)."""
+    return any(spec.contains(f"{line}.{p}") for p in range(30))
 
 
 class _Validator:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def fail(self, path: str, value: Any, allowed: str, hint: str = "") -> None:
+    def fail(self, path: str, value: Any, allowed: str, hint: str = "", **values: str) -> NoReturn:
+        """Refuse with one sentence; `values` fill the placeholders of `allowed` and `hint`."""
         template = (
             _("{where}: {path} is {value}; expected {allowed} ({hint})")
             if hint
@@ -378,7 +453,11 @@ class _Validator:
         )
         raise InvalidInput(
             template.format(
-                where=self.where, path=path, value=_show(value), allowed=allowed, hint=hint
+                where=self.where,
+                path=path,
+                value=_show(value),
+                allowed=allowed.format(**values) if values else allowed,
+                hint=hint.format(**values) if values else hint,
             )
         )
 
@@ -426,7 +505,6 @@ class _Validator:
             _("one of {choices}").format(choices=", ".join(allowed)),
             _did_you_mean_hint(guess),
         )
-        raise AssertionError  # unreachable; fail() raises
 
     def stall(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 86400:
@@ -539,7 +617,6 @@ class _Validator:
         self.fail(
             "python", value, _("a version such as '3.12', a path to an interpreter, or 'current'")
         )
-        raise AssertionError
 
     def compute(self, value: Any) -> str:
         variants = sorted(
@@ -560,7 +637,6 @@ class _Validator:
             guess = guess or _did_you_mean(v, known)
             self.fail("compute", value, allowed, _did_you_mean_hint(guess))
         self.fail("compute", value, allowed)
-        raise AssertionError
 
     def torch(self, value: Any) -> str | None:
         if value is None:
@@ -668,7 +744,6 @@ class _Validator:
             _("auto, default, or the URL of a mirror of PyTorch's index"),
             _did_you_mean_hint(guess),
         )
-        raise AssertionError
 
     def url(self, value: Any, path: str) -> str | None:
         if value is None:
@@ -676,7 +751,6 @@ class _Validator:
         if isinstance(value, str) and _URL.match(value.strip()) and value.isprintable():
             return value.strip()
         self.fail(path, value, _("an http(s):// or file:// URL, or null"))
-        raise AssertionError
 
     def find_links(self, value: Any, base: str) -> list[str]:
         if value is None:

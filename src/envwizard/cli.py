@@ -56,7 +56,9 @@ exit codes: 0 done, 1 a step failed, 2 invalid input, 130 cancelled
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # argparse's own words ("usage:", "options:", its errors) come from our catalog too.
+    # argparse's own words ("usage:", "options:", its errors) come from our catalog too: it looks
+    # up the module globals `_` and `ngettext`, which its type stubs do not declare (hence the
+    # two ignores).
     argparse._ = _  # type: ignore[attr-defined]
     argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
     lang = argparse.ArgumentParser(add_help=False)

@@ -223,7 +223,7 @@ class _Builder:
                         "give env as a path instead"
                     ).format(env=repr(self.a.env), manager=self.manager)
                 )
-            return self.path.join(m.envs_dir, self.a.env)
+            return str(self.path.join(m.envs_dir, self.a.env))
         return self.a.env
 
     def env_python(self) -> str:

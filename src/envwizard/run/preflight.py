@@ -23,7 +23,7 @@ from typing import Any
 from envwizard.core.i18n import _
 from envwizard.core.notes import Note, NoteCode
 from envwizard.core.redact import redact_text, split_credentials
-from envwizard.plan.build import Plan
+from envwizard.plan.build import Plan, Step
 from envwizard.run.childenv import child_env, leaking
 from envwizard.run.target import Start
 from envwizard.settings.answers import Answers
@@ -96,7 +96,7 @@ def _installs_done(plan: Plan, start: Start) -> bool:
     return all(s.id in start.skip for s in plan.steps if s.kind in ("create-env", "install"))
 
 
-def _pending(plan: Plan, start: Start) -> list:
+def _pending(plan: Plan, start: Start) -> list[Step]:
     return [s for s in plan.steps if s.id not in start.skip]
 
 

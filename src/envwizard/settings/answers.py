@@ -524,15 +524,13 @@ class _Validator:
             self.fail(path, value, _("true or false"))
         return value
 
-    def env(self, value: Any, manager: str, base: str) -> str:
-        if not isinstance(value, str) or not value.strip():
+    def env(self, raw: Any, manager: str, base: str) -> str:
+        if not isinstance(raw, str) or not raw.strip():
             hint = (
-                _("YAML reads ~ and an empty value as null; quote the path")
-                if value is None
-                else ""
+                _("YAML reads ~ and an empty value as null; quote the path") if raw is None else ""
             )
-            self.fail("env", value, _("a path (or, for conda, an environment name)"), hint)
-        value = value.strip()
+            self.fail("env", raw, _("a path (or, for conda, an environment name)"), hint)
+        value = raw.strip()
         if not value.isprintable():
             self.fail("env", value, _("a path without control characters"))
         if re.search(r"\$\{?[A-Za-z_]|%[A-Za-z_]\w*%", value):
@@ -585,12 +583,12 @@ class _Validator:
 
     def python(self, value: Any, base: str) -> str:
         if isinstance(value, float):
-            text = _written(value)
+            written = _written(value)
             self.fail(
                 "python",
                 value,
                 _("a version in quotes such as '3.12', a path, or 'current'"),
-                _("YAML read {text} as a number; write python: '{text}'").format(text=text),
+                _("YAML read {text} as a number; write python: '{text}'").format(text=written),
             )
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
@@ -600,22 +598,22 @@ class _Validator:
                 value,
                 _("a version such as '3.12', a path to an interpreter, or 'current'"),
             )
-        value = value.strip()
-        if value == "current" or re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", value):
-            return value
-        if not value.isprintable():
-            self.fail("python", value, _("a path without control characters"))
-        if os.sep in value or "/" in value or "\\" in value or value.startswith("~"):
-            return _abspath(value, base)
-        if re.fullmatch(r"python3(\.\d{1,2})?", value):
+        text = value.strip()
+        if text == "current" or re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", text):
+            return text
+        if not text.isprintable():
+            self.fail("python", text, _("a path without control characters"))
+        if os.sep in text or "/" in text or "\\" in text or text.startswith("~"):
+            return _abspath(text, base)
+        if re.fullmatch(r"python3(\.\d{1,2})?", text):
             self.fail(
                 "python",
-                value,
+                text,
                 _("a version, a path or 'current'"),
-                _did_you_mean_hint(value[6:] or "3"),
+                _did_you_mean_hint(text[6:] or "3"),
             )
         self.fail(
-            "python", value, _("a version such as '3.12', a path to an interpreter, or 'current'")
+            "python", text, _("a version such as '3.12', a path to an interpreter, or 'current'")
         )
 
     def compute(self, value: Any) -> str:

@@ -184,13 +184,21 @@ def a_file(tmp_path: Path) -> Path:
     [
         ("/proc/x", "env: /proc/x is inside a system folder of the kernel"),
         ("{file}/env", "env: {file}/env cannot be created: {file} is a file, not a folder"),
+        (
+            "{folder}",
+            "env: {folder} is a directory that is not a Python environment; envwizard will not "
+            "write into or delete it",
+        ),
     ],
-    ids=["proc", "below-a-file"],
+    ids=["proc", "below-a-file", "not-an-env"],
 )
 async def test_path_rules_refuse_in_both(
     tmp_path: Path, a_file: Path, capsys: pytest.CaptureFixture[str], env: str, said: str
 ) -> None:
-    env, said = env.format(file=a_file), said.format(file=a_file)
+    folder = a_file.parent / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    env, said = env.format(file=a_file, folder=folder), said.format(file=a_file, folder=folder)
     answers = tmp_path / "a.yaml"
     answers.write_text(f"manager: venv\nenv: {env}\ncompute: cpu\nbenchmark: false\n")
     assert main(["--answers", str(answers)]) == 2

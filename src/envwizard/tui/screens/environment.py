@@ -8,6 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
+from envwizard.app.session import Session
 from envwizard.core.errors import EnvwizardError
 from envwizard.core.i18n import N_, _
 from envwizard.settings.answers import CONDA_LIKE, MANAGERS
@@ -124,26 +125,24 @@ class EnvironmentScreen(WizardScreen):
             self.problem(why)
             return
         plan = planned.plan
-        from envwizard.run.target import inspect_target
-
-        target = inspect_target(plan.env_path)
-        where = plan.env_path
-        if target.kind == "absent":
-            text = _("[green]✓[/] a new {manager} environment at {path}").format(
-                manager=answers.manager, path=where
-            )
-        elif target.kind in ("other", "conda-base", "system", "running"):
-            note.update(
-                _("[red]✗[/] {path} is {what}: choose another path").format(
-                    path=where, what=target.describe()
-                )
-            )
-            self.problem(_("choose another path"))
+        facts = self.state.facts
+        assert facts is not None  # try_plan planned: the machine was probed
+        try:
+            # How the session would start at this path now, or why it would refuse: the rules
+            # of a run, shown while the person types.
+            start = Session(facts, answers, plan, rebenchmark=self.state.rebenchmark).inspect()
+        except EnvwizardError as e:
+            note.update(f"[red]✗[/] {e}")
+            self.problem(_("choose another path, or what to do if it exists"))
             return
-        else:
-            text = _("[yellow]⚠[/] {path} exists ({what}); see 'If it already exists'").format(
-                path=where, what=target.describe()
+        if start.action == "create" and not start.message:
+            text = _("[green]✓[/] a new {manager} environment at {path}").format(
+                manager=answers.manager, path=plan.env_path
             )
+        elif start.action == "create":
+            text = f"[green]✓[/] {start.message}"
+        else:
+            text = f"[yellow]⚠[/] {start.message}"
         if answers.manager in CONDA_LIKE and answers.env_is_name:
             text += _("  [dim](a named conda environment)[/]")
         note.update(

@@ -13,7 +13,7 @@ import argparse
 import contextlib
 import os
 from collections.abc import AsyncIterator
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
@@ -27,7 +27,7 @@ from envwizard.facts.model import Facts
 from envwizard.knowledge import load as load_knowledge
 from envwizard.report.render import outcome_line
 from envwizard.run.outcome import EnvOutcome, RunResult
-from envwizard.run.runner import Event, RunFinished, Runner, StepStarted
+from envwizard.run.runner import Event, RunFinished, StepStarted
 from envwizard.run.target import Start
 from envwizard.settings.answers import load_answers
 from envwizard.tui.screens.base import Back, Choice, Next, WizardScreen
@@ -41,6 +41,9 @@ from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
 from envwizard.tui.state import WizardState
 from envwizard.tui.widgets.dialogs import ConfirmDialog
+
+if TYPE_CHECKING:
+    from envwizard.run.runner import Runner
 
 FLOW: tuple[type[WizardScreen], ...] = (
     MachineScreen,

@@ -108,3 +108,54 @@ def test_lock_looks_again_and_release_lets_go(tmp_path: Path) -> None:
             EnvLock(str(env), wait_seconds=0).__enter__()
     with EnvLock(str(env), wait_seconds=0):  # released when the session closed
         pass
+
+
+def test_the_decision_and_the_target_python_are_made_once_per_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import envwizard.app.session as session_module
+    import envwizard.decide.decision as decision_module
+
+    calls = {"decide": 0, "target_python": 0}
+    real_decide, real_target = session_module.decide, decision_module.target_python
+
+    def decide(*a, **k):  # type: ignore[no-untyped-def]
+        calls["decide"] += 1
+        return real_decide(*a, **k)
+
+    def target_python(*a, **k):  # type: ignore[no-untyped-def]
+        calls["target_python"] += 1
+        return real_target(*a, **k)
+
+    monkeypatch.setattr(session_module, "decide", decide)
+    monkeypatch.setattr(decision_module, "target_python", target_python)
+    answers = validate({"env": str(tmp_path / "env"), "mirror": "auto", "compute": "cpu"})
+    planned = plan_answers(workstation(), answers, measure=False, here=False)
+    assert planned.unmeasured  # the measurement needed the decision first…
+    assert calls == {"decide": 1, "target_python": 1}  # …and the plan reused it
+
+
+def test_rebenchmark_survives_the_second_look_under_the_lock(tmp_path: Path) -> None:
+    """A finished environment is verified again; with --rebenchmark it is benchmarked again
+    too, also after the look under the lock (the headless run lost the flag there)."""
+    import json
+
+    from envwizard.plan.build import STATE_FILE, Step
+    from envwizard.run.target import plan_hash
+
+    env = tmp_path / "env"
+    env.mkdir()
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    plan = tiny_plan("venv", env, tmp_path)
+    plan.steps.append(Step("benchmark", "Bench", ["true"], "bench", optional=True))
+    done = [s.id for s in plan.steps]
+    (env / STATE_FILE).write_text(
+        json.dumps({"status": "done", "plan": plan_hash(plan), "completed": done})
+    )
+    for again, skipped in ((False, True), (True, False)):
+        with Session(plain_facts(), answers_for(env), plan, rebenchmark=again) as session:
+            ready = session.prepare()
+            assert isinstance(ready, Ready)
+            locked = session.lock(ready)
+            assert isinstance(locked, Ready)
+            assert ("benchmark" in locked.start.skip) is skipped

@@ -438,6 +438,12 @@ def wizard_command(args: argparse.Namespace) -> int:
                 "(see `envwizard --help`), or look at this machine with `envwizard probe`"
             )
         )
+    if args.answers:
+        # Prefilled answers say the language before the wizard is imported: its key bindings
+        # are labelled when their classes are made.
+        from envwizard.settings.answers import load_answers
+
+        i18n.set_answers_language(load_answers(args.answers).lang)
     from envwizard.tui.app import run_wizard
 
     return run_wizard(args)

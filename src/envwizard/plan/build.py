@@ -30,7 +30,7 @@ from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
 from envwizard.plan.bench_argv import BenchOptions, nvml_env, thread_env, worker_argv
 from envwizard.plan.installer import Installer, InstallerChoice, choose_installer, uv_pip_install
-from envwizard.plan.route import Measurement, Route, apply_route, route
+from envwizard.plan.route import Measurement, Route, apply_route, fitted, route
 from envwizard.settings.answers import COMPANIONS, Answers
 
 CONSTRAINTS_FILE = "envwizard-constraints.txt"
@@ -176,7 +176,7 @@ def make_plan(
     so that the decision is made once per plan.
     """
     kb = kb or load_knowledge()
-    decision = decision or decide(facts, answers, kb)
+    decision = fitted(facts, answers, decision or decide(facts, answers, kb))
     way = route(answers, decision, measured)
     answers = apply_route(way, answers, decision)
     return _Builder(facts, answers, kb, decision, way).build()

@@ -26,6 +26,8 @@ from envwizard.core.values import StrValue
 from envwizard.core.versions import vkey
 from envwizard.knowledge import load as load_knowledge
 from envwizard.knowledge.mirrors import CHOICES as MIRROR_CHOICES
+from envwizard.knowledge.mirrors import aliases as mirror_aliases
+from envwizard.knowledge.mirrors import canonical as mirror_canonical
 from envwizard.knowledge.mirrors import names as mirror_names
 from envwizard.settings.choices import (
     AUTO_INDEX,
@@ -346,7 +348,7 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
                 bench.get("optimizer", db.optimizer), "benchmark.optimizer", Optimizer
             ),
         ),
-        mirror=v.word(data.get("mirror", d.mirror), "mirror", (*MIRROR_CHOICES, *mirror_names())),
+        mirror=v.mirror(data.get("mirror", d.mirror)),
         lang=v.lang(data.get("lang", d.lang)),
     )
     if answers.torch_source is TorchSource.CONDA_FORGE and not answers.is_conda:
@@ -501,6 +503,22 @@ class _Validator:
         guess = _did_you_mean(str(value), allowed) if isinstance(value, str) else None
         self.fail(
             path,
+            value,
+            _("one of {choices}").format(choices=", ".join(allowed)),
+            _did_you_mean_hint(guess),
+        )
+
+    def mirror(self, value: Any) -> str:
+        """A preset or site name, or one of its other names ("tsinghua", "清华" for tuna)."""
+        found = mirror_canonical(value) if isinstance(value, str) else None
+        if found:
+            return found
+        allowed = (*MIRROR_CHOICES, *mirror_names())
+        guess = (
+            _did_you_mean(value, (*allowed, *mirror_aliases())) if isinstance(value, str) else None
+        )
+        self.fail(
+            "mirror",
             value,
             _("one of {choices}").format(choices=", ".join(allowed)),
             _did_you_mean_hint(guess),

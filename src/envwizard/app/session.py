@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
-from envwizard.core.errors import EXIT_INVALID, EnvwizardError, InvalidInput
+from envwizard.core.errors import EnvwizardError, InvalidInput
 from envwizard.core.i18n import _
 from envwizard.core.notes import Note
 from envwizard.decide.decision import decide
@@ -173,11 +173,11 @@ class NeedsConfirm:
 
 @dataclass(frozen=True)
 class Refused:
-    """The run may not start: one sentence that says why and what would help."""
+    """The run may not start: one sentence that says why and what would help (exit 2 when
+    the front end ends there)."""
 
     message: str
     warnings: tuple[Note, ...] = ()
-    exit_code: int = EXIT_INVALID
 
     def error(self) -> InvalidInput:
         return InvalidInput(self.message)
@@ -186,7 +186,7 @@ class Refused:
 Prepared = Union[Ready, NeedsConfirm, Refused]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Reported:
     """Where the report went: always the run folder; `error` when the extra path failed."""
 
@@ -240,7 +240,7 @@ class Session:
             # Before pre-flight: a second run is refused at once, not after seconds of network.
             refuse_if_running(self.plan.env_path)
         except EnvwizardError as e:
-            return Refused(str(e), exit_code=e.exit_code)
+            return Refused(str(e))
         pf = self.preflight(start)
         warnings = tuple(pf.warnings)
         if pf.errors:
@@ -258,13 +258,13 @@ class Session:
             try:
                 lock.__enter__()
             except EnvwizardError as e:
-                return Refused(str(e), ready.warnings, e.exit_code)
+                return Refused(str(e), ready.warnings)
             self._lock = lock
         try:
             again = self.inspect()
         except EnvwizardError as e:
             self.release()
-            return Refused(str(e), ready.warnings, e.exit_code)
+            return Refused(str(e), ready.warnings)
         if again.destructive and not ready.start.destructive:
             self.release()
             return Refused(

@@ -1,10 +1,11 @@
-"""The Textual wizard: screens that collect answers, then the runner's events rendered live.
+"""The Textual wizard: screens that collect answers, then the session's events rendered live.
 
 The app owns the flow: one ordered list of question screens, each dismissing with its answers
-or Back; the app merges them into the draft and replans. The plan comes from the core planner,
-the install is the core runner (iterated in a worker on the app, so a screen change never
-interrupts it), and the report, the last terminal line and the exit code all come from the
-runner's one `RunResult`.
+or Back; the app merges them into the draft and replans through the session's plan stage. The
+install is the session's (app/session.py, the same as the headless run's): the install screen
+renders its prepare stage, and its events are iterated in a worker on the app, so a screen
+change never interrupts them. The report, the last terminal line and the exit code all come from
+the run's one `RunResult`.
 """
 
 from __future__ import annotations

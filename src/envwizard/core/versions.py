@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from packaging.specifiers import Specifier, SpecifierSet
+from packaging.version import Version
+
 _NUM = re.compile(r"\d+")
 
 
@@ -40,3 +43,24 @@ def platform_key(system: str, machine: str) -> str:
     else:
         cpu = m
     return f"{os_name}-{cpu}"
+
+
+_ORDER = {"===": 0, "==": 0, "~=": 1, ">=": 2, ">": 2, "<=": 3, "<": 3, "!=": 4}
+
+
+def spec_text(spec: SpecifierSet) -> str:
+    """A specifier as people write it: lower bound first (">=0.29.1,<0.30"), and of several
+    bounds on one side only the tightest ("<2,<2.1" is "<2")."""
+    tightest: dict[str, Specifier] = {}
+    rest: list[Specifier] = []
+    for s in spec:
+        side = {">=": "lo", ">": "lo", "<=": "hi", "<": "hi"}.get(s.operator)
+        if side is None or "*" in s.version:
+            rest.append(s)
+            continue
+        old = tightest.get(side)
+        v, o = Version(s.version), Version(old.version) if old else None
+        if o is None or (v > o if side == "lo" else v < o) or (v == o and len(s.operator) == 1):
+            tightest[side] = s
+    kept = [*rest, *tightest.values()]
+    return ",".join(str(s) for s in sorted(kept, key=lambda s: (_ORDER[s.operator], str(s))))

@@ -14,16 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from enum import Enum
 from typing import Any
 
 from packaging.requirements import Requirement
-from packaging.specifiers import Specifier, SpecifierSet
-from packaging.version import Version
+from packaging.specifiers import SpecifierSet
 
 from envwizard.core.errors import ImpossibleRequest
 from envwizard.core.i18n import _
-from envwizard.core.versions import major_minor, vkey
+from envwizard.core.values import StrValue
+from envwizard.core.versions import major_minor, spec_text, vkey
 from envwizard.decide.decision import Decision
 from envwizard.decide.machine import Machine, gpu_label
 from envwizard.decide.stack_wording import Why, say
@@ -33,12 +32,7 @@ from envwizard.knowledge.stack import Extension, StackKnowledge, load_stack
 from envwizard.settings.answers import Answers
 
 
-class _Value(str, Enum):
-    def __str__(self) -> str:
-        return self.value
-
-
-class Role(_Value):
+class Role(StrValue):
     COMPANION = "companion"
     """torchvision, torchaudio: matched to torch's release and variant."""
     LIBRARY = "library"
@@ -48,7 +42,7 @@ class Role(_Value):
     JUPYTER = "jupyter"
 
 
-class Source(_Value):
+class Source(StrValue):
     """Where an included package comes from, which decides the step that installs it."""
 
     TORCH = "torch"
@@ -278,13 +272,11 @@ class _Decider:
         row = self.skb.companion(name, self.line)
         if row is None:
             return replace(out, reasons=(why(Why.COMPANION_NONE, name=name, torch=self.line),))
+        spec = row.specifier(self.line)
         if row.pairing == "exact":
-            line = row.lines[self.line]
-            spec = SpecifierSet(f"=={line}.*")
+            line = row.own_line(self.line)
             reason = why(Why.COMPANION_EXACT, name=name, line=line, torch=self.line)
         else:
-            spec = Requirement(row.requirement or name).specifier
-            line = major_minor(_floor(spec) or "0")
             reason = why(Why.COMPANION_STABLE, name=name, spec=spec_text(spec), torch=self.line)
         if req is not None and req.url:
             raise ImpossibleRequest(
@@ -293,7 +285,7 @@ class _Decider:
                     "place torch comes from, so drop the URL"
                 ).format(text=repr(text), name=name, spec=spec_text(spec))
             )
-        if req is not None and req.specifier and not _admits_some(req.specifier, spec, line):
+        if req is not None and req.specifier and not row.pairs_with(req.specifier, self.line):
             raise ImpossibleRequest(
                 _(
                     "packages: {text} does not match torch {release}, which pairs with "
@@ -731,35 +723,6 @@ def _floor(spec: SpecifierSet) -> str | None:
         if s.operator in (">=", "~=", "=="):
             return s.version.rstrip(".*")
     return None
-
-
-def _admits_some(user: SpecifierSet, ours: SpecifierSet, line: str) -> bool:
-    """Whether both specifiers admit some release of `line` ("0.29" -> 0.29.0 … 0.29.29)."""
-    return any(
-        user.contains(v, prereleases=True) and ours.contains(v, prereleases=True)
-        for v in (f"{line}.{p}" for p in range(30))
-    )
-
-
-_ORDER = {"===": 0, "==": 0, "~=": 1, ">=": 2, ">": 2, "<=": 3, "<": 3, "!=": 4}
-
-
-def spec_text(spec: SpecifierSet) -> str:
-    """A specifier as people write it: lower bound first (">=0.29.1,<0.30"), and of several
-    bounds on one side only the tightest ("<2,<2.1" is "<2")."""
-    tightest: dict[str, Specifier] = {}
-    rest: list[Specifier] = []
-    for s in spec:
-        side = {">=": "lo", ">": "lo", "<=": "hi", "<": "hi"}.get(s.operator)
-        if side is None or "*" in s.version:
-            rest.append(s)
-            continue
-        old = tightest.get(side)
-        v, o = Version(s.version), Version(old.version) if old else None
-        if o is None or (v > o if side == "lo" else v < o) or (v == o and len(s.operator) == 1):
-            tightest[side] = s
-    kept = [*rest, *tightest.values()]
-    return ",".join(str(s) for s in sorted(kept, key=lambda s: (_ORDER[s.operator], str(s))))
 
 
 def _dash(versions: str) -> str:

@@ -6,12 +6,11 @@ each a whole sentence (or clause) with named fields so a translation can reorder
 
 from __future__ import annotations
 
-from enum import Enum
-
 from envwizard.core.i18n import N_, _
+from envwizard.core.values import StrValue
 
 
-class Why(str, Enum):
+class Why(StrValue):
     """Why a package is included, left out, or what would help. Stable: plans carry them."""
 
     COMPANION_EXACT = "companion-exact"

@@ -18,6 +18,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on the 3.9/3.10 wizard only
     import tomli as tomllib
 
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
 from envwizard.core.versions import vkey
 
 
@@ -69,6 +72,28 @@ class Companion:
         if self.pairing == "exact":
             return line in self.lines
         return self.torch is not None and self.torch.admits(line)
+
+    def specifier(self, line: str) -> SpecifierSet:
+        """What this companion's requirement admits beside torch `line` ("2.13")."""
+        if self.pairing == "exact":
+            return SpecifierSet(f"=={self.lines[line]}.*")
+        return Requirement(self.requirement or self.package).specifier
+
+    def own_line(self, line: str) -> str:
+        """The companion's release line beside torch `line`: "0.28" for 2.13, "0.29" for 2.14."""
+        if self.pairing == "exact":
+            return self.lines[line]
+        floor = next((s.version for s in self.specifier(line) if s.operator == ">="), "0")
+        return ".".join(str(p) for p in vkey(floor)[:2])
+
+    def pairs_with(self, user: SpecifierSet, line: str) -> bool:
+        """Whether a person's specifier admits some release this row pairs with torch `line`."""
+        ours = self.specifier(line)
+        own = self.own_line(line)
+        return any(
+            user.contains(v, prereleases=True) and ours.contains(v, prereleases=True)
+            for v in (f"{own}.{p}" for p in range(30))
+        )
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ WIZARD_ENV = "~/envs/torch"
 
 
 def first_draft(cwd: str) -> Answers:
-    """The answers every default gives, with the wizard's proposed environment path."""
-    return validate({"env": WIZARD_ENV}, where="answers", cwd=cwd)
+    """The answers every default gives, with the wizard's proposed environment path and, for the
+    tutorial stack the wizard starts with, a Jupyter kernel (the tutorials run in notebooks)."""
+    return validate({"env": WIZARD_ENV, "jupyter": True}, where="answers", cwd=cwd)
 
 
 @dataclass

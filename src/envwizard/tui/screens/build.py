@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -15,8 +16,9 @@ from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact_text
 from envwizard.knowledge.mirrors import names as mirror_names
 from envwizard.plan.route import Target
+from envwizard.report.stack_view import held_and_left_out
 from envwizard.settings.answers import Answers
-from envwizard.settings.choices import Url
+from envwizard.settings.choices import Framework, Url
 from envwizard.tui.messages import Measured
 from envwizard.tui.screens.base import WizardScreen, labeled
 
@@ -25,6 +27,15 @@ INSTALLER_CHOICES = [
     ("pip", "pip"),
     ("uv", "uv"),
 ]
+STACK_CHOICES = [
+    (N_("tutorial: torch, torchvision, torchaudio, numpy"), "tutorial"),
+    (
+        N_("llm: the tutorial set, transformers, peft, accelerate, datasets, extensions that fit"),
+        "llm",
+    ),
+    (N_("torch: torch alone"), "torch"),
+]
+"""The stacks of the knowledge (stack.toml), as the wizard names them."""
 INDEX_CHOICES = [
     (N_("PyTorch's index for the build (auto)"), "auto"),
     (N_("my installer's configured index (default)"), "default"),
@@ -52,6 +63,21 @@ class BuildScreen(WizardScreen):
         yield labeled(
             _("torch version (PEP 440):"),
             Input(value=d.torch or "", placeholder=_("any, e.g. >=2.5 or ==2.13.*"), id="torch"),
+        )
+        yield labeled(
+            _("Stack:"),
+            Select(
+                [(_(text), value) for text, value in STACK_CHOICES],
+                value=d.stack,
+                allow_blank=False,
+                id="stack",
+            ),
+        )
+        yield Horizontal(
+            Checkbox(_("Jupyter kernel"), value=d.jupyter, id="jupyter"),
+            Checkbox("JAX", value=Framework.JAX in d.frameworks, id="jax"),
+            Checkbox("TensorFlow", value=Framework.TENSORFLOW in d.frameworks, id="tensorflow"),
+            classes="row",
         )
         yield labeled(
             _("Extra packages:"),
@@ -143,6 +169,8 @@ class BuildScreen(WizardScreen):
         self.measuring: set[tuple[Target, ...]] = set()
         """The source sets a worker is measuring (each once)."""
         self.compute = self.state.draft.compute
+        self.jupyter_touched = False
+        """The person set the Jupyter box: a change of stack no longer sets it."""
         self.query_one("#conda_forge", Checkbox).display = self.state.draft.is_conda
         self._fill_builds()
         self.query_one("#builds", RadioSet).focus()
@@ -161,8 +189,12 @@ class BuildScreen(WizardScreen):
             "enabled": self.query_one("#bench", Checkbox).value,
             "seconds": seconds,
         }
+        frameworks = [f.value for f in Framework if self.query_one(f"#{f.value}", Checkbox).value]
         return {
             "compute": self.compute,
+            "stack": self.query_one("#stack", Select).value,
+            "frameworks": frameworks,
+            "jupyter": self.query_one("#jupyter", Checkbox).value,
             "torch": self.query_one("#torch", Input).value.strip() or None,
             "packages": split_list(self.query_one("#packages", Input).value),
             "torch_index": mirror if sel == "mirror" else sel,
@@ -228,11 +260,18 @@ class BuildScreen(WizardScreen):
         self.check()
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "stack" and not self.jupyter_touched:
+            # On with a stack to work in (the tutorials run in Jupyter); off for torch alone.
+            box = self.query_one("#jupyter", Checkbox)
+            with box.prevent(Checkbox.Changed):
+                box.value = event.value != "torch"
         self.check()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "conda_forge":
             self._fill_builds()
+        if event.checkbox.id == "jupyter":
+            self.jupyter_touched = True
         self.check()
 
     def check(self) -> None:
@@ -255,6 +294,15 @@ class BuildScreen(WizardScreen):
         ]
         text += [f"• {r}" for r in d.reasons]
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
+        stack = planned.plan.stack
+        if stack is not None and stack.items:
+            left = held_and_left_out(stack.to_dict())[1]
+            text.append(
+                _("[b]Beside torch[/] ({name}): {held}").format(
+                    name=stack.name, held=", ".join(i.name for i in stack.included)
+                )
+            )
+            text += [f"[yellow]– {escape(x)}[/]" for x in left]
         if planned.unmeasured:
             text.append(_("[dim]mirror: auto is measuring which sources answer fastest here…[/]"))
             if planned.unmeasured not in self.measuring:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from collections.abc import Iterable
 from typing import ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK
@@ -38,7 +41,10 @@ from envwizard.tui.screens.machine import MachineScreen
 from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
 from envwizard.tui.state import WizardState
+from envwizard.tui.textual_words import Palette, install, palette_binding, system_commands
 from envwizard.tui.widgets.dialogs import ConfirmDialog
+
+install()
 
 FLOW: tuple[type[WizardScreen], ...] = (
     MachineScreen,
@@ -57,6 +63,7 @@ class EnvWizardApp(App[None]):
         Binding("ctrl+q", "quit", _("Quit"), priority=True),
         Binding("ctrl+c", "interrupt", _("Cancel"), show=False, priority=True),
         Binding("ctrl+t", "toggle_dark", _("Theme")),
+        palette_binding(),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -258,6 +265,13 @@ class EnvWizardApp(App[None]):
             self.exit(return_code=EXIT_CANCELLED)
             return
         await self.action_quit()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        return system_commands(self, screen, self.action_toggle_dark, self.action_quit)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(Palette())
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

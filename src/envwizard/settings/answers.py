@@ -20,7 +20,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from envwizard.core.errors import InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.core.i18n import normalize as normalize_language
 from envwizard.core.versions import vkey
 from envwizard.knowledge import load as load_knowledge
@@ -169,6 +169,7 @@ def parse_answers(raw: bytes | str, *, where: str = "answers", cwd: str | None =
         raise InvalidInput(
             _("{where}: is larger than {limit} KiB").format(where=where, limit=MAX_BYTES // 1024)
         )
+    _full_width_colon(text, where)
     try:
         data = yaml.load(text, Loader=_StrictLoader)
     except _DuplicateKey as e:
@@ -278,17 +279,13 @@ class _Validator:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def fail(self, path: str, value: Any, allowed: str, hint: str = "") -> None:
-        template = (
-            _("{where}: {path} is {value}; expected {allowed} ({hint})")
-            if hint
-            else _("{where}: {path} is {value}; expected {allowed}")
-        )
-        raise InvalidInput(
-            template.format(
-                where=self.where, path=path, value=_show(value), allowed=allowed, hint=hint
-            )
-        )
+    def fail(self, path: str, value: Any, expected: str, hint: str = "", **names: str) -> None:
+        """Refuse `value`: `expected` is a whole sentence (marked with N_ where it is written)
+        with {where}, {path} and {value}, and any other `names` it holds."""
+        message = _(expected).format(where=self.where, path=path, value=_show(value), **names)
+        if hint:
+            message = _("{message} ({hint})").format(message=message, hint=hint)
+        raise InvalidInput(message)
 
     def known_keys(self, data: dict[Any, Any], allowed: tuple[str, ...], parent: str) -> None:
         for key in data:
@@ -327,27 +324,34 @@ class _Validator:
         self.fail(
             path,
             value,
-            _("one of {choices}").format(choices=", ".join(allowed)),
+            N_("{where}: {path} is {value}; expected one of {choices}"),
             _did_you_mean_hint(guess),
+            choices=", ".join(allowed),
         )
         raise AssertionError  # unreachable; fail() raises
 
     def stall(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 86400:
-            self.fail("stall_seconds", value, _("a whole number of seconds from 2 to 86400"))
+            self.fail(
+                "stall_seconds",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a whole number of seconds from 2 to 86400"
+                ),
+            )
         return int(value)
 
     def lang(self, value: Any) -> str | None:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.fail("lang", value, _("en, zh-CN or null"))
+            self.fail("lang", value, N_("{where}: {path} is {value}; expected en, zh-CN or null"))
         # An unknown language is English, without an error (like an unknown locale).
         return normalize_language(value) or "en"
 
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
-            self.fail(path, value, _("true or false"))
+            self.fail(path, value, N_("{where}: {path} is {value}; expected true or false"))
         return value
 
     def env(self, value: Any, manager: str, base: str) -> str:
@@ -357,27 +361,50 @@ class _Validator:
                 if value is None
                 else ""
             )
-            self.fail("env", value, _("a path (or, for conda, an environment name)"), hint)
+            self.fail(
+                "env",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a path (or, for conda, an environment name)"
+                ),
+                hint,
+            )
         value = value.strip()
         if not value.isprintable():
-            self.fail("env", value, _("a path without control characters"))
+            self.fail(
+                "env",
+                value,
+                N_("{where}: {path} is {value}; expected a path without control characters"),
+            )
         if re.search(r"\$\{?[A-Za-z_]|%[A-Za-z_]\w*%", value):
             self.fail(
                 "env",
                 value,
-                _("a path written out"),
+                N_("{where}: {path} is {value}; expected a path written out"),
                 _("envwizard expands ~ but not shell or Windows variables"),
             )
         if value.startswith("~") and os.path.expanduser(value).startswith("~"):
-            self.fail("env", value, _("a path whose ~user names a user of this machine"))
+            self.fail(
+                "env",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a path whose ~user names a user of this machine"
+                ),
+            )
         if any(len(part.encode()) > 255 for part in re.split(r"[\\/]", value)):
-            self.fail("env", value, _("a path whose every name is at most 255 bytes long"))
+            self.fail(
+                "env",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a path whose every name is at most 255 bytes long"
+                ),
+            )
         if manager in CONDA_LIKE and _CONDA_NAME.match(value):
             if value in ("base", "root"):
                 self.fail(
                     "env",
                     value,
-                    _("a new environment, not conda's base"),
+                    N_("{where}: {path} is {value}; expected a new environment, not conda's base"),
                     _("installing into base breaks conda itself"),
                 )
             return value
@@ -387,7 +414,11 @@ class _Validator:
         drive_root = re.fullmatch(r"[A-Za-z]:[\\/]*", path)
         if path in _SYSTEM_DIRS or drive_root or path == os.path.abspath(os.path.expanduser("~")):
             self.fail(
-                "env", value, _("a directory of its own, not a system directory or your home")
+                "env",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a directory of its own, not a system directory or your home"
+                ),
             )
         return path
 
@@ -401,13 +432,19 @@ class _Validator:
             self.fail(
                 "env",
                 value,
-                _(
-                    "a conda environment name without spaces, ':' or '#' (conda refuses them), or a path"
+                N_(
+                    "{where}: {path} is {value}; expected a conda environment name without spaces, ':' or '#' (conda refuses them), or a path"
                 ),
             )
         rest = value[2:] if _WINDOWS_ABS.match(value) else value
         if not bare and (":" in rest or "#" in rest):
-            self.fail("env", value, _("a path without ':' or '#' (conda refuses such prefixes)"))
+            self.fail(
+                "env",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a path without ':' or '#' (conda refuses such prefixes)"
+                ),
+            )
 
     def python(self, value: Any, base: str) -> str:
         if isinstance(value, float):
@@ -415,7 +452,9 @@ class _Validator:
             self.fail(
                 "python",
                 value,
-                _("a version in quotes such as '3.12', a path, or 'current'"),
+                N_(
+                    "{where}: {path} is {value}; expected a version in quotes such as '3.12', a path, or 'current'"
+                ),
                 _("YAML read {text} as a number; write python: '{text}'").format(text=text),
             )
         if isinstance(value, int) and not isinstance(value, bool):
@@ -424,24 +463,34 @@ class _Validator:
             self.fail(
                 "python",
                 value,
-                _("a version such as '3.12', a path to an interpreter, or 'current'"),
+                N_(
+                    "{where}: {path} is {value}; expected a version such as '3.12', a path to an interpreter, or 'current'"
+                ),
             )
         value = value.strip()
         if value == "current" or re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", value):
             return value
         if not value.isprintable():
-            self.fail("python", value, _("a path without control characters"))
+            self.fail(
+                "python",
+                value,
+                N_("{where}: {path} is {value}; expected a path without control characters"),
+            )
         if os.sep in value or "/" in value or "\\" in value or value.startswith("~"):
             return _abspath(value, base)
         if re.fullmatch(r"python3(\.\d{1,2})?", value):
             self.fail(
                 "python",
                 value,
-                _("a version, a path or 'current'"),
+                N_("{where}: {path} is {value}; expected a version, a path or 'current'"),
                 _did_you_mean_hint(value[6:] or "3"),
             )
         self.fail(
-            "python", value, _("a version such as '3.12', a path to an interpreter, or 'current'")
+            "python",
+            value,
+            N_(
+                "{where}: {path} is {value}; expected a version such as '3.12', a path to an interpreter, or 'current'"
+            ),
         )
         raise AssertionError
 
@@ -451,8 +500,8 @@ class _Validator:
             key=lambda v: (v.startswith("rocm"), vkey(re.sub(r"^\D+", "", v))),
         )
         known = (*COMPUTE_WORDS, *variants)
-        allowed = _("auto, cpu, mps, xpu, or a variant envwizard knows ({variants})").format(
-            variants=", ".join(variants)
+        allowed = N_(
+            "{where}: {path} is {value}; expected auto, cpu, mps, xpu, or a variant envwizard knows ({variants})"
         )
         if isinstance(value, str):
             v = value.strip().lower()
@@ -462,8 +511,10 @@ class _Validator:
             fixed = re.sub(r"^rocm[-_ ]?", "rocm", fixed)
             guess = fixed if fixed != v and fixed in known else _nearest_cuda(fixed, variants)
             guess = guess or _did_you_mean(v, known)
-            self.fail("compute", value, allowed, _did_you_mean_hint(guess))
-        self.fail("compute", value, allowed)
+            self.fail(
+                "compute", value, allowed, _did_you_mean_hint(guess), variants=", ".join(variants)
+            )
+        self.fail("compute", value, allowed, variants=", ".join(variants))
         raise AssertionError
 
     def torch(self, value: Any) -> str | None:
@@ -474,11 +525,17 @@ class _Validator:
             self.fail(
                 "torch",
                 value,
-                _("a PEP 440 specifier in quotes such as '>=2.5' or '==2.13.*'"),
+                N_(
+                    "{where}: {path} is {value}; expected a PEP 440 specifier in quotes such as '>=2.5' or '==2.13.*'"
+                ),
                 _("YAML read {text} as a number; did you mean '=={text}.*'?").format(text=text),
             )
         if not isinstance(value, str):
-            self.fail("torch", value, _("a PEP 440 specifier such as '>=2.5'"))
+            self.fail(
+                "torch",
+                value,
+                N_("{where}: {path} is {value}; expected a PEP 440 specifier such as '>=2.5'"),
+            )
         text = value.strip()
         if text.lower().startswith("torch"):
             text = text[5:].strip()
@@ -490,7 +547,7 @@ class _Validator:
             self.fail(
                 "torch",
                 value,
-                _("a version without the build suffix"),
+                N_("{where}: {path} is {value}; expected a version without the build suffix"),
                 _("write torch: '=={version}' and compute: {variant}").format(
                     version=local.group(2), variant=local.group(3)
                 ),
@@ -507,7 +564,14 @@ class _Validator:
                 r"([<>=!~]=?\s*\d+(\.\d+)*(\.\*)?\s+)+[<>=!~]=?\s*\d+(\.\d+)*(\.\*)?", text
             ):
                 hint = _did_you_mean_hint(",".join(text.split()))
-            self.fail("torch", value, _("a PEP 440 specifier such as '>=2.5' or '==2.13.*'"), hint)
+            self.fail(
+                "torch",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a PEP 440 specifier such as '>=2.5' or '==2.13.*'"
+                ),
+                hint,
+            )
         return text
 
     def packages(self, value: Any) -> list[str]:
@@ -517,44 +581,61 @@ class _Validator:
             self.fail(
                 "packages",
                 value,
-                _("a list of requirements"),
-                _("write packages: [{value}]").format(value=value),
+                N_("{where}: {path} is {value}; expected a list of requirements"),
+                _("write packages: [{value}]").format(value=_as_flow_list(value)),
             )
         if not isinstance(value, list):
             self.fail(
-                "packages", value, _("a list of requirements such as [torchvision, 'numpy<3']")
+                "packages",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a list of requirements such as [torchvision, 'numpy<3']"
+                ),
             )
         out = []
         for i, item in enumerate(value):
             path = f"packages[{i}]"
             if not isinstance(item, str) or not item.strip():
-                self.fail(path, item, _("a requirement string such as 'numpy<3'"))
+                self.fail(
+                    path,
+                    item,
+                    N_(
+                        "{where}: {path} is {value}; expected a requirement string such as 'numpy<3'"
+                    ),
+                )
             text = item.strip()
             if text.startswith("-"):
                 self.fail(
                     path,
                     item,
-                    _("a requirement, not an installer option"),
+                    N_(
+                        "{where}: {path} is {value}; expected a requirement, not an installer option"
+                    ),
                     _("use the answers keys index_url, find_links or torch_index instead"),
                 )
             try:
                 req = Requirement(text)
             except InvalidRequirement as e:
                 self.fail(
-                    path, item, _("a PEP 508 requirement such as 'numpy<3'"), str(e).splitlines()[0]
+                    path,
+                    item,
+                    N_(
+                        "{where}: {path} is {value}; expected a PEP 508 requirement such as 'numpy<3'"
+                    ),
+                    str(e).splitlines()[0],
                 )
             if req.name.lower() == "torch":
                 self.fail(
                     path,
                     item,
-                    _("packages other than torch"),
+                    N_("{where}: {path} is {value}; expected packages other than torch"),
                     _("put the version in the `torch:` key"),
                 )
             if req.name.lower() == "pytorch":
                 self.fail(
                     path,
                     item,
-                    _("packages other than torch"),
+                    N_("{where}: {path} is {value}; expected packages other than torch"),
                     _("the package is named `torch` and envwizard installs it; drop this entry"),
                 )
             out.append(text)
@@ -569,7 +650,9 @@ class _Validator:
         self.fail(
             "torch_index",
             value,
-            _("auto, default, or the URL of a mirror of PyTorch's index"),
+            N_(
+                "{where}: {path} is {value}; expected auto, default, or the URL of a mirror of PyTorch's index"
+            ),
             _did_you_mean_hint(guess),
         )
         raise AssertionError
@@ -579,7 +662,11 @@ class _Validator:
             return None
         if isinstance(value, str) and _URL.match(value.strip()) and value.isprintable():
             return value.strip()
-        self.fail(path, value, _("an http(s):// or file:// URL, or null"))
+        self.fail(
+            path,
+            value,
+            N_("{where}: {path} is {value}; expected an http(s):// or file:// URL, or null"),
+        )
         raise AssertionError
 
     def find_links(self, value: Any, base: str) -> list[str]:
@@ -588,24 +675,47 @@ class _Validator:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            self.fail("find_links", value, _("a list of folders or URLs holding wheels"))
+            self.fail(
+                "find_links",
+                value,
+                N_("{where}: {path} is {value}; expected a list of folders or URLs holding wheels"),
+            )
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip() or not item.isprintable():
-                self.fail(f"find_links[{i}]", item, _("a folder or URL holding wheels"))
+                self.fail(
+                    f"find_links[{i}]",
+                    item,
+                    N_("{where}: {path} is {value}; expected a folder or URL holding wheels"),
+                )
             item = item.strip()
             out.append(item if _URL.match(item) else _abspath(item, base))
         return out
 
     def seconds(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 3600:
-            self.fail("benchmark.seconds", value, _("a number of seconds from 1 to 3600"))
+            self.fail(
+                "benchmark.seconds",
+                value,
+                N_("{where}: {path} is {value}; expected a number of seconds from 1 to 3600"),
+            )
         return value if isinstance(value, int) else float(value)
 
     def nproc(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
-            self.fail("benchmark.nproc", value, _("a whole number of processes from 1 to 64"))
+            self.fail(
+                "benchmark.nproc",
+                value,
+                N_("{where}: {path} is {value}; expected a whole number of processes from 1 to 64"),
+            )
         return value
+
+
+def _as_flow_list(text: str) -> str:
+    """ "torchvision torchaudio" -> "torchvision, torchaudio": a YAML list's items, as written
+    between its brackets (one whose version holds spaces or a comma is quoted)."""
+    items = re.findall(r"[^\s,]+(?:\s*[<>=!~]=?\s*[^\s,]+)?", text)
+    return ", ".join(f"'{i}'" if re.search(r"[<>=!~ ,:#]", i) else i for i in items)
 
 
 def is_windows_path(value: str) -> bool:
@@ -670,6 +780,31 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return _("a number")
     return type(value).__name__
+
+
+_WIDE_COLON = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_.-]*)(\s*)[\uff1a\ufe55]\s*(.*)$")
+
+
+def _full_width_colon(text: str, where: str) -> None:
+    """`manager：venv`, as a Chinese input method types it: YAML reads one string or fails far
+    from the cause; point at the `：` instead."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = _WIDE_COLON.match(line)
+        if m:
+            indent, key, space, rest = m.groups()
+            raise InvalidInput(
+                _(
+                    "{where}: line {line}, column {column}: `{key}` is followed by a full-width "
+                    "colon (：, as Chinese input methods type it); YAML needs an ASCII colon and a "
+                    "space: `{fixed}`"
+                ).format(
+                    where=where,
+                    line=number,
+                    column=len(indent) + len(key) + len(space) + 1,
+                    key=key,
+                    fixed=f"{key}: {rest}".rstrip(),
+                )
+            )
 
 
 def _yaml_problem(e: yaml.YAMLError) -> str:

@@ -199,7 +199,7 @@ class InstallScreen(FlowScreen):
 
     @work(thread=True, exclusive=True, group="preflight")
     def preflight(self, start: Start) -> None:
-        pf = run_preflight(self.plan, self.state.answers(), start)
+        pf = run_preflight(self.plan, self.state.answers(), start, wizard=True)
         self.app.call_from_thread(self._after_preflight, start, pf)
 
     def _after_preflight(self, start: Start, pf: Preflight) -> None:

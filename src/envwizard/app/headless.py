@@ -33,7 +33,7 @@ from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
 from envwizard.report.render import STEP_ICONS, decision_panel, outcome_line
-from envwizard.report.report import build_report, installed, write_report
+from envwizard.report.report import DEFAULT_SOURCE, build_report, installed, write_report
 from envwizard.run.envlock import EnvLock, refuse_if_running
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.preflight import run_preflight
@@ -302,8 +302,16 @@ class _View:
             )
             got = installed(v, self.plan)
             if got:
+                template = (
+                    _(
+                        "  installed: the {build} build, by {installer}, from the installer's "
+                        "configured index and wheel folders"
+                    )
+                    if got["index"] == DEFAULT_SOURCE
+                    else _("  installed: the {build} build, by {installer}, from {index}")
+                )
                 c.print(
-                    _("  installed: the {build} build, by {installer}, from {index}").format(
+                    template.format(
                         build=got["build"], installer=got["installer"], index=got["index"]
                     )
                 )

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from envwizard.bench.state import BenchState
 from envwizard.core.i18n import _, ngettext
+from envwizard.report.report import disturbance_lines
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -262,4 +263,10 @@ def summary_table(summary: dict[str, Any]) -> Table:
             "{seconds} s of training steps measured ({steps} steps after {warmup} warm-up)"
         ).format(**time_fields)
     t.add_row(_("time"), time_text)
+    disturbed = disturbance_lines(summary)
+    if disturbed:
+        t.add_row(
+            Text(_("⚠ disturbed"), style="bold yellow"),
+            Text("\n".join(disturbed), style="yellow"),
+        )
     return t

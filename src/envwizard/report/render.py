@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text
+from envwizard.decide.decision import Decision
 from envwizard.plan.build import Plan
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus
 
@@ -51,20 +53,25 @@ def outcome_line(result: RunResult, plan: Plan, report_path: str | None) -> str:
     ).format(env=env, report=report)
 
 
+def decision_head(d: Decision) -> str:
+    """The decision's first line, as markup that Rich and Textual both read: one whole
+    sentence per source, so no language has to glue "from" to a name."""
+    if d.index_url:
+        template = _("[b]torch {torch}[/]  build [b]{variant}[/]  from [cyan]{source}[/]")
+    elif d.source == "conda-forge":
+        template = _("[b]torch {torch}[/]  build [b]{variant}[/]  from conda-forge")
+    else:
+        template = _(
+            "[b]torch {torch}[/]  build [b]{variant}[/]  from the installer's default index"
+        )
+    return template.format(
+        torch=d.torch, variant=d.variant, source=escape(redact_text(d.index_url or ""))
+    )
+
+
 def decision_panel(plan: Plan) -> Panel:
     d = plan.decision
-    head = Text.assemble(
-        ("torch ", "bold"),
-        (d.torch, "bold cyan"),
-        (_("  build "), "bold"),
-        (d.variant, "bold cyan"),
-        (_("  from "), ""),
-        (
-            redact_text(d.index_url or "")
-            or ("conda-forge" if d.source == "conda-forge" else _("the installer's default index")),
-            "cyan",
-        ),
-    )
+    head = Text.from_markup(decision_head(d))
     lines: list[Text] = [head, Text()]
     lines += [Text("• " + redact_text(r)) for r in d.reasons]
     for w in plan.warnings:

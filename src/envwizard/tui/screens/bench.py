@@ -147,7 +147,11 @@ class BenchScreen(Screen[None]):
                     self.query_one(f"#s-{key}", Sparkline).data = list(series)
         elif kind == "summary":
             self.query_one("#summary", Static).update(summary_table(event))
-            self.query_one("#problem", Static).update(_("[green]✓[/] done"))
+            self.query_one("#problem", Static).update(
+                _("[yellow]⚠[/] done, but the measurement was disturbed: see the result below")
+                if event.get("disturbance")
+                else _("[green]✓[/] done")
+            )
         elif kind == "error":
             self.query_one("#problem", Static).update(f"[red]✗[/] {event.get('message') or event}")
 

@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Selec
 from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact_text
 from envwizard.knowledge.mirrors import names as mirror_names
+from envwizard.report.render import decision_head
 from envwizard.settings.answers import CONDA_LIKE
 from envwizard.tui.screens.base import WizardScreen, labeled
 
@@ -242,14 +243,7 @@ class BuildScreen(WizardScreen):
             self.problem(_("no build runs with these choices"))
             return
         d = plan.decision
-        src = d.index_url or (
-            "conda-forge" if d.source == "conda-forge" else _("the installer's default index")
-        )
-        text = [
-            _("[b]torch {torch}[/]  build [b]{variant}[/]  from {source}").format(
-                torch=d.torch, variant=d.variant, source=src
-            )
-        ]
+        text = [decision_head(d)]
         text += [f"• {r}" for r in d.reasons]
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
         panel.update(redact_text("\n".join(text)))

@@ -12,7 +12,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from envwizard.bench.view import summary_table
 from envwizard.core.i18n import _
-from envwizard.report.report import installed
+from envwizard.report.report import DEFAULT_SOURCE, installed
 from envwizard.run.outcome import RunStatus
 from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.screens.bench import verify_text
@@ -48,19 +48,24 @@ class DoneScreen(Screen[None]):
                     RunStatus.FAILED: _("[red b]✗ The install failed.[/]"),
                 }.get(result.status, str(result.status))
                 got = installed(result.verify, plan)
-                what = (
-                    "\n"
-                    + _(
-                        "Installed: torch {torch} ({build} build) by {installer}, from {index}."
-                    ).format(
+                what = ""
+                if got:
+                    template = (
+                        _(
+                            "Installed: torch {torch} ({build} build) by {installer}, from the "
+                            "installer's configured index and wheel folders."
+                        )
+                        if got["index"] == DEFAULT_SOURCE
+                        else _(
+                            "Installed: torch {torch} ({build} build) by {installer}, from {index}."
+                        )
+                    )
+                    what = "\n" + template.format(
                         torch=got["torch"],
                         build=got["build"],
                         installer=got["installer"],
                         index=got["index"],
                     )
-                    if got
-                    else ""
-                )
                 yield Static(f"{head}\n{verify_text(result.verify)}{what}", classes="panel")
                 if result.benchmark:
                     yield Static(summary_table(result.benchmark), classes="panel")

@@ -49,7 +49,12 @@ def test_the_loaded_run_of_the_issue_shows_every_sign() -> None:
     ],
 )
 def test_thresholds(
-    others: float | None, cores: int, sps: float, warm: float | None, acc: float, expected: list[str]
+    others: float | None,
+    cores: int,
+    sps: float,
+    warm: float | None,
+    acc: float,
+    expected: list[str],
 ) -> None:
     got = worker.disturbance(others, cores, sps, warm, acc, 0.1)
     assert [s["code"] for s in got] == expected

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,8 @@ class WizardState:
     saved_answers: str | None = None
     report_path: str | None = None
     cwd: str = field(default_factory=os.getcwd)
+    own_python: str = field(default_factory=lambda: sys.executable)
+    """The interpreter envwizard runs from: where a missing virtualenv is installed on request."""
 
     def answers(self) -> Answers:
         """The draft, validated (raises InvalidInput with the same messages as headless mode)."""

@@ -370,9 +370,9 @@ def driver_eol(gpu: str, branch: str, family: str, outlook: str) -> str:
     if outlook:
         return _(
             "{gpu}: R{branch} is NVIDIA's last driver branch for {family} GPUs; {outlook}"
-        ).format(gpu=gpu, branch=branch, family=family, outlook=outlook)
+        ).format(gpu=gpu, branch=branch, family=_(family), outlook=_(outlook))
     return _("{gpu}: R{branch} is NVIDIA's last driver branch for {family} GPUs").format(
-        gpu=gpu, branch=branch, family=family
+        gpu=gpu, branch=branch, family=_(family)
     )
 
 

@@ -18,6 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on the 3.9/3.10 wizard only
     import tomli as tomllib
 
+from envwizard.core.i18n import _
 from envwizard.core.versions import vkey
 
 
@@ -301,7 +302,10 @@ class Knowledge:
         return None
 
     def platform_limits(self, platform: str, source: str) -> list[str]:
-        return [lim.why for lim in self.limits if lim.platform == platform and lim.source == source]
+        """Why a platform has no wheel, in the current language (knowledge/words.py)."""
+        return [
+            _(lim.why) for lim in self.limits if lim.platform == platform and lim.source == source
+        ]
 
 
 _KIND_ORDER = {"cpu": 0, "mps": 1, "xpu": 2, "rocm": 3, "cuda": 4}

@@ -304,9 +304,15 @@ def print_dry_run(
         )
     )
     for i, step in enumerate(plan.steps, 1):
-        note = _(" (optional)") if step.optional else ""
-        if skip and step.id in skip:
-            reason = (why or {}).get(step.id, DONE_BEFORE_REASON)
-            note += _(" (skipped: {reason})").format(reason=_(reason))
-        print(f"{i}. {step.label()}{note}")
+        skipped = bool(skip and step.id in skip)
+        if skipped and step.optional:
+            line = _("{n}. {step} (optional; skipped: {reason})")
+        elif skipped:
+            line = _("{n}. {step} (skipped: {reason})")
+        elif step.optional:
+            line = _("{n}. {step} (optional)")
+        else:
+            line = "{n}. {step}"
+        reason = (why or {}).get(step.id, DONE_BEFORE_REASON)
+        print(line.format(n=i, step=step.label(), reason=_(reason)))
         print(f"   {plan.command_line(step)}")

@@ -306,10 +306,18 @@ class _Judge:
                 )
             return
         cuda = f.cuda_driver or self.kb.driver_cuda(driver)
-        serves = (
-            _("{driver} serves CUDA ≤ {cuda}").format(driver=driver, cuda=cuda) if cuda else driver
-        )
-        where = _("Windows driver ") if self.windows_driver else ""
+        if self.windows_driver:
+            serves = (
+                _("Windows driver {driver} serves CUDA ≤ {cuda}")
+                if cuda
+                else _("Windows driver {driver}")
+            ).format(driver=driver, cuda=cuda)
+        else:
+            serves = (
+                _("{driver} serves CUDA ≤ {cuda}").format(driver=driver, cuda=cuda)
+                if cuda
+                else driver
+            )
         majors = sorted(self.kb.cuda_majors, reverse=True)
         ok = [
             m
@@ -322,8 +330,7 @@ class _Judge:
             yield Verdict(
                 "bad",
                 "NVIDIA driver",
-                where
-                + _("{serves}: too old for every PyTorch CUDA build (needs ≥ {need})").format(
+                _("{serves}: too old for every PyTorch CUDA build (needs ≥ {need})").format(
                     serves=serves, need=need
                 ),
             )
@@ -338,13 +345,12 @@ class _Judge:
             yield Verdict(
                 "warn",
                 "NVIDIA driver",
-                where
-                + _(
+                _(
                     "{serves}: CUDA 12 builds need ≥ {need}; CUDA {major} builds only ({only})"
                 ).format(serves=serves, need=need, major=ok[0], only=only),
             )
         else:
-            yield Verdict("ok", "NVIDIA driver", f"{where}{serves}")
+            yield Verdict("ok", "NVIDIA driver", serves)
 
     def cuda_releases(self, major: int) -> list[str]:
         return [

@@ -265,6 +265,6 @@ class EnvironmentScreen(WizardScreen):
                 path=where, what=target.describe()
             )
         if answers.manager in CONDA_LIKE and answers.env_is_name:
-            text += _("  [dim](a named conda environment)[/]")
+            text += "\n" + _("[dim]a named conda environment, in conda's own folder[/]")
         note.update(text + "".join(f"\n[yellow]⚠[/] {w}" for w in plan.warnings if "path" in w))
         self.problem(None)

@@ -460,7 +460,9 @@ def test_path_warnings() -> None:
     p = make_plan(LINUX, validate({"env": "/srv/my envs/dl"}), KB)
     assert any("has a space" in w for w in p.warnings)
     p = make_plan(LINUX, validate({"env": "/srv/环境/dl"}), KB)
-    assert any("non-ASCII" in w and "CJK" in w for w in p.warnings)
+    assert any("non-ASCII characters (环)" in w for w in p.warnings)  # the character, not its name
+    p = make_plan(LINUX, validate({"env": "/srv/e\u0301nv"}), KB)  # a combining accent: named
+    assert any("COMBINING ACUTE ACCENT" in w for w in p.warnings)
     assert p.warnings[0].startswith("GeForce GTX 1080")  # the decision's warnings come first
 
 

@@ -36,7 +36,11 @@ NO_END = set("（《「『【〔〈〖〘〚“‘([{")
 _rich_divide_line: Callable[[str, int, bool], list[int]] = _wrap.divide_line
 
 
-def units(text: str) -> list[tuple[int, str]]:
+Unit = tuple[int, str, list[tuple[int, str]]]
+"""A piece the line may break before: its start, its text, and the pieces it was glued from."""
+
+
+def units(text: str) -> list[Unit]:
     """The pieces a line may break between: a CJK character, or a run of anything else (an
     English word, a number, a path), each with the spaces after it; punctuation that must not
     start or end a line is joined to its neighbour."""
@@ -45,37 +49,54 @@ def units(text: str) -> list[tuple[int, str]]:
         return []
     if found[0][0]:  # leading spaces belong to the first unit, as in Rich
         found[0] = (0, text[: found[0][0]] + found[0][1])
-    out: list[tuple[int, str]] = []
+    out: list[Unit] = []
     glue_next = False
-    for start, unit in found:
-        core = unit.strip()
+    for start, piece in found:
+        core = piece.strip()
         if out and (glue_next or core[:1] in NO_START) and not out[-1][1][-1:].isspace():
-            prev_start, prev = out[-1]
-            out[-1] = (prev_start, prev + unit)
+            prev_start, prev, parts = out[-1]
+            out[-1] = (prev_start, prev + piece, [*parts, (start, piece)])
         else:
-            out.append((start, unit))
-        glue_next = core[-1:] in NO_END and not unit[-1:].isspace()
+            out.append((start, piece, [(start, piece)]))
+        glue_next = core[-1:] in NO_END and not piece[-1:].isspace()
     return out
 
 
 def divide_line(text: str, width: int, fold: bool = True) -> list[int]:
-    """Where to break `text` to fit `width` cells: Rich's contract, with CJK break rules."""
+    """Where to break `text` to fit `width` cells: Rich's contract, with CJK break rules.
+
+    A glued unit wider than the line is taken apart again (a path after "（" keeps whole rather
+    than the rule); only a single piece wider than the line is folded, as Rich folds a word."""
     if not HAS_CJK.search(text):
         return _rich_divide_line(text, width, fold)
     breaks: list[int] = []
     offset = 0
-    for start, unit in units(text):
+    pieces: list[tuple[int, str]] = []
+    for start, unit, parts in units(text):
+        if cell_len(unit.rstrip()) <= width or len(parts) == 1:
+            pieces.append((start, unit))
+            continue
+        # First let go of the opening punctuation in front; the closing after stays.
+        lead = 0
+        while lead < len(parts) - 1 and parts[lead][1].strip()[-1:] in NO_END:
+            lead += 1
+        rest = "".join(p for _, p in parts[lead:])
+        if lead and cell_len(rest.rstrip()) <= width:
+            pieces += [*parts[:lead], (parts[lead][0], rest)]
+        else:
+            pieces += parts
+    for start, unit in pieces:
         length = cell_len(unit.rstrip())
         if width - offset >= length:
             offset += cell_len(unit)
         elif length > width:
             if fold:
-                pieces = chop_cells(unit, width)
-                for i, piece in enumerate(pieces):
+                chopped = chop_cells(unit, width)
+                for i, piece in enumerate(chopped):
                     if start:
                         breaks.append(start)
                     start += len(piece)
-                    offset = cell_len(piece) if i == len(pieces) - 1 else 0
+                    offset = cell_len(piece) if i == len(chopped) - 1 else 0
             else:
                 if start:
                     breaks.append(start)
@@ -83,6 +104,20 @@ def divide_line(text: str, width: int, fold: bool = True) -> list[int]:
         elif offset and start:
             breaks.append(start)
             offset = cell_len(unit)
+    return _no_orphan(text, breaks, pieces)
+
+
+def _no_orphan(text: str, breaks: list[int], pieces: list[tuple[int, str]]) -> list[int]:
+    """A paragraph does not end on one lone character ("会出" / "错"): the last break moves back
+    one piece when the line before keeps at least two."""
+    if not breaks:
+        return breaks
+    last = breaks[-1]
+    tail = [p for p in pieces if p[0] >= last]
+    before = [p for p in pieces if (breaks[-2] if len(breaks) > 1 else 0) <= p[0] < last]
+    lone = len(tail) == 1 and HAS_CJK.match(tail[0][1].strip()[:1] or " ")
+    if lone and len(before) > 2 and not text[before[-1][0] : last].isspace():
+        return [*breaks[:-1], before[-1][0]]
     return breaks
 
 

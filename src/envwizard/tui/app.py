@@ -19,10 +19,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
+from textual.widgets._select import SelectOverlay
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load as load_knowledge
 from envwizard.report.render import outcome_line
@@ -41,7 +42,13 @@ from envwizard.tui.screens.machine import MachineScreen
 from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
 from envwizard.tui.state import WizardState
-from envwizard.tui.textual_words import Palette, install, palette_binding, system_commands
+from envwizard.tui.textual_words import (
+    Palette,
+    install,
+    label_bindings,
+    palette_binding,
+    system_commands,
+)
 from envwizard.tui.widgets.dialogs import ConfirmDialog
 
 install()
@@ -60,13 +67,16 @@ class EnvWizardApp(App[None]):
     CSS_PATH = "envwizard.tcss"
     TITLE = "envwizard"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", _("Quit"), priority=True),
-        Binding("ctrl+c", "interrupt", _("Cancel"), show=False, priority=True),
-        Binding("ctrl+t", "toggle_dark", _("Theme")),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
+        Binding("ctrl+c", "interrupt", N_("Cancel"), show=False, priority=True),
+        Binding("ctrl+t", "toggle_dark", N_("Theme")),
         palette_binding(),
     ]
 
     def __init__(self, state: WizardState) -> None:
+        label_bindings(
+            type(self), *FLOW, InstallScreen, BenchScreen, DoneScreen, ConfirmDialog, SelectOverlay
+        )
         super().__init__()
         self.state = state
         self.runner: Runner | None = None

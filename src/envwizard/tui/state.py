@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envwizard.core.errors import EnvwizardError
+from envwizard.core.errors import EnvwizardError, unlabel
 from envwizard.core.i18n import _
 from envwizard.facts.model import Facts
 from envwizard.knowledge import Knowledge
@@ -103,7 +103,7 @@ class WizardState:
                 self.facts, validate(draft, where="answers", cwd=self.cwd), self.kb
             ), None
         except EnvwizardError as e:
-            return None, str(e).removeprefix("answers: ")
+            return None, unlabel(str(e), "answers")
 
     def prefill(self, answers: Answers) -> None:
         self.draft = answers.to_dict()

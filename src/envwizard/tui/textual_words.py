@@ -9,26 +9,55 @@ own key bindings are labelled then) does the two that live in Textual's classes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import textual.content
 from rich.align import Align
 from rich.text import Text
 from textual.app import App, CommandCallback, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.command import CommandList, CommandPalette
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets._select import SelectOverlay
 from textual.widgets.option_list import Option
 
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.report import linebreak
 
 
 def install() -> None:
     """Chinese line breaking in every Textual widget; the Select list's key in our words."""
     linebreak.install(textual.content)
-    SelectOverlay.BINDINGS = [Binding("escape", "dismiss", _("Close the list"))]
-    SelectOverlay._merged_bindings = SelectOverlay._merge_bindings()
+    SelectOverlay.BINDINGS = [Binding("escape", "dismiss", N_("Close the list"))]
+
+
+def label_bindings(*classes: type[DOMNode]) -> None:
+    """Key labels in the language in use now, for these classes and the envwizard classes they
+    inherit from. Their BINDINGS are written with N_() (English); Textual merges bindings when
+    a class is created and copies them into each instance, so this runs before the app's
+    widgets are made (EnvWizardApp.__init__), when the language is known."""
+    chain: list[type[DOMNode]] = []
+    for cls in classes:
+        for c in reversed(cls.__mro__):
+            if c not in chain and (c in classes or c.__module__.startswith("envwizard.")):
+                chain.append(c)
+    for c in chain:
+        if "BINDINGS" in c.__dict__:
+            english = c.__dict__.get("_ENGLISH_BINDINGS", c.__dict__["BINDINGS"])
+            c._ENGLISH_BINDINGS = english  # type: ignore[attr-defined]
+            c.BINDINGS = [_translated(b) for b in english]
+        c._merged_bindings = c._merge_bindings()
+
+
+def _translated(binding: BindingType) -> BindingType:
+    if not isinstance(binding, Binding):
+        return binding
+    return replace(
+        binding,
+        description=_(binding.description) if binding.description else "",
+        tooltip=_(binding.tooltip) if binding.tooltip else "",
+    )
 
 
 def palette_binding() -> Binding:
@@ -36,10 +65,10 @@ def palette_binding() -> Binding:
     return Binding(
         "ctrl+p",
         "command_palette",
-        _("Commands"),
+        N_("Commands"),
         show=False,
         priority=True,
-        tooltip=_("Open the command palette"),
+        tooltip=N_("Open the command palette"),
     )
 
 

@@ -51,7 +51,7 @@ def verify_text(v: dict[str, Any] | None) -> str:
 class BenchScreen(Screen[None]):
     """Pushed by the app when the benchmark step starts, with the verification just made."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"), show=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"), show=True)]
 
     def __init__(self, verify: dict[str, Any] | None) -> None:
         super().__init__()

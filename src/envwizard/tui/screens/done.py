@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from envwizard.bench.view import summary_table
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.report.report import DEFAULT_SOURCE, installed
 from envwizard.run.outcome import RunStatus
 from envwizard.tui.screens.base import wizard_app
@@ -20,7 +20,7 @@ from envwizard.tui.widgets.save import SaveAnswers
 
 
 class DoneScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", _("Quit"), show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_app", N_("Quit"), show=False)]
 
     def compose(self) -> ComposeResult:
         app = wizard_app(self)

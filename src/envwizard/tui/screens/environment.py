@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.markup import escape
 from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
-from envwizard.core.errors import EnvwizardError
+from envwizard.core.errors import EnvwizardError, unlabel
 from envwizard.core.i18n import N_, _
 from envwizard.facts.model import Manager
 from envwizard.run.selfinstall import ToolInstall, install, plan_install
@@ -52,7 +52,7 @@ class EnvironmentScreen(WizardScreen):
         "Which tool creates the environment, and where. Tools not found here are listed below with how to get them."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("i", "install_tool", _("Install virtualenv"), show=True),
+        Binding("i", "install_tool", N_("Install virtualenv"), show=True),
     ]
 
     def available(self, name: str) -> bool:
@@ -236,7 +236,7 @@ class EnvironmentScreen(WizardScreen):
         try:
             answers = validate({**self.state.draft, **changes}, where="env", cwd=self.state.cwd)
         except EnvwizardError as e:
-            note.update(f"[red]✗[/] {str(e).removeprefix('env: ')}")
+            note.update(f"[red]✗[/] {unlabel(str(e), 'env')}")
             self.problem(_("fix the path first"))
             return
         plan, why = self.state.try_plan(**changes)

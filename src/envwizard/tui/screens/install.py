@@ -23,7 +23,7 @@ from textual.widgets import (
 )
 
 from envwizard.core.errors import EnvwizardError
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.plan.build import Plan, Step
 from envwizard.report.render import STEP_ICONS
 from envwizard.run.failure import Failure, classify
@@ -83,8 +83,8 @@ class InstallScreen(FlowScreen):
     """Runs the plan on mount; with autostart=False it only renders events it is given (replays)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel"), show=True),
-        Binding("ctrl+r", "retry", _("Retry"), show=True),
+        Binding("escape", "cancel", N_("Cancel"), show=True),
+        Binding("ctrl+r", "retry", N_("Retry"), show=True),
     ]
 
     def __init__(self, autostart: bool = True) -> None:

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -25,7 +25,7 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     ConfirmDialog Button { margin-left: 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", _("No"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", N_("No"))]
 
     def __init__(self, question: str, yes: str = "", no: str = "") -> None:
         super().__init__()

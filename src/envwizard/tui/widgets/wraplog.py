@@ -52,6 +52,8 @@ class WrapLog(ScrollView, can_focus=True):
         self._rows: list[str] = []
         self._row_counts: deque[int] = deque()
         self._width = 0
+        self.follow = True
+        """Keep the newest line in view (until the person scrolls up)."""
 
     @property
     def text(self) -> str:
@@ -65,7 +67,6 @@ class WrapLog(ScrollView, can_focus=True):
         new = [part for line in lines for part in (line.splitlines() or [""])]
         if not new:
             return
-        at_end = self.is_vertical_scroll_end
         dropped = max(0, len(self.lines) + len(new) - (self.lines.maxlen or 0))
         self.lines.extend(new)
         if self._width:
@@ -75,7 +76,7 @@ class WrapLog(ScrollView, can_focus=True):
                 rows = wrap(line, self._width)
                 self._rows.extend(rows)
                 self._row_counts.append(len(rows))
-        self._resize_virtual(scroll_end=at_end)
+        self._resize_virtual()
 
     def _rewrap(self) -> None:
         self._rows, self._row_counts = [], deque()
@@ -84,19 +85,25 @@ class WrapLog(ScrollView, can_focus=True):
             self._rows.extend(rows)
             self._row_counts.append(len(rows))
 
-    def _resize_virtual(self, scroll_end: bool) -> None:
+    def _resize_virtual(self) -> None:
         self.virtual_size = Size(self._width, len(self._rows))
-        if scroll_end:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        if self.follow:
+            self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
         self.refresh()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new < old:  # scrolled up to read: stop following until back at the end
+            self.follow = False
+        elif self.is_vertical_scroll_end:
+            self.follow = True
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
         if width != self._width and width > 0:
-            at_end = self.is_vertical_scroll_end
             self._width = width
             self._rewrap()
-            self._resize_virtual(scroll_end=at_end)
+            self._resize_virtual()
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y

@@ -12,8 +12,12 @@ import pytest
 from envwizard.tui.app import make_app
 from envwizard.tui.screens.build import BuildScreen
 from envwizard.tui.screens.environment import EnvironmentScreen
+from envwizard.tui.screens.install import InstallScreen
+from envwizard.tui.widgets.wraplog import WrapLog
 
+from ..builders import build_wheel, env_python, tiny_plan, tool
 from .conftest import HOME, press_next, settle, until
+from .test_flow import Install
 
 
 async def to_environment(pilot) -> EnvironmentScreen:  # type: ignore[no-untyped-def]
@@ -89,3 +93,71 @@ async def test_choosing_a_missing_virtualenv_offers_the_install_then_works(
         assert create.argv[0] == tool.path  # the environment is made with the new virtualenv
         r = subprocess.run([tool.path, "--version"], capture_output=True, text=True, check=True)
         assert tool.version in r.stdout
+
+
+# ---- a failed step: the cause whole, Retry only where it can help --------------------------------
+
+
+@pytest.fixture
+def install(facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:  # type: ignore[no-untyped-def]
+    """The tiny plan of real commands (create, install tinypkg, pin, verify), offline."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "tinypkg", "1.0")
+    env = tmp_path / "env"
+    app = make_app(facts=facts, cwd=str(tmp_path))
+    return Install(app, tiny_plan("venv", env, wheels), env, wheels)
+
+
+async def failed(app, pilot, install: Install) -> InstallScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    for _ in range(4):
+        await press_next(pilot)
+    app.state.draft["env"] = str(install.env)
+    app.state.plan = install.plan  # real commands
+    await press_next(pilot)
+    screen = app.screen
+    assert isinstance(screen, InstallScreen)
+    await until(pilot, lambda: app.result is not None)
+    await settle(pilot)
+    return screen
+
+
+@pytest.mark.slow
+async def test_a_resolution_failure_is_not_offered_a_retry(install: Install) -> None:
+    """A real uv that cannot resolve tinypkg>=2 from a folder holding 1.0: its cause whole in
+    the pane and under it, no Retry, Roll back offered with what would help."""
+    install.plan.steps[1].argv = [
+        tool("uv"), "pip", "install", "--python", env_python(install.env), "tinypkg>=2",
+        "--no-index", "--find-links", str(install.wheels),
+    ]  # fmt: skip
+    app = install.app
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await failed(app, pilot, install)
+        cause = " ".join(str(screen.query_one("#cause").render()).split())
+        assert "tinypkg" in cause and "requirements are unsatisfiable" in cause  # not cut
+        assert "Retrying cannot help" in cause and "loosen the torch version" in cause
+        assert not screen.shown("retry") and screen.shown("rollback")
+        assert "running it again cannot help" in str(screen.query_one("#problem").render())
+        pane = screen.query_one("#log-install-torch", WrapLog)
+        width = pane.scrollable_content_region.width
+        assert pane._rows and all(len(row) <= width for row in pane._rows)  # wrapped, not cut
+        assert "requirements are unsatisfiable." in " ".join(r.strip() for r in pane._rows)
+        await pilot.press("ctrl+r")  # the key does nothing where the button is not offered
+        await settle(pilot)
+        assert app.result is not None and app.result.status.value == "failed"
+
+
+@pytest.mark.slow
+async def test_a_network_failure_is_offered_a_retry(install: Install) -> None:
+    install.plan.steps[1].argv = [
+        sys.executable, "-c",
+        "import sys; print('ERROR: Could not install packages due to an OSError: "
+        "HTTPSConnectionPool(host=\\'mirror.example\\', port=443): Read timed out.'); sys.exit(1)",
+    ]  # fmt: skip
+    app = install.app
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await failed(app, pilot, install)
+        assert screen.shown("retry") and screen.shown("rollback")
+        cause = " ".join(str(screen.query_one("#cause").render()).split())
+        assert "Read timed out." in cause and "Retry when the network is back" in cause

@@ -19,6 +19,9 @@ from ..builders import build_wheel, env_python, tiny_plan, tool
 from .conftest import HOME, press_next, settle, until
 from .test_flow import Install
 
+# Every test drives the real Textual app through Pilot: slow tier.
+pytestmark = pytest.mark.slow
+
 
 async def to_environment(pilot) -> EnvironmentScreen:  # type: ignore[no-untyped-def]
     await settle(pilot)
@@ -59,7 +62,6 @@ async def test_a_system_python_is_never_changed_so_virtualenv_is_only_listed(fac
         )
 
 
-@pytest.mark.slow
 async def test_choosing_a_missing_virtualenv_offers_the_install_then_works(
     facts,
     frozen,
@@ -123,7 +125,6 @@ async def failed(app, pilot, install: Install) -> InstallScreen:  # type: ignore
     return screen
 
 
-@pytest.mark.slow
 async def test_a_resolution_failure_is_not_offered_a_retry(install: Install) -> None:
     """A real uv that cannot resolve tinypkg>=2 from a folder holding 1.0: its cause whole in
     the pane and under it, no Retry, Roll back offered with what would help."""
@@ -148,7 +149,6 @@ async def test_a_resolution_failure_is_not_offered_a_retry(install: Install) -> 
         assert app.result is not None and app.result.status.value == "failed"
 
 
-@pytest.mark.slow
 async def test_a_network_failure_is_offered_a_retry(install: Install) -> None:
     install.plan.steps[1].argv = [
         sys.executable, "-c",

@@ -25,6 +25,10 @@ UV_FAILURE = [
 ]
 
 
+# Every test drives the real Textual app through Pilot: slow tier.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(autouse=True)
 def chinese(monkeypatch: pytest.MonkeyPatch, frozen: str) -> None:
     monkeypatch.setattr("textual.widgets.Input._toggle_cursor", lambda self: None)
@@ -44,9 +48,9 @@ async def failed_install(pilot: Pilot[None]) -> None:
     log = f"{RUN_DIR}/02-install-torch.log"
     screen.apply(
         Notice(
-            _("the environment path has a space ({path}); some build tools break on such paths").format(
-                path="/home/ada/my envs/torch"
-            ),
+            _(
+                "the environment path has a space ({path}); some build tools break on such paths"
+            ).format(path="/home/ada/my envs/torch"),
             "warn",
         )
     )

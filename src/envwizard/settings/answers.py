@@ -261,7 +261,11 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
         bench = {"enabled": bench}
     if not isinstance(bench, dict):
         v.fail(
-            "benchmark", bench, _("a mapping such as {enabled: true, seconds: 30}, or true/false")
+            "benchmark",
+            bench,
+            N_(
+                "{where}: {path} is {value}; expected a mapping such as {{enabled: true, seconds: 30}}, or true/false"
+            ),
         )
     v.known_keys(bench, _BENCH_KEYS, "benchmark")
     answers = Answers(

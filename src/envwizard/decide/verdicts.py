@@ -20,7 +20,7 @@ LEVELS = ("ok", "warn", "bad")
 CONDA_LIKE = ("conda", "mamba", "micromamba")
 MANAGER_ORDER = ("conda", "mamba", "micromamba", "uv", "virtualenv", "pip")
 LOW_RAM_MIB = 8 * 1024
-SUBJECTS = (N_("system"), N_("NVIDIA driver"), N_("disk"), N_("managers"))
+SUBJECTS = (N_("system"), N_("NVIDIA driver"), N_("disk"), N_("managers"), N_("memory"))
 """Verdict subjects that are words, not names: the front ends show them translated."""
 
 
@@ -561,11 +561,11 @@ class _Judge:
             if f.memory_mib < LOW_RAM_MIB:
                 yield Verdict(
                     "warn",
-                    "RAM",
+                    "memory",
                     _("{size}: tight for installing and training").format(size=gib(f.memory_mib)),
                 )
             else:
-                yield Verdict("ok", "RAM", gib(f.memory_mib))
+                yield Verdict("ok", "memory", gib(f.memory_mib))
         free = f.disk.get("free_mib")
         if isinstance(free, int):
             where = self.short(str(f.disk.get("path") or f.home or ""))

@@ -12,6 +12,7 @@ from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text
 from envwizard.decide.decision import Decision
 from envwizard.plan.build import Plan
+from envwizard.report.linebreak import console as cjk_console
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus
 
 STEP_ICONS = {
@@ -90,7 +91,7 @@ def steps_table(plan: Plan) -> Table:
 
 
 def print_plan(plan: Plan, commands_only: bool = False, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or cjk_console()
     if not commands_only:
         console.print(decision_panel(plan))
     env = Text.assemble(

@@ -28,7 +28,7 @@ from rich.text import Text
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import live_panel, progress_line, summary_table
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, join
 from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
@@ -295,7 +295,7 @@ class _View:
         if result.verify:
             v = result.verify
             mark = "[green]✓[/]" if v.get("ok") else "[red]✗[/]"
-            devices = ", ".join(v.get("device_names") or []) or "CPU"
+            devices = join(v.get("device_names") or []) or "CPU"
             c.print(
                 _("{mark} verify: torch {version} on {devices}").format(
                     mark=mark, version=v.get("torch_version"), devices=devices

@@ -16,6 +16,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from envwizard.core.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.i18n import join
 from envwizard.core.versions import vkey
 from envwizard.decide import checks, wording
 from envwizard.decide.checks import CHECKS, Check, Code, Finding, Machine, gpu_label
@@ -447,7 +448,7 @@ class Decider:
             reasons.append(warnings[-1])
         pins = list(rel.pins) if b.source == "pip" else []
         if pins:
-            reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
+            reasons.append(wording.pins_line(rel.version, join(pins)))
         found_hints = hints(self.m, b)
         for h in found_hints:
             reasons.append(h.why)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from envwizard.core.i18n import N_, _
+from envwizard.core.i18n import N_, _, join
 from envwizard.core.versions import major_minor, platform_key, vkey
 from envwizard.decide import checks
 from envwizard.facts.model import GPU, Facts, PythonInfo
@@ -116,7 +116,7 @@ class _Judge:
     def system(self) -> Iterable[Verdict]:
         os_ = self.facts.os
         rels = [r for r in self.kb.releases if self.builds(r.version)]
-        where = ", ".join(x for x in (os_.distro or os_.system, os_.machine) if x)
+        where = join(x for x in (os_.distro or os_.system, os_.machine) if x)
         if not rels:
             limits = self.kb.platform_limits(self.platform, "pip")
             why = (
@@ -236,16 +236,14 @@ class _Judge:
             if ok:
                 newest_ok = max(ok, key=vkey) == self.kb.releases[0].version
                 text = _span(ok, self.kb) + (
-                    _(" (torch {versions}: experimental)").format(versions=", ".join(exp))
-                    if exp
-                    else ""
+                    _(" (torch {versions}: experimental)").format(versions=join(exp)) if exp else ""
                 )
                 yield Verdict("ok" if newest_ok else "warn", f"Python {line}", text)
             elif exp:
                 yield Verdict(
                     "warn",
                     f"Python {line}",
-                    _("torch {versions} only, experimental").format(versions=", ".join(exp)),
+                    _("torch {versions} only, experimental").format(versions=join(exp)),
                 )
             else:
                 yield Verdict("bad", f"Python {line}", _("no torch"))
@@ -407,7 +405,7 @@ class _Judge:
             return Verdict(
                 "bad", subject, _("no PyTorch CUDA build carries its kernels; the CPU build runs")
             )
-        variants = ", ".join(good)
+        variants = join(good)
         if best != self.kb.releases[0].version:
             return Verdict(
                 "warn",
@@ -418,11 +416,7 @@ class _Judge:
             )
         if missing:
             majors = {b.cuda.split(".")[0] for b in missing if b.cuda}
-            lack = (
-                f"CUDA {majors.pop()}"
-                if len(majors) == 1
-                else ", ".join(b.variant for b in missing)
-            )
+            lack = f"CUDA {majors.pop()}" if len(majors) == 1 else join(b.variant for b in missing)
             return Verdict(
                 "warn",
                 subject,
@@ -481,7 +475,7 @@ class _Judge:
             )
         best = next(iter(cover))
         text = _("{variants} (torch {best}) carries its kernels").format(
-            variants=", ".join(cover[best]), best=best
+            variants=join(cover[best]), best=best
         )
         apu = _(" (integrated: shares system memory)") if g.integrated else ""
         level = "ok" if best == self.kb.releases[0].version else "warn"
@@ -556,7 +550,7 @@ class _Judge:
                 cores=cpu.get("physical_cores") or "?", threads=cpu.get("logical_cores") or "?"
             )
             parts = [str(cpu.get("model") or "CPU"), cores, "+".join(simd)]
-            yield Verdict("ok", "CPU", ", ".join(p for p in parts if p))
+            yield Verdict("ok", "CPU", join(p for p in parts if p))
         if f.memory_mib is not None:
             if f.memory_mib < LOW_RAM_MIB:
                 yield Verdict(
@@ -620,12 +614,12 @@ class _Judge:
                     ),
                 )
         text = (
-            _("found: {tools}").format(tools=", ".join(found))
+            _("found: {tools}").format(tools=join(found))
             if found
             else _("no environment manager found")
         )
         if missing:
-            text += _("; not found: {tools}").format(tools=", ".join(missing))
+            text += _("; not found: {tools}").format(tools=join(missing))
         if not any(n in ms for n in CONDA_LIKE):
             text += _(" (venv, virtualenv and uv environments need none of them)")
         yield Verdict("ok", "managers", text)

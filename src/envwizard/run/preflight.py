@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, join
 from envwizard.core.redact import redact_text, split_credentials
 from envwizard.plan.build import Plan
 from envwizard.run.childenv import child_env, leaking
@@ -291,7 +291,7 @@ def _mirror_offer(url: str, plan: Plan, wizard: bool) -> str:
     found = answering(Kind.TORCH_INDEX if torch else Kind.PYPI, variant=plan.decision.variant)
     if not found:
         return ""
-    listed = ", ".join(f"{p.name} ({round((p.seconds or 0) * 1000)} ms)" for p in found[:4])
+    listed = join(f"{p.name} ({round((p.seconds or 0) * 1000)} ms)" for p in found[:4])
     offer = (
         _(
             "These mirrors answered here: {mirrors}; choose one under “Mirror preset” on the "

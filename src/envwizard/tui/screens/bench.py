@@ -12,7 +12,7 @@ from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Stat
 
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import num, pct, si, summary_table, timing
-from envwizard.core.i18n import N_, _
+from envwizard.core.i18n import N_, _, join
 from envwizard.run.outcome import EnvOutcome, RunStatus, StepStatus
 from envwizard.run.runner import BenchEvent, Event, RunFinished, StepFinished
 from envwizard.tui.screens.base import wizard_app
@@ -35,7 +35,7 @@ TELEMETRY = (
 def verify_text(v: dict[str, Any] | None) -> str:
     if not v:
         return _("[dim]verification has not run[/]")
-    devices = ", ".join(v.get("device_names") or []) or "CPU"
+    devices = join(v.get("device_names") or []) or "CPU"
     if v.get("ok"):
         head = _("[green]✓ verified[/]: torch {version} on {devices}")
     else:

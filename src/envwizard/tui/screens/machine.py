@@ -7,7 +7,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import LoadingIndicator, Static
 
-from envwizard.core.i18n import N_, _
+from envwizard.core.i18n import N_, _, join
 from envwizard.decide.decision import gpu_label
 from envwizard.facts.model import Facts
 from envwizard.report.facts_render import MARKS
@@ -17,13 +17,14 @@ from envwizard.tui.screens.base import WizardScreen
 def machine_lines(facts: Facts) -> list[str]:
     """The few facts a person checks first, as lines of markup."""
     os_ = facts.os
-    system = f"{os_.distro or os_.system} {os_.machine}"
+    parts = [f"{os_.distro or os_.system} {os_.machine}"]
     if os_.glibc:
-        system += f", glibc {os_.glibc}"
+        parts.append(f"glibc {os_.glibc}")
     if os_.wsl:
-        system += ", WSL"
+        parts.append("WSL")
     if os_.macos_version:
-        system += f", macOS {os_.macos_version}"
+        parts.append(f"macOS {os_.macos_version}")
+    system = join(parts)
     cpu = facts.cpu.get("model") or "CPU"
     cores = facts.cpu.get("logical_cores")
     ram = round(facts.memory_mib / 1024) if facts.memory_mib else None
@@ -72,7 +73,7 @@ def machine_lines(facts: Facts) -> list[str]:
         m.name + (f" {m.version}" if m.version else "") for m in facts.managers.values() if m.path
     ]
     if found:
-        lines.append(_("[b]Tools[/]   {tools}").format(tools=", ".join(found)))
+        lines.append(_("[b]Tools[/]   {tools}").format(tools=join(found)))
     return lines
 
 

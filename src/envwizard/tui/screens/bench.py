@@ -20,7 +20,7 @@ from envwizard.tui.widgets.plot import LinePlot
 
 PLOTS = (
     ("loss", N_("loss"), "magenta"),
-    ("samples_per_s", "samples/s", "cyan"),
+    ("samples_per_s", N_("samples/s"), "cyan"),
     ("tflops", "TFLOP/s", "green"),
 )
 TELEMETRY = (
@@ -75,7 +75,11 @@ class BenchScreen(Screen[None]):
                 yield LinePlot(_(title), id=f"plot-{key}", color=color)
             with Grid(id="telemetry"):
                 for key, label, _unit in TELEMETRY:
-                    yield Static(f"[dim]{_(label)}[/] n/a", id=f"t-{key}", classes="tlabel")
+                    yield Static(
+                        _("[dim]{label}[/] n/a").format(label=_(label)),
+                        id=f"t-{key}",
+                        classes="tlabel",
+                    )
                     yield Sparkline([], id=f"s-{key}")
         yield Static("", id="summary")
         with Horizontal(classes="nav"):

@@ -116,7 +116,7 @@ class _Judge:
     def system(self) -> Iterable[Verdict]:
         os_ = self.facts.os
         rels = [r for r in self.kb.releases if self.builds(r.version)]
-        where = join(x for x in (os_.distro or os_.system, os_.machine) if x)
+        where = " ".join(x for x in (os_.distro or os_.system, os_.machine) if x)
         if not rels:
             limits = self.kb.platform_limits(self.platform, "pip")
             why = (
@@ -613,16 +613,27 @@ class _Judge:
                         path=ms[n].path or "?", error=ms[n].error
                     ),
                 )
-        text = (
+        yield Verdict(
+            "ok",
+            "managers",
             _("found: {tools}").format(tools=join(found))
             if found
-            else _("no environment manager found")
+            else _("no environment manager found"),
         )
-        if missing:
-            text += _("; not found: {tools}").format(tools=join(missing))
-        if not any(n in ms for n in CONDA_LIKE):
-            text += _(" (venv, virtualenv and uv environments need none of them)")
-        yield Verdict("ok", "managers", text)
+        # What is missing, one whole sentence per kind of tool: conda's family matters only for
+        # conda environments; virtualenv the environment screen installs on request.
+        conda = [n for n in missing if n in CONDA_LIKE]
+        if conda:
+            yield Verdict("ok", join(conda), _("not found; only conda environments need them"))
+        if "virtualenv" in missing:
+            yield Verdict(
+                "ok",
+                "virtualenv",
+                _("not found; the environment screen offers to install it beside envwizard"),
+            )
+        rest = [n for n in missing if n not in CONDA_LIKE and n != "virtualenv"]
+        if rest:
+            yield Verdict("ok", join(rest), _("not found"))
 
     def unknowns(self) -> Iterable[Verdict]:
         shown = {"nvidia_driver"} if self.facts.nvidia_gpus else set()

@@ -225,9 +225,11 @@ _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 
 def latin_words(text: str) -> list[str]:
     """English-looking words in a message: placeholders, markup, `code`, URLs, paths, flags,
-    keys with their colon, versions and ALL-CAPS acronyms or metavariables are not words."""
+    keys with their colon, versions, ALL-CAPS acronyms or metavariables and another program's
+    label quoted as it is (“Windows installer (64-bit)”) are not words."""
     text = _PLACEHOLDER.sub(" ", text)
     text = re.sub(r"\[/?[a-z $-]*\]|`[^`]*`|\S+://\S*", " ", text)
+    text = re.sub(rf"“[^“”{_CJK}]*”", " ", text)  # another program's own label, quoted as it is
     found = []
     for token in re.split(rf"[\s{_CJK},;()\[\]]+", text):
         if not token or re.search(r"[/._\-=:@#*<>~0-9%'\"+|$\\]", token):

@@ -314,7 +314,7 @@ def test_render_shows_tables_and_marks() -> None:
 def test_musl_is_bad_on_the_machine_screen() -> None:
     f = machine(glibc=None, libc="musl", distro="Alpine Linux v3.18")
     level, message = line(f, "system")
-    assert level == "bad" and message.startswith("Alpine Linux v3.18, x86_64: this Linux uses musl")
+    assert level == "bad" and message.startswith("Alpine Linux v3.18 x86_64: this Linux uses musl")
 
 
 def test_jetson_verdicts_name_where_the_builds_come_from() -> None:

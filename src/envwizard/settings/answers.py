@@ -384,8 +384,9 @@ class _Validator:
         self.fail(
             "mirror",
             value,
-            _("one of {choices}").format(choices=", ".join(allowed)),
+            N_("{where}: {path} is {value}; expected one of {choices}"),
             _did_you_mean_hint(guess),
+            choices=", ".join(allowed),
         )
         raise AssertionError  # unreachable; fail() raises
 

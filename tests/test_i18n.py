@@ -202,7 +202,8 @@ def test_markdown_report_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
 
 LATIN_ALLOWED = {
     # products, projects and packages (names are never translated)
-    "envwizard", "PyTorch", "torch", "torchvision", "torchaudio", "torchrun", "NumPy", "numpy",
+    "envwizard", "PyTorch", "torch", "pytorch", "torchvision", "torchaudio", "torchrun", "NumPy",
+    "numpy",
     "Python", "CPython", "pip", "pipx", "uv", "venv", "virtualenv", "ensurepip", "conda", "mamba",
     "micromamba", "Miniforge", "glibc", "musl", "libc", "manylinux", "gloo", "rocminfo", "amdgpu",
     "tegra", "Ansible", "setup", "Alpine", "Linux", "Windows", "Arm", "macOS", "Mac", "Apple",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import N_, _
@@ -280,12 +280,12 @@ class _Reader:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def fail(self, path: str, value: Any, expected: str, **names: str) -> None:
+    def fail(self, path: str, value: Any, expected: str, **names: str) -> NoReturn:
         """Refuse `value` at `path`: `expected` is a whole sentence marked with N_."""
         shown = json.dumps(value) if not isinstance(value, str) else repr(value)
         raise InvalidInput(_(expected).format(where=self.where, path=path, value=shown, **names))
 
-    def top_level(self, value: Any) -> None:
+    def top_level(self, value: Any) -> NoReturn:
         kind = (
             _("a list")
             if isinstance(value, list)
@@ -331,7 +331,7 @@ class _Reader:
         return None if value is None else self.boolean(value, path)
 
     def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> str:
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             self.fail(
                 path,
                 value,

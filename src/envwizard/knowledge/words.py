@@ -23,7 +23,7 @@ TOML_PROSE = (
     ),
     N_("Windows on Arm has CPU-only torch wheels, from torch 2.8 on, for Python 3.11 to 3.13"),
     N_(
-        "this is a 32-bit Python (win32), and PyTorch publishes Windows wheels for 64-bit Python only; install the 64-bit Python (python.org's \"Windows installer (64-bit)\") and point python: at it"
+        'this is a 32-bit Python (win32), and PyTorch publishes Windows wheels for 64-bit Python only; install the 64-bit Python (python.org\'s "Windows installer (64-bit)") and point python: at it'
     ),
     N_("this is a 32-bit Python (win32), and conda-forge builds pytorch for 64-bit Windows only"),
 )

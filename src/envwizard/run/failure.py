@@ -104,8 +104,8 @@ def classify(tail: list[str]) -> Failure:
 def cause(tail: list[str]) -> str:
     """The most specific error line, whole: uv's `cause:` before its `error:` headline; pip's
     conflict with the requirements it names; else the last `ERROR:`, else the last line."""
-    marked = [
-        (line, m.group(1).strip())
+    marked: list[tuple[str, str]] = [
+        (line, str(m.group(1)).strip())
         for line in tail
         if (m := _CAUSE.match(line)) and not m.group(1).startswith("ResolutionImpossible")
     ]

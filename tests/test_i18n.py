@@ -214,6 +214,8 @@ LATIN_ALLOWED = {
     "wheel", "shell", "gfx", "GiB", "MiB", "KiB",
     # answers keys and values, commands and their words (never translated)
     "env", "python", "pythons", "gpus", "os", "manager", "packages", "offline", "schema", "status",
+    "compute", "existing", "benchmark", "device", "seconds", "nproc", "dtype", "preset", "mirror",
+    "lang", "stack", "frameworks", "jupyter", "installer", "cuNNN", "rocmX",
     "steps", "base", "auto", "default", "none", "null", "true", "false", "abort", "reuse",
     "recreate", "cpu", "cuda", "mps", "xpu", "en", "sgd", "momentum", "large", "install", "apt",
     "import", "plan", "probe", "validate", "bench", "mirrors", "report", "pid", "i",

@@ -210,7 +210,7 @@ def apply_command(args: argparse.Namespace) -> int:
         return dry_run(session)
     from envwizard.app.headless import apply
 
-    return apply(session, yes=args.yes, report=args.report)
+    return apply(session, yes=args.yes, report=args.report, answers_file=args.answers)
 
 
 def dry_run(session: Session) -> int:

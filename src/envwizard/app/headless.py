@@ -55,6 +55,7 @@ def apply(
     yes: bool = False,
     report: str | None = None,
     console: Console | None = None,
+    answers_file: str | None = None,
 ) -> int:
     """Render the session: its questions as prompts, its refusals as errors, its events live."""
     console = console or cjk_console()
@@ -98,7 +99,7 @@ def apply(
     if reported.error:
         view.error(reported.error)
         exit_code = exit_code or EXIT_INVALID
-    view.summary(result, reported.path)
+    view.summary(result, reported.path, answers_file)
     return exit_code
 
 
@@ -267,7 +268,9 @@ class _View:
             self.console.print(_("  [dim]full log: {path}[/]").format(path=ev.log_path))
         self.current = None
 
-    def summary(self, result: RunResult, report_path: Path) -> None:
+    def summary(
+        self, result: RunResult, report_path: Path, answers_file: str | None = None
+    ) -> None:
         c = self.console
         if result.verify:
             v = result.verify
@@ -318,4 +321,4 @@ class _View:
                 logs=result.run_dir, report=report_path
             )
         )
-        c.print(outcome_line(result, self.plan, str(report_path)))
+        c.print(outcome_line(result, self.plan, str(report_path), answers_file))

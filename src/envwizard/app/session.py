@@ -310,6 +310,16 @@ class Session:
         if self.runner is not None:
             self.runner.cancel()
 
+    def skip_benchmark(self) -> None:
+        """Stop the benchmark alone: the verified environment makes the run done (exit 0)."""
+        if self.runner is not None:
+            self.runner.skip_benchmark()
+
+    @property
+    def benchmarking(self) -> bool:
+        """The benchmark is what runs now (the environment is installed and verified)."""
+        return self.runner is not None and self.runner.running and self.runner.benchmarking
+
     @property
     def running(self) -> bool:
         return self.runner is not None and self.runner.running

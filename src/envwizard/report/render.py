@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
@@ -14,6 +16,7 @@ from envwizard.decide.decision import Decision
 from envwizard.plan.build import Plan
 from envwizard.report.linebreak import console as cjk_console
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus
+from envwizard.run.runner import BENCH_SKIPPED_REASON
 
 STEP_ICONS = {
     "pending": "[dim]·[/]",
@@ -27,11 +30,21 @@ STEP_ICONS = {
 """A step's status as Rich markup, the same in the headless output and the wizard."""
 
 
-def outcome_line(result: RunResult, plan: Plan, report_path: str | None) -> str:
-    """The one line both front ends leave on the terminal: what happened and what to do next."""
+def outcome_line(
+    result: RunResult, plan: Plan, report_path: str | None, answers_path: str | None = None
+) -> str:
+    """The one line both front ends leave on the terminal: what happened and what to do next.
+
+    `answers_path`: the answers file that resumes an unfinished environment (the run folder
+    keeps a copy of the answers when the person has none)."""
     env, activate = plan.env_path, plan.activate
     report = report_path or result.run_dir
+    answers = answers_path or str(Path(result.run_dir) / "answers.yaml")
     if result.status is RunStatus.DONE:
+        if any(s.reason == BENCH_SKIPPED_REASON for s in result.steps):
+            return _("Done; the benchmark was skipped. Activate with: {command}").format(
+                command=activate
+            )
         return _("Done. Activate with: {command}").format(command=activate)
     if result.status is RunStatus.CANCELLED:
         if result.env is EnvOutcome.READY:
@@ -43,15 +56,16 @@ def outcome_line(result: RunResult, plan: Plan, report_path: str | None) -> str:
             return _("Cancelled: what this run made was removed. Report: {report}").format(
                 report=report
             )
-        return _("Cancelled: the unfinished environment stays at {env}. Report: {report}").format(
-            env=env, report=report
-        )
+        return _(
+            "Cancelled: the unfinished environment stays at {env}; resume with: envwizard "
+            "--answers {answers}. Report: {report}"
+        ).format(env=env, answers=answers, report=report)
     if result.env is EnvOutcome.REMOVED:
         return _("Failed: what this run made was removed. Report: {report}").format(report=report)
     return _(
-        "Failed: the unfinished environment stays at {env}; run the same answers again to "
-        "resume. Report: {report}"
-    ).format(env=env, report=report)
+        "Failed: the unfinished environment stays at {env}; resume with: envwizard --answers "
+        "{answers}. Report: {report}"
+    ).format(env=env, answers=answers, report=report)
 
 
 def decision_head(d: Decision) -> str:

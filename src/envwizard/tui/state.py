@@ -47,6 +47,10 @@ class WizardState:
     """The `mirror: auto` sources the plan has not measured yet (measured in a worker)."""
     measurements: Measurements = field(default_factory=Measurements)
     saved_answers: str | None = None
+    prefilled: bool = False
+    """The draft came from an answers file (`--answers FILE --interactive`, or a resume)."""
+    dry_run_problems: list[str] | None = None
+    """What would stop a real run here (a dry run's pre-flight); None until it has run."""
     report_path: str | None = None
     own_python: str = field(default_factory=lambda: sys.executable)
     """The interpreter envwizard runs from: where a missing virtualenv is installed on request."""

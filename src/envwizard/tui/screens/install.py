@@ -350,8 +350,13 @@ class InstallScreen(FlowScreen):
                 yes=_("Cancel install"),
                 no=_("Keep going"),
             ),
-            lambda yes: self.wizard.cancel_run() if yes else None,
+            self._cancel_confirmed,
         )
+
+    def _cancel_confirmed(self, yes: bool | None) -> None:
+        if yes and self.wizard.running:
+            self.rolling_back()
+            self.wizard.cancel_run()
 
     def action_retry(self) -> None:
         if not self.shown("retry"):
@@ -368,8 +373,18 @@ class InstallScreen(FlowScreen):
     def action_rollback(self) -> None:
         if not self.shown("rollback"):
             return
-        self.actions()
+        self.rolling_back()
         self.wizard.rollback_run()
+
+    def rolling_back(self) -> None:
+        """Stopping and removing takes seconds: say so, and offer nothing that would race it."""
+        self.actions()
+        self.query_one("#cause").display = False
+        self.say(
+            _("[yellow]■[/] stopping the running step and rolling back what this run made…")
+            if self.wizard.running
+            else _("[yellow]■[/] rolling back what this run made…")
+        )
 
     def rolled_back(self) -> None:
         self.say(_("[yellow]■[/] rolled back"))

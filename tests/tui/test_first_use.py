@@ -3,20 +3,25 @@ panes that cut the cause, checks that come late), driven with keys as a person w
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
+from envwizard.plan.build import STATE_FILE
 from envwizard.tui.app import make_app
 from envwizard.tui.screens.build import BuildScreen
 from envwizard.tui.screens.environment import EnvironmentScreen
 from envwizard.tui.screens.install import InstallScreen
+from envwizard.tui.widgets.dialogs import ChoiceDialog
 from envwizard.tui.widgets.wraplog import WrapLog
 
 from ..builders import build_wheel, env_python, tiny_plan, tool
-from .conftest import HOME, press_next, settle, until
+from .conftest import HOME, press_next, settle, until, workstation
 from .test_flow import Install
 
 # Every test drives the real Textual app through Pilot: slow tier.
@@ -115,7 +120,7 @@ async def failed(app, pilot, install: Install) -> InstallScreen:  # type: ignore
     await settle(pilot)
     for _ in range(4):
         await press_next(pilot)
-    app.state.draft["env"] = str(install.env)
+    app.state.draft = dataclasses.replace(app.state.draft, env=str(install.env))
     app.state.plan = install.plan  # real commands
     await press_next(pilot)
     screen = app.screen
@@ -161,3 +166,94 @@ async def test_a_network_failure_is_offered_a_retry(install: Install) -> None:
         assert screen.shown("retry") and screen.shown("rollback")
         cause = " ".join(str(screen.query_one("#cause").render()).split())
         assert "Read timed out." in cause and "Retry when the network is back" in cause
+
+
+# ---- checks as the person types, with the rules headless uses ------------------------------------
+
+
+async def type_env(pilot, screen: EnvironmentScreen, path: str) -> str:  # type: ignore[no-untyped-def]
+    """Type a path into the environment field key by key; the note shown under it."""
+    field = screen.query_one("#env", Input)
+    field.focus()
+    field.value = ""
+    await pilot.press(*path)
+    await settle(pilot)
+    return " ".join(str(screen.query_one("#env-note").render()).split())
+
+
+async def test_proc_is_refused_as_typed(facts, frozen) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(facts=facts, dry_run=True, cwd=HOME)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await to_environment(pilot)
+        note = await type_env(pilot, screen, "/proc/x")
+        assert "/proc/x is inside a system folder of the kernel" in note
+        assert screen.query_one("#next").disabled
+
+
+@pytest.fixture
+def held(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Another live envwizard process holding the environment at tmp_path/held."""
+    env = tmp_path / "held"
+    code = (
+        "from envwizard.run.envlock import EnvLock\nimport time\n"
+        f"with EnvLock({str(env)!r}):\n print('held', flush=True); time.sleep(60)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    yield env, proc.pid
+    proc.kill()
+    proc.wait()
+
+
+async def test_a_path_another_run_holds_is_refused_before_install(facts, frozen, held) -> None:  # type: ignore[no-untyped-def]
+    env, pid = held
+    app = make_app(facts=facts, dry_run=True, cwd=HOME)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await to_environment(pilot)
+        note = await type_env(pilot, screen, str(env))
+        assert f"another envwizard run (pid {pid}) is working on {env}" in note
+        assert screen.query_one("#next").disabled
+    assert not (env / "pyvenv.cfg").exists()
+
+
+async def test_a_finished_environment_with_abort_is_refused_before_install(
+    facts,
+    frozen,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """A finished envwizard environment of another plan, and `If it already exists: abort`."""
+    env = tmp_path / "done"
+    env.mkdir()
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (env / STATE_FILE).write_text(
+        json.dumps({"status": "done", "plan": "another", "completed": ["create-env"]})
+    )
+    app = make_app(facts=facts, dry_run=True, cwd=HOME)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await to_environment(pilot)
+        note = await type_env(pilot, screen, str(env))
+        assert f"{env} already exists" in note and "existing: reuse" in note
+        assert screen.query_one("#next").disabled
+
+
+async def test_a_new_wizard_offers_the_unfinished_environment(install: Install) -> None:
+    """A failed run kept its environment (Keep); the next wizard offers to resume it."""
+    app, env = install.app, install.env
+    plan = tiny_plan("venv", env, install.wheels, fail_install=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await failed(app, pilot, Install(app, plan, env, install.wheels))
+        await press_next(pilot, "ctrl+q")
+        await pilot.click("#keep")
+        await until(pilot, lambda: app.return_code is not None)
+    assert (env / "pyvenv.cfg").exists()
+    again = make_app(facts=workstation(), cwd=str(env.parent))
+    async with again.run_test(size=(100, 32)) as pilot:
+        await until(pilot, lambda: isinstance(again.screen, ChoiceDialog))
+        dialog = again.screen
+        assert isinstance(dialog, ChoiceDialog)
+        assert f"An earlier run left an unfinished environment at {env}" in dialog.question
+        assert "(last finished step: create-env)" in dialog.question
+        await pilot.click("#resume")
+        await settle(pilot)
+        assert again.state.draft.env == str(env)  # the screens hold that run's answers
+        await pilot.press("ctrl+q")

@@ -229,6 +229,13 @@ class Session:
             rebenchmark=self.rebenchmark,
         )
 
+    def look(self) -> Start:
+        """What a person choosing the path sees: how the run would begin, or the refusal it
+        would meet there, another live run holding the environment included. Changes nothing."""
+        start = self.inspect()
+        refuse_if_running(self.plan.env_path)
+        return start
+
     def preflight(self, start: Start, *, network: bool = True) -> Preflight:
         return run_preflight(self.plan, self.answers, start, network=network, wizard=self.wizard)
 

@@ -249,7 +249,7 @@ class EnvironmentScreen(WizardScreen):
         try:
             # How the session would start at this path now, or why it would refuse: the rules
             # of a run, shown while the person types.
-            start = Session(facts, answers, plan, rebenchmark=self.state.rebenchmark).inspect()
+            start = Session(facts, answers, plan, rebenchmark=self.state.rebenchmark).look()
         except EnvwizardError as e:
             note.update(f"[red]✗[/] {e}")
             self.problem(_("choose another path, or what to do if it exists"))

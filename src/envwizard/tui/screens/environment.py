@@ -251,7 +251,7 @@ class EnvironmentScreen(WizardScreen):
             # of a run, shown while the person types.
             start = Session(facts, answers, plan, rebenchmark=self.state.rebenchmark).look()
         except EnvwizardError as e:
-            note.update(f"[red]✗[/] {e}")
+            note.update(f"[red]✗[/] {unlabel(str(e), 'env')}")
             self.problem(_("choose another path, or what to do if it exists"))
             return
         if start.action == "create" and not start.message:

@@ -251,7 +251,8 @@ class EnvironmentScreen(WizardScreen):
             # of a run, shown while the person types.
             start = Session(facts, answers, plan, rebenchmark=self.state.rebenchmark).look()
         except EnvwizardError as e:
-            note.update(f"[red]✗[/] {unlabel(str(e), 'env')}")
+            # The run's own sentence, as headless says it (env: included).
+            note.update(f"[red]✗[/] {e}")
             self.problem(_("choose another path, or what to do if it exists"))
             return
         if start.action == "create" and not start.message:

@@ -70,8 +70,10 @@ class WrapLog(ScrollView, can_focus=True):
         dropped = max(0, len(self.lines) + len(new) - (self.lines.maxlen or 0))
         self.lines.extend(new)
         if self._width:
-            for _ in range(min(dropped, len(self._row_counts))):
-                del self._rows[: self._row_counts.popleft()]
+            gone = sum(
+                self._row_counts.popleft() for _ in range(min(dropped, len(self._row_counts)))
+            )
+            del self._rows[:gone]  # one move for the whole batch, not one per line
             for line in new[-(self.lines.maxlen or len(new)) :]:
                 rows = wrap(line, self._width)
                 self._rows.extend(rows)

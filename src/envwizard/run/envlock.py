@@ -34,8 +34,12 @@ ORPHAN_WAIT_SECONDS = 30.0
 
 
 def lock_path(env_path: str | Path) -> Path:
-    """Where the lock of an environment lives: beside it, or inside it when its parent is read-only."""
-    env = Path(os.path.abspath(os.path.expanduser(str(env_path))))
+    """Where the lock of an environment lives: beside it, or inside it when its parent is read-only.
+
+    The path is resolved first: a symlink to an environment, or a path through a symlinked
+    folder, names the same environment, so it must find the same lock.
+    """
+    env = Path(os.path.realpath(os.path.expanduser(str(env_path))))
     beside = env.parent / f".{env.name}.envwizard-lock"
     if beside.exists() or _writable_dir(env.parent) or not env.is_dir():
         return beside

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,46 @@ def local_torch() -> tuple[str, Path]:
         pytest.skip("no torch wheel for this Python in pip's configured wheel folders")
     folder = next(f for f in pip_find_links() if any(f.glob(f"torch-{version}*.whl")))
     return version, folder
+
+
+@pytest.fixture(scope="session")
+def other_user() -> Iterator[str]:
+    """A second real user on this machine (made for the session when it is not there)."""
+    if not LINUX or os.geteuid() != 0:
+        pytest.skip("a second user needs root on Linux to make")
+    name = "envwizard-drill"
+    made = False
+    if subprocess.run(["id", name], capture_output=True).returncode != 0:
+        r = subprocess.run(
+            ["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if r.returncode != 0:
+            pytest.skip(f"cannot add a user here: {r.stderr.strip()}")
+        made = True
+    yield name
+    if made:
+        subprocess.run(["userdel", name], capture_output=True)
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder every user may write to, like /tmp (mode 1777)."""
+    d = Path(tempfile.mkdtemp(prefix="envwizard-shared-", dir="/tmp"))
+    d.chmod(0o1777)
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def persons_venv(path: Path) -> Path:
+    """A person's own venv, with their own module in it: what must survive every drill."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    [site] = path.glob("lib/python3*/site-packages")
+    mine = site / "mine.py"
+    mine.write_text("ANSWER = 42\n")
+    return mine
 
 
 def wait_until(what: str, predicate: object, proc: subprocess.Popen[str], got: list[str],
@@ -84,3 +127,57 @@ def test_s1_1_recreate_through_a_symlink_is_refused_while_the_first_run_works(
     [report] = reports(tmp_path)
     assert report["status"] == "done" and report["verify"]["ok"] is True
     assert [s["status"] for s in report["steps"]] == ["ok"] * len(report["steps"])
+
+
+# ---- S1.2 a marker alone never licenses deleting an environment ------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("who", ["stale", "planted"])
+def test_s1_2_a_creating_marker_beside_a_persons_venv_deletes_nothing_on_reuse(
+    tmp_path: Path, shared_dir: Path, who: str, request: pytest.FixtureRequest
+) -> None:
+    version, folder = local_torch()
+    env = shared_dir / "mine"
+    mine = persons_venv(env)
+    marker = shared_dir / ".mine.envwizard-lock"
+    text = json.dumps({"env": "creating", "pid": 2**22 + 7, "empty_before": False})
+    if who == "planted":  # another user, in a folder everyone may write to
+        user = request.getfixturevalue("other_user")
+        subprocess.run(["sh", "-c", 'printf "%s" "$1" > "$2"', "sh", text, str(marker)],
+                       user=user, check=True)  # fmt: skip
+    else:  # left by this user's run, killed long ago
+        marker.write_text(text)
+    a = answers_file(
+        tmp_path, manager="venv", env=str(env), python=sys.executable, torch=f"=={version}",
+        torch_index="default", find_links=[str(folder)], existing="reuse", installer="uv",
+    )  # fmt: skip
+    proc = start_envwizard("--answers", str(a), env=home_env(tmp_path, COLUMNS="300"))
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out[-4000:]
+    assert "installing into the existing environment" in out
+    assert "removed the environment" not in out
+    assert mine.read_text() == "ANSWER = 42\n"
+    assert list(env.glob("lib/python3*/site-packages/torch/__init__.py"))
+    [report] = reports(tmp_path)
+    assert report["status"] == "done" and report["verify"]["ok"] is True
+
+
+def test_s1_2_only_a_state_file_this_user_wrote_makes_a_folder_a_leftover(tmp_path: Path) -> None:
+    from envwizard.plan.build import STATE_FILE
+    from envwizard.run.target import inspect_target
+
+    env = tmp_path / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / ".env.envwizard-lock").write_text(json.dumps({"env": "creating"}))
+    assert inspect_target(env).kind == "python-env"  # a marker alone proves nothing
+    state = env / STATE_FILE
+    state.write_text(json.dumps({"status": "running", "plan": "x", "created": True}))
+    assert inspect_target(env).kind == "leftover"  # envwizard's own record, this user's
+    if LINUX and os.geteuid() == 0:
+        os.chown(state, 4242, 4242)  # written by someone else
+        assert inspect_target(env).kind == "envwizard"
+        os.chown(state, 0, 0)
+        os.chown(tmp_path / ".env.envwizard-lock", 4242, 4242)  # a marker someone else left
+        assert inspect_target(env).kind == "envwizard"

@@ -50,10 +50,17 @@ def _writable_dir(p: Path) -> bool:
     return p.is_dir() and os.access(p, os.W_OK | os.X_OK)
 
 
-def read_marker(env_path: str | Path) -> dict[str, Any]:
-    """The marker of the last run on this environment ({} when there is none or it is unreadable)."""
+def read_marker(env_path: str | Path, *, owned: bool = False) -> dict[str, Any]:
+    """The marker of the last run on this environment ({} when there is none or it is unreadable).
+
+    With `owned`, only a marker written by the user running now counts: in a shared folder
+    anyone can leave a file with that name.
+    """
+    path = lock_path(env_path)
     try:
-        data = json.loads(lock_path(env_path).read_text(encoding="utf-8") or "{}")
+        if owned and hasattr(os, "geteuid") and path.stat().st_uid != os.geteuid():
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -131,9 +132,11 @@ def inspect_target(path: str | Path) -> Target:
         return Target(p, "running")
     if (p / "condabin").is_dir() or ((p / "conda-meta").is_dir() and (p / "pkgs").is_dir()):
         return Target(p, "conda-base")
-    mark = read_marker(p).get("env")
     status = saved.get("status") if isinstance(saved, dict) else None
-    if (mark in LEFTOVER_MARKS and status != "done") or status == "rolling-back":
+    if _made_here(p) and (
+        (read_marker(p, owned=True).get("env") in LEFTOVER_MARKS and status != "done")
+        or status == "rolling-back"
+    ):
         return Target(p, "leftover", saved if isinstance(saved, dict) else None)
     if saved is not None and isinstance(saved, dict):
         return Target(p, "envwizard", saved)
@@ -150,6 +153,31 @@ def inspect_target(path: str | Path) -> Target:
     if not foreign_entries(p) and entries & {"bin", "lib", "Lib", "Scripts", "lib64"}:
         return Target(p, "remnant")
     return Target(p, "other")
+
+
+def _made_here(path: Path) -> bool:
+    """Whether envwizard can prove it made this folder, so that finishing a removal is safe.
+
+    The proof is envwizard's own state file inside (written only once the folder exists), a
+    regular file, owned like the folder by the user running now. A marker beside the folder is
+    not enough: it may be left from a run killed long ago, before the person made their own
+    environment there, or planted by another user in a shared folder.
+    """
+    try:
+        folder = path.stat()
+        state = (path / STATE_FILE).lstat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(state.st_mode):
+        return False
+    me = _euid()
+    return me is None or (folder.st_uid == me and state.st_uid == me)
+
+
+def _euid() -> int | None:
+    """The effective user id (None where the platform has none: Windows)."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid() if geteuid else None
 
 
 def foreign_entries(path: Path) -> list[str]:
@@ -250,7 +278,7 @@ def resolve_start(
             message=_("{where} is empty; creating the environment there").format(where=where),
         )
     if target.kind == "leftover":
-        marker = read_marker(target.path)
+        marker = read_marker(target.path, owned=True)
         return Start(
             "create",
             cleanup=True,

@@ -181,3 +181,90 @@ def test_s1_2_only_a_state_file_this_user_wrote_makes_a_folder_a_leftover(tmp_pa
         os.chown(state, 0, 0)
         os.chown(tmp_path / ".env.envwizard-lock", 4242, 4242)  # a marker someone else left
         assert inspect_target(env).kind == "envwizard"
+
+
+# ---- S1.3 recreate beside a project's own folders --------------------------------------------
+
+PROJECT_FOLDERS = ("docs", "doc", "etc", "var", "man")
+
+
+@pytest.mark.slow
+def test_s1_3_recreate_refuses_to_delete_a_projects_docs_etc_var_man_and_gitignore(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "project"
+    mine = persons_venv(project)
+    for name in PROJECT_FOLDERS:
+        (project / name).mkdir()
+        (project / name / "keep.txt").write_text(name)
+    (project / ".gitignore").write_text("__pycache__/\n*.ckpt\n")
+    version, folder = local_torch()
+    a = answers_file(
+        tmp_path, manager="venv", env=str(project), existing="recreate", torch=f"=={version}",
+        offline=True, find_links=[str(folder)], python=sys.executable,
+    )  # fmt: skip
+    proc = start_envwizard("--answers", str(a), "--yes", env=home_env(tmp_path, COLUMNS="400"))
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 2, out
+    assert ".gitignore, doc, docs, etc, man, var, which" in out and "will not delete them" in out
+    for name in PROJECT_FOLDERS:
+        assert (project / name / "keep.txt").read_text() == name
+    assert (project / ".gitignore").read_text() == "__pycache__/\n*.ckpt\n"
+    assert mine.is_file()
+
+
+def _data_wheel(directory: Path) -> Path:
+    """A wheel that puts files in the environment's share/ and etc/ (as jupyter's packages do)."""
+    import zipfile
+
+    out = directory / "withdata-1.0-py3-none-any.whl"
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        "withdata/__init__.py": "",
+        "withdata-1.0.data/data/share/withdata/kernel.json": "{}",
+        "withdata-1.0.data/data/etc/withdata/config.json": "{}",
+        "withdata-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: withdata\nVersion: 1.0\n",
+        "withdata-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: t\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        "withdata-1.0.dist-info/RECORD": "",
+    }
+    with zipfile.ZipFile(out, "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+    return out
+
+
+@pytest.mark.slow
+def test_s1_3_a_venvs_share_and_etc_count_only_when_its_packages_put_them_there(
+    tmp_path: Path,
+) -> None:
+    from envwizard.run.target import env_entries, foreign_entries, remove_environment
+
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, capture_output=True)
+    (env / "docs").mkdir()
+    assert foreign_entries(env, "venv") == ["docs"]
+    wheel = _data_wheel(tmp_path / "wheels")
+    subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index",
+                    "--no-deps", str(wheel)], check=True)  # fmt: skip
+    assert {"share", "etc"} <= env_entries(env, "venv")
+    assert foreign_entries(env, "venv") == ["docs"]
+    assert remove_environment(env, manager="venv") == ["docs"]
+    assert sorted(p.name for p in env.iterdir()) == ["docs"]
+
+
+def test_s1_3_what_an_environment_is_depends_on_what_the_folder_really_is(tmp_path: Path) -> None:
+    from envwizard.run.target import foreign_entries
+
+    venv, conda = tmp_path / "venv", tmp_path / "conda"
+    for d in (venv, conda):
+        for name in ("bin", "lib", "etc", "share", "man"):
+            (d / name).mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / ".gitignore").write_text("# created by virtualenv automatically\n*\n")
+    (venv / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+    (conda / "conda-meta").mkdir()
+    assert foreign_entries(venv, "venv") == ["etc", "man", "share"]
+    assert foreign_entries(conda, "conda") == []  # a conda environment's etc/ is conda's
+    assert foreign_entries(venv, "conda") == ["etc", "man", "share"]  # what it is, not the answer
+    (venv / ".gitignore").write_text("*.pyc\n")
+    assert ".gitignore" in foreign_entries(venv, "venv")

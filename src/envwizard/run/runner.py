@@ -229,7 +229,9 @@ class Runner:
         env = Path(self.plan.env_path)
         if self.start.cleanup and env.exists():
             self._mark(env="removing")
-            left = remove_environment(env, keep_dir=self.start.empty_before)
+            left = remove_environment(
+                env, keep_dir=self.start.empty_before, manager=self.plan.manager
+            )
             yield Notice(_("removed the environment at {env}").format(env=env), "warn")
             if left:
                 yield Notice(
@@ -504,7 +506,9 @@ class Runner:
         self._mark(env="removing", empty_before=self.start.empty_before)
         if state is not None:
             state.mark(status="rolling-back")
-        left = await asyncio.to_thread(remove_environment, env, keep_dir=self.start.empty_before)
+        left = await asyncio.to_thread(
+            remove_environment, env, keep_dir=self.start.empty_before, manager=self.plan.manager
+        )
         self._mark(env="removed")
         self.removed = True
         if self.start.empty_before:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import http.server
+import re
+import shutil
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import ClassVar
 
 WHEEL = "torch-2.13.0+cpu-cp{v}-cp{v}-manylinux_2_28_x86_64.whl".format(
@@ -97,6 +101,112 @@ def serve(mode: str, auth: str | None = None) -> Iterator[tuple[str, type[IndexH
         "Handler",
         (IndexHandler,),
         {"mode": mode, "auth": auth, "seen_auth": [], "downloading": threading.Event()},
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class PrivateIndex(http.server.BaseHTTPRequestHandler):
+    """Package indexes behind basic auth, one per path prefix, serving real wheel files.
+
+    `/P/simple/NAME/` is a PEP 503 page and `/P/links/` a flat page of every wheel (for
+    find-links); each prefix P has its own user and password. `seen` records (path, authorised).
+    """
+
+    realms: ClassVar[dict[str, tuple[str, list[Path]]]] = {}
+    """prefix -> (the Authorization header it needs, its wheel files)"""
+    seen: ClassVar[list[tuple[str, bool]]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _realm(self) -> tuple[str, list[Path]] | None:
+        prefix = self.path.lstrip("/").split("/", 1)[0]
+        realm = self.realms.get(prefix)
+        ok = realm is not None and self.headers.get("Authorization") == realm[0]
+        self.seen.append((self.path, ok))
+        if realm is None:
+            self.send_error(404)
+            return None
+        if not ok:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="index"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        return realm
+
+    def _file(self, wheels: list[Path]) -> Path | None:
+        name = self.path.rsplit("/", 1)[-1]
+        return next((w for w in wheels if w.name == name), None)
+
+    def do_HEAD(self) -> None:
+        realm = self._realm()
+        if realm is None:
+            return
+        wheel = self._file(realm[1])
+        self.send_response(200 if wheel else 404)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(wheel.stat().st_size if wheel else 0))
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        realm = self._realm()
+        if realm is None:
+            return
+        prefix, _, rest = self.path.lstrip("/").partition("/")
+        wheels = realm[1]
+        if rest.startswith("files/"):
+            wheel = self._file(wheels)
+            if wheel is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(wheel.stat().st_size))
+            self.end_headers()
+            with wheel.open("rb") as f:
+                shutil.copyfileobj(f, self.wfile, 2**20)
+            return
+        if rest.startswith("simple/"):
+            want = _normal(rest.split("/")[1])
+            chosen = [w for w in wheels if _normal(w.name.split("-")[0]) == want]
+        else:
+            chosen = wheels
+        links = "".join(f'<a href="/{prefix}/files/{w.name}">{w.name}</a>\n' for w in chosen)
+        body = f"<html><body>\n{links}</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@contextmanager
+def private_index(
+    realms: dict[str, tuple[str, str, list[Path]]],
+) -> Iterator[tuple[str, type[PrivateIndex]]]:
+    """Serve `realms` (prefix -> (user, password, wheels)) on 127.0.0.1; yields the base URL."""
+    handler = type(
+        "Private",
+        (PrivateIndex,),
+        {
+            "realms": {
+                prefix: ("Basic " + base64.b64encode(f"{u}:{p}".encode()).decode(), wheels)
+                for prefix, (u, p, wheels) in realms.items()
+            },
+            "seen": [],
+        },
     )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True

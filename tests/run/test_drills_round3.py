@@ -15,14 +15,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ..builders import start_envwizard
+from ..builders import build_wheel, env_python, start_envwizard
 from ..conftest import local_torch_version, pip_find_links
+from .indexes import private_index
 from .test_crash_drills import answers_file, command_lines, drain, home_env, reports
 
 LINUX = sys.platform == "linux"
@@ -268,3 +270,109 @@ def test_s1_3_what_an_environment_is_depends_on_what_the_folder_really_is(tmp_pa
     assert foreign_entries(venv, "conda") == ["etc", "man", "share"]  # what it is, not the answer
     (venv / ".gitignore").write_text("*.pyc\n")
     assert ".gitignore" in foreign_entries(venv, "venv")
+
+
+# ---- S1.5 no credential on any command line, in the output, the logs or the report -----------
+
+
+class CommandLines(threading.Thread):
+    """Every process's command line (/proc/*/cmdline), sampled until stopped: what any local
+    user can read while a run works."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.seen: set[str] = set()
+        self.samples = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for entry in os.scandir("/proc"):
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                        raw = f.read()
+                except OSError:
+                    continue
+                if raw:
+                    self.seen.add(raw.replace(b"\0", b" ").decode(errors="replace"))
+            self.samples += 1
+            time.sleep(0.01)
+
+    def __enter__(self) -> CommandLines:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.join()
+
+
+def pip_config_values(key: str) -> list[str]:
+    """What pip's configuration (files and PIP_* variables) says for `key`, split."""
+    r = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    out: list[str] = []
+    for line in r.stdout.splitlines():
+        name, _, value = line.partition("=")
+        if name.strip().endswith("." + key):
+            out += value.strip().strip("'\"").split()
+    return list(dict.fromkeys(out))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not LINUX, reason="/proc/*/cmdline is Linux's")
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_s1_5_tokens_from_answers_pip_conf_and_pip_variables_reach_no_command_line(
+    tmp_path: Path, installer: str
+) -> None:
+    version, folder = local_torch()
+    [torch_wheel] = folder.glob(f"torch-{version}*.whl")
+    wheels = {n: build_wheel(tmp_path / "w" / n, n, "1.0") for n in ("pkgb", "pkgc", "pkgd")}
+    token = {k: f"tok{k}{os.urandom(6).hex()}" for k in ("torch", "extra", "links", "main")}
+    realms = {
+        "torch": ("alice", token["torch"], [torch_wheel]),  # the answers' torch_index
+        "extra": ("bob", token["extra"], [wheels["pkgb"]]),  # PIP_EXTRA_INDEX_URL
+        "links": ("carol", token["links"], [wheels["pkgc"]]),  # pip.conf's find-links
+        "main": ("dave", token["main"], [wheels["pkgd"]]),  # the answers' index_url
+    }
+    with private_index(realms) as (url, index):
+
+        def at(prefix: str, tail: str) -> str:
+            user, secret, _ = realms[prefix]
+            return url.replace("http://", f"http://{user}:{secret}@") + f"/{prefix}/{tail}"
+
+        pip_conf = tmp_path / "pip.conf"
+        links = " ".join([*pip_config_values("find-links"), at("links", "links/")])
+        pip_conf.write_text(f"[global]\nfind-links = {links}\n")
+        extra = " ".join([*pip_config_values("extra-index-url"), at("extra", "simple")])
+        env = home_env(tmp_path, COLUMNS="300", PIP_CONFIG_FILE=str(pip_conf),
+                       PIP_EXTRA_INDEX_URL=extra)  # fmt: skip
+        env.pop("PIP_FIND_LINKS", None)  # pip.conf's find-links count
+        target = tmp_path / "env"
+        a = answers_file(
+            tmp_path, manager="venv", env=str(target), python=sys.executable, stack="torch",
+            torch=f"=={version}", torch_index=at("torch", "simple"), index_url=at("main", "simple"),
+            packages=["pkgb", "pkgc", "pkgd"], installer=installer,
+        )  # fmt: skip
+        with CommandLines() as lines:
+            proc = start_envwizard("--answers", str(a), env=env)
+            out, _ = proc.communicate(timeout=900)
+        authorised = {path.split("/")[1] for path, ok in index.seen if ok}
+    assert proc.returncode == 0, out[-5000:]
+    assert set(realms) <= authorised, index.seen  # every credential reached the installer
+    installs = [c for c in lines.seen if " install " in c and "pkgd" in c]
+    assert installs and lines.samples > 50  # the sampler saw the installer at work
+    for secret in token.values():
+        assert not [c for c in lines.seen if secret in c], secret
+        assert secret not in out
+        for f in (tmp_path / "state").rglob("*"):
+            assert not f.is_file() or secret not in f.read_text(errors="replace"), f
+    assert "alice:****@127.0.0.1" in out
+    [report] = reports(tmp_path)
+    assert report["status"] == "done" and report["installed"]["index"].startswith(
+        "http://alice:****@"
+    )
+    check = "import pkgb, pkgc, pkgd"
+    subprocess.run([env_python(target), "-c", check], check=True)

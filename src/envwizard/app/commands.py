@@ -128,8 +128,9 @@ def mirrors_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
+
+    from envwizard.report.render import SafeConsole
 
     t = Table(box=None, pad_edge=False)
     for col in (_("name"), _("kind"), _("region"), "URL"):
@@ -144,7 +145,7 @@ def mirrors_command(args: argparse.Namespace) -> int:
                 _("{ms} ms").format(ms=round(sec * 1000)) if sec is not None else _("no answer")
             )
         t.add_row(*cells)
-    console = Console()
+    console = SafeConsole()
     console.print(t)
     console.print(
         _(
@@ -292,12 +293,10 @@ def print_dry_run(
     plan: Plan, skip: set[str] | None = None, why: dict[str, str] | None = None
 ) -> None:
     """The decision, then every command on one unwrapped line each, ready to copy."""
-    from rich.console import Console
-
-    from envwizard.report.render import decision_panel
+    from envwizard.report.render import SafeConsole, decision_panel
     from envwizard.run.runner import DONE_BEFORE_REASON
 
-    Console().print(decision_panel(plan))
+    SafeConsole().print(decision_panel(plan))
     print(
         _("environment: {path} ({manager}, python {python})").format(
             path=plan.env_path, manager=plan.manager, python=plan.env_python

@@ -32,7 +32,7 @@ from envwizard.core.i18n import _
 from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
-from envwizard.report.render import STEP_ICONS, decision_panel, outcome_line
+from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, outcome_line
 from envwizard.report.report import build_report, installed, write_report
 from envwizard.run.envlock import EnvLock, refuse_if_running
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
@@ -63,7 +63,7 @@ def apply(
     console: Console | None = None,
     stall_seconds: float | None = None,
 ) -> int:
-    console = console or Console()
+    console = console or SafeConsole()
     console.print(decision_panel(plan))
     start = resolve_start(inspect_target(plan.env_path), plan, answers, rebenchmark=rebenchmark)
     if start.destructive and not yes:

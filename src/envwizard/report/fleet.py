@@ -316,8 +316,9 @@ def _md_cell(text: str) -> str:
 
 
 def print_table(rows: list[HostRow]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from envwizard.report.render import SafeConsole
 
     # Reasons and failures are sentences: they go below the table, one line each, and columns
     # no host has a value for (no benchmark, no NVIDIA driver) are left out.
@@ -340,7 +341,7 @@ def print_table(rows: list[HostRow]) -> None:
         table.add_row(*(row[i] for i in keep), style=style)
         if r.why:
             whys.setdefault(f"{r.variant}: {r.why}", []).append(r.label or r.host)
-    console = Console()
+    console = SafeConsole()
     console.print(table)
     lines = [
         _("why {hosts}: {why}").format(hosts=", ".join(hosts), why=why)

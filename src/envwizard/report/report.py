@@ -12,7 +12,7 @@ from typing import Any
 
 from envwizard import __version__
 from envwizard.core.i18n import _
-from envwizard.core.redact import redact
+from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
 from envwizard.run.outcome import RunResult
@@ -70,7 +70,9 @@ def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | Non
     return {
         "torch": version,
         "build": label,
-        "index": index or "the installer's configured index and wheel folders",
+        "index": redact_text(index)
+        if index
+        else "the installer's configured index and wheel folders",
         "installer": plan.installer.installer.value,
     }
 

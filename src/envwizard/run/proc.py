@@ -31,6 +31,7 @@ from typing import BinaryIO
 import psutil
 
 from envwizard.core.redact import redact_text
+from envwizard.run import credentials
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 BATCH_SECONDS = 0.05
@@ -195,6 +196,7 @@ class Child:
         self._log: BinaryIO | None = None
         self.stopped = False
         self._watchdog: subprocess.Popen[bytes] | None = None
+        self._hidden: credentials.Hidden | None = None
 
     async def __aenter__(self) -> Child:
         await self.start()
@@ -203,6 +205,7 @@ class Child:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
         self._release_watchdog()
+        self._forget_credentials()
         if self._log:
             self._log.close()
             self._log = None
@@ -223,15 +226,22 @@ class Child:
             self._log.write(("$ " + line + "\n").encode())
             self._log.flush()
         self.started = time.monotonic()
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=self.env,
-            cwd=self.cwd,
-            **kwargs,  # type: ignore[arg-type]
-        )
+        # Credentials travel in the child's environment (readable by this user only), never on
+        # its command line (readable by every user).
+        self._hidden = hidden = credentials.hide(self.argv, self.env)
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                *hidden.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env=hidden.env,
+                cwd=self.cwd,
+                **kwargs,  # type: ignore[arg-type]
+            )
+        except BaseException:
+            self._forget_credentials()
+            raise
         if POSIX:
             self._start_watchdog(self.proc.pid)
 
@@ -258,6 +268,12 @@ class Child:
             dog.stdin.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             dog.wait(timeout=2)
+
+    def _forget_credentials(self) -> None:
+        """Remove the private netrc, if the child needed one, now that it has gone."""
+        if self._hidden is not None:
+            self._hidden.close()
+            self._hidden = None
 
     @property
     def pid(self) -> int | None:

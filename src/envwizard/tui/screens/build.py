@@ -14,6 +14,7 @@ from envwizard.core.redact import redact_text
 from envwizard.knowledge.mirrors import names as mirror_names
 from envwizard.settings.answers import CONDA_LIKE
 from envwizard.tui.screens.base import WizardScreen, labeled
+from envwizard.tui.widgets.secret import UrlInput
 
 INSTALLER_CHOICES = [
     (N_("auto: uv when it installs what pip would, else pip"), "auto"),
@@ -78,7 +79,7 @@ class BuildScreen(WizardScreen):
         )
         yield labeled(
             _("Mirror URL:"),
-            Input(
+            UrlInput(
                 value=ti if ti not in ("auto", "default") else "",
                 placeholder="https://mirror.example/pytorch/whl",
                 id="mirror",
@@ -100,13 +101,13 @@ class BuildScreen(WizardScreen):
         )
         yield labeled(
             _("Index for other packages:"),
-            Input(
+            UrlInput(
                 value=d.get("index_url") or "", placeholder=_("optional mirror URL"), id="index_url"
             ),
         )
         yield labeled(
             _("Wheel folders (offline):"),
-            Input(
+            UrlInput(
                 value=" ".join(d.get("find_links") or []),
                 placeholder=_("optional folders or URLs"),
                 id="find_links",
@@ -238,7 +239,7 @@ class BuildScreen(WizardScreen):
         plan, why = self.state.try_plan(**self.changes())
         panel = self.query_one("#reasons", Static)
         if plan is None:
-            panel.update(f"[red]✗[/] {why}")
+            panel.update(redact_text(f"[red]✗[/] {why}"))
             self.problem(_("no build runs with these choices"))
             return
         d = plan.decision

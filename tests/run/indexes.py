@@ -9,6 +9,7 @@ import shutil
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,8 +116,9 @@ def serve(mode: str, auth: str | None = None) -> Iterator[tuple[str, type[IndexH
 class PrivateIndex(http.server.BaseHTTPRequestHandler):
     """Package indexes behind basic auth, one per path prefix, serving real wheel files.
 
-    `/P/simple/NAME/` is a PEP 503 page and `/P/links/` a flat page of every wheel (for
-    find-links); each prefix P has its own user and password. `seen` records (path, authorised).
+    `/P/…/NAME/` is a PEP 503 page for the project NAME, any other page under `/P/` a flat page
+    of every wheel (an index's root, or find-links); each prefix P has its own user and password.
+    `seen` records (path, authorised).
     """
 
     realms: ClassVar[dict[str, tuple[str, list[Path]]]] = {}
@@ -143,7 +145,7 @@ class PrivateIndex(http.server.BaseHTTPRequestHandler):
         return realm
 
     def _file(self, wheels: list[Path]) -> Path | None:
-        name = self.path.rsplit("/", 1)[-1]
+        name = urllib.parse.unquote(self.path.rsplit("/", 1)[-1])
         return next((w for w in wheels if w.name == name), None)
 
     def do_HEAD(self) -> None:
@@ -174,11 +176,10 @@ class PrivateIndex(http.server.BaseHTTPRequestHandler):
             with wheel.open("rb") as f:
                 shutil.copyfileobj(f, self.wfile, 2**20)
             return
-        if rest.startswith("simple/"):
-            want = _normal(rest.split("/")[1])
-            chosen = [w for w in wheels if _normal(w.name.split("-")[0]) == want]
-        else:
-            chosen = wheels
+        # A project's page (its name is the last part of the path), else every wheel: the
+        # index's root, a flat page for find-links.
+        name = _normal([p for p in rest.split("/") if p][-1] if rest.strip("/") else "")
+        chosen = [w for w in wheels if _normal(w.name.split("-")[0]) == name] or wheels
         links = "".join(f'<a href="/{prefix}/files/{w.name}">{w.name}</a>\n' for w in chosen)
         body = f"<html><body>\n{links}</body></html>".encode()
         self.send_response(200)
@@ -195,8 +196,10 @@ def _normal(name: str) -> str:
 @contextmanager
 def private_index(
     realms: dict[str, tuple[str, str, list[Path]]],
-) -> Iterator[tuple[str, type[PrivateIndex]]]:
-    """Serve `realms` (prefix -> (user, password, wheels)) on 127.0.0.1; yields the base URL."""
+) -> Iterator[tuple[dict[str, str], type[PrivateIndex]]]:
+    """Serve `realms` (prefix -> (user, password, wheels)), each on its own port of 127.0.0.1
+    (as private indexes live on their own hosts: pip keeps one set of credentials per host);
+    yields each prefix's URL."""
     handler = type(
         "Private",
         (PrivateIndex,),
@@ -208,11 +211,18 @@ def private_index(
             "seen": [],
         },
     )
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers = {
+        prefix: http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) for prefix in realms
+    }
+    for server in servers.values():
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+        yield (
+            {p: f"http://127.0.0.1:{s.server_address[1]}/{p}" for p, s in servers.items()},
+            handler,
+        )
     finally:
-        server.shutdown()
-        server.server_close()
+        for server in servers.values():
+            server.shutdown()
+            server.server_close()

@@ -337,14 +337,14 @@ def test_s1_5_tokens_from_answers_pip_conf_and_pip_variables_reach_no_command_li
         "links": ("carol", token["links"], [wheels["pkgc"]]),  # pip.conf's find-links
         "main": ("dave", token["main"], [wheels["pkgd"]]),  # the answers' index_url
     }
-    with private_index(realms) as (url, index):
+    with private_index(realms) as (urls, index):
 
         def at(prefix: str, tail: str) -> str:
             user, secret, _ = realms[prefix]
-            return url.replace("http://", f"http://{user}:{secret}@") + f"/{prefix}/{tail}"
+            return urls[prefix].replace("http://", f"http://{user}:{secret}@") + f"/{tail}"
 
         pip_conf = tmp_path / "pip.conf"
-        links = " ".join([*pip_config_values("find-links"), at("links", "links/")])
+        links = " ".join([*pip_config_values("find-links"), at("links", "")])
         pip_conf.write_text(f"[global]\nfind-links = {links}\n")
         extra = " ".join([*pip_config_values("extra-index-url"), at("extra", "simple")])
         env = home_env(tmp_path, COLUMNS="300", PIP_CONFIG_FILE=str(pip_conf),
@@ -352,8 +352,8 @@ def test_s1_5_tokens_from_answers_pip_conf_and_pip_variables_reach_no_command_li
         env.pop("PIP_FIND_LINKS", None)  # pip.conf's find-links count
         target = tmp_path / "env"
         a = answers_file(
-            tmp_path, manager="venv", env=str(target), python=sys.executable, stack="torch",
-            torch=f"=={version}", torch_index=at("torch", "simple"), index_url=at("main", "simple"),
+            tmp_path, manager="venv", env=str(target), python=sys.executable,
+            torch=f"=={version}", torch_index=at("torch", "whl"), index_url=at("main", "simple"),
             packages=["pkgb", "pkgc", "pkgd"], installer=installer,
         )  # fmt: skip
         with CommandLines() as lines:

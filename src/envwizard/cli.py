@@ -273,8 +273,10 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(
             _("{text} is not a number").format(text=repr(text))
         ) from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(_("{text} is outside 0–3600").format(text=text))
+    if not 0 < value <= 3600:  # also NaN and infinities
+        raise argparse.ArgumentTypeError(
+            _("{text}: give a number of seconds greater than 0 and at most 3600").format(text=text)
+        )
     return value
 
 

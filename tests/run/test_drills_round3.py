@@ -376,3 +376,44 @@ def test_s1_5_tokens_from_answers_pip_conf_and_pip_variables_reach_no_command_li
     )
     check = "import pkgb, pkgc, pkgd"
     subprocess.run([env_python(target), "-c", check], check=True)
+
+
+# ---- S3 the refusal while another user's run is live -----------------------------------------
+
+HOLD = """
+import fcntl, json, os, subprocess, sys, time
+env, lock = sys.argv[1], sys.argv[2]
+subprocess.run([sys.executable, "-m", "venv", "--without-pip", env], check=True)
+fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, json.dumps({"pid": os.getpid(), "env": "created"}).encode())
+with open(os.path.join(env, "envwizard-state.json"), "w") as f:
+    json.dump({"status": "running", "plan": "theirs", "completed": ["create-env"],
+               "current": "install-torch", "created": True}, f)
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.slow
+def test_s3_a_live_run_of_another_user_is_named_not_called_an_existing_environment(
+    tmp_path: Path, shared_dir: Path, other_user: str
+) -> None:
+    env = shared_dir / "env"
+    holder = subprocess.Popen(
+        ["/usr/bin/python3", "-c", HOLD, str(env), str(shared_dir / ".env.envwizard-lock")],
+        user=other_user, stdout=subprocess.PIPE, text=True, cwd="/",
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        a = answers_file(tmp_path, manager="venv", env=str(env), offline=True,
+                         find_links=[str(tmp_path)])  # fmt: skip
+        proc = start_envwizard("--answers", str(a), env=home_env(tmp_path, COLUMNS="300"))
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 2, out
+    assert f"another envwizard run (pid {holder.pid}) is working on {env}" in out
+    assert "already exists" not in out
+    assert (env / "pyvenv.cfg").is_file()

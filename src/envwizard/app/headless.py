@@ -34,7 +34,7 @@ from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
 from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, outcome_line
 from envwizard.report.report import build_report, installed, write_report
-from envwizard.run.envlock import EnvLock, refuse_if_running
+from envwizard.run.envlock import EnvLock
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.preflight import run_preflight
 from envwizard.run.runner import (
@@ -81,7 +81,6 @@ def apply(
         ):
             console.print(_("Nothing was changed."))
             return EXIT_CANCELLED
-    refuse_if_running(plan.env_path)
     pf = run_preflight(plan, answers, start)
     for w in pf.warnings:
         console.print(f"[yellow]⚠[/] {redact_text(w)}")

@@ -417,3 +417,26 @@ def test_s3_a_live_run_of_another_user_is_named_not_called_an_existing_environme
     assert f"another envwizard run (pid {holder.pid}) is working on {env}" in out
     assert "already exists" not in out
     assert (env / "pyvenv.cfg").is_file()
+
+
+# ---- S3 pip's configuration cannot be loaded -------------------------------------------------
+
+
+@pytest.mark.slow
+def test_s3_a_pip_config_pip_cannot_load_is_refused_before_the_environment_is_made(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "pip.conf"
+    bad.write_text("index-url = https://mirror.test/simple\n")  # no [global]: pip will not start
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "tinypkg", "1.0")
+    env = tmp_path / "env"
+    a = answers_file(tmp_path, manager="venv", env=str(env), installer="pip", offline=True,
+                     find_links=[str(wheels)], torch="==2.13.0")  # fmt: skip
+    proc = start_envwizard("--answers", str(a), env=home_env(tmp_path, COLUMNS="300",
+                                                               PIP_CONFIG_FILE=str(bad)))  # fmt: skip
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 2, out
+    assert f"pip cannot load its configuration ({bad} cannot be read as pip reads it" in out
+    assert "Traceback" not in out and "Create the venv environment" not in out
+    assert not env.exists()

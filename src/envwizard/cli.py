@@ -20,7 +20,7 @@ from envwizard import __version__
 from envwizard.core import i18n
 from envwizard.core.errors import EXIT_CANCELLED, EnvwizardError, InvalidInput
 from envwizard.core.i18n import N_, _
-from envwizard.core.redact import redact_text
+from envwizard.core.redact import redact_text, safe_text
 
 DESCRIPTION = N_("""\
 Build a deep-learning Python environment that really runs on this machine, and prove it.
@@ -447,7 +447,7 @@ def _error(message: str) -> None:
     # One line, unwrapped: the terminal wraps it, and scripts can grep it.
     # The prefix stays English in every language: scripts grep for it (docs/cli.md).
     with contextlib.suppress(OSError):
-        print("envwizard: error: " + redact_text(message).replace("\n", " "), file=sys.stderr)
+        print("envwizard: error: " + safe_text(message).replace("\n", " "), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,18 @@ def safe_text(text: str) -> str:
     return neutralise(redact_text(text))
 
 
+def neutralise_all(value: Any) -> Any:
+    """A copy of a JSON-like value with every string (keys too) passed through `neutralise`:
+    for what is read from files (facts, reports) before any of it can reach a terminal."""
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, dict):
+        return {neutralise_all(k): neutralise_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [neutralise_all(v) for v in value]
+    return value
+
+
 def redact(value: Any) -> Any:
     """A copy of a JSON-like value (dicts, lists, strings) with every URL credential masked."""
     if isinstance(value, str):

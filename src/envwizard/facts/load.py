@@ -13,6 +13,7 @@ from typing import Any
 
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import _
+from envwizard.core.redact import neutralise_all
 from envwizard.facts import foreign
 from envwizard.facts.model import Facts
 from envwizard.facts.normalise import normalise
@@ -21,7 +22,7 @@ from envwizard.facts.normalise import normalise
 def facts_from_dict(data: Any, where: str = "facts") -> Facts:
     """Load and check facts; a wrong contract key is an InvalidInput naming its path."""
     _numbers_in_range(data, where)
-    data, notes = normalise(data)
+    data, notes = normalise(neutralise_all(data))  # a GPU name must not drive the terminal
     return Facts.read(data, where, notes)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from envwizard.core.errors import EXIT_OK, EXIT_STEP_FAILED, InvalidInput
 from envwizard.core.i18n import _
+from envwizard.core.redact import neutralise_all
 
 
 class Format(str, Enum):
@@ -91,7 +92,8 @@ def load_report(path: str) -> dict[str, Any]:
             _("{path}: cannot be read ({error})").format(path=path, error=e)
         ) from None
     try:
-        data = json.loads(text)
+        # A host name or a GPU name in a report must not drive the terminal it is shown on.
+        data = neutralise_all(json.loads(text))
     except (ValueError, RecursionError) as e:
         raise ReportError(_("{path}: is not JSON ({error})").format(path=path, error=e)) from None
     if not isinstance(data, dict) or not isinstance(data.get("status"), str):

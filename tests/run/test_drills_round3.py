@@ -440,3 +440,23 @@ def test_s3_a_pip_config_pip_cannot_load_is_refused_before_the_environment_is_ma
     assert f"pip cannot load its configuration ({bad} cannot be read as pip reads it" in out
     assert "Traceback" not in out and "Create the venv environment" not in out
     assert not env.exists()
+
+
+# ---- S3 a squatted torch in a wheel folder -----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_s3_a_squatted_torch_fails_verify_in_one_line_and_is_rolled_back(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    # What a squatter uploads: the name and a version that sorts first, nothing of PyTorch.
+    build_wheel(wheels, "torch", "2.13.0+zzz", body="print('owned')\n")
+    env = tmp_path / "env"
+    a = answers_file(tmp_path, manager="venv", env=str(env), installer="pip", offline=True,
+                     find_links=[str(wheels)], torch="==2.13.0", python=sys.executable)  # fmt: skip
+    proc = start_envwizard("--answers", str(a), env=home_env(tmp_path, COLUMNS="300"))
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 1, out
+    assert "Traceback" not in out
+    said = [line.strip() for line in out.splitlines() if "2.13.0+zzz is not a working" in line]
+    assert [line.split(" torch ")[0] for line in said] == ["│ verify:", "cause:"], said
+    assert "rolled back" in out and not env.exists()

@@ -15,6 +15,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from envwizard import __version__
 from envwizard.core import i18n
@@ -377,11 +378,12 @@ def _exit_report(args: argparse.Namespace, exit_code: int, reason: str) -> None:
     runs = os.path.join(platformdirs.user_log_dir("envwizard"), "runs")
     folder = os.path.join(runs, time.strftime("%Y%m%d-%H%M%S") + f"-{status}-{os.getpid()}")
     targets = [os.path.join(folder, "report.json")] + ([args.report] if args.report else [])
-    for path in targets:
+    from envwizard.report.report import write_whole
+
+    for path in targets:  # whole or not at all: a full disk leaves no empty report
         with contextlib.suppress(OSError):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
+            write_whole({Path(path): text})
 
 
 def _lang_flag(argv: list[str]) -> str | None:

@@ -9,6 +9,7 @@ any process's command line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -460,3 +461,102 @@ def test_s3_a_squatted_torch_fails_verify_in_one_line_and_is_rolled_back(tmp_pat
     said = [line.strip() for line in out.splitlines() if "2.13.0+zzz is not a working" in line]
     assert [line.split(" torch ")[0] for line in said] == ["│ verify:", "cause:"], said
     assert "rolled back" in out and not env.exists()
+
+
+# ---- S2 full or read-only disks for envwizard's own records ----------------------------------
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, size: str, *options: str) -> Iterator[Path]:
+    """A real small filesystem at `where` (root on Linux; the test is skipped, saying why, else)."""
+    if not LINUX or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    where.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join([f"size={size}", *options]),
+                        "tmpfs", str(where)], capture_output=True, text=True)  # fmt: skip
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(folder: Path) -> None:
+    """Write into `folder` until its filesystem is full."""
+    with open(folder / "filler", "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 2**16)
+                f.flush()
+        except OSError:
+            pass
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["read-only", "full"])
+def test_s2_a_state_folder_that_cannot_be_written_is_one_sentence_before_anything_is_made(
+    tmp_path: Path, how: str
+) -> None:
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "tinypkg", "1.0")
+    env = tmp_path / "env"
+    a = answers_file(tmp_path, manager="venv", env=str(env), offline=True,
+                     find_links=[str(wheels)], torch="==2.13.0")  # fmt: skip
+    options = ["ro"] if how == "read-only" else []
+    with tmpfs(tmp_path / "state", "256k", *options) as state:
+        if how == "full":
+            fill(state)
+        proc = start_envwizard("--answers", str(a), env=home_env(tmp_path, COLUMNS="300"))
+        out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 2, out
+    assert "cannot write envwizard's run folder" in out
+    assert "internal error" not in out and "Traceback" not in out
+    assert not env.exists() and not (tmp_path / ".env.envwizard-lock").exists()
+
+
+@pytest.mark.slow
+def test_s2_a_log_folder_filling_mid_run_costs_the_logs_not_the_environment(
+    tmp_path: Path,
+) -> None:
+    version, folder = local_torch()
+    env = tmp_path / "env"
+    report = tmp_path / "out" / "report.json"
+    a = answers_file(tmp_path, manager="venv", env=str(env), python=sys.executable,
+                     torch=f"=={version}", torch_index="default", find_links=[str(folder)],
+                     installer="uv")  # fmt: skip
+    with tmpfs(tmp_path / "state", "16m") as state:
+        proc = start_envwizard("--answers", str(a), "--report", str(report),
+                               env=home_env(tmp_path, COLUMNS="300"))  # fmt: skip
+        got = drain(proc.stdout)
+        wait_until("the torch install", lambda: any(
+            " install " in c and "torch==" in c for c in command_lines(proc.pid)), proc, got)  # fmt: skip
+        fill(state)  # something else fills the log disk while torch installs
+        proc.wait(timeout=900)
+    out = "".join(got)
+    assert proc.returncode == 0, out[-4000:]
+    assert "could not be written (No space left on device)" in out
+    assert "internal error" not in out and "rolled back" not in out
+    data = json.loads(report.read_text())
+    assert data["status"] == "done" and data["verify"]["ok"] is True
+    assert (env / "pyvenv.cfg").is_file()
+
+
+@pytest.mark.slow
+def test_s2_a_full_report_disk_leaves_no_empty_report(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    (tmp_path / "empty").mkdir()
+    a = answers_file(tmp_path, manager="venv", env=str(env), offline=True,
+                     find_links=[str(tmp_path / "empty")], torch="==2.13.0")  # fmt: skip
+    with tmpfs(tmp_path / "out", "64k") as out_dir:
+        fill(out_dir)
+        report = out_dir / "report.json"
+        proc = start_envwizard("--answers", str(a), "--report", str(report),
+                               env=home_env(tmp_path, COLUMNS="300"))  # fmt: skip
+        out, _ = proc.communicate(timeout=300)
+        left = sorted(p.name for p in out_dir.iterdir())
+    assert proc.returncode == 1, out  # the install failed: the report's disk does not hide that
+    assert f"cannot write the report to {report} (No space left on device); it is in" in out
+    assert left == ["filler"]  # no empty or cut report.json / report.md, no temporary file
+    [saved] = reports(tmp_path)
+    assert saved["status"] == "failed"

@@ -47,6 +47,7 @@ from envwizard.run.runner import (
     StepOutput,
     StepProgress,
     StepStarted,
+    new_run_dir,
 )
 from envwizard.run.target import inspect_target, resolve_start
 from envwizard.settings.answers import Answers
@@ -87,6 +88,7 @@ def apply(
     if pf.errors:
         raise InvalidInput(_("pre-flight: {problems}").format(problems=" | ".join(pf.errors)))
     on_wait = lambda text: console.print(f"[yellow]⚠[/] {text}")  # noqa: E731
+    run_dir = new_run_dir(plan)  # a full or read-only log folder: exit 2 before anything is made
     with EnvLock(plan.env_path, on_wait=on_wait) as lock:
         # Under the lock, look again: an earlier run may have finished or left something.
         again = resolve_start(inspect_target(plan.env_path), plan, answers)
@@ -97,7 +99,9 @@ def apply(
                 )
             )
         start = again
-        runner = Runner(plan, answers, start, lock=lock, stall_seconds=stall_seconds)
+        runner = Runner(
+            plan, answers, start, run_dir=run_dir, lock=lock, stall_seconds=stall_seconds
+        )
         view = _View(plan, console)
         asyncio.run(_drive(runner, view))
     result = runner.result
@@ -106,20 +110,33 @@ def apply(
     if runner.state_error:
         data["state_error"] = runner.state_error
     data = redact(data)
-    # The run folder always gets the report (the environment's disk may be the full one).
-    paths = write_report(data, runner.run_dir / "report.json")
+    # The run folder gets the report first (the environment's disk may be the full one); when
+    # the run folder's own disk is full, that costs the record, never the environment.
+    saved: Path | None = None
+    try:
+        saved = write_report(data, runner.run_dir / "report.json")[0]
+    except OSError as e:
+        view.error(
+            _("cannot write the report to the run folder {folder} ({error})").format(
+                folder=runner.run_dir, error=e.strerror or e
+            )
+        )
     exit_code = result.exit_code
     if report:
         try:
-            paths = write_report(data, report)
+            saved = write_report(data, report)[0]
         except OSError as e:
             view.error(
                 _("cannot write the report to {report} ({error}); it is in {path}").format(
-                    report=report, error=e.strerror or e, path=paths[0]
+                    report=report, error=e.strerror or e, path=saved
+                )
+                if saved
+                else _("cannot write the report to {report} ({error})").format(
+                    report=report, error=e.strerror or e
                 )
             )
             exit_code = exit_code or EXIT_INVALID
-    view.summary(result, paths[0])
+    view.summary(result, saved)
     return exit_code
 
 
@@ -288,7 +305,7 @@ class _View:
             self.console.print(_("  [dim]full log: {path}[/]").format(path=ev.log_path))
         self.current = None
 
-    def summary(self, result: RunResult, report_path: Path) -> None:
+    def summary(self, result: RunResult, report_path: Path | None) -> None:
         c = self.console
         if result.verify:
             v = result.verify
@@ -328,7 +345,7 @@ class _View:
             )
         c.print(
             _("[dim]logs: {logs}   report: {report}[/]").format(
-                logs=result.run_dir, report=report_path
+                logs=result.run_dir, report=report_path or _("not written")
             )
         )
-        c.print(outcome_line(result, self.plan, str(report_path)))
+        c.print(outcome_line(result, self.plan, str(report_path) if report_path else None))

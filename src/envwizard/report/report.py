@@ -5,7 +5,9 @@ JSON for scripts (docs/report.md) and a Markdown twin for people and tickets.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -101,14 +103,36 @@ def env_changed(plan: Plan, steps: list[dict[str, Any]]) -> bool:
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
-    """Write PATH (JSON) and its Markdown twin beside it (same name, .md); credentials masked."""
+    """Write PATH (JSON) and its Markdown twin beside it (same name, .md); credentials masked.
+
+    Both whole or neither: each is written beside its place and renamed into it, so a full
+    disk leaves no empty or cut report (OSError, with nothing new left behind).
+    """
     report = redact(report)
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     md = p.with_suffix(".md") if p.suffix != ".md" else p.with_name(p.name + ".md")
-    md.write_text(markdown(report), encoding="utf-8")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    write_whole({p: json.dumps(report, indent=2) + "\n", md: markdown(report)})
     return p, md
+
+
+def write_whole(files: dict[Path, str]) -> None:
+    """Write every file completely or leave every one as it was (OSError when a write fails)."""
+    temps: dict[Path, Path] = {}
+    try:
+        for path, text in files.items():
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temps[path] = tmp
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def markdown(r: dict[str, Any]) -> str:

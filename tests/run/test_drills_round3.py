@@ -10,23 +10,28 @@ any process's command line.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import pty
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from ..builders import build_wheel, env_python, start_envwizard
 from ..conftest import local_torch_version, pip_find_links
 from .indexes import private_index
-from .test_crash_drills import answers_file, command_lines, drain, home_env, reports
+from .test_crash_drills import alive, answers_file, command_lines, drain, home_env, reports
 
 LINUX = sys.platform == "linux"
 
@@ -560,3 +565,60 @@ def test_s2_a_full_report_disk_leaves_no_empty_report(tmp_path: Path) -> None:
     assert left == ["filler"]  # no empty or cut report.json / report.md, no temporary file
     [saved] = reports(tmp_path)
     assert saved["status"] == "failed"
+
+
+# ---- S2 closing the terminal during the wizard's install ---------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not LINUX, reason="a pseudo-terminal and its hang-up, as on Linux")
+def test_s2_closing_the_wizards_terminal_cancels_rolls_back_and_reports(tmp_path: Path) -> None:
+    from .indexes import serve
+
+    env = tmp_path / "env"
+    with serve("slow") as (url, index):
+        a = answers_file(tmp_path, manager="venv", env=str(env), torch="==2.13.0",
+                         torch_index=url, installer="pip", python=sys.executable)  # fmt: skip
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+
+        def own_terminal() -> None:
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "envwizard", "--answers", str(a), "--interactive"],
+            stdin=slave, stdout=slave, stderr=slave, preexec_fn=own_terminal,
+            env=home_env(tmp_path, TERM="xterm-256color"),
+        )  # fmt: skip
+        os.close(slave)
+        screen = bytearray()
+        threading.Thread(target=_pump, args=(master, screen), daemon=True).start()
+        deadline = time.monotonic() + 180
+        while not any(" install " in c and "torch" in c for c in command_lines(proc.pid)):
+            assert proc.poll() is None and time.monotonic() < deadline, bytes(screen[-3000:])
+            os.write(master, b"\x0e")  # ctrl+n: Next, screen after screen, then Install
+            time.sleep(1.5)
+        index.downloading.wait(10)
+        kids = {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
+        os.close(master)  # the terminal window closes: the kernel sends SIGHUP
+        rc = proc.wait(timeout=90)
+    assert rc == 130
+    deadline = time.monotonic() + 10
+    while alive(kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive(kids) == []
+    assert not env.exists()
+    [report] = reports(tmp_path)
+    assert report["status"] == "cancelled" and report["exit_code"] == 130
+
+
+def _pump(master: int, screen: bytearray) -> None:
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            return
+        if not data:
+            return
+        screen.extend(data)

@@ -10,7 +10,10 @@ runner's one `RunResult`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
+import os
+import signal
 from typing import ClassVar
 
 from textual import work
@@ -18,7 +21,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK
+from envwizard.app.headless import detach_terminal
+from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK, EnvwizardError
 from envwizard.core.i18n import _
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load as load_knowledge
@@ -71,7 +75,32 @@ class EnvWizardApp(App[None]):
         self._run_worker: Worker[None] | None = None
 
     def on_mount(self) -> None:
+        self._cancel_on_hang_up()
         self.show_step(0)
+
+    # ---- a closed terminal -----------------------------------------------------------------
+    def _cancel_on_hang_up(self) -> None:
+        """A closed terminal (SIGHUP) ends the wizard as headless ends: the install is cancelled
+        and rolled back, the report written, exit 130; nobody is left to ask anything."""
+        sig = getattr(signal, "SIGHUP", None)
+        if sig is None:  # pragma: no cover - Windows
+            return
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(sig, self._hung_up)
+
+    def _hung_up(self) -> None:
+        detach_terminal()  # writes to a hung-up terminal fail; what is drawn goes nowhere
+        self._leave_after_hang_up()
+
+    @work(group="quit")
+    async def _leave_after_hang_up(self) -> None:
+        if self.running:
+            await self.stop_run()
+        if self._unfinished_env_is_ours():  # a failed run: no one can answer Retry now
+            await self._remove_unfinished()
+        # The run is stopped and its report written. Textual would now restore a terminal that
+        # is gone, and its writer can block forever on one: leave at once.
+        os._exit(self.result.exit_code if self.result is not None else EXIT_CANCELLED)
 
     # ---- the flow --------------------------------------------------------------------------
     def show_step(self, index: int) -> None:
@@ -110,7 +139,11 @@ class EnvWizardApp(App[None]):
         plan = self.state.plan
         assert plan is not None
         self.result = None
-        self.runner = Runner(plan, self.state.answers(), start)
+        try:
+            self.runner = Runner(plan, self.state.answers(), start)
+        except EnvwizardError as e:  # its run folder cannot be written: nothing is made
+            self.install_view().stopped(f"[red]✗[/] {e}")
+            return
         self._run_worker = self._run()
 
     def retry_run(self) -> None:
@@ -175,7 +208,16 @@ class EnvWizardApp(App[None]):
         facts, plan, result = self.state.facts, self.state.plan, self.result
         assert facts is not None and plan is not None and result is not None
         data = build_report(facts, self.state.answers(), plan, result)
-        path, _md = write_report(data, f"{result.run_dir}/report.json")
+        try:
+            path, _md = write_report(data, f"{result.run_dir}/report.json")
+        except OSError as e:  # a full log disk costs the record, never the environment
+            self.notify(
+                _("cannot write the report to the run folder {folder} ({error})").format(
+                    folder=result.run_dir, error=e.strerror or e
+                ),
+                severity="warning",
+            )
+            return
         self.state.report_path = str(path)
 
     # ---- leaving ---------------------------------------------------------------------------

@@ -52,9 +52,9 @@ def test_posix_commands_read_back_as_the_same_words() -> None:
 
 def test_a_venv_path_its_own_activate_script_would_expand_is_warned_about() -> None:
     p = make_plan(facts(), validate({"env": HOSTILE, "compute": "cpu"}), KB)  # type: ignore[arg-type]
-    assert any("activate script" in w and "$" in w for w in p.warnings)
+    assert any("activate script" in w.text and "$" in w.text for w in p.warnings)
     uv = make_plan(facts(), validate({"env": HOSTILE, "manager": "uv", "compute": "cpu"}), KB)  # type: ignore[arg-type]
-    assert not any("activate script" in w for w in uv.warnings)
+    assert not any("activate script" in w.text for w in uv.warnings)
 
 
 def test_powershell_commands_single_quote_and_call_quoted_programs() -> None:

@@ -3,6 +3,7 @@ masked while holding what was typed, and the Done screen's "installed … from" 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import sys
@@ -82,7 +83,7 @@ async def test_the_done_screen_masks_the_index_torch_came_from(
         for _ in range(4):
             await press_next(pilot)
         assert isinstance(app.screen, ReviewScreen)
-        app.state.draft["env"] = str(env)
+        app.state.draft = dataclasses.replace(app.state.draft, env=str(env))
         app.state.plan = plan
         await press_next(pilot)
         screen = app.screen

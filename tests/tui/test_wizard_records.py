@@ -3,6 +3,7 @@ install screen and nothing made, as headless exits 2."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ async def test_a_read_only_log_folder_stops_the_install_in_one_sentence(
             for _ in range(4):
                 await press_next(pilot)
             assert isinstance(app.screen, ReviewScreen)
-            app.state.draft["env"] = str(env)
+            app.state.draft = dataclasses.replace(app.state.draft, env=str(env))
             app.state.plan = tiny_plan("venv", env, wheels)
             screen = await press_next(pilot)
             assert isinstance(screen, InstallScreen)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 import time
@@ -32,6 +31,7 @@ from envwizard.bench.view import live_panel, progress_line, summary_table
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
 from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text
+from envwizard.core.terminal import detach_terminal
 from envwizard.plan.build import Plan
 from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, outcome_line
 from envwizard.report.report import installed
@@ -134,15 +134,6 @@ async def _drive(events: AsyncIterator[Event], cancel: Callable[[], None], view:
                 loop.remove_signal_handler(sig)
             with contextlib.suppress(TypeError, ValueError):
                 signal.signal(sig, previous[sig])
-
-
-def detach_terminal() -> None:
-    """Point stdout and stderr at the null device: writes to a hung-up terminal fail (EIO)."""
-    with contextlib.suppress(OSError):
-        null = os.open(os.devnull, os.O_WRONLY)
-        for fd in (1, 2):
-            os.dup2(null, fd)
-        os.close(null)
 
 
 class _View:

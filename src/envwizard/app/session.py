@@ -37,7 +37,7 @@ from envwizard.knowledge import load as load_knowledge
 from envwizard.plan.build import Plan, make_plan
 from envwizard.plan.route import Measurement, Target, auto_targets, measure
 from envwizard.report.report import build_report, write_report
-from envwizard.run.envlock import EnvLock
+from envwizard.run.envlock import EnvLock, refuse_if_running
 from envwizard.run.outcome import RunResult
 from envwizard.run.preflight import Preflight, run_preflight
 from envwizard.run.runner import Event, RunFinished, Runner, new_run_dir
@@ -237,10 +237,13 @@ class Session:
         """Every check a run makes before it changes anything (blocking: pre-flight may ask
         the network for a few seconds)."""
         try:
+            # First of all: what a live run leaves half-made is not the person's to decide on
+            # (it read "already exists"), and a second run must not spend seconds on the network.
+            refuse_if_running(self.plan.env_path)
             start = self.inspect()
             if start.destructive and not confirmed:
                 return NeedsConfirm(start)
-        except EnvwizardError as e:  # a live run on the environment is refused first of all
+        except EnvwizardError as e:
             return Refused(str(e))
         pf = self.preflight(start)
         warnings = tuple(pf.warnings)

@@ -69,9 +69,8 @@ def read_marker(env_path: str | Path, *, owned: bool = False) -> dict[str, Any]:
 def refuse_if_running(env_path: str) -> None:
     """Refuse at once when another live run holds the environment, creating nothing.
 
-    Called before anything else is decided about the environment (`target.resolve_start`): what
+    Called before anything else is decided about the environment (the session's prepare): what
     a live run leaves half-made says nothing about what the person should do, that run does.
-    The run that holds the lock itself may call it again.
     """
     path = lock_path(env_path)
     try:
@@ -82,7 +81,7 @@ def refuse_if_running(env_path: str) -> None:
         if _try_lock(fd):
             return
         holder = _holder(fd)
-        if holder is not None and holder != os.getpid() and psutil.pid_exists(holder):
+        if holder is not None and psutil.pid_exists(holder):
             raise InvalidInput(
                 _(
                     "env: another envwizard run (pid {holder}) is working on {env_path}; wait for it to finish, or stop it first"

@@ -25,7 +25,7 @@ from envwizard import __version__
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import N_, _
 from envwizard.plan.build import CONSTRAINTS_FILE, STATE_FILE, Plan
-from envwizard.run.envlock import read_marker, refuse_if_running
+from envwizard.run.envlock import read_marker
 from envwizard.settings.answers import CONDA_LIKE, Answers
 
 ALWAYS_RERUN = ("verify", "bench")
@@ -327,12 +327,10 @@ def plan_hash(plan: Plan) -> str:
 def resolve_start(
     target: Target, plan: Plan, answers: Answers, *, rebenchmark: bool = False
 ) -> Start:
-    """Decide create / resume / reuse / recreate, or refuse with one clear sentence (first of
-    all when another live run is working on the environment).
+    """Decide create / resume / reuse / recreate, or refuse with one clear sentence.
 
     A finished environment is verified again but benchmarked again only with `rebenchmark`.
     """
-    refuse_if_running(str(target.path))
     where = str(target.path)
     if target.kind == "absent":
         return Start("create")

@@ -23,10 +23,10 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from envwizard.app.headless import detach_terminal
 from envwizard.app.session import Session
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK
 from envwizard.core.i18n import _, set_answers_language
+from envwizard.core.terminal import detach_terminal
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load as load_knowledge
 from envwizard.report.render import outcome_line

@@ -671,20 +671,20 @@ class _Decider:
             device="cpu",
         )
 
-    def gpu_floors(self, driver_floor: str, min_cc: str, what: str) -> list[Reason]:
+    def gpu_floors(self, driver_floor: str, min_cc: str, toolkit: str) -> list[Reason]:
         """Why a framework's GPU build cannot run here: the driver and every GPU's capability."""
         fails: list[Reason] = []
         driver = self.facts.nvidia_driver
         if not driver:
-            fails.append(why(Why.FW_DRIVER_UNKNOWN, what=what))
+            fails.append(why(Why.FW_DRIVER_UNKNOWN, toolkit=toolkit))
         elif vkey(driver) < vkey(driver_floor):
-            fails.append(why(Why.FW_DRIVER, what=what, floor=driver_floor, driver=driver))
+            fails.append(why(Why.FW_DRIVER, toolkit=toolkit, floor=driver_floor, driver=driver))
         low = [g for g in self.m.targets("nvidia") if _cc(g) and vkey(_cc(g) or "") < vkey(min_cc)]
         if low:
             fails.append(
                 why(
                     Why.FW_CC,
-                    what=what,
+                    toolkit=toolkit,
                     need=f"sm_{min_cc.replace('.', '')}",
                     gpus=", ".join(gpu_label(g) for g in low),
                 )

@@ -142,12 +142,12 @@ TEMPLATES: dict[Why, str] = {
     Why.FW_PLATFORM: N_("{name} publishes no wheel for {platform}"),
     Why.FW_JETSON: N_("{name}'s CUDA wheels do not fit a Jetson's L4T; it runs on the CPU"),
     Why.FW_DRIVER: N_(
-        "its {what} build needs NVIDIA driver {floor} or newer; this driver is {driver}"
+        "its {toolkit} build needs NVIDIA driver {floor} or newer; this driver is {driver}"
     ),
     Why.FW_DRIVER_UNKNOWN: N_(
-        "its {what} build needs a known NVIDIA driver version, and none was found"
+        "its {toolkit} build needs a known NVIDIA driver version, and none was found"
     ),
-    Why.FW_CC: N_("its {what} build needs {need} or newer; {gpus} is older"),
+    Why.FW_CC: N_("its {toolkit} build needs {need} or newer; {gpus} is older"),
     Why.JAX_PYTHON: N_("JAX needs Python {need} or newer; this environment has Python {python}"),
     Why.JAX_NO_GPU_PLATFORM: N_(
         "JAX publishes CUDA builds for Linux only (x86_64 and aarch64), not for {platform}"

@@ -216,6 +216,7 @@ def test_1_closing_the_terminal_cancels_rolls_back_reports_and_leaves_no_child(
 
 @needs_linux_x86
 @pytest.mark.slow
+@pytest.mark.timed
 def test_2_kill_9_takes_the_installer_with_it_and_frees_the_lock(
     tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:
@@ -542,6 +543,7 @@ def test_8_two_users_with_different_state_folders_share_one_lock(tmp_path: Path)
 
 @needs_posix
 @pytest.mark.slow
+@pytest.mark.timed
 def test_10_sigterm_during_preflight_exits_130_with_a_report(tmp_path: Path) -> None:
     env = tmp_path / "env"
     with serve("hang-all") as (url, handler):
@@ -567,6 +569,7 @@ def test_10_sigterm_during_preflight_exits_130_with_a_report(tmp_path: Path) -> 
 
 @needs_posix
 @pytest.mark.slow
+@pytest.mark.timed
 def test_10_sigint_during_the_probe_exits_130_with_a_report(tmp_path: Path) -> None:
     # The pre-flight probes the index, which never answers here: signal while it waits.
     with serve("hang-all") as (url, handler):
@@ -659,6 +662,7 @@ def test_10_unwritable_report_after_success_is_a_clear_error(
 
 @needs_linux_x86
 @pytest.mark.slow
+@pytest.mark.timed
 def test_10_a_hanging_index_is_a_clear_stall_failure(tmp_path: Path) -> None:
     env = tmp_path / "env"
     with serve("hang") as (url, _):

@@ -245,6 +245,7 @@ time.sleep(60)
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_cancel_stops_the_whole_process_tree_and_rolls_back(
     tmp_path: Path, wheelhouse: Path
 ) -> None:

@@ -47,6 +47,7 @@ def torch_plan(env: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 async def test_stopping_the_benchmark_keeps_the_verified_environment(
     facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]

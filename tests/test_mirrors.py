@@ -217,7 +217,7 @@ def test_flat_links_with_pip_cannot_fall_back_to_another_build(
         "verify",
     ]
     assert p.step("install-torch").argv == [
-        *PIP_OFF[:-2], "--progress-bar", p.step("install-torch").argv[7],
+        *PIP_OFF[:-2], "--progress-bar", p.step("install-torch").argv[8],
         "torch==2.14.*", "--no-index", "--find-links", links, "--no-deps",
     ]  # fmt: skip
     assert p.step("install-torch-deps").argv[-3:] == ["torch==2.14.*", "--index-url", slow_pypi]

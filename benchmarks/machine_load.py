@@ -74,7 +74,7 @@ class Meter:
         used: dict[str, float] = {}
         for pid, (name, cpu) in _per_process().items():
             was = self._procs.get(pid)
-            delta = cpu - (was[1] if was and was[0] == name else 0.0)
+            delta = cpu - (was[1] if was else 0.0)  # kernel workers rename themselves
             if delta > 0.05:
                 used[name] = used.get(name, 0.0) + delta
         self.top = sorted(used.items(), key=lambda kv: -kv[1])[:3]

@@ -11,13 +11,15 @@ plans for uv (pip's configured indexes, wheel folders and constraint handed over
   first       the first `import torch` that may write bytecode (envwizard's verify step)
   second      the next one (every later start)
 `--pip` measures `pip install` and `pip install --no-compile` too (slower: pip unpacks again).
-Medians over the rounds; the machine's load average before and after each round is printed.
+Medians of wall and CPU seconds over the rounds (load inflates wall time far more than CPU
+time); each install and its imports are watched by machine_load.Meter.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -26,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine_load import Meter
+
 BIN = Path(sys.executable).parent
 
 
@@ -33,13 +37,22 @@ def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+CPU: dict[str, float] = {}
+"""CPU seconds (user + system) of the last timed command, by its first word: load inflates
+wall time far more than CPU time, so both are reported."""
+
+
 def timed(argv: list[str], env: dict[str, str] | None = None) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(
         argv, check=True, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["last"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall
 
 
 def uv_argv(python: str, packages: list[str], compile_: bool) -> tuple[list[str], dict[str, str]]:
@@ -58,11 +71,15 @@ def imports(python: str, module: str) -> dict[str, float]:
     """read-only, first and second `import MODULE` in a freshly filled environment."""
     base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     code = f"import {module}"
-    return {
-        "read-only": timed([python, "-c", code], {**base, "PYTHONDONTWRITEBYTECODE": "1"}),
-        "first": timed([python, "-c", code], base),
-        "second": timed([python, "-c", code], base),
-    }
+    out = {}
+    for name, env in [
+        ("read-only", {**base, "PYTHONDONTWRITEBYTECODE": "1"}),
+        ("first", base),
+        ("second", base),
+    ]:
+        out[name] = timed([python, "-c", code], env)
+        out[name + " cpu"] = CPU["last"]
+    return out
 
 
 def main() -> int:
@@ -84,31 +101,38 @@ def main() -> int:
                 venv = [sys.executable, "-m", "venv", *(["--without-pip"] if uv else []), str(env)]
                 subprocess.run(venv, check=True)
                 py = str(env / "bin" / "python")
-                if uv:
-                    argv, extra = uv_argv(py, args.packages, "compile" in mode)
-                    took = timed(argv, {**os.environ, **extra})
-                else:
-                    flag = ["--no-compile"] if "no-compile" in mode else []
-                    took = timed([py, "-m", "pip", "install", "-q", *flag, *args.packages])
-                figures = {"install": took, **imports(py, args.module)}
+                with Meter() as m:
+                    if uv:
+                        argv, extra = uv_argv(py, args.packages, "compile" in mode)
+                        took = timed(argv, {**os.environ, **extra})
+                    else:
+                        flag = ["--no-compile"] if "no-compile" in mode else []
+                        took = timed([py, "-m", "pip", "install", "-q", *flag, *args.packages])
+                    figures = {"install": took, "install cpu": CPU["last"]}
+                    figures.update(imports(py, args.module))
                 if n:
                     for k, v in figures.items():
                         results[mode].setdefault(k, []).append(v)
                 print(
                     f"round {n}{' (warm-up)' if not n else ''} {mode:<22} "
-                    + "  ".join(f"{k} {v:5.2f} s" for k, v in figures.items()),
+                    + "  ".join(f"{k} {v:5.2f} s" for k, v in figures.items())
+                    + f"\n  {m.line()}",
                     flush=True,
                 )
                 shutil.rmtree(env, ignore_errors=True)
             print(f"  load average before {before}, after {load()}", flush=True)
-    print(f"\nmedians over {args.rounds} rounds ({', '.join(args.packages)}):")
+    print(f"\nmedians over {args.rounds} rounds ({', '.join(args.packages)}), wall (CPU) seconds:")
     for mode, figures in results.items():
         med = {k: statistics.median(v) for k, v in figures.items()}
+
+        def both(key: str, med: dict[str, float] = med) -> str:
+            return f"{med[key]:5.2f} ({med[key + ' cpu']:5.2f})"
+
         path = med["install"] + med["first"]
         print(
-            f"  {mode:<22} install {med['install']:5.2f} s, first import {med['first']:5.2f} s "
-            f"(install + first: {path:5.2f} s), later imports {med['second']:5.2f} s, "
-            f"each import where nothing can be written {med['read-only']:5.2f} s"
+            f"  {mode:<22} install {both('install')}, first import {both('first')} "
+            f"(install + first: {path:5.2f}), later imports {both('second')}, "
+            f"each import where nothing can be written {both('read-only')}"
         )
     return 0
 

@@ -16,12 +16,14 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from envwizard.core.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.notes import Note, NoteCode
 from envwizard.core.versions import vkey
 from envwizard.decide import checks, wording
 from envwizard.decide.checks import CHECKS, Check, Code, Finding, Machine, gpu_label
 from envwizard.facts.model import GPU, Facts
 from envwizard.knowledge import Build, Knowledge, Release
 from envwizard.settings.answers import COMPANIONS, Answers
+from envwizard.settings.choices import Auto, Default
 
 __all__ = ["CHECKS", "Candidate", "Decision", "decide", "gpu_label"]
 
@@ -69,7 +71,7 @@ class Decision:
     companions: list[str] = field(default_factory=list)
     cuda: str | None = None
     kind: str = "cpu"
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     expect: dict[str, Any] = field(default_factory=dict)
     """What verification should find: the devices and architectures this build must serve."""
@@ -77,6 +79,14 @@ class Decision:
     """Settings this machine needs beside the build: {"setting", "value", "why"}."""
     forecast: bool = False
     """The release is newer than the knowledge: planned by the newest known release's rules."""
+    default_variant: str | None = None
+    """The variant the default index (PyPI and its copies) serves for this release here."""
+    index_owner: str | None = None
+    """Whose index `index_url` is: "pytorch" (or a copy of it), "jetson" (NVIDIA's Jetson
+    index), None when the installer's own index serves torch."""
+    interpreter: str | None = None
+    """The interpreter that makes the environment (None: uv or conda provide `python`); found
+    once per plan with the version, for the planner's commands (not part of the plan JSON)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,11 +101,13 @@ class Decision:
             "companions": self.companions,
             "cuda": self.cuda,
             "kind": self.kind,
-            "warnings": self.warnings,
+            "warnings": [w.text for w in self.warnings],
             "alternatives": self.alternatives,
             "expect": self.expect,
             "hints": self.hints,
             "forecast": self.forecast,
+            "index_owner": self.index_owner,
+            "default_variant": self.default_variant,
         }
 
 
@@ -134,9 +146,14 @@ class Decider:
         self.facts = facts
         self.answers = answers
         self.kb = kb
-        self.py_full, py_exe = target_python(facts, answers)
+        self.py_full, self.py_exe = target_python(facts, answers)
         py_info = next(
-            (p for p in [facts.python, *facts.pythons] if py_exe and p.executable == py_exe), None
+            (
+                p
+                for p in [facts.python, *facts.pythons]
+                if self.py_exe and p.executable == self.py_exe
+            ),
+            None,
         )
         self.m = Machine(facts, kb, self.py_full, py_info)
         self.platform = self.m.platform
@@ -189,17 +206,20 @@ class Decider:
     def gate_lines(self, rels: list[Release]) -> list[str]:
         """One sentence per gate over the given releases: "Python 3.8: torch 2.5–2.14 …"."""
         by_gate: dict[Code, list[Release]] = {}
+        needs: set[str] = set()
         for r in rels:
             g = self.gate(r)
             if g:
                 by_gate.setdefault(g.code, []).append(r)
+                if g.code is Code.GLIBC_OLD:
+                    needs.add(str(g.data["need"]))
         lines = []
         if Code.PYTHON_WINDOW in by_gate:
             versions = [r.version for r in by_gate[Code.PYTHON_WINDOW]]
             lines.append(wording.gate_python(self.py, versions, self.platform))
         if Code.GLIBC_OLD in by_gate:
             gated = by_gate[Code.GLIBC_OLD]
-            floors = "/".join(sorted({r.glibc for r in gated}, key=vkey))
+            floors = "/".join(sorted(needs, key=vkey))
             glibc = self.facts.os.glibc or ""
             lines.append(wording.gate_glibc(glibc, [r.version for r in gated], floors))
         return lines
@@ -235,14 +255,16 @@ class Decider:
         return None
 
     def builds(self, rel: Release) -> list[Build]:
-        return self.kb.builds_for(rel.version, self.platform, self.source)
+        return [
+            b for b in self.kb.builds_for(rel.version, self.platform, self.source) if self.m.sees(b)
+        ]
 
     def decide(self) -> Decision:
         rels = self.releases()
         self.require_platform(rels)
         self.require_python(rels)
         if (
-            self.answers.torch_index == "default"
+            isinstance(self.answers.torch_index, Default)
             and self.answers.compute == "auto"
             and self.source == "pip"
         ):
@@ -392,13 +414,14 @@ class Decider:
         b = cand.build
         rel = self.kb.release(b.release)
         reasons: list[str] = [self.machine_line(), *self.left_out_lines()]
-        warnings: list[str] = []
+        warnings: list[Note] = []
         reasons.extend(self.gate_lines([r for r in rels if vkey(r.version) > vkey(rel.version)]))
         reasons.extend(rejected_newer[:3])
         if len(rejected_newer) > 3:
             reasons.append(wording.more_fail(len(rejected_newer) - 3))
         if no_accel:
             reasons.append(wording.cpu_because(no_accel[0]))
+            reasons.extend(self.jetson_miss(rels))
         variant = "default" if default_index else b.variant
         if default_index:
             cuda_on_cpu = b.kind == "cuda" and not self.facts.nvidia_gpus
@@ -418,18 +441,25 @@ class Decider:
             elif o.ok and other.experimental and _newer(other, b):
                 reasons.append(wording.not_experimental(other.variant, rel.version))
         if b.experimental:
-            warnings.append(wording.experimental(b.variant, rel.version))
+            warnings.append(
+                Note(NoteCode.EXPERIMENTAL, wording.experimental(b.variant, rel.version))
+            )
         for g in self.facts.gpus:
             if g.integrated:
                 continue
             if (b.kind == "cuda" and g.vendor == "amd") or (
                 b.kind == "rocm" and g.vendor == "nvidia"
             ):
-                warnings.append(wording.unused_by(gpu_label(g), b.kind))
+                warnings.append(Note(NoteCode.GPU_UNUSED, wording.unused_by(gpu_label(g), b.kind)))
         if b.kind == "cpu" and not (default_index and self.facts.os.system == "Darwin"):
             unused = self.accelerators()
             if unused:
-                warnings.append(wording.unused_cpu([gpu_label(g) for g in unused]))
+                warnings.append(
+                    Note(
+                        NoteCode.GPUS_IDLE_ON_CPU,
+                        wording.unused_cpu([gpu_label(g) for g in unused]),
+                    )
+                )
         if b.kind == "cuda":
             families = set()
             for g in self.targets("nvidia"):
@@ -437,27 +467,36 @@ class Decider:
                 if eol and eol.family not in families:
                     families.add(eol.family)
                     warnings.append(
-                        wording.driver_eol(gpu_label(g), eol.last_branch, eol.family, eol.outlook)
+                        Note(
+                            NoteCode.DRIVER_EOL,
+                            wording.driver_eol(
+                                gpu_label(g), eol.last_branch, eol.family, eol.outlook
+                            ),
+                        )
                     )
         if rel.forecast:
             reasons.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
-            warnings.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
+            warnings.append(Note(NoteCode.FORECAST, reasons[-1]))
         if self.facts.os.rosetta:
-            warnings.append(wording.rosetta())
-            reasons.append(warnings[-1])
+            reasons.append(wording.rosetta())
+            warnings.append(Note(NoteCode.ROSETTA, reasons[-1]))
         pins = list(rel.pins) if b.source == "pip" else []
         if pins:
             reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
-        found_hints = hints(self.m, b)
+        found_hints = hints(self.m, b, [r.version for r in rels])
         for h in found_hints:
             reasons.append(h.why)
-            warnings.append(h.why)
+            warnings.append(Note(NoteCode.SETTING, h.why))
         reasons.extend(wording.normalised_line(n) for n in self.facts.normalised)
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)
+        if b.index and index_url == b.index and self.m.jetson:
+            reasons.append(
+                wording.jetson_index(self.m.jetson.jetpack, b.cuda or "", b.index, b.arch_text)
+            )
         if b.source == "pip" and self.platform.startswith("macos-"):
             reasons.append(wording.macos_default_index())
-        elif self.answers.torch_index == "default" and not default_index:
+        elif isinstance(self.answers.torch_index, Default) and not default_index:
             served = rel.default.get(self.platform)
             reasons.append(wording.configured_index(b.variant, served, rel.version))
         return Decision(
@@ -468,6 +507,7 @@ class Decider:
             release=rel.version,
             source=b.source,
             python=self.py_full,
+            interpreter=self.py_exe,
             requirement=self.requirement("torch", rel.version, self.answers.torch),
             companions=self.companions(rel) + pins,
             cuda=b.cuda,
@@ -477,7 +517,20 @@ class Decider:
             expect=self.expectations(b, default_index),
             hints=[h.to_dict() for h in found_hints],
             forecast=rel.forecast,
+            index_owner=(
+                None if index_url is None else "jetson" if index_url == b.index else "pytorch"
+            ),
+            default_variant=rel.default.get(self.platform),
         )
+
+    def jetson_miss(self, rels: list[Release]) -> list[str]:
+        """Why the newest Jetson build does not run here, when the CPU build is chosen instead."""
+        for rel in rels:
+            own = [b for b in self.builds(rel) if b.l4t]
+            if own:
+                cand = self.evaluate(own[0])
+                return [wording.jetson_miss(rel.version, own[0].variant, cand.summary())]
+        return []
 
     def accelerators(self) -> list[GPU]:
         """The GPUs a GPU build would have used: the kernel-check targets, and Apple's GPU."""
@@ -563,11 +616,13 @@ class Decider:
         if default_index or b.source != "pip" or self.platform.startswith("macos-"):
             return None
         ti = self.answers.torch_index
-        if ti == "default":
+        if isinstance(ti, Default):
             return None
-        if ti == "auto":
+        if b.index:
+            return b.index  # NVIDIA's Jetson index: no copy of PyTorch's index holds these
+        if isinstance(ti, Auto):
             return self.kb.index_url(b.variant)
-        return f"{ti}/{b.variant}"
+        return f"{ti.url}/{b.variant}"
 
     def alternatives(self, rel: Release) -> list[dict[str, Any]]:
         out = []
@@ -659,8 +714,12 @@ class Hint:
         return {"setting": self.setting, "value": self.value, "why": self.why}
 
 
-def hints(m: Machine, b: Build) -> list[Hint]:
-    """Settings this machine needs beside the build: the ones that cost people a day."""
+def hints(m: Machine, b: Build, admitted: list[str] | None = None) -> list[Hint]:
+    """Settings this machine needs beside the build: the ones that cost people a day.
+
+    `admitted` are the release lines the torch specifier allows: an override hint names a build
+    of one of them, never a release the person ruled out.
+    """
     out = []
     amd = m.facts.amd_gpus
     if b.kind == "rocm" or any(not g.integrated for g in amd):
@@ -670,11 +729,27 @@ def hints(m: Machine, b: Build) -> list[Hint]:
             index = discrete[0].index if discrete[0].index is not None else amd.index(discrete[0])
             why = wording.hint_hip_visible(gpu_label(discrete[0]), gpu_label(integrated[0]), index)
             out.append(Hint("HIP_VISIBLE_DEVICES", str(index), why))
-    rocm = [bb for bb in m.kb.builds if bb.platform == m.platform and bb.kind == "rocm"]
+    rocm = [
+        bb
+        for bb in m.kb.builds
+        if bb.platform == m.platform
+        and bb.kind == "rocm"
+        and (admitted is None or bb.release in admitted)
+    ]
     for g in m.targets("amd"):
-        if g.arch and g.arch not in (b.gfx if b.kind == "rocm" else ()):
-            # the newest ROCm build the override makes usable (kb.builds runs newest first)
-            fit = [bb for bb in rocm if checks.gfx_override(g.arch, bb.gfx)]
+        if not g.arch:
+            continue
+        if b.kind == "rocm" and g.arch not in b.gfx:
+            # The chosen build needs the override (compute: asked for it by name).
+            override = checks.gfx_override(g.arch, b.gfx)
+            if override:
+                why = wording.hint_hsa_needed(gpu_label(g), override, b.variant, b.release)
+                out.append(Hint("HSA_OVERRIDE_GFX_VERSION", override, why))
+        elif b.kind != "rocm":
+            # the newest ROCm build the override makes usable, among the admitted releases
+            fit = [
+                bb for bb in rocm if g.arch not in bb.gfx and checks.gfx_override(g.arch, bb.gfx)
+            ]
             fit.sort(key=lambda bb: (vkey(bb.release), vkey(bb.variant[4:])), reverse=True)
             if fit:
                 override = checks.gfx_override(g.arch, fit[0].gfx) or ""

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -106,6 +107,12 @@ def answers(manager: str, env: Path, source: tuple[str, str] | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def children_cpu() -> float:
+    """CPU seconds of every finished child so far (and their children)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_raw(manager: str, env: Path, source: tuple[str, str] | None) -> float:
     t0 = time.perf_counter()
     for argv in raw_commands(manager, env, source):
@@ -171,24 +178,28 @@ def main() -> int:
         os.environ["XDG_STATE_HOME"] = str(work / "state")
         for manager in args.managers:
             times: dict[str, list[float]] = {"raw": [], "envwizard": []}
+            cpu: dict[str, list[float]] = {"raw": [], "envwizard": []}
             for i in range(args.runs + 1):
                 order = ["raw", "envwizard"] if i % 2 == 0 else ["envwizard", "raw"]
                 made = {}
                 for side in order:
                     env = made[side] = work / f"{manager}-{side}-{i}"
+                    before = children_cpu()
                     with Meter() as m:
                         took = (
                             run_raw(manager, env, source)
                             if side == "raw"
                             else run_envwizard(manager, env, source, work)
                         )
+                    used = children_cpu() - before
                     print(
                         f"  {manager} run {i}{' (warm-up)' if not i else ''} {side:<9} "
-                        f"{took:6.1f} s   {m.line()}",
+                        f"{took:6.1f} s ({used:5.1f} s CPU)   {m.line()}",
                         flush=True,
                     )
                     if i:  # run 0 is the untimed warm-up
                         times[side].append(took)
+                        cpu[side].append(used)
                 if manager == "tutorial":
                     raw_set, ew_set = freeze(made["raw"]), freeze(made["envwizard"])
                     if raw_set != ew_set:
@@ -212,6 +223,13 @@ def main() -> int:
                 f"{manager:<11} raw {raw:6.1f} s   envwizard {ew:6.1f} s   ratio {ratio:.2f}   "
                 f"goal <= {GOALS[manager]:.2f}: {'met' if ok else 'MISSED'}   "
                 f"(runs raw {', '.join(f'{t:.1f}' for t in times['raw'])}; envwizard {', '.join(f'{t:.1f}' for t in times['envwizard'])})"
+            )
+            cpu_ratio = statistics.median(cpu["envwizard"]) / statistics.median(cpu["raw"])
+            print(
+                f"    CPU seconds (user + system, every process of each side): raw "
+                f"{statistics.median(cpu['raw']):.1f}, envwizard "
+                f"{statistics.median(cpu['envwizard']):.1f}, ratio {cpu_ratio:.2f} (load moves "
+                "it far less than the wall-clock ratio; the goal is the wall-clock one)"
             )
             parts = {k: v for k, v in STEPS.items() if k.startswith(manager + " ")}
             print(

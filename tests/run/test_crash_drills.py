@@ -167,6 +167,7 @@ def installed_tiny_env(tmp_path: Path, wheelhouse: Path) -> Callable[[str], Tiny
 
 @needs_linux_x86
 @pytest.mark.slow
+@pytest.mark.timed
 def test_1_closing_the_terminal_cancels_rolls_back_reports_and_leaves_no_child(
     tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:
@@ -434,6 +435,7 @@ def test_5_the_marker_is_written_before_the_environment_exists(
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_5_a_rollback_killed_half_way_is_finished_by_the_next_run(
     tmp_path: Path, installed_tiny_env: Callable[[str], TinyEnv]
 ) -> None:
@@ -492,6 +494,7 @@ def test_6_recreate_never_deletes_files_that_are_not_the_environment(tmp_path: P
 
 @needs_linux_x86
 @pytest.mark.slow
+@pytest.mark.timed
 def test_7_cancel_while_installing_into_a_reused_env_says_how_to_repair(
     tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:

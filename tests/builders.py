@@ -11,12 +11,15 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from envwizard.decide.decision import Decision
-from envwizard.plan.build import Plan, Step, script_path
+from envwizard.plan.build import Plan, script_path
+from envwizard.plan.steps import CreateEnv, Install, Installer, Pin, Sources, Spec, Step, StepKind
 from envwizard.run.runner import Event, Runner
 from envwizard.settings.answers import Answers, Benchmark
 
@@ -85,14 +88,53 @@ def make_plan(env: Path, steps: list[Step], manager: str = "venv") -> Plan:
     )
 
 
+@dataclass(frozen=True)
+class Command(Spec):
+    """A step given as a ready command line: hand-made test plans of real commands."""
+
+    step_kind: StepKind
+    command: tuple[str, ...]
+
+    @property
+    def kind(self) -> StepKind:
+        return self.step_kind
+
+    @property
+    def program(self) -> str:
+        return self.command[0]
+
+    def argv(self) -> list[str]:
+        return list(self.command)
+
+
+def command_step(step_id: str, title: str, argv: list[str], kind: str, **kw: Any) -> Step:
+    return Step(step_id, title, Command(StepKind(kind), tuple(argv)), **kw)
+
+
+def create_spec(manager: str, env: Path) -> CreateEnv:
+    if manager == "venv":
+        return CreateEnv("venv", sys.executable, str(env))
+    if manager == "virtualenv":
+        return CreateEnv("virtualenv", tool("virtualenv"), str(env), sys.executable)
+    return CreateEnv("uv", tool("uv"), str(env), sys.executable)
+
+
+def install_spec(manager: str, env: Path, wheelhouse: Path, *reqs: str) -> Install:
+    """The typed install of `reqs` from the wheelhouse only (pip, or uv for a uv env)."""
+    sources = Sources(no_index=True, find_links=(str(wheelhouse),))
+    if manager == "uv":
+        return Install(Installer.UV, env_python(env), reqs, sources, tool=tool("uv"))
+    return Install(Installer.PIP, env_python(env), reqs, sources)
+
+
 def tiny_plan(manager: str, env: Path, wheelhouse: Path, *, fail_install: bool = False) -> Plan:
     """create env -> install tinypkg -> pin -> verify, all real and offline."""
     req = "no-such-package-xyz" if fail_install else "tinypkg==1.0"
     steps = [
-        Step("create-env", "Create", create_argv(manager, env), "create-env"),
-        Step("install-torch", "Install", install_argv(manager, env, wheelhouse, req), "install", progress="uv" if manager == "uv" else None),
-        Step("pin", "Pin", [env_python(env), script_path("pin.py"), "--prefix", str(env), "tinypkg"], "pin"),
-        Step("verify", "Verify", [env_python(env), "-c", 'import json, tinypkg; print(json.dumps({"ok": True, "v": tinypkg.__version__}))'], "verify"),
+        Step("create-env", "Create", create_spec(manager, env)),
+        Step("install-torch", "Install", install_spec(manager, env, wheelhouse, req)),
+        Step("pin", "Pin", Pin(env_python(env), script_path("pin.py"), str(env), ("tinypkg",))),
+        command_step("verify", "Verify", [env_python(env), "-c", 'import json, tinypkg; print(json.dumps({"ok": True, "v": tinypkg.__version__}))'], "verify"),
     ]  # fmt: skip
     return make_plan(env, steps, manager)
 

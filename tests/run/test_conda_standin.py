@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 
 from envwizard.facts.model import Facts, Manager, OSInfo, PythonInfo
-from envwizard.plan.build import Step, make_plan, script_path
+from envwizard.plan.build import make_plan, script_path
 from envwizard.run.runner import Runner
 from envwizard.run.target import Start
 from envwizard.settings.answers import validate
 
+from ..builders import command_step
 from .conftest import make_plan as plan_of
 
 STANDIN = Path(__file__).parent / "standin" / "conda"
@@ -89,9 +90,9 @@ def test_plan_steps_run_through_the_stand_in_with_the_exact_argv(
     py = plan.env_python
     steps = [
         create,
-        Step("install-packages", "pip inside the env", [py, "-m", "pip", "install", "--no-input", "tinypkg==1.0", "--no-index", "--find-links", str(wheelhouse)], "install"),
-        Step("pin", "Pin", [py, script_path("pin.py"), "--prefix", str(env), "--conda", "tinypkg"], "pin"),
-        Step("verify", "Verify", [py, "-c", "import json, tinypkg; print(json.dumps({'ok': True}))"], "verify"),
+        command_step("install-packages", "pip inside the env", [py, "-m", "pip", "install", "--no-input", "tinypkg==1.0", "--no-index", "--find-links", str(wheelhouse)], "install"),
+        command_step("pin", "Pin", [py, script_path("pin.py"), "--prefix", str(env), "--conda", "tinypkg"], "pin"),
+        command_step("verify", "Verify", [py, "-c", "import json, tinypkg; print(json.dumps({'ok': True}))"], "verify"),
     ]  # fmt: skip
     runner = Runner(
         plan_of(env, steps, manager), answers, Start("create"), run_dir=tmp_path / "run"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from envwizard.plan.build import STATE_FILE, Plan, Step, make_plan
+from envwizard.plan.build import STATE_FILE, Plan, make_plan
 from envwizard.run.outcome import EnvOutcome, RunStatus
 from envwizard.settings.answers import load_answers
 from envwizard.tui.app import EnvWizardApp, make_app
@@ -24,7 +24,7 @@ from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
 from envwizard.tui.widgets.dialogs import ConfirmDialog
 
-from ..builders import build_wheel, env_python, install_argv, tiny_plan
+from ..builders import build_wheel, command_step, env_python, install_argv, tiny_plan
 from .conftest import HOME, press_next, settle, until
 
 ORDER = [MachineScreen, PythonScreen, EnvironmentScreen, BuildScreen, ReviewScreen, DoneScreen]
@@ -344,7 +344,7 @@ async def test_retry_after_a_failed_torch_install_runs_the_pin_and_the_packages(
         f"sys.exit(subprocess.call({real_install!r}))"
     )
     plan.step("install-torch").argv = [sys.executable, "-c", flaky]
-    packages = Step(
+    packages = command_step(
         "install-packages",
         "Install packages",
         install_argv("venv", env, wheels, "extrapkg"),

@@ -32,11 +32,12 @@ from envwizard.core.i18n import _
 from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
-from envwizard.report.render import STEP_ICONS, decision_panel, outcome_line
+from envwizard.report.render import STEP_ICONS, decision_panel, lock_line, outcome_line
 from envwizard.report.report import build_report, installed, write_report
 from envwizard.run.envlock import EnvLock, refuse_if_running
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.preflight import run_preflight
+from envwizard.run.resolve import resolve, saved_lock
 from envwizard.run.runner import (
     BenchEvent,
     Event,
@@ -47,6 +48,7 @@ from envwizard.run.runner import (
     StepOutput,
     StepProgress,
     StepStarted,
+    new_run_dir,
 )
 from envwizard.run.target import inspect_target, resolve_start
 from envwizard.settings.answers import Answers
@@ -65,7 +67,12 @@ def apply(
 ) -> int:
     console = console or Console()
     console.print(decision_panel(plan))
-    start = resolve_start(inspect_target(plan.env_path), plan, answers, rebenchmark=rebenchmark)
+    run_dir = new_run_dir(plan)
+    # A resume installs what the environment was begun with; a new run resolves first.
+    locked = saved_lock(plan, run_dir)
+    start = resolve_start(
+        inspect_target(plan.env_path), locked or plan, answers, rebenchmark=rebenchmark
+    )
     if start.destructive and not yes:
         if not (sys.stdin.isatty() and console.is_terminal):
             raise InvalidInput(
@@ -87,6 +94,21 @@ def apply(
         console.print(f"[yellow]⚠[/] {redact_text(w)}")
     if pf.errors:
         raise InvalidInput(_("pre-flight: {problems}").format(problems=" | ".join(pf.errors)))
+    stall = float(stall_seconds or answers.stall_seconds)
+    if locked is None:
+        console.print(
+            _(
+                "resolving: asking {installer} what it would install, before anything is made"
+            ).format(installer=plan.installer.installer.value)
+        )
+
+        def shown(lines: list[str]) -> None:
+            for line in lines:
+                console.print(Text("  " + line, style="dim"))
+
+        locked = asyncio.run(resolve(plan, facts, run_dir, stall_seconds=stall, on_output=shown))
+    plan = locked
+    console.print(lock_line(plan))
     on_wait = lambda text: console.print(f"[yellow]⚠[/] {text}")  # noqa: E731
     with EnvLock(plan.env_path, on_wait=on_wait) as lock:
         # Under the lock, look again: an earlier run may have finished or left something.
@@ -98,7 +120,7 @@ def apply(
                 )
             )
         start = again
-        runner = Runner(plan, answers, start, lock=lock, stall_seconds=stall_seconds)
+        runner = Runner(plan, answers, start, run_dir=run_dir, lock=lock, stall_seconds=stall)
         view = _View(plan, console)
         asyncio.run(_drive(runner, view))
     result = runner.result

@@ -10,6 +10,7 @@ from rich.text import Text
 from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text
 from envwizard.plan.build import Plan
+from envwizard.plan.lockcheck import where
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus
 
 STEP_ICONS = {
@@ -49,6 +50,23 @@ def outcome_line(result: RunResult, plan: Plan, report_path: str | None) -> str:
         "Failed: the unfinished environment stays at {env}; run the same answers again to "
         "resume. Report: {report}"
     ).format(env=env, report=report)
+
+
+def lock_line(plan: Plan) -> str:
+    """What the resolve locked, in one line: torch's exact build and where it comes from."""
+    lock = plan.lock
+    torch = (lock.get("torch") or lock.get("pytorch")) if lock is not None else None
+    if lock is None or torch is None:
+        return ""
+    return _(
+        "locked: torch {version} ({build}) from {source}, {count} distributions in all; lock: {path}"
+    ).format(
+        version=torch.version,
+        build=lock.variant,
+        source=where(torch.source),
+        count=len(lock.packages),
+        path=plan.lock_path,
+    )
 
 
 def decision_panel(plan: Plan) -> Panel:

@@ -182,11 +182,12 @@ def install(facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install: 
 @pytest.fixture
 def long_install(install: Install) -> Install:
     """The tiny plan whose install step prints a line, then works for a minute: time to cancel."""
-    install.plan.steps[1].argv = [
-        sys.executable,
-        "-c",
-        "import time; print('downloading…', flush=True); time.sleep(60)",
-    ]
+    install.plan.steps[1] = command_step(
+        "install-torch",
+        "Install",
+        [sys.executable, "-c", "import time; print('downloading…', flush=True); time.sleep(60)"],
+        "install",
+    )
     return install
 
 
@@ -343,7 +344,9 @@ async def test_retry_after_a_failed_torch_install_runs_the_pin_and_the_packages(
         f"    open({str(marker)!r}, 'w').close(); sys.exit('the index went away')\n"
         f"sys.exit(subprocess.call({real_install!r}))"
     )
-    plan.step("install-torch").argv = [sys.executable, "-c", flaky]
+    plan.steps[1] = command_step(
+        "install-torch", "Install", [sys.executable, "-c", flaky], "install"
+    )
     packages = command_step(
         "install-packages",
         "Install packages",

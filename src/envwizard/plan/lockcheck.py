@@ -9,6 +9,7 @@ names which source gives which build and how to point at the right one. Pure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -93,12 +94,16 @@ def wheel_variant(p: Locked, kb: Knowledge, platform: str, torch_version: str) -
 
 
 def conda_variant(p: Locked, lock: Lock) -> str:
+    """conda-forge names the build in its build string: `cpu_mkl_…`, `cuda126_mkl_…`."""
     build = p.build or ""
     if build.startswith("cpu") or "_cpu" in build:
         return "cpu"
-    if build.startswith("cuda") or "cuda" in build:
-        cv = lock.get("cuda-version")
-        return f"cu{cv.version.replace('.', '')}" if cv else "cuda"
+    m = re.search(r"cuda(\d{3,})", build)
+    if m:
+        return f"cu{m.group(1)}"
+    cv = lock.get("cuda-version")
+    if "cuda" in build and cv is not None:
+        return "cu" + "".join(cv.version.split(".")[:2])
     return "default"
 
 
@@ -268,12 +273,13 @@ def _check_conda(lock: Lock, d: Decision) -> str:
     if variant_kind(got) != want_kind and variant_kind(got) != "default":
         raise LockRefused(
             _(
-                "conda would install {label} from {source}, a {got} build, but the plan chose the "
-                "{want} build; nothing was created. Check the channel, or choose compute: {got}"
+                "conda would install {label} from {source}, the {words} build, but the plan chose "
+                "the {want} build; nothing was created. Check the channel, or choose compute: {got}"
             ).format(
                 label=torch.label,
                 source=where(torch.source),
-                got=variant_words(got),
+                words=variant_words(got),
+                got=got,
                 want=variant_words(d.variant),
             )
         )

@@ -106,7 +106,7 @@ def test_torch_step_with_pip(manager: str) -> None:
         progress,
         "torch==2.14.*",
         "torchvision==0.29.*",
-        "torchaudio==2.14.*",
+        "torchaudio==2.11.*",
         "--index-url",
         CU126,
     ]

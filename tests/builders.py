@@ -172,14 +172,19 @@ def start_envwizard(*args: str, env: dict[str, str], **kw: object) -> subprocess
 
 
 def build_wheel(
-    directory: Path, name: str = "tinypkg", version: str = "1.0", body: str = ""
+    directory: Path,
+    name: str = "tinypkg",
+    version: str = "1.0",
+    body: str = "",
+    requires: tuple[str, ...] = (),
 ) -> Path:
     """Write `{name}-{version}-py3-none-any.whl` (a valid wheel with RECORD hashes) into directory."""
     directory.mkdir(parents=True, exist_ok=True)
     dist = f"{name}-{version}.dist-info"
+    needs = "".join(f"Requires-Dist: {r}\n" for r in requires)
     files = {
         f"{name}/__init__.py": f'__version__ = "{version}"\n{body}',
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{needs}",
         f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: envwizard-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
@@ -195,6 +200,28 @@ def build_wheel(
         for path, text in files.items():
             z.writestr(path, text)
     return out
+
+
+def file_index(root: Path, wheels: list[Path]) -> str:
+    """A PEP 503 index on disk (root/simple/<name>/index.html, links with their sha256), as
+    local mirrors of the default index are laid out; its file:// URL."""
+    files = root / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    by_name: dict[str, list[Path]] = {}
+    for wheel in wheels:
+        target = files / wheel.name
+        shutil.copy(wheel, target)
+        by_name.setdefault(wheel.name.split("-")[0].lower(), []).append(target)
+    for name, paths in by_name.items():
+        page = root / "simple" / name / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        links = "".join(
+            f'<a href="../../files/{p.name}#sha256={hashlib.sha256(p.read_bytes()).hexdigest()}">'
+            f"{p.name}</a>\n"
+            for p in paths
+        )
+        page.write_text(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
+    return (root / "simple").as_uri()
 
 
 def run_plan(runner: Runner) -> list[Event]:

@@ -70,6 +70,7 @@ def run(runner: Runner) -> None:
 
 
 @pytest.mark.parametrize("manager", MANAGERS)
+@pytest.mark.slow
 def test_plan_steps_run_through_the_stand_in_with_the_exact_argv(
     manager: str, standin: Path, tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -107,6 +108,7 @@ def test_plan_steps_run_through_the_stand_in_with_the_exact_argv(
     assert runner.verify == {"ok": True}
 
 
+@pytest.mark.slow
 def test_conda_forge_torch_is_one_solve_with_the_build_and_cuda_pins(
     standin: Path, tmp_path: Path
 ) -> None:
@@ -134,6 +136,7 @@ def test_conda_forge_torch_is_one_solve_with_the_build_and_cuda_pins(
     assert calls(tmp_path)[1][1:] == torch.argv[1:]
 
 
+@pytest.mark.slow
 def test_conda_forge_torch_is_resolved_by_a_dry_run_and_installed_exactly(
     standin: Path, tmp_path: Path
 ) -> None:
@@ -157,6 +160,7 @@ def test_conda_forge_torch_is_resolved_by_a_dry_run_and_installed_exactly(
     assert {p["name"] for p in lock["packages"]} == {"python", "pip", "pytorch"}
 
 
+@pytest.mark.slow
 def test_a_conda_forge_cuda_build_for_a_cpu_plan_stops_before_anything_is_made(
     standin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,6 +177,7 @@ def test_a_conda_forge_cuda_build_for_a_cpu_plan_stops_before_anything_is_made(
     assert not (tmp_path / "cf").exists()
 
 
+@pytest.mark.slow
 def test_a_failed_conda_create_leaves_nothing_behind(
     standin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,6 +28,9 @@ from ..builders import (
 )
 from .indexes import serve
 
+# Both tests build real environments and run plans twice: slow tier.
+pytestmark = pytest.mark.slow
+
 
 def with_bench(env: Path, wheelhouse: Path, counter: Path) -> Plan:
     """The tiny plan plus a benchmark step that counts its runs and prints a summary line."""

@@ -128,6 +128,10 @@ def check_lock(
     torch = lock.get(TORCH)
     if torch is None:
         return ""  # a plan that installs no torch (written by hand) has no build to check
+    if decision.index_owner == "jetson":
+        # NVIDIA's Jetson wheels carry a source tag (`+872d972e41.nv24.08`), not a variant:
+        # every one of them is the CUDA build for that JetPack.
+        return decision.variant
     got = wheel_variant(torch, kb, platform, torch.version)
     nvidia = [p.name for p in lock.packages if p.name.startswith("nvidia-")]
     if not _fits(got, decision, platform):

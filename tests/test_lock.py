@@ -109,7 +109,7 @@ def test_a_cpu_plan_refuses_the_default_index_cuda_torch_and_says_where_the_cpu_
 
 def test_without_a_local_cpu_build_the_refusal_says_how_to_get_one() -> None:
     p = plan(compute="cpu", torch_index="default")
-    with pytest.raises(LockRefused, match="To get it: set torch_index: auto"):
+    with pytest.raises(LockRefused, match="to get it, set torch_index: auto"):
         check_lock(pip_lock("pip-report-torch214.json"), p.decision, KB, "linux-x86_64")
 
 

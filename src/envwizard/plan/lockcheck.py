@@ -194,22 +194,12 @@ def _torch_sentence(
 ) -> str:
     want = d.variant if d.variant != "default" else d.kind
     extra = _(" with {count} NVIDIA CUDA packages").format(count=len(nvidia)) if nvidia else ""
-    text = _(
-        "the configured sources would install torch {version} from {source}, the {got} build{extra}, "
-        "but the plan chose the {want} build; nothing was created. "
-    ).format(
-        version=torch.version,
-        source=where(torch.source),
-        got=variant_words(got),
-        extra=extra,
-        want=variant_words(want),
-    )
     offers = _offers(TORCH, want, alternatives)
     if offers:
         best = max(offers, key=lambda a: Version(a.version))
         pin = Version(best.version).public
         if SpecifierSet(_specifier(d.requirement)).contains(pin):
-            text += _(
+            advice = _(
                 "{source} holds torch {version} ({words}) too, but the installer prefers the "
                 "other: take {other} out of the sources, or {how}"
             ).format(
@@ -220,7 +210,7 @@ def _torch_sentence(
                 how=_how(want, d),
             )
         else:
-            text += _(
+            advice = _(
                 '{source} holds torch {version} ({words}): set torch: "=={pin}" to install it, '
                 "or {how}"
             ).format(
@@ -231,8 +221,18 @@ def _torch_sentence(
                 how=_how(want, d),
             )
     else:
-        text += _("To get it: {how}").format(how=_how(want, d))
-    return text
+        advice = _("to get it, {how}").format(how=_how(want, d))
+    return _(
+        "the configured sources would install torch {version} from {source}, the {got} build"
+        "{extra}, but the plan chose the {want} build, so nothing was created; {advice}"
+    ).format(
+        version=torch.version,
+        source=where(torch.source),
+        got=variant_words(got),
+        extra=extra,
+        want=variant_words(want),
+        advice=advice,
+    )
 
 
 def _specifier(requirement: str) -> str:

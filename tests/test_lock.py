@@ -401,3 +401,53 @@ def test_a_gpu_machine_on_the_default_index_refuses_a_cpu_torch_from_a_wheel_fol
     lock = pip_lock("pip-report-torch213-companions.json")
     with pytest.raises(LockRefused, match=r"torch 2\.13\.0\+cpu from /opt/wheels, the CPU build"):
         check_lock(lock, p.decision, KB, "linux-x86_64")
+
+
+# ---- verify against the lock ----------------------------------------------------------------------
+class _Torch:
+    def __init__(self, version: str) -> None:
+        self.__version__ = version
+
+
+def _result(cuda: str | None = None, hip: str | None = None) -> dict[str, Any]:
+    return {"cuda_version": cuda, "hip_version": hip, "problems": [], "hints": []}
+
+
+def test_verify_fails_a_cuda_torch_where_the_cpu_build_was_chosen() -> None:
+    from envwizard.scripts import verify
+
+    r = _result(cuda="13.0")
+    verify.check_variant(_Torch("2.14.1"), "cpu", r)
+    assert r["build"] == "cu130"
+    assert r["problems"] == ["torch 2.14.1 is the cu130 build; the cpu build was chosen"]
+    ok = _result()
+    verify.check_variant(_Torch("2.13.0+cpu"), "cpu", ok)
+    assert ok["problems"] == [] and ok["build"] == "cpu"
+    rocm = _result(hip="6.4.43482")
+    verify.check_variant(_Torch("2.9.1+rocm6.4"), "rocm6.4", rocm)
+    assert rocm["problems"] == []
+
+
+def test_verify_compares_what_is_installed_with_the_lock(tmp_path: Path) -> None:
+    from importlib import metadata
+
+    from envwizard.scripts import verify
+
+    here = metadata.version("pytest")
+    lock = {
+        "installer": "uv",
+        "packages": [
+            {"name": "pytest", "version": here},
+            {"name": "packaging", "version": "0.0.1"},
+            {"name": "no-such-dist-xyz", "version": "1.0"},
+        ],
+    }
+    path = tmp_path / "lock.json"
+    path.write_text(json.dumps(lock))
+    r = _result()
+    verify.check_lock(str(path), r)
+    assert r["lock_ok"] is False
+    [problem] = r["problems"]
+    assert problem.startswith("2 installed distribution(s) differ from the lock")
+    assert "packaging" in problem and "(locked 0.0.1)" in problem
+    assert "no-such-dist-xyz missing (locked 1.0)" in problem and "pytest" not in problem

@@ -32,6 +32,7 @@ from envwizard.core.i18n import _
 from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
+from envwizard.plan.steps import StepKind
 from envwizard.report.render import STEP_ICONS, decision_panel, lock_line, outcome_line
 from envwizard.report.report import build_report, installed, write_report
 from envwizard.run.envlock import EnvLock, refuse_if_running
@@ -264,7 +265,7 @@ class _View:
             self.current, self.started = ev, time.monotonic()
             self.tail.clear()
             self.label, self.fraction = "", None
-            self.bench = BenchState() if ev.step.kind == "bench" else None
+            self.bench = BenchState() if ev.step.kind is StepKind.BENCH else None
             if not self.live_mode:
                 self.console.print(
                     f"▶ [{ev.index}/{ev.total}] {ev.step.label()}: {self.plan.command_line(ev.step)}"

@@ -31,6 +31,7 @@ from envwizard.knowledge import load as load_knowledge
 from envwizard.plan.bench_argv import BenchOptions, nvml_env, thread_env
 from envwizard.plan.installer import Installer, InstallerChoice, choose_installer, uv_sources
 from envwizard.plan.lock import Group, Lock
+from envwizard.plan.lockcheck import variant_kind
 from envwizard.plan.route import Measurement, Route, apply_route, fitted, route
 from envwizard.plan.steps import (
     Bench,
@@ -47,6 +48,8 @@ CONSTRAINTS_FILE = "envwizard-constraints.txt"
 STATE_FILE = "envwizard-state.json"
 PIP_RAW_PROGRESS = (24, 1)
 """pip learned `--progress-bar raw` (parseable download progress) in 24.1."""
+NAMED_KINDS = ("cpu", "cuda", "rocm", "xpu")
+"""Builds that say what they are (torch reports its CUDA/HIP version, or none): verify checks them."""
 VIRTUALENV_PIP_RAW = (20, 26, 3)
 """The first virtualenv that seeds a pip with raw progress."""
 
@@ -470,6 +473,8 @@ class _Builder:
             tuple(exp.get("compute_capabilities", [])),
             tuple(exp.get("gfx", [])),
             int(exp.get("gpus") or 0),
+            # A build chosen by name must be the one installed (a lock sets the locked one).
+            variant=self.d.variant if variant_kind(self.d.variant) in NAMED_KINDS else None,
         )
         return Step("verify", N_("Verify torch on the device"), spec)
 

@@ -261,11 +261,17 @@ def dry_run(plan: Plan, answers: Answers, *, rebenchmark: bool = False) -> int:
     """What the real run would do here, and the pre-flight checks it would make; changes nothing.
 
     The start is resolved against the environment as it is now, so the steps a real run would
-    skip (done in an earlier run, or a finished environment's benchmark) are shown as skipped.
+    skip (done in an earlier run, or a finished environment's benchmark) are shown as skipped;
+    an environment begun with a lock is shown installing that lock, as a resume would.
     """
+    import tempfile
+
     from envwizard.run.preflight import run_preflight
+    from envwizard.run.resolve import saved_lock
     from envwizard.run.target import inspect_target, resolve_start
 
+    with tempfile.TemporaryDirectory(prefix="envwizard-dry-run-") as folder:
+        plan = saved_lock(plan, Path(folder)) or plan
     start = resolve_start(inspect_target(plan.env_path), plan, answers, rebenchmark=rebenchmark)
     print_dry_run(plan, start.skip, start.why)
     if start.message:

@@ -172,7 +172,17 @@ def test_a_wheel_folder_run_installs_the_cpu_build_and_names_the_folder(tmp_path
     lock = json.loads((tmp_path / "env" / "envwizard-lock.json").read_text())
     assert lock["variant"] == "cpu" and lock == json.loads(Path(data["lock"]).read_text())
     assert not any(p["name"].startswith("nvidia-") for p in lock["packages"])
-    assert f"from {wheel.parent}" in r.stdout  # the summary says it too
+    assert f"from {wheel.parent}" in " ".join(r.stdout.split())  # the summary says it too
+
+    # The same answers again: the environment's own lock, not a new resolve; nothing reinstalled.
+    dry = run_envwizard("--answers", str(a), "--dry-run", state=tmp_path / "state")
+    assert dry.returncode == 0 and "is already complete" in dry.stdout, dry.stdout + dry.stderr
+    again = run_envwizard("--answers", str(a), state=tmp_path / "state", timeout=600)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-2000:]
+    said = " ".join(again.stdout.split())  # Rich wraps lines at the terminal's width
+    assert "resolving:" not in said and "is already complete; verifying it again" in said
+    assert f"locked: torch {installed['torch']} (cpu) from {wheel.parent}" in said
+    assert not list((tmp_path / "state").rglob("00-resolve-1.log"))[1:]  # the first run's only
 
 
 @pytest.fixture

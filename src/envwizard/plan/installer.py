@@ -23,6 +23,7 @@ from envwizard.facts.pipconfig import PipConfig
 from envwizard.plan.steps import Installer as Installer
 from envwizard.plan.steps import Sources
 from envwizard.settings.answers import Answers
+from envwizard.settings.choices import InstallerWord, Manager
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ def choose_installer(facts: Facts, answers: Answers) -> InstallerChoice:
     uv = facts.managers.get("uv")
     uv_path = uv.path if uv and uv.path else None
     wanted = answers.installer
-    if answers.manager == "uv":
-        if wanted == "pip":
+    if answers.manager is Manager.UV:
+        if wanted is InstallerWord.PIP:
             raise InvalidInput(
                 _(
                     "installer: pip cannot fill a uv environment, which has no pip of its own; "
@@ -56,10 +57,10 @@ def choose_installer(facts: Facts, answers: Answers) -> InstallerChoice:
         return InstallerChoice(
             Installer.UV, _("uv installs: the environment is a uv environment"), uv_path or "uv"
         )
-    if wanted == "pip":
+    if wanted is InstallerWord.PIP:
         return InstallerChoice(Installer.PIP, _("pip installs: the answers say installer: pip"))
     cfg = facts.pip_config
-    if wanted == "uv":
+    if wanted is InstallerWord.UV:
         if not uv_path:
             raise InvalidInput(
                 _(

@@ -18,10 +18,11 @@ from enum import Enum
 from typing import Any
 
 from envwizard.core.i18n import _
+from envwizard.core.values import StrValue
 from envwizard.plan.bench_argv import BenchOptions, worker_argv
 
 
-class StepKind(str, Enum):
+class StepKind(StrValue):
     """What a step is; each kind's rules are properties, so callers never compare strings."""
 
     CREATE_ENV = "create-env"
@@ -29,9 +30,6 @@ class StepKind(str, Enum):
     PIN = "pin"
     VERIFY = "verify"
     BENCH = "bench"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def stall_watched(self) -> bool:
@@ -66,16 +64,13 @@ class StepKind(str, Enum):
         return self in (StepKind.VERIFY, StepKind.BENCH)
 
 
-class Installer(str, Enum):
+class Installer(StrValue):
     """Who installs packages: pip or uv fill venv/virtualenv/uv environments (and pip wheels in
     a conda one); conda installs conda-forge's torch into a conda environment."""
 
     PIP = "pip"
     UV = "uv"
     CONDA = "conda"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Spec:
@@ -315,7 +310,7 @@ def uv_source_args(s: Sources, reads_config: bool, *, install: bool = True) -> l
     return out
 
 
-class Output(str, Enum):
+class Output(StrValue):
     """What a dry run writes: pip's installation report, uv's two forms, conda's JSON."""
 
     PIP_REPORT = "pip-report"

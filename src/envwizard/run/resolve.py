@@ -55,6 +55,7 @@ from envwizard.plan.lock import (
     Locked,
     conda_packages,
     last_json_object,
+    lock_files,
     pip_packages,
     uv_packages,
 )
@@ -124,23 +125,22 @@ async def resolve(
     alternatives = local_alternatives(lock, plan, facts)
     variant = check_lock(lock, plan.decision, kb, platform, alternatives=alternatives)
     lock = replace(lock, variant=variant)
-    return plan.with_lock(lock, write_lock(lock, run_dir), str(run_dir / LOCK_FILE))
+    write_lock(lock, run_dir)
+    return plan.with_lock(lock, lock_files(run_dir), str(run_dir / LOCK_FILE))
 
 
-def write_lock(lock: Lock, folder: Path) -> dict[Group, str]:
-    """The lock's JSON and one requirements file per group into `folder`; the files' paths."""
+def write_lock(lock: Lock, folder: Path) -> None:
+    """The lock's JSON and one requirements file per group (lock_files) into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / LOCK_FILE).write_text(lock.to_json(), encoding="utf-8")
-    files = {}
-    for group in Group:
-        path = folder / f"envwizard-lock-{group.value}.txt"
-        path.write_text(lock.requirements(group), encoding="utf-8")
-        files[group] = str(path)
-    return files
+    for group, path in lock_files(folder).items():
+        Path(path).write_text(lock.requirements(group), encoding="utf-8")
 
 
 def saved_lock(plan: Plan, run_dir: Path) -> Plan | None:
     """The plan installing the environment's own lock, when its state file says the run that
-    began it had exactly this plan and lock: a resume installs what was locked, unresolved."""
+    began it had exactly this plan and lock: a resume installs what was locked, unresolved.
+    Nothing is written: the runner writes the lock's files into `run_dir` when it runs."""
     env = Path(plan.env_path)
     try:
         state = json.loads((env / STATE_FILE).read_text(encoding="utf-8"))
@@ -149,8 +149,7 @@ def saved_lock(plan: Plan, run_dir: Path) -> Plan | None:
         return None
     if not isinstance(state, dict):
         return None
-    run_dir.mkdir(parents=True, exist_ok=True)
-    locked = plan.with_lock(lock, write_lock(lock, run_dir), str(run_dir / LOCK_FILE))
+    locked = plan.with_lock(lock, lock_files(run_dir), str(run_dir / LOCK_FILE))
     return locked if state.get("plan") == plan_hash(locked.steps) else None
 
 

@@ -33,6 +33,7 @@ from envwizard.run.envlock import EnvLock
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus, StepResult, StepStatus
 from envwizard.run.proc import Child
 from envwizard.run.progress import Progress, ProgressParser
+from envwizard.run.resolve import write_lock
 from envwizard.run.stall import StallWatch, stalled_message
 from envwizard.run.target import Start, StateFile, remove_environment
 from envwizard.settings.answers import Answers
@@ -162,6 +163,9 @@ class Runner:
         self._cancel = asyncio.Event()
         self._created_env = start.owns_env and "create-env" in start.skip
         """True once the environment is this run's own (created by it, or by the run it retries)."""
+        if plan.lock is not None and plan.lock_path:
+            # The files the install steps read (a resumed plan's lock is written here first).
+            write_lock(plan.lock, Path(plan.lock_path).parent)
         (self.run_dir / "plan.json").write_text(
             json.dumps(redact(plan.to_dict()), indent=2), encoding="utf-8"
         )

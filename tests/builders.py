@@ -22,6 +22,7 @@ from envwizard.decide.decision import Decision
 from envwizard.facts.load import facts_from_json
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan, script_path
+from envwizard.plan.lock import Lock
 from envwizard.plan.steps import CreateEnv, Install, Installer, Pin, Sources, Spec, Step, StepKind
 from envwizard.run.runner import Event, Runner
 from envwizard.settings.answers import Answers, Benchmark
@@ -151,6 +152,13 @@ def plain_facts() -> Facts:
             "nvidia_driver": None,
         })
     )  # fmt: skip
+
+
+def resolved(plan: Plan) -> Plan:
+    """The plan as if resolved already (an empty lock): its steps run as written. For tests of
+    what happens after the resolve (a failing install); the resolve is tested in tests/run."""
+    plan.lock = Lock(Installer.PIP, "3", "any", ())
+    return plan
 
 
 def answers_for(env: Path, **kw: object) -> Answers:

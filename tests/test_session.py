@@ -20,13 +20,11 @@ from envwizard.app.session import (
 from envwizard.core.errors import InvalidInput
 from envwizard.facts.load import facts_from_json
 from envwizard.facts.model import Facts
-from envwizard.plan.lock import Lock
 from envwizard.plan.route import Measurement, Target, auto_targets
-from envwizard.plan.steps import Installer
 from envwizard.run.envlock import EnvLock
 from envwizard.settings.answers import validate
 
-from .builders import answers_for, command_step, plain_facts, tiny_plan
+from .builders import answers_for, command_step, plain_facts, resolved, tiny_plan
 
 DATA = Path(__file__).parent / "data"
 
@@ -91,8 +89,7 @@ def test_prepare_asks_before_deleting_and_refuses_a_live_holder(tmp_path: Path) 
 def test_lock_looks_again_and_release_lets_go(tmp_path: Path) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, tmp_path)
-    # Already resolved (the resolve is tested in tests/run): prepare checks, and resolves nothing.
-    plan.lock = Lock(Installer.PIP, "3.11", "linux-x86_64", ())
+    resolved(plan)  # prepare checks, and resolves nothing (the resolve is tested in tests/run)
     session = Session(plain_facts(), answers_for(env, existing="recreate"), plan)
     ready = session.prepare()
     assert isinstance(ready, Ready) and ready.start.action == "create"

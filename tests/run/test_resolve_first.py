@@ -219,9 +219,9 @@ def _serve_from(root: str):  # type: ignore[no-untyped-def]
 def test_a_flat_links_mirror_run_names_the_links_page(tmp_path: Path, links_page: str) -> None:
     import dataclasses
 
-    from envwizard.app.commands import probe_here
+    from envwizard.app.commands import plan_for
     from envwizard.app.headless import apply
-    from envwizard.plan.build import make_plan
+    from envwizard.app.session import Session
     from envwizard.plan.steps import Install
     from envwizard.settings.answers import load_answers
 
@@ -230,8 +230,7 @@ def test_a_flat_links_mirror_run_names_the_links_page(tmp_path: Path, links_page
         str(answers(tmp_path, compute="cpu", torch=f"=={version}", mirror="aliyun-pytorch",
                     installer="pip"))
     )  # fmt: skip
-    facts = probe_here(a)
-    plan = make_plan(facts, a)
+    facts, plan = plan_for(a, None)
     # The preset's page, moved here: the plan is the one `mirror:` makes for a links page.
     torch = plan.step("install-torch")
     assert isinstance(torch.spec, Install) and torch.spec.sources.no_index
@@ -240,7 +239,7 @@ def test_a_flat_links_mirror_run_names_the_links_page(tmp_path: Path, links_page
     report = tmp_path / "report.json"
     os.environ["XDG_STATE_HOME"] = str(tmp_path / "state")
     try:
-        code = apply(plan, a, facts, yes=True, report=str(report))
+        code = apply(Session(facts, a, plan), yes=True, report=str(report))
     finally:
         del os.environ["XDG_STATE_HOME"]
     data = json.loads(report.read_text())

@@ -25,7 +25,7 @@ from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
 from envwizard.tui.widgets.dialogs import ConfirmDialog
 
-from ..builders import build_wheel, command_step, env_python, install_argv, tiny_plan
+from ..builders import build_wheel, command_step, env_python, install_argv, resolved, tiny_plan
 from .conftest import HOME, press_next, settle, until
 
 # Every test drives the real Textual app through Pilot, most with real installs: slow tier.
@@ -309,7 +309,8 @@ async def test_quit_after_a_failure_asks_whether_to_keep_the_environment(
     install: Install, remove: bool
 ) -> None:
     app, env = install.app, install.env
-    plan = tiny_plan("venv", env, install.wheels, fail_install=True)
+    # Resolved already: the install itself fails (a set the sources lack is refused earlier).
+    plan = resolved(tiny_plan("venv", env, install.wheels, fail_install=True))
     async with app.run_test(size=(100, 32)) as pilot:
         await reach_review(app, pilot, plan, env)
         await press_next(pilot)

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -155,6 +156,18 @@ def plan_answers(
 
 
 # ---- prepare ---------------------------------------------------------------------------------
+
+
+def _blocking(work: Coroutine[object, object, Plan]) -> Plan:
+    """Run a coroutine to its end from blocking code: here, or in a thread of its own when this
+    thread already runs an event loop (a caller inside an async test or app)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
 
 UNMADE_RUN_DIR = Path("<run folder>")
 """Where a plan not run (a dry run) says its lock's files would lie: no folder is made for it."""
@@ -289,7 +302,7 @@ class Session:
                 ]
             )
         stall = float(self.stall_seconds or self.answers.stall_seconds)
-        self.plan = asyncio.run(
+        self.plan = _blocking(
             resolve(self.plan, self.facts, self.run_dir, stall_seconds=stall, on_output=on_output)
         )
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from envwizard.core.errors import EXIT_STEP_FAILED, EnvwizardError, InvalidInput
+from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text
 from envwizard.core.versions import major_minor, platform_key, vkey
@@ -81,11 +81,10 @@ SHOWN_LINES = 60
 """At most this many lines of an installer's failure are put in the message (the log has all)."""
 
 
-class ResolveStalled(EnvwizardError):
+class ResolveStalled(InvalidInput):
     """The installer showed nothing and downloaded nothing for too long during the resolve
-    (exit 1, nothing made). Retryable: a hanging index may answer later."""
+    (exit 2 like pre-flight's unreachable index, nothing made). Retryable: it may answer later."""
 
-    exit_code = EXIT_STEP_FAILED
     retryable = True
 
 
@@ -112,8 +111,8 @@ async def resolve(
     """The plan installing exactly what its installer resolves (see the module docstring).
 
     Writes run_dir/envwizard-lock.json and the requirement files the install steps read.
-    Raises ResolveFailed or LockRefused (both exit 2, not retryable) or ResolveStalled (exit 1,
-    an installer silent for `stall_seconds`) before anything is created. `on_output` sees the
+    Raises ResolveFailed or LockRefused (not retryable) or ResolveStalled (an installer silent
+    for `stall_seconds`), all exit 2, before anything is created. `on_output` sees the
     installer's output as it comes (credentials masked); the run folder's logs keep all of it.
     """
     if not plan.installs():

@@ -400,7 +400,7 @@ def test_windows_paths_and_command_lines() -> None:
     assert argv(p, "create-env") == ["C:\\Python311\\python.exe", "-m", "venv", "C:\\envs\\my env"]
     assert p.command_line(p.step("install-packages")).startswith(f'"{env_py}" -m pip install')
     assert " numpy<3 " in p.command_line(p.step("install-packages"))
-    assert p.activate == '"C:\\envs\\my env\\Scripts\\activate"'
+    assert p.activate == "& 'C:\\envs\\my env\\Scripts\\Activate.ps1'"
     assert argv(p, "install-packages")[-1] == "C:\\envs\\my env\\envwizard-constraints.txt"
 
 
@@ -471,10 +471,13 @@ def test_path_warnings() -> None:
     ]
     p = make_plan(LINUX, validate({"env": "/srv/环境/dl"}), KB)
     [ascii_] = [w for w in p.warnings if w.code is NoteCode.PATH_NON_ASCII]
-    assert "CJK" in ascii_.text and ascii_.code.about_env_path
+    assert "non-ASCII characters (环)" in ascii_.text  # the character, not its Unicode name
+    assert ascii_.code.about_env_path
     # the decision's warnings come first
     assert [w.code for w in p.warnings] == [NoteCode.DRIVER_EOL, NoteCode.PATH_NON_ASCII]
     assert p.warnings[0].text.startswith("GeForce GTX 1080")
+    p = make_plan(LINUX, validate({"env": "/srv/e\u0301nv"}), KB)  # a combining accent: named
+    assert any("COMBINING ACUTE ACCENT" in w.text for w in p.warnings)
 
 
 # ---- the commands really run (venv, virtualenv, uv) -----------------------------------------------

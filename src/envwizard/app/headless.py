@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 import time
@@ -30,12 +29,13 @@ from envwizard.app.session import NeedsConfirm, Ready, Refused, Session
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import live_panel, progress_line, summary_table
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, join
 from envwizard.core.redact import redact_text
+from envwizard.core.terminal import detach_terminal
 from envwizard.plan.build import Plan
 from envwizard.plan.steps import StepKind
-from envwizard.report.render import STEP_ICONS, decision_panel, lock_line, outcome_line
-from envwizard.report.report import installed
+from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, lock_line, outcome_line
+from envwizard.report.report import DEFAULT_SOURCE, index_words, installed
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.runner import (
     BenchEvent,
@@ -55,9 +55,10 @@ def apply(
     yes: bool = False,
     report: str | None = None,
     console: Console | None = None,
+    answers_file: str | None = None,
 ) -> int:
     """Render the session: its questions as prompts, its refusals as errors, its events live."""
-    console = console or Console()
+    console = console or SafeConsole()
     plan = session.plan
     console.print(decision_panel(plan))
 
@@ -103,10 +104,12 @@ def apply(
     assert result is not None
     reported = session.write_report(report)
     exit_code = result.exit_code
+    if reported.warning:  # the run folder's disk: costs the record, never the environment
+        view.error(reported.warning)
     if reported.error:
         view.error(reported.error)
         exit_code = exit_code or EXIT_INVALID
-    view.summary(result, reported.path)
+    view.summary(result, reported.path, answers_file)
     return exit_code
 
 
@@ -141,15 +144,6 @@ async def _drive(events: AsyncIterator[Event], cancel: Callable[[], None], view:
                 loop.remove_signal_handler(sig)
             with contextlib.suppress(TypeError, ValueError):
                 signal.signal(sig, previous[sig])
-
-
-def detach_terminal() -> None:
-    """Point stdout and stderr at the null device: writes to a hung-up terminal fail (EIO)."""
-    with contextlib.suppress(OSError):
-        null = os.open(os.devnull, os.O_WRONLY)
-        for fd in (1, 2):
-            os.dup2(null, fd)
-        os.close(null)
 
 
 class _View:
@@ -275,12 +269,14 @@ class _View:
             self.console.print(_("  [dim]full log: {path}[/]").format(path=ev.log_path))
         self.current = None
 
-    def summary(self, result: RunResult, report_path: Path) -> None:
+    def summary(
+        self, result: RunResult, report_path: Path | None, answers_file: str | None = None
+    ) -> None:
         c = self.console
         if result.verify:
             v = result.verify
             mark = "[green]✓[/]" if v.get("ok") else "[red]✗[/]"
-            devices = ", ".join(v.get("device_names") or []) or "CPU"
+            devices = join(v.get("device_names") or []) or "CPU"
             c.print(
                 _("{mark} verify: torch {version} on {devices}").format(
                     mark=mark, version=v.get("torch_version"), devices=devices
@@ -288,9 +284,19 @@ class _View:
             )
             got = installed(v, self.plan)
             if got:
+                template = (
+                    _(
+                        "  installed: the {build} build, by {installer}, from the installer's "
+                        "configured index and wheel folders"
+                    )
+                    if got["index"] == DEFAULT_SOURCE
+                    else _("  installed: the {build} build, by {installer}, from {index}")
+                )
                 c.print(
-                    _("  installed: the {build} build, by {installer}, from {index}").format(
-                        build=got["build"], installer=got["installer"], index=got["index"]
+                    template.format(
+                        build=got["build"],
+                        installer=got["installer"],
+                        index=index_words(got["index"]),
                     )
                 )
             if not v.get("ok") and v.get("problems"):
@@ -315,7 +321,9 @@ class _View:
             )
         c.print(
             _("[dim]logs: {logs}   report: {report}[/]").format(
-                logs=result.run_dir, report=report_path
+                logs=result.run_dir, report=report_path or _("not written")
             )
         )
-        c.print(outcome_line(result, self.plan, str(report_path)))
+        c.print(
+            outcome_line(result, self.plan, str(report_path) if report_path else None, answers_file)
+        )

@@ -209,10 +209,12 @@ Prepared = Union[Ready, NeedsConfirm, Refused]
 
 @dataclass(frozen=True)
 class Reported:
-    """Where the report went: always the run folder; `error` when the extra path failed."""
+    """Where the report went: the run folder, and the extra path when asked; `error` when the
+    extra path failed, `warning` when the run folder's disk could not hold it."""
 
-    path: Path
+    path: Path | None
     error: str | None = None
+    warning: str | None = None
 
 
 @dataclass
@@ -230,13 +232,15 @@ class Session:
     rebenchmark: bool = False
     """Benchmark a finished environment again (it is only verified otherwise)."""
     stall_seconds: float | None = None
+    wizard: bool = False
+    """Remedies name the wizard's controls ("Take torch from") instead of the answers keys."""
     runner: Runner | None = None
     result: RunResult | None = None
     """The last run's result (None until a run has finished)."""
     report_path: Path | None = None
-    run_dir: Path | None = None
-    """The run folder (logs, the lock, the report), made when a run is prepared."""
     _lock: EnvLock | None = field(default=None, repr=False)
+    _run_dir: Path | None = field(default=None, repr=False)
+    """The first run's folder, made by prepare(): the resolve's logs and lock go there too."""
 
     # ---- before anything changes ---------------------------------------------------------
     def inspect(self) -> Start:
@@ -246,7 +250,7 @@ class Session:
         An environment a run began with a lock is resumed with that lock: the plan installs it."""
         check_location(self.facts, self.answers, here=True)
         if self.plan.lock is None:
-            self.plan = saved_lock(self.plan, self.run_dir or UNMADE_RUN_DIR) or self.plan
+            self.plan = saved_lock(self.plan, self._run_dir or UNMADE_RUN_DIR) or self.plan
         return resolve_start(
             inspect_target(self.plan.env_path),
             self.plan,
@@ -254,8 +258,15 @@ class Session:
             rebenchmark=self.rebenchmark,
         )
 
+    def look(self) -> Start:
+        """What a person choosing the path sees: how the run would begin, or the refusal it
+        would meet there, another live run holding the environment included. Changes nothing."""
+        start = self.inspect()
+        refuse_if_running(self.plan.env_path)
+        return start
+
     def preflight(self, start: Start, *, network: bool = True) -> Preflight:
-        return run_preflight(self.plan, self.answers, start, network=network)
+        return run_preflight(self.plan, self.answers, start, network=network, wizard=self.wizard)
 
     def prepare(
         self, *, confirmed: bool = False, on_output: Callable[[list[str]], None] | None = None
@@ -265,14 +276,17 @@ class Session:
 
         `on_output` sees the resolve's lines as the installer prints them.
         """
-        if self.run_dir is None:
-            self.run_dir = new_run_dir(self.plan)
         try:
+            # First of all: what a live run leaves half-made is not the person's to decide on
+            # (it read "already exists"), and a second run must not spend seconds on the network.
+            refuse_if_running(self.plan.env_path)
+            if self._run_dir is None and self.runner is None:
+                # A full or read-only log folder is refused before anything is made; the
+                # folder exists before the look at the target, whose saved lock it holds.
+                self._run_dir = new_run_dir(self.plan)
             start = self.inspect()
             if start.destructive and not confirmed:
                 return NeedsConfirm(start)
-            # Before pre-flight: a second run is refused at once, not after seconds of network.
-            refuse_if_running(self.plan.env_path)
         except EnvwizardError as e:
             return Refused(str(e))
         pf = self.preflight(start)
@@ -292,7 +306,8 @@ class Session:
         (run/resolve.py), unless it has its lock already or installs nothing now."""
         if self.plan.lock is not None or not self.plan.installs_pending(start.skip):
             return
-        assert self.run_dir is not None
+        folder = self._run_dir or (self.runner.run_dir if self.runner is not None else None)
+        assert folder is not None, "prepare() makes the run folder first"
         if on_output is not None:
             on_output(
                 [
@@ -303,13 +318,18 @@ class Session:
             )
         stall = float(self.stall_seconds or self.answers.stall_seconds)
         self.plan = _blocking(
-            resolve(self.plan, self.facts, self.run_dir, stall_seconds=stall, on_output=on_output)
+            resolve(self.plan, self.facts, folder, stall_seconds=stall, on_output=on_output)
         )
 
     def lock(self, ready: Ready, on_wait: Callable[[str], None] | None = None) -> Prepared:
         """Take the environment's lock and look again under it: an earlier run may have
         finished or left something meanwhile. Blocking: the lock waits (up to
         envlock.ORPHAN_WAIT_SECONDS) for an installer a dead run left behind."""
+        if self._run_dir is None and self.runner is None:
+            try:  # a full or read-only log folder: refused before anything is made
+                self._run_dir = new_run_dir(self.plan)
+            except EnvwizardError as e:
+                return Refused(str(e), ready.warnings)
         if self._lock is None:
             lock = EnvLock(self.plan.env_path, on_wait=on_wait)
             try:
@@ -340,11 +360,12 @@ class Session:
         """
         assert self._lock is not None, "lock() before run()"
         self.result = None
+        run_dir, self._run_dir = self._run_dir, None  # the first run's, made by lock()
         self.runner = Runner(
             self.plan,
             self.answers,
             start,
-            run_dir=self.run_dir,
+            run_dir=run_dir,
             lock=self._lock,
             stall_seconds=self.stall_seconds,
         )
@@ -369,6 +390,16 @@ class Session:
     def cancel(self) -> None:
         if self.runner is not None:
             self.runner.cancel()
+
+    def skip_benchmark(self) -> None:
+        """Stop the benchmark alone: the verified environment makes the run done (exit 0)."""
+        if self.runner is not None:
+            self.runner.skip_benchmark()
+
+    @property
+    def benchmarking(self) -> bool:
+        """The benchmark is what runs now (the environment is installed and verified)."""
+        return self.runner is not None and self.runner.running and self.runner.benchmarking
 
     @property
     def running(self) -> bool:
@@ -399,18 +430,29 @@ class Session:
         data = build_report(self.facts, self.answers, self.plan, self.result)
         if self.runner.state_error:
             data["state_error"] = self.runner.state_error
-        # The run folder always gets it (the environment's disk may be the full one).
-        path, _md = write_report(data, self.runner.run_dir / "report.json")
-        self.report_path = path
+        # The run folder gets it first (the environment's disk may be the full one); when the
+        # run folder's own disk is full, that costs the record, never the environment.
+        warning = None
+        try:
+            self.report_path, _md = write_report(data, self.runner.run_dir / "report.json")
+        except OSError as e:
+            self.report_path = None
+            warning = _("cannot write the report to the run folder {folder} ({error})").format(
+                folder=self.runner.run_dir, error=e.strerror or e
+            )
         if extra:
             try:
                 path, _md = write_report(data, extra)
             except OSError as e:
+                where = (
+                    _("cannot write the report to {report} ({error}); it is in {path}")
+                    if self.report_path
+                    else _("cannot write the report to {report} ({error})")
+                )
                 return Reported(
                     self.report_path,
-                    _("cannot write the report to {report} ({error}); it is in {path}").format(
-                        report=extra, error=e.strerror or e, path=self.report_path
-                    ),
+                    where.format(report=extra, error=e.strerror or e, path=self.report_path),
+                    warning,
                 )
             self.report_path = path
-        return Reported(self.report_path)
+        return Reported(self.report_path, None, warning)

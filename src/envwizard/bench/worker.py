@@ -118,6 +118,46 @@ def choose_dtype(requested, device_type, bf16_ok):
     return requested
 
 
+def check_finite(loss, step, lr):
+    """A loss that is no longer a number means the training diverged: a measurement of it
+    would be throughput of garbage, so the run ends with the reason instead of a summary."""
+    if math.isfinite(loss):
+        return
+    raise BenchError(
+        "the training diverged: the loss became %s by step %d (learning rate %g)"
+        % ("nan" if math.isnan(loss) else "inf", step, lr),
+        "lower the learning rate (--lr), or leave it to the preset",
+    )
+
+
+SMALLER = {"large": "medium or tiny", "medium": "tiny"}
+
+
+def check_step_time(step_s, seconds, preset, device_type, what="takes"):
+    """One training step longer than the whole measurement (`--seconds`): the run would take
+    several steps' time, far beyond what was asked (preset large on a CPU: about an hour for
+    --seconds 30), so it is refused with the measured numbers instead."""
+    if step_s <= seconds:
+        return
+    total = 3 * step_s + seconds  # warm-up's two steps, at least one measured, then evaluation
+    raise BenchError(
+        "one training step of preset %s %s about %s on this %s, longer than the whole "
+        "measurement (--seconds %g): the benchmark would run for about %s"
+        % (preset, what, duration(step_s), device_type, seconds, duration(total)),
+        "choose a smaller preset: --preset %s" % SMALLER.get(preset, "tiny")
+        if preset in SMALLER
+        else "raise --seconds, or use a GPU",
+    )
+
+
+def duration(seconds):
+    if seconds < 120:
+        return "%.0f s" % seconds
+    if seconds < 7200:
+        return "%.0f min" % (seconds / 60)
+    return "%.1f h" % (seconds / 3600)
+
+
 def name_tokens(name):
     return re.findall(r"[a-z0-9]+", (name or "").lower())
 
@@ -272,6 +312,75 @@ def usable_cpus():
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+def machine_cpu_seconds(stat_text):
+    """CPU seconds every process on the machine has spent busy (steal included), from the
+    first line of /proc/stat; None where there is none (macOS, Windows)."""
+    if not stat_text or not stat_text.startswith("cpu "):
+        return None
+    fields = [int(x) for x in stat_text.split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return (sum(fields[:8]) - idle) / ticks
+
+
+class CpuShare:
+    """How many CPU cores other processes kept busy while the benchmark measured: the
+    machine's busy time less this process's own (and, with several processes, the ranks')."""
+
+    def __init__(self):
+        self.start = None
+
+    @staticmethod
+    def _own():
+        t = os.times()
+        return t.user + t.system
+
+    def begin(self):
+        machine = machine_cpu_seconds(read_text("/proc/stat"))
+        self.start = None if machine is None else (time.perf_counter(), machine, self._own())
+
+    def end(self):
+        """(wall seconds, machine busy seconds, own busy seconds), or None where unknown."""
+        machine = machine_cpu_seconds(read_text("/proc/stat"))
+        if self.start is None or machine is None:
+            return None
+        t0, m0, o0 = self.start
+        return time.perf_counter() - t0, machine - m0, self._own() - o0
+
+
+BUSY_OTHERS_MIN_CORES = 0.5
+BUSY_OTHERS_MIN_SHARE = 0.2
+SLOWDOWN_RATIO = 0.5
+NEAR_CHANCE_LEARNED = 0.15
+
+
+def disturbance(others_cores, cores, samples_per_s, warmup_samples_per_s, accuracy, chance):
+    """Signs that the figures do not show what the device can do: other processes kept the
+    CPUs busy, the pace fell far below the warm-up's, the model stayed near chance. Codes and
+    numbers only; envwizard words them (bench/view.py)."""
+    signs = []
+    if (
+        others_cores is not None
+        and others_cores >= BUSY_OTHERS_MIN_CORES
+        and others_cores >= BUSY_OTHERS_MIN_SHARE * cores
+    ):
+        signs.append({"code": "busy-cpu", "others_cores": round(others_cores, 2), "cores": cores})
+    if warmup_samples_per_s and samples_per_s / warmup_samples_per_s < SLOWDOWN_RATIO:
+        signs.append(
+            {
+                "code": "slowdown",
+                "ratio": round(samples_per_s / warmup_samples_per_s, 4),
+                "warmup_samples_per_s": round(warmup_samples_per_s, 1),
+                "samples_per_s": round(samples_per_s, 1),
+            }
+        )
+    if chance is not None and chance < 1 and accuracy is not None:
+        learned = (accuracy - chance) / (1 - chance)
+        if learned < NEAR_CHANCE_LEARNED:
+            signs.append({"code": "near-chance", "accuracy": accuracy, "chance": chance})
+    return signs
 
 
 def cpu_facts():
@@ -814,6 +923,22 @@ def train_window(step, batches, start, left_s, cut_short, now=time.perf_counter)
     return losses
 
 
+def cpu_step_estimate(torch, dims, batch, dtype):
+    """Seconds one training step would take on this CPU, before the first one is run: a small
+    GEMM in the step's dtype is timed for a moment (large GEMMs run at least as fast per FLOP,
+    so the estimate errs long)."""
+    dt = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(dtype, torch.float32)
+    a = torch.randn(512, 512, dtype=dt)
+    b = torch.randn(512, 512, dtype=dt)
+    a @ b
+    done, start = 0, time.perf_counter()
+    while done < 3 or time.perf_counter() - start < 0.1:
+        a @ b
+        done += 1
+    rate = done * 2 * 512**3 / (time.perf_counter() - start)
+    return flops_per_step(batch, *dims) / rate
+
+
 def gemm_probe(torch, device, dims, batch, dtype, seconds):
     """The step's five matmuls alone, at its own shapes and dtype: a measured ceiling (TFLOP/s)."""
     if seconds <= 0:
@@ -888,6 +1013,10 @@ def run(args, emit_holder, dists):
     else:
         peak, peak_source, estimate = find_gpu_peak(peaks, dev["name"], dtype)
 
+    if device.type == "cpu":  # before the data and the model take memory and time
+        estimate_s = cpu_step_estimate(torch, dims, batch, dtype)
+        check_step_time(estimate_s, args.seconds, preset, kind, "would take")
+
     # Data in the compute dtype: autocast has no input cast to do, and a window holds twice as much.
     store = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(dtype, torch.float32)
     budget = 256 * 2**20
@@ -961,10 +1090,14 @@ def run(args, emit_holder, dists):
     first_s = time.perf_counter() - t1
     loss_first, first_s = dist.reduce([loss_first, first_s])
     loss_first, first_s = loss_first / dist.world, first_s / dist.world
+    check_finite(loss_first, 1, lr)
+    if device.type == "cpu" and not args.compile:  # a GPU's first step pays for its lazy init
+        check_step_time(first_s, args.seconds, preset, kind)
     t1 = time.perf_counter()
     trainer.step(*second)
     sync(torch, device)
     step_s = dist.reduce([time.perf_counter() - t1], op="max")[0]
+    check_step_time(step_s, args.seconds, preset, kind)
     more = max(0, min(args.warmup_steps - 2, int(3.0 / max(step_s, 1e-9)), task.max_batches))
     batches = task.fresh(more)
     sync(torch, device)
@@ -990,6 +1123,8 @@ def run(args, emit_holder, dists):
     # the machine slows down mid-window; ranks in lockstep and queued GPU work cannot.
     cut_short = device.type == "cpu" and not dist.on
     clock.measuring()
+    share = CpuShare()
+    share.begin()
     since_eval = time.perf_counter()
     batches = []
     while elapsed < args.seconds:
@@ -1005,6 +1140,7 @@ def run(args, emit_holder, dists):
         w_time, eval_due = dist.reduce([w_end - w_start, w_end - since_eval], op="max")
         loss_mean = dist.reduce([float(torch.stack(losses).sum())])[0] / (n * dist.world)
         steps += n
+        check_finite(loss_mean, warm + steps, lr)
         elapsed += w_time
         clock.measured(elapsed)
         per_device = n * flops / w_time / 1e12
@@ -1031,6 +1167,7 @@ def run(args, emit_holder, dists):
         # is short (no sliver of a window at the end).
         left = math.ceil((args.seconds - elapsed) / (w_time / n))
         n = min(max(1, left) if left < 1.5 * plan else plan, task.max_batches)
+    busy = share.end()
     energy1 = nvml.energy_mj() if nvml else None
     memory_mib = None
     if device.type == "cuda":
@@ -1049,6 +1186,12 @@ def run(args, emit_holder, dists):
     per_device = steps * flops / total_s / 1e12
     energy_j = (energy1 - energy0) / 1000.0 if energy0 is not None and energy1 is not None else None
     baseline = args.baseline_samples_per_s
+    others_cores = None
+    if busy is not None and dist.nnodes == 1:
+        wall, machine, own = busy
+        own = dist.reduce([own])[0]  # every rank is this machine's own work, not another's
+        others_cores = max(0.0, (machine - own) / wall) if wall > 0 else None
+    warm_sps = batch * dist.world / step_s if step_s > 0 else None
     summary = dict(
         device=kind,
         device_name=dev["name"],
@@ -1099,6 +1242,9 @@ def run(args, emit_holder, dists):
         baseline_samples_per_s=baseline,
         scaling_efficiency=sps / (dist.world * baseline) if baseline else None,
         torch=torch.__version__,
+        other_cpu_cores=None if others_cores is None else round(others_cores, 2),
+        warmup_samples_per_s=warm_sps,
+        disturbance=disturbance(others_cores, usable_cpus(), sps, warm_sps, accuracy, task.chance),
     )
     if telemetry is not None:
         summary["telemetry"] = telemetry.digest()

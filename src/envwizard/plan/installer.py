@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from envwizard.core.errors import InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, join
 from envwizard.facts.model import Facts
 from envwizard.facts.pipconfig import PipConfig
 from envwizard.plan.steps import Installer as Installer
@@ -97,7 +97,7 @@ def choose_installer(facts: Facts, answers: Answers) -> InstallerChoice:
             why = _(
                 "pip installs: pip's configuration sets {settings}, which envwizard does not hand "
                 "to uv"
-            ).format(settings=", ".join(cfg.untranslated))
+            ).format(settings=join(cfg.untranslated))
         else:
             why = _(
                 "pip installs: pip's configuration sets a configuration file it cannot read, "

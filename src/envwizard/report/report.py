@@ -5,14 +5,16 @@ JSON for scripts (docs/report.md) and a Markdown twin for people and tickets.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import socket
 from pathlib import Path
 from typing import Any
 
 from envwizard import __version__
-from envwizard.core.i18n import _
-from envwizard.core.redact import redact
+from envwizard.core.i18n import N_, _
+from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
 from envwizard.plan.lock import DEFAULT_INDEX
@@ -57,6 +59,11 @@ def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) 
     }
 
 
+DEFAULT_SOURCE = "the installer's configured index and wheel folders"
+"""`installed.index` when the install named no index (kept in English: it is data); front ends
+say it in a sentence of its own."""
+
+
 def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | None:
     """What went in: torch's version, build and source from the lock (the installer's own
     answer, so a wheel folder or a flat links page is named as it is), with whether
@@ -88,25 +95,49 @@ def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | Non
     return {
         "torch": version,
         "build": label,
-        "index": index or "the installer's configured index and wheel folders",
+        "index": redact_text(index) if index else DEFAULT_SOURCE,
         "installer": plan.installer.installer.value,
     }
 
 
+DEFAULT_INDEX_SOURCE = N_("the installer's default index")
+"""`installed.index` for a file pip took from its built-in default index (data, in English)."""
+UNNAMED_SOURCE = N_("a source the installer did not name")
+"""`installed.index` when the installer did not say where a file came from (data, in English)."""
+
+
 def source_words(source: str | None) -> str:
-    """A lock's source as the report says it."""
+    """A lock's source as the report's `installed.index` says it."""
     if source == DEFAULT_INDEX:
-        return "the installer's default index"
-    return source or "a source the installer did not name"
+        return DEFAULT_INDEX_SOURCE
+    return source or UNNAMED_SOURCE
+
+
+def index_words(index: str) -> str:
+    """`installed.index` as a person reads it, in their language."""
+    return {DEFAULT_INDEX_SOURCE: _(DEFAULT_INDEX_SOURCE), UNNAMED_SOURCE: _(UNNAMED_SOURCE)}.get(
+        index, index
+    )
 
 
 def _installed_lines(r: dict[str, Any]) -> list[str]:
     out = []
     i = r.get("installed")
     if i:
+        template = (
+            _(
+                "- installed: torch {torch} ({build} build) by {installer}, from the installer's "
+                "configured index and wheel folders"
+            )
+            if i["index"] == DEFAULT_SOURCE
+            else _("- installed: torch {torch} ({build} build) by {installer}, from {index}")
+        )
         out.append(
-            _("- installed: torch {torch} ({build} build) by {installer}, from {index}").format(
-                torch=i["torch"], build=i["build"], installer=i["installer"], index=i["index"]
+            template.format(
+                torch=i["torch"],
+                build=i["build"],
+                installer=i["installer"],
+                index=index_words(i["index"]),
             )
         )
     if r.get("installer"):
@@ -122,31 +153,64 @@ def env_changed(plan: Plan, steps: list[dict[str, Any]]) -> bool:
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
-    """Write PATH (JSON) and its Markdown twin beside it (same name, .md); credentials masked."""
+    """Write PATH (JSON) and its Markdown twin beside it (same name, .md); credentials masked.
+
+    Both whole or neither: each is written beside its place and renamed into it, so a full
+    disk leaves no empty or cut report (OSError, with nothing new left behind).
+    """
     report = redact(report)
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     md = p.with_suffix(".md") if p.suffix != ".md" else p.with_name(p.name + ".md")
-    md.write_text(markdown(report), encoding="utf-8")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    write_whole({p: json.dumps(report, indent=2) + "\n", md: markdown(report)})
     return p, md
+
+
+REPORT_HEADINGS = {
+    "done": N_("# envwizard report: done"),
+    "failed": N_("# envwizard report: failed"),
+    "cancelled": N_("# envwizard report: cancelled"),
+}
+ENV_OUTCOMES = {
+    "ready": N_("- environment: `{path}`, ready; activate it with `{command}`"),
+    "unfinished": N_("- environment: `{path}`, unfinished (kept to resume); activate: `{command}`"),
+    "removed": N_("- environment: `{path}`, removed (rolled back)"),
+}
+
+
+def write_whole(files: dict[Path, str]) -> None:
+    """Write every file completely or leave every one as it was (OSError when a write fails)."""
+    temps: dict[Path, Path] = {}
+    try:
+        for path, text in files.items():
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temps[path] = tmp
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def markdown(r: dict[str, Any]) -> str:
     d = r["decision"]
+    outcome = r["env"].get("outcome", "ready")
     out = [
-        _("# envwizard report: {status}").format(status=r["status"]),
+        _(REPORT_HEADINGS.get(r["status"], "# envwizard report: " + str(r["status"]))),
         "",
-        _("- environment: `{path}` (activate: `{command}`), {outcome}").format(
-            path=r["env"]["path"],
-            command=r["env"]["activate"],
-            outcome=r["env"].get("outcome", "ready"),
+        _(ENV_OUTCOMES.get(outcome, ENV_OUTCOMES["ready"])).format(
+            path=r["env"]["path"], command=r["env"]["activate"]
         ),
-        _("- torch {torch}, build **{variant}**, from {source}").format(
-            torch=d["torch"],
-            variant=d["variant"],
-            source=d.get("index_url") or _("the default index"),
-        ),
+        (
+            _("- torch {torch}, build **{variant}**, from {source}")
+            if d.get("index_url")
+            else _("- torch {torch}, build **{variant}**, from the installer's default index")
+        ).format(torch=d["torch"], variant=d["variant"], source=d.get("index_url")),
         *_installed_lines(r),
         _("- exit code {code}").format(code=r["exit_code"]),
         "",
@@ -179,10 +243,12 @@ def markdown(r: dict[str, Any]) -> str:
         out += [
             _("## Verification"),
             "",
-            _("- ok: {ok}").format(ok=v.get("ok")),
-            _("- torch {version}, CUDA available: {cuda}").format(
-                version=v.get("torch_version"), cuda=v.get("cuda_available")
-            ),
+            _("- passed") if v.get("ok") else _("- failed"),
+            (
+                _("- torch {version}, CUDA available")
+                if v.get("cuda_available")
+                else _("- torch {version}, CUDA not available")
+            ).format(version=v.get("torch_version")),
             _("- devices: {devices}").format(
                 devices=", ".join(v.get("device_names") or []) or _("CPU only")
             ),
@@ -212,6 +278,7 @@ def markdown(r: dict[str, Any]) -> str:
             _("- loss {first} → {last}, accuracy {accuracy}").format(
                 first=b.get("loss_first"), last=b.get("loss_last"), accuracy=b.get("accuracy")
             ),
+            *[_("- ⚠ disturbed: {line}").format(line=line) for line in disturbance_lines(b)],
             "",
         ]
     elif r.get("benchmark_error"):
@@ -224,6 +291,64 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+STEP_WORDS = {
+    "ok": N_("ok"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "skipped": N_("skipped"),
+    "not-run": N_("not run"),
+    "pending": N_("pending"),
+    "running": N_("running"),
+}
+"""A step's status as the Markdown table says it (the JSON keeps the contract's values)."""
+
+
 def _status(step: dict[str, Any]) -> str:
+    word = STEP_WORDS.get(str(step["status"]))
+    shown = _(word) if word else str(step["status"])
     reason = step.get("reason")
-    return f"{step['status']} ({_(reason)})" if reason else str(step["status"])
+    return _("{status} ({reason})").format(status=shown, reason=_(reason)) if reason else shown
+
+
+def disturbance_lines(summary: dict[str, Any]) -> list[str]:
+    """The worker's signs of a disturbed measurement, in words, then what to do about it
+    (none when the run was quiet)."""
+    lines = []
+    for sign in summary.get("disturbance") or []:
+        code = sign.get("code")
+        if code == "busy-cpu":
+            lines.append(
+                _(
+                    "Other processes kept {others} of the {cores} CPU cores busy while it measured."
+                ).format(others=_fmt(sign.get("others_cores"), ".1f"), cores=sign.get("cores"))
+            )
+        elif code == "slowdown":
+            lines.append(
+                _(
+                    "The pace fell to {share} of the warm-up's ({now} against {warm} samples/s)."
+                ).format(
+                    share=_pct(sign.get("ratio")),
+                    now=_fmt(sign.get("samples_per_s"), ",.0f"),
+                    warm=_fmt(sign.get("warmup_samples_per_s"), ",.0f"),
+                )
+            )
+        elif code == "near-chance":
+            lines.append(
+                _(
+                    "Held-out accuracy stayed near chance ({accuracy}, chance {chance}): the model "
+                    "barely trained."
+                ).format(accuracy=_pct(sign.get("accuracy")), chance=_pct(sign.get("chance")))
+            )
+    if lines:
+        lines.append(
+            _("These figures understate the device: measure again when the machine is quiet.")
+        )
+    return lines
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return format(value, spec) if isinstance(value, (int, float)) else "n/a"
+
+
+def _pct(value: Any) -> str:
+    return f"{100 * value:.1f} %" if isinstance(value, (int, float)) else "n/a"

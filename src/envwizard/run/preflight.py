@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, join
 from envwizard.core.notes import Note, NoteCode
 from envwizard.core.redact import redact_text, split_credentials
+from envwizard.facts.pipconfig import read_pip_config
 from envwizard.plan.build import Plan
 from envwizard.plan.steps import CreateEnv, Install, Installer, Step
 from envwizard.run.childenv import child_env, leaking
@@ -42,7 +43,10 @@ class Preflight:
         return not self.errors
 
 
-def run_preflight(plan: Plan, answers: Answers, start: Start, *, network: bool = True) -> Preflight:
+def run_preflight(
+    plan: Plan, answers: Answers, start: Start, *, network: bool = True, wizard: bool = False
+) -> Preflight:
+    """`wizard`: remedies name the wizard's controls ("Take torch from"), not the answers keys."""
     leaks = [Note(NoteCode.SHELL_VARIABLE, text) for text in leaking()]
     pf = Preflight(warnings=[*plan.warnings, *leaks])
     env = Path(plan.env_path)
@@ -78,10 +82,11 @@ def run_preflight(plan: Plan, answers: Answers, start: Start, *, network: bool =
                 )
             )
     pf.errors += _tools(plan, start)
+    pf.errors += _pip_config_loads(plan, start)
     pf.errors += _interpreter(plan, start)
     pf.errors += _local_links(answers)
     if network and not answers.offline:
-        pf.errors += _reachable(plan, answers, start)
+        pf.errors += _reachable(plan, answers, start, wizard)
     return pf
 
 
@@ -116,6 +121,23 @@ def _tools(plan: Plan, start: Start) -> list[str]:
                 )
             )
     return problems
+
+
+def _pip_config_loads(plan: Plan, start: Start) -> list[str]:
+    """pip refuses to run when a configuration file of its cannot be parsed: say so before the
+    environment is made, not when its first install fails."""
+    pip = Installer.PIP
+    if not any(
+        isinstance(s.spec, Install) and s.spec.installer is pip for s in _pending(plan, start)
+    ):
+        return []
+    return [
+        _(
+            "pip cannot load its configuration ({error}), so every pip install of this run would "
+            "fail; fix or move that file, or set PIP_CONFIG_FILE to another"
+        ).format(error=error)
+        for error in read_pip_config(child_env()).errors
+    ]
 
 
 def _how_to_get(exe: str) -> str:
@@ -169,7 +191,7 @@ def _local_links(answers: Answers) -> list[str]:
     ]
 
 
-def _reachable(plan: Plan, answers: Answers, start: Start) -> list[str]:
+def _reachable(plan: Plan, answers: Answers, start: Start, wizard: bool = False) -> list[str]:
     urls: list[str] = []
     for s in _pending(plan, start):
         spec = s.spec
@@ -191,12 +213,21 @@ def _reachable(plan: Plan, answers: Answers, start: Start) -> list[str]:
     for url, why in zip(urls, results):
         if why:
             problems.append(
-                _(
-                    "cannot reach {url} ({why}). If it is blocked or slow here, set torch_index: default "
-                    "(your installer's configured index) or a mirror of PyTorch's index, index_url for other "
-                    "packages, or find_links with a folder of wheels"
+                (
+                    _(
+                        "cannot reach {url} ({why}). If it is blocked or slow here, go back to the "
+                        "PyTorch build screen and set “Take torch from” to your installer's "
+                        "configured index or a mirror of PyTorch's index, fill in “Index for other "
+                        "packages”, or give “Wheel folders (offline)”"
+                    )
+                    if wizard
+                    else _(
+                        "cannot reach {url} ({why}). If it is blocked or slow here, set torch_index: default "
+                        "(your installer's configured index) or a mirror of PyTorch's index, index_url for other "
+                        "packages, or find_links with a folder of wheels"
+                    )
                 ).format(url=redact_text(url), why=redact_text(why))
-                + _mirror_offer(url, plan)
+                + _mirror_offer(url, plan, wizard)
             )
     return problems
 
@@ -270,7 +301,7 @@ def _uv_config_indexes(env: dict[str, str] | os._Environ[str]) -> list[str]:
     return out
 
 
-def _mirror_offer(url: str, plan: Plan) -> str:
+def _mirror_offer(url: str, plan: Plan, wizard: bool) -> str:
     """The mirror presets that answer here, for an official index that does not."""
     from envwizard.knowledge.mirrors import Kind, presets
     from envwizard.plan.route import answering
@@ -281,10 +312,18 @@ def _mirror_offer(url: str, plan: Plan) -> str:
     found = answering(Kind.TORCH_INDEX if torch else Kind.PYPI, variant=plan.decision.variant)
     if not found:
         return ""
-    listed = ", ".join(f"{p.name} ({round((p.seconds or 0) * 1000)} ms)" for p in found[:4])
-    return " " + _(
-        "These mirrors answered here: {mirrors}; set mirror: NAME in the answers, or mirror: auto."
-    ).format(mirrors=listed)
+    listed = join(f"{p.name} ({round((p.seconds or 0) * 1000)} ms)" for p in found[:4])
+    offer = (
+        _(
+            "These mirrors answered here: {mirrors}; choose one under “Mirror preset” on the "
+            "PyTorch build screen, or auto."
+        )
+        if wizard
+        else _(
+            "These mirrors answered here: {mirrors}; set mirror: NAME in the answers, or mirror: auto."
+        )
+    )
+    return " " + offer.format(mirrors=listed)
 
 
 def _probe_url(url: str) -> str | None:

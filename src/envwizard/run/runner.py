@@ -22,7 +22,13 @@ from typing import Any, Union
 
 import platformdirs
 
-from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, EnvwizardError
+from envwizard.core.errors import (
+    EXIT_CANCELLED,
+    EXIT_OK,
+    EXIT_STEP_FAILED,
+    EnvwizardError,
+    InvalidInput,
+)
 from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact, redact_text
 from envwizard.plan.build import Plan
@@ -105,21 +111,50 @@ Event = Union[StepStarted, StepOutput, StepProgress, BenchEvent, StepFinished, N
 NOT_RUN_REASON = N_("not run: an earlier step failed")
 CANCELLED_REASON = N_("not run: the run was cancelled")
 DONE_BEFORE_REASON = N_("done in an earlier run")
+BENCH_SKIPPED_REASON = N_("skipped: the benchmark was stopped on request")
+
+
+def runs_root() -> Path:
+    """Where every run's folder goes: the user's log directory."""
+    return Path(platformdirs.user_log_dir("envwizard")) / "runs"
 
 
 def new_run_dir(plan: Plan, root: Path | None = None) -> Path:
-    """A fresh folder for this run's logs under the user's log directory."""
-    base = root or Path(platformdirs.user_log_dir("envwizard")) / "runs"
+    """A fresh folder for this run's logs under the user's log directory, holding the plan.
+
+    InvalidInput (exit 2) when it cannot be written (a full or read-only disk): said before
+    anything is made, since a run that cannot keep its record cannot be resumed or reported.
+    """
+    base = root or runs_root()
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(plan.env_path).name) or "env"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for n in range(1000):
         d = base / (f"{stamp}-{name}" + (f"-{n}" if n else ""))
         try:
             d.mkdir(parents=True)
-            return d
         except FileExistsError:
             continue
+        except OSError as e:
+            raise _unwritable(base, e) from None
+        _keep(d, "plan.json", json.dumps(redact(plan.to_dict()), indent=2))
+        return d
     raise RuntimeError(_("cannot create a run folder"))  # pragma: no cover
+
+
+def _keep(folder: Path, name: str, text: str) -> None:
+    try:
+        (folder / name).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise _unwritable(folder, e) from None
+
+
+def _unwritable(folder: Path, e: OSError) -> InvalidInput:
+    return InvalidInput(
+        _(
+            "cannot write envwizard's run folder {folder} ({error}); free some space there or "
+            "make it writable (XDG_STATE_HOME moves it on Linux), then run again"
+        ).format(folder=folder, error=e.strerror or e)
+    )
 
 
 class Runner:
@@ -140,7 +175,10 @@ class Runner:
         self.answers = answers
         self.start = start
         self.run_dir = run_dir or new_run_dir(plan)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise _unwritable(self.run_dir, e) from None
         self.base_env = base_env
         self.lock = lock
         self.stall_seconds = float(stall_seconds or answers.stall_seconds)
@@ -161,19 +199,23 @@ class Runner:
         self.result: RunResult | None = None
         """Set when the run has finished (the value RunFinished carries)."""
         self._cancel = asyncio.Event()
+        self.benchmark_skipped = False
+        """The person stopped the benchmark alone (not the run): the run is done without it."""
+        self._bench_running = False
         self._created_env = start.owns_env and "create-env" in start.skip
         """True once the environment is this run's own (created by it, or by the run it retries)."""
         if plan.lock is not None and plan.lock_path:
             # The files the install steps read (a resumed plan's lock is written here first).
-            write_lock(plan.lock, Path(plan.lock_path).parent)
-        (self.run_dir / "plan.json").write_text(
-            json.dumps(redact(plan.to_dict()), indent=2), encoding="utf-8"
-        )
-        (self.run_dir / "answers.yaml").write_text(redact_text(answers.to_yaml()), encoding="utf-8")
+            try:
+                write_lock(plan.lock, Path(plan.lock_path).parent)
+            except OSError as e:
+                raise _unwritable(Path(plan.lock_path).parent, e) from None
+        _keep(self.run_dir, "plan.json", json.dumps(redact(plan.to_dict()), indent=2))
+        _keep(self.run_dir, "answers.yaml", redact_text(answers.to_yaml()))
 
     @property
     def cancelled(self) -> bool:
-        return self._cancel.is_set()
+        return self._cancel.is_set() and not self.benchmark_skipped
 
     @property
     def owns_env(self) -> bool:
@@ -186,7 +228,19 @@ class Runner:
 
     def cancel(self) -> None:
         """Stop the run: the current child's tree is stopped and the run rolls back."""
+        self.benchmark_skipped = False
         self._cancel.set()
+
+    @property
+    def benchmarking(self) -> bool:
+        return self._bench_running
+
+    def skip_benchmark(self) -> None:
+        """Stop only the benchmark: the environment is installed and verified, so the run is
+        done (exit 0) and the benchmark step says it was skipped. A cancel wins over it."""
+        if self._bench_running and not self._cancel.is_set():
+            self.benchmark_skipped = True
+            self._cancel.set()
 
     def _complete(self) -> bool:
         """Every required step finished: the environment is usable, whatever the benchmark did."""
@@ -236,7 +290,9 @@ class Runner:
         env = Path(self.plan.env_path)
         if self.start.cleanup and env.exists():
             self._mark(env="removing")
-            left = remove_environment(env, keep_dir=self.start.empty_before)
+            left = remove_environment(
+                env, keep_dir=self.start.empty_before, manager=self.plan.manager
+            )
             yield Notice(_("removed the environment at {env}").format(env=env), "warn")
             if left:
                 yield Notice(
@@ -371,8 +427,9 @@ class Runner:
             self._lock_beside_env()
         self._stalled = None
         stall = StallWatch(self.stall_seconds) if step.kind.stall_watched else None
+        self._bench_running = step.kind is StepKind.BENCH
+        child = Child(argv, env=child_env(self.base_env, step.env), log_path=log_path)
         try:
-            child = Child(argv, env=child_env(self.base_env, step.env), log_path=log_path)
             async with child:
                 if step.kind is StepKind.CREATE_ENV:
                     self._created_env = self.start.owns_env
@@ -408,8 +465,20 @@ class Runner:
         except OSError as e:
             tail = [f"cannot start {step.argv[0]}: {e}"]
             yield StepOutput(step.id, tail)
+        if child.log_error:  # the step is judged on its own: a full log disk is not its failure
+            yield Notice(
+                _(
+                    "the log of step {id} could not be written ({error}); its output was shown here"
+                ).format(id=step.id, error=child.log_error),
+                "warn",
+            )
         seconds = time.monotonic() - t0
-        if self.cancelled:
+        self._bench_running = False
+        reason = None
+        if step.kind is StepKind.BENCH and self.benchmark_skipped:
+            status, reason = StepStatus.DONE_BEFORE, BENCH_SKIPPED_REASON
+            self._cancel.clear()  # only the benchmark was stopped
+        elif self.cancelled:
             status = StepStatus.CANCELLED
         elif rc == 0 and not self._stalled:
             status = StepStatus.OK
@@ -430,10 +499,10 @@ class Runner:
             if step.kind is StepKind.CREATE_ENV and self.start.owns_env:
                 self._mark(env="created")
         self.results = [r for r in self.results if r.id != step.id]
-        self.results.append(StepResult(step.id, status, seconds, str(log_path), rc))
+        self.results.append(StepResult(step.id, status, seconds, str(log_path), rc, reason))
         failed = status is StepStatus.FAILED
         yield StepFinished(
-            step.id, status, rc, seconds, str(log_path), tail[-15:] if failed else []
+            step.id, status, rc, seconds, str(log_path), tail[-15:] if failed else [], reason
         )
 
     def _lock_beside_env(self) -> None:
@@ -527,7 +596,9 @@ class Runner:
         self._mark(env="removing", empty_before=self.start.empty_before)
         if state is not None:
             state.mark(status="rolling-back")
-        left = await asyncio.to_thread(remove_environment, env, keep_dir=self.start.empty_before)
+        left = await asyncio.to_thread(
+            remove_environment, env, keep_dir=self.start.empty_before, manager=self.plan.manager
+        )
         self._mark(env="removed")
         self.removed = True
         if self.start.empty_before:

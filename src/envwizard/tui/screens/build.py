@@ -15,10 +15,12 @@ from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact_text
 from envwizard.knowledge.mirrors import names as mirror_names
 from envwizard.plan.route import Target
+from envwizard.report.render import decision_head
 from envwizard.settings.answers import Answers
 from envwizard.settings.choices import Url
 from envwizard.tui.messages import Measured
 from envwizard.tui.screens.base import WizardScreen, labeled
+from envwizard.tui.widgets.secret import UrlInput
 
 INSTALLER_CHOICES = [
     (N_("auto: uv when it installs what pip would, else pip"), "auto"),
@@ -81,7 +83,7 @@ class BuildScreen(WizardScreen):
         )
         yield labeled(
             _("Mirror URL:"),
-            Input(
+            UrlInput(
                 value=ti.url if isinstance(ti, Url) else "",
                 placeholder="https://mirror.example/pytorch/whl",
                 id="mirror",
@@ -103,11 +105,11 @@ class BuildScreen(WizardScreen):
         )
         yield labeled(
             _("Index for other packages:"),
-            Input(value=d.index_url or "", placeholder=_("optional mirror URL"), id="index_url"),
+            UrlInput(value=d.index_url or "", placeholder=_("optional mirror URL"), id="index_url"),
         )
         yield labeled(
             _("Wheel folders (offline):"),
-            Input(
+            UrlInput(
                 value=" ".join(d.find_links),
                 placeholder=_("optional folders or URLs"),
                 id="find_links",
@@ -241,18 +243,11 @@ class BuildScreen(WizardScreen):
         planned, why = self.state.try_plan(**self.changes())
         panel = self.query_one("#reasons", Static)
         if planned is None:
-            panel.update(f"[red]✗[/] {why}")
+            panel.update(redact_text(f"[red]✗[/] {why}"))
             self.problem(_("no build runs with these choices"))
             return
         d = planned.plan.decision
-        src = d.index_url or (
-            "conda-forge" if d.source == "conda-forge" else _("the installer's default index")
-        )
-        text = [
-            _("[b]torch {torch}[/]  build [b]{variant}[/]  from {source}").format(
-                torch=d.torch, variant=d.variant, source=src
-            )
-        ]
+        text = [decision_head(d)]
         text += [f"• {r}" for r in d.reasons]
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
         if planned.unmeasured:

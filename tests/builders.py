@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from envwizard.facts.load import facts_from_json
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan, script_path
 from envwizard.plan.lock import Lock
-from envwizard.plan.steps import CreateEnv, Install, Installer, Pin, Sources, Spec, Step, StepKind
+from envwizard.plan.steps import CreateEnv, Install, Installer, Pin, Sources, Step
 from envwizard.run.runner import Event, Runner
 from envwizard.settings.answers import Answers, Benchmark
 
@@ -92,27 +91,8 @@ def make_plan(env: Path, steps: list[Step], manager: str = "venv") -> Plan:
     )
 
 
-@dataclass(frozen=True)
-class Command(Spec):
-    """A step given as a ready command line: hand-made test plans of real commands."""
-
-    step_kind: StepKind
-    command: tuple[str, ...]
-
-    @property
-    def kind(self) -> StepKind:
-        return self.step_kind
-
-    @property
-    def program(self) -> str:
-        return self.command[0]
-
-    def argv(self) -> list[str]:
-        return list(self.command)
-
-
 def command_step(step_id: str, title: str, argv: list[str], kind: str, **kw: Any) -> Step:
-    return Step(step_id, title, Command(StepKind(kind), tuple(argv)), **kw)
+    return Step.command(step_id, title, argv, kind, **kw)
 
 
 def create_spec(manager: str, env: Path) -> CreateEnv:

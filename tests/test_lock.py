@@ -333,12 +333,32 @@ def test_a_flat_links_mirror_is_resolved_then_installed_with_its_index() -> None
     assert spec.sources.find_links == page and spec.no_deps
 
 
-def test_a_later_step_is_resolved_beside_the_earlier_steps_files() -> None:
+def test_the_packages_step_keeps_to_its_own_sources() -> None:
     p = plan(compute="cpu", packages=["tinypkg"], index_url="https://mirror.invalid/simple")
     [(_t, tg, ts), (_p, pg, ps)] = p.stages()
     assert tg is Group.TORCH and ts.index_url == "https://download.pytorch.org/whl/cpu"
     assert pg is Group.PACKAGES and ps.index_url == "https://mirror.invalid/simple"
-    assert ps.extra_index_urls == ("https://download.pytorch.org/whl/cpu",)
+    assert ps.extra_index_urls == ()  # PyTorch's index stays torch's
+    assert p.group_sources()[Group.PACKAGES] == ps
+
+
+def test_stand_ins_carry_a_locked_name_and_version_only(tmp_path: Path) -> None:
+    from envwizard.plan.lock import Locked
+    from envwizard.run.resolve import stand_ins
+
+    folder = stand_ins(
+        [Locked("torch", "2.13.0+cpu"), Locked("typing-extensions", "4.16.0")], tmp_path
+    )
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [
+        "torch-2.13.0+cpu-py3-none-any.whl",
+        "typing_extensions-4.16.0-py3-none-any.whl",
+    ]
+    import zipfile
+
+    with zipfile.ZipFile(folder / names[0]) as z:
+        meta = z.read("torch-2.13.0+cpu.dist-info/METADATA").decode()
+    assert meta == "Metadata-Version: 2.1\nName: torch\nVersion: 2.13.0+cpu\n"
 
 
 # ---- asking the installers ------------------------------------------------------------------------

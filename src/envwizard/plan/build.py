@@ -123,8 +123,11 @@ class Plan:
 
     def stages(self) -> list[tuple[Step, Group, Sources]]:
         """The install steps in order, each with the group it installs and the sources its part
-        is resolved against: its own, plus where the earlier steps' files lie (a later step must
-        see the exact torch it is resolved beside). Pure: the same plan gives the same stages."""
+        is resolved against: its own; a second step of torch's group (the dependencies after a
+        flat links page) also sees where torch's files lie. Pure: the same plan, the same stages.
+
+        The packages' step keeps to its own sources (PyTorch's index stays torch's); the resolve
+        sets the exact torch group beside it (run/resolve.py)."""
         out: list[tuple[Step, Group, Sources]] = []
         earlier = Sources()
         for step in self.steps:
@@ -132,13 +135,16 @@ class Plan:
             if not isinstance(spec, Install):
                 continue
             group = Group.PACKAGES if step.id == "install-packages" else Group.TORCH
-            seen = Sources(
-                extra_index_urls=tuple(
-                    u for u in [earlier.index_url, *earlier.extra_index_urls] if u
-                ),
-                find_links=earlier.find_links,
-            )
-            out.append((step, group, spec.sources.union(seen) if out else spec.sources))
+            sources = spec.sources
+            if group is Group.TORCH and out:
+                seen = Sources(
+                    extra_index_urls=tuple(
+                        u for u in [earlier.index_url, *earlier.extra_index_urls] if u
+                    ),
+                    find_links=earlier.find_links,
+                )
+                sources = sources.union(seen)
+            out.append((step, group, sources))
             earlier = earlier.union(spec.sources)
         return out
 

@@ -154,11 +154,14 @@ class Lock:
         return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
 
     def requirements(self, group: Group) -> str:
-        """A requirements file of exact pins for one group.
+        """A requirements file of exact pins for one group: what its install step installs,
+        with `--no-deps`, from the sources it was resolved against.
 
-        Hashes are written only when every file of the group has one: pip checks hashes all or
-        nothing. `==` with the full version (local tag included) matches only that build, and the
-        hash pins the very file the resolve saw.
+        A requirements file, not a pylock.toml: every pip and uv reads one (pip reads pylock
+        only from 25.1, experimentally), and with hashes it is as exact. `==` with the full
+        version (local tag included) matches only that build, and the hash pins the very file
+        the resolve saw. Hashes are written only when every file of the group has one: pip
+        checks hashes all or nothing.
         """
         rows = self.group(group)
         hashed = bool(rows) and all(p.hashes for p in rows)

@@ -72,6 +72,8 @@ def variant_words(variant: str) -> str:
         return f"ROCm {variant[4:]}"
     if kind in ("cpu", "xpu", "mps"):
         return kind.upper()
+    if variant and variant != "default":
+        return f"+{variant}"  # a label no PyTorch build carries: said as it is
     return _("default")
 
 

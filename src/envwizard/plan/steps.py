@@ -460,6 +460,26 @@ class Bench(Spec):
 
 
 @dataclass(frozen=True)
+class Command(Spec):
+    """A step given as a ready command line, of a kind whose rules it follows: for plans
+    written by hand around a program envwizard has no spec for (benchmarks, tests)."""
+
+    step_kind: StepKind
+    command: tuple[str, ...]
+
+    @property
+    def kind(self) -> StepKind:
+        return self.step_kind
+
+    @property
+    def program(self) -> str:
+        return self.command[0]
+
+    def argv(self) -> list[str]:
+        return list(self.command)
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of the plan: an id, a title for people, and the spec that says what it does."""
 
@@ -473,6 +493,11 @@ class Step:
     fields: Mapping[str, str] = field(default_factory=dict)
     """The values in `title` when it was made from a template (the template is `template`)."""
     template: str = ""
+
+    @classmethod
+    def command(cls, step_id: str, title: str, argv: list[str], kind: str, **kw: Any) -> Step:
+        """A step of a ready command line (see `Command`)."""
+        return cls(step_id, title, Command(StepKind(kind), tuple(argv)), **kw)
 
     @classmethod
     def titled(

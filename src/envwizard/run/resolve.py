@@ -32,6 +32,7 @@ import os
 import shutil
 import sys
 import urllib.parse
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from importlib import metadata
@@ -190,8 +191,14 @@ class _Resolver:
             pinned = {p.name for p in found}
             reqs = [f"{p.name}=={p.version}" for p in found]
             reqs += [r for r in spec.requirements if _name(r) not in pinned]
+            asked = sources
+            if group is Group.PACKAGES and found:
+                # Beside the exact torch group, without its sources: a folder of stand-ins
+                # (name and version only) lets the installer take each as given.
+                beside = stand_ins(found, self.run_dir / f"resolve-{n}-beside")
+                asked = replace(sources, find_links=(*sources.find_links, str(beside)))
             ask = self.uv if spec.installer is Installer.UV else self.pip
-            new = await ask(spec, reqs, sources, group, n)
+            new = await ask(spec, reqs, asked, group, n)
             found += [p for p in new if p.name not in pinned]
         return Lock(
             installer,
@@ -384,6 +391,25 @@ def source_list(plan: Plan, facts: Facts, groups: Iterable[Sources] | None = Non
     if cfg is not None and plan.installer.installer is Installer.PIP:
         out += [u for u in [cfg.index_url, *cfg.extra_index_urls, *cfg.find_links] if u]
     return list(dict.fromkeys(out))
+
+
+def stand_ins(packages: Iterable[Locked], folder: Path) -> Path:
+    """Wheels that carry only a name and a version, one per package already locked: what a
+    later step is resolved beside, so it needs neither their sources nor their files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in packages:
+        dist = p.name.replace("-", "_")
+        info = f"{dist}-{p.version}.dist-info"
+        files = {
+            f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {p.name}\nVersion: {p.version}\n",
+            f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: envwizard\nRoot-Is-Purelib: true\n"
+            "Tag: py3-none-any\n",
+        }
+        files[f"{info}/RECORD"] = "".join(f"{name},,\n" for name in [*files, f"{info}/RECORD"])
+        with zipfile.ZipFile(folder / f"{dist}-{p.version}-py3-none-any.whl", "w") as z:
+            for name, text in files.items():
+                z.writestr(name, text)
+    return folder
 
 
 def installer_error(lines: list[str]) -> list[str]:

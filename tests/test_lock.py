@@ -291,10 +291,8 @@ def test_the_locked_plan_installs_the_lock_and_nothing_else() -> None:
     lock = Lock(lock.installer, lock.python, lock.platform, lock.packages, variant="cpu")
     lp = locked(p, lock)
     torch = lp.step("install-torch")
-    assert (
-        torch.argv[8:10] == ["-r", "/run/envwizard-lock-torch.txt"]
-        and torch.argv[-1] == "--no-deps"
-    )
+    at = torch.argv.index("-r")
+    assert torch.argv[at + 1] == "/run/envwizard-lock-torch.txt" and torch.argv[-1] == "--no-deps"
     assert "torch==2.13.*" not in torch.argv
     assert torch.label() == "Install torch 2.13.0+cpu (cpu)"
     assert [s.id for s in lp.steps] == [

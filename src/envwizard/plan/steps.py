@@ -278,7 +278,7 @@ class Install(Spec):
             return [*head, *self.what(), *uv_source_args(self.sources, self.reads_config), *tail]
         again = ["--force-reinstall"] if self.reinstall else []
         head = [self.target, "-m", "pip", "install", *again, "--no-input"]
-        head += ["--disable-pip-version-check", "--progress-bar"]
+        head += ["--disable-pip-version-check", "--no-compile", "--progress-bar"]
         head.append("raw" if self.raw_progress else "off")
         return [*head, *self.what(), *pip_source_args(self.sources), *tail]
 
@@ -297,16 +297,18 @@ def pip_source_args(s: Sources) -> list[str]:
     return out
 
 
-def uv_source_args(s: Sources, reads_config: bool, *, install: bool = True) -> list[str]:
+def uv_source_args(s: Sources, reads_config: bool) -> list[str]:
     """uv's flags for the sources; with pip's settings handed over, uv also takes the best
-    version across all indexes (as pip does), compiles bytecode as pip does (the first
-    `import torch` would otherwise compile for ~10 s) and ignores its own configuration."""
+    version across all indexes (as pip does) and ignores its own configuration.
+
+    Installs compile no bytecode (pip is told --no-compile): compiling every module of torch was
+    most of an install's time, while verify's first `import torch` writes what it loads
+    (benchmarks/bytecode_cost.py)."""
     out = pip_source_args(dataclasses.replace(s, trusted_hosts=()))
     for host in s.trusted_hosts:
         out += ["--allow-insecure-host", host]
     if not reads_config:
-        out += ["--index-strategy", "unsafe-best-match"]
-        out += ["--compile-bytecode", "--no-config"] if install else ["--no-config"]
+        out += ["--index-strategy", "unsafe-best-match", "--no-config"]
     return out
 
 
@@ -372,7 +374,7 @@ class DryRun:
         out += ["--python-version", self.python]
         out += ["--python-platform", self.platform] if self.platform else []
         # --quiet: the resolution goes to the file only (uv also prints it), errors still show.
-        out += ["--quiet", *uv_source_args(self.sources, self.reads_config, install=False)]
+        out += ["--quiet", *uv_source_args(self.sources, self.reads_config)]
         return out + (["--no-deps"] if self.no_deps else [])
 
 

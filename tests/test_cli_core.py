@@ -119,7 +119,7 @@ def test_fixtures_hold_only_schema_1_keys() -> None:
 def test_plan_from_a_schema_1_facts_file(
     tmp_path: Path, fixture: str, variant: str, torch: str
 ) -> None:
-    a = answers(tmp_path, f"env: {tmp_path / 'env'}\npackages: [torchvision]\n")
+    a = answers(tmp_path, f"env: {tmp_path / 'env'}\nstack: torch\npackages: [torchvision]\n")
     p = plan_json(FACTS / f"{fixture}.json", a)
     d = p["decision"]
     assert (d["variant"], d["torch"]) == (variant, torch), d["reasons"]
@@ -129,8 +129,10 @@ def test_plan_from_a_schema_1_facts_file(
         "install-torch",
         "pin",
         "verify",
+        "verify-stack",  # the torchvision asked for is proven with ops.nms
         "benchmark",
     ]
+    assert p["steps"][4]["spec"]["checks"] == ["torchvision"]
     torch_argv = p["steps"][1]["argv"]
     assert f"torch=={torch}" in torch_argv
     assert any(x.startswith("torchvision") for x in torch_argv)

@@ -60,7 +60,7 @@ def facts(gpu: bool = False, **os_keys: Any) -> Facts:
 
 
 def plan(gpu: bool = False, **answers: Any) -> Plan:
-    a = {"env": ENV, "benchmark": False, "installer": "pip", **answers}
+    a = {"env": ENV, "benchmark": False, "installer": "pip", "stack": "torch", **answers}
     return make_plan(facts(gpu), validate(a, cwd="/work"))
 
 

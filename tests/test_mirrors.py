@@ -108,7 +108,8 @@ def sources(dead: str) -> Iterator[dict[str, Any]]:
 
 
 def answers(**more: Any) -> Any:
-    return validate({"env": ENV, "compute": "cpu", "benchmark": False, **more}, cwd="/work")
+    a = {"env": ENV, "compute": "cpu", "benchmark": False, "stack": "torch", **more}
+    return validate(a, cwd="/work")
 
 
 def decision_for(a: Any) -> Any:

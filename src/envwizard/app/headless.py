@@ -36,6 +36,7 @@ from envwizard.plan.build import Plan
 from envwizard.plan.steps import StepKind
 from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, lock_line, outcome_line
 from envwizard.report.report import DEFAULT_SOURCE, index_words, installed
+from envwizard.report.stack_view import run_lines
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.runner import (
     BenchEvent,
@@ -307,6 +308,9 @@ class _View:
                 )
             for h in v.get("hints") or []:
                 c.print(_("  [yellow]hint:[/] {hint}").format(hint=h))
+        for mark, line in run_lines(self.plan.stack, result.verify_stack, result.kernel):
+            style = {"✓": "green", "✗": "red", "–": "yellow", "!": "yellow"}.get(mark, "dim")
+            c.print(Text(f"  {mark} ", style=style) + Text(line))
         if result.benchmark:
             c.print(summary_table(result.benchmark))
         elif result.benchmark_error:

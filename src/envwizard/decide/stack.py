@@ -148,13 +148,41 @@ class StackDecision:
     def left_out(self) -> list[StackItem]:
         return [i for i in self.items if not i.included]
 
-    def requirements(self, source: Source, *, asked_only: bool = False) -> list[str]:
+    def requirements(self, source: Source) -> list[str]:
         """The requirements one source installs, in the stack's order."""
         return [
-            i.requirement
-            for i in self.items
-            if i.included and i.source is source and i.requirement and (i.asked or not asked_only)
+            i.requirement for i in self.items if i.included and i.source is source and i.requirement
         ]
+
+    @property
+    def optional(self) -> list[str]:
+        """Companions the stack brought without being asked: the resolve leaves out one the
+        sources hold no matching build of (one named in `packages:` is refused instead)."""
+        return [
+            i.name for i in self.items if i.included and i.role is Role.COMPANION and not i.asked
+        ]
+
+    def leave_out(self, name: str, reason: Reason) -> StackDecision:
+        """The same decision with `name` left out for `reason` (what the resolve found)."""
+        items = tuple(
+            replace(i, included=False, requirement=None, source=None, reasons=(reason,), helps=())
+            if i.name == name
+            else i
+            for i in self.items
+        )
+        return replace(self, items=items)
+
+    def checks(self) -> list[str]:
+        """verify_stack.py's checks for what is included, each once (`jax=gpu` names the
+        device a framework must run on); the Jupyter check runs after the kernel step."""
+        out: list[str] = []
+        for i in self.included:
+            if not i.check or i.role is Role.JUPYTER:
+                continue
+            check = f"{i.check}={i.device}" if i.role is Role.FRAMEWORK and i.device else i.check
+            if check not in out:
+                out.append(check)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -18,6 +18,9 @@ class Why(StrValue):
     COMPANION_GAP = "companion-gap"
     COMPANION_NONE = "companion-none"
     FROM_TORCH_INDEX = "from-torch-index"
+    RESOLVE_OTHER_BUILD = "resolve-other-build"
+    RESOLVE_NOT_FOUND = "resolve-not-found"
+    NOT_IN_LOCK = "not-in-lock"
     LIBRARY_NOTE = "library-note"
     LIBRARY_CURRENT = "library-current"
     LIBRARY_CURRENT_PYTHON = "library-current-python"
@@ -82,6 +85,13 @@ TEMPLATES: dict[Why, str] = {
     Why.FROM_TORCH_INDEX: N_(
         "installed with torch from the same place, so it matches torch's {variant} build"
     ),
+    Why.RESOLVE_OTHER_BUILD: N_(
+        "the configured sources hold no {want} build of {name}: {source} has its {theirs} build ({name} {version}), which would fail beside this torch; PyTorch's {variant} index or a wheel folder with one would add it"
+    ),
+    Why.RESOLVE_NOT_FOUND: N_(
+        "the configured sources hold no {name} that installs beside torch {torch} (the installer said: {said})"
+    ),
+    Why.NOT_IN_LOCK: N_("not in the environment's lock, which was resolved without it"),
     Why.LIBRARY_NOTE: N_("{text}"),
     Why.LIBRARY_CURRENT: N_("current {name} releases support Python {python} and torch {torch}"),
     Why.LIBRARY_CURRENT_PYTHON: N_("current {name} releases support Python {python}"),

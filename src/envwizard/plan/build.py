@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from packaging.requirements import Requirement
+from packaging.requirements import InvalidRequirement, Requirement
 
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import N_, _
@@ -27,7 +27,8 @@ from envwizard.core.notes import Note, NoteCode
 from envwizard.core.redact import redact_text
 from envwizard.core.versions import major_minor, vkey
 from envwizard.decide.decision import Decision, decide
-from envwizard.decide.stack import Source, StackDecision, canonical, decide_stack
+from envwizard.decide.stack import Reason, Source, StackDecision, canonical, decide_stack, why
+from envwizard.decide.stack_wording import Why
 from envwizard.facts.model import Facts, PythonInfo
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
@@ -41,15 +42,19 @@ from envwizard.plan.steps import (
     Bench,
     CreateEnv,
     Install,
+    Kernel,
     Pin,
     Sources,
     Step,
     Verify,
+    VerifyStack,
 )
 from envwizard.settings.answers import Answers
 
 CONSTRAINTS_FILE = "envwizard-constraints.txt"
 STATE_FILE = "envwizard-state.json"
+KERNEL_RECORD = "envwizard-kernel.json"
+"""Beside the environment: the Jupyter kernel folder its kernel step made (rollback removes it)."""
 PIP_RAW_PROGRESS = (24, 1)
 """pip learned `--progress-bar raw` (parseable download progress) in 24.1."""
 NAMED_KINDS = ("cpu", "cuda", "rocm", "xpu")
@@ -161,6 +166,25 @@ class Plan:
             out[group] = out[group].union(sources) if group in out else sources
         return out
 
+    def leave_out(self, name: str, reason: Reason) -> Plan:
+        """The same plan without the stack's `name`: out of every install step's requirements,
+        the pin and verify's checks, and said in the stack with `reason`."""
+        if self.stack is None:
+            return self
+        stack = self.stack.leave_out(name, reason)
+        steps: list[Step] = []
+        for step in self.steps:
+            spec = step.spec
+            if isinstance(spec, Install):
+                keep = tuple(r for r in spec.requirements if _req_name(r) != name)
+                spec = dataclasses.replace(spec, requirements=keep)
+            elif isinstance(spec, Pin):
+                spec = dataclasses.replace(spec, names=tuple(n for n in spec.names if n != name))
+            elif isinstance(spec, VerifyStack):
+                spec = dataclasses.replace(spec, checks=tuple(stack.checks()))
+            steps.append(step.with_spec(spec))
+        return dataclasses.replace(self, steps=steps, stack=stack)
+
     def with_lock(self, lock: Lock, files: Mapping[Group, str], lock_path: str) -> Plan:
         """The same plan installing exactly `lock`: torch's group in install-torch (the flat
         links page's second step merges into it), the rest in install-packages (dropped when
@@ -191,6 +215,10 @@ class Plan:
                 )
             elif isinstance(spec, Verify):
                 spec = dataclasses.replace(spec, lock_file=lock_path, variant=variant or None)
+            elif isinstance(spec, VerifyStack) and self.stack is not None:
+                names = {i.name for i in self.stack.included}
+                expect = tuple(f"{p.name}=={p.version}" for p in lock.packages if p.name in names)
+                spec = dataclasses.replace(spec, expect=expect)
             steps.append(step.with_spec(spec))
         torch = lock.get("torch") or lock.get("pytorch")
         if torch is not None:
@@ -201,7 +229,19 @@ class Plan:
                 title=steps[first].template.format(**fields),
                 fields=fields,
             )
-        return dataclasses.replace(self, steps=steps, lock=lock, lock_path=lock_path)
+        plan = dataclasses.replace(self, steps=steps, lock=lock, lock_path=lock_path)
+        # A companion the lock lacks was left out when it was resolved (a resume says so).
+        for name in self.stack.optional if self.stack else []:
+            if lock.installer is not Installer.CONDA and lock.get(name) is None:
+                plan = plan.leave_out(name, why(Why.NOT_IN_LOCK))
+        return plan
+
+
+def _req_name(requirement: str) -> str:
+    try:
+        return canonical(Requirement(requirement).name)
+    except InvalidRequirement:
+        return requirement
 
 
 def script_path(name: str) -> str:
@@ -305,6 +345,10 @@ class _Builder:
         if others:
             steps.append(self.packages_step(others))
         steps.append(self.verify_step())
+        if self.stack.kernel is not None:
+            steps.append(self.kernel_step())
+        if self.stack.checks() or self.stack.kernel is not None:
+            steps.append(self.verify_stack_step())
         if self.a.benchmark.enabled:
             steps.append(self.bench_step())
         return Plan(
@@ -379,7 +423,7 @@ class _Builder:
 
     def with_torch(self) -> list[str]:
         """What torch's own install command carries: the companions from its index, the pins."""
-        companions = self.stack.requirements(Source.TORCH, asked_only=True)
+        companions = self.stack.requirements(Source.TORCH)
         return [self.d.requirement, *companions, *self.d.pins]
 
     def torch_step(self) -> Step:
@@ -489,8 +533,8 @@ class _Builder:
         """`packages:` after torch: those the stack decided (with their pins), then the rest."""
         known = set(load_stack().known())
         decided = [
-            *self.stack.requirements(Source.INDEX, asked_only=True),
-            *self.stack.requirements(Source.URL, asked_only=True),
+            *self.stack.requirements(Source.INDEX),
+            *self.stack.requirements(Source.URL),
         ]
         return decided + [p for p in self.a.packages if canonical(Requirement(p).name) not in known]
 
@@ -517,6 +561,35 @@ class _Builder:
             variant=self.d.variant if variant_kind(self.d.variant) in NAMED_KINDS else None,
         )
         return Step("verify", N_("Verify torch on the device"), spec)
+
+    def kernel_step(self) -> Step:
+        kernel = self.stack.kernel
+        assert kernel is not None
+        spec = Kernel(
+            self.env_py,
+            script_path("kernel.py"),
+            kernel.name,
+            kernel.display_name,
+            self.path.join(self.prefix, KERNEL_RECORD),
+        )
+        return Step.titled(
+            "jupyter-kernel", N_("Register the Jupyter kernel {name}"), {"name": kernel.name}, spec
+        )
+
+    def verify_stack_step(self) -> Step:
+        checks = self.stack.checks()
+        record = None
+        if self.stack.kernel is not None:
+            checks.append("jupyter")
+            record = self.path.join(self.prefix, KERNEL_RECORD)
+        spec = VerifyStack(
+            self.env_py,
+            script_path("verify_stack.py"),
+            str(self.d.expect["device"]),
+            tuple(checks),
+            kernel_record=record,
+        )
+        return Step("verify-stack", N_("Verify what goes beside torch"), spec)
 
     def bench_step(self) -> Step:
         b = self.a.benchmark

@@ -36,6 +36,36 @@ class LockRefused(ImpossibleRequest):
 
     retryable = False
 
+    def __init__(self, message: str, companion: Mismatch | None = None) -> None:
+        super().__init__(message)
+        self.companion = companion
+        """The companion of another build, when that is the refusal: the resolve leaves one
+        the stack brought unasked out instead."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A companion the lock holds in another build than torch's."""
+
+    name: str
+    version: str
+    theirs: str
+    """Its build (cu130, …)."""
+    want: str
+    """torch's build."""
+    source: str
+
+    def fields(self) -> dict[str, str]:
+        """The values of the sentence that says it (stack_wording's resolve-other-build)."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "want": variant_words(self.want),
+            "theirs": variant_words(self.theirs),
+            "source": self.source,
+            "variant": self.want,
+        }
+
 
 @dataclass(frozen=True)
 class Alternative:
@@ -154,7 +184,10 @@ def check_lock(
             continue
         theirs = wheel_variant(comp, kb, platform, torch.version)
         if theirs != got:
-            raise LockRefused(_companion_sentence(comp, theirs, got, decision, alternatives))
+            raise LockRefused(
+                _companion_sentence(comp, theirs, got, decision, alternatives),
+                Mismatch(comp.name, comp.version, theirs, got, where(comp.source)),
+            )
     return got
 
 

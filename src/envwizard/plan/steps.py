@@ -29,6 +29,8 @@ class StepKind(StrValue):
     INSTALL = "install"
     PIN = "pin"
     VERIFY = "verify"
+    KERNEL = "kernel"
+    """Registers the environment as a Jupyter kernel (outside it: rollback removes it)."""
     BENCH = "bench"
 
     @property
@@ -61,7 +63,7 @@ class StepKind(StrValue):
     @property
     def emits_json(self) -> bool:
         """Writes JSON lines that are data, not output to show."""
-        return self in (StepKind.VERIFY, StepKind.BENCH)
+        return self in (StepKind.VERIFY, StepKind.KERNEL, StepKind.BENCH)
 
 
 class Installer(StrValue):
@@ -440,6 +442,71 @@ class Verify(Spec):
         if self.variant:
             out += ["--variant", self.variant]
         return out
+
+
+@dataclass(frozen=True)
+class VerifyStack(Spec):
+    """Prove the packages beside torch on the device (scripts/verify_stack.py), no download."""
+
+    python: str
+    script: str
+    device: str
+    checks: tuple[str, ...]
+    """verify_stack.py's checks: `torchvision`, `llm`, `jax=gpu`, `jupyter`, …"""
+    kernel_record: str | None = None
+    """The kernel step's record: the jupyter check starts the kernel it names."""
+    expect: tuple[str, ...] = ()
+    """`NAME==VERSION` from the lock: what must be installed."""
+
+    @property
+    def kind(self) -> StepKind:
+        return StepKind.VERIFY
+
+    @property
+    def program(self) -> str:
+        return self.python
+
+    def argv(self) -> list[str]:
+        out = [self.python, self.script, "--device", self.device]
+        for check in self.checks:
+            out += ["--check", check]
+        if self.kernel_record:
+            out += ["--kernel-record", self.kernel_record]
+        for e in self.expect:
+            out += ["--expect", e]
+        return out
+
+
+@dataclass(frozen=True)
+class Kernel(Spec):
+    """Register the environment as a Jupyter kernel (scripts/kernel.py), never over another
+    environment's kernel of the same name; `record` says which folder is this one's."""
+
+    python: str
+    script: str
+    name: str
+    display_name: str
+    record: str
+
+    @property
+    def kind(self) -> StepKind:
+        return StepKind.KERNEL
+
+    @property
+    def program(self) -> str:
+        return self.python
+
+    def argv(self) -> list[str]:
+        return [
+            self.python,
+            self.script,
+            "--name",
+            self.name,
+            "--display",
+            self.display_name,
+            "--record",
+            self.record,
+        ]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,11 @@ def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) 
     if result.verify is not None:
         v = {k: result.verify.get(k) for k in VERIFY_KEYS}
         v.update({k: val for k, val in result.verify.items() if k not in v})
+    if result.verify_stack is not None:
+        # Each package beside torch: name, version, device, ok and a failure's one-line cause.
+        v = v if v is not None else {}
+        v["packages"] = result.verify_stack.get("packages") or []
+        v["stack_ok"] = bool(result.verify_stack.get("ok"))
     steps = [s.to_dict() for s in result.steps]
     return {
         "envwizard": __version__,
@@ -51,6 +56,8 @@ def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) 
         "installer": plan.installer.to_dict(),
         "installed": installed(result.verify, plan),
         "lock": plan.lock_path,
+        "stack": plan.stack.to_dict() if plan.stack else None,
+        "jupyter": result.kernel,
         "steps": steps,
         "verify": v,
         "benchmark": result.benchmark,

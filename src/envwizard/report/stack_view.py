@@ -51,6 +51,52 @@ def held_and_left_out(
     return held, left
 
 
+def run_lines(
+    stack: StackDecision | None,
+    verify_stack: dict[str, Any] | None,
+    kernel: dict[str, Any] | None,
+) -> list[tuple[str, str]]:
+    """After a run, for the summary and the Done screen: (mark, text) per package beside torch —
+    ✓ verified, ✗ failed with its cause, – left out with why — and the Jupyter kernel."""
+    if stack is None:
+        return []
+    rows = (verify_stack or {}).get("packages") or []
+    found = {r.get("name"): r for r in rows}
+    out: list[tuple[str, str]] = []
+    for p in stack.to_dict()["packages"]:
+        held, left = held_and_left_out({"packages": [p]}, rows)
+        row = found.get(p["name"])
+        if left:
+            out.append(("–", left[0]))
+        elif row is None:  # not checked (verify stopped before it, or nothing to check)
+            out.append(("·", held[0]))
+        else:
+            out.append(("✓" if row.get("ok") else "✗", held[0]))
+    for r in rows:  # checks of no stack row (the kernel; llm's libraries are rows of their own)
+        if r.get("name") == "jupyter":
+            mark = "✓" if r.get("ok") else "✗"
+            text = (
+                _("Jupyter kernel {name} runs torch {torch}").format(
+                    name=r.get("kernel"), torch=r.get("kernel_torch")
+                )
+                if r.get("ok")
+                else _("Jupyter kernel {name}: failed — {cause}").format(
+                    name=r.get("kernel"), cause=r.get("cause") or ""
+                )
+            )
+            out.append((mark, text))
+    if kernel and kernel.get("ok") and kernel.get("name") != kernel.get("asked"):
+        out.append(
+            (
+                "!",
+                _("a kernel named {asked} belongs to another Python, so this one is {name}").format(
+                    asked=kernel.get("asked"), name=kernel.get("name")
+                ),
+            )
+        )
+    return out
+
+
 def stack_panel(stack: StackDecision) -> Panel:
     """The plan's stack: each package with its requirement, each left out with why."""
     held, left = held_and_left_out(stack.to_dict())

@@ -14,7 +14,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-RECORD = "envwizard-kernel.json"
+from envwizard.plan.build import KERNEL_RECORD
+
+RECORD = KERNEL_RECORD
 MAX_BYTES = 64 * 1024
 
 

@@ -88,6 +88,10 @@ class RunResult:
     env: EnvOutcome
     run_dir: str
     verify: dict[str, Any] | None = None
+    verify_stack: dict[str, Any] | None = None
+    """What verify found of the packages beside torch (scripts/verify_stack.py's answer)."""
+    kernel: dict[str, Any] | None = None
+    """The Jupyter kernel the run registered (scripts/kernel.py's answer)."""
     benchmark: dict[str, Any] | None = None
     benchmark_error: str | None = None
     notes: list[str] = field(default_factory=list)

@@ -45,6 +45,8 @@ from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text
 from envwizard.core.versions import major_minor, platform_key, vkey
+from envwizard.decide.stack import why
+from envwizard.decide.stack_wording import Why
 from envwizard.facts.model import Facts
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
@@ -60,7 +62,7 @@ from envwizard.plan.lock import (
     pip_packages,
     uv_packages,
 )
-from envwizard.plan.lockcheck import Alternative, check_lock
+from envwizard.plan.lockcheck import Alternative, LockRefused, check_lock
 from envwizard.plan.steps import (
     CreateEnv,
     DryRun,
@@ -98,6 +100,11 @@ class ResolveFailed(InvalidInput):
 
     retryable = False
 
+    def __init__(self, message: str, said: str = "") -> None:
+        super().__init__(message)
+        self.said = said
+        """The installer's own words, when it said any."""
+
 
 async def resolve(
     plan: Plan,
@@ -120,13 +127,59 @@ async def resolve(
         return plan
     kb = kb or load_knowledge()
     run_dir.mkdir(parents=True, exist_ok=True)
-    lock = await _Resolver(plan, facts, run_dir, base_env, stall_seconds, on_output).run()
     platform = platform_key(facts.os.system, facts.os.machine)
-    alternatives = local_alternatives(lock, plan, facts)
-    variant = check_lock(lock, plan.decision, kb, platform, alternatives=alternatives)
+    # A companion the stack brought unasked whose matching build the sources lack is left out
+    # (and said), and the rest resolved again without it; one named in `packages:` is refused.
+    while True:
+        optional = set(plan.stack.optional) if plan.stack else set()
+        resolver = _Resolver(plan, facts, run_dir, base_env, stall_seconds, on_output)
+        try:
+            lock = await resolver.run()
+        except ResolveFailed as e:
+            missing = next((n for n in sorted(optional) if _not_found(n, e.said)), None)
+            if missing is None:
+                raise
+            reason = why(
+                Why.RESOLVE_NOT_FOUND,
+                name=missing,
+                torch=plan.decision.release,
+                said=_last_line(e.said),
+            )
+            plan = plan.leave_out(missing, reason)
+            continue
+        alternatives = local_alternatives(lock, plan, facts)
+        try:
+            variant = check_lock(lock, plan.decision, kb, platform, alternatives=alternatives)
+        except LockRefused as e:
+            if e.companion is None or e.companion.name not in optional:
+                raise
+            plan = plan.leave_out(
+                e.companion.name, why(Why.RESOLVE_OTHER_BUILD, **e.companion.fields())
+            )
+            continue
+        break
     lock = replace(lock, variant=variant)
     write_lock(lock, run_dir)
     return plan.with_lock(lock, lock_files(run_dir), str(run_dir / LOCK_FILE))
+
+
+def _not_found(name: str, said: str) -> bool:
+    """Whether the installer's own words say `name` has no matching distribution: pip's "No
+    matching distribution found for NAME…", uv's "no version of NAME" / "NAME was not found"."""
+    text = said.lower()
+    return any(
+        phrase in text
+        for phrase in (
+            f"no matching distribution found for {name}",
+            f"no version of {name}",
+            f"{name} was not found",
+        )
+    )
+
+
+def _last_line(said: str) -> str:
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def write_lock(lock: Lock, folder: Path) -> None:
@@ -324,7 +377,7 @@ class _Resolver:
             said = (
                 (data or {}).get("message") or (data or {}).get("error") or "\n".join(lines[-20:])
             )
-            raise ResolveFailed(self.failed("conda", list(spec.requirements), str(said)))
+            raise ResolveFailed(self.failed("conda", list(spec.requirements), str(said)), str(said))
         return conda_packages(data, channel)
 
     # ---- running -----------------------------------------------------------------------------
@@ -371,7 +424,8 @@ class _Resolver:
         if stalled:
             raise ResolveStalled(stalled_message(_("the resolve"), stall.limit))
         if rc != 0 and not json_out:
-            raise ResolveFailed(self.failed(who, reqs, "\n".join(installer_error(lines))))
+            said = "\n".join(installer_error(lines))
+            raise ResolveFailed(self.failed(who, reqs, said), said)
         return lines
 
     def failed(self, who: str, reqs: list[str], said: str) -> str:

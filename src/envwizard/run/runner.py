@@ -33,9 +33,10 @@ from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact, redact_text
 from envwizard.plan.build import Plan
 from envwizard.plan.lock import LOCK_FILE
-from envwizard.plan.steps import Install, Step, StepKind
+from envwizard.plan.steps import Install, Step, StepKind, VerifyStack
 from envwizard.run.childenv import child_env
 from envwizard.run.envlock import EnvLock
+from envwizard.run.kernels import remove_kernel
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus, StepResult, StepStatus
 from envwizard.run.proc import Child
 from envwizard.run.progress import Progress, ProgressParser
@@ -192,6 +193,10 @@ class Runner:
         """The rollback removed (or emptied) the environment."""
         self.results: list[StepResult] = []
         self.verify: dict[str, Any] | None = None
+        self.verify_stack: dict[str, Any] | None = None
+        """verify_stack.py's answer: each package beside torch, its version, device and result."""
+        self.kernel: dict[str, Any] | None = None
+        """kernel.py's answer: the Jupyter kernel registered (its name and folder)."""
         self.bench: dict[str, Any] | None = None
         self.bench_error: str | None = None
         self.status = RunStatus.PENDING
@@ -290,6 +295,9 @@ class Runner:
         env = Path(self.plan.env_path)
         if self.start.cleanup and env.exists():
             self._mark(env="removing")
+            gone = remove_kernel(str(env))  # recreate: its kernel goes with the environment
+            if gone is not None:
+                yield Notice(_("removed the Jupyter kernel at {path}").format(path=gone), "warn")
             left = remove_environment(
                 env, keep_dir=self.start.empty_before, manager=self.plan.manager
             )
@@ -345,6 +353,8 @@ class Runner:
             env=EnvOutcome.READY if complete else EnvOutcome.UNFINISHED,
             run_dir=str(self.run_dir),
             verify=self.verify,
+            verify_stack=self.verify_stack,
+            kernel=self.kernel,
             benchmark=self.bench,
             benchmark_error=self.bench_error,
         )
@@ -487,7 +497,11 @@ class Runner:
         if self._stalled:
             tail.append(self._stalled)
             yield StepOutput(step.id, [self._stalled])
-        if step.kind is StepKind.VERIFY and json_lines:
+        if isinstance(step.spec, VerifyStack) and json_lines:
+            self.verify_stack = json_lines[-1]
+        elif step.kind is StepKind.KERNEL and json_lines:
+            self.kernel = json_lines[-1]
+        elif step.kind is StepKind.VERIFY and json_lines:
             self.verify = json_lines[-1]
             problems = self.verify.get("problems") or []
             if status is StepStatus.FAILED and problems:
@@ -596,6 +610,7 @@ class Runner:
         self._mark(env="removing", empty_before=self.start.empty_before)
         if state is not None:
             state.mark(status="rolling-back")
+        await asyncio.to_thread(remove_kernel, str(env))  # only the spec that is still its own
         left = await asyncio.to_thread(
             remove_environment, env, keep_dir=self.start.empty_before, manager=self.plan.manager
         )

@@ -2,7 +2,7 @@
 
 Run by the environment's own Python (stdlib + the packages it checks):
     python verify_stack.py --device cuda --check torchvision --check llm --check jax=gpu
-        [--kernel NAME] [--expect NAME==VERSION ...]
+        [--kernel NAME | --kernel-record ENV/envwizard-kernel.json] [--expect NAME==VERSION ...]
 
 Checks: torchvision (ops.nms on the device), torchaudio (a MelSpectrogram on the device), numpy
 (interop both ways, and `import torch` without the NumPy warning), llm (a tiny randomly
@@ -45,9 +45,19 @@ def main(argv=None):
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps", "xpu"])
     ap.add_argument("--check", action="append", default=[], help="NAME or NAME=DEVICE")
     ap.add_argument("--kernel", default=None, help="the Jupyter kernel the jupyter check starts")
+    ap.add_argument(
+        "--kernel-record", default=None, help="kernel.py's record: the kernel it registered"
+    )
     ap.add_argument("--expect", action="append", default=[], help="NAME==VERSION from the lock")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds for the kernel check")
     args = ap.parse_args(argv)
+    if args.kernel_record and not args.kernel:
+        # kernel.py may have taken NAME-2 beside someone else's NAME: start the one it made.
+        try:
+            with open(args.kernel_record, encoding="utf-8") as f:
+                args.kernel = json.load(f).get("name")
+        except (OSError, ValueError, AttributeError):
+            args.kernel = None
     # Libraries print to stdout (TensorFlow, transformers): keep it for the one JSON line.
     out = os.fdopen(os.dup(1), "w")
     sys.stdout.flush()
@@ -307,7 +317,9 @@ def check_jupyter(torch, dev, want, args, numpy_warning):
     from jupyter_client.manager import KernelManager
 
     if not args.kernel:
-        return [row("jupyter", False, dev, "no --kernel name given")]
+        return [
+            row("jupyter", False, dev, "no kernel was registered (no --kernel name, no record)")
+        ]
     km = KernelManager(kernel_name=args.kernel)
     km.start_kernel()
     text = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +16,7 @@ from envwizard.bench.view import summary_table
 from envwizard.core.errors import EnvwizardError
 from envwizard.core.i18n import N_, _
 from envwizard.report.report import DEFAULT_SOURCE, index_words, installed
+from envwizard.report.stack_view import run_lines
 from envwizard.run.outcome import RunStatus
 from envwizard.run.runner import BENCH_SKIPPED_REASON
 from envwizard.tui.screens.base import wizard_app
@@ -74,7 +76,11 @@ class DoneScreen(Screen[None]):
                         installer=got["installer"],
                         index=index_words(got["index"]),
                     )
-                yield Static(f"{head}\n{verify_text(result.verify)}{what}", classes="panel")
+                beside = "".join(
+                    f"\n{mark} {escape(line)}"
+                    for mark, line in run_lines(plan.stack, result.verify_stack, result.kernel)
+                )
+                yield Static(f"{head}\n{verify_text(result.verify)}{what}{beside}", classes="panel")
                 if result.benchmark:
                     yield Static(summary_table(result.benchmark), classes="panel")
             yield Label(_("Use it with:"))

@@ -181,7 +181,7 @@ class Plan:
             elif isinstance(spec, Pin):
                 spec = dataclasses.replace(spec, names=tuple(n for n in spec.names if n != name))
             elif isinstance(spec, VerifyStack):
-                spec = dataclasses.replace(spec, checks=tuple(stack.checks()))
+                spec = dataclasses.replace(spec, checks=stack_checks(stack))
             steps.append(step.with_spec(spec))
         return dataclasses.replace(self, steps=steps, stack=stack)
 
@@ -235,6 +235,12 @@ class Plan:
             if lock.installer is not Installer.CONDA and lock.get(name) is None:
                 plan = plan.leave_out(name, why(Why.NOT_IN_LOCK))
         return plan
+
+
+def stack_checks(stack: StackDecision) -> tuple[str, ...]:
+    """verify_stack.py's checks for a stack: its packages', then the kernel's (it runs after
+    the kernel step registered it)."""
+    return (*stack.checks(), *(["jupyter"] if stack.kernel is not None else []))
 
 
 def _req_name(requirement: str) -> str:
@@ -347,7 +353,7 @@ class _Builder:
         steps.append(self.verify_step())
         if self.stack.kernel is not None:
             steps.append(self.kernel_step())
-        if self.stack.checks() or self.stack.kernel is not None:
+        if stack_checks(self.stack):
             steps.append(self.verify_stack_step())
         if self.a.benchmark.enabled:
             steps.append(self.bench_step())
@@ -577,16 +583,14 @@ class _Builder:
         )
 
     def verify_stack_step(self) -> Step:
-        checks = self.stack.checks()
         record = None
         if self.stack.kernel is not None:
-            checks.append("jupyter")
             record = self.path.join(self.prefix, KERNEL_RECORD)
         spec = VerifyStack(
             self.env_py,
             script_path("verify_stack.py"),
             str(self.d.expect["device"]),
-            tuple(checks),
+            stack_checks(self.stack),
             kernel_record=record,
         )
         return Step("verify-stack", N_("Verify what goes beside torch"), spec)

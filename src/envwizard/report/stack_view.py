@@ -72,8 +72,8 @@ def run_lines(
             out.append(("·", held[0]))
         else:
             out.append(("✓" if row.get("ok") else "✗", held[0]))
-    for r in rows:  # checks of no stack row (the kernel; llm's libraries are rows of their own)
-        if r.get("name") == "jupyter":
+    for r in rows:
+        if "kernel" in r:  # the jupyter check's row (ipykernel's): which kernel, which torch
             mark = "✓" if r.get("ok") else "✗"
             text = (
                 _("Jupyter kernel {name} runs torch {torch}").format(

@@ -144,6 +144,9 @@ def resolved(plan: Plan) -> Plan:
 
 
 def answers_for(env: Path, **kw: object) -> Answers:
+    """Answers for torch's own steps (stack: torch unless given): the stacks are tested in
+    tests/stack."""
+    kw.setdefault("stack", "torch")
     return Answers(env=str(env), benchmark=Benchmark(enabled=False), **kw)  # type: ignore[arg-type]
 
 

@@ -68,6 +68,7 @@ def answers_file(tmp_path: Path, **keys: object) -> Path:
     p = tmp_path / "answers.yaml"
     keys.setdefault("compute", "cpu")
     keys.setdefault("benchmark", {"enabled": False})
+    keys.setdefault("stack", "torch")  # the drills are about torch's steps
     p.write_text(json.dumps(keys))  # JSON is YAML
     return p
 

@@ -46,13 +46,21 @@ def test_uv_environment_with_real_torch_verified_and_benchmarked(tmp_path: Path)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
 
     data = json.loads(report.read_text())
+    # The default stack: torch's companions with it (or left out, with why, where the sources
+    # hold no build of theirs that matches), numpy after it, each proven by verify-stack.
     assert [s["id"] for s in data["steps"]] == [
         "create-env",
         "install-torch",
         "pin",
+        "install-packages",
         "verify",
+        "verify-stack",
         "benchmark",
     ]
+    beside = {p["name"]: p for p in data["verify"]["packages"]}
+    assert beside["numpy"]["ok"]
+    for p in data["stack"]["packages"]:
+        assert p["included"] == (p["name"] in beside), p
     assert all(s["status"] == "ok" and Path(s["log"]).is_file() for s in data["steps"])
     verify = data["verify"]
     assert verify["ok"] is True and verify["torch_version"].startswith(

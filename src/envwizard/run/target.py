@@ -23,7 +23,7 @@ from typing import Any
 from envwizard import __version__
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import N_, _, join
-from envwizard.plan.build import CONSTRAINTS_FILE, STATE_FILE, Plan
+from envwizard.plan.build import CONSTRAINTS_FILE, KERNEL_RECORD, STATE_FILE, Plan
 from envwizard.plan.lock import LOCK_FILE
 from envwizard.plan.steps import StepKind
 from envwizard.plan.steps import plan_hash as steps_hash
@@ -35,7 +35,9 @@ BENCH_AGAIN_HINT = N_(
 )
 """Why a finished environment is not benchmarked again (kept in English in the report)."""
 
-ENVWIZARD_ENTRIES = frozenset({STATE_FILE, CONSTRAINTS_FILE, LOCK_FILE, ".envwizard-lock"})
+ENVWIZARD_ENTRIES = frozenset(
+    {STATE_FILE, CONSTRAINTS_FILE, LOCK_FILE, KERNEL_RECORD, ".envwizard-lock"}
+)
 """What envwizard itself writes into an environment (the pin writes pip.conf, pip.ini too)."""
 VENV_ENTRIES = ENVWIZARD_ENTRIES | {
     # venv, virtualenv and uv, POSIX and Windows layouts; `share`, `etc` and the like belong to

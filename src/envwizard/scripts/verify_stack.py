@@ -329,18 +329,20 @@ def check_jupyter(torch, dev, want, args, numpy_warning):
         kc.wait_for_ready(timeout=args.timeout)
 
         def hook(msg):
-            if msg.get("msg_type") == "stream":
+            # stdout only: torch's own warnings (no numpy in a torch-only stack) go to stderr.
+            if msg.get("msg_type") == "stream" and msg["content"].get("name") == "stdout":
                 text.append(msg["content"].get("text", ""))
 
         reply = kc.execute_interactive(
-            "import sys, torch; print(torch.__version__, sys.executable)",
+            "import sys, torch; print('envwizard-kernel', torch.__version__, sys.executable)",
             timeout=args.timeout,
             output_hook=hook,
         )
         kc.stop_channels()
     finally:
         km.shutdown_kernel(now=True)
-    out = "".join(text).split()
+    line = next((t for t in "".join(text).splitlines() if t.startswith("envwizard-kernel ")), "")
+    out = line.split()[1:]
     status = reply["content"].get("status")
     ok = status == "ok" and bool(out) and out[0] == torch.__version__
     cause = "kernel %r: status %s, printed %r" % (args.kernel, status, " ".join(out)[:120])

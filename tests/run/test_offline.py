@@ -38,6 +38,7 @@ def test_wheelhouse_only_install_needs_no_network(tmp_path: Path) -> None:
     answers.write_text(
         f"manager: uv\nenv: {env}\npython: {sys.executable}\ntorch: '=={pinned.split('+')[0]}'\n"
         f"torch_index: default\nfind_links: [{wheels}]\noffline: true\nbenchmark: false\n"
+        "stack: torch\n"  # the wheelhouse holds torch and what it needs
     )
     report = tmp_path / "report.json"
     cut_off = {

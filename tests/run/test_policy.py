@@ -57,6 +57,7 @@ def apply(tmp_path: Path, machine: dict[str, str], manager: str) -> tuple[Path, 
         f"manager: {manager}\nenv: {env}\npython: {sys.executable}\n"
         f"torch: '=={machine['TORCH']}'\ntorch_index: default\npackages: [tinypkg]\n"
         f"find_links: [{machine['PIP_FIND_LINKS'].split()[-1]}]\nbenchmark: false\n"
+        "stack: torch\n"
     )
     report = tmp_path / "report.json"
     r = run_envwizard(

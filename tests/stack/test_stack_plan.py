@@ -190,3 +190,17 @@ def test_the_summary_says_per_package_what_verify_found() -> None:
         ("✓", "Jupyter kernel dl-2 runs torch 2.13.0+cpu"),
         ("!", "a kernel named dl belongs to another Python, so this one is dl-2"),
     ]
+
+
+def test_torchs_group_is_checked_before_the_packages_are_resolved() -> None:
+    from envwizard.run.resolve import _companions_early
+
+    p = plan(**TUTORIAL)
+    found = list(recorded_lock().packages)
+    with pytest.raises(LockRefused) as e:
+        _companions_early(p, KB, "linux-x86_64", {"torchvision", "torchaudio"})(found)
+    assert e.value.companion is not None and e.value.companion.name == "torchvision"
+    # One the person asked for waits for the whole lock: its refusal names the local builds.
+    _companions_early(p, KB, "linux-x86_64", {"torchaudio"})(
+        [x for x in found if x.name != "torchaudio"]
+    )

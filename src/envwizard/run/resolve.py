@@ -130,11 +130,19 @@ async def resolve(
     platform = platform_key(facts.os.system, facts.os.machine)
     # A companion the stack brought unasked whose matching build the sources lack is left out
     # (and said), and the rest resolved again without it; one named in `packages:` is refused.
+    first = 1
     while True:
         optional = set(plan.stack.optional) if plan.stack else set()
+
         resolver = _Resolver(plan, facts, run_dir, base_env, stall_seconds, on_output)
+        resolver.first = first
+        if optional:
+            resolver.early = _companions_early(plan, kb, platform, optional)
+        first += len(plan.stages())  # each pass's logs beside the earlier ones
         try:
             lock = await resolver.run()
+            alternatives = local_alternatives(lock, plan, facts)
+            variant = check_lock(lock, plan.decision, kb, platform, alternatives=alternatives)
         except ResolveFailed as e:
             missing = next((n for n in sorted(optional) if _not_found(n, e.said)), None)
             if missing is None:
@@ -147,9 +155,6 @@ async def resolve(
             )
             plan = plan.leave_out(missing, reason)
             continue
-        alternatives = local_alternatives(lock, plan, facts)
-        try:
-            variant = check_lock(lock, plan.decision, kb, platform, alternatives=alternatives)
         except LockRefused as e:
             if e.companion is None or e.companion.name not in optional:
                 raise
@@ -161,6 +166,23 @@ async def resolve(
     lock = replace(lock, variant=variant)
     write_lock(lock, run_dir)
     return plan.with_lock(lock, lock_files(run_dir), str(run_dir / LOCK_FILE))
+
+
+def _companions_early(
+    plan: Plan, kb: Knowledge, platform: str, optional: set[str]
+) -> Callable[[list[Locked]], None]:
+    """torch's group checked before the packages are resolved: a companion of another build
+    that the stack brought unasked is left out before the (long) resolve of everything else.
+    Any other refusal waits for the whole lock, whose sentence can name the local builds."""
+
+    def check(found: list[Locked]) -> None:
+        try:
+            check_lock(Lock(Installer.PIP, "", "", tuple(found)), plan.decision, kb, platform)
+        except LockRefused as e:
+            if e.companion is not None and e.companion.name in optional:
+                raise
+
+    return check
 
 
 def _not_found(name: str, said: str) -> bool:
@@ -227,11 +249,15 @@ class _Resolver:
         self.python = plan.decision.python
         self.commands: list[str] = []
         self.platform = ""
+        self.first = 1
+        """The number of the first stage's log (a second pass keeps the first's logs)."""
+        self.early: Callable[[list[Locked]], None] | None = None
+        """Called with torch's group before the packages are resolved (may refuse)."""
 
     async def run(self) -> Lock:
         found: list[Locked] = []
         installer = Installer.PIP
-        for n, (step, group, sources) in enumerate(self.plan.stages(), 1):
+        for n, (step, group, sources) in enumerate(self.plan.stages(), self.first):
             spec = step.spec
             assert isinstance(spec, Install)
             if spec.installer is Installer.CONDA:
@@ -245,6 +271,8 @@ class _Resolver:
             reqs = [f"{p.name}=={p.version}" for p in found]
             reqs += [r for r in spec.requirements if _name(r) not in pinned]
             asked = sources
+            if group is Group.PACKAGES and found and self.early is not None:
+                self.early(found)
             if group is Group.PACKAGES and found:
                 # Beside the exact torch group, without its sources: a folder of stand-ins
                 # (name and version only) lets the installer take each as given.

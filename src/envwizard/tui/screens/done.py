@@ -30,7 +30,9 @@ class DoneScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         app = wizard_app(self)
         state = app.state
-        plan = state.plan
+        # The plan the run installed: the session's resolved one (the stack as the resolve left
+        # it, what was left out and why), else the draft's.
+        plan = app.session.plan if app.session is not None else state.plan
         assert plan is not None
         dry = state.dry_run
         yield Header(show_clock=False)

@@ -204,3 +204,22 @@ def test_torchs_group_is_checked_before_the_packages_are_resolved() -> None:
     _companions_early(p, KB, "linux-x86_64", {"torchaudio"})(
         [x for x in found if x.name != "torchaudio"]
     )
+
+
+def test_the_markdown_report_says_what_is_beside_torch() -> None:
+    from envwizard.report.report import markdown
+
+    p = plan(**TUTORIAL).leave_out("torchaudio", why(Why.NOT_IN_LOCK))
+    report = {
+        "status": "done", "env": {"path": ENV, "activate": "x"}, "exit_code": 0, "steps": [],
+        "decision": p.decision.to_dict(), "stack": p.to_dict()["stack"],
+        "verify": {"ok": True, "packages": [
+            {"name": "torchvision", "version": "0.28.0", "device": "cpu", "ok": False,
+             "cause": "RuntimeError: operator torchvision::nms does not exist"}]},
+    }  # fmt: skip
+    text = markdown(report)
+    section = text[text.index("## Beside torch (tutorial)") :]
+    assert (
+        "- torchvision 0.28.0 on cpu: failed — RuntimeError: operator torchvision::nms" in section
+    )
+    assert "- left out: torchaudio: not in the environment's lock" in section

@@ -19,6 +19,7 @@ from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
 from envwizard.plan.lock import DEFAULT_INDEX
 from envwizard.plan.steps import Install
+from envwizard.report.stack_view import held_and_left_out
 from envwizard.run.outcome import RunResult
 from envwizard.settings.answers import Answers
 
@@ -262,6 +263,15 @@ def markdown(r: dict[str, Any]) -> str:
             _("- arch list: {archs}").format(archs=" ".join(v.get("arch_list") or []) or "-"),
             *[_("- problem: {problem}").format(problem=p) for p in v.get("problems") or []],
             *[_("- hint: {hint}").format(hint=h) for h in v.get("hints") or []],
+            "",
+        ]
+    if r.get("stack"):
+        held, left = held_and_left_out(r["stack"], (v or {}).get("packages"))
+        out += [
+            _("## Beside torch ({stack})").format(stack=r["stack"].get("name")),
+            "",
+            *[f"- {line}" for line in held],
+            *[_("- left out: {line}").format(line=line) for line in left],
             "",
         ]
     b = r.get("benchmark")

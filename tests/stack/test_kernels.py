@@ -120,3 +120,46 @@ def test_kernel_install_honours_jupyter_data_dir_and_never_replaces_a_foreign_sp
     finally:
         (prefix / RECORD).unlink(missing_ok=True)
     assert not (data / "kernels" / "dl-2").exists() and (theirs / "kernel.json").is_file()
+
+
+def test_a_failed_run_rolls_back_the_kernel_it_registered_with_the_environment(
+    tmp_path: Path,
+) -> None:
+    """The runner's rollback: the kernel step's spec goes with the environment it made; a spec
+    of another environment beside it stays."""
+    import sys
+
+    from envwizard.run.runner import Runner
+    from envwizard.run.target import Start
+
+    from ..builders import answers_for, command_step, make_plan, run_plan
+
+    env = tmp_path / "env"
+    kernels = tmp_path / "kernels"
+    theirs = spec(kernels / "other", "/usr/bin/python3", "/somewhere/else")
+    make_env = f"import os; os.makedirs({str(env / 'bin')!r}); open({str(env / 'pyvenv.cfg')!r}, 'w').close()"  # fmt: skip
+    register = (
+        "import json, os, sys\n"
+        f"folder = {str(kernels / 'env')!r}\n"
+        "os.makedirs(folder)\n"
+        f"env = {str(env)!r}\n"
+        "spec = {'argv': [env + '/bin/python'], 'metadata': {'envwizard': {'env': env}}}\n"
+        "json.dump(spec, open(os.path.join(folder, 'kernel.json'), 'w'))\n"
+        f"json.dump({{'name': 'env', 'dir': folder}}, open({str(env / RECORD)!r}, 'w'))\n"
+        "print(json.dumps({'ok': True, 'name': 'env', 'asked': 'env', 'dir': folder}))\n"
+    )
+    steps = [
+        command_step("create-env", "Create", [sys.executable, "-c", make_env], "create-env"),
+        command_step("jupyter-kernel", "Kernel", [sys.executable, "-c", register], "kernel"),
+        command_step(
+            "verify-stack", "Verify", [sys.executable, "-c", "raise SystemExit(1)"], "verify"
+        ),
+    ]
+    runner = Runner(
+        make_plan(env, steps), answers_for(env), Start("create"), run_dir=tmp_path / "run"
+    )
+    run_plan(runner)
+    assert runner.status == "failed"
+    assert runner.kernel is not None and runner.kernel["name"] == "env"  # the step's answer
+    assert not (kernels / "env").exists() and not env.exists()
+    assert (theirs / "kernel.json").is_file()

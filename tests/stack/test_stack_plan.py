@@ -223,3 +223,16 @@ def test_the_markdown_report_says_what_is_beside_torch() -> None:
         "- torchvision 0.28.0 on cpu: failed — RuntimeError: operator torchvision::nms" in section
     )
     assert "- left out: torchaudio: not in the environment's lock" in section
+
+
+def test_the_size_estimate_counts_what_goes_beside_torch() -> None:
+    from envwizard.knowledge.stack import load_stack
+
+    sizes = load_stack().size_mib
+    assert set(sizes) <= set(load_stack().known()) | {"jax", "tensorflow"}
+    torch_only = plan(stack="torch").estimate_mib
+    assert plan().estimate_mib == torch_only + sizes["numpy"] + sizes["torchvision"] + sizes["torchaudio"]  # fmt: skip
+    # The llm set with both frameworks: about 2.5 GiB more than torch (du of the envs made here).
+    full = plan(stack="llm", jupyter=True, frameworks=["jax", "tensorflow"])
+    assert 2400 <= full.estimate_mib - torch_only <= 2800
+    assert full.size_text == "about 3.7 GiB"

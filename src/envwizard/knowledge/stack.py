@@ -235,6 +235,8 @@ class StackKnowledge:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.as_of: str = data["as_of"]
+        self.size_mib: dict[str, int] = dict(data.get("size_mib", {}))
+        """Installed MiB a package adds beside torch (with what it pulls in): estimates."""
         self.stacks = {
             s["name"]: Stack(s["name"], tuple(s["packages"]), s["ref"], s["as_of"])
             for s in data["stack"]

@@ -363,7 +363,7 @@ class _Builder:
             env_path=self.prefix,
             env_python=self.env_py,
             manager=self.manager,
-            estimate_mib=self.kb.size_mib.get(self.d.kind, 2000),
+            estimate_mib=self.kb.size_mib.get(self.d.kind, 2000) + self.stack_mib(),
             warnings=self.d.warnings + self.path_warnings(),
             activate=self.activate(),
             windows=self.windows,
@@ -371,6 +371,12 @@ class _Builder:
             install_more=self.install_more(),
             stack=self.stack,
         )
+
+    def stack_mib(self) -> int:
+        """What the packages beside torch add to the environment's size (the knowledge's
+        estimates per package)."""
+        sizes = load_stack().size_mib
+        return sum(sizes.get(i.name, 0) for i in self.stack.included)
 
     def create_step(self) -> Step:
         a = self.a

@@ -236,3 +236,20 @@ def test_the_size_estimate_counts_what_goes_beside_torch() -> None:
     full = plan(stack="llm", jupyter=True, frameworks=["jax", "tensorflow"])
     assert 2400 <= full.estimate_mib - torch_only <= 2800
     assert full.size_text == "about 3.7 GiB"
+
+
+def test_what_the_resolve_left_out_is_said_when_the_lock_is_taken() -> None:
+    from envwizard.report.stack_view import resolve_left_out
+
+    p = plan(**TUTORIAL)
+    assert resolve_left_out(p.stack) == []  # the plan's own choices are said by the plan
+    with pytest.raises(LockRefused) as e:
+        check_lock(recorded_lock(), p.decision, KB, "linux-x86_64")
+    assert e.value.companion is not None
+    out = p.leave_out("torchvision", why(Why.RESOLVE_OTHER_BUILD, **e.value.companion.fields()))
+    out = out.leave_out("torchaudio", why(Why.NOT_IN_LOCK))
+    assert resolve_left_out(out.stack) == [
+        "torchvision: the configured sources hold no CPU build of torchvision: "
+        "file:///opt/pypi-more/simple has its CUDA 13.0 build (torchvision 0.28.0), which would "
+        "fail beside this torch; PyTorch's cpu index or a wheel folder with one would add it"
+    ]

@@ -36,7 +36,7 @@ from envwizard.plan.build import Plan
 from envwizard.plan.steps import StepKind
 from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, lock_line, outcome_line
 from envwizard.report.report import DEFAULT_SOURCE, index_words, installed
-from envwizard.report.stack_view import run_lines
+from envwizard.report.stack_view import resolve_left_out, run_lines
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.runner import (
     BenchEvent,
@@ -93,6 +93,8 @@ def apply(
         raise prepared.error()
     plan = session.plan  # the plan that installs the lock the resolve made
     console.print(lock_line(plan))
+    for line in resolve_left_out(plan.stack):  # before anything is made, not only at the end
+        console.print(Text("  – ", style="yellow") + Text(line))
     with session:
         on_wait = lambda text: console.print(f"[yellow]⚠[/] {text}")  # noqa: E731
         locked = session.lock(prepared, on_wait=on_wait)

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from envwizard.core.i18n import _
 from envwizard.decide.stack import StackDecision
+from envwizard.decide.stack_wording import Why
 
 
 def held_and_left_out(
@@ -49,6 +50,19 @@ def held_and_left_out(
                 )
             )
     return held, left
+
+
+def resolve_left_out(stack: StackDecision | None) -> list[str]:
+    """What the resolve left out of the stack (a companion whose matching build the sources
+    lack), one line each with why: said as soon as the lock is taken."""
+    if stack is None:
+        return []
+    found = {Why.RESOLVE_OTHER_BUILD.value, Why.RESOLVE_NOT_FOUND.value}
+    return [
+        _("{name}: {why}").format(name=i.name, why=i.why)
+        for i in stack.left_out
+        if found & set(i.codes)
+    ]
 
 
 def run_lines(

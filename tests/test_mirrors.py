@@ -373,7 +373,15 @@ def test_flat_links_install_really_takes_the_build_from_the_mirror(
         py = {"version": platform.python_version(), "executable": sys.executable}
         facts = machine(python=py, managers={"uv": {"path": tool("uv")}})
         env = tmp_path / "env"
-        a = validate({"env": str(env), "compute": "cpu", "manager": manager, "mirror": "site"})
+        a = validate(
+            {
+                "env": str(env),
+                "compute": "cpu",
+                "manager": manager,
+                "mirror": "site",
+                "stack": "torch",
+            }
+        )
         p = make_plan(facts, a, KB)
         for step in p.steps[:3]:
             assert step.id in ("create-env", "install-torch", "install-torch-deps")

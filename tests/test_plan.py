@@ -529,7 +529,7 @@ def test_create_and_install_steps_run_for_real(tmp_path: Path, manager: str) -> 
     facts = machine(python={"version": version, "executable": sys.executable}, managers=managers)
     env = tmp_path / "env"
     answers = {"env": str(env), "manager": manager, "packages": ["envwizard-tiny"]}
-    answers |= {"offline": True, "find_links": [str(wheels)], "benchmark": False}
+    answers |= {"stack": "torch", "offline": True, "find_links": [str(wheels)], "benchmark": False}
     p = make_plan(facts, validate(answers), KB)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "VIRTUAL"))}
 

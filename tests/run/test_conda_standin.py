@@ -142,7 +142,8 @@ def test_conda_forge_torch_is_resolved_by_a_dry_run_and_installed_exactly(
 ) -> None:
     answers = validate(
         {"manager": "mamba", "env": str(tmp_path / "cf"), "compute": "cpu",
-         "torch_source": "conda-forge", "torch": "==2.13.*", "benchmark": False},
+         "torch_source": "conda-forge", "torch": "==2.13.*", "benchmark": False,
+         "stack": "torch"},
         cwd=str(tmp_path),
     )  # fmt: skip
     facts = facts_with("mamba", standin, tmp_path / "envs")

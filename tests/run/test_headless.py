@@ -52,6 +52,7 @@ def test_sigint_mid_download_exits_130_quickly_leaves_no_child_and_no_env(
         answers.write_text(
             f"manager: venv\nenv: {env}\ncompute: cpu\ntorch: '==2.13.1'\n"
             f"torch_index: {url}\nbenchmark: {{enabled: false}}\ninstaller: {installer}\n"
+            "stack: torch\n"  # the slow index serves torch alone
         )
         proc = start_envwizard("--answers", str(answers), env=home)
         seen: list[str] = []

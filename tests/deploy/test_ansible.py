@@ -130,7 +130,7 @@ def answers_text(default_env: Path) -> str:
     return (
         f"manager: uv\nenv: {default_env}\npython: {sys.executable}\ncompute: cpu\n"
         f"torch: '=={version}'\ntorch_index: default\nfind_links: [{folder}]\n"
-        "benchmark: {enabled: false}\n"
+        "benchmark: {enabled: false}\nstack: torch\n"
     )
 
 

@@ -24,6 +24,7 @@ LAYERS = (
     "decide",  # the torch build decision: checks, wording, verdicts
     "plan",  # facts + answers -> plan: steps, installer, mirror routes
     "run",  # the runner: processes, locks, targets, pre-flight
+    "doctor",  # existing environments: inspect, judge against this machine, explain pastes
     "report",  # run reports, the fleet table, Rich renderings of plans and facts
     "bench",  # the benchmark command, its launcher and views (the worker is standalone)
     "app",  # the session and the headless front end, the subcommands

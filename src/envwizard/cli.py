@@ -43,6 +43,8 @@ examples:
   envwizard bench --python ~/envs/dl/bin/python --seconds 10
   envwizard mirrors --measure            mirror presets and how fast they answer here
   envwizard report reports/*.json        many hosts' run reports as one table
+  envwizard doctor ~/envs/dl             what is wrong with an existing environment
+  envwizard doctor --traceback err.txt   explain a pasted error
 
 a minimal answers file:
   manager: venv            # conda | mamba | micromamba | virtualenv | venv | uv
@@ -253,6 +255,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp = sub.add_parser(
         parents=[lang],
+        name="doctor",
+        help=_("diagnose an existing environment, or explain a pasted error"),
+        description=_(
+            "Inspect an existing Python environment (venv, virtualenv, uv or conda; made by envwizard or not) without changing it: which torch is loaded and from where, its build against this machine's GPUs and driver, torchvision and torchaudio, NumPy, shadowing copies, library paths, and a small computation on each device. Exit 0 healthy, 1 problems found, 2 could not inspect. With --traceback, explain a pasted error instead."
+        ),
+    )
+    sp.add_argument(
+        "env",
+        nargs="?",
+        metavar="ENV",
+        help=_(
+            "the environment: a folder or a conda name (default: the active one, VIRTUAL_ENV or CONDA_PREFIX)"
+        ),
+    )
+    sp.add_argument(
+        "--python", metavar="PY", help=_("the environment's interpreter, instead of ENV")
+    )
+    sp.add_argument("--json", action="store_true", help=_("print the findings as JSON"))
+    sp.add_argument(
+        "--traceback",
+        metavar="FILE",
+        help=_("explain a pasted error (a file, or - for stdin) in one paragraph"),
+    )
+    sp.add_argument(
+        "--facts",
+        metavar="FILE",
+        help=_(
+            "judge against the machine a facts file describes (`envwizard probe --json`, or a pasted collect_env report)"
+        ),
+    )
+    sp = sub.add_parser(
+        parents=[lang],
         name="report",
         help=_("many run reports as one fleet table"),
         description=_(
@@ -414,6 +448,10 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from envwizard.bench.command import bench_command
 
         return bench_command(args)
+    if args.command == "doctor":
+        from envwizard.app.doctor import doctor_command
+
+        return doctor_command(args)
     if args.command == "report":
         from envwizard.report.fleet import Format, report_command
 

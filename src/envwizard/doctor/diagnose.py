@@ -32,7 +32,7 @@ class Result:
     diagnosis: Diagnosis
 
     def argv(self, step: RepairStep) -> list[str] | None:
-        return step_argv(self.env, self.inspection, self.facts, step)
+        return step_argv(self.env, self.inspection, step)
 
     def finding_dict(self, f: Finding) -> dict[str, Any]:
         return f.to_dict(self.argv)

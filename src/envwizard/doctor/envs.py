@@ -58,7 +58,7 @@ def interpreter_in(prefix: Path) -> Path | None:
     """The environment's own interpreter (POSIX and Windows, venv and conda layouts)."""
     for rel in ("bin/python", "bin/python3", "Scripts/python.exe", "python.exe"):
         p = prefix / rel
-        if p.is_file():
+        if p.is_file() or p.is_symlink():  # a dangling link: the base Python was removed
             return p
     return None
 

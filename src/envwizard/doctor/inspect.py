@@ -121,27 +121,28 @@ def run_static(env: Env, environ: Mapping[str, str], cwd: str) -> tuple[dict[str
                 ).format(python=env.python, seconds=STATIC_TIMEOUT)
             ) from None
         except OSError as e:
-            raise InvalidInput(
-                _("the environment's Python at {python} does not start ({reason})").format(
-                    python=env.python, reason=e.strerror or e
-                )
-            ) from None
+            raise not_starting(env, str(e.strerror or e)) from None
     report = _report(proc.stdout)
     if report is None:
-        home = _pyvenv_home(env)
         reason = _tail(proc.stderr) or _("exit status {code}").format(code=proc.returncode)
-        if home and not os.path.exists(home):
-            raise InvalidInput(
-                _(
-                    "the environment's Python at {python} does not start ({reason}); its base interpreter folder {home} is gone (removed or upgraded)"
-                ).format(python=env.python, reason=reason, home=home)
-            )
-        raise InvalidInput(
-            _("the environment's Python at {python} does not start ({reason})").format(
-                python=env.python, reason=reason
-            )
-        )
+        raise not_starting(env, reason)
     return report, argv
+
+
+def not_starting(env: Env, reason: str) -> InvalidInput:
+    """The one sentence for an interpreter that does not start (exit 2), with the likely why."""
+    home = _pyvenv_home(env)
+    if home and not os.path.exists(home):
+        return InvalidInput(
+            _(
+                "the environment's Python at {python} does not start ({reason}); its base interpreter folder {home} is gone (removed or upgraded)"
+            ).format(python=env.python, reason=reason, home=home)
+        )
+    return InvalidInput(
+        _("the environment's Python at {python} does not start ({reason})").format(
+            python=env.python, reason=reason
+        )
+    )
 
 
 def _pyvenv_home(env: Env) -> str | None:

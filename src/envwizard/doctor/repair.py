@@ -8,7 +8,9 @@ Packages are changed with the environment's own installer: its pip when it has o
 from __future__ import annotations
 
 import shutil
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 from envwizard.core.errors import EnvwizardError
 from envwizard.decide.decision import Decision, decide
@@ -24,14 +26,14 @@ def has_pip(env: Env, ins: Inspection) -> bool:
     return any(d.get("name") == "pip" and ins.in_env(str(d.get("path"))) for d in ins.dists)
 
 
-def uv_path(facts: Facts | None) -> str:
-    m = facts.managers.get("uv") if facts is not None else None
-    if m is not None and m.path:
-        return m.path
-    return shutil.which("uv") or "uv"
+def uv_path() -> str:
+    """This machine's uv (the environment is here, whatever machine the facts describe): the
+    one installed beside envwizard (a dependency), else the one on PATH."""
+    beside = shutil.which("uv", path=str(Path(sys.executable).parent))
+    return beside or shutil.which("uv") or "uv"
 
 
-def step_argv(env: Env, ins: Inspection, facts: Facts | None, step: RepairStep) -> list[str] | None:
+def step_argv(env: Env, ins: Inspection, step: RepairStep) -> list[str] | None:
     """The command for one step, or None for advice (nothing to run)."""
     if step.action is Action.ADVICE:
         return None
@@ -40,10 +42,8 @@ def step_argv(env: Env, ins: Inspection, facts: Facts | None, step: RepairStep) 
     if step.action is Action.UNINSTALL:
         if pip:
             return [py, "-m", "pip", "uninstall", "--yes", *step.packages]
-        return [uv_path(facts), "pip", "uninstall", "--python", py, *step.packages]
-    base = (
-        [py, "-m", "pip", "install"] if pip else [uv_path(facts), "pip", "install", "--python", py]
-    )
+        return [uv_path(), "pip", "uninstall", "--python", py, *step.packages]
+    base = [py, "-m", "pip", "install"] if pip else [uv_path(), "pip", "install", "--python", py]
     if step.no_deps:
         base.append("--no-deps")
     if step.index_url:

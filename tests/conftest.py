@@ -12,6 +12,7 @@ while iterating.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,15 @@ import pytest
 
 from envwizard.knowledge import load
 
+from . import tiers
+
 REUSE_VAR = "ENVWIZARD_TEST_TORCH_PYTHON"
+
+# With PYTHONDONTWRITEBYTECODE set (some shells and CI images set it), this process and every
+# `python -m envwizard` the tests start would compile each module from source on every start:
+# seconds of the fast tier. The bytecode goes to __pycache__ folders that git ignores.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # The tests read envwizard's English text whatever the tester's locale is (test_i18n.py sets
 # the language itself where it checks the translations).
@@ -94,3 +103,8 @@ def torch_python(tmp_path_factory: pytest.TempPathFactory) -> str:
     if r.returncode != 0:
         pytest.fail(f"installing torch for the tests failed:\n{r.stderr[-3000:]}")
     return str(python)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`-m "not slow"` is the fast tier: property tests there try fewer examples."""
+    tiers.FAST = re.search(r"\bnot\s+slow\b", config.getoption("markexpr") or "") is not None

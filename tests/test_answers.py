@@ -29,6 +29,7 @@ from envwizard.settings.answers import (
     parse_answers,
     validate,
 )
+from tests.tiers import examples
 
 ENV = "/srv/envs/dl"
 
@@ -316,6 +317,16 @@ def test_deep_nesting_is_refused() -> None:
     bad("env: " + "[" * 5000 + "]" * 5000 + "\n")
 
 
+def test_a_file_of_brackets_is_refused_at_once_and_quoted_brackets_are_not_nesting() -> None:
+    # PyYAML's scanner is quadratic in the nesting: these 200 000 brackets (within the size
+    # limit) would keep it busy for hours.
+    started = time.monotonic()
+    bad("env: /srv/e\npackages: " + "[" * 200_000 + "\n", "nested too deeply")
+    assert time.monotonic() - started < 5
+    text = f"# {'[' * 150}\nenv: '/srv/{'{' * 150}'\npackages: [\"{'[' * 150}\"]  # {'{' * 150}\n"
+    bad(text, "packages[0] is '[[[[")  # refused for what it says, not for its depth
+
+
 # ---- round trip ---------------------------------------------------------------------------------
 
 
@@ -383,7 +394,7 @@ def answers_objects(draw: st.DrawFn) -> Answers:
 
 
 @given(answers_objects())
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_round_trip_property(a: Answers) -> None:
     assert parse_answers(a.to_yaml()) == a
 
@@ -421,13 +432,13 @@ def outcome(run: Any) -> None:
 
 
 @given(NESTED)
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_random_structures_only_raise_invalid_input(data: Any) -> None:
     outcome(lambda: validate(data, cwd="/work"))
 
 
 @given(DOCS, st.one_of(st.just(ENV), NESTED))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_random_answer_shaped_documents_only_raise_invalid_input(doc: dict, env: Any) -> None:
     doc = {"env": env, **doc}
     outcome(lambda: validate(doc, cwd="/work"))
@@ -445,7 +456,7 @@ YAML_TOKENS = st.sampled_from(
 
 
 @given(st.lists(st.one_of(YAML_TOKENS, st.text(YAML_ALPHABET, max_size=8)), max_size=30))
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_random_yaml_text_only_raises_invalid_input(parts: list[str]) -> None:
     text = "".join(parts)
     outcome(lambda: parse_answers(text, cwd="/work"))
@@ -453,7 +464,7 @@ def test_random_yaml_text_only_raises_invalid_input(parts: list[str]) -> None:
 
 
 @given(st.binary(max_size=200))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_random_bytes_only_raise_invalid_input(raw: bytes) -> None:
     outcome(lambda: parse_answers(raw, cwd="/work"))
 

@@ -11,9 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_log_stream_drives_the_real_runner_and_pane_and_prints_its_result() -> None:
     r = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "log_stream.py"), "--lines", "2000",

@@ -1,4 +1,10 @@
-"""`envwizard plan | validate | --answers --dry-run` from the outside, as scripts run them.
+"""`envwizard plan | validate | --answers --dry-run` as scripts run them: argv in, exit code and
+text out.
+
+Most tests call the executable's entry point, `main(argv)`, in this process: the same code from
+argument parsing to the exit code, without an interpreter start for each call (which cost ~0.3 s
+a test). `test_the_real_executable_*` run `python -m envwizard` as a program, and so do the dry
+runs (slow tier: they probe this machine and run the real pre-flight).
 
 Facts files in tests/data/facts hold only the schema-1 keys of docs/facts.md (the Jetson one adds
 `os.jetson_l4t`), so `plan --facts` is shown to work from exactly the contract.
@@ -6,7 +12,10 @@ Facts files in tests/data/facts hold only the schema-1 keys of docs/facts.md (th
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -15,11 +24,31 @@ from typing import Any
 
 import pytest
 
+from envwizard.cli import main
+
 FACTS = Path(__file__).parent / "data" / "facts"
 SCHEMA_1 = {"schema", "os", "python", "gpus", "nvidia_driver"}
 
 
 def envwizard(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`envwizard ARGS` through its entry point in this process, as a finished process."""
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as e:  # argparse's own usage errors
+                code = e.code if isinstance(e.code, int) else 1
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(["envwizard", *args], code, out.getvalue(), err.getvalue())
+
+
+def executable(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m envwizard ARGS` as a program."""
     return subprocess.run(
         [sys.executable, "-m", "envwizard", *args],
         capture_output=True,
@@ -51,6 +80,22 @@ def assert_clean_error(r: subprocess.CompletedProcess[str], *fragments: str) -> 
     for f in fragments:
         assert f in lines[0], (f, lines[0])
     return lines[0]
+
+
+# ---- the program itself ---------------------------------------------------------------------------
+
+
+def test_the_real_executable_plans_from_a_facts_file_and_refuses_in_one_line(
+    tmp_path: Path,
+) -> None:
+    a = answers(tmp_path, f"manager: uv\nenv: {tmp_path / 'env'}\n")
+    r = executable(
+        "plan", "--facts", str(FACTS / "gtx1080-r580.json"), "--answers", str(a), "--json"
+    )
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["decision"]["variant"] == "cu126"
+    bad = answers(tmp_path, "env: /srv/e\ncompute: cu12.6\n", "bad.yaml")
+    assert_clean_error(executable("validate", str(bad)), "did you mean 'cu126'?")
 
 
 # ---- plan --facts --answers --json ----------------------------------------------------------------
@@ -311,6 +356,7 @@ def test_dry_run_refuses_a_bad_file_and_creates_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yaml"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("manager", ["venv", "uv", "virtualenv"])
 def test_dry_run_prints_every_command_and_creates_nothing(tmp_path: Path, manager: str) -> None:
     env = tmp_path / "my env"
@@ -319,10 +365,10 @@ def test_dry_run_prints_every_command_and_creates_nothing(tmp_path: Path, manage
         f"manager: {manager}\nenv: {env}\ntorch: '==2.13.*'\n"
         "packages: [torchvision, 'numpy<3']\nbenchmark: {seconds: 5}\n",
     )
-    planned = envwizard("plan", "--answers", str(a), "--json", cwd=tmp_path)
+    planned = executable("plan", "--answers", str(a), "--json", cwd=tmp_path)
     assert planned.returncode == 0, planned.stderr
     steps = json.loads(planned.stdout)["steps"]
-    r = envwizard("--answers", str(a), "--dry-run", "--yes", cwd=tmp_path)
+    r = executable("--answers", str(a), "--dry-run", "--yes", cwd=tmp_path)
     # The dry run ends with the real run's pre-flight. Good answers exit 0 either way; where
     # PyTorch's index cannot be reached (an offline machine) it says the real run would stop.
     assert r.returncode == 0, r.stderr

@@ -22,6 +22,7 @@ benchmark: {enabled: true, device: auto, preset: auto, seconds: 10}
 
 
 @pytest.mark.parametrize("facts", ["facts_workstation.json", "facts_cpu_box.json"])
+@pytest.mark.slow
 def test_the_plan_is_the_same_under_different_hash_seeds(tmp_path: Path, facts: str) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text(ANSWERS)

@@ -64,7 +64,9 @@ class Server:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # Closing neither waits for handlers still sleeping out their delay nor for a slow poll.
+        self.httpd.block_on_close = False
+        threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True).start()
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -123,6 +125,7 @@ def use_pool(monkeypatch: pytest.MonkeyPatch, pool: tuple[Preset, ...]) -> None:
 # ---- auto: measured against the local servers ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_auto_picks_the_fastest_source_that_has_the_build(
     sources: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -176,6 +179,7 @@ def test_auto_keeps_the_official_index_when_it_is_fastest(
     assert any("kept PyTorch's own index" in x for x in r.reasons)
 
 
+@pytest.mark.slow
 def test_a_dead_mirror_never_blocks_longer_than_the_budget(dead: str) -> None:
     budget = 1.0
     started = time.monotonic()
@@ -336,7 +340,9 @@ class FolderServer:
         handler.log_message = lambda *a: None  # type: ignore[attr-defined]
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # Closing neither waits for handlers still sleeping out their delay nor for a slow poll.
+        self.httpd.block_on_close = False
+        threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True).start()
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -380,6 +386,7 @@ def test_flat_links_install_really_takes_the_build_from_the_mirror(
         server.close()
 
 
+@pytest.mark.slow
 def test_preflight_offers_the_mirrors_that_answered(
     sources: dict[str, Any], dead: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

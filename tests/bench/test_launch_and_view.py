@@ -118,6 +118,7 @@ async def test_bench_process_failure_says_why() -> None:
     assert (await failure_of("import sys; sys.exit('boom')"))[1].endswith("status 1: boom")
 
 
+@pytest.mark.slow
 async def test_cancel_kills_the_child_tree() -> None:
     script = (
         "import subprocess, sys, time\n"

@@ -178,6 +178,7 @@ print(json.dumps({"found": found, "path_restored": sys.path == before}))
 
 
 @pytest.mark.parametrize("borrow", [True, False])
+@pytest.mark.slow
 def test_worker_borrows_envwizards_nvml_binding_only_when_told(
     borrow: bool, torch_python: str
 ) -> None:

@@ -8,8 +8,9 @@ import json
 import subprocess
 import sys
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.tiers import examples
 
 from envwizard.facts import inspect_script
 from envwizard.facts.pythons import inspect_source
@@ -22,6 +23,7 @@ values = st.recursive(
 
 
 @given(values)
+@settings(max_examples=examples(100))
 def test_round_trips_through_json(value: object) -> None:
     text = inspect_script.to_json(value)
     assert text.isascii()

@@ -63,6 +63,7 @@ def test_the_null_device_turns_every_file_off(machine: dict[str, str]) -> None:
     assert (cfg.files, cfg.constraints, cfg.index_url, cfg.no_index) == ([], [], None, True)
 
 
+@pytest.mark.slow
 def test_agrees_with_pip_config_list(machine: dict[str, str], tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")} | machine
     out = subprocess.run(

@@ -67,6 +67,7 @@ def run(runner: Runner) -> None:
 
 
 @pytest.mark.parametrize("manager", MANAGERS)
+@pytest.mark.slow
 def test_plan_steps_run_through_the_stand_in_with_the_exact_argv(
     manager: str, standin: Path, tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -104,6 +105,7 @@ def test_plan_steps_run_through_the_stand_in_with_the_exact_argv(
     assert runner.verify == {"ok": True}
 
 
+@pytest.mark.slow
 def test_conda_forge_torch_is_one_solve_with_the_build_and_cuda_pins(
     standin: Path, tmp_path: Path
 ) -> None:
@@ -131,6 +133,7 @@ def test_conda_forge_torch_is_one_solve_with_the_build_and_cuda_pins(
     assert calls(tmp_path)[1][1:] == torch.argv[1:]
 
 
+@pytest.mark.slow
 def test_a_failed_conda_create_leaves_nothing_behind(
     standin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -166,6 +166,7 @@ def installed_tiny_env(tmp_path: Path, wheelhouse: Path) -> Callable[[str], Tiny
 
 
 @needs_linux_x86
+@pytest.mark.slow
 def test_1_closing_the_terminal_cancels_rolls_back_reports_and_leaves_no_child(
     tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:
@@ -214,6 +215,7 @@ def test_1_closing_the_terminal_cancels_rolls_back_reports_and_leaves_no_child(
 
 
 @needs_linux_x86
+@pytest.mark.slow
 def test_2_kill_9_takes_the_installer_with_it_and_frees_the_lock(
     tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:
@@ -239,6 +241,7 @@ def test_2_kill_9_takes_the_installer_with_it_and_frees_the_lock(
 
 
 @needs_posix
+@pytest.mark.slow
 def test_2_a_run_that_finds_an_orphaned_installer_waits_for_it_or_refuses(tmp_path: Path) -> None:
     env = tmp_path / "env"
     orphan_maker = f"""
@@ -269,6 +272,7 @@ def _break_tinypkg(env: Path) -> None:
     init.unlink()
 
 
+@pytest.mark.slow
 def test_3_an_interrupted_install_step_is_repaired_on_resume(
     tmp_path: Path, installed_tiny_env: Callable[[str], TinyEnv]
 ) -> None:
@@ -289,6 +293,7 @@ def test_3_an_interrupted_install_step_is_repaired_on_resume(
     assert "--reinstall" in log.splitlines()[0]
 
 
+@pytest.mark.slow
 def test_3_verify_failing_on_a_resumed_envwizard_env_reinstalls_cleanly(
     tmp_path: Path, installed_tiny_env: Callable[[str], TinyEnv]
 ) -> None:
@@ -303,6 +308,7 @@ def test_3_verify_failing_on_a_resumed_envwizard_env_reinstalls_cleanly(
     assert [r.status for r in runner.results if r.id == "verify"] == ["ok"]
 
 
+@pytest.mark.slow
 def test_3_a_failed_verify_says_its_cause_in_one_line(tmp_path: Path, wheelhouse: Path) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheelhouse)
@@ -365,6 +371,7 @@ def small_disk(tmp_path: Path):
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
+@pytest.mark.slow
 def test_4_a_full_disk_during_pip_install_rolls_back_and_reports(
     tmp_path: Path, small_disk: Path
 ) -> None:
@@ -401,6 +408,7 @@ def test_4_a_full_disk_during_pip_install_rolls_back_and_reports(
 # ---- 5. kill -9 during rollback -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_5_the_marker_is_written_before_the_environment_exists(
     tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -424,6 +432,7 @@ def test_5_the_marker_is_written_before_the_environment_exists(
     assert read_marker(env)["env"] == "created"
 
 
+@pytest.mark.slow
 def test_5_a_rollback_killed_half_way_is_finished_by_the_next_run(
     tmp_path: Path, installed_tiny_env: Callable[[str], TinyEnv]
 ) -> None:
@@ -459,6 +468,7 @@ def test_5_what_is_left_of_an_environment_can_be_recreated(tmp_path: Path) -> No
 # ---- 6. recreate in a project folder --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_6_recreate_never_deletes_files_that_are_not_the_environment(tmp_path: Path) -> None:
     project = tmp_path / "project"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(project)], check=True)
@@ -480,6 +490,7 @@ def test_6_recreate_never_deletes_files_that_are_not_the_environment(tmp_path: P
 
 
 @needs_linux_x86
+@pytest.mark.slow
 def test_7_cancel_while_installing_into_a_reused_env_says_how_to_repair(
     tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:
@@ -503,6 +514,7 @@ def test_7_cancel_while_installing_into_a_reused_env_says_how_to_repair(
 # ---- 8. the lock lives with the environment -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_8_two_users_with_different_state_folders_share_one_lock(tmp_path: Path) -> None:
     env = tmp_path / "env"
     holder = subprocess.Popen(
@@ -529,6 +541,7 @@ def test_8_two_users_with_different_state_folders_share_one_lock(tmp_path: Path)
 
 
 @needs_posix
+@pytest.mark.slow
 def test_10_sigterm_during_preflight_exits_130_with_a_report(tmp_path: Path) -> None:
     env = tmp_path / "env"
     with serve("hang-all") as (url, handler):
@@ -553,6 +566,7 @@ def test_10_sigterm_during_preflight_exits_130_with_a_report(tmp_path: Path) -> 
 
 
 @needs_posix
+@pytest.mark.slow
 def test_10_sigint_during_the_probe_exits_130_with_a_report(tmp_path: Path) -> None:
     # The pre-flight probes the index, which never answers here: signal while it waits.
     with serve("hang-all") as (url, handler):
@@ -570,6 +584,7 @@ def test_10_sigint_during_the_probe_exits_130_with_a_report(tmp_path: Path) -> N
     assert reports(tmp_path)[0]["status"] == "cancelled"
 
 
+@pytest.mark.slow
 def test_10_input_and_preflight_errors_leave_a_report_with_the_reason(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("manager: venvv\nenv: /tmp/x\n")
@@ -616,6 +631,7 @@ def test_10_pip_and_uv_config_indexes_are_found(tmp_path: Path) -> None:
     assert configured_indexes("uv", env)[0] == "https://env.test/simple"
 
 
+@pytest.mark.slow
 def test_10_unwritable_report_after_success_is_a_clear_error(
     tmp_path: Path,
     wheelhouse: Path,
@@ -642,6 +658,7 @@ def test_10_unwritable_report_after_success_is_a_clear_error(
 
 
 @needs_linux_x86
+@pytest.mark.slow
 def test_10_a_hanging_index_is_a_clear_stall_failure(tmp_path: Path) -> None:
     env = tmp_path / "env"
     with serve("hang") as (url, _):
@@ -672,6 +689,7 @@ def test_11_redaction_is_the_way_pip_writes_it() -> None:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_11_secrets_stay_out_of_dry_run_plan_json_and_errors(tmp_path: Path) -> None:
     secret = "s3cretTOKEN"
     a = answers_file(
@@ -701,6 +719,7 @@ def test_11_secrets_stay_out_of_dry_run_plan_json_and_errors(tmp_path: Path) -> 
 
 
 @needs_linux_x86
+@pytest.mark.slow
 def test_11_credentials_reach_the_installer_and_nothing_else(tmp_path: Path) -> None:
     secret = "s3cretTOKEN"
     header = "Basic " + base64.b64encode(f"alice:{secret}".encode()).decode()

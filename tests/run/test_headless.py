@@ -18,6 +18,9 @@ from envwizard.run.envlock import EnvLock
 from ..builders import start_envwizard
 from .indexes import serve
 
+# Each test runs the real executable through a real run (signals, locks, pre-flight): slow tier.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:

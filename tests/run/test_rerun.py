@@ -18,6 +18,9 @@ from envwizard.run.target import BENCH_AGAIN_HINT, Start, inspect_target, resolv
 from ..builders import answers_for, env_python, install_argv, make_plan, run_plan, tiny_plan
 from .indexes import serve
 
+# Both tests build real environments and run plans twice: slow tier.
+pytestmark = pytest.mark.slow
+
 
 def with_bench(env: Path, wheelhouse: Path, counter: Path) -> Plan:
     """The tiny plan plus a benchmark step that counts its runs and prints a summary line."""

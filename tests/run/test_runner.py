@@ -34,6 +34,7 @@ run = run_plan
 
 
 @pytest.mark.parametrize("manager", ["venv", "virtualenv", "uv"])
+@pytest.mark.slow
 def test_real_backend_installs_offline_and_pins(
     manager: str, tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -67,6 +68,7 @@ def test_real_backend_installs_offline_and_pins(
 
 
 @pytest.mark.parametrize("manager", ["venv", "virtualenv"])
+@pytest.mark.slow
 def test_pin_guard_stops_a_later_pip_install_from_replacing_the_pinned_build(
     manager: str, tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -99,6 +101,7 @@ def test_pin_guard_stops_a_later_pip_install_from_replacing_the_pinned_build(
     assert "tinypkg==1.0" in r.stdout + r.stderr
 
 
+@pytest.mark.slow
 def test_failed_step_rolls_back_the_environment_it_created(
     tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -119,6 +122,7 @@ def test_failed_step_rolls_back_the_environment_it_created(
     assert any(isinstance(e, Notice) and "rolled back" in e.text for e in events)
 
 
+@pytest.mark.slow
 def test_keep_failed_leaves_the_environment(tmp_path: Path, wheelhouse: Path) -> None:
     env = tmp_path / "env"
     runner = Runner(
@@ -133,6 +137,7 @@ def test_keep_failed_leaves_the_environment(tmp_path: Path, wheelhouse: Path) ->
     assert json.loads((env / STATE_FILE).read_text())["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_an_environment_that_existed_before_is_never_deleted(
     tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -149,6 +154,7 @@ def test_an_environment_that_existed_before_is_never_deleted(
     assert any(isinstance(e, Notice) and "existed before" in e.text for e in events)
 
 
+@pytest.mark.slow
 def test_existing_abort_refuses_and_names_the_way_out(tmp_path: Path, wheelhouse: Path) -> None:
     env = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
@@ -181,6 +187,7 @@ def test_system_prefix_and_own_interpreter_are_refused(tmp_path: Path, wheelhous
         )
 
 
+@pytest.mark.slow
 def test_same_answers_resume_after_the_last_completed_step(
     tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -215,6 +222,7 @@ def test_same_answers_resume_after_the_last_completed_step(
     assert again.action == "resume" and again.skip == {"create-env", "install-torch", "pin"}
 
 
+@pytest.mark.slow
 def test_different_answers_on_a_half_made_env_need_existing_set(
     tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -236,6 +244,7 @@ time.sleep(60)
 """
 
 
+@pytest.mark.slow
 def test_cancel_stops_the_whole_process_tree_and_rolls_back(
     tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -388,6 +397,7 @@ def test_lock_refuses_a_second_run_on_the_same_environment(tmp_path: Path) -> No
         pass  # released when the first one exits
 
 
+@pytest.mark.slow
 def test_retry_after_a_failure_resumes_and_still_owns_the_environment(
     tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -413,6 +423,7 @@ def test_retry_after_a_failure_resumes_and_still_owns_the_environment(
     assert not env.exists()
 
 
+@pytest.mark.slow
 def test_cancelling_the_benchmark_keeps_the_verified_environment(
     tmp_path: Path, wheelhouse: Path
 ) -> None:

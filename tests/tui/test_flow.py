@@ -27,6 +27,9 @@ from envwizard.tui.widgets.dialogs import ConfirmDialog
 from ..builders import build_wheel, env_python, install_argv, tiny_plan
 from .conftest import HOME, press_next, settle, until
 
+# Every test drives the real Textual app through Pilot, most with real installs: slow tier.
+pytestmark = pytest.mark.slow
+
 ORDER = [MachineScreen, PythonScreen, EnvironmentScreen, BuildScreen, ReviewScreen, DoneScreen]
 
 

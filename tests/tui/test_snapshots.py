@@ -9,6 +9,9 @@ from scripts.screenshots import SCENES, SIZE, app_for
 
 from .conftest import HOME
 
+# Every screen is rendered by the real Textual app through Pilot: slow tier.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def still(monkeypatch: pytest.MonkeyPatch, frozen: str) -> None:

@@ -41,6 +41,10 @@ BENCH_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
 COMPUTE_WORDS = ("auto", "cpu", "mps", "xpu")
 COMPANIONS = ("torchvision", "torchaudio")
 MAX_BYTES = 256 * 1024
+# PyYAML's scanner takes time quadratic in the depth of `[`/`{` nesting: 5000 levels take
+# seconds, and the 130 000 a file of brackets within MAX_BYTES can hold would take most of an
+# hour. No answers file nests more than a few levels.
+MAX_FLOW_DEPTH = 100
 _COMPUTE = re.compile(r"^(cu\d{3}|rocm\d+(\.\d+){1,2})$")
 _CONDA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _URL = re.compile(r"^(https?|file)://\S+$")
@@ -169,6 +173,10 @@ def parse_answers(raw: bytes | str, *, where: str = "answers", cwd: str | None =
         raise InvalidInput(
             _("{where}: is larger than {limit} KiB").format(where=where, limit=MAX_BYTES // 1024)
         )
+    if _flow_nesting_exceeds(text, MAX_FLOW_DEPTH):
+        raise InvalidInput(
+            _("{where}: is nested too deeply to be an answers file").format(where=where)
+        )
     try:
         data = yaml.load(text, Loader=_StrictLoader)
     except _DuplicateKey as e:
@@ -196,6 +204,34 @@ def parse_answers(raw: bytes | str, *, where: str = "answers", cwd: str | None =
             _("{where}: is empty; an answers file needs at least `env:`").format(where=where)
         )
     return validate(data, where=where, cwd=cwd)
+
+
+def _flow_nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether `[` and `{` nest deeper than `limit` outside quoted text and comments.
+
+    A quote is taken to end at its line's end, so an apostrophe that is not one (`don't`) hides
+    the brackets of one line at most; a flat file is refused only if its quoted text spans lines
+    and holds more than `limit` unclosed brackets.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth, quote, before = 0, "", "\n"
+    for ch in text:
+        if quote:
+            if ch == quote or ch == "\n":
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and before in " \t\n":
+            quote = "\n"  # a comment, to the line's end
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        before = ch
+    return False
 
 
 def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> Answers:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import subprocess
 from pathlib import Path
 
@@ -172,3 +173,26 @@ def test_a_uv_environment_without_pip(tmp_path: Path) -> None:
     assert os.path.basename(argv[0]).startswith("uv")
     assert sorted(str(p) for p in env.rglob("*")) == files  # no __pycache__ written
     assert shutil.which(argv[0]) or Path(argv[0]).is_file()
+
+
+def test_a_numpy_1_extension_under_numpy_2(tmp_path: Path) -> None:
+    """scipy 1.10.0 was built against NumPy 1: beside NumPy 2 its import dies with
+    `_ARRAY_API not found` (reproduced here); doctor names it without importing it."""
+    env = tmp_path / "env"
+    run([sys.executable, "-m", "venv", str(env)])
+    py = str(python_of(env))
+    run([py, "-m", "pip", "install", "--quiet", "numpy==2.1.3"])
+    run([py, "-m", "pip", "install", "--quiet", "--no-deps", "scipy==1.10.0"])
+    broken = subprocess.run([py, "-c", "import scipy.linalg"], capture_output=True, text=True)
+    assert "_ARRAY_API not found" in broken.stderr + broken.stdout
+    before = snapshot(env)
+    r = doctor(str(env), "--json", "--facts", CPU_BOX, cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    found = findings(r)
+    f = found[("NUMPY_ABI", "scipy")]
+    assert f["message"] == "scipy was compiled against NumPy 1.x and cannot run with NumPy 2.1.3."
+    assert f["repair"]["options"][0]["steps"][0]["packages"] == ["numpy<2"]
+    pip = found[("PIP_CHECK_CONFLICT", "scipy")]
+    assert "numpy<1.27.0,>=1.19.5 is required, but numpy 2.1.3 is installed" in pip["message"]
+    assert found[("TORCH_MISSING", "torch")]["severity"] == "info"
+    assert snapshot(env) == before

@@ -196,3 +196,15 @@ def test_a_numpy_1_extension_under_numpy_2(tmp_path: Path) -> None:
     assert "numpy<1.27.0,>=1.19.5 is required, but numpy 2.1.3 is installed" in pip["message"]
     assert found[("TORCH_MISSING", "torch")]["severity"] == "info"
     assert snapshot(env) == before
+
+
+def test_a_paste_checked_against_the_environment(torchvision_env: Path, tmp_path: Path) -> None:
+    """pytorch#122494's error, pasted with the environment it came from: the same code there."""
+    paste = (DATA / "doctor" / "pastes" / "torchvision-nms-cpu-torch.txt").read_text()
+    f = tmp_path / "error.txt"
+    f.write_text(paste.partition("\n\n")[2])
+    r = doctor("--traceback", str(f), str(torchvision_env), "--facts", CPU_BOX, cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    paragraph, _, rest = r.stdout.partition("\n\n")
+    assert "is COMPANION_VARIANT_MISMATCH" in paragraph
+    assert rest.startswith(f"In {torchvision_env} doctor finds the same: torchvision 0.28.0+cu130")

@@ -118,3 +118,34 @@ def test_the_static_read_of_this_interpreter(tmp_path: Path) -> None:
     assert report["python"]["executable"] == sys.executable
     assert report["cwd"] == {"dir": str(tmp_path), "torch_dir": False, "torch_py": True}
     assert str(SCRIPT.parent) not in report["sys_path"]  # the script's own folder is not searched
+
+
+def other_interpreters() -> list[str]:
+    """Interpreters 3.6+ on this machine besides the one running the tests (pyenv's, PATH's)."""
+    found = []
+    for minor in range(6, 15):
+        pyenv = sorted(Path.home().glob(f".pyenv/versions/3.{minor}.*/bin/python3"))
+        exe = shutil.which(f"python3.{minor}")
+        for p in [*(str(x) for x in pyenv), exe]:
+            if not p or "shims" in p or os.path.realpath(p) == os.path.realpath(sys.executable):
+                continue
+            found.append(p)
+            break
+    return found
+
+
+@pytest.mark.parametrize(
+    "python", other_interpreters() or [pytest.param(None, marks=pytest.mark.skip)]
+)
+def test_the_script_runs_on_every_python_torch_supported(python: str) -> None:
+    out = subprocess.run(
+        [python, str(SCRIPT), "static"], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1][len(script.MARK) :])
+    version = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert report["python"]["version"] == version

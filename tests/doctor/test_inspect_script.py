@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import sysconfig
@@ -149,3 +150,40 @@ def test_the_script_runs_on_every_python_torch_supported(python: str) -> None:
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     assert report["python"]["version"] == version
+
+
+def tiny_elf(section: bytes) -> bytes:
+    """A 64-bit ELF file with one `.nv_fatbin` section holding `section` (and its name table)."""
+    names = b"\0.shstrtab\0.nv_fatbin\0"
+    data_at = 64
+    names_at = data_at + len(section)
+    shoff = (names_at + len(names) + 7) // 8 * 8
+    head = bytearray(64)
+    head[:6] = b"\x7fELF\x02\x01"
+    struct.pack_into("<Q", head, 0x28, shoff)
+    struct.pack_into("<HHH", head, 0x3A, 64, 3, 1)
+    body = bytes(head) + section + names
+    body += b"\0" * (shoff - len(body))
+    null = struct.pack("<IIQQQQIIQQ", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    strtab = struct.pack("<IIQQQQIIQQ", 1, 3, 0, 0, names_at, len(names), 0, 0, 1, 0)
+    fatbin = struct.pack("<IIQQQQIIQQ", 11, 1, 0, 0, data_at, len(section), 0, 0, 8, 0)
+    return body + null + strtab + fatbin
+
+
+def fat_entry(kind: int, arch: int, payload: bytes = b"\0" * 8) -> bytes:
+    e = bytearray(64)
+    struct.pack_into("<HHIQ", e, 0, kind, 0, 64, len(payload))
+    struct.pack_into("<I", e, 28, arch)
+    return bytes(e) + payload
+
+
+def test_gpu_architectures_are_read_from_the_fatbin(tmp_path: Path) -> None:
+    entries = fat_entry(2, 80) + fat_entry(2, 90) + fat_entry(1, 90)
+    blob = struct.pack("<IHHQ", script.FATBIN_MAGIC, 1, 16, len(entries)) + entries
+    lib = tmp_path / "libtorch_cuda.so"
+    lib.write_bytes(tiny_elf(b"\0" * 8 + blob))  # padding before the fat binary is skipped
+    assert script.fatbin_archs(str(lib)) == ["sm_80", "compute_90", "sm_90"]
+    plain = tmp_path / "libplain.so"
+    plain.write_bytes(tiny_elf(b""))
+    assert script.fatbin_archs(str(plain)) == []
+    assert script.fatbin_archs(str(SCRIPT)) is None

@@ -156,6 +156,16 @@ def test_a_cuda_torch_without_kernels_for_the_gpu(tmp_path: Path) -> None:
     assert f.repair[0].steps[-1].index_url == KB.index_url("cu126")
 
 
+def test_the_compiled_architectures_read_from_the_library_win_over_the_table() -> None:
+    static = base_static("2.14.1+cu130", cuda="13.0")
+    static["family"]["torch"]["fatbin"] = ["sm_61", "sm_89"]
+    r = run(static, "facts_workstation.json")
+    assert "TORCH_ARCH_MISSING" not in codes(r)
+    static["family"]["torch"]["fatbin"] = ["sm_89"]
+    f = only(run(static, "facts_workstation.json"), Code.TORCH_ARCH_MISSING)
+    assert any(e.source.startswith("the .nv_fatbin section of") for e in f.evidence)
+
+
 def test_live_arch_list_wins_over_the_table() -> None:
     live = {
         "schema": 1,

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from envwizard.scripts import doctor_inspect as script
+
 from .conftest import doctor, links, python_of, run, snapshot, torch_version, uv, venv_with_uv_torch
 
 pytestmark = pytest.mark.slow
@@ -78,6 +80,11 @@ def test_cpu_torch_with_the_index_cuda_torchvision(torchvision_env: Path, tmp_pa
     ]
     assert options[0]["steps"][1]["packages"] == ["torchvision==0.28.*"]
     assert snapshot(torchvision_env) == before
+    # the GPU code in the wheel, read without CUDA (the same reader serves torch's library)
+    ext = next((torchvision_env / "lib").glob("python3*/site-packages/torchvision/_C.so"))
+    assert script.fatbin_archs(str(ext)) == [
+        "sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "compute_120", "sm_120",
+    ]  # fmt: skip
     text = doctor(str(torchvision_env), "--facts", CPU_BOX, cwd=tmp_path)
     assert "COMPANION_VARIANT_MISMATCH (torchvision)" in text.stdout
     assert (

@@ -512,6 +512,10 @@ def _arch_list(ctx: Context, v: Variant) -> tuple[list[str], str]:
     t = _live_torch(ctx)
     if t and t.get("arch_list"):
         return [str(a) for a in t["arch_list"]], "torch._C._cuda_getArchFlags()"
+    fam = ctx.ins.family("torch") or {}
+    if fam.get("fatbin"):
+        lib = os.path.join(str(fam.get("folder")), "lib", "libtorch_cuda.so")
+        return [str(a) for a in fam["fatbin"]], f"the .nv_fatbin section of {lib}"
     version = _torch_version(ctx) or ""
     line = torch_line(version)
     platform = ""

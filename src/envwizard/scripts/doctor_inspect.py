@@ -244,7 +244,7 @@ def elf_needed(path):
     try:
         with open(path, "rb") as f:
             head = f.read(64)
-            if head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+            if head[:4] != b"\x7fELF" or head[4:5] != b"\x02" or head[5:6] != b"\x01":
                 return None
             shoff = struct.unpack_from("<Q", head, 0x28)[0]
             shentsize, shnum = struct.unpack_from("<HH", head, 0x3A)
@@ -274,6 +274,67 @@ def elf_needed(path):
             end = strings.find(b"\x00", val)
             needed.append(strings[val:end].decode("utf-8", "replace"))
     return needed
+
+
+FATBIN_MAGIC = 0xBA55ED50
+
+
+def elf_section(f, wanted):
+    """(offset, size) of a named section of a 64-bit little-endian ELF file, or None."""
+    f.seek(0)
+    head = f.read(64)
+    if head[:4] != b"\x7fELF" or head[4:5] != b"\x02" or head[5:6] != b"\x01":
+        return None
+    shoff = struct.unpack_from("<Q", head, 0x28)[0]
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", head, 0x3A)
+    f.seek(shoff)
+    table = f.read(shentsize * shnum)
+    headers = [struct.unpack_from("<IIQQQQIIQQ", table, i * shentsize) for i in range(shnum)]
+    f.seek(headers[shstrndx][4])
+    names = f.read(headers[shstrndx][5])
+    for h in headers:
+        end = names.find(b"\x00", h[0])
+        if names[h[0] : end] == wanted:
+            return h[4], h[5]
+    return None
+
+
+def fatbin_archs(path):
+    """The GPU architectures compiled into a CUDA library (its .nv_fatbin section): sm_XY for
+    machine code, compute_XY for PTX, as torch names them. Read without CUDA or a GPU."""
+    import mmap
+
+    found = set()
+    try:
+        with open(path, "rb") as f:
+            where = elf_section(f, b".nv_fatbin")
+            if where is None:
+                return None
+            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (IOError, OSError, ValueError, struct.error, IndexError):
+        return None
+    try:
+        pos, stop = where[0], where[0] + where[1]
+        while pos + 16 <= stop:
+            magic, _version, hsize, fsize = struct.unpack_from("<IHHQ", m, pos)
+            if magic != FATBIN_MAGIC:
+                pos += 8  # fat binaries are 8-byte aligned
+                continue
+            end = pos + hsize + fsize
+            entry = pos + hsize
+            while entry + 32 <= end:
+                kind, _flags, ehsize, psize = struct.unpack_from("<HHIQ", m, entry)
+                arch = struct.unpack_from("<I", m, entry + 28)[0]
+                found.add(("compute_%d" if kind == 1 else "sm_%d") % arch)
+                if ehsize == 0:
+                    break
+                entry += ehsize + psize
+            pos = end
+    except struct.error:
+        pass
+    finally:
+        m.close()
+    return sorted(found, key=lambda a: (int(a.split("_")[1]), a))
 
 
 def extensions_of(folder, names):
@@ -307,6 +368,8 @@ def family_facts(origins):
             except OSError:
                 libs = []
             info["libs"] = [x for x in libs if x.startswith(TORCH_LIBS)]
+            if "libtorch_cuda.so" in libs:
+                info["fatbin"] = fatbin_archs(os.path.join(lib, "libtorch_cuda.so"))
         else:
             stems = ("_C",) if name == "torchvision" else ("libtorchaudio", "_torchaudio")
             info["extensions"] = [

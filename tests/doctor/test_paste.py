@@ -93,6 +93,15 @@ def test_pasted_error_is_named_by_its_cause(name: str) -> None:
     assert m.code.value == ORACLE[name]
 
 
+def test_colours_and_windows_line_ends_do_not_hide_an_error() -> None:
+    """A Jupyter traceback copied with its colour codes, saved with CRLF line ends."""
+    body = header_and_body("torchvision-cuda-major-mismatch.txt")[1]
+    coloured = "\x1b[0;31mRuntimeError\x1b[0m: " + body.split(": ", 1)[1].replace("\n", "\r\n")
+    m = classify(coloured)
+    assert m is not None and m.code is Code.COMPANION_VARIANT_MISMATCH
+    assert "\x1b" not in m.line and m.values["torchvision_cuda"] == "11.8"
+
+
 def test_a_lockfile_excerpt_is_no_error() -> None:
     _, body = header_and_body("cpu-build-on-gpu-uv-lock-marker.txt")
     assert classify(body) is None

@@ -167,8 +167,17 @@ def _pair_minor(torch: str, torchvision: str) -> bool:
     return not (t and v) or int(v.group(1)) == int(t.group(1)) + 15
 
 
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+"""Colour codes: Jupyter and rich tracebacks keep them when copied from a terminal."""
+
+
+def clean(text: str) -> str:
+    return ANSI.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def classify(text: str) -> Match | None:
     """The first signature the text matches, refined by what else it shows; None if none."""
+    text = clean(text)
     for sig in SIGNATURES:
         m = sig.pattern.search(text)
         if not m:

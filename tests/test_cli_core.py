@@ -131,8 +131,8 @@ def test_fixtures_hold_only_schema_1_keys() -> None:
         ("macos14-arm64", "mps", "2.14.*"),
         ("windows-rtx4090-r528", "cu118", "2.7.*"),
         ("wsl-rtx4090-r528", "cu118", "2.7.*"),
-        ("centos7-glibc217", "cpu", "2.5.*"),
-        ("jetson-orin-l4t36", "cpu", "2.14.*"),
+        ("centos7-glibc217", "cpu", "2.6.*"),
+        ("jetson-orin-l4t36", "cu126", "2.11.*"),
         ("gb10-aarch64-r580", "cu132", "2.14.*"),
     ],
 )

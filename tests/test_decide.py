@@ -93,6 +93,15 @@ B200 = nv("NVIDIA B200", "10.0", 183359)
 RTX5090 = nv("NVIDIA GeForce RTX 5090", "12.0", 32607)
 GB10 = nv("NVIDIA GB10", "12.1", 122502)
 ORIN = nv("Orin", "8.7", 62841)
+XAVIER = nv("Xavier", "7.2", 31920)
+THOR = nv("NVIDIA Thor", "11.0", 125772)
+
+
+def jetson(gpu: dict[str, Any], l4t: str, python: str = "3.10.12", **extra: Any) -> Facts:
+    """A Jetson as its probe sees it: aarch64, the OS's own Python, L4T from nv_tegra_release."""
+    return machine(gpu, arch="aarch64", python=python, jetson_l4t=l4t, **extra)
+
+
 FUTURE = nv("A future GPU with no SASS in any wheel", "13.0")
 MI300X = amd("AMD Instinct MI300X", "gfx942")
 RX7900 = amd("AMD Radeon RX 7900 XTX", "gfx1100")
@@ -207,7 +216,9 @@ CASES = [
     ("6700xt-gfx1031", machine(RX6700), {}, "cpu", NEWEST),
     ("strix-halo-apu", machine(STRIX), {}, "rocm7.14", NEWEST),
     ("strix-halo-2.13", machine(STRIX), {"torch": "==2.13.*"}, "rocm7.2", "2.13"),
-    ("strix-halo-before-2.11", machine(STRIX), {"torch": "<2.11"}, "cpu", "2.10"),
+    # gfx1150/gfx1151 and gfx950 in every ROCm build from 2.10 (pytorch#167299, 2025-11-07)
+    ("strix-halo-2.10", machine(STRIX), {"torch": "<2.11"}, "rocm7.1", "2.10"),
+    ("strix-halo-before-2.10", machine(STRIX), {"torch": "<2.10"}, "cpu", "2.9"),
     ("igpu-beside-dgpu", machine(RAPHAEL, RX7900), {}, "rocm7.14", NEWEST),
     # ROCm gfx lists are per release. pytorch/builder release/2.3 (ba10bae9) and release/2.2
     # (af60d114) manywheel/build_docker.sh: gfx942 only for ROCm >= 6.0, so MI300X has kernels in
@@ -216,11 +227,16 @@ CASES = [
     ("mi300x-2.2", machine(MI300X), {"torch": "==2.2.*"}, "cpu", "2.2"),
     # builder release/2.4 (4ce1afeb): rocm6.1 carries no gfx1101 in 2.4 (uv measured it later).
     ("7800xt-2.4", machine(RX7800), {"torch": "==2.4.*"}, "cpu", "2.4"),
+    # gfx1101 reached the wheels with pytorch#141667 (2024-12-04): 2.6 on, not 2.5.
+    ("7800xt-2.5", machine(RX7800), {"torch": "==2.5.*"}, "cpu", "2.5"),
+    ("7800xt-2.6", machine(RX7800), {"torch": "==2.6.*"}, "rocm6.2.4", "2.6"),
     # pytorch main @027375bf .ci/docker/manywheel/build.sh (2.14 candidate era): ROCm 7.14 drops
     # gfx900/gfx906 (MI50 falls back to 2.14's rocm7.2) and both 2.14 builds add gfx1103 (780M).
     ("mi50-gfx906", machine(MI50), {}, "rocm7.2", NEWEST),
     ("radeon-780m-gfx1103", machine(RADEON780M), {}, "rocm7.14", NEWEST),
-    ("radeon-780m-2.13", machine(RADEON780M), {"torch": "==2.13.*"}, "cpu", "2.13"),
+    # gfx1103 landed (pytorch#179653) around the 2.12 cut: credited from 2.13 only.
+    ("radeon-780m-2.13", machine(RADEON780M), {"torch": "==2.13.*"}, "rocm7.2", "2.13"),
+    ("radeon-780m-2.12", machine(RADEON780M), {"torch": "==2.12.*"}, "cpu", "2.12"),
     ("amd-on-wsl", machine(RX7900, wsl=True), {}, "cpu", NEWEST),
     # Intel.
     ("intel-uhd770", machine(UHD770), {}, "cpu", NEWEST),
@@ -251,10 +267,28 @@ CASES = [
     ("wsl-4090-581", machine(RTX4090, driver="581.57", wsl=True), {}, "cu132", NEWEST),
     ("windows-cpu", windows(), {}, "cpu", NEWEST),
     # Jetson: PyTorch's SBSA wheels do not fit L4T.
-    ("jetson-orin", machine(ORIN, arch="aarch64", jetson_l4t="36.4.7"), {}, "cpu", NEWEST),
+    ("jetson-orin-py311", machine(ORIN, arch="aarch64", jetson_l4t="36.4.7"), {}, "cpu", NEWEST),
+    # JetPack 6 (L4T 36.4): NVIDIA's Jetson index, jp6/cu126, built for sm_87 and Python 3.10
+    ("jetson-orin-jp6", jetson(ORIN, "36.4.7"), {}, "cu126", "2.11"),
+    ("jetson-orin-jp6-kernel-only", jetson(ORIN, "36"), {}, "cu126", "2.11"),
+    # JetPack 6.0 (L4T 36.3) has CUDA 12.4; the jp6/cu126 wheels are for 36.4 and newer
+    ("jetson-orin-jp6.0", jetson(ORIN, "36.3.0"), {}, "cpu", NEWEST),
+    # JetPack 5 (L4T 35, CUDA 11.4, Ubuntu 20.04's Python 3.8): jp5/cu114's torch 2.2
+    ("jetson-xavier-jp5", jetson(XAVIER, "35.4.1", python="3.8.10"), {}, "cu114", "2.2"),
+    # JetPack 7 (L4T 38, CUDA 13.0): Thor runs PyTorch's own aarch64 cu130 (sm_110); cu132 needs
+    # CUDA 13.2 and cu128 has no sm_110; its Tegra driver reports 580.00
+    ("jetson-thor-jp7", jetson(THOR, "38.2.0", "3.12.3", driver="580.00"), {}, "cu130", NEWEST),
+    ("jetson-thor-jp7-2.9", jetson(THOR, "38.2.0", "3.12.3"), {"torch": "==2.9.*"}, "cu130", "2.9"),
+    ("jetson-thor-jp7-2.8", jetson(THOR, "38.2.0", "3.12.3"), {"torch": "==2.8.*"}, "cpu", "2.8"),
+    # JetPack 7.2 (L4T 39, CUDA 13.2) brings Orin onto the SBSA stack: sm_80 cubins run on 8.7
+    ("jetson-orin-jp7.2", jetson(ORIN, "39.2.0", "3.12.3"), {}, "cu132", NEWEST),
+    ("jetson-orin-l4t38", jetson(ORIN, "38.2.0", "3.12.3"), {}, "cpu", NEWEST),
     # glibc and Python at both ends of the windows.
-    ("glibc-2.17-cpu", machine(glibc="2.17"), {}, "cpu", "2.5"),
-    ("glibc-2.17-4090", machine(RTX4090, glibc="2.17", driver=R580), {}, "cu124", "2.5"),
+    # glibc per release and variant: 2.6 kept cpu/cu118/cu124 on manylinux2014 (pytorch#141565)
+    ("glibc-2.17-cpu", machine(glibc="2.17"), {}, "cpu", "2.6"),
+    ("glibc-2.17-4090", machine(RTX4090, glibc="2.17", driver=R580), {}, "cu124", "2.6"),
+    ("glibc-2.27-1080", machine(GTX1080, glibc="2.27", driver=R580), {}, "cu124", "2.6"),
+    ("glibc-2.17-aarch64", machine(glibc="2.17", arch="aarch64"), {}, "cpu", "2.5"),
     ("glibc-unknown", machine(glibc=None), {}, "cpu", NEWEST),
     ("python-3.8", machine(RTX4090, python="3.8.18", driver=R580), {}, "cu124", "2.4"),
     ("python-3.9", machine(RTX4090, python="3.9.18", driver=R580), {}, "cu129", "2.8"),
@@ -458,6 +492,28 @@ def test_jetson_refuses_pip_cuda_and_explains() -> None:
     assert "platform check" in msg and "L4T" in msg and "driver check" not in msg
 
 
+def test_jetson_gets_nvidias_jetson_index_and_says_why() -> None:
+    d = choose(jetson(ORIN, "36.4.7"), packages=["torchvision"])
+    assert d.index_url == "https://pypi.jetson-ai-lab.io/jp6/cu126" and d.index_owner == "jetson"
+    assert d.companions == ["torchvision==0.26.*"]
+    text = joined(d)
+    assert "torch for JetPack 6 comes from NVIDIA's Jetson index" in text
+    assert "the driver comes with L4T 36.4.7, which serves CUDA 12.6" in text
+    # a Python the Jetson wheels are not built for falls back to the CPU build, and says so
+    cpu = choose(machine(ORIN, arch="aarch64", jetson_l4t="36.4.7"), torch="==2.11.*")
+    assert "made for Python 3.10; this is Python 3.11" in joined(cpu)
+    # the Jetson builds are for Jetsons only: a GB10 never sees them
+    assert choose(machine(GB10, arch="aarch64", driver="580.95.05")).index_owner == "pytorch"
+
+
+def test_jetson_driver_numbers_are_not_desktop_numbers() -> None:
+    # Jetson Thor's nvidia-smi says 580.00 (vllm-project/vllm#34470); the desktop floor for
+    # CUDA 13 is 580.65.06, which would refuse every CUDA 13 build.
+    d = choose(jetson(THOR, "38.2.0", "3.12.3", driver="580.00"))
+    assert d.variant == "cu130" and "580.65.06" not in joined(d)
+    assert "this Jetson's L4T 38.2.0 serves CUDA 13.0; cu132 builds need CUDA 13.2" in joined(d)
+
+
 def test_glibc_older_than_every_wheel() -> None:
     msg = refuse(machine(glibc="2.12"))
     assert (
@@ -469,8 +525,18 @@ def test_glibc_older_than_every_wheel() -> None:
 
 def test_old_glibc_is_summarised_once() -> None:
     d = choose(machine(glibc="2.17"))
-    assert "glibc 2.17: torch 2.6–2.14 wheels need glibc 2.28 or newer" in d.reasons
+    assert "glibc 2.17: torch 2.7–2.14 wheels need glibc 2.28 or newer" in d.reasons
     assert sum("glibc 2.28" in r for r in d.reasons) == 1
+
+
+def test_old_glibc_says_which_variant_of_the_release_needs_more() -> None:
+    d = choose(machine(RTX4090, glibc="2.17", driver=R580))
+    assert (
+        "not cu126: wheel: torch 2.6 cu126 wheels need glibc 2.28 or newer (manylinux_2_28); "
+        "this system has 2.17" in d.reasons
+    )
+    msg = refuse(machine(RTX4090, glibc="2.17", driver=R580), compute="cu126")
+    assert "torch 2.6 cu126 wheels need glibc 2.28 or newer" in msg
 
 
 @pytest.mark.parametrize(
@@ -687,3 +753,14 @@ def test_default_index_that_holds_torch_back_says_what_auto_would_give() -> None
     d = decide(facts, validate({"env": "/tmp/x", "torch_index": "default"}), load())
     assert d.variant == "default" and d.release == "2.7"
     assert d.reasons[-1] == "torch_index: auto would give torch 2.14 cu126 from PyTorch's index"
+
+
+def test_unknown_glibc_is_planned_on_a_stated_assumption() -> None:
+    # a Linux facts file without os.glibc (an inventory, a hand-written file)
+    d = choose(machine(glibc=None))
+    assert (
+        "glibc version unknown; planned assuming glibc 2.28 or newer, as torch 2.14 cpu wheels "
+        "need (musl systems such as Alpine have none)" in d.reasons
+    )
+    old = choose(machine(RTX4090, glibc=None, driver=R580), torch="==2.6.*", compute="cu124")
+    assert "planned assuming glibc 2.17 or newer, as torch 2.6 cu124 wheels need" in joined(old)

@@ -71,13 +71,30 @@ ROWS = [
     # A mixed integrated + discrete AMD box needs HIP_VISIBLE_DEVICES.
     # https://github.com/ROCm/legacy-rocm-build/issues/4380 (RX 7600 XT gfx1102 + Raphael gfx1036)
     ("rx7600xt-raphael-igpu.json", {}, ("rocm7.14", "2.14"), "HIP_VISIBLE_DEVICES=0"),
+    # ROCm targets per release: gfx1102 reached the wheels with pytorch#147761 (2025-02-24),
+    # after 2.6 shipped; on 2.6 the card runs only with HSA_OVERRIDE_GFX_VERSION=11.0.0, so auto
+    # plans no ROCm for that line and the hint names the 2.6 build, not a newer release.
+    (
+        "rx7600xt-raphael-igpu.json",
+        {"torch": "==2.6.*"},
+        ("cpu", "2.6"),
+        "compute: rocm6.2.4 plans torch 2.6",
+    ),
+    (
+        "rx7600xt-raphael-igpu.json",
+        {"torch": "==2.6.*", "compute": "rocm6.2.4"},
+        ("rocm6.2.4", "2.6"),
+        "hint: set HSA_OVERRIDE_GFX_VERSION=11.0.0 in the environment: torch 2.6 rocm6.2.4 has no",
+    ),
+    ("rx7600xt-raphael-igpu.json", {"torch": "==2.7.*"}, ("rocm6.3", "2.7"), "(gfx1102)"),
     # Facts as tools print them: sm_61, "4096 MiB", ldd's banner, "linux", "x86-64".
     # https://github.com/bnsreenu/digitalsreeni-image-annotator/issues/57 (GTX 1050, 550.163.01)
     ("gtx1050-ubuntu2404-tool-forms.json", {}, ("cu126", "2.14"), "'sm_61' read as '6.1'"),
     # Facts as tools print them, collect_env pasted whole: a Jetson's tegra kernel (5.15 is
     # L4T 36), "GPU 0: Orin (nvgpu)", "Nvidia driver version: N/A".
     # https://github.com/dusty-nv/jetson-containers/issues/1495
-    ("jetson-orin-collect-env.txt", {}, ("cpu", "2.14"), "this is a Jetson (L4T 36)"),
+    # JetPack 6 gets NVIDIA's Jetson index (jp6/cu126, sm_87, Python 3.10), not the CPU build.
+    ("jetson-orin-collect-env.txt", {}, ("cu126", "2.11"), "NVIDIA's Jetson index"),
     # collect_env on ROCm names the GPU without "GPU N:": "AMD Instinct MI210 (gfx90a:…)".
     # https://github.com/vllm-project/vllm/issues/10855
     ("mi210-rocm-collect-env.txt", {}, ("rocm6.4", "2.8"), "kernels for Instinct MI210 (gfx90a)"),
@@ -104,6 +121,60 @@ ROWS = [
         ("cu118", "2.4"),
         "nvidia_driver '27.21.14.6109' read as '461.09'",
     ),
+    # glibc per release and variant: CentOS 7 (glibc 2.17) keeps torch 2.6's cu124 and cu118,
+    # which 2.6 still built on manylinux2014 (pytorch#141565); only its cu126 needs 2.28.
+    # https://github.com/vllm-project/vllm/issues/12440 (4 x V100, torch 2.5.1+cu124 ran, the
+    # driver "Could not collect")
+    (
+        "centos7-v100-collect-env.txt",
+        {},
+        ("cu124", "2.6"),
+        "torch 2.6 cu126 wheels need glibc 2.28",
+    ),
+    (
+        "centos7-v100-collect-env.txt",
+        {},
+        ("cu124", "2.6"),
+        "cuda_driver read as at least '12.0' (the driver is not named, but a CUDA 12.4 build",
+    ),
+    ("centos7-v100-collect-env.txt", {"compute": "cu118"}, ("cu118", "2.6"), "sm_70"),
+    # Pastes people really post: what they do not say is planned on an assumption the reasons
+    # name. nvidia-smi's table alone (https://github.com/nixified-ai/flake/issues/92): 545.29
+    # serves CUDA 12.3, so cu126, for a Linux and a Python 3.12 the paste does not state.
+    (
+        "rtx3060-nvidia-smi-table.txt",
+        {},
+        ("cu126", "2.14"),
+        "Python not in the paste; planned for 3.12",
+    ),
+    (
+        "rtx3060-nvidia-smi-table.txt",
+        {},
+        ("cu126", "2.14"),
+        "os not in the paste; planned for Linux on x86_64",
+    ),
+    # the name nvidia-smi cut short still names the card (https://github.com/pop-os/pop/issues/3654)
+    ("rtx4070-laptop-nvidia-smi-table.txt", {}, ("cu132", "2.14"), "RTX 4070 (sm_89)"),
+    # the sectioned collect_env vLLM prints (https://github.com/vllm-project/vllm/issues/26127)
+    ("rtx4060-wsl-vllm-collect-env.txt", {}, ("cu132", "2.14"), "(WSL)"),
+    # Jetson Thor on JetPack 7 (L4T 38, CUDA 13.0), its Tegra driver 580.00: PyTorch's own aarch64
+    # cu130 (sm_110), not cu132 (CUDA 13.2) (https://github.com/vllm-project/vllm/issues/34470)
+    ("thor-jetpack7-vllm-collect-env.txt", {}, ("cu130", "2.14"), "cu130 (sm_80–sm_120 (+PTX"),
+    (
+        "thor-jetpack7-vllm-collect-env.txt",
+        {},
+        ("cu130", "2.14"),
+        "the driver comes with L4T 38, which serves CUDA 13.0",
+    ),
+    # Win32_VideoController | Format-List * (https://github.com/KhronosGroup/Vulkan-Loader/issues/283)
+    (
+        "gtx1660-win32-videocontroller-fl.txt",
+        {},
+        ("cu126", "2.14"),
+        "nvidia_driver not in the paste; planned for a driver serving CUDA 12.0",
+    ),
+    # (https://github.com/sebhildebrandt/systeminformation/issues/790): integrated UHD only
+    ("uhd-get-ciminstance-fl.txt", {}, ("cpu", "2.14"), "Intel(R) UHD Graphics is integrated"),
     # Releases newer than the table: a forecast from the newest known release's rules.
     # (same GTX 1050 report; torch 2.15 is past the table)
     (
@@ -141,6 +212,19 @@ def test_windows_arm64_python_314_is_refused_with_its_window() -> None:
         plan("win-arm64-py314.json")
     assert "outside every torch release's window on windows-arm64" in str(e.value)
     assert "torch 2.8–2.14 support Python 3.11–3.13" in str(e.value)
+
+
+def test_a_32_bit_windows_python_is_refused_for_being_32_bit() -> None:
+    # https://github.com/pytorch/pytorch/issues/27815: "it seems that you are using Python
+    # 32-bit. Please use Python 64-bit instead". Python 3.7 is outside every window too, but the
+    # refusal names the platform, not the version.
+    with pytest.raises(ImpossibleRequest) as e:
+        plan("win10-python37-32bit.json")
+    assert str(e.value) == (
+        "no torch build for this platform: this is a 32-bit Python (win32), and PyTorch publishes "
+        "Windows wheels for 64-bit Python only; install the 64-bit Python (python.org's "
+        '"Windows installer (64-bit)") and point python: at it'
+    )
 
 
 def test_alpine_musl_is_refused_with_one_sentence() -> None:

@@ -161,9 +161,45 @@ def test_python_windows(release: str, py_min: str, py_max: str) -> None:
 def test_python_experimental_and_glibc_floor() -> None:
     assert "3.13" in KB.release("2.5").python_experimental
     assert "3.15" in KB.release("2.13").python_experimental
-    # the first manylinux_2_28 wheels are torch 2.6's.
-    assert KB.release("2.5").glibc == "2.17"
-    assert all(KB.release(v).glibc == "2.28" for v in ("2.6", "2.10", "2.14"))
+
+
+def glibc(release: str, variant: str, platform: str = "linux-x86_64") -> str | None:
+    return sass(release, variant, platform).glibc
+
+
+@pytest.mark.parametrize(
+    ("release", "variant", "platform", "floor"),
+    [
+        # manylinux2014 (glibc 2.17) for every Linux wheel up to 2.5, XPU aside
+        ("2.5", "cu124", "linux-x86_64", "2.17"),
+        ("2.5", "cpu", "linux-aarch64", "2.17"),
+        ("2.5", "xpu", "linux-x86_64", "2.28"),
+        # 2.6 moved only cu126 to manylinux_2_28 on x86_64 (pytorch#141565) ...
+        ("2.6", "cpu", "linux-x86_64", "2.17"),
+        ("2.6", "cu118", "linux-x86_64", "2.17"),
+        ("2.6", "cu124", "linux-x86_64", "2.17"),
+        ("2.6", "cu126", "linux-x86_64", "2.28"),
+        ("2.6", "rocm6.2.4", "linux-x86_64", "2.28"),
+        # ... while aarch64 moved whole (the default index's 2.6.0 is manylinux_2_28_aarch64)
+        ("2.6", "cpu", "linux-aarch64", "2.28"),
+        # from 2.7 every wheel is manylinux_2_28 (test-infra#6303, pytorch#156215)
+        ("2.7", "cu118", "linux-x86_64", "2.28"),
+        ("2.14", "cpu", "linux-x86_64", "2.28"),
+        ("2.14", "cu130", "linux-aarch64", "2.28"),
+        ("2.14", "cu130", "windows-x86_64", None),
+    ],
+)
+def test_glibc_floor_per_release_variant_and_architecture(
+    release: str, variant: str, platform: str, floor: str | None
+) -> None:
+    assert glibc(release, variant, platform) == floor
+
+
+def test_glibc_floor_of_a_release_is_its_lowest_build() -> None:
+    assert KB.glibc_floor("2.6", "linux-x86_64") == "2.17"
+    assert KB.glibc_floor("2.6", "linux-aarch64") == "2.28"
+    assert KB.glibc_floor("2.7", "linux-x86_64") == "2.28"
+    assert KB.glibc_floor("2.14", "windows-x86_64") is None
 
 
 def test_arch_lists_the_anchors_ignore() -> None:
@@ -201,12 +237,21 @@ BUILDER = "https://github.com/pytorch/builder/blob/{}/manywheel/build_docker.sh"
         # builder release/2.4 @4ce1afeb: rocm6.1 is six + gfx942; uv's list (with gfx1101) was
         # measured on a later release.
         ("2.4", "rocm6.1", {"gfx942"}, {"gfx1101"}),
-        # uv's per-ROCm-version measurements (2.5-2.13, not read per release tag).
+        # 2.5: the list builder handed to pytorch/pytorch (047ed9e3), unchanged at the 2.5 cut.
+        ("2.5", "rocm6.1", {"gfx942", "gfx1100"}, {"gfx1101"}),
+        ("2.5", "rocm6.2", {"gfx942"}, {"gfx1101", "gfx1102"}),
+        # 2.6: gfx1101 (pytorch#141667, 2024-12-04); gfx1102 came after 2.6 (pytorch#147761)
         ("2.6", "rocm6.1", {"gfx1101"}, {"gfx1102"}),
-        ("2.10", "rocm7.0", {"gfx950"}, {"gfx1151"}),
-        ("2.9", "rocm6.4", {"gfx1201"}, {"gfx950"}),
-        ("2.13", "rocm7.2", {"gfx1151"}, {"gfx1103"}),
-        ("2.13", "rocm7.1", {"gfx950"}, {"gfx1151"}),
+        ("2.6", "rocm6.2.4", {"gfx1101"}, {"gfx1102", "gfx1200", "gfx1201"}),
+        # 2.7: gfx1102 and gfx12 (pytorch#147761, #148562)
+        ("2.7", "rocm6.2.4", {"gfx1102", "gfx1200", "gfx1201"}, {"gfx950"}),
+        ("2.9", "rocm6.4", {"gfx1201"}, {"gfx950", "gfx1151"}),
+        # 2.10: gfx950, gfx1150, gfx1151 for every ROCm (pytorch#167299, 2025-11-07)
+        ("2.10", "rocm7.0", {"gfx950", "gfx1151"}, {"gfx1103"}),
+        ("2.12", "rocm7.2", {"gfx1150"}, {"gfx1103"}),
+        # 2.13: gfx1103 (pytorch#179653, landed around the 2.12 cut, so 2.13 first)
+        ("2.13", "rocm7.2", {"gfx1151", "gfx1103"}, set()),
+        ("2.13", "rocm7.1", {"gfx950", "gfx1103"}, set()),
         # pytorch main @027375bf .ci/docker/manywheel/build.sh (2.14 candidate era): ROCm 7.14
         # drops gfx900/gfx906; both 2.14 builds add gfx1103 (Radeon 780M).
         ("2.14", "rocm7.14", {"gfx1103", "gfx1151", "gfx908"}, {"gfx900", "gfx906"}),

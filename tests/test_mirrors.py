@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from envwizard.core.errors import InvalidInput
+from envwizard.core.errors import ImpossibleRequest, InvalidInput
 from envwizard.knowledge import mirrors
 from envwizard.knowledge.mirrors import Kind, Preset
 from envwizard.plan import route as route_module
@@ -154,7 +154,7 @@ def test_auto_picks_the_fastest_source_that_has_the_build(
     reasons = "\n".join(p.decision.reasons)
     assert "mirror: auto measured 7 sources" in reasons
     assert "stale: " in reasons and "without this build" in reasons
-    assert "dead: no answer" in reasons
+    assert "no answer from dead (" in reasons
     assert "auto chose copy for torch" in reasons
     assert f"other packages from {fast_pypi}" in reasons
 
@@ -404,3 +404,115 @@ def test_preflight_offers_the_mirrors_that_answered(
     offer = text.split("These mirrors answered here: ")[1]
     assert "copy (" in offer and "links (" in offer and "dead (" not in offer
     assert "set mirror: NAME in the answers, or mirror: auto." in text
+
+
+# ---- a named mirror says what it cannot serve --------------------------------------------------
+GPU_BOX = machine(
+    {"vendor": "nvidia", "name": "NVIDIA GeForce RTX 4090", "compute_capability": "8.9"},
+    driver="580.95.05",
+)
+
+
+@pytest.fixture
+def pypi_only() -> Iterator[dict[str, Any]]:
+    """A site that copies PyPI only (as TUNA does) and one that copies PyTorch's index."""
+    pypi = Server(0.0, {"/simple/pip/": page("pip-25.0-py3-none-any.whl")})
+    copy = Server(0.0, {"/pytorch/whl/cpu/torch/": page(WHEEL)})
+    pool = (
+        Preset("only-pypi", "pypionly", Kind.PYPI, pypi.base + "/simple", "ZZ", "test"),
+        Preset("only-conda", "pypionly", Kind.CONDA, pypi.base + "/conda-forge", "ZZ", "test"),
+        Preset("copy", "copysite", Kind.TORCH_INDEX, copy.base + "/pytorch/whl/{variant}", "ZZ", "test"),
+        Preset("copy-pypi", "copysite", Kind.PYPI, pypi.base + "/simple", "ZZ", "test"),
+    )  # fmt: skip
+    yield {"pool": pool}
+    pypi.close()
+    copy.close()
+
+
+def test_a_pypi_only_site_refuses_a_cpu_build_and_names_one_that_serves_it(
+    pypi_only: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `mirror: tuna` took torch from download.pytorch.org and failed where that is unreachable
+    use_pool(monkeypatch, pypi_only["pool"])
+    with pytest.raises(ImpossibleRequest) as e:
+        make_plan(CPU_BOX, answers(mirror="pypionly"), KB)
+    assert str(e.value) == (
+        "mirror: pypionly copies PyPI and conda-forge but not PyTorch's own index, and the default "
+        "index has no torch 2.14 cpu build here (it serves cu130); sites that copy PyTorch's "
+        "wheels: copysite (mirror: copysite), or mirror: auto to measure which answers here"
+    )
+    # the site it names really serves the build: its page lists the wheel
+    p = make_plan(CPU_BOX, answers(mirror="copysite"), KB)
+    m = measure(
+        [Target("copy", p.decision.index_url + "/torch/", route_module.need_for(p.decision))]
+    )
+    assert m.probes[0].has_build is True
+
+
+def test_a_pypi_only_site_serves_the_default_build_itself(
+    pypi_only: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_pool(monkeypatch, pypi_only["pool"])
+    a = validate(
+        {"env": ENV, "manager": "venv", "mirror": "pypionly", "benchmark": False}, cwd="/w"
+    )
+    p = make_plan(GPU_BOX, a, KB)
+    pypi = pypi_only["pool"][0].url
+    # auto would take cu132 from PyTorch's index; the copy of PyPI holds cu130, which runs too
+    assert (p.decision.variant, p.decision.index_url) == ("cu130", None)
+    assert p.step("install-torch").argv[-2:] == ["--index-url", pypi]
+    reasons = "\n".join(p.decision.reasons)
+    assert "planned instead of cu132, which only PyTorch's own index holds" in reasons
+    # asked for by name, a build the copy does not hold is refused, not quietly rerouted
+    with pytest.raises(ImpossibleRequest):
+        make_plan(GPU_BOX, validate({"env": ENV, "mirror": "pypionly", "compute": "cu126"}), KB)
+    # one preset named on purpose (not a site) keeps PyTorch's index, and says so
+    p = make_plan(CPU_BOX, answers(mirror="only-pypi"), KB)
+    assert p.decision.index_url == "https://download.pytorch.org/whl/cpu"
+    assert any("still comes from PyTorch's index" in r for r in p.decision.reasons)
+
+
+def refused_port() -> str:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens: connections are refused at once
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.slow
+def test_auto_with_every_mirror_dead_says_no_mirror_answered_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = tuple(
+        Preset(f"m{i}", f"site{i}", kind, refused_port() + path, "ZZ", "test")
+        for i, (kind, path) in enumerate(
+            [(Kind.PYPI, "/simple")] * 6 + [(Kind.TORCH_INDEX, "/whl/{variant}")] * 6
+        )
+    )
+    use_pool(monkeypatch, pool)
+    a = answers(mirror="auto")
+    m = measure(targets_for(decision_for(a), a, pool, official=refused_port() + "/whl/cpu"))
+    assert len(m.probes) == 13 and not any(p.answered for p in m.probes)
+    p = make_plan(CPU_BOX, a, KB, measured=m)
+    mirror_lines = [r for r in p.decision.reasons if "mirror" in r]
+    assert len(mirror_lines) == 1
+    line = mirror_lines[0]
+    assert line.startswith("mirror: auto: no mirror answered within 3 s (13 tried: pytorch, m6, ")
+    assert line.endswith("so the official locations stay")
+    assert line.count("refused") == 1  # the reason once, not thirteen times
+
+
+@pytest.mark.parametrize(
+    ("written", "site"),
+    [("tsinghua", "tuna"), ("清华", "tuna"), ("Tsinghua", "tuna"), ("阿里云", "aliyun"),
+     ("中科大", "ustc"), ("北外", "bfsu"), ("tuna", "tuna"), ("nju-pytorch", "nju-pytorch")],
+)  # fmt: skip
+def test_the_names_people_use_for_a_site(written: str, site: str) -> None:
+    assert validate({"env": ENV, "mirror": written}).mirror == site
+
+
+def test_a_misspelt_alias_gets_a_did_you_mean() -> None:
+    with pytest.raises(InvalidInput) as e:
+        validate({"env": ENV, "mirror": "tsinghau"})
+    assert "mirror is 'tsinghau'" in str(e.value) and "did you mean 'tsinghua'?" in str(e.value)

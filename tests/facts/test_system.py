@@ -14,12 +14,14 @@ from envwizard.facts.system import (
     cpu_info,
     disk_info,
     distro_name,
+    elf_interpreter,
     is_wsl,
     memory_mib,
     os_info,
     parse_cpuinfo,
     parse_glibc,
     parse_meminfo,
+    parse_musl_version,
     parse_nv_tegra_release,
     parse_os_release,
 )
@@ -173,3 +175,92 @@ def test_disk_is_measured_at_the_nearest_existing_directory(tmp_path: Path) -> N
     assert found.value["measured_at"] == str(tmp_path)
     free = shutil.disk_usage(tmp_path).free // (1 << 20)
     assert abs(found.value["free_mib"] - free) < 512  # other processes write meanwhile
+
+
+# ---- libc: musl seen by the probe itself --------------------------------------------------------
+def alpine_confstr(name: str) -> str | None:
+    """os.confstr on Alpine: musl has no CS_GNU_LIBC_VERSION (ValueError: unrecognized)."""
+    raise ValueError("unrecognized configuration name")
+
+
+def elf_with_interpreter(path: Path, interp: str) -> Path:
+    """A minimal 64-bit little-endian ELF whose one program header is PT_INTERP."""
+    import struct
+
+    name = interp.encode() + b"\0"
+    header = bytearray(64)
+    header[:6] = b"\x7fELF\x02\x01"
+    struct.pack_into("<Q", header, 0x20, 64)  # e_phoff
+    struct.pack_into("<HH", header, 0x36, 56, 1)  # e_phentsize, e_phnum
+    ph = struct.pack("<IIQQQQQQ", 3, 4, 120, 0, 0, len(name), len(name), 1)
+    path.write_bytes(bytes(header) + ph + name)
+    return path
+
+
+def test_the_elf_interpreter_says_which_libc(tmp_path: Path) -> None:
+    # what packaging's musllinux detection reads from the running Python
+    musl = elf_with_interpreter(tmp_path / "python3", "/lib/ld-musl-aarch64.so.1")
+    assert elf_interpreter(str(musl)) == "/lib/ld-musl-aarch64.so.1"
+    assert elf_interpreter(str(tmp_path / "missing")) is None
+    (tmp_path / "text").write_text("#!/bin/sh\n")
+    assert elf_interpreter(str(tmp_path / "text")) is None
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="reads Linux files")
+def test_the_real_python_has_an_elf_interpreter() -> None:
+    import sys
+
+    interp = elf_interpreter(sys.executable)
+    assert interp is None or interp.startswith("/")  # a static build has none
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [
+        # musl's loader and ldd, run with no arguments / --version (on stderr)
+        ("musl libc (x86_64)\nVersion 1.2.4\nDynamic Program Loader\n", "1.2.4"),
+        ("musl libc (aarch64)\n", ""),
+        ("ldd (Ubuntu GLIBC 2.39-0ubuntu8.4) 2.39\n", None),
+    ],
+)
+def test_parse_musl_version(text: str, version: str | None) -> None:
+    assert parse_musl_version(text) == version
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="reads Linux files")
+def test_the_probe_on_a_fake_alpine_root_finds_musl_and_the_plan_refuses(tmp_path: Path) -> None:
+    # python:3.9-alpine of https://github.com/pytorch/pytorch/issues/102592, as the probe sees it
+    root = write_tree(
+        tmp_path,
+        {
+            "/etc/os-release": 'PRETTY_NAME="Alpine Linux v3.18"\n',
+            "/lib/ld-musl-x86_64.so.1": "",
+            "/proc/version": "Linux version 6.8.0-45-generic",
+        },
+    )
+    found = os_info(str(root), confstr=alpine_confstr)
+    info = found.value
+    assert (info.glibc, info.libc, info.distro) == (None, "musl", "Alpine Linux v3.18")
+    assert found.sources["os.libc"] == "musl (/lib/ld-musl-x86_64.so.1)"
+
+    from envwizard.core.errors import ImpossibleRequest
+    from envwizard.decide.decision import decide
+    from envwizard.facts.model import Facts, PythonInfo
+    from envwizard.knowledge import load
+    from envwizard.settings.answers import validate
+
+    facts = Facts(os=info, python=PythonInfo("3.9.17", "/usr/local/bin/python"))
+    with pytest.raises(ImpossibleRequest) as e:
+        decide(facts, validate({"env": str(tmp_path / "e"), "manager": "venv"}), load())
+    assert str(e.value) == (
+        "no torch build for this platform: this Linux uses musl libc (as Alpine does), and "
+        "torch is built for glibc systems only; use a glibc-based distribution or container image"
+    )
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="reads Linux files")
+def test_no_glibc_and_no_musl_is_unknown_not_silent(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"/etc/os-release": 'PRETTY_NAME="Some Linux"\n'})
+    found = os_info(str(root), confstr=alpine_confstr)
+    assert found.value.glibc is None and found.value.libc is None
+    assert "no musl loader" in found.unknown["os.glibc"]

@@ -556,3 +556,98 @@ def test_endless_facts_file_is_refused_not_read_forever() -> None:
     with pytest.raises(InvalidInput) as e:
         load_facts("/dev/zero")
     assert "is larger than 64 MiB" in str(e.value)
+
+
+# ---- whole pastes: the forms people post in issues instead of a facts file ----------------------
+REPORTS = DATA / "reports"
+PASTE_ROWS: list[tuple[str, str, tuple[Any, ...], tuple[Any, ...], str]] = [
+    # collect_env as PyTorch prints it (https://github.com/vllm-project/vllm/issues/12440)
+    (
+        "collect-env",
+        "centos7-v100-collect-env.txt",
+        ("Linux", "x86_64", "3.10.16", "2.17"),
+        ("nvidia", "Tesla V100-PCIE-32GB", "7.0", None, False),
+        "read as PyTorch collect_env output",
+    ),
+    # the sectioned collect_env vLLM prints ("==== System Info ====", "OS      : …")
+    # (https://github.com/vllm-project/vllm/issues/26127)
+    (
+        "collect-env-sectioned",
+        "rtx4060-wsl-vllm-collect-env.txt",
+        ("Linux", "x86_64", "3.12.3", "2.39"),
+        ("nvidia", "NVIDIA GeForce RTX 4060 Laptop GPU", "8.9", None, False),
+        "os.wsl read as true from the kernel",
+    ),
+    # ... on a Jetson Thor (https://github.com/vllm-project/vllm/issues/34470)
+    (
+        "collect-env-sectioned-thor",
+        "thor-jetpack7-vllm-collect-env.txt",
+        ("Linux", "aarch64", "3.12.3", "2.39"),
+        ("nvidia", "NVIDIA Thor", "11.0", None, False),
+        "os.jetson_l4t read as '38' from the tegra kernel",
+    ),
+    # nvidia-smi's table alone (https://github.com/nixified-ai/flake/issues/92)
+    (
+        "nvidia-smi-table",
+        "rtx3060-nvidia-smi-table.txt",
+        ("Linux", "x86_64", "3.12", None),
+        ("nvidia", "NVIDIA GeForce RTX 3060", "8.6", None, False),
+        "Python not in the paste; planned for 3.12",
+    ),
+    # ... with the name cut short (https://github.com/pop-os/pop/issues/3654)
+    (
+        "nvidia-smi-table-cut-name",
+        "rtx4070-laptop-nvidia-smi-table.txt",
+        ("Linux", "x86_64", "3.12", None),
+        ("nvidia", "NVIDIA GeForce RTX 4070", "8.9", None, False),
+        "nvidia-smi cut the name 'NVIDIA GeForce RTX 4070 ...' short",
+    ),
+    # Get-WmiObject / Get-CimInstance Win32_VideoController | Format-List *
+    # (https://github.com/KhronosGroup/Vulkan-Loader/issues/283)
+    (
+        "win32-videocontroller-fl",
+        "gtx1660-win32-videocontroller-fl.txt",
+        ("Windows", "AMD64", "3.12", None),
+        ("nvidia", "NVIDIA GeForce GTX 1660", "7.5", None, False),
+        "nvidia_driver not in the paste; planned for a driver serving CUDA 12.0",
+    ),
+    # (https://github.com/sebhildebrandt/systeminformation/issues/790)
+    (
+        "get-ciminstance-fl",
+        "uhd-get-ciminstance-fl.txt",
+        ("Windows", "AMD64", "3.12", None),
+        ("intel", "Intel(R) UHD Graphics", None, None, True),
+        "read as Windows' Win32_VideoController list",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "file", "system", "first_gpu", "note"), PASTE_ROWS, ids=[r[0] for r in PASTE_ROWS]
+)
+def test_paste_forms(
+    name: str, file: str, system: tuple[Any, ...], first_gpu: tuple[Any, ...], note: str
+) -> None:
+    from envwizard.app.commands import load_facts
+
+    f = load_facts(str(REPORTS / file))
+    assert (f.os.system, f.os.machine, f.python.version, f.os.glibc) == system
+    assert gpu(f) == first_gpu
+    assert any(note in n for n in f.normalised), f.normalised
+
+
+def test_the_assumed_python_is_inside_every_release_window() -> None:
+    # The Python a paste does not name must never be what decides the release.
+    from envwizard.facts.foreign import ASSUMED_PYTHON
+
+    assert all(r.python_ok(ASSUMED_PYTHON) for r in KB.releases)
+
+
+def test_text_that_is_no_known_paste_is_still_refused(tmp_path: Path) -> None:
+    from envwizard.app.commands import load_facts
+
+    p = tmp_path / "notes.txt"
+    p.write_text("Name : my notes\nAge : 3\n")
+    with pytest.raises(InvalidInput) as e:
+        load_facts(str(p))
+    assert "not valid JSON" in str(e.value)

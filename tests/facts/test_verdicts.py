@@ -238,7 +238,7 @@ def test_old_glibc() -> None:
     f = machine(glibc="2.17")
     assert line(f, "system") == (
         "warn",
-        "Ubuntu 22.04.5 LTS, x86_64, glibc 2.17: torch ≥ 2.6 wheels need glibc 2.28; torch ≤ 2.5 only",
+        "Ubuntu 22.04.5 LTS, x86_64, glibc 2.17: torch ≥ 2.7 wheels need glibc 2.28; torch ≤ 2.6 only",
     )
 
 
@@ -309,3 +309,34 @@ def test_render_shows_tables_and_marks() -> None:
     assert "✗ Python 2.7: no torch" in text
     assert "⚠ GeForce GTX 1080 sm_61: CUDA 13 builds lack its kernels" in text
     assert "sm_61" in text and "580.95.05" in text
+
+
+def test_musl_is_bad_on_the_machine_screen() -> None:
+    f = machine(glibc=None, libc="musl", distro="Alpine Linux v3.18")
+    level, message = line(f, "system")
+    assert level == "bad" and message.startswith("Alpine Linux v3.18, x86_64: this Linux uses musl")
+
+
+def test_jetson_verdicts_name_where_the_builds_come_from() -> None:
+    orin = nv("Orin (nvgpu)", "8.7")
+    jp6 = machine(machine="aarch64", jetson_l4t="36.4.7", gpus=[orin])
+    assert line(jp6, "Jetson") == (
+        "ok",
+        "L4T 36.4.7 (JetPack 6, CUDA 12.6): GPU builds come from NVIDIA's Jetson index, not "
+        "from PyTorch's SBSA wheels",
+    )
+    assert line(jp6, "NVIDIA driver")[0] == "ok"
+    thor = machine(
+        machine="aarch64", jetson_l4t="38.2.0", gpus=[nv("NVIDIA Thor", "11.0")], driver="580.00"
+    )
+    assert line(thor, "NVIDIA driver") == ("ok", "the driver of L4T 38.2.0 serves CUDA 13.0")
+    # PyTorch's own aarch64 CUDA 13 builds carry sm_110; its CUDA 12 ones do not
+    assert line(thor, "Thor sm_110") == (
+        "warn",
+        "CUDA 12 builds lack its kernels; cu132, cu130 (torch ≤ 2.14) runs",
+    )
+
+
+def test_a_driver_known_only_by_its_cuda_is_a_warning_not_an_error() -> None:
+    f = machine(gpus=[nv("Tesla V100-PCIE-32GB", "7.0")], cuda="12.0")
+    assert line(f, "NVIDIA driver") == ("warn", "version unknown; it serves CUDA 12.0")

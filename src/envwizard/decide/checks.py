@@ -22,7 +22,7 @@ from typing import Any
 from envwizard.core.versions import vkey
 from envwizard.decide.machine import Machine, gpu_label, intel_validated
 from envwizard.facts.model import GPU
-from envwizard.knowledge import Build, Knowledge, Release
+from envwizard.knowledge import Build, Knowledge, Release, Tegra
 
 __all__ = [
     "CHECKS",
@@ -47,19 +47,26 @@ class Code(str, Enum):
     PYTHON_EXPERIMENTAL = "python-experimental"
     NOT_CPYTHON = "not-cpython"
     PYTHON_32BIT = "python-32bit"
+    BUILD_PYTHON = "build-python"
     GLIBC_OLD = "glibc-old"
+    GLIBC_VARIANT = "glibc-variant"
     GLIBC_UNKNOWN = "glibc-unknown"
     MACOS_OLD = "macos-old"
     # driver
     NO_NVIDIA_GPU = "no-nvidia-gpu"
     DRIVER_UNKNOWN = "driver-unknown"
     DRIVER_L4T = "driver-l4t"
+    DRIVER_CUDA = "driver-cuda"
+    DRIVER_CUDA_OLD = "driver-cuda-old"
+    DRIVER_JETSON = "driver-jetson"
+    JETSON_CUDA_OLD = "jetson-cuda-old"
     DRIVER_OLD = "driver-old"
     NO_DRIVER_TABLE = "no-driver-table"
     # kernels
     CC_UNKNOWN = "cc-unknown"
     SASS_BELOW = "sass-below"
     SASS_MISSING = "sass-missing"
+    TEGRA_SASS = "tegra-sass"
     PTX_JIT = "ptx-jit"
     PTX_DRIVER_OLD = "ptx-driver-old"
     NO_AMD_GPU = "no-amd-gpu"
@@ -72,6 +79,7 @@ class Code(str, Enum):
     LIBRARY_FLOOR = "library-floor"
     # platform
     JETSON_PIP = "jetson-pip"
+    JETSON_L4T_OLD = "jetson-l4t-old"
     MUSL = "musl"
     AMD_IGPU_UNKNOWN = "amd-igpu-unknown"
     ROCM_WSL = "rocm-wsl"
@@ -130,9 +138,24 @@ def python_gate(m: Machine, rel: Release) -> Finding | None:
 
 
 def glibc_gate(m: Machine, rel: Release, source: str) -> Finding | None:
+    """Why no wheel of a whole release installs with this glibc: its lowest build needs more."""
     glibc = m.facts.os.glibc
-    if m.facts.os.system == "Linux" and source == "pip" and glibc and vkey(glibc) < vkey(rel.glibc):
-        return Finding(Code.GLIBC_OLD, {"release": rel.version, "need": rel.glibc, "have": glibc})
+    if m.facts.os.system != "Linux" or source != "pip" or not glibc:
+        return None
+    floor = m.kb.glibc_floor(rel.version, m.platform, source)
+    if floor and vkey(glibc) < vkey(floor):
+        return Finding(Code.GLIBC_OLD, {"release": rel.version, "need": floor, "have": glibc})
+    return None
+
+
+def glibc_build(m: Machine, b: Build) -> Finding | None:
+    """Why one build's wheels do not install with this glibc (the release has lower ones)."""
+    glibc = m.facts.os.glibc
+    if m.facts.os.system == "Linux" and glibc and b.glibc and vkey(glibc) < vkey(b.glibc):
+        return Finding(
+            Code.GLIBC_VARIANT,
+            {"release": b.release, "variant": b.variant, "need": b.glibc, "have": glibc},
+        )
     return None
 
 
@@ -151,12 +174,29 @@ def wheel(m: Machine, b: Build) -> Check:
         return failed("wheel", Code.PYTHON_32BIT)
     if m.facts.os.system == "Linux" and m.facts.os.libc == "musl":
         return failed("wheel", Code.MUSL)
+    if b.python and not vkey(b.python[0]) <= vkey(m.py) <= vkey(b.python[1]):
+        lo, hi = b.python
+        return failed(
+            "wheel",
+            Code.BUILD_PYTHON,
+            release=b.release,
+            variant=b.variant,
+            python=m.py,
+            window=lo if lo == hi else f"{lo}–{hi}",
+            index=b.index or "",
+        )
     if m.facts.os.system == "Linux" and b.source == "pip":
-        glibc = glibc_gate(m, rel, b.source)
+        glibc = glibc_gate(m, rel, b.source) or glibc_build(m, b)
         if glibc:
             return Check("wheel", glibc)
         if m.facts.os.glibc is None:
-            notes.append(Finding(Code.GLIBC_UNKNOWN))
+            # Stated, not silent: the plan assumes a glibc these wheels install on.
+            need = b.glibc or "2.17"
+            notes.append(
+                Finding(
+                    Code.GLIBC_UNKNOWN, {"need": need, "release": b.release, "variant": b.variant}
+                )
+            )
     need_macos = rel.macos.get(m.platform) if b.source == "pip" else None
     have_macos = m.facts.os.macos_version
     if need_macos and have_macos and vkey(have_macos) < vkey(need_macos):
@@ -173,13 +213,35 @@ def driver(m: Machine, b: Build) -> Check:
     f = m.facts
     if not f.nvidia_gpus:
         return failed("driver", Code.NO_NVIDIA_GPU)
+    major = b.cuda.split(".")[0]
+    if m.jetson is not None:
+        # L4T decides: its driver serves its own CUDA, and no newer one (a Jetson CUDA upgrade
+        # is an L4T upgrade).
+        if vkey(b.cuda) > vkey(m.jetson.cuda):
+            return failed(
+                "driver",
+                Code.JETSON_CUDA_OLD,
+                l4t=f.os.jetson_l4t,
+                have=m.jetson.cuda,
+                need=b.cuda,
+                variant=b.variant,
+            )
+        return passed(
+            "driver", Finding(Code.DRIVER_JETSON, {"l4t": f.os.jetson_l4t, "cuda": m.jetson.cuda})
+        )
     if f.nvidia_driver is None:
         if f.os.jetson_l4t:
             # Jetson drivers come with L4T and often hide from nvidia-smi/NVML; the platform
             # check is what decides there.
             return passed("driver", Finding(Code.DRIVER_L4T, {"l4t": f.os.jetson_l4t}))
+        if m.driver_cuda:
+            # No driver number, but the CUDA it serves (nvidia-smi's header, or a CUDA build
+            # that ran): minor-version compatibility needs only the major to match.
+            have = m.driver_cuda.split(".")[0]
+            if int(have) >= int(major):
+                return passed("driver", Finding(Code.DRIVER_CUDA, {"cuda": m.driver_cuda}))
+            return failed("driver", Code.DRIVER_CUDA_OLD, cuda_major=major, have=m.driver_cuda)
         return failed("driver", Code.DRIVER_UNKNOWN)
-    major = b.cuda.split(".")[0]
     need = m.kb.min_driver(b.cuda, m.windows_driver)
     if need is None:
         return failed("driver", Code.NO_DRIVER_TABLE, cuda_major=major)
@@ -206,14 +268,29 @@ def sass_covers(sass: tuple[str, ...], cc: str) -> bool:
     return False
 
 
-def nvidia_gpu(g: GPU, b: Build, driver_cuda: str | None) -> Check:
-    """Whether one NVIDIA GPU has kernels in one CUDA build: SASS, or PTX a driver can JIT."""
+def nvidia_gpu(g: GPU, b: Build, driver_cuda: str | None, tegra: Tegra | None = None) -> Check:
+    """Whether one NVIDIA GPU has kernels in one CUDA build: SASS, or PTX a driver can JIT.
+
+    `tegra` is the rule for Jetson's integrated GPUs in builds made for discrete GPUs (PyTorch's
+    SBSA wheels): there a Jetson runs only cubins of its own target before CUDA 13.2.
+    """
     cc = g.compute_capability
     label = gpu_label(g)
     if cc is None:
         return passed("kernels", Finding(Code.CC_UNKNOWN, {"gpu": g.name}))
-    if sass_covers(b.sass, cc):
+    igpu = tegra.covers(b.sass, cc, b.cuda) if tegra and b.l4t is None else None
+    if igpu is True or (igpu is None and sass_covers(b.sass, cc)):
         return passed("kernels")
+    if igpu is False:
+        return failed(
+            "kernels",
+            Code.TEGRA_SASS,
+            gpu=label,
+            variant=b.variant,
+            release=b.release,
+            archs=b.arch_text,
+            unified=tegra.unified_from if tegra else "",
+        )
     if b.ptx and vkey(b.ptx) <= vkey(cc):
         if driver_cuda and vkey(driver_cuda) >= vkey(b.cuda or "0"):
             return passed(
@@ -303,7 +380,7 @@ def kernels(m: Machine, b: Build) -> Check:
         return failed("kernels", Code.NO_NVIDIA_GPU)
     notes = []
     for g in gpus:
-        c = nvidia_gpu(g, b, m.driver_cuda)
+        c = nvidia_gpu(g, b, m.driver_cuda, m.kb.tegra)
         if not c.ok:
             return c
         notes.extend(c.notes)
@@ -340,8 +417,19 @@ def libraries(m: Machine, b: Build) -> Check:
 # ---- platform -------------------------------------------------------------------------------
 def platform(m: Machine, b: Build) -> Check:
     os_ = m.facts.os
-    if b.kind == "cuda" and b.source == "pip" and os_.jetson_l4t:
+    sbsa = m.jetson is not None and m.jetson.sbsa
+    if b.kind == "cuda" and b.source == "pip" and os_.jetson_l4t and b.l4t is None and not sbsa:
         return failed("platform", Code.JETSON_PIP, l4t=os_.jetson_l4t)
+    since = m.jetson.since if m.jetson else None
+    l4t = os_.jetson_l4t or ""
+    if b.l4t and since and "." in l4t and vkey(l4t) < vkey(since):
+        return failed(
+            "platform",
+            Code.JETSON_L4T_OLD,
+            l4t=l4t,
+            need=since,
+            jetpack=m.jetson.jetpack if m.jetson else "",
+        )
     if b.kind == "rocm" and os_.wsl:
         return failed("platform", Code.ROCM_WSL)
     if b.kind == "mps" and b.macos:

@@ -77,6 +77,11 @@ class Decision:
     """Settings this machine needs beside the build: {"setting", "value", "why"}."""
     forecast: bool = False
     """The release is newer than the knowledge: planned by the newest known release's rules."""
+    default_variant: str | None = None
+    """The variant the default index (PyPI and its copies) serves for this release here."""
+    index_owner: str | None = None
+    """Whose index `index_url` is: "pytorch" (or a copy of it), "jetson" (NVIDIA's Jetson
+    index), None when the installer's own index serves torch."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +101,8 @@ class Decision:
             "expect": self.expect,
             "hints": self.hints,
             "forecast": self.forecast,
+            "index_owner": self.index_owner,
+            "default_variant": self.default_variant,
         }
 
 
@@ -189,17 +196,20 @@ class Decider:
     def gate_lines(self, rels: list[Release]) -> list[str]:
         """One sentence per gate over the given releases: "Python 3.8: torch 2.5–2.14 …"."""
         by_gate: dict[Code, list[Release]] = {}
+        needs: set[str] = set()
         for r in rels:
             g = self.gate(r)
             if g:
                 by_gate.setdefault(g.code, []).append(r)
+                if g.code is Code.GLIBC_OLD:
+                    needs.add(str(g.data["need"]))
         lines = []
         if Code.PYTHON_WINDOW in by_gate:
             versions = [r.version for r in by_gate[Code.PYTHON_WINDOW]]
             lines.append(wording.gate_python(self.py, versions, self.platform))
         if Code.GLIBC_OLD in by_gate:
             gated = by_gate[Code.GLIBC_OLD]
-            floors = "/".join(sorted({r.glibc for r in gated}, key=vkey))
+            floors = "/".join(sorted(needs, key=vkey))
             glibc = self.facts.os.glibc or ""
             lines.append(wording.gate_glibc(glibc, [r.version for r in gated], floors))
         return lines
@@ -235,7 +245,9 @@ class Decider:
         return None
 
     def builds(self, rel: Release) -> list[Build]:
-        return self.kb.builds_for(rel.version, self.platform, self.source)
+        return [
+            b for b in self.kb.builds_for(rel.version, self.platform, self.source) if self.m.sees(b)
+        ]
 
     def decide(self) -> Decision:
         rels = self.releases()
@@ -399,6 +411,7 @@ class Decider:
             reasons.append(wording.more_fail(len(rejected_newer) - 3))
         if no_accel:
             reasons.append(wording.cpu_because(no_accel[0]))
+            reasons.extend(self.jetson_miss(rels))
         variant = "default" if default_index else b.variant
         if default_index:
             cuda_on_cpu = b.kind == "cuda" and not self.facts.nvidia_gpus
@@ -448,13 +461,17 @@ class Decider:
         pins = list(rel.pins) if b.source == "pip" else []
         if pins:
             reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
-        found_hints = hints(self.m, b)
+        found_hints = hints(self.m, b, [r.version for r in rels])
         for h in found_hints:
             reasons.append(h.why)
             warnings.append(h.why)
         reasons.extend(wording.normalised_line(n) for n in self.facts.normalised)
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)
+        if b.index and index_url == b.index and self.m.jetson:
+            reasons.append(
+                wording.jetson_index(self.m.jetson.jetpack, b.cuda or "", b.index, b.arch_text)
+            )
         if b.source == "pip" and self.platform.startswith("macos-"):
             reasons.append(wording.macos_default_index())
         elif self.answers.torch_index == "default" and not default_index:
@@ -477,7 +494,20 @@ class Decider:
             expect=self.expectations(b, default_index),
             hints=[h.to_dict() for h in found_hints],
             forecast=rel.forecast,
+            index_owner=(
+                None if index_url is None else "jetson" if index_url == b.index else "pytorch"
+            ),
+            default_variant=rel.default.get(self.platform),
         )
+
+    def jetson_miss(self, rels: list[Release]) -> list[str]:
+        """Why the newest Jetson build does not run here, when the CPU build is chosen instead."""
+        for rel in rels:
+            own = [b for b in self.builds(rel) if b.l4t]
+            if own:
+                cand = self.evaluate(own[0])
+                return [wording.jetson_miss(rel.version, own[0].variant, cand.summary())]
+        return []
 
     def accelerators(self) -> list[GPU]:
         """The GPUs a GPU build would have used: the kernel-check targets, and Apple's GPU."""
@@ -565,6 +595,8 @@ class Decider:
         ti = self.answers.torch_index
         if ti == "default":
             return None
+        if b.index:
+            return b.index  # NVIDIA's Jetson index: no copy of PyTorch's index holds these
         if ti == "auto":
             return self.kb.index_url(b.variant)
         return f"{ti}/{b.variant}"
@@ -659,8 +691,12 @@ class Hint:
         return {"setting": self.setting, "value": self.value, "why": self.why}
 
 
-def hints(m: Machine, b: Build) -> list[Hint]:
-    """Settings this machine needs beside the build: the ones that cost people a day."""
+def hints(m: Machine, b: Build, admitted: list[str] | None = None) -> list[Hint]:
+    """Settings this machine needs beside the build: the ones that cost people a day.
+
+    `admitted` are the release lines the torch specifier allows: an override hint names a build
+    of one of them, never a release the person ruled out.
+    """
     out = []
     amd = m.facts.amd_gpus
     if b.kind == "rocm" or any(not g.integrated for g in amd):
@@ -670,11 +706,27 @@ def hints(m: Machine, b: Build) -> list[Hint]:
             index = discrete[0].index if discrete[0].index is not None else amd.index(discrete[0])
             why = wording.hint_hip_visible(gpu_label(discrete[0]), gpu_label(integrated[0]), index)
             out.append(Hint("HIP_VISIBLE_DEVICES", str(index), why))
-    rocm = [bb for bb in m.kb.builds if bb.platform == m.platform and bb.kind == "rocm"]
+    rocm = [
+        bb
+        for bb in m.kb.builds
+        if bb.platform == m.platform
+        and bb.kind == "rocm"
+        and (admitted is None or bb.release in admitted)
+    ]
     for g in m.targets("amd"):
-        if g.arch and g.arch not in (b.gfx if b.kind == "rocm" else ()):
-            # the newest ROCm build the override makes usable (kb.builds runs newest first)
-            fit = [bb for bb in rocm if checks.gfx_override(g.arch, bb.gfx)]
+        if not g.arch:
+            continue
+        if b.kind == "rocm" and g.arch not in b.gfx:
+            # The chosen build needs the override (compute: asked for it by name).
+            override = checks.gfx_override(g.arch, b.gfx)
+            if override:
+                why = wording.hint_hsa_needed(gpu_label(g), override, b.variant, b.release)
+                out.append(Hint("HSA_OVERRIDE_GFX_VERSION", override, why))
+        elif b.kind != "rocm":
+            # the newest ROCm build the override makes usable, among the admitted releases
+            fit = [
+                bb for bb in rocm if g.arch not in bb.gfx and checks.gfx_override(g.arch, bb.gfx)
+            ]
             fit.sort(key=lambda bb: (vkey(bb.release), vkey(bb.variant[4:])), reverse=True)
             if fit:
                 override = checks.gfx_override(g.arch, fit[0].gfx) or ""

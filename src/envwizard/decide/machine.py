@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from envwizard.core.versions import major_minor, platform_key
 from envwizard.facts.model import GPU, Facts, PythonInfo
-from envwizard.knowledge import Knowledge
+from envwizard.knowledge import Build, Jetson, Knowledge
 
 
 def gpu_label(g: GPU) -> str:
@@ -41,15 +41,30 @@ class Machine:
     py: str = ""
     windows_driver: bool = False
     driver_cuda: str | None = None
+    jetson: Jetson | None = None
+    """The L4T line of a Jetson (None elsewhere, and on an L4T the knowledge does not have)."""
 
     def __post_init__(self) -> None:
         f = self.facts
         self.platform = platform_key(f.os.system, f.os.machine)
+        if f.os.system == "Windows" and self.py_info is not None and self.py_info.bits == 32:
+            # The interpreter decides the wheels: a 32-bit Python on 64-bit Windows needs win32.
+            self.platform = "windows-x86"
         self.py = major_minor(self.py_full)
         self.windows_driver = f.os.system == "Windows" or f.os.wsl
-        self.driver_cuda = f.cuda_driver or (
-            self.kb.driver_cuda(f.nvidia_driver) if f.nvidia_driver else None
-        )
+        self.jetson = self.kb.jetson(f.os.jetson_l4t)
+        if self.jetson is not None:
+            # A Jetson's driver serves the CUDA of its L4T release; its version number (580.00
+            # on Thor) is a Tegra number the desktop tables do not describe.
+            self.driver_cuda = f.cuda_driver or self.jetson.cuda
+        else:
+            self.driver_cuda = f.cuda_driver or (
+                self.kb.driver_cuda(f.nvidia_driver) if f.nvidia_driver else None
+            )
+
+    def sees(self, b: Build) -> bool:
+        """Whether a build is one for this machine at all: Jetson builds exist on Jetsons only."""
+        return b.l4t is None or (self.jetson is not None and self.jetson.l4t == b.l4t)
 
     def xpu_validated(self, g: GPU) -> bool:
         return intel_validated(g, self.kb)

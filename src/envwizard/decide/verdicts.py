@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from envwizard.core.i18n import N_, _
 from envwizard.core.versions import major_minor, platform_key, vkey
-from envwizard.decide import checks
+from envwizard.decide import checks, wording
 from envwizard.facts.model import GPU, Facts, PythonInfo
 from envwizard.knowledge import Build, Knowledge
 
@@ -65,7 +65,7 @@ def gpu_subject(g: GPU) -> str:
 def runs_on(g: GPU, b: Build, kb: Knowledge, driver_cuda: str | None) -> bool:
     """The planner's own kernel and library checks for one GPU (envwizard.decide.checks)."""
     # PTX counts whatever the driver: the screen judges the card; the plan judges the driver.
-    kern = checks.nvidia_gpu(g, b, driver_cuda or b.cuda)
+    kern = checks.nvidia_gpu(g, b, driver_cuda or b.cuda, kb.tegra)
     return kern.ok and checks.nvidia_libraries(g, b, kb).ok
 
 
@@ -103,7 +103,12 @@ class _Judge:
         return path
 
     def builds(self, release: str) -> list[Build]:
-        return self.kb.builds_for(release, self.platform)
+        jetson = self.kb.jetson(self.facts.os.jetson_l4t)
+        return [
+            b
+            for b in self.kb.builds_for(release, self.platform)
+            if b.l4t is None or (jetson is not None and jetson.l4t == b.l4t)
+        ]
 
     def releases_with(self, kind: str) -> list[str]:
         return [
@@ -125,6 +130,10 @@ class _Judge:
                 else _("PyTorch publishes no wheels for {platform}").format(platform=self.platform)
             )
             yield Verdict("bad", "system", f"{where}: {why}")
+        elif os_.system == "Linux" and os_.libc == "musl":
+            yield Verdict(
+                "bad", "system", f"{where}: {wording.say(checks.Finding(checks.Code.MUSL))}"
+            )
         elif os_.system == "Linux" and os_.glibc is None:
             yield Verdict(
                 "warn",
@@ -134,9 +143,10 @@ class _Judge:
                 ).format(where=where),
             )
         elif os_.system == "Linux" and os_.glibc:
-            fits = [r.version for r in rels if vkey(os_.glibc) >= vkey(r.glibc)]
+            floor = {r.version: self.kb.glibc_floor(r.version, self.platform) or "0" for r in rels}
+            fits = [r.version for r in rels if vkey(os_.glibc) >= vkey(floor[r.version])]
             if not fits:
-                need = min((r.glibc for r in rels), key=vkey)
+                need = min(floor.values(), key=vkey)
                 yield Verdict(
                     "bad",
                     "system",
@@ -146,7 +156,7 @@ class _Judge:
                 )
             elif fits[0] != rels[0].version:
                 first = min(
-                    (r for r in rels if vkey(os_.glibc) < vkey(r.glibc)),
+                    (r for r in rels if vkey(os_.glibc) < vkey(floor[r.version])),
                     key=lambda r: vkey(r.version),
                 )
                 yield Verdict(
@@ -158,7 +168,7 @@ class _Judge:
                         where=where,
                         glibc=os_.glibc,
                         version=first.version,
-                        need=first.glibc,
+                        need=floor[first.version],
                         fits=_span(fits, self.kb),
                     ),
                 )
@@ -203,7 +213,26 @@ class _Judge:
                 "WSL",
                 _("the Windows NVIDIA driver serves CUDA here; ROCm does not work under WSL"),
             )
-        if os_.jetson_l4t:
+        jetson = self.kb.jetson(os_.jetson_l4t)
+        if jetson and jetson.sbsa:
+            yield Verdict(
+                "ok",
+                "Jetson",
+                _(
+                    "L4T {l4t} (JetPack {jetpack}) runs the SBSA CUDA {cuda} stack: PyTorch's own "
+                    "aarch64 CUDA wheels fit it"
+                ).format(l4t=os_.jetson_l4t, jetpack=jetson.jetpack, cuda=jetson.cuda),
+            )
+        elif jetson:
+            yield Verdict(
+                "ok",
+                "Jetson",
+                _(
+                    "L4T {l4t} (JetPack {jetpack}, CUDA {cuda}): GPU builds come from NVIDIA's "
+                    "Jetson index, not from PyTorch's SBSA wheels"
+                ).format(l4t=os_.jetson_l4t, jetpack=jetson.jetpack, cuda=jetson.cuda),
+            )
+        elif os_.jetson_l4t:
             yield Verdict(
                 "warn",
                 "Jetson",
@@ -294,8 +323,24 @@ class _Judge:
     def driver(self) -> Iterable[Verdict]:
         f = self.facts
         driver = f.nvidia_driver
+        jetson = self.kb.jetson(f.os.jetson_l4t)
+        if jetson:
+            yield Verdict(
+                "ok",
+                "NVIDIA driver",
+                _("the driver of L4T {l4t} serves CUDA {cuda}").format(
+                    l4t=f.os.jetson_l4t, cuda=f.cuda_driver or jetson.cuda
+                ),
+            )
+            return
         if driver is None:
-            if f.nvidia_gpus and not f.os.jetson_l4t:
+            if f.nvidia_gpus and f.cuda_driver and not f.os.jetson_l4t:
+                yield Verdict(
+                    "warn",
+                    "NVIDIA driver",
+                    _("version unknown; it serves CUDA {cuda}").format(cuda=f.cuda_driver),
+                )
+            elif f.nvidia_gpus and not f.os.jetson_l4t:
                 why = f.unknown.get("nvidia_driver") or _("the NVIDIA driver version is unknown")
                 yield Verdict(
                     "bad",
@@ -371,9 +416,10 @@ class _Judge:
 
     def nvidia(self, g: GPU) -> Verdict:
         subject = gpu_subject(g)
-        if self.facts.os.jetson_l4t:
+        jetson = self.kb.jetson(self.facts.os.jetson_l4t)
+        if self.facts.os.jetson_l4t and not (jetson and jetson.sbsa):
             return Verdict(
-                "warn",
+                "ok" if jetson else "warn",
                 subject,
                 _("Jetson GPU: use NVIDIA's Jetson builds of torch (see Jetson above)"),
             )

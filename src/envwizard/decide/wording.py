@@ -20,11 +20,29 @@ TEMPLATES: dict[Code, str] = {
     Code.NOT_CPYTHON: N_("torch publishes wheels for CPython only; this is {implementation}"),
     Code.PYTHON_32BIT: N_("torch publishes no wheels for a 32-bit Python"),
     Code.GLIBC_OLD: N_("torch {release} wheels need glibc {need} or newer; this system has {have}"),
-    Code.GLIBC_UNKNOWN: N_("glibc version unknown; assuming a manylinux system"),
+    Code.GLIBC_VARIANT: N_(
+        "torch {release} {variant} wheels need glibc {need} or newer (manylinux_2_28); this system has {have}"
+    ),
+    Code.BUILD_PYTHON: N_(
+        "torch {release} {variant} builds from {index} are made for Python {window}; this is Python {python}"
+    ),
+    Code.GLIBC_UNKNOWN: N_(
+        "glibc version unknown; planned assuming glibc {need} or newer, as torch {release} {variant} wheels need (musl systems such as Alpine have none)"
+    ),
     Code.MACOS_OLD: N_("torch {release} wheels need macOS {need} or newer; this is macOS {have}"),
     Code.NO_NVIDIA_GPU: N_("no NVIDIA GPU was found"),
     Code.DRIVER_UNKNOWN: N_("the NVIDIA driver version is unknown (is the driver loaded?)"),
     Code.DRIVER_L4T: N_("the driver comes with L4T {l4t}"),
+    Code.DRIVER_CUDA: N_(
+        "the driver's version is not known, but it serves CUDA {cuda} or newer, which is what this build needs"
+    ),
+    Code.DRIVER_CUDA_OLD: N_(
+        "CUDA {cuda_major}.x builds need a driver serving CUDA {cuda_major}; this one serves {have}"
+    ),
+    Code.DRIVER_JETSON: N_("the driver comes with L4T {l4t}, which serves CUDA {cuda}"),
+    Code.JETSON_CUDA_OLD: N_(
+        "this Jetson's L4T {l4t} serves CUDA {have}; {variant} builds need CUDA {need} (a newer JetPack)"
+    ),
     Code.NO_DRIVER_TABLE: N_("envwizard has no driver table for CUDA {cuda_major}.x"),
     Code.CC_UNKNOWN: N_("the compute capability of {gpu} is unknown; verification will tell"),
     Code.PTX_JIT: N_("{gpu} runs {variant}'s PTX {ptx}, JIT-compiled on first use"),
@@ -34,6 +52,9 @@ TEMPLATES: dict[Code, str] = {
     Code.SASS_BELOW: N_("{gpu}: {variant} builds of torch {release} start at sm_{lowest_sm}"),
     Code.SASS_MISSING: N_(
         "{gpu}: {variant} builds of torch {release} carry {archs}, nothing for it"
+    ),
+    Code.TEGRA_SASS: N_(
+        "{gpu}: {variant} builds of torch {release} carry {archs} for discrete GPUs, which Jetson's integrated GPU runs only from CUDA {unified} on"
     ),
     Code.NO_AMD_GPU: N_("no AMD GPU was found"),
     Code.GFX_UNKNOWN: N_("the gfx target of {gpu} is unknown; verification will tell"),
@@ -49,7 +70,10 @@ TEMPLATES: dict[Code, str] = {
         "{gpu}: torch {release} {variant} ships {library}, which supports compute capability {min_cc} and newer only"
     ),
     Code.JETSON_PIP: N_(
-        "this is a Jetson (L4T {l4t}); PyTorch's aarch64 CUDA wheels are built for SBSA servers and do not match L4T's CUDA: use torch_source: conda-forge (it builds for Jetson), or NVIDIA's Jetson wheels by hand"
+        "this is a Jetson (L4T {l4t}); PyTorch's aarch64 CUDA wheels are built for SBSA servers and do not match L4T's CUDA: GPU builds for it come from NVIDIA's Jetson index (or torch_source: conda-forge)"
+    ),
+    Code.JETSON_L4T_OLD: N_(
+        "the Jetson builds for JetPack {jetpack} are made for L4T {need} or newer; this is L4T {l4t} (update JetPack)"
     ),
     Code.AMD_IGPU_UNKNOWN: N_(
         "{gpu} is integrated graphics whose gfx target is unknown; PyTorch's ROCm builds carry kernels for named targets only (set gpus[].arch, as rocminfo prints it, to plan one)"
@@ -109,6 +133,14 @@ def hint_hsa_override(gpu: str, override: str, variant: str, release: str) -> st
     ).format(gpu=gpu, override=override, variant=variant, release=release)
 
 
+def hint_hsa_needed(gpu: str, override: str, variant: str, release: str) -> str:
+    return _(
+        "hint: set HSA_OVERRIDE_GFX_VERSION={override} in the environment: torch {release} "
+        "{variant} has no kernels for {gpu} of its own and runs it only with the override (not "
+        "officially supported by AMD)"
+    ).format(gpu=gpu, override=override, variant=variant, release=release)
+
+
 def hint_nccl_p2p(names: list[str]) -> str:
     """Two RTX 4090s read "2 × GeForce RTX 4090"; a 4090 beside a 3090 names both."""
     if len(set(names)) > 1:
@@ -129,6 +161,13 @@ def forecast_line(version: str, newest: str) -> str:
         "torch {version} is newer than envwizard's table (which ends at {newest}); it is planned "
         "as a forecast with torch {newest}'s builds and rules, and verification checks what arrived"
     ).format(version=version, newest=newest)
+
+
+def jetson_index(jetpack: str, cuda: str, index: str, archs: str) -> str:
+    return _(
+        "torch for JetPack {jetpack} comes from NVIDIA's Jetson index {index}: built against "
+        "L4T's own CUDA {cuda} for {archs}, which PyTorch's SBSA wheels are not"
+    ).format(jetpack=jetpack, cuda=cuda, index=index, archs=archs)
 
 
 def pins_line(release: str, pins: str) -> str:
@@ -340,6 +379,12 @@ def default_index_serves(release: str, platform: str, variant: str, cuda_without
         "{variant} build, but a mirror or wheel folder may serve another; verification records "
         "the build that was installed"
     ).format(release=release, platform=platform, variant=variant)
+
+
+def jetson_miss(release: str, variant: str, summary: str) -> str:
+    return _("the Jetson build (torch {release} {variant}) does not run here: {summary}").format(
+        release=release, variant=variant, summary=summary
+    )
 
 
 def not_variant(variant: str, summary: str) -> str:

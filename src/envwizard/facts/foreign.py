@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from envwizard.core.i18n import _
@@ -60,8 +61,17 @@ COLLECT_ENV_LABELS = (
     "MKL version",
 )
 _LABEL_LINE = re.compile(
-    r"^(?:\S+Z\s+)?\s*(" + "|".join(re.escape(k) for k in COLLECT_ENV_LABELS) + r"):\s?(.*)$"
+    r"^(?:\S+Z\s+)?\s*(" + "|".join(re.escape(k) for k in COLLECT_ENV_LABELS) + r")\s*:\s?(.*)$"
 )
+"""A label line; vLLM's and others' sectioned collect_env pad the label ("OS      : …")."""
+_SECTION_RULE = re.compile(r"^\s*={5,}\s*$")
+ASSUMED_PYTHON = "3.12"
+"""The Python a paste that names none is planned for: inside every release's window in the
+table (torch 2.2 supports 3.8–3.12, torch 2.14 3.10–3.14), so the assumption never decides the
+release. tests/facts/test_tool_forms.py checks that it stays so."""
+ASSUMED_CUDA = "12.0"
+"""The CUDA a Windows driver a paste does not name is planned for: every driver since R528
+(January 2023) serves CUDA 12."""
 # L4T's kernel series: JetPack 4 (L4T 32) ships 4.9, JetPack 5 (L4T 35) 5.10, JetPack 6
 # (L4T 36) 5.15, JetPack 7 (L4T 38) 6.8 (NVIDIA's Jetson Linux release notes).
 _TEGRA_L4T = {"4.9": "32", "5.10": "35", "5.15": "36", "6.8": "38"}
@@ -87,6 +97,9 @@ def parse_collect_env_text(text: str) -> dict[str, str] | None:
     current: str | None = None
     for raw in text.replace("\r\n", "\n").split("\n"):
         line = raw.rstrip()
+        if _SECTION_RULE.match(line):  # "=====" around a section's title ("System Info")
+            current = None
+            continue
         m = _LABEL_LINE.match(line)
         if m:
             current = m.group(1)
@@ -97,6 +110,161 @@ def parse_collect_env_text(text: str) -> dict[str, str] | None:
             current = None
     if sum(k in out for k in ("OS", "Python version", "Python platform", "Libc version")) < 2:
         return None
+    return out
+
+
+# ---- nvidia-smi's table, pasted alone ----------------------------------------------------------
+_SMI_ROW = re.compile(
+    r"^\|\s+(\d+)\s+(.+?)\s{2,}(On|Off|WDDM|TCC)\s*\|\s*[0-9A-Fa-f:.]+\s+\S+\s*\|"
+)
+_SMI_MEMORY = re.compile(r"(\d+)\s*MiB\s*/\s*(\d+)\s*MiB")
+
+
+def parse_nvidia_smi_table(text: str) -> dict[str, Any] | None:
+    """`nvidia-smi` run bare, as pasted into an issue: its header and one row pair per GPU.
+
+    None when the text has no nvidia-smi header line.
+    """
+    from envwizard.facts.nvidia import parse_nvidia_smi_header
+
+    if not re.search(r"NVIDIA-SMI\s+[\d.]+", text):
+        return None
+    driver, cuda = parse_nvidia_smi_header(text)
+    rows: list[dict[str, Any]] = []
+    lines = text.replace("\r\n", "\n").split("\n")
+    for i, line in enumerate(lines):
+        m = _SMI_ROW.match(line.strip())
+        if not m:
+            continue
+        row: dict[str, Any] = {"index": int(m.group(1)), "name": m.group(2), "mode": m.group(3)}
+        memory = _SMI_MEMORY.search(lines[i + 1]) if i + 1 < len(lines) else None
+        if memory:
+            row["memory_mib"] = int(memory.group(2))
+        rows.append(row)
+    return {"nvidia-smi": {"driver": driver, "cuda": cuda, "gpus": rows}}
+
+
+def is_nvidia_smi_table(data: dict[str, Any]) -> bool:
+    return "schema" not in data and isinstance(data.get("nvidia-smi"), dict)
+
+
+def from_nvidia_smi_table(data: dict[str, Any], r: Reading) -> dict[str, Any]:
+    """The table says the driver, the CUDA it serves and the GPUs; the OS only by its driver
+    model column (WDDM and TCC are Windows'), and never the Python: both are stated assumptions."""
+    smi = data["nvidia-smi"]
+    r.say(_("read as an nvidia-smi table"))
+    rows = [g for g in smi.get("gpus", []) if isinstance(g, dict)]
+    windows = any(g.get("mode") in ("WDDM", "TCC") for g in rows)
+    os_d: dict[str, Any]
+    if windows:
+        os_d = {"system": "Windows", "machine": "AMD64"}
+        r.say(_("os read as Windows from the table's WDDM/TCC driver model; planned for AMD64"))
+    else:
+        os_d = {"system": "Linux", "machine": "x86_64", "glibc": None}
+        r.say(_("os not in the paste; planned for Linux on x86_64 (the table shows no WDDM/TCC)"))
+    gpus = []
+    for g in rows:
+        name = str(g.get("name") or "")
+        gpu: dict[str, Any] = {"vendor": "nvidia", "name": name, "index": g.get("index")}
+        if "memory_mib" in g:
+            gpu["memory_mib"] = g["memory_mib"]
+        if name.endswith("..."):
+            r.say(
+                _("nvidia-smi cut the name {name} short; read by what it starts with").format(
+                    name=repr(name)
+                )
+            )
+            gpu["name"] = name.rstrip(". ")
+        gpus.append(gpu)
+    return {
+        "schema": 1,
+        "os": os_d,
+        "python": _assumed_python(r),
+        "gpus": gpus,
+        "nvidia_driver": smi.get("driver"),
+        "cuda_driver": smi.get("cuda"),
+    }
+
+
+def _assumed_python(r: Reading) -> dict[str, Any]:
+    r.say(_("Python not in the paste; planned for {python}").format(python=ASSUMED_PYTHON))
+    return {"version": ASSUMED_PYTHON}
+
+
+# ---- Windows' Win32_VideoController, as Format-List prints it ----------------------------------
+_FL_LINE = re.compile(r"^([A-Za-z_][\w]*)\s*:\s?(.*)$")
+_FL_KEYS = ("Name", "Caption", "AdapterCompatibility", "AdapterRAM", "DriverVersion", "PNPDeviceID")
+
+
+def parse_video_controllers(text: str) -> dict[str, Any] | None:
+    """`Get-CimInstance Win32_VideoController | Format-List *` (or Get-WmiObject's): one block of
+    "Key : value" lines per adapter. None when the text is not one."""
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        m = _FL_LINE.match(raw.strip())
+        if not m:
+            if not raw.strip() and current:
+                blocks.append(current)
+                current = {}
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key in current and key in ("Name", "Caption"):  # a new adapter without a blank line
+            blocks.append(current)
+            current = {}
+        current[key] = value
+    if current:
+        blocks.append(current)
+    adapters = [b for b in blocks if b.get("Name") or b.get("Caption")]
+    marked = "Win32_VideoController" in text or any(
+        "AdapterCompatibility" in b or "VideoProcessor" in b or "AdapterRAM" in b for b in adapters
+    )
+    if not adapters or not marked:
+        return None
+    return {"Win32_VideoController": [{k: b[k] for k in _FL_KEYS if b.get(k)} for b in adapters]}
+
+
+def is_video_controllers(data: dict[str, Any]) -> bool:
+    return "schema" not in data and isinstance(data.get("Win32_VideoController"), list)
+
+
+def from_video_controllers(data: dict[str, Any], r: Reading) -> dict[str, Any]:
+    """Adapters as Windows lists them; the rest of the facts are stated assumptions."""
+    r.say(_("read as Windows' Win32_VideoController list"))
+    r.say(_("os.machine not in the paste; planned for AMD64"))
+    gpus: list[dict[str, Any]] = []
+    for a in data["Win32_VideoController"]:
+        if not isinstance(a, dict):
+            continue
+        gpu: dict[str, Any] = dict(a)
+        if str(a.get("AdapterRAM") or "").isdigit():
+            gpu["AdapterRAM"] = int(a["AdapterRAM"])  # bytes (a uint32: 4 GiB at most)
+        pnp = str(a.get("PNPDeviceID") or "")
+        vendor = re.search(r"VEN_([0-9A-Fa-f]{4})", pnp)
+        if vendor and "AdapterCompatibility" not in gpu:
+            gpu["vendor"] = vendor.group(1).lower()
+        gpu.pop("PNPDeviceID", None)
+        gpus.append(gpu)
+    out: dict[str, Any] = {
+        "schema": 1,
+        "os": {"system": "Windows", "machine": "AMD64"},
+        "python": _assumed_python(r),
+        "gpus": gpus,
+    }
+    nvidia = any(
+        "nvidia"
+        in str(g.get("AdapterCompatibility") or g.get("vendor") or g.get("Name") or "").lower()
+        or g.get("vendor") == "10de"
+        for g in gpus
+    )
+    if nvidia and not any(g.get("DriverVersion") for g in gpus):
+        out["cuda_driver"] = ASSUMED_CUDA
+        r.say(
+            _(
+                "nvidia_driver not in the paste; planned for a driver serving CUDA {cuda} "
+                "(R528 or newer); an older one needs a CUDA 11 build"
+            ).format(cuda=ASSUMED_CUDA)
+        )
     return out
 
 
@@ -181,13 +349,35 @@ def from_collect_env(data: dict[str, Any], r: Reading) -> dict[str, Any]:
     rocm = not not_known(data.get("ROCM used to build PyTorch")) or not not_known(
         data.get("HIP runtime version")
     )
-    return {
+    out: dict[str, Any] = {
         "schema": 1,
         "os": os_d,
         "python": python,
         "nvidia_driver": None if not_known(driver) else driver,
         "gpus": collect_env_gpus(data, rocm, r),
     }
+    ran = cuda_that_ran(data)
+    if ran and out["nvidia_driver"] is None:
+        out["cuda_driver"] = f"{ran.split('.')[0]}.0"
+        r.say(
+            _(
+                "cuda_driver read as at least {cuda} (the driver is not named, but a CUDA {built} "
+                "build of torch ran on it)"
+            ).format(cuda=repr(out["cuda_driver"]), built=ran)
+        )
+    return out
+
+
+def cuda_that_ran(data: dict[str, Any]) -> str | None:
+    """The CUDA version of a torch build collect_env saw working ("Is CUDA available: True").
+
+    A driver that runs a CUDA 12.4 build serves CUDA 12.x (minor-version compatibility), which
+    is what the driver check needs when "Nvidia driver version" says "Could not collect".
+    """
+    built = str(data.get("CUDA used to build PyTorch") or "")
+    available = str(data.get("Is CUDA available") or "").strip().lower()
+    m = re.fullmatch(r"(\d+\.\d+)(?:\.\d+)*", built.strip())
+    return m.group(1) if m and available in ("true", "yes") else None
 
 
 def _collect_env_machine(
@@ -310,3 +500,29 @@ def from_ansible(data: dict[str, Any], r: Reading) -> dict[str, Any]:
     if "gpus" not in out:
         r.say(_("Ansible gathers no GPUs; planned as a machine without one"))
     return out
+
+
+READERS: tuple[
+    tuple[Callable[[dict[str, Any]], bool], Callable[[dict[str, Any], Reading], dict[str, Any]]],
+    ...,
+] = (
+    (is_ansible, from_ansible),
+    (is_collect_env, from_collect_env),
+    (is_nvidia_smi_table, from_nvidia_smi_table),
+    (is_video_controllers, from_video_controllers),
+)
+"""Other tools' facts, each recognised by its shape and rewritten as schema-1 facts."""
+
+
+def parse_paste(text: str) -> dict[str, Any] | None:
+    """Text that is not JSON: one of the forms people paste, or None."""
+    for parse in (
+        parse_collect_env_text,
+        parse_ansible_text,
+        parse_nvidia_smi_table,
+        parse_video_controllers,
+    ):
+        data = parse(text)
+        if data is not None:
+            return data
+    return None

@@ -24,12 +24,13 @@ def facts_from_dict(data: Any, where: str = "facts") -> Facts:
 
 
 def facts_from_json(text: str, where: str = "facts") -> Facts:
-    """JSON facts, or a pasted collect_env report or `ansible -m setup` output."""
+    """JSON facts, or a paste: collect_env (plain or sectioned), `ansible -m setup`, an
+    nvidia-smi table, Windows' Win32_VideoController list."""
     text = text.lstrip("\ufeff")  # Windows editors and PowerShell write a BOM
     try:
         data = json.loads(text)
     except ValueError as e:
-        data = foreign.parse_collect_env_text(text) or foreign.parse_ansible_text(text)
+        data = foreign.parse_paste(text)
         if data is None:
             raise InvalidInput(
                 _("{where}: not valid JSON ({error})").format(where=where, error=e)

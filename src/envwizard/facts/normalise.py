@@ -129,12 +129,10 @@ class Normaliser:
         if not isinstance(data, dict):
             return data
         data = copy.deepcopy(data)
-        if foreign.is_collect_env(data) or foreign.is_ansible(data):
+        reader = next((f for test, f in foreign.READERS if test(data)), None)
+        if reader is not None:
             reading = foreign.Reading()
-            if foreign.is_ansible(data):
-                data = foreign.from_ansible(data, reading)
-            else:
-                data = foreign.from_collect_env(data, reading)
+            data = reader(data, reading)
             self.notes += reading.notes
         if data.get("schema") == "1":
             data["schema"] = 1

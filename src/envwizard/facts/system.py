@@ -7,10 +7,14 @@ parsers are pure functions over the text those files hold.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import platform
 import re
 import shutil
+import struct
+import sys
+from collections.abc import Callable
 
 from envwizard.facts.found import Found, at
 from envwizard.facts.model import OSInfo
@@ -51,6 +55,75 @@ def parse_glibc(text: str | None) -> str | None:
         return None
     m = re.fullmatch(r"glibc (\d+\.\d+(?:\.\d+)?)", text.strip())
     return m.group(1) if m else None
+
+
+def parse_musl_version(text: str) -> str | None:
+    """musl's loader and `ldd` print "musl libc (x86_64)" then "Version 1.2.4" (on stderr)."""
+    if "musl" not in text.lower():
+        return None
+    m = re.search(r"^Version\s+(\d+(?:\.\d+)+)", text, re.M)
+    return m.group(1) if m else ""
+
+
+def elf_interpreter(path: str) -> str | None:
+    """The program interpreter an ELF executable names (PT_INTERP), as packaging's musllinux
+    detection reads it from the running Python: /lib/ld-musl-x86_64.so.1 on musl, ld-linux on
+    glibc. None for anything that is not a readable dynamic ELF."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if len(head) < 52 or head[:4] != b"\x7fELF" or head[4] not in (1, 2):
+                return None
+            wide, end = head[4] == 2, "<" if head[5] == 1 else ">"
+            if wide:
+                (phoff,) = struct.unpack_from(end + "Q", head, 0x20)
+                phentsize, phnum = struct.unpack_from(end + "HH", head, 0x36)
+            else:
+                (phoff,) = struct.unpack_from(end + "I", head, 0x1C)
+                phentsize, phnum = struct.unpack_from(end + "HH", head, 0x2A)
+            for i in range(min(phnum, 64)):
+                f.seek(phoff + i * phentsize)
+                ph = f.read(phentsize)
+                if len(ph) < (56 if wide else 32) or struct.unpack_from(end + "I", ph, 0)[0] != 3:
+                    continue
+                offset, size = (
+                    struct.unpack_from(end + "QQQQ", ph, 8)[::3]
+                    if wide
+                    else struct.unpack_from(end + "IIII", ph, 4)[::3]
+                )
+                f.seek(offset)
+                return f.read(min(size, 4096)).split(b"\0", 1)[0].decode("utf-8", "replace")
+    except (OSError, struct.error):
+        return None
+    return None
+
+
+def find_musl(root: str, timeout: float, executable: str | None = None) -> tuple[str, str] | None:
+    """(version or "", where it was seen) on a musl Linux such as Alpine, else None.
+
+    Three places say musl: its loader /lib/ld-musl-<arch>.so.1, the running Python's ELF
+    interpreter (packaging's musllinux detection), and `ldd --version`. The loader and ldd are
+    run only on the real root, to read the version.
+    """
+    live = root == "/"
+    loaders = sorted(glob.glob(at(root, "/lib/ld-musl-*.so.1")))
+    interp = elf_interpreter(executable or sys.executable) if live else None
+    if interp and "musl" in interp:
+        loaders = [interp, *loaders]
+    where = loaders[0] if loaders else None
+    runs = [[loaders[0]], ["ldd", "--version"]] if live and loaders else [["ldd", "--version"]]
+    for argv in runs if live else []:
+        try:
+            out = run(argv, timeout, check=False)
+        except ProbeError:
+            continue
+        version = parse_musl_version(out.stderr + out.stdout)
+        if version is not None:
+            return version, where or " ".join(argv)
+    if where is None:
+        return None
+    shown = where if live else "/" + os.path.relpath(where, root).replace(os.sep, "/")
+    return "", shown
 
 
 def parse_nv_tegra_release(text: str) -> str | None:
@@ -128,18 +201,34 @@ def distro_name(root: str = "/") -> tuple[str | None, str]:
     return d.name(pretty=True) or None, "distro"
 
 
-def os_info(root: str = "/", timeout: float = 3.0) -> Found[OSInfo]:
-    """What decides which wheels exist: OS, CPU architecture, glibc, WSL, macOS, Jetson."""
+def os_info(
+    root: str = "/", timeout: float = 3.0, confstr: Callable[[str], str | None] = os.confstr
+) -> Found[OSInfo]:
+    """What decides which wheels exist: OS, CPU architecture, libc, WSL, macOS, Jetson.
+
+    `confstr` is os.confstr; tests pass one that fails as it does on Alpine.
+    """
     system, machine = platform.system(), platform.machine()
     info = OSInfo(system=system, machine=machine, kernel=platform.release() or None)
     found = Found(info, sources={"os.system": "platform", "os.kernel": "platform"})
     if system == "Linux":
         glibc = None
         with contextlib.suppress(ValueError, OSError):
-            glibc = parse_glibc(os.confstr("CS_GNU_LIBC_VERSION"))
+            glibc = parse_glibc(confstr("CS_GNU_LIBC_VERSION"))
         info.glibc = glibc
         if glibc:
             found.sources["os.glibc"] = "os.confstr(CS_GNU_LIBC_VERSION)"
+        else:
+            # No glibc: on Alpine and other musl systems no manylinux wheel installs.
+            musl = find_musl(root, timeout)
+            if musl:
+                info.libc = "musl"
+                version = f" {musl[0]}" if musl[0] else ""
+                found.sources["os.libc"] = f"musl{version} ({musl[1]})"
+            else:
+                found.unknown["os.glibc"] = (
+                    "os.confstr(CS_GNU_LIBC_VERSION) named no glibc, and no musl loader was found"
+                )
         try:
             info.distro, found.sources["os.distro"] = distro_name(root)
         except Exception as e:  # distro's readers of odd release files must not stop the probe

@@ -46,6 +46,8 @@ class Release:
     """The wheels' minimum macOS (deployment target) per macOS platform."""
     pins: tuple[str, ...] = ()
     """Requirements this release needs beside it today (numpy<2 for NumPy-1 builds)."""
+    glibc_platform: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    """Linux platforms whose wheels need another glibc than `glibc` (aarch64 moved on its own)."""
     forecast: bool = False
     """A release newer than the table, planned by the newest known release's rules."""
 
@@ -91,6 +93,14 @@ class Build:
     macos: str | None = None
     ref: str = ""
     as_of: str = ""
+    glibc: str | None = None
+    """The glibc its Linux wheels need (their manylinux tag); None off Linux."""
+    l4t: str | None = None
+    """A Jetson build: the L4T major it is built for (its own CUDA stack); None elsewhere."""
+    index: str | None = None
+    """The index it comes from when that is not PyTorch's own (NVIDIA's Jetson index)."""
+    python: tuple[str, str] | None = None
+    """Its own Python window, when narrower than its release's (Jetson: the OS's Python)."""
 
     @property
     def kind(self) -> str:
@@ -105,7 +115,8 @@ class Build:
     def arch_text(self) -> str:
         """The arch list as people read it: sm_50–sm_90, or the gfx targets."""
         if self.sass:
-            text = f"sm_{self.sass[0].replace('.', '')}–sm_{self.sass[-1].replace('.', '')}"
+            first, last = (f"sm_{c.replace('.', '')}" for c in (self.sass[0], self.sass[-1]))
+            text = first if first == last else f"{first}–{last}"
             return text + (f" (+PTX {self.ptx})" if self.ptx else "")
         return ", ".join(self.gfx)
 
@@ -130,6 +141,41 @@ class LibraryFloor:
     cuda_majors: tuple[int, ...]
     min_cc: str
     ref: str
+
+
+@dataclass(frozen=True)
+class Jetson:
+    """An L4T release line: the JetPack it belongs to and the CUDA its driver serves."""
+
+    l4t: str
+    jetpack: str
+    cuda: str
+    sbsa: bool = False
+    """On PyTorch's own (SBSA) CUDA stack: its linux-aarch64 CUDA wheels run here."""
+    since: str | None = None
+    """The first L4T release of the line the Jetson builds are made for (36.4 for JetPack 6)."""
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class Tegra:
+    """Jetson's integrated GPUs and the discrete-GPU cubins they do not run (before a CUDA)."""
+
+    exact: tuple[str, ...] = ()
+    """Compute capabilities that run only their own cubins in builds for discrete GPUs."""
+    same: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    """Renamed targets: 10.1 (CUDA 12) is Thor's 11.0 (CUDA 13)."""
+    unified_from: str = "99"
+    """The CUDA from which the discrete family's cubins run on `unified` iGPUs too."""
+    unified: tuple[str, ...] = ()
+
+    def covers(self, sass: tuple[str, ...], cc: str, cuda: str | None) -> bool | None:
+        """Whether an SBSA build's cubins serve a Tegra GPU; None when the rule does not apply."""
+        if cc not in self.exact:
+            return None
+        if cc in self.unified and cuda and vkey(cuda) >= vkey(self.unified_from):
+            return None
+        return cc in sass or self.same.get(cc, "") in sass
 
 
 @dataclass(frozen=True)
@@ -175,6 +221,7 @@ class Knowledge:
                     },
                     macos=dict(r.get("macos", {})),
                     pins=tuple(r.get("pins", ())),
+                    glibc_platform=dict(r.get("glibc_platform", {})),
                 )
                 for r in data["release"]
             ),
@@ -203,6 +250,12 @@ class Knowledge:
                             macos=row.get("macos"),
                             ref=row.get("ref", ""),
                             as_of=row.get("as_of", ""),
+                            glibc=_glibc(row, rel, platform),
+                            l4t=row.get("l4t"),
+                            index=row.get("index"),
+                            python=(row["python"][0], row["python"][1])
+                            if "python" in row
+                            else None,
                         )
                     )
         self.library_floors = [
@@ -220,6 +273,24 @@ class Knowledge:
         self.xpu_validated: tuple[str, ...] = tuple(xpu.get("validated", ()))
         self.nccl_p2p_ref: str | None = data.get("nccl_p2p", {}).get("ref")
         """NVIDIA's word that NCCL's P2P path can fail on PCIe (the NCCL_P2P_DISABLE hint)."""
+        self.jetsons = [
+            Jetson(
+                r["l4t"],
+                r["jetpack"],
+                r["cuda"],
+                bool(r.get("sbsa", False)),
+                r.get("since"),
+                r.get("ref", ""),
+            )
+            for r in data.get("jetson", [])
+        ]
+        t = data.get("tegra", {})
+        self.tegra = Tegra(
+            tuple(t.get("exact", ())),
+            dict(t.get("same", {})),
+            t.get("unified_from", "99"),
+            tuple(t.get("unified", ())),
+        )
         self.raw = data
         self.limits = [Limit(r["platform"], r["source"], r["why"]) for r in data.get("limit", [])]
         self.size_mib: dict[str, int] = dict(data.get("size_mib", {}))
@@ -263,6 +334,18 @@ class Knowledge:
         ]
         return kb
 
+    def jetson(self, l4t: str | None) -> Jetson | None:
+        """The L4T line a Jetson's release belongs to ("36.4.7" -> the L4T 36 row)."""
+        if not l4t:
+            return None
+        major = l4t.split(".")[0]
+        return next((j for j in self.jetsons if j.l4t == major), None)
+
+    def glibc_floor(self, release: str, platform: str, source: str = "pip") -> str | None:
+        """The lowest glibc any build of a release installs on (None: no Linux build there)."""
+        floors = [b.glibc for b in self.builds_for(release, platform, source) if b.glibc]
+        return min(floors, key=vkey) if floors else None
+
     def builds_for(self, release: str, platform: str, source: str = "pip") -> list[Build]:
         """Builds of one release on one platform, newest toolkit first."""
         rows = [
@@ -302,6 +385,17 @@ class Knowledge:
 
     def platform_limits(self, platform: str, source: str) -> list[str]:
         return [lim.why for lim in self.limits if lim.platform == platform and lim.source == source]
+
+
+def _glibc(row: dict[str, Any], rel: Release, platform: str) -> str | None:
+    """A Linux build's glibc floor: its own row's, else its release's on that platform.
+
+    The floor is per release, variant and architecture: torch 2.6 built only its CUDA 12.6
+    wheels (and its aarch64 ones) on manylinux_2_28, the rest still on manylinux2014.
+    """
+    if not platform.startswith("linux-") or row.get("source", "pip") != "pip":
+        return None
+    return str(row.get("glibc") or rel.glibc_platform.get(platform) or rel.glibc)
 
 
 _KIND_ORDER = {"cpu": 0, "mps": 1, "xpu": 2, "rocm": 3, "cuda": 4}

@@ -71,11 +71,33 @@ def parse_presets(text: str) -> tuple[Preset, ...]:
     )
 
 
+def _text() -> str:
+    return resources.files("envwizard.knowledge").joinpath("mirrors.toml").read_text("utf-8")
+
+
 @lru_cache(maxsize=1)
 def presets() -> tuple[Preset, ...]:
     """The presets shipped with envwizard."""
-    text = resources.files("envwizard.knowledge").joinpath("mirrors.toml").read_text("utf-8")
-    return parse_presets(text)
+    return parse_presets(_text())
+
+
+@lru_cache(maxsize=1)
+def aliases() -> dict[str, str]:
+    """Other names of the sites ("tsinghua", "清华" -> "tuna"), from mirrors.toml's [alias]."""
+    return {str(k): str(v) for k, v in tomllib.loads(_text()).get("alias", {}).items()}
+
+
+def canonical(name: str, pool: Sequence[Preset] | None = None) -> str | None:
+    """The preset or site name `name` stands for (case and spaces aside), or None."""
+    word = name.strip()
+    known = names(pool)
+    for candidate in (word, word.lower()):
+        if candidate in known or candidate in CHOICES:
+            return candidate
+        site = aliases().get(candidate)
+        if site in known:
+            return site
+    return None
 
 
 def names(pool: Sequence[Preset] | None = None) -> tuple[str, ...]:
@@ -85,7 +107,15 @@ def names(pool: Sequence[Preset] | None = None) -> tuple[str, ...]:
 
 
 def select(name: str, pool: Sequence[Preset] | None = None) -> list[Preset]:
-    """The presets a name stands for: one preset, or every preset of a site."""
+    """The presets a name stands for: one preset, or every preset of a site (or its alias)."""
     pool = presets() if pool is None else pool
+    name = canonical(name, pool) or name
     exact = [p for p in pool if p.name == name]
     return exact or [p for p in pool if p.site == name]
+
+
+def is_site(name: str, pool: Sequence[Preset] | None = None) -> bool:
+    """Whether `mirror: NAME` names a whole site ("tuna") rather than one preset ("tuna-pypi")."""
+    pool = presets() if pool is None else pool
+    name = canonical(name, pool) or name
+    return not any(p.name == name for p in pool) and any(p.site == name for p in pool)

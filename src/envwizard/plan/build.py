@@ -29,7 +29,7 @@ from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
 from envwizard.plan.bench_argv import BenchOptions, nvml_env, thread_env, worker_argv
 from envwizard.plan.installer import Installer, InstallerChoice, choose_installer, uv_pip_install
-from envwizard.plan.route import Measurement, Route, apply_route, route
+from envwizard.plan.route import Measurement, Route, apply_route, fitted, route
 from envwizard.settings.answers import COMPANIONS, Answers
 
 CONSTRAINTS_FILE = "envwizard-constraints.txt"
@@ -172,7 +172,7 @@ def make_plan(
     `measured` is what `mirror: auto` measured beforehand (mirrors.measure), given as data.
     """
     kb = kb or load_knowledge()
-    decision = decide(facts, answers, kb)
+    decision = fitted(facts, answers, decide(facts, answers, kb))
     way = route(answers, decision, measured)
     answers = apply_route(way, answers, decision)
     return _Builder(facts, answers, kb, decision, way).build()

@@ -17,10 +17,12 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from envwizard.core.errors import ImpossibleRequest
 from envwizard.core.i18n import _
-from envwizard.knowledge.mirrors import Kind, Preset, presets, select
+from envwizard.knowledge.mirrors import Kind, Preset, is_site, presets, select
 
 if TYPE_CHECKING:
     from envwizard.decide.decision import Decision
@@ -56,8 +58,9 @@ class Need:
 
 
 def need_for(decision: Decision) -> Need | None:
-    """None when the build does not come from PyTorch's index (conda-forge, macOS, default)."""
-    if decision.source != "pip" or decision.index_url is None:
+    """None when the build does not come from PyTorch's index (conda-forge, macOS, default,
+    NVIDIA's Jetson index)."""
+    if decision.source != "pip" or decision.index_url is None or decision.index_owner != "pytorch":
         return None
     major, minor = decision.python.split(".")[:2]
     return Need(decision.variant, decision.release, f"cp{major}{minor}")
@@ -220,6 +223,111 @@ def answering(
     return sorted((p for p in m.probes if p.answered), key=lambda p: p.seconds or 0.0)
 
 
+# ---- what a named mirror can serve -------------------------------------------------------------
+class Fit(str, Enum):
+    """Whether the mirror a person named can serve the torch build the plan chose."""
+
+    NOT_NEEDED = "not-needed"
+    """torch does not come from PyTorch's index (conda-forge, macOS, the default index)."""
+    TORCH_COPY = "torch-copy"
+    """The site copies PyTorch's wheels: torch comes from there."""
+    PYPI_DEFAULT = "pypi-default"
+    """Only a copy of the default index, but the build is the one it serves here."""
+    JETSON = "jetson"
+    """The build comes from NVIDIA's Jetson index, which no preset copies."""
+    OTHER_INDEX = "other-index"
+    """One preset named, not a whole site: torch keeps its own index, and the reasons say so."""
+    CANNOT = "cannot"
+    """A whole site named that cannot serve the build: refused, naming sites that can."""
+
+
+def fit(
+    choice: str,
+    chosen: Sequence[Preset],
+    decision: Decision,
+    answers: Answers,
+    pool: Sequence[Preset],
+) -> Fit:
+    """Pure: which of the above holds for `mirror: choice`."""
+    if decision.index_owner == "jetson":
+        return Fit.JETSON
+    if need_for(decision) is None or answers.torch_index != "auto" or answers.find_links:
+        return Fit.NOT_NEEDED
+    if any(p.kind.serves_torch for p in chosen):
+        return Fit.TORCH_COPY
+    if any(p.kind is Kind.PYPI for p in chosen) and decision.variant == decision.default_variant:
+        return Fit.PYPI_DEFAULT
+    return Fit.CANNOT if is_site(choice, pool) else Fit.OTHER_INDEX
+
+
+def _kinds(chosen: Sequence[Preset]) -> str:
+    words = {Kind.PYPI: "PyPI", Kind.CONDA: "conda-forge"}
+    return _(" and ").join(dict.fromkeys(words.get(p.kind, p.kind.value) for p in chosen))
+
+
+def cannot_serve(
+    choice: str, chosen: Sequence[Preset], decision: Decision, pool: Sequence[Preset]
+) -> str:
+    """The one sentence that refuses a mirror for a build it does not hold, naming those that do."""
+    servers = list(dict.fromkeys(p.site for p in pool if p.kind.serves_torch))
+    return _(
+        "mirror: {name} copies {kinds} but not PyTorch's own index, and the default index has "
+        "no torch {release} {variant} build here (it serves {default}); sites that copy "
+        "PyTorch's wheels: {servers} (mirror: {first}), or mirror: auto to measure which answers here"
+    ).format(
+        name=choice,
+        kinds=_kinds(chosen),
+        release=decision.release,
+        variant=decision.variant,
+        default=decision.default_variant or "-",
+        servers=", ".join(servers),
+        first=servers[0] if servers else "auto",
+    )
+
+
+def fitted(
+    facts: Facts, answers: Answers, decision: Decision, pool: Sequence[Preset] | None = None
+) -> Decision:
+    """The decision a named PyPI-only mirror can serve, when `compute: auto` leaves the choice.
+
+    `mirror: tuna` copies PyPI, whose torch is one build per platform (cu130 on Linux x86_64 for
+    torch 2.14). When that build runs here too, it is planned instead of a newer CUDA one that only
+    PyTorch's own index holds; otherwise route() refuses and names the sites that serve it.
+    """
+    choice = answers.mirror
+    if choice in ("none", "auto") or answers.offline or answers.compute != "auto":
+        return decision
+    pool = presets() if pool is None else pool
+    if fit(choice, select(choice, pool), decision, answers, pool) is not Fit.CANNOT:
+        return decision
+    runs = any(
+        a.get("variant") == decision.default_variant and a.get("ok") for a in decision.alternatives
+    )
+    if not runs or decision.default_variant is None:
+        return decision
+    from envwizard.decide.decision import decide
+    from envwizard.knowledge import load
+
+    pinned = dataclasses.replace(
+        answers,
+        compute=decision.default_variant,
+        torch=answers.torch or f"=={decision.release}.*",
+    )
+    better = decide(facts, pinned, load())
+    better.reasons.append(
+        _(
+            "mirror {name} copies PyPI, whose torch {release} here is the {default} build, and it "
+            "runs here too: planned instead of {variant}, which only PyTorch's own index holds"
+        ).format(
+            name=choice,
+            release=decision.release,
+            default=decision.default_variant,
+            variant=decision.variant,
+        )
+    )
+    return better
+
+
 # ---- the route ---------------------------------------------------------------------------------
 @dataclass
 class Route:
@@ -232,6 +340,8 @@ class Route:
     index_url: str | None = None
     """A copy of the package index, for every other package."""
     conda_channel: str | None = None
+    torch_from_index: bool = False
+    """torch comes from the package index copy (index_url): it is the default index's build."""
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -256,6 +366,42 @@ def route(
         chosen, reasons = select(choice, pool), []
     r = Route(reasons=reasons)
     need = need_for(decision)
+    if choice != "auto":
+        how = fit(choice, chosen, decision, answers, pool)
+        if how is Fit.CANNOT:
+            raise ImpossibleRequest(cannot_serve(choice, chosen, decision, pool))
+        pypi_copy = next((p for p in chosen if p.kind is Kind.PYPI), None)
+        if how is Fit.PYPI_DEFAULT and pypi_copy is not None and answers.index_url is None:
+            r.torch_from_index = True
+            r.reasons.append(
+                _(
+                    "mirror {name}: torch {release} {variant} is the build the default index "
+                    "serves here, so it comes from {url} with the other packages"
+                ).format(
+                    name=pypi_copy.name,
+                    release=decision.release,
+                    variant=decision.variant,
+                    url=pypi_copy.url,
+                )
+            )
+        elif how is Fit.JETSON:
+            r.reasons.append(
+                _(
+                    "mirror {name}: torch stays on NVIDIA's Jetson index, which no mirror preset copies"
+                ).format(name=choice)
+            )
+        elif how is Fit.OTHER_INDEX:
+            r.reasons.append(
+                _(
+                    "mirror {name}: torch {release} {variant} still comes from PyTorch's index "
+                    "({name} copies {kinds} only)"
+                ).format(
+                    name=choice,
+                    release=decision.release,
+                    variant=decision.variant,
+                    kinds=_kinds(chosen),
+                )
+            )
     torch = next((p for p in chosen if p.kind.serves_torch), None)
     if (
         torch is not None
@@ -300,13 +446,15 @@ def _auto(
     if measured is None or not measured.probes:
         return [], [_("mirror: auto: nothing was measured, so the official locations stay")]
     by_name = {p.name: p for p in pool}
+    if not any(p.answered for p in measured.probes):
+        return [], [summary_dead(measured)]
     reasons = [
         _(
             "mirror: auto measured {count} sources in parallel (budget {budget:g} s): {results}"
         ).format(
             count=len(measured.probes),
             budget=measured.budget,
-            results="; ".join(p.describe() for p in measured.probes),
+            results="; ".join(_grouped(measured.probes)),
         )
     ]
     chosen: list[Preset] = []
@@ -362,6 +510,32 @@ def _auto(
     return chosen, reasons
 
 
+def summary_dead(measured: Measurement) -> str:
+    """One line when nothing answered: what was tried and why it failed, each why once."""
+    whys = list(dict.fromkeys(p.why for p in measured.probes))
+    return _(
+        "mirror: auto: no mirror answered within {budget:g} s ({count} tried: {names}; {whys}), "
+        "so the official locations stay"
+    ).format(
+        budget=measured.budget,
+        count=len(measured.probes),
+        names=", ".join(p.name for p in measured.probes),
+        whys=" / ".join(whys),
+    )
+
+
+def _grouped(probes: Sequence[Probe]) -> list[str]:
+    """Each answer on its own; the dead ones that failed alike in one clause."""
+    out = [p.describe() for p in probes if p.answered]
+    dead: dict[str, list[str]] = {}
+    for p in probes:
+        if not p.answered:
+            dead.setdefault(p.why, []).append(p.name)
+    for why, names in dead.items():
+        out.append(_("no answer from {names} ({why})").format(names=", ".join(names), why=why))
+    return out
+
+
 def apply_route(way: Route, answers: Answers, decision: Decision) -> Answers:
     """The answers and decision the plan is built from once the route is applied.
 
@@ -371,7 +545,7 @@ def apply_route(way: Route, answers: Answers, decision: Decision) -> Answers:
     decision.reasons.extend(way.reasons)
     if way.torch_index:
         decision.index_url = way.torch_index
-    elif way.torch_links:
+    elif way.torch_links or way.torch_from_index:
         decision.index_url = None
     if way.index_url:
         answers = dataclasses.replace(answers, index_url=way.index_url)

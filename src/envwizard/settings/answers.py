@@ -25,6 +25,8 @@ from envwizard.core.i18n import normalize as normalize_language
 from envwizard.core.versions import vkey
 from envwizard.knowledge import load as load_knowledge
 from envwizard.knowledge.mirrors import CHOICES as MIRROR_CHOICES
+from envwizard.knowledge.mirrors import aliases as mirror_aliases
+from envwizard.knowledge.mirrors import canonical as mirror_canonical
 from envwizard.knowledge.mirrors import names as mirror_names
 
 MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
@@ -290,7 +292,7 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
                 bench.get("optimizer", "sgd"), "benchmark.optimizer", BENCH_OPTIMIZERS
             ),
         ),
-        mirror=v.choice(data.get("mirror", "none"), "mirror", (*MIRROR_CHOICES, *mirror_names())),
+        mirror=v.mirror(data.get("mirror", "none")),
         lang=v.lang(data.get("lang")),
     )
     if answers.torch_source == "conda-forge" and not answers.is_conda:
@@ -362,6 +364,23 @@ class _Validator:
         guess = _did_you_mean(str(value), allowed) if isinstance(value, str) else None
         self.fail(
             path,
+            value,
+            _("one of {choices}").format(choices=", ".join(allowed)),
+            _did_you_mean_hint(guess),
+        )
+        raise AssertionError  # unreachable; fail() raises
+
+    def mirror(self, value: Any) -> str:
+        """A preset or site name, or one of its other names ("tsinghua", "清华" for tuna)."""
+        found = mirror_canonical(value) if isinstance(value, str) else None
+        if found:
+            return found
+        allowed = (*MIRROR_CHOICES, *mirror_names())
+        guess = (
+            _did_you_mean(value, (*allowed, *mirror_aliases())) if isinstance(value, str) else None
+        )
+        self.fail(
+            "mirror",
             value,
             _("one of {choices}").format(choices=", ".join(allowed)),
             _did_you_mean_hint(guess),

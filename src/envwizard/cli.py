@@ -287,6 +287,21 @@ def build_parser() -> argparse.ArgumentParser:
             "judge against the machine a facts file describes (`envwizard probe --json`, or a pasted collect_env report)"
         ),
     )
+    sp.add_argument(
+        "--fix",
+        action="store_true",
+        help=_(
+            "repair what was found through the normal runner: only the named packages change, the environment is never removed, and what a failed repair changed is put back"
+        ),
+    )
+    sp.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help=_(
+            "with --fix: do not ask; take the recommended repair (the next one where it cannot run here)"
+        ),
+    )
     sp = sub.add_parser(
         parents=[lang],
         name="report",

@@ -30,13 +30,25 @@ def _facts(args: argparse.Namespace) -> Facts:
 
 def doctor_command(args: argparse.Namespace) -> int:
     if args.traceback:
+        if args.fix:
+            raise InvalidInput(
+                _("--fix repairs an environment; it cannot be used with --traceback")
+            )
         return paste_command(args)
+    if args.yes and not args.fix:
+        raise InvalidInput(_("--yes only means something with --fix"))
     from envwizard.doctor.diagnose import diagnose
     from envwizard.doctor.envs import locate
 
     facts = _facts(args)
     env = locate(args.env, args.python, os.environ, facts)
     result = diagnose(env, facts, os.environ, cwd=os.getcwd())
+    if args.fix:
+        if args.json:
+            raise InvalidInput(_("--fix shows what it does as it goes; it has no --json"))
+        from envwizard.app.doctor_fix import fix_command
+
+        return fix_command(args, result)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:

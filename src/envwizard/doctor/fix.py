@@ -13,10 +13,15 @@ from dataclasses import dataclass
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from envwizard.core.i18n import _
-from envwizard.doctor.envs import Env
+from envwizard.core.i18n import N_, _
+from envwizard.decide.decision import Decision
+from envwizard.doctor.diagnose import Result
+from envwizard.doctor.envs import Env, EnvKind
 from envwizard.doctor.model import Action, Diagnosis, Finding, RepairOption, RepairStep, Text
+from envwizard.plan.build import Plan, Step
 from envwizard.run.target import inspect_target
+from envwizard.settings.answers import Answers
+from envwizard.settings.choices import Existing, Manager
 
 REFUSED_KINDS = ("system", "conda-base", "running", "other", "absent")
 
@@ -44,13 +49,17 @@ def refusal(env: Env) -> str | None:
     return None
 
 
+def option_steps(option: RepairOption) -> list[RepairStep]:
+    return [s for s in option.steps if s.action is not Action.ADVICE]
+
+
 def steps_of(chosen: list[Chosen]) -> list[RepairStep]:
     """The steps that change the environment, in order, each once (two findings about the same
     companion pick the same replacement)."""
     out: list[RepairStep] = []
     for c in chosen:
-        for s in c.option.steps:
-            if s.action is not Action.ADVICE and s not in out:
+        for s in option_steps(c.option):
+            if s not in out:
                 out.append(s)
     return out
 
@@ -101,3 +110,78 @@ def outcome(chosen: list[Chosen], after: Diagnosis, before: Diagnosis) -> Outcom
     ]
     new = [f for k, f in keys_after.items() if k not in keys_before]
     return Outcome(fixed, remaining, new)
+
+
+def conda_owned(result: Result, steps: list[RepairStep]) -> list[str]:
+    """Packages the steps would change that conda installed: pip must not take them over."""
+    out = []
+    for name in names(steps):
+        d = result.inspection.dist(name)
+        if d is not None and (d.get("installer") or "") == "conda":
+            out.append(name)
+    return out
+
+
+def _step_title(step: RepairStep) -> tuple[str, dict[str, str]]:
+    packages = ", ".join(step.packages)
+    if step.action is Action.UNINSTALL:
+        return N_("Remove {packages}"), {"packages": packages}
+    if step.index_url:
+        return N_("Install {packages} from {index}"), {
+            "packages": packages,
+            "index": step.index_url,
+        }
+    return N_("Install {packages}"), {"packages": packages}
+
+
+def repair_plan(result: Result, steps: list[RepairStep]) -> Plan:
+    """The repair as a plan the session and the runner carry out like any other: the steps in
+    the environment's own installer, into the environment as it is (nothing is created)."""
+    plan_steps = []
+    for i, step in enumerate(steps, 1):
+        argv = result.argv(step)
+        assert argv is not None  # advice never reaches a plan
+        template, fields = _step_title(step)
+        plan_steps.append(Step.titled(f"repair-{i}", template, fields, argv, "install"))
+    return Plan(
+        _decision(result),
+        plan_steps,
+        str(result.env.prefix),
+        str(result.env.python),
+        manager(result.env),
+        estimate_mib=0,
+    )
+
+
+def manager(env: Env) -> Manager:
+    return {
+        EnvKind.CONDA: Manager.CONDA,
+        EnvKind.UV: Manager.UV,
+        EnvKind.VIRTUALENV: Manager.VIRTUALENV,
+    }.get(env.kind, Manager.VENV)
+
+
+def repair_answers(env: Env) -> Answers:
+    """The answers of a repair: this environment, as it is (`existing: reuse`)."""
+    return Answers(
+        env=str(env.prefix), python=str(env.python), manager=manager(env), existing=Existing.REUSE
+    )
+
+
+def _decision(result: Result) -> Decision:
+    """The planner's choice for this machine, or (without one) the torch that is there."""
+    if result.decision is not None:
+        return result.decision
+    version = ""
+    fam = result.inspection.family("torch") or {}
+    version = str((fam.get("version_py") or {}).get("__version__") or "")
+    return Decision(
+        variant="default",
+        torch=version or "-",
+        index_url=None,
+        reasons=[],
+        release=".".join(version.split(".")[:2]),
+        source="pip",
+        python=result.inspection.python_version,
+        requirement=f"torch=={version}" if version else "",
+    )

@@ -1,0 +1,269 @@
+"""`envwizard doctor ENV --fix [--yes]`: apply the repairs through the session, like any run.
+
+For each problem with a repair, one option is chosen (asked on a terminal, the recommended
+one with --yes); an option the session's pre-flight refuses (its index cannot be reached, a
+tool is missing) is said and the next one offered. The chosen steps become one plan that the
+session prepares, locks and runs with the normal runner, into the environment as it is. Before
+it runs, the files of every package it may change are kept (envwizard.doctor.undo); when a step
+fails or the environment is worse afterwards (doctor looks again), they are put back. The
+environment itself is never removed or recreated, and nothing but the named packages changes:
+envwizard's state file is not left in an environment envwizard did not make.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.prompt import Confirm, IntPrompt
+
+from envwizard.app.headless import _drive, _View
+from envwizard.app.session import Ready, Refused, Session
+from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, InvalidInput
+from envwizard.core.i18n import _
+from envwizard.doctor.diagnose import Result, diagnose
+from envwizard.doctor.fix import (
+    Chosen,
+    Outcome,
+    advice_of,
+    conda_owned,
+    names,
+    option_steps,
+    outcome,
+    refusal,
+    repair_answers,
+    repair_plan,
+    repairable,
+    steps_of,
+)
+from envwizard.doctor.model import Finding, RepairOption
+from envwizard.doctor.render import print_result
+from envwizard.doctor.undo import Undo
+from envwizard.facts.model import Facts
+from envwizard.plan.build import STATE_FILE
+
+Ask = Callable[[Finding, list[RepairOption], list[str]], "RepairOption | None"]
+
+
+def fix_command(args: argparse.Namespace, result: Result) -> int:
+    console = Console(soft_wrap=True, highlight=False)
+    why = refusal(result.env)
+    if why:
+        raise InvalidInput(why)
+    interactive = sys.stdin.isatty() and console.is_terminal
+    if not args.yes and not interactive:
+        raise InvalidInput(
+            _("--fix asks before it changes anything; without a terminal to ask, pass --yes")
+        )
+    print_result(result)
+    ask: Ask | None = None if args.yes else _prompt(console)
+    chosen = choose(result, ask, console)
+    if not chosen:
+        console.print(escape(_("Nothing to repair that doctor can change here.")))
+        return EXIT_OK if result.diagnosis.healthy else EXIT_STEP_FAILED
+    steps = steps_of(chosen)
+    console.print("[bold]" + escape(_("The repair:")) + "[/]")
+    for step in steps:
+        argv = result.argv(step)
+        if argv:
+            console.print("  $ " + escape(" ".join(argv)))
+    if ask is not None and not Confirm.ask(
+        escape(_("Change {env} like this?").format(env=result.env.prefix)),
+        console=console,
+        default=False,
+    ):
+        console.print(escape(_("Nothing was changed.")))
+        return EXIT_CANCELLED
+    return apply_repair(result, chosen, console, report=getattr(args, "report", None))
+
+
+def _prompt(console: Console) -> Ask:
+    def ask(
+        finding: Finding, options: list[RepairOption], refused: list[str]
+    ) -> RepairOption | None:
+        for text in refused:
+            console.print("[yellow]⚠[/] " + escape(text))
+        console.print(
+            "[bold]"
+            + escape(f"{finding.code.value} ({finding.package or '-'}): {finding.message.show()}")
+            + "[/]"
+        )
+        for i, o in enumerate(options, 1):
+            console.print(escape(f"  {i}) {o.title.show()}"))
+        console.print(escape(_("  0) leave it as it is")))
+        n = IntPrompt.ask(
+            escape(_("Which repair?")),
+            console=console,
+            choices=[str(i) for i in range(len(options) + 1)],
+            default=1,
+        )
+        return options[n - 1] if n else None
+
+    return ask
+
+
+def preflight_refusal(result: Result, option: RepairOption) -> str | None:
+    """Why the session would not run this option here (before anything changes), or None."""
+    steps = option_steps(option)
+    owned = conda_owned(result, steps)
+    if owned:
+        return _(
+            "conda installed {packages} in this environment; repair them with conda, not pip"
+        ).format(packages=", ".join(owned))
+    session = Session(_facts(result), repair_answers(result.env), repair_plan(result, steps))
+    prepared = session.prepare()
+    if isinstance(prepared, Refused):
+        return _("{option}: {why}").format(option=option.title.show(), why=prepared.message)
+    return None
+
+
+def choose(result: Result, ask: Ask | None, console: Console) -> list[Chosen]:
+    """One option per repairable problem: the person's (ask), else the first the session
+    accepts. An option refused here is said, and the next one offered."""
+    chosen = []
+    for f in repairable(result.diagnosis):
+        options = [o for o in f.repair if o.changes_env]
+        refused: list[str] = []
+        while options:
+            option = options[0] if ask is None else ask(f, options, refused)
+            if option is None:
+                break
+            why = preflight_refusal(result, option)
+            if why is None:
+                chosen.append(Chosen(f, option))
+                break
+            refused = [why]
+            if ask is None:
+                console.print("[yellow]⚠[/] " + escape(why))
+            options = [o for o in options if o is not option]
+        else:
+            if refused and ask is not None:
+                console.print("[yellow]⚠[/] " + escape(refused[0]))
+    return chosen
+
+
+def apply_repair(
+    result: Result, chosen: list[Chosen], console: Console, *, report: str | None = None
+) -> int:
+    """Run the chosen repairs through the session; undo them if they fail or make it worse."""
+    env = result.env
+    steps = steps_of(chosen)
+    plan = repair_plan(result, steps)
+    session = Session(_facts(result), repair_answers(env), plan)
+    prepared = session.prepare()
+    if isinstance(prepared, Refused):
+        raise prepared.error()
+    assert isinstance(prepared, Ready)  # a repair never deletes, so never asks to confirm
+    state = env.prefix / STATE_FILE
+    state_before = state.read_bytes() if state.is_file() else None
+    undo = Undo(env.prefix, [Path(p) for p in result.inspection.env_sites])
+    undo.save(names(steps))
+    after: Result | None = None
+    verdict: Outcome | None = None
+    restored: list[str] | None = None
+    try:
+        with session:
+            locked = session.lock(prepared)
+            if isinstance(locked, Refused):
+                raise locked.error()
+            assert isinstance(locked, Ready)
+            asyncio.run(_drive(session.run(locked.start), session.cancel, _View(plan, console)))
+        run = session.result
+        assert run is not None
+        if run.exit_code == 0:
+            after = diagnose(env, result.facts, os.environ, cwd=os.getcwd())
+            verdict = outcome(chosen, after.diagnosis, result.diagnosis)
+        if verdict is None or not verdict.ok:
+            restored = undo.restore()
+    except BaseException:
+        undo.restore()
+        raise
+    finally:
+        _put_state_back(state, state_before)
+        undo.discard()
+    reported = session.write_report(report)
+    _add_to_report(reported.path, result, after, verdict, restored)
+    return _say(console, result, after, verdict, restored, reported.path, chosen)
+
+
+def _say(
+    console: Console,
+    before: Result,
+    after: Result | None,
+    verdict: Outcome | None,
+    restored: list[str] | None,
+    report: Path,
+    chosen: list[Chosen],
+) -> int:
+    for text in advice_of(chosen):
+        console.print("[yellow]⚠[/] " + escape(text.show()))
+    if restored is not None:
+        if verdict is not None:
+            for f in verdict.remaining + verdict.new:
+                console.print("[red]✗[/] " + escape(f.message.show()))
+        line = _("The repair did not work; {env} was put back as it was.").format(
+            env=before.env.prefix
+        )
+        if restored:
+            line += " " + _("Not restored (reinstall them by hand): {packages}.").format(
+                packages=", ".join(restored)
+            )
+        console.print("[red]" + escape(line) + "[/]")
+        console.print(escape(_("report: {path}").format(path=report)))
+        return EXIT_STEP_FAILED
+    assert after is not None and verdict is not None
+    for f in verdict.fixed:
+        console.print(
+            "[green]✓[/] " + escape(_("repaired: {message}").format(message=f.message.show()))
+        )
+    console.print(escape(_("report: {path}").format(path=report)))
+    if after.diagnosis.healthy:
+        console.print(
+            "[green]" + escape(_("{env} is healthy now.").format(env=before.env.prefix)) + "[/]"
+        )
+        return EXIT_OK
+    for f in after.diagnosis.problems():
+        console.print("[yellow]⚠[/] " + escape(f"{f.code.value}: {f.message.show()}"))
+    return EXIT_STEP_FAILED
+
+
+def _put_state_back(state: Path, before: bytes | None) -> None:
+    """The runner records its steps in the environment; a repair leaves that record as it was."""
+    if before is None:
+        state.unlink(missing_ok=True)
+    else:
+        state.write_bytes(before)
+
+
+def _add_to_report(
+    path: Path,
+    before: Result,
+    after: Result | None,
+    verdict: Outcome | None,
+    restored: list[str] | None,
+) -> None:
+    """The run's report, with doctor's findings before and after and what was put back."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    data["doctor"] = {
+        "before": before.to_dict(),
+        "after": after.to_dict() if after else None,
+        "fixed": [f.code.value for f in verdict.fixed] if verdict is not None else [],
+        "restored": restored is not None,
+        "not_restored": restored or [],
+    }
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _facts(result: Result) -> Facts:
+    assert result.facts is not None  # the command always diagnoses against facts
+    return result.facts

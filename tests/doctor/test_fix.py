@@ -1,0 +1,142 @@
+"""`doctor --fix` on real environments: the repair runs through the session and the runner, a
+repair that fails or changes nothing good is put back file for file, and nothing else changes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from envwizard.app.doctor_fix import apply_repair, choose
+from envwizard.doctor.diagnose import diagnose
+from envwizard.doctor.envs import at_prefix
+from envwizard.doctor.fix import Chosen
+from envwizard.doctor.model import Action, Code, RepairOption, RepairStep, Text
+from envwizard.facts.load import facts_from_json
+from envwizard.plan.build import STATE_FILE
+
+from ..builders import build_wheel
+from .conftest import doctor, python_of, run, snapshot, venv_with_uv_torch
+
+pytestmark = pytest.mark.slow
+DATA = Path(__file__).resolve().parents[1] / "data"
+CPU_BOX = DATA / "facts_cpu_box.json"
+
+
+def cpu_facts():  # type: ignore[no-untyped-def]
+    return facts_from_json(CPU_BOX.read_text(), where="facts_cpu_box.json")
+
+
+@pytest.fixture
+def broken_env(tmp_path: Path) -> Path:
+    """CPU torch, then the index's CUDA torchvision (made fresh: the tests repair it)."""
+    env = venv_with_uv_torch(tmp_path / "env")
+    run([str(python_of(env)), "-m", "pip", "install", "--quiet", "torchvision==0.28.0"])
+    return env
+
+
+def freeze(env: Path) -> list[str]:
+    return run([str(python_of(env)), "-m", "pip", "freeze", "--all"]).stdout.split()
+
+
+def test_fix_removes_the_cuda_torchvision_when_no_cpu_build_is_reachable(
+    broken_env: Path, tmp_path: Path
+) -> None:
+    before = freeze(broken_env)
+    # without a terminal to ask, --fix needs --yes
+    r = doctor(str(broken_env), "--fix", "--facts", str(CPU_BOX), cwd=tmp_path)
+    assert r.returncode == 2 and "pass --yes" in r.stderr
+    assert freeze(broken_env) == before
+    r = doctor(str(broken_env), "--fix", "--yes", "--facts", str(CPU_BOX), cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the recommended repair (torchvision's CPU build from PyTorch's index) cannot run here:
+    # said, and the next choice, removing torchvision, is taken
+    assert "cannot reach" in r.stdout and "Remove torchvision" in r.stdout
+    assert "is healthy now" in r.stdout
+    after = freeze(broken_env)
+    assert [p for p in before if p not in after] == ["torchvision==0.28.0"]
+    assert [p for p in after if p not in before] == []
+    assert not (broken_env / STATE_FILE).exists()  # envwizard leaves no record in a foreign env
+    assert not any(p.name.startswith(".envwizard") for p in broken_env.iterdir())
+    assert doctor(str(broken_env), "--facts", str(CPU_BOX), cwd=tmp_path).returncode == 0
+    report = Path(r.stdout.split("report: ")[1].split()[0])
+    data = json.loads(report.read_text())
+    assert data["status"] == "done" and data["env"]["outcome"] != "removed"
+    assert data["doctor"]["fixed"] == ["COMPANION_VARIANT_MISMATCH"]
+    assert data["doctor"]["after"]["healthy"] is True and data["doctor"]["restored"] is False
+
+
+def test_a_repair_that_does_not_help_is_put_back(broken_env: Path, tmp_path: Path) -> None:
+    """Reinstalling torchvision from the configured index brings the same CUDA build back:
+    doctor looks again, finds the problem still there, and restores the environment."""
+    result = diagnose(at_prefix(broken_env, "path"), cpu_facts(), os.environ, cwd=str(tmp_path))
+    finding = next(
+        f for f in result.diagnosis.findings if f.code is Code.COMPANION_VARIANT_MISMATCH
+    )
+    same_again = RepairOption(
+        "reinstall",
+        Text("reinstall torchvision"),
+        (
+            RepairStep(Action.UNINSTALL, ("torchvision",)),
+            RepairStep(Action.INSTALL, ("torchvision==0.28.0",), no_deps=True),
+        ),
+    )
+    before = snapshot(broken_env)
+    code = apply_repair(result, [Chosen(finding, same_again)], Console(file=io.StringIO()))
+    assert code == 1
+    assert snapshot(broken_env)[0] == before[0]  # pip freeze
+    site = next(broken_env.glob("lib/python3*/site-packages"))
+    kept = {k: v[0] for k, v in before[1].items() if "torchvision" in k}
+    now = {k: v[0] for k, v in snapshot(broken_env)[1].items() if "torchvision" in k}
+    assert now == kept and (site / "torchvision" / "_C.so").exists()
+    assert not (broken_env / STATE_FILE).exists()
+
+
+def test_a_step_that_fails_puts_back_what_the_steps_before_it_changed(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "tinypkg", "1.0")
+    env = tmp_path / "env"
+    run([sys.executable, "-m", "venv", str(env)])
+    run([str(python_of(env)), "-m", "pip", "install", "--quiet", "--no-index", "--find-links",
+         str(wheels), "tinypkg==1.0"])  # fmt: skip
+    result = diagnose(at_prefix(env, "path"), cpu_facts(), os.environ, cwd=str(tmp_path))
+    finding = result.diagnosis.findings[0]
+    doomed = RepairOption(
+        "doomed",
+        Text("replace tinypkg with one that does not exist"),
+        (
+            RepairStep(Action.UNINSTALL, ("tinypkg",)),
+            RepairStep(Action.INSTALL, ("tinypkg==9.9",), index_url=(tmp_path / "empty").as_uri()),
+        ),
+    )
+    (tmp_path / "empty").mkdir()
+    before = snapshot(env)
+    code = apply_repair(result, [Chosen(finding, doomed)], Console(file=io.StringIO()))
+    assert code == 1
+    assert snapshot(env)[0] == before[0]
+    assert "tinypkg==1.0" in freeze(env)
+    import_ok = subprocess.run([str(python_of(env)), "-c", "import tinypkg"], capture_output=True)
+    assert import_ok.returncode == 0
+
+
+def test_the_person_chooses_and_a_refused_choice_is_said(broken_env: Path, tmp_path: Path) -> None:
+    result = diagnose(at_prefix(broken_env, "path"), cpu_facts(), os.environ, cwd=str(tmp_path))
+    asked: list[tuple[str, list[str], list[str]]] = []
+
+    def ask(f, options, refused):  # type: ignore[no-untyped-def]
+        asked.append((f.code.value, [o.id for o in options], refused))
+        return options[0]
+
+    chosen = choose(result, ask, Console(file=io.StringIO()))
+    assert [(c.finding.code, c.option.id) for c in chosen] == [
+        (Code.COMPANION_VARIANT_MISMATCH, "remove")
+    ]
+    assert asked[0] == ("COMPANION_VARIANT_MISMATCH", ["replace", "remove"], [])
+    assert asked[1][1] == ["remove"] and "cannot reach" in asked[1][2][0]
+    assert choose(result, lambda f, o, r: None, Console(file=io.StringIO())) == []

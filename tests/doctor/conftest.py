@@ -107,3 +107,11 @@ def doctor(
         [sys.executable, "-m", "envwizard", "doctor", *args],
         capture_output=True, text=True, timeout=600, cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
     )  # fmt: skip
+
+
+@pytest.fixture
+def broken_env(tmp_path: Path) -> Path:
+    """CPU torch, then the index's CUDA torchvision (made fresh: the tests repair it)."""
+    env = venv_with_uv_torch(tmp_path / "env")
+    run([str(python_of(env)), "-m", "pip", "install", "--quiet", "torchvision==0.28.0"])
+    return env

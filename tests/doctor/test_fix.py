@@ -22,7 +22,7 @@ from envwizard.facts.load import facts_from_json
 from envwizard.plan.build import STATE_FILE
 
 from ..builders import build_wheel
-from .conftest import doctor, python_of, run, snapshot, venv_with_uv_torch
+from .conftest import doctor, python_of, run, snapshot
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -31,14 +31,6 @@ CPU_BOX = DATA / "facts_cpu_box.json"
 
 def cpu_facts():  # type: ignore[no-untyped-def]
     return facts_from_json(CPU_BOX.read_text(), where="facts_cpu_box.json")
-
-
-@pytest.fixture
-def broken_env(tmp_path: Path) -> Path:
-    """CPU torch, then the index's CUDA torchvision (made fresh: the tests repair it)."""
-    env = venv_with_uv_torch(tmp_path / "env")
-    run([str(python_of(env)), "-m", "pip", "install", "--quiet", "torchvision==0.28.0"])
-    return env
 
 
 def freeze(env: Path) -> list[str]:

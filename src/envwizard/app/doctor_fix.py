@@ -17,7 +17,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -48,6 +48,7 @@ from envwizard.doctor.render import print_result
 from envwizard.doctor.undo import Undo
 from envwizard.facts.model import Facts
 from envwizard.plan.build import STATE_FILE
+from envwizard.run.runner import Event
 
 Ask = Callable[[Finding, list[RepairOption], list[str]], "RepairOption | None"]
 
@@ -150,9 +151,18 @@ def choose(result: Result, ask: Ask | None, console: Console) -> list[Chosen]:
 
 
 def apply_repair(
-    result: Result, chosen: list[Chosen], console: Console, *, report: str | None = None
+    result: Result,
+    chosen: list[Chosen],
+    console: Console,
+    *,
+    report: str | None = None,
+    signals: bool = True,
 ) -> int:
-    """Run the chosen repairs through the session; undo them if they fail or make it worse."""
+    """Run the chosen repairs through the session; undo them if they fail or make it worse.
+
+    `signals`: Ctrl+C, SIGTERM and SIGHUP cancel the run (the command line); the wizard runs
+    this in a thread, where signals cannot be caught, and shows the output when it is done.
+    """
     env = result.env
     steps = steps_of(chosen)
     plan = repair_plan(result, steps)
@@ -174,7 +184,9 @@ def apply_repair(
             if isinstance(locked, Refused):
                 raise locked.error()
             assert isinstance(locked, Ready)
-            asyncio.run(_drive(session.run(locked.start), session.cancel, _View(plan, console)))
+            view = _View(plan, console)
+            events = session.run(locked.start)
+            asyncio.run(_drive(events, session.cancel, view) if signals else _show(events, view))
         run = session.result
         assert run is not None
         if run.exit_code == 0:
@@ -232,6 +244,11 @@ def _say(
     for f in after.diagnosis.problems():
         console.print("[yellow]⚠[/] " + escape(f"{f.code.value}: {f.message.show()}"))
     return EXIT_STEP_FAILED
+
+
+async def _show(events: AsyncIterator[Event], view: _View) -> None:
+    async for event in events:
+        view.handle(event)
 
 
 def _put_state_back(state: Path, before: bytes | None) -> None:

@@ -174,3 +174,23 @@ def locate(
             "no environment is active (VIRTUAL_ENV and CONDA_PREFIX are unset); name one: envwizard doctor ENV, or --python PATH"
         )
     )
+
+
+def active_with_torch(environ: Mapping[str, str]) -> Env | None:
+    """The active environment (VIRTUAL_ENV, else CONDA_PREFIX) when torch is installed in it:
+    what the wizard offers to check. A glance at its folders; nothing runs."""
+    for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        value = environ.get(var)
+        if not value:
+            continue
+        prefix = Path(value)
+        patterns = (
+            "lib/python3*/site-packages/torch-*.dist-info",
+            "Lib/site-packages/torch-*.dist-info",
+        )
+        if any(next(prefix.glob(p), None) for p in patterns):
+            try:
+                return at_prefix(prefix, var)
+            except InvalidInput:
+                return None
+    return None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import LoadingIndicator, Static
+from textual.widgets import Button, LoadingIndicator, Static
 
 from envwizard.core.i18n import N_, _
 from envwizard.decide.decision import gpu_label
+from envwizard.doctor.envs import Env
 from envwizard.facts.model import Facts
 from envwizard.report.facts_render import MARKS
 from envwizard.tui.screens.base import WizardScreen
@@ -71,14 +74,18 @@ class MachineScreen(WizardScreen):
         "What is on this machine decides which PyTorch build can run here: the Python, the GPUs and their architecture, the driver."
     )
     BACK = False
+    active: Env | None = None
+    """The active environment with torch, when there is one (the doctor button checks it)."""
 
     def body(self) -> ComposeResult:
         yield LoadingIndicator(id="probing")
         yield Static("", id="summary")
         yield Static("", id="verdicts")
+        yield Button("", id="doctor")
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one("#doctor", Button).display = False
         if self.state.facts is None:
             self.problem(_("probing this machine…"))
             self.probe()
@@ -106,5 +113,25 @@ class MachineScreen(WizardScreen):
             mark, color = MARKS.get(v.level, ("?", "white"))
             table.add_row(f"[{color}]{mark}[/]", _(v.subject), v.message)
         self.query_one("#verdicts", Static).update(table)
+        self.offer_doctor()
         self.problem(None)
         self.query_one("#next").focus()
+
+    def offer_doctor(self) -> None:
+        """An active environment with torch: offer to check it instead of building a new one."""
+        from envwizard.doctor.envs import active_with_torch
+
+        self.active = active_with_torch(os.environ)
+        button = self.query_one("#doctor", Button)
+        button.display = self.active is not None
+        if self.active is not None:
+            button.label = _("Check the active environment {path}").format(path=self.active.prefix)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "doctor" and self.active is not None and self.state.facts:
+            event.stop()
+            from envwizard.tui.screens.doctor import DoctorScreen
+
+            self.app.push_screen(DoctorScreen(self.active, self.state.facts))
+            return
+        super().on_button_pressed(event)

@@ -209,7 +209,7 @@ LATIN_ALLOWED = {
     "tegra", "Ansible", "setup", "Alpine", "Linux", "Windows", "Arm", "macOS", "Mac", "Apple",
     "Rosetta", "Jetson", "NVIDIA", "Intel", "Arc", "Flex", "Max", "Core", "Ultra", "Data",
     "Center", "Kepler", "Maxwell", "Pascal", "Volta", "ReLU", "Linear", "Markdown", "wiki", "ROCm",
-    "JetPack", "PyPI",
+    "JetPack", "PyPI", "transformers", "nvJitLink", "cuDNN",
     # words of the trade kept in English by the glossary, and units
     "wheel", "shell", "gfx", "GiB", "MiB", "KiB",
     # answers keys and values, commands and their words (never translated)
@@ -218,7 +218,9 @@ LATIN_ALLOWED = {
     "lang", "stack", "frameworks", "jupyter", "installer", "cuNNN", "rocmX",
     "steps", "base", "auto", "default", "none", "null", "true", "false", "abort", "reuse",
     "recreate", "cpu", "cuda", "mps", "xpu", "en", "sgd", "momentum", "large", "install", "apt",
-    "import", "plan", "probe", "validate", "bench", "mirrors", "report", "pid", "i",
+    "import", "plan", "probe", "validate", "bench", "mirrors", "report", "doctor", "pid", "i",
+    # operators named as the error messages name them
+    "nms",
 }  # fmt: skip
 """ASCII-letter words a zh_CN message may hold. Anything else is English left in Chinese."""
 

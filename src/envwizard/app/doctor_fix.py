@@ -201,7 +201,10 @@ def apply_repair(
         _put_state_back(state, state_before)
         undo.discard()
     reported = session.write_report(report)
-    _add_to_report(reported.path, result, after, verdict, restored)
+    if reported.warning:
+        console.print("[yellow]⚠[/] " + escape(reported.warning))
+    if reported.path is not None:
+        _add_to_report(reported.path, result, after, verdict, restored)
     return _say(console, result, after, verdict, restored, reported.path, chosen)
 
 
@@ -211,7 +214,7 @@ def _say(
     after: Result | None,
     verdict: Outcome | None,
     restored: list[str] | None,
-    report: Path,
+    report: Path | None,
     chosen: list[Chosen],
 ) -> int:
     for text in advice_of(chosen):
@@ -228,14 +231,16 @@ def _say(
                 packages=", ".join(restored)
             )
         console.print("[red]" + escape(line) + "[/]")
-        console.print(escape(_("report: {path}").format(path=report)))
+        if report is not None:
+            console.print(escape(_("report: {path}").format(path=report)))
         return EXIT_STEP_FAILED
     assert after is not None and verdict is not None
     for f in verdict.fixed:
         console.print(
             "[green]✓[/] " + escape(_("repaired: {message}").format(message=f.message.show()))
         )
-    console.print(escape(_("report: {path}").format(path=report)))
+    if report is not None:
+        console.print(escape(_("report: {path}").format(path=report)))
     if after.diagnosis.healthy:
         console.print(
             "[green]" + escape(_("{env} is healthy now.").format(env=before.env.prefix)) + "[/]"

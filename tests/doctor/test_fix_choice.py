@@ -64,3 +64,17 @@ def test_a_python_installation_is_never_repaired() -> None:
     if base.exists():
         assert refusal(for_interpreter(str(base))) is not None
     assert "envwizard's own" in (refusal(for_interpreter(sys.executable)) or "")
+
+
+def test_the_repair_plan_holds_the_build_the_environment_keeps() -> None:
+    """A companion repair is checked against the torch that stays; a reinstall against the plan."""
+    from envwizard.doctor.fix import repair_plan
+
+    r = companion_result()
+    f = next(f for f in r.diagnosis.findings if f.code is Code.COMPANION_VARIANT_MISMATCH)
+    plan = repair_plan(r, steps_of([Chosen(f, f.repair[0])]))
+    assert (plan.decision.variant, plan.decision.torch) == ("cpu", "2.13.0+cpu")
+    assert [s.argv[3] for s in plan.steps] == ["uninstall", "install"]
+    assert plan.env_path == "/home/ada/envs/dl" and not any(
+        s.kind == "create-env" for s in plan.steps
+    )

@@ -8,6 +8,7 @@ environment (a system or pyenv Python, a conda base, the one envwizard runs from
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -18,6 +19,7 @@ from envwizard.decide.decision import Decision
 from envwizard.doctor.diagnose import Result
 from envwizard.doctor.envs import Env, EnvKind
 from envwizard.doctor.model import Action, Diagnosis, Finding, RepairOption, RepairStep, Text
+from envwizard.doctor.variants import torch_variant
 from envwizard.plan.build import Plan, Step
 from envwizard.run.target import inspect_target
 from envwizard.settings.answers import Answers
@@ -144,7 +146,7 @@ def repair_plan(result: Result, steps: list[RepairStep]) -> Plan:
         template, fields = _step_title(step)
         plan_steps.append(Step.titled(f"repair-{i}", template, fields, argv, "install"))
     return Plan(
-        _decision(result),
+        _decision(result, steps),
         plan_steps,
         str(result.env.prefix),
         str(result.env.python),
@@ -168,15 +170,31 @@ def repair_answers(env: Env) -> Answers:
     )
 
 
-def _decision(result: Result) -> Decision:
-    """The planner's choice for this machine, or (without one) the torch that is there."""
-    if result.decision is not None:
+def installs_torch(steps: list[RepairStep]) -> bool:
+    """Whether the steps install torch itself (not only hold it where it is)."""
+    for step in steps:
+        if step.action is not Action.INSTALL:
+            continue
+        for p in step.packages:
+            with contextlib.suppress(InvalidRequirement):
+                if canonicalize_name(Requirement(p).name) == "torch":
+                    return True
+    return False
+
+
+def _decision(result: Result, steps: list[RepairStep]) -> Decision:
+    """The build the environment holds after the repair: the planner's choice when the repair
+    installs torch, else the torch that is there (a repair of a companion keeps torch's build,
+    and the run checks against that)."""
+    if result.decision is not None and installs_torch(steps):
         return result.decision
-    version = ""
     fam = result.inspection.family("torch") or {}
-    version = str((fam.get("version_py") or {}).get("__version__") or "")
+    vp = fam.get("version_py") or {}
+    version = str(vp.get("__version__") or "")
+    v = torch_variant(vp, version) if version else None
+    variant = v.label if v is not None and "+" in version else "default"
     return Decision(
-        variant="default",
+        variant=variant,
         torch=version or "-",
         index_url=None,
         reasons=[],
@@ -184,4 +202,6 @@ def _decision(result: Result) -> Decision:
         source="pip",
         python=result.inspection.python_version,
         requirement=f"torch=={version}" if version else "",
+        cuda=v.cuda if v is not None else None,
+        kind=v.kind if v is not None and v.kind != "unknown" else "cpu",
     )

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from envwizard.app.doctor_fix import apply_repair, choose
+from envwizard.app.doctor_fix import apply_repair, choose, preflight_refusal
+from envwizard.core.errors import InvalidInput
 from envwizard.doctor.diagnose import diagnose
 from envwizard.doctor.envs import at_prefix
 from envwizard.doctor.fix import Chosen
@@ -90,26 +91,63 @@ def test_a_repair_that_does_not_help_is_put_back(broken_env: Path, tmp_path: Pat
     assert not (broken_env / STATE_FILE).exists()
 
 
-def test_a_step_that_fails_puts_back_what_the_steps_before_it_changed(tmp_path: Path) -> None:
+def tiny_env(tmp_path: Path) -> tuple[Path, Path]:
     wheels = tmp_path / "wheels"
     build_wheel(wheels, "tinypkg", "1.0")
     env = tmp_path / "env"
     run([sys.executable, "-m", "venv", str(env)])
     run([str(python_of(env)), "-m", "pip", "install", "--quiet", "--no-index", "--find-links",
          str(wheels), "tinypkg==1.0"])  # fmt: skip
-    result = diagnose(at_prefix(env, "path"), cpu_facts(), os.environ, cwd=str(tmp_path))
-    finding = result.diagnosis.findings[0]
-    doomed = RepairOption(
-        "doomed",
-        Text("replace tinypkg with one that does not exist"),
+    return env, wheels
+
+
+def replace_tiny(tmp_path: Path, version: str, links: Path) -> RepairOption:
+    (tmp_path / "empty").mkdir(exist_ok=True)
+    return RepairOption(
+        "replace",
+        Text("replace tinypkg"),
         (
             RepairStep(Action.UNINSTALL, ("tinypkg",)),
-            RepairStep(Action.INSTALL, ("tinypkg==9.9",), index_url=(tmp_path / "empty").as_uri()),
+            RepairStep(
+                Action.INSTALL,
+                (f"tinypkg=={version}",),
+                index_url=(tmp_path / "empty").as_uri(),
+                find_links=(str(links),),
+            ),
         ),
     )
-    (tmp_path / "empty").mkdir()
+
+
+def test_a_repair_the_resolve_refuses_changes_nothing(tmp_path: Path) -> None:
+    """The repair's installs are resolved before anything runs: a version no source holds is
+    the installer's own words, and the environment is as it was (tinypkg not even removed)."""
+    env, wheels = tiny_env(tmp_path)
+    result = diagnose(at_prefix(env, "path"), cpu_facts(), os.environ, cwd=str(tmp_path))
+    finding = result.diagnosis.findings[0]
     before = snapshot(env)
-    code = apply_repair(result, [Chosen(finding, doomed)], Console(file=io.StringIO()))
+    with pytest.raises(InvalidInput, match=r"cannot install tinypkg==9\.9"):
+        apply_repair(
+            result,
+            [Chosen(finding, replace_tiny(tmp_path, "9.9", wheels))],
+            Console(file=io.StringIO()),
+        )
+    assert snapshot(env) == before
+
+
+def test_a_step_that_fails_puts_back_what_the_steps_before_it_changed(tmp_path: Path) -> None:
+    """Resolved, then the wheel is gone before the install: the removal that ran first is put
+    back."""
+    env, _ = tiny_env(tmp_path)
+    newer = tmp_path / "newer"
+    build_wheel(newer, "tinypkg", "2.0")
+    result = diagnose(at_prefix(env, "path"), cpu_facts(), os.environ, cwd=str(tmp_path))
+    finding = result.diagnosis.findings[0]
+    option = replace_tiny(tmp_path, "2.0", newer)
+    assert preflight_refusal(result, option) is None  # resolved: tinypkg 2.0 from `newer`
+    for wheel in newer.glob("*.whl"):
+        wheel.unlink()
+    before = snapshot(env)
+    code = apply_repair(result, [Chosen(finding, option)], Console(file=io.StringIO()))
     assert code == 1
     assert snapshot(env)[0] == before[0]
     assert "tinypkg==1.0" in freeze(env)

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
 from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm, IntPrompt
@@ -29,6 +32,7 @@ from envwizard.app.session import Ready, Refused, Session
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, InvalidInput
 from envwizard.core.i18n import _
 from envwizard.doctor.diagnose import Result, diagnose
+from envwizard.doctor.drift import read_lock
 from envwizard.doctor.fix import (
     Chosen,
     Outcome,
@@ -43,11 +47,13 @@ from envwizard.doctor.fix import (
     repairable,
     steps_of,
 )
-from envwizard.doctor.model import Finding, RepairOption
+from envwizard.doctor.model import Action, Finding, RepairOption, RepairStep
 from envwizard.doctor.render import print_result
 from envwizard.doctor.undo import Undo
 from envwizard.facts.model import Facts
-from envwizard.plan.build import STATE_FILE
+from envwizard.plan.build import STATE_FILE, Plan
+from envwizard.plan.lock import LOCK_FILE
+from envwizard.report.render import lock_line
 from envwizard.run.runner import Event
 
 Ask = Callable[[Finding, list[RepairOption], list[str]], "RepairOption | None"]
@@ -70,11 +76,12 @@ def fix_command(args: argparse.Namespace, result: Result) -> int:
         console.print(escape(_("Nothing to repair that doctor can change here.")))
         return EXIT_OK if result.diagnosis.healthy else EXIT_STEP_FAILED
     steps = steps_of(chosen)
+    session = prepared_session(result, steps)
     console.print("[bold]" + escape(_("The repair:")) + "[/]")
-    for step in steps:
-        argv = result.argv(step)
-        if argv:
-            console.print("  $ " + escape(" ".join(argv)))
+    for step in session.plan.steps:
+        console.print("  $ " + escape(session.plan.command_line(step)))
+    for line in lock_lines(result, session.plan):
+        console.print("  " + escape(line))
     if ask is not None and not Confirm.ask(
         escape(_("Change {env} like this?").format(env=result.env.prefix)),
         console=console,
@@ -110,19 +117,63 @@ def _prompt(console: Console) -> Ask:
     return ask
 
 
+_PREPARED: dict[tuple[str, tuple[RepairStep, ...]], tuple[Session, Ready]] = {}
+"""Repairs this process has prepared (pre-flight and resolve done), by environment and steps:
+the option checked while choosing is the one run, without resolving it again."""
+
+
+def prepared_session(result: Result, steps: list[RepairStep]) -> Session:
+    """The session of these repair steps, prepared: pre-flight passed and its installs resolved
+    and checked against the build the repair keeps or wants. InvalidInput when refused."""
+    return _prepared(result, steps)[0]
+
+
+def _prepared(result: Result, steps: list[RepairStep]) -> tuple[Session, Ready]:
+    key = (str(result.env.prefix), tuple(steps))
+    if key not in _PREPARED:
+        owned = conda_owned(result, steps)
+        if owned:
+            raise InvalidInput(
+                _(
+                    "conda installed {packages} in this environment; repair them with conda, not pip"
+                ).format(packages=", ".join(owned))
+            )
+        session = Session(_facts(result), repair_answers(result.env), repair_plan(result, steps))
+        prepared = session.prepare()
+        if isinstance(prepared, Refused):
+            raise prepared.error()
+        assert isinstance(prepared, Ready)  # a repair never deletes, so never asks to confirm
+        _PREPARED[key] = (session, prepared)
+    return _PREPARED[key]
+
+
 def preflight_refusal(result: Result, option: RepairOption) -> str | None:
-    """Why the session would not run this option here (before anything changes), or None."""
-    steps = option_steps(option)
-    owned = conda_owned(result, steps)
-    if owned:
-        return _(
-            "conda installed {packages} in this environment; repair them with conda, not pip"
-        ).format(packages=", ".join(owned))
-    session = Session(_facts(result), repair_answers(result.env), repair_plan(result, steps))
-    prepared = session.prepare()
-    if isinstance(prepared, Refused):
-        return _("{option}: {why}").format(option=option.title.show(), why=prepared.message)
+    """Why the session would not run this option here (pre-flight, or the resolve: the lock
+    would hold another build than the repair keeps or wants), before anything changes; None
+    when it would."""
+    try:
+        prepared_session(result, option_steps(option))
+    except InvalidInput as e:
+        return _("{option}: {why}").format(option=option.title.show(), why=e)
     return None
+
+
+def lock_lines(result: Result, plan: Plan) -> list[str]:
+    """What the resolve locked for the repair, and each locked distribution that is installed
+    now at another version (what the repair changes besides what it names)."""
+    if plan.lock is None:
+        return []
+    out = [line] if (line := lock_line(plan)) else []
+    for p in plan.lock.packages:
+        d = result.inspection.dist(p.name)
+        now = str(d.get("version")) if d is not None else None
+        if now != p.version:
+            out.append(
+                _("{name}: {before} → {after}").format(
+                    name=p.name, before=now or "-", after=p.version
+                )
+            )
+    return out
 
 
 def choose(result: Result, ask: Ask | None, console: Console) -> list[Chosen]:
@@ -162,30 +213,30 @@ def apply_repair(
 
     `signals`: Ctrl+C, SIGTERM and SIGHUP cancel the run (the command line); the wizard runs
     this in a thread, where signals cannot be caught, and shows the output when it is done.
+    The repair's session is the one prepared while choosing, or prepared here: InvalidInput
+    when it is refused (pre-flight, or the resolve), before anything changes.
     """
     env = result.env
     steps = steps_of(chosen)
-    plan = repair_plan(result, steps)
-    session = Session(_facts(result), repair_answers(env), plan)
-    prepared = session.prepare()
-    if isinstance(prepared, Refused):
-        raise prepared.error()
-    assert isinstance(prepared, Ready)  # a repair never deletes, so never asks to confirm
-    state = env.prefix / STATE_FILE
-    state_before = state.read_bytes() if state.is_file() else None
+    session, ready = _prepared(result, steps)
+    _PREPARED.pop((str(env.prefix), tuple(steps)), None)  # a session runs once
+    plan = session.plan
+    records = [env.prefix / STATE_FILE, env.prefix / LOCK_FILE]
+    records_before = [p.read_bytes() if p.is_file() else None for p in records]
     undo = Undo(env.prefix, [Path(p) for p in result.inspection.env_sites])
-    undo.save(names(steps))
+    locked = [p.name for p in plan.lock.packages] if plan.lock is not None else []
+    undo.save([*names(steps), *locked])
     after: Result | None = None
     verdict: Outcome | None = None
     restored: list[str] | None = None
     try:
         with session:
-            locked = session.lock(prepared)
-            if isinstance(locked, Refused):
-                raise locked.error()
-            assert isinstance(locked, Ready)
+            held = session.lock(ready)
+            if isinstance(held, Refused):
+                raise held.error()
+            assert isinstance(held, Ready)
             view = _View(plan, console)
-            events = session.run(locked.start)
+            events = session.run(held.start)
             asyncio.run(_drive(events, session.cancel, view) if signals else _show(events, view))
         run = session.result
         assert run is not None
@@ -198,7 +249,10 @@ def apply_repair(
         undo.restore()
         raise
     finally:
-        _put_state_back(state, state_before)
+        for path, before in zip(records, records_before):
+            _put_back(path, before)
+        if restored is None and verdict is not None and records_before[1] is not None:
+            _update_env_lock(env.prefix / LOCK_FILE, steps, plan)
         undo.discard()
     reported = session.write_report(report)
     if reported.warning:
@@ -256,12 +310,13 @@ async def _show(events: AsyncIterator[Event], view: _View) -> None:
         view.handle(event)
 
 
-def _put_state_back(state: Path, before: bytes | None) -> None:
-    """The runner records its steps in the environment; a repair leaves that record as it was."""
+def _put_back(record: Path, before: bytes | None) -> None:
+    """The runner records its steps and its lock in the environment; a repair leaves those
+    records as they were (the repair's own lock is in its run folder)."""
     if before is None:
-        state.unlink(missing_ok=True)
+        record.unlink(missing_ok=True)
     else:
-        state.write_bytes(before)
+        record.write_bytes(before)
 
 
 def _add_to_report(
@@ -289,3 +344,20 @@ def _add_to_report(
 def _facts(result: Result) -> Facts:
     assert result.facts is not None  # the command always diagnoses against facts
     return result.facts
+
+
+def _update_env_lock(path: Path, steps: list[RepairStep], plan: Plan) -> None:
+    """An environment envwizard made keeps a lock of what it should hold: after a repair that
+    worked, the packages it removed leave the lock and the ones it installed enter it as the
+    repair's resolve locked them, so doctor compares with what is there on purpose."""
+    old = read_lock(path.parent)
+    if old is None:
+        return
+    removed = {
+        canonicalize_name(p) for s in steps if s.action is Action.UNINSTALL for p in s.packages
+    }
+    added = {p.name: p for p in plan.lock.packages} if plan.lock is not None else {}
+    kept = [p for p in old.packages if p.name not in removed and p.name not in added]
+    packages = tuple(sorted([*kept, *added.values()], key=lambda p: p.name))
+    with contextlib.suppress(OSError):
+        path.write_text(replace(old, packages=packages).to_json(), encoding="utf-8")

@@ -11,6 +11,7 @@ from typing import Any
 
 from envwizard.core.i18n import N_
 from envwizard.decide.decision import Decision
+from envwizard.doctor.drift import read_lock
 from envwizard.doctor.envs import Env
 from envwizard.doctor.inspect import Inspection, inspect_env
 from envwizard.doctor.judge import Context, judge
@@ -68,7 +69,7 @@ def diagnose(
     kb = kb or load_knowledge()
     ins = inspect_env(env, environ, cwd=cwd, live=live)
     decision, why_not = decision_for(facts, env, ins, kb) if facts is not None else (None, None)
-    findings = judge(Context(env, ins, facts, kb, decision))
+    findings = judge(Context(env, ins, facts, kb, decision, read_lock(env.prefix)))
     notes: list[Text] = []
     if decision is not None:
         notes.append(

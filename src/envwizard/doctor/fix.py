@@ -15,12 +15,18 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from envwizard.core.i18n import N_, _
+from envwizard.core.versions import platform_key
 from envwizard.decide.decision import Decision
 from envwizard.doctor.diagnose import Result
 from envwizard.doctor.envs import Env, EnvKind
 from envwizard.doctor.model import Action, Diagnosis, Finding, RepairOption, RepairStep, Text
-from envwizard.doctor.variants import torch_variant
-from envwizard.plan.build import Plan, Step
+from envwizard.doctor.repair import installer_of, step_spec
+from envwizard.doctor.variants import cuda_of_label, torch_variant
+from envwizard.knowledge import load as load_knowledge
+from envwizard.plan.build import Plan
+from envwizard.plan.installer import InstallerChoice
+from envwizard.plan.lockcheck import default_variant
+from envwizard.plan.steps import Step
 from envwizard.run.target import inspect_target
 from envwizard.settings.answers import Answers
 from envwizard.settings.choices import Existing, Manager
@@ -56,13 +62,13 @@ def option_steps(option: RepairOption) -> list[RepairStep]:
 
 
 def steps_of(chosen: list[Chosen]) -> list[RepairStep]:
-    """The steps that change the environment, in order, each once (two findings about the same
-    companion pick the same replacement)."""
+    """The steps that change the environment, in order; a step another option already has is
+    left out (two findings about the same companion pick the same replacement), while an
+    option's own repeats stay (one removal per copy of a package)."""
     out: list[RepairStep] = []
     for c in chosen:
-        for s in option_steps(c.option):
-            if s not in out:
-                out.append(s)
+        earlier = list(out)
+        out += [s for s in option_steps(c.option) if s not in earlier]
     return out
 
 
@@ -124,27 +130,26 @@ def conda_owned(result: Result, steps: list[RepairStep]) -> list[str]:
     return out
 
 
-def _step_title(step: RepairStep) -> tuple[str, dict[str, str]]:
-    packages = ", ".join(step.packages)
-    if step.action is Action.UNINSTALL:
-        return N_("Remove {packages}"), {"packages": packages}
-    if step.index_url:
-        return N_("Install {packages} from {index}"), {
-            "packages": packages,
-            "index": step.index_url,
-        }
-    return N_("Install {packages}"), {"packages": packages}
-
-
 def repair_plan(result: Result, steps: list[RepairStep]) -> Plan:
-    """The repair as a plan the session and the runner carry out like any other: the steps in
-    the environment's own installer, into the environment as it is (nothing is created)."""
-    plan_steps = []
-    for i, step in enumerate(steps, 1):
-        argv = result.argv(step)
-        assert argv is not None  # advice never reaches a plan
-        template, fields = _step_title(step)
-        plan_steps.append(Step.titled(f"repair-{i}", template, fields, argv, "install"))
+    """The repair as a plan the session resolves, locks and runs like any other, into the
+    environment as it is (nothing is created): the removals first, then one install of torch's
+    group (`install-torch`) whose requirements the resolve turns into the lock; a second
+    install's requirements are resolved beside it (`install-torch-deps`, folded into the lock)."""
+    removals = [s for s in steps if s.action is Action.UNINSTALL]
+    installs = [s for s in steps if s.action is Action.INSTALL]
+    plan_steps: list[Step] = []
+    for i, step in enumerate(removals, 1):
+        spec = step_spec(result.env, result.inspection, step)
+        assert spec is not None
+        fields = {"packages": ", ".join(step.packages)}
+        plan_steps.append(Step.titled(f"remove-{i}", N_("Remove {packages}"), fields, spec))
+    asked = ", ".join(p for s in installs for p in s.packages)
+    for i, step in enumerate(installs):
+        spec = step_spec(result.env, result.inspection, step)
+        assert spec is not None
+        step_id = "install-torch" if i == 0 else "install-torch-deps"
+        plan_steps.append(Step.titled(step_id, N_("Install {packages}"), {"packages": asked}, spec))
+    installer = installer_of(result.env, result.inspection)
     return Plan(
         _decision(result, steps),
         plan_steps,
@@ -152,6 +157,7 @@ def repair_plan(result: Result, steps: list[RepairStep]) -> Plan:
         str(result.env.python),
         manager(result.env),
         estimate_mib=0,
+        installer=InstallerChoice(installer, _("the environment's own installer repairs it")),
     )
 
 
@@ -170,27 +176,46 @@ def repair_answers(env: Env) -> Answers:
     )
 
 
-def installs_torch(steps: list[RepairStep]) -> bool:
-    """Whether the steps install torch itself (not only hold it where it is)."""
+def torch_asked(steps: list[RepairStep]) -> Requirement | None:
+    """The torch requirement the steps install (not one they only hold where it is)."""
     for step in steps:
         if step.action is not Action.INSTALL:
             continue
         for p in step.packages:
             with contextlib.suppress(InvalidRequirement):
-                if canonicalize_name(Requirement(p).name) == "torch":
-                    return True
-    return False
+                req = Requirement(p)
+                if canonicalize_name(req.name) == "torch":
+                    return req
+    return None
+
+
+def installs_torch(steps: list[RepairStep]) -> bool:
+    """Whether the steps install torch itself (not only hold it where it is)."""
+    return torch_asked(steps) is not None
+
+
+def _exact(req: Requirement | None) -> str | None:
+    specs = list(req.specifier) if req is not None else []
+    if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+        return specs[0].version
+    return None
 
 
 def _decision(result: Result, steps: list[RepairStep]) -> Decision:
-    """The build the environment holds after the repair: the planner's choice when the repair
-    installs torch, else the torch that is there (a repair of a companion keeps torch's build,
-    and the run checks against that)."""
-    if result.decision is not None and installs_torch(steps):
+    """The build the environment holds after the repair, which the resolve checks the lock
+    against: an exact torch the steps install (the lock's own, restored), else the planner's
+    choice when they install torch, else the torch that is there (a repair of a companion keeps
+    torch's build)."""
+    asked = torch_asked(steps)
+    exact = _exact(asked)
+    if exact is None and asked is not None and result.decision is not None:
         return result.decision
-    fam = result.inspection.family("torch") or {}
-    vp = fam.get("version_py") or {}
-    version = str(vp.get("__version__") or "")
+    if exact is not None:
+        version, vp = exact, _untagged_build(result, exact)
+    else:
+        fam = result.inspection.family("torch") or {}
+        vp = fam.get("version_py") or {}
+        version = str(vp.get("__version__") or "")
     v = torch_variant(vp, version) if version else None
     variant = v.label if v is not None and "+" in version else "default"
     return Decision(
@@ -205,3 +230,13 @@ def _decision(result: Result, steps: list[RepairStep]) -> Decision:
         cuda=v.cuda if v is not None else None,
         kind=v.kind if v is not None and v.kind != "unknown" else "cpu",
     )
+
+
+def _untagged_build(result: Result, version: str) -> dict[str, str | None]:
+    """What version.py would say of an exact torch: its tag, or for a wheel without one the
+    build the default index serves for that release here (the CUDA build on Linux x86-64)."""
+    if "+" in version or result.facts is None:
+        return {"__version__": version}
+    platform = platform_key(result.facts.os.system, result.facts.os.machine)
+    label = default_variant(load_knowledge(), version, platform) or ""
+    return {"__version__": version, "cuda": cuda_of_label(label)}

@@ -26,6 +26,7 @@ from envwizard.decide.checks import sass_covers
 from envwizard.decide.decision import Decision
 from envwizard.decide.machine import gpu_label
 from envwizard.doctor import causes
+from envwizard.doctor.drift import changes, restore_sources
 from envwizard.doctor.envs import Env
 from envwizard.doctor.inspect import Inspection
 from envwizard.doctor.model import (
@@ -51,6 +52,7 @@ from envwizard.doctor.variants import (
 )
 from envwizard.facts.model import Facts
 from envwizard.knowledge import Knowledge
+from envwizard.plan.lock import LOCK_FILE, Lock
 
 COMPANIONS = ("torchvision", "torchaudio")
 FAMILY = ("torch", *COMPANIONS)
@@ -68,6 +70,8 @@ class Context:
     facts: Facts | None
     kb: Knowledge
     decision: Decision | None
+    lock: Lock | None = None
+    """The lock envwizard left in the environment (envwizard made it), or None."""
 
 
 # ---- small readers ---------------------------------------------------------------------------
@@ -1478,6 +1482,69 @@ def live_check(ctx: Context) -> list[Finding]:
     return out
 
 
+# ---- E. what changed since envwizard locked it ------------------------------------------------
+def lock_drift(ctx: Context) -> list[Finding]:
+    """The packages installed now against the lock envwizard left in the environment: a torch
+    swapped by a later pip install, a NumPy downgraded, a companion removed. The repair installs
+    the locked versions again, each from the source the lock names, nothing else."""
+    if ctx.lock is None:
+        return []
+    found = changes(ctx.lock, ctx.ins.dists, ctx.ins.in_env)
+    if not found:
+        return []
+    where = str(ctx.env.prefix / LOCK_FILE)
+    evidence = []
+    for c in found:
+        now = (
+            _ev(c.locked.name, f"installed {c.installed} ({c.installer or '?'})", c.path or "?")
+            if c.installed is not None
+            else _ev(c.locked.name, "not installed", "site-packages")
+        )
+        evidence += [_ev(c.locked.name, f"locked {c.locked.version} ({c.locked.source})", where)]
+        evidence.append(now)
+    watched = [c for c in found if c.watched]
+    steps: list[RepairStep] = []
+    by_source: dict[tuple[str | None, tuple[str, ...]], list[str]] = {}
+    for c in watched or found:
+        by_source.setdefault(restore_sources(c.locked), []).append(
+            f"{c.locked.name}=={c.locked.version}"
+        )
+    for (index, links), reqs in by_source.items():
+        steps.append(
+            RepairStep(Action.INSTALL, tuple(reqs), index_url=index, no_deps=True, find_links=links)
+        )
+    restored = ", ".join(r for s in steps for r in s.packages)
+    return [
+        Finding(
+            Code.LOCK_DRIFT,
+            Severity.WARNING if watched else Severity.INFO,
+            Text(
+                N_(
+                    "{count} packages changed since envwizard locked this environment ({lock}): {changes}."
+                ),
+                {
+                    "count": len(found),
+                    "lock": where,
+                    "changes": ", ".join(c.words() for c in found[:8])
+                    + (" …" if len(found) > 8 else ""),
+                },
+            ),
+            None,
+            tuple(evidence),
+            (
+                RepairOption(
+                    "restore-lock",
+                    Text(
+                        N_("install the locked versions again ({packages})"),
+                        {"packages": restored},
+                    ),
+                    tuple(steps),
+                ),
+            ),
+        )
+    ]
+
+
 # ---- putting it together ---------------------------------------------------------------------
 CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (
     torch_presence,
@@ -1493,6 +1560,7 @@ CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (
     numpy_checks,
     libraries,
     live_check,
+    lock_drift,
 )
 
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

@@ -52,6 +52,8 @@ class Code(str, Enum):
     # the device check
     DEVICE_CHECK_FAILED = "DEVICE_CHECK_FAILED"
     DEVICE_CHECK_PASSED = "DEVICE_CHECK_PASSED"
+    # what changed since envwizard locked it
+    LOCK_DRIFT = "LOCK_DRIFT"
 
     def __str__(self) -> str:
         return self.value
@@ -128,7 +130,8 @@ class RepairStep:
     """One step of a repair, in the terms of a plan's install steps.
 
     `packages` are requirements (install) or project names (uninstall); `index_url` is the
-    index the requirements come from (None: the installer's configured one); `keep` are the
+    index the requirements come from (None: the installer's configured one); `find_links` are
+    wheel folders added to it (where a lock says a file came from); `keep` are the
     requirements held where they are while installing (torch's exact version), never changed.
     """
 
@@ -138,6 +141,7 @@ class RepairStep:
     no_deps: bool = False
     keep: tuple[str, ...] = ()
     advice: Text | None = None
+    find_links: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"action": self.action.value}
@@ -145,6 +149,8 @@ class RepairStep:
             d["packages"] = list(self.packages)
         if self.index_url:
             d["index_url"] = self.index_url
+        if self.find_links:
+            d["find_links"] = list(self.find_links)
         if self.no_deps:
             d["no_deps"] = True
         if self.keep:

@@ -19,6 +19,7 @@ from envwizard.doctor.inspect import Inspection
 from envwizard.doctor.model import Action, RepairStep
 from envwizard.facts.model import Facts, PythonInfo
 from envwizard.knowledge import Knowledge
+from envwizard.plan.steps import Install, Installer, Sources, Uninstall
 from envwizard.settings.answers import COMPANIONS, Answers
 
 
@@ -33,22 +34,34 @@ def uv_path() -> str:
     return beside or shutil.which("uv") or "uv"
 
 
-def step_argv(env: Env, ins: Inspection, step: RepairStep) -> list[str] | None:
-    """The command for one step, or None for advice (nothing to run)."""
+def installer_of(env: Env, ins: Inspection) -> Installer:
+    """The environment's own installer: its pip, else uv (a uv environment has no pip)."""
+    return Installer.PIP if has_pip(env, ins) else Installer.UV
+
+
+def step_spec(env: Env, ins: Inspection, step: RepairStep) -> Install | Uninstall | None:
+    """What one step does, as the runner's typed spec, or None for advice (nothing to run).
+    An install holds `keep` beside what it installs; its index replaces the configured one."""
     if step.action is Action.ADVICE:
         return None
-    py = str(env.python)
-    pip = has_pip(env, ins)
+    installer = installer_of(env, ins)
+    tool = uv_path() if installer is Installer.UV else ""
     if step.action is Action.UNINSTALL:
-        if pip:
-            return [py, "-m", "pip", "uninstall", "--yes", *step.packages]
-        return [uv_path(), "pip", "uninstall", "--python", py, *step.packages]
-    base = [py, "-m", "pip", "install"] if pip else [uv_path(), "pip", "install", "--python", py]
-    if step.no_deps:
-        base.append("--no-deps")
-    if step.index_url:
-        base += ["--index-url", step.index_url]
-    return [*base, *step.packages, *step.keep]
+        return Uninstall(installer, str(env.python), step.packages, tool=tool)
+    return Install(
+        installer,
+        str(env.python),
+        (*step.packages, *step.keep),
+        Sources(index_url=step.index_url, find_links=step.find_links),
+        tool=tool,
+        no_deps=step.no_deps,
+    )
+
+
+def step_argv(env: Env, ins: Inspection, step: RepairStep) -> list[str] | None:
+    """The command for one step, as a person would type it, or None for advice."""
+    spec = step_spec(env, ins, step)
+    return spec.argv() if spec is not None else None
 
 
 def decision_for(

@@ -30,6 +30,8 @@ class Dist:
     site: Path
     info: Path
     """Its .dist-info folder."""
+    stamp: tuple[int, int, int] = (0, 0, 0)
+    """Its RECORD's inode, size and time: a reinstall of the same version writes another."""
 
     def files(self, root: Path) -> list[Path]:
         """Every file its RECORD lists (and the record's folder), inside `root` only."""
@@ -70,9 +72,13 @@ def installed(sites: list[Path]) -> dict[str, Dist]:
             if not info.name.endswith(".dist-info"):
                 continue
             name, _, version = info.name[: -len(".dist-info")].partition("-")
-            out.setdefault(
-                canonicalize_name(name), Dist(canonicalize_name(name), version, site, info)
-            )
+            try:
+                st = (info / "RECORD").stat()
+                stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+            except OSError:
+                stamp = (0, 0, 0)
+            key = canonicalize_name(name)
+            out.setdefault(key, Dist(key, version, site, info, stamp))
     return out
 
 
@@ -105,14 +111,17 @@ class Undo:
             self.kept[key] = files
 
     def changed(self) -> list[str]:
-        """Distributions added, removed or of another version than before."""
+        """Distributions added, removed, of another version than before or installed again."""
         now = installed(self.sites)
         names = set(now) | set(self.before)
         return sorted(
             n
             for n in names
             if (n in now) != (n in self.before)
-            or (n in now and now[n].version != self.before[n].version)
+            or (
+                n in now
+                and (now[n].version, now[n].stamp) != (self.before[n].version, self.before[n].stamp)
+            )
         )
 
     def restore(self) -> list[str]:

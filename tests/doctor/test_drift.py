@@ -201,3 +201,26 @@ def test_a_repair_removes_first_and_installs_once() -> None:
     ]
     assert plan.installer.installer is Installer.UV
     assert plan.steps[3].label() == "Install torchvision==0.28.*, numpy<2"
+
+
+def test_doctor_json_is_a_row_of_envwizard_report(tmp_path: Path) -> None:
+    """`envwizard doctor --json > host.json` for each machine, then `envwizard report *.json`:
+    each environment is a row with its torch as installed and its first problem."""
+    from tests.builders import cli
+
+    sick = judged(base_static(), CUDA_LOCK, "facts_workstation.json").to_dict()
+    well = judged(base_static(), None).to_dict()
+    assert sick["torch"] == {"version": "2.13.0+cpu", "variant": "cpu"}
+    assert sick["facts"]["gpus"] and sick["host"]
+    (tmp_path / "ws-1.json").write_text(json.dumps({**sick, "host": "ws-1"}))
+    (tmp_path / "box.json").write_text(json.dumps({**well, "host": "box"}))
+    r = cli("report", "--json", str(tmp_path / "ws-1.json"), str(tmp_path / "box.json"))
+    assert r.returncode == 1, r.stderr  # one environment has problems
+    rows = {row["host"]: row for row in json.loads(r.stdout)}
+    assert rows["box"]["status"] == "healthy" and rows["box"]["failure"] is None
+    assert rows["ws-1"]["status"] == "problems"
+    assert rows["ws-1"]["failure"].startswith(("LOCK_DRIFT: ", "TORCH_CPU_ON_GPU_MACHINE: "))
+    assert rows["ws-1"]["torch_version"] == "2.13.0+cpu" and rows["ws-1"]["env"] == PREFIX
+    assert "RTX 4090" in " ".join(rows["ws-1"]["gpus"])
+    only_well = cli("report", str(tmp_path / "box.json"))
+    assert only_well.returncode == 0 and "healthy" in only_well.stdout

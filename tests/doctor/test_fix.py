@@ -65,13 +65,13 @@ def test_fix_removes_the_cuda_torchvision_when_no_cpu_build_is_reachable(
     assert data["doctor"]["after"]["healthy"] is True and data["doctor"]["restored"] is False
 
 
-def test_a_repair_that_does_not_help_is_put_back(broken_env: Path, tmp_path: Path) -> None:
-    """Reinstalling torchvision from the configured index brings the same CUDA build back:
-    doctor looks again, finds the problem still there, and restores the environment."""
+def test_a_companion_of_another_build_is_refused_by_the_resolve(
+    broken_env: Path, tmp_path: Path
+) -> None:
+    """torchvision again from the configured index: the resolve, asked beside the torch that
+    stays, locks the index's CUDA build next to the CPU torch; the lock check refuses it in one
+    sentence before anything changes."""
     result = diagnose(at_prefix(broken_env, "path"), cpu_facts(), os.environ, cwd=str(tmp_path))
-    finding = next(
-        f for f in result.diagnosis.findings if f.code is Code.COMPANION_VARIANT_MISMATCH
-    )
     same_again = RepairOption(
         "reinstall",
         Text("reinstall torchvision"),
@@ -81,13 +81,37 @@ def test_a_repair_that_does_not_help_is_put_back(broken_env: Path, tmp_path: Pat
         ),
     )
     before = snapshot(broken_env)
-    code = apply_repair(result, [Chosen(finding, same_again)], Console(file=io.StringIO()))
+    why = preflight_refusal(result, same_again) or ""
+    assert "no CPU build of torchvision among the configured sources" in why, why
+    assert "\n" not in why and why.count(". ") <= 1
+    finding = next(
+        f for f in result.diagnosis.findings if f.code is Code.COMPANION_VARIANT_MISMATCH
+    )
+    with pytest.raises(InvalidInput, match="no CPU build of torchvision"):
+        apply_repair(result, [Chosen(finding, same_again)], Console(file=io.StringIO()))
+    assert snapshot(broken_env) == before
+
+
+def test_a_repair_that_does_not_help_is_put_back(broken_env: Path, tmp_path: Path) -> None:
+    """pillow installed again runs fine but leaves the CUDA torchvision: doctor looks again,
+    finds the problem still there, and puts pillow's files back byte for byte."""
+    result = diagnose(at_prefix(broken_env, "path"), cpu_facts(), os.environ, cwd=str(tmp_path))
+    finding = next(
+        f for f in result.diagnosis.findings if f.code is Code.COMPANION_VARIANT_MISMATCH
+    )
+    pillow = next(p for p in freeze(broken_env) if p.lower().startswith("pillow=="))
+    useless = RepairOption(
+        "useless",
+        Text("reinstall pillow"),
+        (RepairStep(Action.UNINSTALL, ("pillow",)), RepairStep(Action.INSTALL, (pillow,))),
+    )
+    before = snapshot(broken_env)
+    code = apply_repair(result, [Chosen(finding, useless)], Console(file=io.StringIO()))
     assert code == 1
     assert snapshot(broken_env)[0] == before[0]  # pip freeze
-    site = next(broken_env.glob("lib/python3*/site-packages"))
-    kept = {k: v[0] for k, v in before[1].items() if "torchvision" in k}
-    now = {k: v[0] for k, v in snapshot(broken_env)[1].items() if "torchvision" in k}
-    assert now == kept and (site / "torchvision" / "_C.so").exists()
+    kept = {k: v for k, v in before[1].items() if "PIL" in k or "pillow" in k}
+    now = {k: v for k, v in snapshot(broken_env)[1].items() if "PIL" in k or "pillow" in k}
+    assert kept and {k: v[0] for k, v in now.items()} == {k: v[0] for k, v in kept.items()}
     assert not (broken_env / STATE_FILE).exists()
 
 

@@ -383,3 +383,8 @@ def test_windows_torch_2_4_0_without_libomp(version: str) -> None:
     static["python"]["system"] = "Windows"
     static["family"]["torch"]["libs"] = ["c10.dll", "torch_cpu.dll"]
     assert "WINDOWS_DLL_MISSING" in codes(run(static, "facts_cpu_box.json"))
+
+
+def test_every_finding_code_is_in_the_docs() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "doctor.md").read_text()
+    assert [c.value for c in Code if f"| `{c.value}` |" not in docs] == []

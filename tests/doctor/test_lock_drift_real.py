@@ -74,9 +74,9 @@ def test_numpy_downgraded_after_the_lock_is_found_and_restored(tmp_path: Path) -
     assert "is healthy now" in said
     assert freeze(env) == locked
     # the environment's own lock and state are as envwizard left them
-    assert (env / LOCK_FILE).read_bytes() == lock_before or json.loads(
-        (env / LOCK_FILE).read_text()
-    )["packages"] == json.loads(lock_before)["packages"]
+    assert (
+        json.loads((env / LOCK_FILE).read_text())["packages"] == json.loads(lock_before)["packages"]
+    )
     report = Path(said.split("report: ")[1].split()[0])
     data = json.loads(report.read_text())
     assert data["doctor"]["fixed"] == ["LOCK_DRIFT"]

@@ -357,6 +357,9 @@ def _update_env_lock(path: Path, steps: list[RepairStep], plan: Plan) -> None:
         canonicalize_name(p) for s in steps if s.action is Action.UNINSTALL for p in s.packages
     }
     added = {p.name: p for p in plan.lock.packages} if plan.lock is not None else {}
+    for p in old.packages:  # a package locked before keeps its place in the lock
+        if p.name in added:
+            added[p.name] = replace(added[p.name], group=p.group, requested=p.requested)
     kept = [p for p in old.packages if p.name not in removed and p.name not in added]
     packages = tuple(sorted([*kept, *added.values()], key=lambda p: p.name))
     with contextlib.suppress(OSError):

@@ -5,6 +5,7 @@ Shared by `envwizard doctor`, its --fix and the wizard's first screen. Changes n
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from envwizard.doctor.inspect import Inspection, inspect_env
 from envwizard.doctor.judge import Context, judge
 from envwizard.doctor.model import Diagnosis, Finding, RepairStep, Text
 from envwizard.doctor.repair import decision_for, step_argv
+from envwizard.doctor.variants import torch_variant
 from envwizard.facts.model import Facts
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
@@ -54,7 +56,27 @@ class Result:
                 else None
             ),
             "notes": [n.show() for n in self.diagnosis.notes],
+            "host": socket.gethostname(),
+            "torch": self.torch(),
+            "facts": (
+                {
+                    "gpus": [{"name": g.name, "vendor": g.vendor} for g in self.facts.gpus],
+                    "nvidia_driver": self.facts.nvidia_driver,
+                }
+                if self.facts is not None
+                else None
+            ),
         }
+
+    def torch(self) -> dict[str, str] | None:
+        """The torch installed in the environment and its build, as doctor read them."""
+        d = self.inspection.dist("torch")
+        if d is None:
+            return None
+        fam = self.inspection.family("torch") or {}
+        vp = fam.get("version_py") or {}
+        version = str(vp.get("__version__") or d.get("version") or "")
+        return {"version": version, "variant": torch_variant(vp, version).label}
 
 
 def diagnose(

@@ -9,7 +9,7 @@ environment (a system or pyenv Python, a conda base, the one envwizard runs from
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -28,7 +28,7 @@ from envwizard.plan.installer import InstallerChoice
 from envwizard.plan.lockcheck import default_variant
 from envwizard.plan.steps import Step
 from envwizard.run.target import inspect_target
-from envwizard.settings.answers import Answers
+from envwizard.settings.answers import COMPANIONS, Answers
 from envwizard.settings.choices import Existing, Manager
 
 REFUSED_KINDS = ("system", "conda-base", "running", "other", "absent")
@@ -86,10 +86,7 @@ def names(steps: list[RepairStep]) -> list[str]:
     out: list[str] = []
     for s in steps:
         for p in (*s.packages, *s.keep):
-            try:
-                name = canonicalize_name(Requirement(p).name)
-            except InvalidRequirement:
-                name = canonicalize_name(p)
+            name = _name(p)
             if name not in out:
                 out.append(name)
     return out
@@ -136,7 +133,7 @@ def repair_plan(result: Result, steps: list[RepairStep]) -> Plan:
     group (`install-torch`) whose requirements the resolve turns into the lock; a second
     install's requirements are resolved beside it (`install-torch-deps`, folded into the lock)."""
     removals = [s for s in steps if s.action is Action.UNINSTALL]
-    installs = [s for s in steps if s.action is Action.INSTALL]
+    installs = _torch_held(result, [s for s in steps if s.action is Action.INSTALL])
     plan_steps: list[Step] = []
     for i, step in enumerate(removals, 1):
         spec = step_spec(result.env, result.inspection, step)
@@ -159,6 +156,24 @@ def repair_plan(result: Result, steps: list[RepairStep]) -> Plan:
         estimate_mib=0,
         installer=InstallerChoice(installer, _("the environment's own installer repairs it")),
     )
+
+
+def _torch_held(result: Result, installs: list[RepairStep]) -> list[RepairStep]:
+    """A companion is installed beside the torch that stays: that torch joins the resolve
+    (held, not changed), so the lock check sees both and refuses a companion of another build."""
+    named = {_name(p) for s in installs for p in (*s.packages, *s.keep)}
+    torch = result.inspection.dist("torch")
+    if not installs or "torch" in named or not named & set(COMPANIONS) or torch is None:
+        return installs
+    first = replace(installs[0], keep=(*installs[0].keep, f"torch=={torch['version']}"))
+    return [first, *installs[1:]]
+
+
+def _name(requirement: str) -> str:
+    try:
+        return canonicalize_name(Requirement(requirement).name)
+    except InvalidRequirement:
+        return canonicalize_name(requirement)
 
 
 def manager(env: Env) -> Manager:

@@ -35,7 +35,8 @@ class HostRow:
     host: str
     file: str
     status: str
-    """done, failed or cancelled: the run's own status."""
+    """done, failed or cancelled: the run's own status; healthy or problems for a doctor
+    report (`envwizard doctor --json`)."""
     exit_code: int | None
     changed: bool | None
     gpus: list[str]
@@ -60,6 +61,11 @@ class HostRow:
     """The host as the table shows it: the hostname, with the file name when two hosts share one."""
     different_build: bool = False
     why_different: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """The run finished and verified, or doctor found the environment healthy."""
+        return self.status in ("done", HEALTHY) and self.verify_ok is not False
 
     @property
     def build(self) -> str | None:
@@ -96,6 +102,8 @@ def load_report(path: str) -> dict[str, Any]:
         data = neutralise_all(json.loads(text))
     except (ValueError, RecursionError) as e:
         raise ReportError(_("{path}: is not JSON ({error})").format(path=path, error=e)) from None
+    if _is_doctor(data):
+        return data  # type: ignore[no-any-return]
     if not isinstance(data, dict) or not isinstance(data.get("status"), str):
         raise ReportError(
             _(
@@ -117,7 +125,59 @@ def load_report(path: str) -> dict[str, Any]:
     return data
 
 
+def _is_doctor(data: Any) -> bool:
+    """`envwizard doctor --json` output: an environment's findings, not a run."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("healthy"), bool)
+        and isinstance(data.get("findings"), list)
+        and isinstance(data.get("env"), str)
+    )
+
+
+HEALTHY = "healthy"
+"""A doctor report's status when it found no problem (a run's good status is `done`)."""
+
+
+def _doctor_row(data: dict[str, Any], path: str) -> HostRow:
+    """One environment doctor looked at, as a fleet row: its torch as installed, the first
+    problem as the failure."""
+    facts: dict[str, Any] = data["facts"] if isinstance(data.get("facts"), dict) else {}
+    torch: dict[str, Any] = data["torch"] if isinstance(data.get("torch"), dict) else {}
+    problems = [
+        f
+        for f in data["findings"]
+        if isinstance(f, dict) and f.get("severity") in ("error", "warning")
+    ]
+    first: dict[str, Any] = problems[0] if problems else {}
+    return HostRow(
+        host=str(data.get("host") or Path(path).stem),
+        file=path,
+        status=HEALTHY if data["healthy"] else "problems",
+        exit_code=0 if data["healthy"] else 1,
+        changed=False,
+        gpus=_gpus(facts.get("gpus")),
+        driver=_str(facts.get("nvidia_driver")),
+        variant=_str(torch.get("variant")),
+        torch=None,
+        torch_version=_str(torch.get("version")),
+        why=None,
+        reasons=[],
+        verify_ok=None,
+        device_name=None,
+        world_size=None,
+        samples_per_s=None,
+        tflops=None,
+        mfu=None,
+        failed_step=None,
+        failure=f"{first.get('code')}: {first.get('message')}" if first else None,
+        env=data["env"],
+    )
+
+
 def row_from_report(data: dict[str, Any], path: str) -> HostRow:
+    if _is_doctor(data):
+        return _doctor_row(data, path)
     facts = data.get("facts") or {}
     decision = data.get("decision") or {}
     verify = data.get("verify") or {}
@@ -341,7 +401,7 @@ def print_table(rows: list[HostRow]) -> None:
         table.add_column(COLUMNS[i], justify="right" if right else "left", overflow="fold")
     whys: dict[str, list[str]] = {}
     for r, row in zip(rows, grid):
-        style = "red" if r.status != "done" else ("yellow" if r.different_build else None)
+        style = "red" if not r.ok else ("yellow" if r.different_build else None)
         table.add_row(*(row[i] for i in keep), style=style)
         if r.why:
             whys.setdefault(f"{r.variant}: {r.why}", []).append(r.label or r.host)
@@ -371,6 +431,6 @@ def report_command(paths: list[str], fmt: Format) -> int:
         print(f"envwizard: error: {e}", file=sys.stderr)
     if errors:
         return errors[0].exit_code
-    if any(r.status != "done" or r.verify_ok is False for r in rows):
+    if not all(r.ok for r in rows):
         return EXIT_STEP_FAILED
     return EXIT_OK

@@ -224,3 +224,21 @@ def test_doctor_json_is_a_row_of_envwizard_report(tmp_path: Path) -> None:
     assert "RTX 4090" in " ".join(rows["ws-1"]["gpus"])
     only_well = cli("report", str(tmp_path / "box.json"))
     assert only_well.returncode == 0 and "healthy" in only_well.stdout
+
+
+def test_a_repair_that_keeps_torch_holds_every_package_it_does_not_name() -> None:
+    from envwizard.doctor.fix import held_versions
+
+    static = base_static()
+    static["dists"].append(dist("weird", "not a version"))
+    static["dists"].append(dist("tinypkg", "1.0", entry="/home/ada/.local/lib/site"))
+    r = judged(static, None)
+    numpy2 = [RepairStep(Action.INSTALL, ("numpy<2",), keep=("torch==2.13.0+cpu",))]
+    assert held_versions(r, numpy2) == ["pip==24.2"]  # not numpy, torch (kept), nor outside
+    plan = repair_plan(r, numpy2, ("/tmp/held.txt",))
+    spec = plan.steps[0].spec
+    assert isinstance(spec, Install) and spec.sources.constraints == ("/tmp/held.txt",)
+    assert "--constraint" in plan.steps[0].argv
+    new_torch = [RepairStep(Action.INSTALL, ("torch==2.14.*",), index_url=CU130)]
+    assert held_versions(r, new_torch) == []  # a new build brings its own dependencies
+    assert held_versions(r, [RepairStep(Action.UNINSTALL, ("numpy",))]) == []

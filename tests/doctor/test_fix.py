@@ -194,3 +194,31 @@ def test_the_person_chooses_and_a_refused_choice_is_said(broken_env: Path, tmp_p
     assert asked[0] == ("COMPANION_VARIANT_MISMATCH", ["replace", "remove"], [])
     assert asked[1][1] == ["remove"] and "cannot reach" in asked[1][2][0]
     assert choose(result, lambda f, o, r: None, Console(file=io.StringIO())) == []
+
+
+def test_a_missing_dependency_is_installed_without_moving_what_is_there(tmp_path: Path) -> None:
+    """`app` needs `liba`, which is missing; `liba` needs `libb`, installed at 1.0 while the
+    wheel folder also holds 2.0. The repair is resolved with every package it does not name held
+    where it is: `liba` comes in, `libb` stays 1.0, nothing else changes."""
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "doctorfix_app", "1.0", requires=("doctorfix_liba", "doctorfix_libb"))
+    build_wheel(wheels, "doctorfix_liba", "1.0", requires=("doctorfix_libb>=1",))
+    build_wheel(wheels, "doctorfix_libb", "1.0")
+    build_wheel(wheels, "doctorfix_libb", "2.0")
+    env = tmp_path / "env"
+    run([sys.executable, "-m", "venv", str(env)])
+    run([str(python_of(env)), "-m", "pip", "install", "--quiet", "--no-index", "--find-links",
+         str(wheels), "--no-deps", "doctorfix_app==1.0", "doctorfix_libb==1.0"])  # fmt: skip
+    before = freeze(env)
+    links = {"PIP_FIND_LINKS": f"{os.environ.get('PIP_FIND_LINKS', '')} {wheels}".strip()}
+    r = doctor(str(env), "--json", "--facts", str(CPU_BOX), cwd=tmp_path, env=links)
+    codes = {f["code"]: f for f in json.loads(r.stdout)["findings"]}
+    message = codes["PIP_CHECK_CONFLICT"]["message"]
+    assert "liba is not installed" in message and "libb" not in message
+    r = doctor(str(env), "--fix", "--yes", "--facts", str(CPU_BOX), cwd=tmp_path, env=links)
+    said = " ".join(r.stdout.split())
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "doctorfix-libb: 1.0 → 2.0" not in said and "doctorfix-liba: - → 1.0" in said
+    after = freeze(env)
+    assert [p.replace("-", "_") for p in after if p not in before] == ["doctorfix_liba==1.0"]
+    assert [p for p in before if p not in after] == []

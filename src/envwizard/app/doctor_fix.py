@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +39,7 @@ from envwizard.doctor.fix import (
     Outcome,
     advice_of,
     conda_owned,
+    held_versions,
     names,
     option_steps,
     outcome,
@@ -138,13 +140,28 @@ def _prepared(result: Result, steps: list[RepairStep]) -> tuple[Session, Ready]:
                     "conda installed {packages} in this environment; repair them with conda, not pip"
                 ).format(packages=", ".join(owned))
             )
-        session = Session(_facts(result), repair_answers(result.env), repair_plan(result, steps))
+        plan = repair_plan(result, steps, _held(result, steps))
+        session = Session(_facts(result), repair_answers(result.env), plan)
         prepared = session.prepare()
         if isinstance(prepared, Refused):
             raise prepared.error()
         assert isinstance(prepared, Ready)  # a repair never deletes, so never asks to confirm
         _PREPARED[key] = (session, prepared)
     return _PREPARED[key]
+
+
+_HELD = tempfile.TemporaryDirectory(prefix="envwizard-doctor-")
+"""The constraint files of this process's repairs (removed when it ends)."""
+
+
+def _held(result: Result, steps: list[RepairStep]) -> tuple[str, ...]:
+    """A constraints file holding every package the steps do not name (fix.held_versions)."""
+    lines = held_versions(result, steps)
+    if not lines:
+        return ()
+    path = Path(_HELD.name) / f"held-{len(list(Path(_HELD.name).iterdir())) + 1}.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return (str(path),)
 
 
 def preflight_refusal(result: Result, option: RepairOption) -> str | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from envwizard.core.i18n import N_, _
 from envwizard.core.versions import platform_key
@@ -26,7 +27,7 @@ from envwizard.knowledge import load as load_knowledge
 from envwizard.plan.build import Plan
 from envwizard.plan.installer import InstallerChoice
 from envwizard.plan.lockcheck import default_variant
-from envwizard.plan.steps import Step
+from envwizard.plan.steps import Install, Step
 from envwizard.run.target import inspect_target
 from envwizard.settings.answers import COMPANIONS, Answers
 from envwizard.settings.choices import Existing, Manager
@@ -127,11 +128,35 @@ def conda_owned(result: Result, steps: list[RepairStep]) -> list[str]:
     return out
 
 
-def repair_plan(result: Result, steps: list[RepairStep]) -> Plan:
+def held_versions(result: Result, steps: list[RepairStep]) -> list[str]:
+    """`name==version` of every distribution in the environment the steps do not name: the
+    constraints a repair that keeps torch is resolved under, so the lock cannot move a package
+    nobody asked to change (a dependency it cannot keep makes the resolve refuse, in the
+    installer's words). Empty when the steps install torch: a new build brings its own."""
+    if installs_torch(steps) or not any(s.action is Action.INSTALL for s in steps):
+        return []
+    named = set(names(steps))
+    out: dict[str, str] = {}
+    for d in result.inspection.dists:
+        name = str(d.get("name") or "")
+        if not name or name in named or name in out:
+            continue
+        if not result.inspection.in_env(str(d.get("path"))):
+            continue
+        try:
+            version = Version(str(d.get("version")))
+        except InvalidVersion:
+            continue  # a version pip could not read in a constraint either
+        out[name] = f"{name}=={version}"
+    return list(out.values())
+
+
+def repair_plan(result: Result, steps: list[RepairStep], constraints: tuple[str, ...] = ()) -> Plan:
     """The repair as a plan the session resolves, locks and runs like any other, into the
     environment as it is (nothing is created): the removals first, then one install of torch's
     group (`install-torch`) whose requirements the resolve turns into the lock; a second
-    install's requirements are resolved beside it (`install-torch-deps`, folded into the lock)."""
+    install's requirements are resolved beside it (`install-torch-deps`, folded into the lock).
+    `constraints`: files of held_versions the installs are resolved and installed under."""
     removals = [s for s in steps if s.action is Action.UNINSTALL]
     installs = _torch_held(result, [s for s in steps if s.action is Action.INSTALL])
     plan_steps: list[Step] = []
@@ -144,6 +169,9 @@ def repair_plan(result: Result, steps: list[RepairStep]) -> Plan:
     for i, step in enumerate(installs):
         spec = step_spec(result.env, result.inspection, step)
         assert spec is not None
+        if constraints and isinstance(spec, Install):
+            more = (*spec.sources.constraints, *constraints)
+            spec = replace(spec, sources=replace(spec.sources, constraints=more))
         step_id = "install-torch" if i == 0 else "install-torch-deps"
         plan_steps.append(Step.titled(step_id, N_("Install {packages}"), {"packages": asked}, spec))
     installer = installer_of(result.env, result.inspection)

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from envwizard.doctor.model import Action, Code, RepairOption, RepairStep, Text
 from envwizard.facts.load import facts_from_json
 from envwizard.plan.build import STATE_FILE
 
-from ..builders import build_wheel
+from ..builders import build_wheel, file_index
 from .conftest import doctor, python_of, run, snapshot
 
 pytestmark = pytest.mark.slow
@@ -222,3 +223,60 @@ def test_a_missing_dependency_is_installed_without_moving_what_is_there(tmp_path
     after = freeze(env)
     assert [p.replace("-", "_") for p in after if p not in before] == ["doctorfix_liba==1.0"]
     assert [p for p in before if p not in after] == []
+
+
+CPU_TORCHVISION = """
+import types as _types
+
+
+def _nms(boxes, scores, threshold):
+    import torch
+
+    keep = []
+    for i in scores.argsort(descending=True).tolist():
+        a = boxes[i].tolist()
+        for j in keep:
+            b = boxes[j].tolist()
+            w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+            h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+            union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+            if union > 0 and w * h / union > threshold:
+                break
+        else:
+            keep.append(i)
+    return torch.tensor(keep)
+
+
+ops = _types.SimpleNamespace(nms=_nms)
+"""
+
+
+def test_the_person_chooses_replace_and_a_cpu_torchvision_takes_its_place(
+    broken_env: Path, tmp_path: Path
+) -> None:
+    """doctor's own "replace" option, with PyTorch's CPU index (not reachable here) stood in for
+    by a local index holding a `torchvision 0.28.0+cpu` (pure Python, nms included): the repair
+    is resolved beside the CPU torch, passes the lock check, replaces the CUDA build, and the
+    environment passes."""
+    index = file_index(
+        tmp_path / "cpu-index",
+        [build_wheel(tmp_path / "built", "torchvision", "0.28.0+cpu", CPU_TORCHVISION,
+                     requires=("torch==2.13.0",))],
+    )  # fmt: skip
+    result = diagnose(at_prefix(broken_env, "path"), cpu_facts(), os.environ, cwd=str(tmp_path))
+    finding = next(
+        f for f in result.diagnosis.findings if f.code is Code.COMPANION_VARIANT_MISMATCH
+    )
+    ours = next(o for o in finding.repair if o.id == "replace")
+    remove, install = ours.steps
+    assert install.packages == ("torchvision==0.28.*",) and install.keep
+    local = RepairOption(ours.id, ours.title, (remove, replace(install, index_url=index)))
+    before = freeze(broken_env)
+    out = io.StringIO()
+    code = apply_repair(result, [Chosen(finding, local)], Console(file=out, width=200))
+    assert code == 0, out.getvalue()
+    after = freeze(broken_env)
+    assert [p for p in before if p not in after] == ["torchvision==0.28.0"]
+    assert [p for p in after if p not in before] == ["torchvision==0.28.0+cpu"]
+    r = doctor(str(broken_env), "--json", "--facts", str(CPU_BOX), cwd=tmp_path)
+    assert r.returncode == 0, r.stdout

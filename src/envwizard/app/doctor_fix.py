@@ -150,8 +150,8 @@ def _prepared(result: Result, steps: list[RepairStep]) -> tuple[Session, Ready]:
     return _PREPARED[key]
 
 
-_HELD = tempfile.TemporaryDirectory(prefix="envwizard-doctor-")
-"""The constraint files of this process's repairs (removed when it ends)."""
+_HELD: list[tempfile.TemporaryDirectory[str]] = []
+"""The folder of this process's constraint files, made on first use, removed when it ends."""
 
 
 def _held(result: Result, steps: list[RepairStep]) -> tuple[str, ...]:
@@ -159,7 +159,10 @@ def _held(result: Result, steps: list[RepairStep]) -> tuple[str, ...]:
     lines = held_versions(result, steps)
     if not lines:
         return ()
-    path = Path(_HELD.name) / f"held-{len(list(Path(_HELD.name).iterdir())) + 1}.txt"
+    if not _HELD:
+        _HELD.append(tempfile.TemporaryDirectory(prefix="envwizard-doctor-"))
+    folder = Path(_HELD[0].name)
+    path = folder / f"held-{len(list(folder.iterdir())) + 1}.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return (str(path),)
 

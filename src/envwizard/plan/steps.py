@@ -301,7 +301,7 @@ class Uninstall(Spec):
 
     @property
     def program(self) -> str:
-        return self.tool or "uv" if self.installer is Installer.UV else self.target
+        return (self.tool or "uv") if self.installer is Installer.UV else self.target
 
     def argv(self) -> list[str]:
         if self.installer is Installer.UV:

@@ -165,3 +165,29 @@ def test_files_that_are_not_reports_get_one_line_each_and_exit_2(
 def test_a_report_command_needs_files() -> None:
     r = envwizard("report")
     assert r.returncode == 2 and "FILE" in r.stderr
+
+
+def test_reports_as_hosts_hand_them_in_are_read_and_wrong_files_refused_in_a_bounded_read(
+    tmp_path: Path, rack: list[str]
+) -> None:
+    # A report re-saved on Windows (UTF-8 with a byte-order mark, or PowerShell's UTF-16) is
+    # still the host's report; an empty file (the host's disk filled while it wrote) and a
+    # binary one get a sentence that says so; /dev/zero is refused without reading it all.
+    data = json.loads(Path(rack[1]).read_text())
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps({**data, "host": "bom-host"}).encode())
+    utf16 = tmp_path / "utf16.json"
+    utf16.write_bytes(json.dumps({**data, "host": "utf16-host"}).encode("utf-16"))
+    r = envwizard("report", "--json", str(bom), str(utf16))
+    assert r.returncode == 0, r.stderr
+    assert [h["host"] for h in json.loads(r.stdout)] == ["bom-host", "utf16-host"]
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(bytes(range(128, 256)))
+    r = envwizard("report", str(empty), str(binary), "/dev/zero")
+    assert r.returncode == 2
+    errors = r.stderr.splitlines()
+    assert "empty.json: is empty, not a report" in errors[0]
+    assert "binary.json: is a binary file, not a JSON report" in errors[1]
+    assert "/dev/zero: is larger than 64 MiB" in errors[2]

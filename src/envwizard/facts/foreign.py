@@ -191,6 +191,100 @@ def _assumed_python(r: Reading) -> dict[str, Any]:
     return {"version": ASSUMED_PYTHON}
 
 
+# ---- nvidia-smi's GPU list (-L) or CSV query, pasted alone -------------------------------------
+_SMI_FIELDS = ("index", "uuid", "driver_version", "compute_cap", "vbios_version", "pstate", "count")
+"""nvidia-smi --query-gpu fields without a dot ("memory.total" and the like have one)."""
+_SMI_L = re.compile(r"^GPU (\d+): (.+?)(?:\s*\(UUID: [^)]*\))?$")
+
+
+def parse_nvidia_smi_gpus(text: str) -> dict[str, Any] | None:
+    """`nvidia-smi -L`, or `nvidia-smi --query-gpu=… --format=csv` with its header (any fields
+    that include `name`, in any order), pasted alone. None when the text is neither.
+
+    MIG devices under a GPU (`  MIG 1g.10gb Device 0: …`) are slices of it, not GPUs.
+    """
+    from envwizard.facts.nvidia import parse_nvidia_smi_query
+
+    lines = [
+        line.strip()
+        for line in text.replace("\r\n", "\n").split("\n")
+        if line.strip() and not line.strip().startswith("```")
+    ]
+    # the command itself, pasted with its prompt ("$ nvidia-smi -L"), is not a GPU
+    lines = [
+        line for line in lines if not re.match(r"^MIG\b", line) and "nvidia-smi" not in line.lower()
+    ]
+    if not lines:
+        return None
+    listed = [_SMI_L.match(line) for line in lines]
+    if all(listed):
+        gpus = [{"index": int(m.group(1)), "name": m.group(2).strip()} for m in listed if m]
+        return {"nvidia-smi-gpus": {"form": "-L", "gpus": gpus, "driver": None}}
+    header = [re.sub(r"\s*\[.*\]$", "", c.strip()) for c in lines[0].split(",")]
+    rows: list[dict[str, Any]] = []
+    driver = None
+    if "name" in header and any("." in c or c in _SMI_FIELDS for c in header):
+        for line in lines[1:]:
+            parts = [p.strip() for p in line.split(",")]
+            extra = len(parts) - len(header)
+            if extra > 0:  # a name with a comma in it
+                i = header.index("name")
+                parts[i : i + extra + 1] = [", ".join(parts[i : i + extra + 1])]
+            if len(parts) != len(header):
+                return None
+            rec = dict(zip(header, parts))
+            rows.append(
+                {
+                    "name": rec["name"],
+                    "memory_mib": rec.get("memory.total"),
+                    "compute_capability": rec.get("compute_cap"),
+                }
+            )
+            driver = driver or rec.get("driver_version")
+    else:  # the probe's own query without a header: every line must be a row of it
+        found = parse_nvidia_smi_query("\n".join(lines))
+        if len(found) != len(lines):
+            return None
+        rows = [{k: v for k, v in r.items() if k != "index"} for r in found]
+    if not rows:
+        return None
+    rows = [{k: v for k, v in r.items() if v not in (None, "", "[N/A]")} for r in rows]
+    return {"nvidia-smi-gpus": {"form": "csv", "gpus": rows, "driver": driver}}
+
+
+def is_nvidia_smi_gpus(data: dict[str, Any]) -> bool:
+    return "schema" not in data and isinstance(data.get("nvidia-smi-gpus"), dict)
+
+
+def from_nvidia_smi_gpus(data: dict[str, Any], r: Reading) -> dict[str, Any]:
+    """GPUs and, from a query with `driver_version`, the driver; the OS and the Python are
+    stated assumptions, as for the table; a driver the paste does not name is one that
+    serves CUDA 12 (nvidia-smi answering at all means a driver is loaded)."""
+    smi = data["nvidia-smi-gpus"]
+    if smi.get("form") == "-L":
+        r.say(_("read as nvidia-smi -L's GPU list"))
+    else:
+        r.say(_("read as an nvidia-smi CSV query"))
+    r.say(_("os not in the paste; planned for Linux on x86_64"))
+    out: dict[str, Any] = {
+        "schema": 1,
+        "os": {"system": "Linux", "machine": "x86_64", "glibc": None},
+        "python": _assumed_python(r),
+        "gpus": [{"vendor": "nvidia", **g} for g in smi.get("gpus", []) if isinstance(g, dict)],
+    }
+    if smi.get("driver"):
+        out["nvidia_driver"] = smi["driver"]
+    else:
+        out["cuda_driver"] = ASSUMED_CUDA
+        r.say(
+            _(
+                "nvidia_driver not in the paste; planned for a driver serving CUDA {cuda} "
+                "(R525 or newer); an older one needs a CUDA 11 build"
+            ).format(cuda=ASSUMED_CUDA)
+        )
+    return out
+
+
 # ---- Windows' Win32_VideoController, as Format-List prints it ----------------------------------
 _FL_LINE = re.compile(r"^([A-Za-z_][\w]*)\s*:\s?(.*)$")
 _FL_KEYS = ("Name", "Caption", "AdapterCompatibility", "AdapterRAM", "DriverVersion", "PNPDeviceID")
@@ -510,6 +604,7 @@ READERS: tuple[
     (is_collect_env, from_collect_env),
     (is_nvidia_smi_table, from_nvidia_smi_table),
     (is_video_controllers, from_video_controllers),
+    (is_nvidia_smi_gpus, from_nvidia_smi_gpus),
 )
 """Other tools' facts, each recognised by its shape and rewritten as schema-1 facts."""
 
@@ -521,6 +616,7 @@ def parse_paste(text: str) -> dict[str, Any] | None:
         parse_ansible_text,
         parse_nvidia_smi_table,
         parse_video_controllers,
+        parse_nvidia_smi_gpus,
     ):
         data = parse(text)
         if data is not None:

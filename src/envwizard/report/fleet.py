@@ -77,19 +77,41 @@ class ReportError(InvalidInput):
     """A file that is not a readable envwizard run report."""
 
 
+REPORT_MAX_BYTES = 64 * 2**20
+"""A run report is tens of KiB; reading more than this is reading the wrong file (/dev/zero)."""
+
+
 def load_report(path: str) -> dict[str, Any]:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as f:
+            raw = f.read(REPORT_MAX_BYTES + 1)  # bounded: /dev/zero never ends
     except FileNotFoundError:
         raise ReportError(_("{path}: no such report file").format(path=path)) from None
     except IsADirectoryError:
         raise ReportError(
             _("{path}: is a directory, not a report file").format(path=path)
         ) from None
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
         raise ReportError(
-            _("{path}: cannot be read ({error})").format(path=path, error=e)
+            _("{path}: cannot be read ({error})").format(path=path, error=e.strerror or e)
+        ) from None
+    if len(raw) > REPORT_MAX_BYTES:
+        raise ReportError(
+            _("{path}: is larger than {limit} MiB; a run report is far smaller").format(
+                path=path, limit=REPORT_MAX_BYTES // 2**20
+            )
+        )
+    if not raw.strip():
+        # a host whose disk filled while it wrote its report, or a fetch that failed
+        raise ReportError(_("{path}: is empty, not a report").format(path=path))
+    try:
+        # Windows tools re-save JSON with a byte-order mark, PowerShell 5 as UTF-16
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReportError(
+            _("{path}: is a binary file, not a JSON report").format(path=path)
         ) from None
     try:
         # A host name or a GPU name in a report must not drive the terminal it is shown on.

@@ -488,3 +488,12 @@ def test_an_inventory_with_only_gpu_names_plans_the_kernels() -> None:
     d = decide(facts_from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
     assert (d.variant, d.release) == ("cu126", "2.14")
     assert "read from the name 'NVIDIA GeForce GTX 1080 Ti' as '6.1'" in joined(d)
+
+
+def test_the_kepler_outlook_names_the_release_the_plan_chooses() -> None:
+    # The K80 plan is torch 2.3 (2.4-2.7 cu118 carry sm_37 but ship cuDNN 9); its warning said
+    # "torch 2.7 (cu118) is the last release with Kepler kernels", contradicting it.
+    d = plan("k80-cudnn-arch-mismatch.json")
+    warning = next(w.text for w in d.warnings if "Kepler" in w.text)
+    assert (d.variant, d.release) == ("cu118", "2.3")
+    assert "torch 2.3 (cu118) is the last release that runs on Kepler" in warning

@@ -191,3 +191,26 @@ def test_reports_as_hosts_hand_them_in_are_read_and_wrong_files_refused_in_a_bou
     assert "empty.json: is empty, not a report" in errors[0]
     assert "binary.json: is a binary file, not a JSON report" in errors[1]
     assert "/dev/zero: is larger than 64 MiB" in errors[2]
+
+
+def test_a_host_that_got_another_build_than_planned_is_not_a_good_host(
+    tmp_path: Path, rack: list[str]
+) -> None:
+    # A CPU plan whose install brought the default CUDA wheel (torch 2.13.0+cu130, 16 nvidia-*
+    # packages; verify said ok): the fleet must not list it as a good host.
+    wrong = run_report("cpu-box", DATA / "facts_cpu_box.json")
+    assert wrong["decision"]["variant"] == "cpu"
+    wrong["verify"]["torch_version"] = "2.14.0+cu130"
+    wrong["installed"] = {"torch": "2.14.0+cu130", "build": "cu130", "installer": "uv"}
+    right = run_report("ws-1", RACK["ws-1"])
+    right["installed"] = {"torch": "2.14.0+cu126", "build": "cu126", "installer": "uv"}
+    files = [write(tmp_path, "cpu-box.json", wrong), write(tmp_path, "ws.json", right)]
+    r = envwizard("report", "--json", *files)
+    assert r.returncode == 1
+    assert [(h["host"], h["wrong_build"]) for h in json.loads(r.stdout)] == [
+        ("cpu-box", True),
+        ("ws-1", False),
+    ]
+    r = envwizard("report", *files)
+    assert r.returncode == 1 and "cpu-box: (installed cu130, not the planned cpu)" in r.stdout
+    assert "wrong build" in envwizard("report", "--markdown", *files).stdout

@@ -10,6 +10,7 @@ that are not reports at all: those are named on stderr, one line each, and the e
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -56,6 +57,8 @@ class HostRow:
     failed_step: str | None
     failure: str | None
     env: str | None
+    installed_build: str | None = None
+    """The build verification found (`installed.build`: `cpu`, `cu130`, …)."""
     label: str = ""
     """The host as the table shows it: the hostname, with the file name when two hosts share one."""
     different_build: bool = False
@@ -69,8 +72,19 @@ class HostRow:
         # `2.13.0+cpu` names its build already; `2.14.*` or a default wheel does not.
         return version if version.endswith("+" + self.variant) else f"{version} {self.variant}"
 
+    @property
+    def wrong_build(self) -> bool:
+        """Verification found another build than the one planned (a CUDA torch where `cpu` was
+        chosen): a report that says "ok" for it must not read as a good host. Builds named
+        otherwise (Jetson's `nv24.08`, macOS's default wheel) are not compared."""
+        planned, found = self.variant or "", self.installed_build or ""
+        return bool(_BUILD.fullmatch(planned) and _BUILD.fullmatch(found) and planned != found)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "wrong_build": self.wrong_build}
+
+
+_BUILD = re.compile(r"cpu|cu\d{3}|rocm\d+(\.\d+)*|xpu")
 
 
 class ReportError(InvalidInput):
@@ -167,6 +181,9 @@ def row_from_report(data: dict[str, Any], path: str) -> HostRow:
         mfu=_num(bench.get("mfu")),
         failed_step=failed,
         failure=_failure(data, failed, verify),
+        installed_build=_str((data.get("installed") or {}).get("build"))
+        if isinstance(data.get("installed"), dict)
+        else None,
         env=_str((data.get("env") or {}).get("path"))
         if isinstance(data.get("env"), dict)
         else None,
@@ -289,7 +306,11 @@ def cells(r: HostRow) -> list[str]:
     build = r.build or "-"
     if r.different_build:
         build += " *"
+    if r.wrong_build:
+        verify = _("wrong build")
     result = r.status if not r.failure else f"{r.status}: {r.failure}"
+    if r.wrong_build:
+        result += " " + _wrong_build(r)
     return [
         r.label or r.host,
         ", ".join(r.gpus) or "none",
@@ -302,6 +323,12 @@ def cells(r: HostRow) -> list[str]:
         f"{r.mfu:.1%}" if r.mfu is not None else "-",
         result,
     ]
+
+
+def _wrong_build(r: HostRow) -> str:
+    return _("(installed {found}, not the planned {planned})").format(
+        found=r.installed_build, planned=r.variant
+    )
 
 
 def different_notes(rows: list[HostRow]) -> list[str]:
@@ -361,7 +388,8 @@ def print_table(rows: list[HostRow]) -> None:
         table.add_column(COLUMNS[i], justify="right" if right else "left", overflow="fold")
     whys: dict[str, list[str]] = {}
     for r, row in zip(rows, grid):
-        style = "red" if r.status != "done" else ("yellow" if r.different_build else None)
+        bad = r.status != "done" or r.wrong_build
+        style = "red" if bad else ("yellow" if r.different_build else None)
         table.add_row(*(row[i] for i in keep), style=style)
         if r.why:
             whys.setdefault(f"{r.variant}: {r.why}", []).append(r.label or r.host)
@@ -372,13 +400,14 @@ def print_table(rows: list[HostRow]) -> None:
         for why, hosts in whys.items()
     ]
     lines += [f"{r.label or r.host}: {r.failure}" for r in rows if r.failure]
+    lines += [f"{r.label or r.host}: {_wrong_build(r)}" for r in rows if r.wrong_build]
     for line in lines + different_notes(rows):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def report_command(paths: list[str], fmt: Format) -> int:
-    """Print the fleet; exit 0 when every host is done and verified, 1 when one is not, 2 when
-    a file is not a report (the readable ones are still printed)."""
+    """Print the fleet; exit 0 when every host is done and verified with the planned build, 1
+    when one is not, 2 when a file is not a report (the readable ones are still printed)."""
     rows, errors = fleet_rows(paths)
     if rows:
         if fmt is Format.JSON:
@@ -391,6 +420,6 @@ def report_command(paths: list[str], fmt: Format) -> int:
         print(f"envwizard: error: {e}", file=sys.stderr)
     if errors:
         return errors[0].exit_code
-    if any(r.status != "done" or r.verify_ok is False for r in rows):
+    if any(r.status != "done" or r.verify_ok is False or r.wrong_build for r in rows):
         return EXIT_STEP_FAILED
     return EXIT_OK

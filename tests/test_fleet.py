@@ -212,5 +212,20 @@ def test_a_host_that_got_another_build_than_planned_is_not_a_good_host(
         ("ws-1", False),
     ]
     r = envwizard("report", *files)
-    assert r.returncode == 1 and "cpu-box: (installed cu130, not the planned cpu)" in r.stdout
+    assert r.returncode == 1 and "cpu-box: installed cu130, not the planned cpu" in r.stdout
     assert "wrong build" in envwizard("report", "--markdown", *files).stdout
+
+
+def test_the_fleet_table_speaks_chinese_headings_and_statuses(rack: list[str]) -> None:
+    # Issue 22 found English left inside Chinese output; the fleet table's headings, the
+    # run's status and "none" were English under --lang zh-CN.
+    r = envwizard("--lang", "zh-CN", "report", "--markdown", rack[0])
+    lines = r.stdout.splitlines()
+    assert (
+        lines[0]
+        == "| 主机 | GPU | 驱动 | 构建版本 | 原因 | 验证 | 样本/秒 | TFLOP/s | MFU | 结果 |"
+    )
+    assert lines[2].endswith("| 成功 | - | - | - | 完成 |")
+    r = envwizard("--lang", "zh-CN", "report", rack[0])
+    assert "主机" in r.stdout and "host" not in r.stdout
+    assert envwizard("report", "--markdown", rack[0]).stdout.startswith("| host | GPUs |")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from envwizard.core.errors import EXIT_OK, EXIT_STEP_FAILED, InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.core.redact import neutralise_all
 
 
@@ -298,22 +298,43 @@ COLUMNS = (
     "MFU",
     "result",
 )
+HEADERS = {
+    "host": N_("host"),
+    "GPUs": N_("GPUs"),
+    "driver": N_("driver"),
+    "build": N_("build"),
+    "why": N_("why"),
+    "verify": N_("verify"),
+    "samples/s": N_("samples/s"),
+    "TFLOP/s": "TFLOP/s",
+    "MFU": "MFU",
+    "result": N_("result"),
+}
+"""Each column's heading as the table and Markdown say it (the JSON keeps the keys)."""
+STATUS_WORDS = {"done": N_("done"), "failed": N_("failed"), "cancelled": N_("cancelled")}
+"""A run's status as the table says it."""
+
+
+def _status(status: str) -> str:
+    word = STATUS_WORDS.get(status)
+    return _(word) if word else status
 
 
 def cells(r: HostRow) -> list[str]:
     """The table's text for one host (shared by the terminal table and Markdown)."""
-    verify = "-" if r.verify_ok is None else "ok" if r.verify_ok else "FAILED"
+    verify = "-" if r.verify_ok is None else _("ok") if r.verify_ok else _("FAILED")
     build = r.build or "-"
     if r.different_build:
         build += " *"
     if r.wrong_build:
         verify = _("wrong build")
-    result = r.status if not r.failure else f"{r.status}: {r.failure}"
+    status = _status(r.status)
+    result = status if not r.failure else f"{status}: {r.failure}"
     if r.wrong_build:
-        result += " " + _wrong_build(r)
+        result = _("{status} ({why})").format(status=result, why=_wrong_build(r))
     return [
         r.label or r.host,
-        ", ".join(r.gpus) or "none",
+        ", ".join(r.gpus) or _("none"),
         r.driver or "-",
         build,
         r.why or "-",
@@ -326,7 +347,7 @@ def cells(r: HostRow) -> list[str]:
 
 
 def _wrong_build(r: HostRow) -> str:
-    return _("(installed {found}, not the planned {planned})").format(
+    return _("installed {found}, not the planned {planned}").format(
         found=r.installed_build, planned=r.variant
     )
 
@@ -348,7 +369,7 @@ def different_notes(rows: list[HostRow]) -> list[str]:
 
 def markdown(rows: list[HostRow]) -> str:
     lines = [
-        "| " + " | ".join(COLUMNS) + " |",
+        "| " + " | ".join(_(HEADERS[c]) for c in COLUMNS) + " |",
         "|"
         + "|".join("---:" if c in ("samples/s", "TFLOP/s", "MFU") else "---" for c in COLUMNS)
         + "|",
@@ -377,7 +398,7 @@ def print_table(rows: list[HostRow]) -> None:
     table = Table(title=_("envwizard fleet, hosts: {n}").format(n=n))
     grid = [cells(r) for r in rows]
     for r, row in zip(rows, grid):
-        row[COLUMNS.index("result")] = r.status
+        row[COLUMNS.index("result")] = _status(r.status)
     keep = [
         i
         for i, c in enumerate(COLUMNS)
@@ -385,7 +406,9 @@ def print_table(rows: list[HostRow]) -> None:
     ]
     for i in keep:
         right = COLUMNS[i] in ("samples/s", "TFLOP/s", "MFU")
-        table.add_column(COLUMNS[i], justify="right" if right else "left", overflow="fold")
+        table.add_column(
+            _(HEADERS[COLUMNS[i]]), justify="right" if right else "left", overflow="fold"
+        )
     whys: dict[str, list[str]] = {}
     for r, row in zip(rows, grid):
         bad = r.status != "done" or r.wrong_build

@@ -769,3 +769,56 @@ def test_a_text_that_only_looks_like_a_query_row_is_not_read_as_gpus(tmp_path: P
     with pytest.raises(InvalidInput) as e:
         load_facts(str(p))
     assert "nor a paste envwizard reads" in str(e.value)
+
+
+LISTINGS = [
+    # lspci, as people paste it into GPU-support issues
+    (
+        "lspci",
+        "00:02.0 VGA compatible controller: Intel Corporation UHD Graphics 630 (rev 02)\n"
+        "01:00.0 VGA compatible controller: NVIDIA Corporation GA102 [GeForce RTX 3090] (rev a1)\n"
+        "01:00.1 Audio device: NVIDIA Corporation GA102 High Definition Audio Controller\n",
+        ("Linux", "x86_64"),
+        ["nvidia"],
+    ),
+    # rocminfo: only the agents whose Device Type is GPU (the CPU agent is not one)
+    (
+        "rocminfo",
+        "*******\nAgent 1\n*******\n  Name:                    AMD Ryzen 9 7950X\n"
+        "  Marketing Name:          AMD Ryzen 9 7950X\n  Device Type:             CPU\n"
+        "*******\nAgent 2\n*******\n  Name:                    gfx1100\n"
+        "  Marketing Name:          Radeon RX 7900 XTX\n  Device Type:             GPU\n",
+        ("Linux", "x86_64"),
+        ["amd"],
+    ),
+    # system_profiler SPDisplaysDataType on an Apple-silicon Mac
+    (
+        "system_profiler",
+        "Graphics/Displays:\n\n    Apple M2 Pro:\n\n      Chipset Model: Apple M2 Pro\n"
+        "      Type: GPU\n      Bus: Built-In\n",
+        ("Darwin", "arm64"),
+        ["apple"],
+    ),
+    # cat /etc/nv_tegra_release on a Jetson (JetPack 6)
+    (
+        "nv_tegra_release",
+        "# R36 (release), REVISION: 4.0, GCID: 37537400, BOARD: generic, EABI: aarch64\n",
+        ("Linux", "aarch64"),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("tool", "text", "platform", "vendors"), LISTINGS, ids=[r[0] for r in LISTINGS]
+)
+def test_gpu_listings_pasted_alone_are_read(
+    tmp_path: Path, tool: str, text: str, platform: tuple[str, str], vendors: list[str]
+) -> None:
+    from envwizard.app.commands import load_facts
+
+    p = tmp_path / "paste.txt"
+    p.write_text(text)
+    f = load_facts(str(p))
+    assert (f.os.system, f.os.machine) == platform
+    assert [g.vendor for g in f.gpus if not g.integrated] == vendors

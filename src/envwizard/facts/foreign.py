@@ -285,6 +285,89 @@ def from_nvidia_smi_gpus(data: dict[str, Any], r: Reading) -> dict[str, Any]:
     return out
 
 
+# ---- GPU listings other tools print: rocminfo, lspci, system_profiler, nv_tegra_release -------
+_LSPCI_GPU = re.compile(
+    r"^(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.\d\s+(?:VGA compatible|3D|Display) controller",
+    re.IGNORECASE,
+)
+_TEGRA_RELEASE = re.compile(r"^#\s*R\d+\s*\(release\),\s*REVISION:", re.MULTILINE)
+
+
+def parse_gpu_listing(text: str) -> dict[str, Any] | None:
+    """The GPUs as `rocminfo`, `lspci`, `system_profiler SPDisplaysDataType` or
+    `cat /etc/nv_tegra_release` print them, pasted alone. None when the text is none of them."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if "HSA Agents" in text or "Marketing Name:" in text:
+        gpus = _rocminfo_gpus(lines)
+        return {"gpu-listing": {"tool": "rocminfo", "gpus": gpus}} if gpus else None
+    tegra = _TEGRA_RELEASE.search(text)
+    if tegra:
+        line = text[tegra.start() :].split("\n", 1)[0]
+        return {"gpu-listing": {"tool": "nv_tegra_release", "gpus": [], "l4t": line.strip()}}
+    chipsets = [ln.strip() for ln in lines if ln.strip().startswith("Chipset Model:")]
+    if chipsets:
+        return {"gpu-listing": {"tool": "system_profiler", "gpus": chipsets}}
+    pci = [ln.strip() for ln in lines if _LSPCI_GPU.match(ln.strip())]
+    if pci:
+        return {"gpu-listing": {"tool": "lspci", "gpus": pci}}
+    return None
+
+
+def _rocminfo_gpus(lines: list[str]) -> list[dict[str, Any]]:
+    """rocminfo's agents whose Device Type is GPU: the marketing name and the gfx target."""
+    agents: list[dict[str, str]] = []
+    for line in lines:
+        if re.match(r"^\s*Agent \d+\s*$", line):
+            agents.append({})
+            continue
+        m = re.match(r"^\s{1,3}(Name|Marketing Name|Device Type):\s*(.*?)\s*$", line)
+        if agents and m and m.group(1) not in agents[-1]:
+            agents[-1][m.group(1)] = m.group(2)
+    return [
+        {
+            "vendor": "amd",
+            "name": a.get("Marketing Name") or a.get("Name", ""),
+            "arch": a.get("Name"),
+        }
+        for a in agents
+        if a.get("Device Type") == "GPU"
+    ]
+
+
+def is_gpu_listing(data: dict[str, Any]) -> bool:
+    return "schema" not in data and isinstance(data.get("gpu-listing"), dict)
+
+
+def from_gpu_listing(data: dict[str, Any], r: Reading) -> dict[str, Any]:
+    """The GPUs a listing names; the rest are the pastes' stated assumptions, and the platform
+    the tool implies (system_profiler is macOS; nv_tegra_release is a Jetson, on aarch64)."""
+    listing = data["gpu-listing"]
+    tool = str(listing.get("tool"))
+    r.say(_("read as {tool} output").format(tool=tool))
+    gpus = [g for g in listing.get("gpus", []) if isinstance(g, (dict, str))]
+    os_d: dict[str, Any]
+    if tool == "system_profiler":
+        apple = any("apple" in str(g).lower() for g in gpus)
+        os_d = {"system": "Darwin", "machine": "arm64" if apple else "x86_64"}
+        r.say(
+            _("os read as macOS on {machine} from the GPUs system_profiler lists").format(
+                machine=os_d["machine"]
+            )
+        )
+    elif tool == "nv_tegra_release":
+        os_d = {
+            "system": "Linux",
+            "machine": "aarch64",
+            "glibc": None,
+            "jetson_l4t": listing["l4t"],
+        }
+        r.say(_("os read as a Jetson's Linux on aarch64 from its L4T release"))
+    else:
+        os_d = {"system": "Linux", "machine": "x86_64", "glibc": None}
+        r.say(_("os not in the paste; planned for Linux on x86_64"))
+    return {"schema": 1, "os": os_d, "python": _assumed_python(r), "gpus": gpus}
+
+
 # ---- Windows' Win32_VideoController, as Format-List prints it ----------------------------------
 _FL_LINE = re.compile(r"^([A-Za-z_][\w]*)\s*:\s?(.*)$")
 _FL_KEYS = ("Name", "Caption", "AdapterCompatibility", "AdapterRAM", "DriverVersion", "PNPDeviceID")
@@ -605,6 +688,7 @@ READERS: tuple[
     (is_nvidia_smi_table, from_nvidia_smi_table),
     (is_video_controllers, from_video_controllers),
     (is_nvidia_smi_gpus, from_nvidia_smi_gpus),
+    (is_gpu_listing, from_gpu_listing),
 )
 """Other tools' facts, each recognised by its shape and rewritten as schema-1 facts."""
 
@@ -617,6 +701,7 @@ def parse_paste(text: str) -> dict[str, Any] | None:
         parse_nvidia_smi_table,
         parse_video_controllers,
         parse_nvidia_smi_gpus,
+        parse_gpu_listing,
     ):
         data = parse(text)
         if data is not None:

@@ -59,10 +59,8 @@ exit codes: 0 done, 1 a step failed, 2 invalid input, 130 cancelled
 
 def build_parser() -> argparse.ArgumentParser:
     # argparse's own words ("usage:", "options:", its errors) come from our catalog too: it looks
-    # up the module globals `_` and `ngettext`, which its type stubs do not declare (hence the
-    # two ignores).
-    argparse._ = _  # type: ignore[attr-defined]
-    argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+    # up the module globals `_` and `ngettext`, which its type stubs do not declare.
+    vars(argparse).update(_=_, ngettext=i18n.ngettext)
     lang = argparse.ArgumentParser(add_help=False)
     lang.add_argument(
         "--lang",
@@ -149,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--facts",
         metavar="FILE",
-        help=_("facts JSON from `envwizard probe --json` on another machine"),
+        help=_(
+            "another machine's facts: `envwizard probe --json` there, or a paste of collect_env, "
+            "nvidia-smi (table, -L or CSV query), Win32_VideoController or ansible -m setup"
+        ),
     )
     sp.add_argument("--json", action="store_true", help=_("print the plan as JSON"))
 
@@ -165,7 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--facts",
         metavar="FILE",
-        help=_("plan against facts JSON from `envwizard probe --json` instead of this machine"),
+        help=_(
+            "plan for another machine instead of this one: its `envwizard probe --json`, or a "
+            "paste of collect_env, nvidia-smi (table, -L or CSV query), Win32_VideoController or "
+            "ansible -m setup"
+        ),
     )
 
     sp = sub.add_parser(

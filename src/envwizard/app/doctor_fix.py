@@ -33,7 +33,7 @@ from envwizard.app.session import Ready, Refused, Session
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, InvalidInput
 from envwizard.core.i18n import _
 from envwizard.doctor.diagnose import Result, diagnose
-from envwizard.doctor.drift import read_lock
+from envwizard.doctor.drift import read_lock, same_version
 from envwizard.doctor.fix import (
     Chosen,
     Outcome,
@@ -187,7 +187,7 @@ def lock_lines(result: Result, plan: Plan) -> list[str]:
     for p in plan.lock.packages:
         d = result.inspection.dist(p.name)
         now = str(d.get("version")) if d is not None else None
-        if now != p.version:
+        if now is None or not same_version(now, p.version):
             out.append(
                 _("{name}: {before} → {after}").format(
                     name=p.name, before=now or "-", after=p.version

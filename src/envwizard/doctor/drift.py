@@ -57,7 +57,8 @@ def read_lock(prefix: Path) -> Lock | None:
         return None
 
 
-def _same(a: str, b: str) -> bool:
+def same_version(a: str, b: str) -> bool:
+    """Equal as versions (`2.0` is `2.0.0`), else as text."""
     try:
         return Version(a) == Version(b)
     except InvalidVersion:
@@ -79,7 +80,7 @@ def changes(lock: Lock, dists: list[dict[str, Any]], in_env: Any) -> list[Change
             continue
         d = mine[0]
         version = str(d.get("version") or "")
-        if not _same(version, p.version):
+        if not same_version(version, p.version):
             out.append(Change(p, version, str(d.get("path")), d.get("installer")))
     return sorted(out, key=lambda c: (not c.watched, c.locked.name))
 

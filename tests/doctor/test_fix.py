@@ -24,7 +24,7 @@ from envwizard.facts.load import facts_from_json
 from envwizard.plan.build import STATE_FILE
 
 from ..builders import build_wheel, file_index
-from .conftest import doctor, python_of, run, snapshot
+from .conftest import doctor, python_of, run, snapshot, uv
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -280,3 +280,28 @@ def test_the_person_chooses_replace_and_a_cpu_torchvision_takes_its_place(
     assert [p for p in after if p not in before] == ["torchvision==0.28.0+cpu"]
     r = doctor(str(broken_env), "--json", "--facts", str(CPU_BOX), cwd=tmp_path)
     assert r.returncode == 0, r.stdout
+
+
+def test_a_uv_environment_is_repaired_with_uv_through_its_resolve(tmp_path: Path) -> None:
+    """A uv environment has no pip: the repair is resolved by `uv pip compile` for its Python
+    and installed by `uv pip install`, the packages it does not name held as they are."""
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "doctorfix_app", "1.0", requires=("doctorfix_liba", "doctorfix_libb"))
+    build_wheel(wheels, "doctorfix_liba", "1.0", requires=("doctorfix_libb>=1",))
+    build_wheel(wheels, "doctorfix_libb", "1.0")
+    build_wheel(wheels, "doctorfix_libb", "2.0")
+    env = tmp_path / "envU"
+    run([uv(), "venv", "--quiet", str(env)])
+    run([uv(), "pip", "install", "--quiet", "--python", str(python_of(env)), "--no-index",
+         "--find-links", str(wheels), "--no-deps", "doctorfix_app==1.0", "doctorfix_libb==1.0"])  # fmt: skip
+    links = {"UV_FIND_LINKS": str(wheels)}
+    r = doctor(str(env), "--fix", "--yes", "--facts", str(CPU_BOX), cwd=tmp_path, env=links)
+    said = " ".join(r.stdout.split())
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "uv pip install" in said and "envwizard-lock-torch.txt" in said
+    assert "doctorfix-liba: - → 1.0" in said and "doctorfix-libb: 1.0 → 2.0" not in said
+    listed = run([uv(), "pip", "freeze", "--python", str(python_of(env))]).stdout.split()
+    assert sorted(p.replace("-", "_") for p in listed) == [
+        "doctorfix_app==1.0", "doctorfix_liba==1.0", "doctorfix_libb==1.0",
+    ]  # fmt: skip
+    assert not (env / "envwizard-lock.json").exists() and not (env / STATE_FILE).exists()

@@ -2,7 +2,8 @@
 
 Offered on the first screen when an environment with torch is active. The diagnosis and the
 repair run in thread workers (the repair is `doctor --fix --yes`: the recommended repairs, the
-next one where one cannot run here, through the same session and runner); the screen renders
+next one where one cannot run here, resolved and run through the same session and runner; the
+question shows its steps and what its lock changes); the screen renders
 what they return and never decides anything itself.
 """
 
@@ -21,6 +22,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
 
+from envwizard.core.errors import EnvwizardError
 from envwizard.core.i18n import _
 from envwizard.doctor.diagnose import Result, diagnose
 from envwizard.doctor.envs import Env
@@ -111,15 +113,31 @@ class DoctorScreen(Screen[None]):
             self.ask_repair(self.result)
 
     def ask_repair(self, result: Result) -> None:
-        from envwizard.app.doctor_fix import choose
+        self._busy()
+        self.prepare_repair(result)
 
-        chosen = choose(result, None, Console(file=io.StringIO()))
-        lines = [" ".join(argv) for s in steps_of(chosen) if (argv := result.argv(s)) is not None]
-        if not lines:
-            self.query_one("#problem", Static).update(
-                _("Nothing to repair that doctor can change here.")
-            )
+    @work(thread=True, exclusive=True, group="doctor")
+    def prepare_repair(self, result: Result) -> None:
+        """Choose the repairs and resolve them (pre-flight and the installer's dry run take
+        seconds): the question shows the steps and what the lock changes."""
+        from envwizard.app.doctor_fix import choose, lock_lines, prepared_session
+
+        try:
+            chosen = choose(result, None, Console(file=io.StringIO()))
+            lines: list[str] = []
+            if steps_of(chosen):
+                plan = prepared_session(result, steps_of(chosen)).plan
+                lines = [plan.command_line(s) for s in plan.steps] + lock_lines(result, plan)
+        except EnvwizardError as e:
+            self.app.call_from_thread(self._idle, str(e))
             return
+        self.app.call_from_thread(self._confirm, result, chosen, lines)
+
+    def _confirm(self, result: Result, chosen: list[Chosen], lines: list[str]) -> None:
+        if not lines:
+            self._idle(_("Nothing to repair that doctor can change here."))
+            return
+        self._idle("")
         question = (
             _("Change {env} like this?").format(env=self.env.prefix) + "\n\n" + "\n".join(lines)
         )
@@ -136,10 +154,20 @@ class DoctorScreen(Screen[None]):
 
         self.app.call_from_thread(self._busy)
         out = io.StringIO()
-        apply_repair(result, chosen, Console(file=out, width=100), signals=False)
+        try:
+            apply_repair(result, chosen, Console(file=out, width=100), signals=False)
+        except EnvwizardError as e:  # refused before anything changed
+            out.write(str(e))
         self.app.call_from_thread(self.query_one("#log", Static).update, escape(out.getvalue()))
         after = diagnose(self.env, self.facts, os.environ)
         self.app.call_from_thread(self.show, after)
+
+    def _idle(self, problem: str) -> None:
+        self.busy = False
+        self.query_one("#checking").display = False
+        self.query_one("#problem", Static).update(problem)
+        if self.result is not None:
+            self.query_one("#repair", Button).disabled = not repairable(self.result.diagnosis)
 
     def _busy(self) -> None:
         self.busy = True

@@ -18,6 +18,13 @@ import pytest
 from ..conftest import local_torch_version, pip_find_links
 
 
+@pytest.fixture(autouse=True)
+def _own_run_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repair's run folder (its resolve, lock and report) goes under the test's own folder,
+    for the CLI in a child process too, never under the home of whoever runs the tests."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 def uv() -> str:
     found = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
     if found is None:

@@ -1,0 +1,278 @@
+"""`envwizard bundle` and `envwizard --answers FILE --bundle DIR`: gather here, install there.
+
+The bundle command plans for the target (this machine, or the one `--facts` describes),
+resolves for the target's platform and Python, and fetches every file of the lock into OUT
+with a progress bar (docs/bundle.md). Installing from a bundle checks it before anything is
+created, then runs the usual steps from the bundle's folder only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from envwizard.core.errors import EXIT_OK, InvalidInput
+from envwizard.core.i18n import _, set_answers_language
+from envwizard.plan.wheeltags import Target
+from envwizard.run.bundle import (
+    PYTHON_DIR,
+    TOOLS,
+    BundledFile,
+    Manifest,
+    check_bundle,
+    fetch_all,
+    human_size,
+    isolated_env,
+    now,
+    open_bundle,
+    prepare_folder,
+    write_bundle,
+)
+from envwizard.run.fetch import Fetcher, file_digest
+
+if TYPE_CHECKING:
+    from envwizard.facts.model import Facts
+    from envwizard.plan.build import Plan
+    from envwizard.plan.lock import Lock
+    from envwizard.settings.answers import Answers
+
+
+# ---- making a bundle -----------------------------------------------------------------------------
+def bundle_command(args: argparse.Namespace) -> int:
+    from envwizard.app.commands import plan_for
+    from envwizard.settings.answers import load_answers
+
+    answers = load_answers(args.answers)
+    set_answers_language(answers.lang)
+    if answers.is_conda:
+        raise InvalidInput(
+            _(
+                "manager: {manager} installs conda packages, and a bundle holds wheels; choose "
+                "manager: venv, virtualenv or uv for a bundle"
+            ).format(manager=answers.manager)
+        )
+    out = Path(args.out).expanduser().absolute()
+    prepare_folder(out)
+    started = time.monotonic()
+    facts, plan = plan_for(answers, args.facts)
+    target = Target.of(facts, plan.decision.python)
+    console = Console(stderr=True)
+    console.print(
+        _("bundle: planning for {target}; resolving what the environment installs").format(
+            target=target.describe()
+        )
+    )
+    lock = resolve_for(plan, facts, answers, here=args.facts is None)
+    fetcher = Fetcher(sources(plan, facts, answers), cafile=cafile(facts))
+    with DownloadView(console) as view:
+        files = fetch_all(lock, out, target, fetcher, view.update)
+    python = uv = None
+    if args.with_python:
+        python, uv = with_python(target, out, answers, console)
+    torch = lock.get("torch")
+    manifest = Manifest(
+        target=target,
+        variant=lock.variant or plan.decision.variant,
+        torch=torch.version if torch else None,
+        installer=lock.installer.value,
+        manager=plan.manager,
+        files=tuple(files),
+        python=python,
+        uv=uv,
+        created=now(),
+        seconds=round(time.monotonic() - started, 1),
+    )
+    write_bundle(out, manifest, lock, answers, plan.to_dict())
+    print(
+        _(
+            "bundle: {out} holds {count} files ({size}) for {target}, made in {seconds:.0f} s. "
+            "On that machine: envwizard --answers answers.yaml --bundle {out}"
+        ).format(
+            out=out,
+            count=len(files),
+            size=human_size(manifest.size),
+            target=target.describe(),
+            seconds=manifest.seconds or 0,
+        )
+    )
+    return EXIT_OK
+
+
+def resolve_for(plan: Plan, facts: Facts, answers: Answers, *, here: bool) -> Lock:
+    """The lock of the plan, resolved for the target's platform and Python."""
+    from envwizard.run.resolve import resolve
+    from envwizard.run.runner import new_run_dir
+
+    run_dir = new_run_dir(plan)
+    locked = asyncio.run(
+        resolve(plan, facts, run_dir, stall_seconds=float(answers.stall_seconds), here=here)
+    )
+    assert locked.lock is not None
+    return locked.lock
+
+
+def sources(plan: Plan, facts: Facts, answers: Answers) -> list[str]:
+    """Every index and wheel folder the run may use, credentials included (kept in memory)."""
+    out = [answers.index_url, plan.decision.index_url, *answers.find_links]
+    cfg = facts.pip_config
+    if cfg is not None:
+        out += [cfg.index_url, *cfg.extra_index_urls, *cfg.find_links]
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL"):
+        out += os.environ.get(name, "").split()
+    return [s for s in dict.fromkeys(out) if s]
+
+
+def cafile(facts: Facts) -> str | None:
+    """The CA bundle pip would use here (PIP_CERT, pip's `cert`), else SSL's own variables."""
+    cfg = facts.pip_config
+    for value in (
+        os.environ.get("PIP_CERT"),
+        cfg.cert if cfg else None,
+        os.environ.get("SSL_CERT_FILE"),
+        os.environ.get("REQUESTS_CA_BUNDLE"),
+    ):
+        if value and os.path.isfile(value):
+            return value
+    return None
+
+
+def with_python(
+    target: Target, out: Path, answers: Answers, console: Console
+) -> tuple[BundledFile, BundledFile]:
+    from envwizard.run.standalone import fetch_python, fetch_uv, uv_binary
+
+    uv = uv_binary()
+    console.print(
+        _("bundle: fetching a standalone Python {python} and uv for {platform}").format(
+            python=target.python, platform=target.platform
+        )
+    )
+    archive, version = fetch_python(target, out / PYTHON_DIR, uv)
+    wheel, uv_version = fetch_uv(target, out / TOOLS, uv, answers.index_url)
+    return (
+        _bundled("python", version, archive, out),
+        _bundled("uv", uv_version, wheel, out),
+    )
+
+
+def _bundled(name: str, version: str, path: Path, out: Path) -> BundledFile:
+    return BundledFile(
+        name, version, path.relative_to(out).as_posix(), file_digest(path), path.stat().st_size
+    )
+
+
+class DownloadView:
+    """A progress bar per file on a terminal; one line per file otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.live = console.is_terminal
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        self.last = ""
+
+    def __enter__(self) -> DownloadView:
+        if self.live:
+            self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live:
+            self.progress.__exit__(None, None, None)
+
+    def update(self, label: str, done: int, total: int | None) -> None:
+        if self.live:
+            if label not in self.tasks:
+                self.tasks[label] = self.progress.add_task(label, total=total)
+            self.progress.update(self.tasks[label], completed=done, total=total)
+            return
+        if total is not None and done >= total and label != self.last:
+            self.last = label
+            self.console.print(
+                _("fetched {label} ({size})").format(label=label, size=human_size(done))
+            )
+
+
+# ---- installing from one -------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class FromBundle:
+    """What installing from a bundle runs: its answers (sources: the bundle only) and plan."""
+
+    answers: Answers
+    facts: Facts
+    plan: Plan
+    manifest: Manifest
+
+
+def from_bundle(answers: Answers, folder: str, console: Console | None = None) -> FromBundle:
+    """The plan that installs the bundle in `folder` here, after checking it; InvalidInput in
+    one sentence when the bundle would not install its lock on this machine."""
+    from envwizard.app.commands import plan_for
+    from envwizard.run.bundle import bundle_answers
+
+    root = Path(folder).expanduser().absolute()
+    manifest, lock = open_bundle(root)
+    answers = bundle_answers(answers, root)
+    facts, plan = plan_for(answers, None)
+    here = Target.of(facts, plan.decision.python)
+    if manifest.python is not None and here.python != manifest.target.python:
+        answers, facts, plan = _bundled_python(answers, root, manifest, console)
+        here = Target.of(facts, plan.decision.python)
+    done: list[str] = []
+    check_bundle(root, manifest, lock, here, plan.decision.variant, on_file=done.append)
+    if console is not None:
+        console.print(
+            _("bundle: {count} files checked against the lock ({size}), for {target}").format(
+                count=len(done), size=human_size(manifest.size), target=here.describe()
+            )
+        )
+    env = isolated_env(root)
+    steps = [
+        dataclasses.replace(s, env={**s.env, **env}) if s.kind == "install" else s
+        for s in plan.steps
+    ]
+    return FromBundle(answers, facts, dataclasses.replace(plan, steps=steps), manifest)
+
+
+def _bundled_python(
+    answers: Answers, root: Path, manifest: Manifest, console: Console | None
+) -> tuple[Answers, Facts, Plan]:
+    """The answers and plan with the bundle's own standalone Python as the interpreter."""
+    from envwizard.app.commands import plan_for
+    from envwizard.run.standalone import unpack_python
+
+    assert manifest.python is not None
+    python = unpack_python(root / manifest.python.path, manifest.python.sha256)
+    if console is not None:
+        console.print(
+            _("bundle: using its standalone Python {version} ({path})").format(
+                version=manifest.python.version, path=python
+            )
+        )
+    answers = dataclasses.replace(answers, python=str(python))
+    facts, plan = plan_for(answers, None)
+    return answers, facts, plan

@@ -494,6 +494,10 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(_("--interactive needs --answers FILE to prefill from"))
     if args.bundle and not args.answers:
         parser.error(_("--bundle needs --answers FILE"))
+    if args.bundle and not args.interactive:
+        from envwizard.app.bundle import apply_bundle_command
+
+        return apply_bundle_command(args)
     if args.answers and not args.interactive:
         from envwizard.app.commands import apply_command
 

@@ -117,6 +117,7 @@ def bundle_command(args: argparse.Namespace) -> int:
 def resolve_for(plan: Plan, facts: Facts, answers: Answers, *, here: bool) -> Lock:
     """The lock of the plan, resolved for the target's platform and Python."""
     from envwizard.run.resolve import resolve
+
     from envwizard.run.runner import new_run_dir
 
     run_dir = new_run_dir(plan)
@@ -218,6 +219,28 @@ class DownloadView:
 
 
 # ---- installing from one -------------------------------------------------------------------------
+def apply_bundle_command(args: argparse.Namespace) -> int:
+    """`envwizard --answers FILE --bundle DIR`: the headless run, from the bundle only."""
+    from envwizard.app.commands import dry_run
+    from envwizard.app.headless import apply
+    from envwizard.settings.answers import load_answers
+
+    answers = load_answers(args.answers)
+    set_answers_language(answers.lang)
+    chosen = from_bundle(answers, args.bundle, Console())
+    if args.dry_run:
+        return dry_run(chosen.plan, chosen.answers, rebenchmark=args.rebenchmark)
+    return apply(
+        chosen.plan,
+        chosen.answers,
+        chosen.facts,
+        yes=args.yes,
+        report=args.report,
+        rebenchmark=args.rebenchmark,
+        stall_seconds=getattr(args, "stall_seconds", None),
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class FromBundle:
     """What installing from a bundle runs: its answers (sources: the bundle only) and plan."""

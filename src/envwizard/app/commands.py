@@ -241,15 +241,7 @@ def apply_command(args: argparse.Namespace) -> int:
     answers = load_answers(args.answers)
 
     set_answers_language(answers.lang)
-    if getattr(args, "bundle", None):
-        from rich.console import Console
-
-        from envwizard.app.bundle import from_bundle
-
-        chosen = from_bundle(answers, args.bundle, Console())
-        answers, facts, plan = chosen.answers, chosen.facts, chosen.plan
-    else:
-        facts, plan = plan_for(answers, None)
+    facts, plan = plan_for(answers, None)
     if args.dry_run:
         return dry_run(plan, answers, rebenchmark=args.rebenchmark)
     from envwizard.app.headless import apply

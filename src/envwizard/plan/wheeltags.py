@@ -50,7 +50,9 @@ class Target:
 
     @property
     def arch(self) -> str:
-        return self.platform.rsplit("-", 1)[-1]
+        """The CPU as Linux wheel tags and uv's keys name it: x86_64 or aarch64."""
+        cpu = self.platform.rsplit("-", 1)[-1]
+        return "aarch64" if cpu == "arm64" else cpu
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -96,23 +98,21 @@ class Target:
             _name, _version, _build, tags = parse_wheel_filename(filename)
         except InvalidWheelFilename:
             return _("{file} is not a wheel").format(file=filename)
+        platforms = {t.platform for t in tags}
+        if "any" not in platforms and not any(self._platform_fits(p) for p in platforms):
+            need = self.glibc_needed(filename)
+            if need and self.glibc and self._platform_fits_arch(platforms):
+                return _("{file} needs glibc {need}, and the target has glibc {have}").format(
+                    file=filename, need=need, have=self.glibc
+                )
+            return _("{file} is for another platform than {platform}").format(
+                file=filename, platform=self.platform
+            )
         if not any(self._python_fits(t) for t in tags):
             return _("{file} is for another Python than {python}").format(
                 file=filename, python=self.python
             )
-        platforms = {t.platform for t in tags}
-        if "any" in platforms:
-            return None
-        if any(self._platform_fits(p) for p in platforms):
-            return None
-        need = self.glibc_needed(filename)
-        if need and self.glibc and self._platform_fits_arch(platforms):
-            return _("{file} needs glibc {need}, and the target has glibc {have}").format(
-                file=filename, need=need, have=self.glibc
-            )
-        return _("{file} is for another platform than {platform}").format(
-            file=filename, platform=self.platform
-        )
+        return None
 
     def _python_fits(self, tag: Tag) -> bool:
         major, minor = (int(p) for p in self.python.split(".")[:2])

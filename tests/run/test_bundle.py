@@ -12,6 +12,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -139,9 +140,9 @@ class _AuthHandler(http.server.BaseHTTPRequestHandler):
     """Serves one file to the user `me` with the password SECRET, nothing to anyone else."""
 
     body = b""
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         auth = self.headers.get("Authorization", "")
         self.seen.append(self.path + " " + auth)
         want = "Basic " + base64.b64encode(f"me:{SECRET}".encode()).decode()
@@ -201,7 +202,9 @@ def test_a_bundle_holds_the_files_the_lock_names_and_its_documents(tmp_path: Pat
     data = json.loads((out / MANIFEST).read_text())
     assert data["target"]["platform"] == "linux-x86_64" and data["target"]["python"] == "3.11"
     assert {f["name"] for f in data["files"]} == {"torch", "tinydep"}
-    assert data["size"] == manifest.size == sum(f.stat().st_size for f in (out / "wheels").iterdir())
+    assert (
+        data["size"] == manifest.size == sum(f.stat().st_size for f in (out / "wheels").iterdir())
+    )
     readme = (out / "README.md").read_text()
     assert "envwizard --answers answers.yaml --bundle" in readme
     assert "简体中文" in readme and "这个文件夹" in readme
@@ -220,7 +223,7 @@ def test_a_bundle_holds_the_files_the_lock_names_and_its_documents(tmp_path: Pat
 def test_a_lock_for_another_target_is_not_bundled(tmp_path: Path) -> None:
     lock = tiny_lock(tmp_path / "src", ARM)
     prepare_folder(tmp_path / "b")
-    with pytest.raises(InvalidInput, match="not for the bundle's target.*linux-x86_64"):
+    with pytest.raises(InvalidInput, match=r"not for the bundle's target.*linux-x86_64"):
         fetch_all(lock, tmp_path / "b", HERE, Fetcher([]))
 
 
@@ -258,13 +261,15 @@ def test_refuses_a_bundle_for_another_python(bundle: tuple[Path, Manifest, Lock]
 
 def test_refuses_a_bundle_for_another_platform(bundle: tuple[Path, Manifest, Lock]) -> None:
     out, manifest, lock = bundle
-    with pytest.raises(InvalidInput, match="made for linux-x86_64 and this machine is linux-aarch64"):
+    with pytest.raises(
+        InvalidInput, match="made for linux-x86_64 and this machine is linux-aarch64"
+    ):
         check_bundle(out, manifest, lock, Target("Linux", "aarch64", "3.11", "2.36"), "cpu")
 
 
 def test_refuses_a_bundle_of_another_build(bundle: tuple[Path, Manifest, Lock]) -> None:
     out, manifest, lock = bundle
-    with pytest.raises(InvalidInput, match="holds the cpu build.*chooses cu130"):
+    with pytest.raises(InvalidInput, match=r"holds the cpu build.*chooses cu130"):
         check_bundle(out, manifest, lock, HERE, "cu130")
 
 
@@ -274,14 +279,16 @@ def test_refuses_a_tampered_wheel(bundle: tuple[Path, Manifest, Lock]) -> None:
     data = bytearray(wheel.read_bytes())
     data[-1] ^= 0xFF  # same size, one byte changed
     wheel.write_bytes(bytes(data))
-    with pytest.raises(InvalidInput, match="tinydep-1.0-py3-none-any.whl is not the file its lock"):
+    with pytest.raises(
+        InvalidInput, match=r"tinydep-1\.0-py3-none-any\.whl is not the file its lock"
+    ):
         check_bundle(out, manifest, lock, HERE, "cpu")
 
 
 def test_a_manifest_edited_to_match_a_changed_file_is_still_caught(
     bundle: tuple[Path, Manifest, Lock],
 ) -> None:
-    out, manifest, lock = bundle
+    out, _manifest, lock = bundle
     wheel = next((out / "wheels").glob("tinydep-*.whl"))
     build_wheel(wheel.parent, "tinydep", "1.0", body="x = 'changed'\n")
     data = json.loads((out / MANIFEST).read_text())

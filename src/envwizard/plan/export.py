@@ -11,6 +11,7 @@ Each writer is pure: a lock (and the machine it is for) in, text out. What they 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import urllib.parse
@@ -94,6 +95,23 @@ def source_lines(lock: Lock, local: bool = True) -> SourceLines:
     if used_default or not indexes:
         return SourceLines(None, tuple(indexes), tuple(links), False, secret)
     return SourceLines(indexes[0], tuple(indexes[1:]), tuple(links), False, secret)
+
+
+def without_userinfo(lock: Lock) -> Lock:
+    """The lock with no user name or masked password left in any URL (a file that leaves)."""
+
+    def bare(value: str | None) -> str | None:
+        return without_credentials(value) if value else value
+
+    packages = tuple(
+        dataclasses.replace(p, url=bare(p.url), source=bare(p.source)) for p in lock.packages
+    )
+    return dataclasses.replace(
+        lock,
+        packages=packages,
+        sources=tuple(without_credentials(s) for s in lock.sources),
+        command=(),
+    )
 
 
 def _hashed(packages: Sequence[Locked]) -> bool:
@@ -365,7 +383,7 @@ def dockerfile_context(
     files = {
         f"{prefix}Dockerfile": "\n".join(text) + "\n",
         f"{prefix}requirements.txt": requirements_txt(lock, sources=sources),
-        f"{prefix}envwizard-lock.json": lock.to_json(),
+        f"{prefix}envwizard-lock.json": without_userinfo(lock).to_json(),
         f"{prefix}verify.py": verify_script,
     }
     return Container(files, copies)

@@ -33,7 +33,7 @@ from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
 from envwizard.report.render import STEP_ICONS, decision_panel, outcome_line
-from envwizard.report.report import build_report, installed, write_report
+from envwizard.report.report import build_report, carry_commands, installed, write_report
 from envwizard.run.envlock import EnvLock, refuse_if_running
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.preflight import run_preflight
@@ -326,6 +326,13 @@ class _View:
                 _("Install more packages (the torch pin holds) with: {command}").format(
                     command=self.plan.install_more
                 )
+            )
+            carry = carry_commands(self.plan.env_path)
+            c.print(
+                _(
+                    "Take it elsewhere: {export} (or --format pylock, conda, dockerfile, devcontainer); for a machine without internet: {bundle}"
+                ).format(export=carry["requirements"], bundle=carry["bundle"]),
+                soft_wrap=True,
             )
         c.print(
             _("[dim]logs: {logs}   report: {report}[/]").format(

@@ -12,7 +12,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from envwizard.bench.view import summary_table
 from envwizard.core.i18n import _
-from envwizard.report.report import installed
+from envwizard.report.report import carry_commands, installed
 from envwizard.run.outcome import RunStatus
 from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.screens.bench import verify_text
@@ -68,6 +68,17 @@ class DoneScreen(Screen[None]):
             yield Input(value=plan.activate, id="activate")
             yield Label(_("Install more packages (the torch pin holds) with:"))
             yield Input(value=plan.install_more, id="install-more")
+            if not dry and app.result is not None and app.result.status is RunStatus.DONE:
+                carry = carry_commands(plan.env_path)
+                yield Label(
+                    _(
+                        "Take it elsewhere (requirements.txt with hashes; also --format pylock, "
+                        "conda, dockerfile, devcontainer):"
+                    )
+                )
+                yield Input(value=carry["requirements"], id="export")
+                yield Label(_("For a machine without internet, gather every file in a bundle:"))
+                yield Input(value=carry["bundle"], id="bundle")
             yield Static(
                 _("[dim]environment:[/] {path}").format(path=plan.env_path)
                 + "\n"

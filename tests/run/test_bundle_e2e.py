@@ -1,0 +1,329 @@
+"""Bundles and exports used for real (slow): a real torch CPU bundle made here and installed in a
+network namespace with no network and pip's and uv's configuration emptied; a bundle for an
+aarch64 machine checked by its wheel tags; refusals through the command line; requirements and
+pylock exports recreating the same set in a fresh venv offline; the Dockerfile built where a
+container engine answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from envwizard.plan.wheeltags import Target
+
+from ..conftest import local_torch_version
+from .conftest import build_wheel, run_envwizard
+
+pytestmark = pytest.mark.slow
+
+NO_NETWORK = shutil.which("unshare") is not None and os.geteuid() == 0
+
+
+def offline_env(state: Path) -> dict[str, str]:
+    """A child environment with pip's and uv's configuration emptied and no PIP_*/UV_* left."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        UV_NO_CONFIG="1",
+        XDG_STATE_HOME=str(state),
+        XDG_DATA_HOME=str(state / "data"),
+    )
+    return env
+
+
+def in_no_network(
+    argv: list[str], env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """argv in a new network namespace: only a loopback that is down, no route anywhere."""
+    return subprocess.run(
+        ["unshare", "--net", "--", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+
+
+def freeze(python: Path) -> list[str]:
+    r = subprocess.run(
+        [str(python), "-m", "pip", "freeze", "--all", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PIP_CONFIG_FILE": os.devnull},
+    )
+    return sorted(line for line in r.stdout.splitlines() if not line.startswith("pip=="))
+
+
+@pytest.fixture(scope="module")
+def cpu_stack(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """`envwizard bundle` of the CPU stack (torch from the local wheel folder, numpy), then its
+    install from the bundle with no network: made once, read by several tests."""
+    version = local_torch_version()
+    if not version:
+        pytest.skip("no local torch wheel for this Python in pip's wheel folders")
+    root = tmp_path_factory.mktemp("cpu-stack")
+    answers = root / "answers.yaml"
+    env_dir = root / "env"
+    answers.write_text(
+        f"manager: venv\nenv: {env_dir}\npython: {sys.executable}\ncompute: cpu\n"
+        f"torch: '=={version.split('+')[0]}'\ntorch_index: default\npackages: [numpy]\n"
+        "benchmark: {enabled: true, seconds: 2}\n"
+    )
+    out = root / "bundle"
+    t0 = time.monotonic()
+    made = run_envwizard("bundle", "--answers", str(answers), str(out), state=root / "state")
+    bundle_seconds = time.monotonic() - t0
+    assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+    report = root / "report.json"
+    t0 = time.monotonic()
+    installed = in_no_network(
+        [sys.executable, "-m", "envwizard", "--answers", str(answers), "--bundle", str(out),
+         "--yes", "--report", str(report)],
+        offline_env(root / "state"),
+        timeout=1800,
+    )  # fmt: skip
+    install_seconds = time.monotonic() - t0
+    return {
+        "root": root,
+        "answers": answers,
+        "bundle": out,
+        "env": env_dir,
+        "made": made,
+        "installed": installed,
+        "report": report,
+        "bundle_seconds": bundle_seconds,
+        "install_seconds": install_seconds,
+    }
+
+
+@pytest.mark.skipif(not NO_NETWORK, reason="needs unshare and root for a network namespace")
+def test_bundle_here_then_install_offline_verified(cpu_stack: dict[str, object]) -> None:
+    made = cpu_stack["made"]
+    installed = cpu_stack["installed"]
+    assert isinstance(made, subprocess.CompletedProcess)
+    assert isinstance(installed, subprocess.CompletedProcess)
+    out = Path(str(cpu_stack["bundle"]))
+    manifest = json.loads((out / "envwizard-bundle.json").read_text())
+    names = {f["name"] for f in manifest["files"]}
+    assert {"torch", "numpy"} <= names
+    assert manifest["torch"].endswith("+cpu") and manifest["variant"] == "cpu"
+    here = Target(**{k: manifest["target"][k] for k in ("system", "machine", "python", "glibc")})
+    for f in manifest["files"]:
+        assert here.wheel_problem(Path(f["path"]).name) is None
+    assert installed.returncode == 0, installed.stdout[-4000:] + installed.stderr[-3000:]
+    data = json.loads(Path(str(cpu_stack["report"])).read_text())
+    assert data["status"] == "done"
+    assert data["verify"]["ok"] is True
+    assert data["verify"]["torch_version"] == manifest["torch"]
+    assert data["benchmark"] is not None
+    print(  # the figures of the closing note (pytest -s shows them)
+        f"\nbundle: {manifest['size'] / 2**20:.0f} MiB, {len(manifest['files'])} files, "
+        f"{cpu_stack['bundle_seconds']:.1f} s; offline install: {cpu_stack['install_seconds']:.1f} s"
+    )
+
+
+@pytest.mark.skipif(not NO_NETWORK, reason="needs unshare and root for a network namespace")
+def test_requirements_export_recreates_the_same_set_offline(
+    cpu_stack: dict[str, object], tmp_path: Path
+) -> None:
+    env = Path(str(cpu_stack["env"]))
+    installed = cpu_stack["installed"]
+    assert isinstance(installed, subprocess.CompletedProcess) and installed.returncode == 0
+    req = tmp_path / "requirements.txt"
+    r = run_envwizard(
+        "export", str(env), "--format", "requirements", "-o", str(req), state=tmp_path / "s"
+    )
+    assert r.returncode == 0, r.stderr
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", str(fresh)], check=True, timeout=300)
+    py = fresh / "bin" / "python"
+    done = in_no_network(
+        [str(py), "-m", "pip", "install", "--no-deps", "--require-hashes", "-r", str(req)],
+        offline_env(tmp_path / "s"),
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert freeze(py) == freeze(env / "bin" / "python")
+
+
+@pytest.mark.skipif(not NO_NETWORK, reason="needs unshare and root for a network namespace")
+def test_pylock_export_recreates_the_same_set_offline(
+    cpu_stack: dict[str, object], tmp_path: Path
+) -> None:
+    env = Path(str(cpu_stack["env"]))
+    installed = cpu_stack["installed"]
+    assert isinstance(installed, subprocess.CompletedProcess) and installed.returncode == 0
+    lock = tmp_path / "pylock.toml"
+    r = run_envwizard("export", str(env), "--format", "pylock", "-o", str(lock), state=tmp_path)
+    assert r.returncode == 0, r.stderr
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", str(fresh)], check=True, timeout=300)
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
+    done = in_no_network(
+        [uv, "pip", "install", "--python", str(fresh / "bin" / "python"), "--offline",
+         "--no-cache", "-r", str(lock)],
+        offline_env(tmp_path / "s"),
+        timeout=1800,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert freeze(fresh / "bin" / "python") == freeze(env / "bin" / "python")
+
+
+def _engine() -> str | None:
+    """Why no image can be built here, or None when a container engine answers."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return "no container engine: docker is not installed"
+    r = subprocess.run([docker, "info"], capture_output=True, text=True, timeout=60, check=False)
+    if r.returncode != 0:
+        return "no container engine: `docker info` finds no daemon (docker is only a client here)"
+    return None
+
+
+def test_dockerfile_builds_where_a_container_engine_answers(
+    cpu_stack: dict[str, object], tmp_path: Path
+) -> None:
+    ctx = tmp_path / "ctx"
+    r = run_envwizard(
+        "export", str(cpu_stack["bundle"]), "--format", "dockerfile", "-o", str(ctx),
+        state=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    text = (ctx / "Dockerfile").read_text()
+    assert text.splitlines()[0] == "# syntax=docker/dockerfile:1"
+    assert "FROM python:3.11-slim-bookworm" in text and "--no-index" not in text
+    assert "--no-index" in (ctx / "requirements.txt").read_text()  # every file is in the context
+    assert {p.name for p in (ctx / "wheels").iterdir()} == {
+        Path(f["path"]).name
+        for f in json.loads((Path(str(cpu_stack["bundle"])) / "envwizard-bundle.json").read_text())[
+            "files"
+        ]
+    }
+    why = _engine()
+    if why:
+        pytest.skip(why)
+    built = subprocess.run(
+        ["docker", "build", "-t", "envwizard-test-env", str(ctx)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+
+
+# ---- another machine ---------------------------------------------------------------------------
+ARM_FACTS = {
+    "schema": 1,
+    "os": {"system": "Linux", "machine": "aarch64", "glibc": "2.35", "wsl": False},
+    "python": {"version": "3.12.9", "executable": "/usr/bin/python3.12"},
+    "gpus": [],
+    "nvidia_driver": None,
+}
+
+
+def test_bundle_for_another_platform_holds_its_wheels(tmp_path: Path) -> None:
+    """A facts file of an aarch64 machine with Python 3.12: every file of the bundle is for it.
+
+    The configured indexes here hold no aarch64 torch, so the test makes a local wheel folder
+    holding the CPU torch and a dependency for both platforms and both Pythons; the bundle must
+    take exactly the aarch64 / cp312 ones.
+    """
+    folder = tmp_path / "wheels"
+    for py in ("cp311", "cp312"):
+        for arch in ("x86_64", "aarch64"):
+            tag = f"{py}-{py}-manylinux_2_28_{arch}"
+            build_wheel(folder, "torch", "2.13.0+cpu", tag=tag)
+            build_wheel(folder, "tinynum", "1.0", tag=tag)
+    facts = tmp_path / "arm.json"
+    facts.write_text(json.dumps(ARM_FACTS))
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "manager: venv\nenv: /home/me/envs/dl\ncompute: cpu\ntorch: '==2.13.*'\n"
+        f"torch_index: default\npackages: [tinynum]\nfind_links: [{folder}]\noffline: true\n"
+    )
+    out = tmp_path / "bundle"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1")
+    r = subprocess.run(
+        [sys.executable, "-m", "envwizard", "bundle", "--answers", str(answers), "--facts",
+         str(facts), str(out)],
+        capture_output=True, text=True, timeout=900, env=env, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    manifest = json.loads((out / "envwizard-bundle.json").read_text())
+    assert manifest["target"]["platform"] == "linux-aarch64"
+    assert manifest["target"]["python"] == "3.12"
+    wheels = sorted(p.name for p in (out / "wheels").iterdir())
+    assert wheels == [
+        "tinynum-1.0-cp312-cp312-manylinux_2_28_aarch64.whl",
+        "torch-2.13.0+cpu-cp312-cp312-manylinux_2_28_aarch64.whl",
+    ]
+    arm = Target("Linux", "aarch64", "3.12", "2.35")
+    assert all(arm.wheel_problem(w) is None for w in wheels)
+    # and this machine refuses it in one sentence, before anything is made
+    here_answers = tmp_path / "here.yaml"
+    here_answers.write_text(f"manager: venv\nenv: {tmp_path / 'env'}\ncompute: cpu\n")
+    refused = run_envwizard(
+        "--answers", str(here_answers), "--bundle", str(out), "--yes", state=tmp_path / "s"
+    )
+    assert refused.returncode == 2
+    assert "made for linux-aarch64" in refused.stderr
+    assert not (tmp_path / "env").exists()
+
+
+# ---- refusals through the command line ---------------------------------------------------------
+def _other_python() -> str | None:
+    """An interpreter of another version than this one, that runs."""
+    for minor in (12, 13, 10):
+        found = shutil.which(f"python3.{minor}")
+        if found and minor != sys.version_info.minor:
+            ok = subprocess.run([found, "-c", "pass"], capture_output=True, check=False)
+            if ok.returncode == 0:
+                return found
+    return None
+
+
+@pytest.mark.parametrize("damage", ["tampered", "missing", "python"])
+def test_the_command_line_refuses_a_damaged_bundle_before_creating_anything(
+    cpu_stack: dict[str, object], tmp_path: Path, damage: str
+) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(str(cpu_stack["bundle"]), bundle)
+    answers = tmp_path / "answers.yaml"
+    env_dir = tmp_path / "env"
+    text = Path(str(cpu_stack["answers"])).read_text()
+    text = text.replace(str(cpu_stack["env"]), str(env_dir))
+    numpy = next((bundle / "wheels").glob("numpy-*.whl"))
+    if damage == "tampered":
+        with numpy.open("r+b") as f:
+            f.seek(-1, os.SEEK_END)
+            last = f.read(1)
+            f.seek(-1, os.SEEK_END)
+            f.write(bytes([last[0] ^ 0xFF]))
+        expect = f"{numpy.name} is not the file its lock names"
+    elif damage == "missing":
+        numpy.unlink()
+        expect = f"{numpy.name} is missing"
+    else:
+        other = _other_python()
+        if other is None:
+            pytest.skip("no Python of another version here")
+        text = text.replace(f"python: {sys.executable}", f"python: {other}")
+        expect = "holds wheels for Python 3.11"
+    answers.write_text(text)
+    r = run_envwizard("--answers", str(answers), "--bundle", str(bundle), "--yes", state=tmp_path)
+    assert r.returncode == 2, r.stdout[-2000:] + r.stderr[-2000:]
+    error = [line for line in r.stderr.splitlines() if line.startswith("envwizard: error:")]
+    assert len(error) == 1 and expect in error[0], r.stderr
+    assert "Traceback" not in r.stderr
+    assert not env_dir.exists()

@@ -249,3 +249,16 @@ def test_export_writes_a_docker_context_and_never_replaces_a_file(
     dev = tmp_path / "project"
     assert main(["export", str(env_with_lock), "--format", "devcontainer", "-o", str(dev)]) == 0
     assert (dev / ".devcontainer" / "devcontainer.json").is_file()
+
+
+def test_a_lock_from_wheel_folders_alone_is_installed_with_no_index(tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path / "w", "tinydep", "1.0")
+    folder = str(tmp_path / "w")
+    lock = Lock(
+        Installer.PIP,
+        "3.11",
+        "linux-x86_64",
+        (Locked("tinydep", "1.0", source=folder, url=wheel.as_uri(), hashes=(("sha256", "a"),)),),
+        sources=(folder,),
+    )
+    assert requirements_txt(lock).splitlines()[2:4] == ["--no-index", f"--find-links {folder}"]

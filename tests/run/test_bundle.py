@@ -28,6 +28,7 @@ from envwizard.run.bundle import (
     fetch_all,
     open_bundle,
     prepare_folder,
+    relocated,
     write_bundle,
 )
 from envwizard.run.fetch import Fetcher, FetchFailed, Wanted
@@ -322,3 +323,16 @@ def test_bundle_answers_use_the_bundle_only(tmp_path: Path) -> None:
     b = bundle_answers(a, tmp_path)
     assert b.offline and b.index_url is None and b.mirror == "none"
     assert b.find_links == [str((tmp_path / "wheels").resolve())]
+
+
+def test_an_install_from_a_bundle_names_the_bundle_as_the_source(
+    bundle: tuple[Path, Manifest, Lock],
+) -> None:
+    out, _manifest, lock = bundle
+    moved = relocated(lock, out)
+    wheels = (out / "wheels").resolve()
+    assert moved.sources == (str(wheels),)
+    for before, after in zip(lock.packages, moved.packages, strict=True):
+        assert after.source == str(wheels) and after.hashes == before.hashes
+        assert after.url == (wheels / (before.filename or "")).as_uri()
+        assert after.filename == before.filename

@@ -76,14 +76,16 @@ def _matches_shape(url: str, shape: str) -> bool:
 
 
 def source_lines(lock: Lock, local: bool = True) -> SourceLines:
-    """The lock's sources as pip options. pip's built-in default index stays the default when a
-    locked file came from it; otherwise the first index the lock names is the index. `local`
-    False leaves out wheel folders and file:// sources (they are not on another machine)."""
+    """The lock's sources (and those its files came from) as pip options. pip's built-in default
+    index stays the default when a locked file came from it; otherwise the first index the lock
+    names is the index, and with wheel folders alone, no index at all. `local` False leaves out
+    wheel folders and file:// sources (they are not on another machine)."""
     used_default = any(p.source == DEFAULT_INDEX for p in lock.packages)
     indexes: list[str] = []
     links: list[str] = []
     secret = False
-    for s in lock.sources:
+    named = [*lock.sources, *(p.source for p in lock.packages if p.source)]
+    for s in dict.fromkeys(named):
         if s == DEFAULT_INDEX:
             continue
         secret = secret or has_secret(s) or "****@" in s
@@ -93,7 +95,9 @@ def source_lines(lock: Lock, local: bool = True) -> SourceLines:
     indexes = list(dict.fromkeys(indexes))
     links = list(dict.fromkeys(links))
     if used_default or not indexes:
-        return SourceLines(None, tuple(indexes), tuple(links), False, secret)
+        # Only wheel folders and no default index: the set came from them alone.
+        alone = not used_default and not indexes and bool(links)
+        return SourceLines(None, tuple(indexes), tuple(links), alone, secret)
     return SourceLines(indexes[0], tuple(indexes[1:]), tuple(links), False, secret)
 
 

@@ -443,6 +443,17 @@ def _same_file(path: Path, sha256: str, locked: Locked) -> bool:
     )
 
 
+def relocated(lock: Lock, folder: Path) -> Lock:
+    """The lock with every file where the bundle holds it: an environment installed from the
+    bundle says so (its report, its own lock, what it exports)."""
+    wheels = (folder / WHEELS).resolve()
+    packages = tuple(
+        dataclasses.replace(p, source=str(wheels), url=(wheels / (p.filename or "")).as_uri())
+        for p in lock.packages
+    )
+    return dataclasses.replace(lock, packages=packages, sources=(str(wheels),))
+
+
 def bundle_answers(answers: Answers, folder: Path) -> Answers:
     """The answers installing from the bundle's wheels only: no index, no mirror, no network."""
     return dataclasses.replace(
@@ -464,5 +475,6 @@ def isolated_env(folder: Path) -> dict[str, str]:
         "PIP_NO_INDEX": "1",
         "UV_NO_CONFIG": "1",
         "UV_FIND_LINKS": wheels,
+        "UV_NO_INDEX": "1",
         "UV_OFFLINE": "1",
     }

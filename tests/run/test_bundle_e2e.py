@@ -52,6 +52,21 @@ def in_no_network(
     )
 
 
+def local_index() -> str | None:
+    """A file:// index pip is configured with here (offline copies of the default index), so
+    that the bundle is made without reaching the network."""
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False
+    )
+    for line in r.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().endswith(("extra-index-url", "index-url")):
+            for url in value.strip().strip("'\"").split():
+                if url.startswith("file://"):
+                    return url
+    return None
+
+
 def freeze(python: Path) -> list[str]:
     r = subprocess.run(
         [str(python), "-m", "pip", "freeze", "--all", "--disable-pip-version-check"],
@@ -73,10 +88,11 @@ def cpu_stack(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("cpu-stack")
     answers = root / "answers.yaml"
     env_dir = root / "env"
+    index = local_index()
     answers.write_text(
         f"manager: venv\nenv: {env_dir}\npython: {sys.executable}\ncompute: cpu\n"
         f"torch: '=={version.split('+')[0]}'\ntorch_index: default\npackages: [numpy]\n"
-        "benchmark: {enabled: true, seconds: 2}\n"
+        "benchmark: {enabled: true, seconds: 2}\n" + (f"index_url: {index}\n" if index else "")
     )
     out = root / "bundle"
     t0 = time.monotonic()
@@ -283,13 +299,13 @@ def test_bundle_for_another_platform_holds_its_wheels(tmp_path: Path) -> None:
 
 # ---- refusals through the command line ---------------------------------------------------------
 def _other_python() -> str | None:
-    """An interpreter of another version than this one, that runs."""
-    for minor in (12, 13, 10):
-        found = shutil.which(f"python3.{minor}")
-        if found and minor != sys.version_info.minor:
-            ok = subprocess.run([found, "-c", "pass"], capture_output=True, check=False)
-            if ok.returncode == 0:
-                return found
+    """An interpreter this machine has, of a version envwizard can plan for, other than this one."""
+    from envwizard.facts.probe import probe
+
+    mine = f"{sys.version_info.major}.{sys.version_info.minor}"
+    for p in probe().pythons:
+        if p.version.startswith(("3.12.", "3.13.", "3.10.")) and not p.version.startswith(mine):
+            return p.executable
     return None
 
 

@@ -6,12 +6,16 @@ container engine answers."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -342,4 +346,120 @@ def test_the_command_line_refuses_a_damaged_bundle_before_creating_anything(
     error = [line for line in r.stderr.splitlines() if line.startswith("envwizard: error:")]
     assert len(error) == 1 and expect in error[0], r.stderr
     assert "Traceback" not in r.stderr
+    assert not env_dir.exists()
+
+
+# ---- --with-python ---------------------------------------------------------------------------
+def _standalone_archive(prefix: Path, out: Path, version: str) -> Path:
+    """A CPython installation packed the way python-build-standalone packs one (`python/...`),
+    without its test suite and caches, under that project's file name."""
+    name = f"cpython-{version}+20990101-x86_64-unknown-linux-gnu-install_only.tar.gz"
+    skip = ("/test/", "/__pycache__", "/site-packages/", "/idlelib", "/tkinter", "/turtledemo")
+
+    def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        return None if any(s in info.name + "/" for s in skip) else info
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(out / name, "w:gz", compresslevel=1) as tar:
+        for sub in ("bin", "lib"):
+            tar.add(prefix / sub, arcname=f"python/{sub}", filter=keep)
+    return out / name
+
+
+def _uv_wheel(folder: Path) -> Path:
+    """This machine's uv binary in a wheel for this platform (uv ships as such wheels)."""
+    from envwizard.run.standalone import uv_binary, uv_version
+
+    uv = uv_binary()
+    version = uv_version(uv)
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / f"uv-{version}-py3-none-manylinux_2_17_x86_64.whl"
+    dist = f"uv-{version}.dist-info"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(uv, f"uv-{version}.data/scripts/uv")
+        z.writestr(f"{dist}/METADATA", f"Metadata-Version: 2.1\nName: uv\nVersion: {version}\n")
+        z.writestr(f"{dist}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n")
+        z.writestr(f"{dist}/RECORD", "")
+    return wheel
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the archive name is x86_64 Linux")
+def test_with_python_bundles_a_standalone_cpython_and_uv_and_the_target_uses_them(
+    tmp_path: Path,
+) -> None:
+    """A target with no Python 3.12: the bundle's own CPython creates the environment.
+
+    uv takes the standalone build from a downloads list (UV_PYTHON_DOWNLOADS_JSON_URL, uv's
+    own setting for a mirror of the builds) that names an archive packed here from this
+    machine's 3.12; uv's wheel comes from a local wheel folder. Making the bundle runs no
+    installer on the network; the install side runs with a HOME and PATH where no 3.12 is.
+    """
+    from envwizard.facts.probe import probe
+
+    py312 = next((p for p in probe().pythons if p.version.startswith("3.12.")), None)
+    if py312 is None:
+        pytest.skip("no Python 3.12 here to pack as a standalone build")
+    prefix = Path(
+        subprocess.run(
+            [py312.executable, "-c", "import sys; print(sys.base_prefix)"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    )  # fmt: skip
+    archive = _standalone_archive(prefix, tmp_path / "mirror", py312.version)
+    key = f"cpython-{py312.version}-linux-x86_64-gnu"
+    major, minor, patch = (int(x) for x in py312.version.split("."))
+    downloads = tmp_path / "downloads.json"
+    downloads.write_text(json.dumps({key: {
+        "name": "cpython", "arch": {"family": "x86_64", "variant": None}, "os": "linux",
+        "libc": "gnu", "major": major, "minor": minor, "patch": patch, "prerelease": "",
+        "url": archive.as_uri(), "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
+        "variant": None, "build": "20990101",
+    }}))  # fmt: skip
+    wheels = tmp_path / "wheels"
+    _uv_wheel(wheels)
+    build_wheel(wheels, "torch", "2.13.0+cpu", tag="cp312-cp312-manylinux_2_28_x86_64")
+    answers = tmp_path / "answers.yaml"
+    env_dir = tmp_path / "env"
+    answers.write_text(
+        f"manager: venv\nenv: {env_dir}\npython: '3.12'\ncompute: cpu\ntorch: '==2.13.*'\n"
+        f"torch_index: default\nfind_links: [{wheels}]\noffline: true\nbenchmark: false\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1")
+    out = tmp_path / "bundle"
+    made = subprocess.run(
+        [sys.executable, "-m", "envwizard", "bundle", "--answers", str(answers), "--with-python",
+         str(out)],
+        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
+        env={**env, "UV_PYTHON_DOWNLOADS_JSON_URL": str(downloads)},
+    )  # fmt: skip
+    assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+    manifest = json.loads((out / "envwizard-bundle.json").read_text())
+    assert manifest["python"]["version"] == py312.version
+    assert manifest["python"]["path"] == f"python/{archive.name}"
+    assert manifest["python"]["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert manifest["uv"]["path"].startswith("tools/uv-")
+    assert "standalone CPython" in (out / "README.md").read_text()
+    # The target: no Python 3.12 on its PATH or in its home; the bundle's own one is used.
+    home = tmp_path / "home"
+    home.mkdir()
+    target_env = {
+        **env,
+        "HOME": str(home),
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    target_env.pop("PYENV_ROOT", None)
+    dry = subprocess.run(
+        [sys.executable, "-m", "envwizard", "--answers", str(answers), "--bundle", str(out),
+         "--dry-run"],
+        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL, env=target_env,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stdout[-3000:] + dry.stderr[-3000:]
+    unpacked = tmp_path / "data" / "envwizard" / "python" / archive.name.split(".tar.")[0]
+    assert (unpacked / "python" / "bin" / "python3").is_file()
+    assert f"using its standalone Python {py312.version}" in dry.stdout
+    assert f"{unpacked}/python/bin/python3 -m venv {env_dir}" in dry.stdout
     assert not env_dir.exists()

@@ -165,7 +165,12 @@ def with_python(
         )
     )
     archive, version = fetch_python(target, out / PYTHON_DIR, uv)
-    wheel, uv_version = fetch_uv(target, out / TOOLS, uv, answers.index_url)
+    pip_sources = {"PIP_FIND_LINKS": " ".join(answers.find_links)} if answers.find_links else {}
+    if answers.index_url:
+        pip_sources["PIP_INDEX_URL"] = answers.index_url
+    if answers.offline:
+        pip_sources["PIP_NO_INDEX"] = "1"
+    wheel, uv_version = fetch_uv(target, out / TOOLS, uv, pip_sources)
     return (
         _bundled("python", version, archive, out),
         _bundled("uv", uv_version, wheel, out),
@@ -260,11 +265,10 @@ def from_bundle(answers: Answers, folder: str, console: Console | None = None) -
     root = Path(folder).expanduser().absolute()
     manifest, lock = open_bundle(root)
     answers = bundle_answers(answers, root)
+    if manifest.python is not None and not _has_python(answers, manifest.target.python):
+        answers = _bundled_python(answers, root, manifest, console)
     facts, plan = plan_for(answers, None)
     here = Target.of(facts, plan.decision.python)
-    if manifest.python is not None and here.python != manifest.target.python:
-        answers, facts, plan = _bundled_python(answers, root, manifest, console)
-        here = Target.of(facts, plan.decision.python)
     done: list[str] = []
     check_bundle(root, manifest, lock, here, plan.decision.variant, on_file=done.append)
     if console is not None:
@@ -281,11 +285,21 @@ def from_bundle(answers: Answers, folder: str, console: Console | None = None) -
     return FromBundle(answers, facts, dataclasses.replace(plan, steps=steps), manifest)
 
 
+def _has_python(answers: Answers, version: str) -> bool:
+    """This machine has an interpreter of `version` (major.minor) that the answers may use."""
+    from envwizard.app.commands import probe_here
+    from envwizard.core.versions import major_minor
+
+    facts = probe_here(answers)
+    return any(
+        major_minor(p.version) == version for p in [facts.python, *facts.pythons] if not p.error
+    )
+
+
 def _bundled_python(
     answers: Answers, root: Path, manifest: Manifest, console: Console | None
-) -> tuple[Answers, Facts, Plan]:
-    """The answers and plan with the bundle's own standalone Python as the interpreter."""
-    from envwizard.app.commands import plan_for
+) -> Answers:
+    """The answers with the bundle's own standalone Python as the interpreter."""
     from envwizard.run.standalone import unpack_python
 
     assert manifest.python is not None
@@ -296,6 +310,4 @@ def _bundled_python(
                 version=manifest.python.version, path=python
             )
         )
-    answers = dataclasses.replace(answers, python=str(python))
-    facts, plan = plan_for(answers, None)
-    return answers, facts, plan
+    return dataclasses.replace(answers, python=str(python))

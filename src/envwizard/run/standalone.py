@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import platformdirs
@@ -93,8 +94,12 @@ def fetch_python(target: Target, into: Path, uv: str) -> tuple[Path, str]:
         return dest, match.group(2)
 
 
-def fetch_uv(target: Target, into: Path, uv: str, index_url: str | None) -> tuple[Path, str]:
-    """uv's own wheel for the target, from the configured indexes, and its version."""
+def fetch_uv(target: Target, into: Path, uv: str, sources: Mapping[str, str]) -> tuple[Path, str]:
+    """uv's own wheel for the target, from the configured sources, and its version.
+
+    `sources` are pip's variables for the answers' index and wheel folders (PIP_INDEX_URL,
+    PIP_FIND_LINKS, PIP_NO_INDEX): credentials go through the environment, never the
+    command line."""
     version = uv_version(uv)
     into.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
@@ -103,11 +108,9 @@ def fetch_uv(target: Target, into: Path, uv: str, index_url: str | None) -> tupl
     for tag in target.platform_tags():
         argv += ["--platform", tag]
     argv.append(f"uv=={version}")
-    # The index (credentials included) goes through the environment, never the command line.
-    extra = {"PIP_INDEX_URL": index_url} if index_url else {}
     done = subprocess.run(
         argv,
-        env=child_env(None, extra),
+        env=child_env(None, dict(sources)),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

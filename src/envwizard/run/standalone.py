@@ -14,6 +14,7 @@ folder and its interpreter creates the environment.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -80,6 +82,8 @@ def fetch_python(target: Target, into: Path, uv: str) -> tuple[Path, str]:
                 _("cannot fetch a standalone Python {key}: {error}").format(key=key, error=e)
             ) from None
         found = [p for p in cache.rglob("*") if p.is_file() and ARCHIVE.match(p.name)]
+        if not found and done.returncode == 0:
+            found = _local_download(uv, key, env)  # uv reads a file:// mirror in place
         if not found:
             lines = (done.stderr or done.stdout).strip().splitlines()
             raise FetchFailed(
@@ -90,8 +94,27 @@ def fetch_python(target: Target, into: Path, uv: str) -> tuple[Path, str]:
         match = ARCHIVE.match(found[0].name)
         assert match is not None
         dest = into / match.group(1)
-        shutil.move(str(found[0]), dest)
+        shutil.copyfile(found[0], dest)
         return dest, match.group(2)
+
+
+def _local_download(uv: str, key: str, env: Mapping[str, str]) -> list[Path]:
+    """The archive uv installed from, when its list of builds names a local file (a mirror on
+    disk): uv checked its SHA-256 as it installed it."""
+    argv = [uv, "python", "list", key, "--only-downloads", "--all-platforms"]
+    argv += ["--output-format", "json", "--no-config"]
+    done = subprocess.run(argv, env=dict(env), capture_output=True, text=True, check=False)
+    try:
+        rows = json.loads(done.stdout or "[]")
+    except ValueError:
+        return []
+    for row in rows if isinstance(rows, list) else []:
+        url = str(row.get("url") or "")
+        if url.startswith("file://"):
+            path = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
+            if path.is_file() and ARCHIVE.match(path.name):
+                return [path]
+    return []
 
 
 def fetch_uv(target: Target, into: Path, uv: str, sources: Mapping[str, str]) -> tuple[Path, str]:

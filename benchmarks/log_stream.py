@@ -109,7 +109,6 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, float]:
 
         beat = asyncio.ensure_future(ticker())
         runner = Runner(plan, answers, Start("create"), run_dir=work / "run")
-        app.runner = runner
         shown = 0
         peak_rss = rss0
         t0 = time.perf_counter()

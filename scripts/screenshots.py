@@ -190,7 +190,7 @@ async def done(pilot: Pilot) -> None:
 
     await review(pilot)
     app = wizard(pilot)
-    app.result = recorded_result()
+    app.open_session().result = recorded_result()  # the reviewed plan's session, finished
     app.state.report_path = f"{RUN_DIR}/report.json"
     app.state.saved_answers = "/home/ada/envwizard-answers.yaml"
     await app.push_screen(DoneScreen())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from envwizard.decide.decision import Decision
+from envwizard.facts.load import facts_from_json
+from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan, Step, script_path
 from envwizard.run.runner import Event, Runner
 from envwizard.settings.answers import Answers, Benchmark
@@ -95,6 +98,17 @@ def tiny_plan(manager: str, env: Path, wheelhouse: Path, *, fail_install: bool =
         Step("verify", "Verify", [env_python(env), "-c", 'import json, tinypkg; print(json.dumps({"ok": True, "v": tinypkg.__version__}))'], "verify"),
     ]  # fmt: skip
     return make_plan(env, steps, manager)
+
+
+def plain_facts() -> Facts:
+    """A Linux machine without GPUs whose Python is the one running the tests."""
+    return facts_from_json(
+        json.dumps({
+            "schema": 1, "os": {"system": "Linux", "machine": "x86_64", "glibc": "2.36"},
+            "python": {"version": "3.11.7", "executable": sys.executable}, "gpus": [],
+            "nvidia_driver": None,
+        })
+    )  # fmt: skip
 
 
 def answers_for(env: Path, **kw: object) -> Answers:

@@ -17,10 +17,6 @@ from hypothesis import strategies as st
 
 from envwizard.core.errors import InvalidInput
 from envwizard.settings.answers import (
-    BENCH_DEVICES,
-    BENCH_DTYPES,
-    BENCH_PRESETS,
-    EXISTING,
     MANAGERS,
     MAX_BYTES,
     Answers,
@@ -29,6 +25,7 @@ from envwizard.settings.answers import (
     parse_answers,
     validate,
 )
+from envwizard.settings.choices import Auto, BenchDevice, BenchDtype, BenchPreset, Existing, Url
 from tests.tiers import examples
 
 ENV = "/srv/envs/dl"
@@ -55,7 +52,8 @@ def test_minimal_file_gets_the_documented_defaults() -> None:
     a = parse_answers(f"env: {ENV}\n")
     assert a == Answers(env=ENV)
     assert (a.python, a.manager, a.existing, a.compute) == ("current", "venv", "abort", "auto")
-    assert (a.torch, a.packages, a.torch_index, a.index_url) == (None, [], "auto", None)
+    assert (a.torch, a.packages, a.torch_index, a.index_url) == (None, [], Auto(), None)
+    assert a.to_dict()["torch_index"] == "auto"  # the file says it as it did
     assert (a.find_links, a.offline, a.torch_source, a.keep_failed) == ([], False, "pip", False)
     assert a.benchmark == Benchmark(enabled=True, device="auto", preset="auto", seconds=30)
 
@@ -84,7 +82,7 @@ benchmark: {enabled: true, device: cuda, preset: large, seconds: 12.5, nproc: 2,
     assert a.python == "3.12" and a.manager == "uv" and a.env == "/work/envs/dl"
     assert a.compute == "cu126" and a.torch == ">=2.5,<2.14"
     assert a.packages[1] == "numpy<3"
-    assert a.torch_index == "https://mirror.example/pytorch/whl"
+    assert a.torch_index == Url("https://mirror.example/pytorch/whl")
     assert a.find_links == ["/work/wheels", "/opt/wheels", "file:///srv/wheels"]
     assert a.benchmark == Benchmark(True, "cuda", "large", 12.5, 2, "bf16", "momentum")
 
@@ -345,7 +343,7 @@ def test_round_trip_of_a_full_answers_object() -> None:
         offline=True,
         torch_source="conda-forge",
         keep_failed=True,
-        benchmark=Benchmark(False, "xpu", "tiny", 2.5, 4, "fp16"),
+        benchmark=Benchmark(False, "cuda", "tiny", 2.5, 4, "fp16"),
     )
     text = a.to_yaml()
     assert text.startswith("# envwizard answers")
@@ -368,12 +366,23 @@ def answers_objects(draw: st.DrawFn) -> Answers:
     find_links = draw(
         st.lists(st.sampled_from(["/opt/wheels", "https://w.example/links"]), max_size=2)
     )
+    compute = draw(st.sampled_from(["auto", "cpu", "mps", "xpu", "cu118", "cu126", "rocm7.2"]))
+    # The benchmark's fields agree with each other and with compute (the validator's rules).
+    devices = [
+        d for d in BenchDevice if d is not BenchDevice.MPS or compute in ("auto", "cpu", "mps")
+    ]
+    devices = [d for d in devices if d is not BenchDevice.XPU or compute in ("auto", "xpu")]
+    gpu = compute == "auto" or compute.startswith(("cu", "rocm"))
+    devices = [d for d in devices if d is not BenchDevice.CUDA or gpu]
+    device = draw(st.sampled_from(devices))
+    many = device in (BenchDevice.AUTO, BenchDevice.CUDA, BenchDevice.CPU)
+    dtypes = [t for t in BenchDtype if t is not BenchDtype.TF32 or device in ("auto", "cuda")]
     return Answers(
         env=env,
         python=draw(st.sampled_from(["current", "3.9", "3.10", "3.13.1", "/usr/bin/python3"])),
         manager=manager,
-        existing=draw(st.sampled_from(EXISTING)),
-        compute=draw(st.sampled_from(["auto", "cpu", "mps", "xpu", "cu118", "cu126", "rocm7.2"])),
+        existing=draw(st.sampled_from(list(Existing))),
+        compute=compute,
         torch=draw(st.sampled_from([None, ">=2.5", "==2.13.*", "<2.10,>=2.6"])),
         packages=draw(st.lists(REQS, max_size=3)),
         torch_index=draw(st.sampled_from(["auto", "default", "https://m.example/whl"])),
@@ -384,11 +393,11 @@ def answers_objects(draw: st.DrawFn) -> Answers:
         keep_failed=draw(st.booleans()),
         benchmark=Benchmark(
             enabled=draw(st.booleans()),
-            device=draw(st.sampled_from(BENCH_DEVICES)),
-            preset=draw(st.sampled_from(BENCH_PRESETS)),
+            device=device,
+            preset=draw(st.sampled_from(list(BenchPreset))),
             seconds=draw(st.one_of(st.integers(1, 3600), st.floats(1, 3600))),
-            nproc=draw(st.integers(1, 64)),
-            dtype=draw(st.sampled_from(BENCH_DTYPES)),
+            nproc=draw(st.integers(1, 64)) if many else 1,
+            dtype=draw(st.sampled_from(dtypes)),
         ),
     )  # fmt: skip
 

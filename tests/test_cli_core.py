@@ -341,6 +341,76 @@ def test_validate_bad_file(tmp_path: Path, content: str | bytes, fragments: list
     assert r.stdout == ""
 
 
+# What the benchmark at the end of a run would refuse, `validate` and `--dry-run` refuse first.
+LINUX_FACTS = FACTS / "gtx1080-r580.json"
+
+
+@pytest.mark.parametrize(
+    ("benchmark", "facts", "fragments"),
+    [
+        (
+            "{device: mps, nproc: 4}",
+            None,
+            ["benchmark.nproc is 4; expected 1 with benchmark.device mps", "cuda or cpu only"],
+        ),
+        (
+            "{device: mps}",
+            LINUX_FACTS,
+            ["benchmark.device is 'mps', but the machine is Linux x86_64", "Apple silicon"],
+        ),
+        (
+            "{device: cpu, dtype: tf32}",
+            None,
+            ["benchmark.dtype is 'tf32'; expected fp32, bf16, fp16 or auto", "NVIDIA GPU mode"],
+        ),
+        (
+            "{device: cuda, nproc: 2}",
+            LINUX_FACTS,
+            ["benchmark.nproc is 2, but the machine has 1 GPU(s) for cuda"],
+        ),
+        ("{device: xpu}", LINUX_FACTS, ["benchmark.device is 'xpu'", "no Intel GPU"]),
+    ],
+    ids=["mps-nproc", "mps-on-linux", "cpu-tf32", "nproc-over-gpus", "xpu-without-intel"],
+)
+def test_validate_refuses_a_benchmark_the_run_would_refuse(
+    tmp_path: Path, benchmark: str, facts: Path | None, fragments: list[str]
+) -> None:
+    a = answers(tmp_path, f"manager: venv\nenv: {tmp_path / 'env'}\nbenchmark: {benchmark}\n")
+    where = ["--facts", str(facts)] if facts else []
+    assert_clean_error(envwizard("validate", str(a), *where), *fragments)
+    assert_clean_error(envwizard("plan", "--answers", str(a), *where), *fragments)
+    if facts is None:  # this machine (Linux): the dry run refuses too, and creates nothing
+        assert_clean_error(envwizard("--answers", str(a), "--dry-run"), *fragments)
+    assert not (tmp_path / "env").exists()
+
+
+def test_mps_is_fine_on_apple_silicon(tmp_path: Path) -> None:
+    a = answers(tmp_path, f"manager: venv\nenv: {tmp_path / 'env'}\nbenchmark: {{device: mps}}\n")
+    r = envwizard("validate", str(a), "--facts", str(FACTS / "macos14-arm64.json"))
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        (
+            "compute: cpu\nbenchmark: {device: cuda}\n",
+            ["benchmark.device is 'cuda'; expected auto or cpu with compute: cpu"],
+        ),
+        (
+            "torch: '==2.13.*'\npackages: ['torchvision==0.20.*']\n",
+            ["packages[0] is 'torchvision==0.20.*'", "pairs with torch ==2.13.*", "0.28"],
+        ),
+    ],
+    ids=["cuda-bench-cpu-build", "companion-pin"],
+)
+def test_validate_refuses_answers_that_contradict_themselves(
+    tmp_path: Path, content: str, fragments: list[str]
+) -> None:
+    a = answers(tmp_path, f"manager: venv\nenv: {tmp_path / 'env'}\n{content}")
+    assert_clean_error(envwizard("validate", str(a)), f"{a}: ", *fragments)
+
+
 def test_validate_missing_file_and_directory(tmp_path: Path) -> None:
     assert_clean_error(envwizard("validate", str(tmp_path / "no.yaml")), "no such answers file")
     assert_clean_error(envwizard("validate", str(tmp_path)), "is a directory")

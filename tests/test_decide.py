@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from envwizard.core.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.notes import Note
 from envwizard.core.versions import vkey
 from envwizard.decide.decision import CHECKS, Decider, Decision, decide
 from envwizard.facts.load import facts_from_dict
@@ -139,7 +140,7 @@ def assert_sound(facts: Facts, d: Decision, **answers: Any) -> None:
     a = validate({"env": "/tmp/envwizard-test-env", **answers})
     dec = Decider(facts, a, KB)
     assert d.reasons and all(isinstance(r, str) and r.strip() for r in d.reasons)
-    for text in d.reasons + d.warnings:
+    for text in d.reasons + [w.text for w in d.warnings]:
         assert "None" not in text and "{" not in text and "Check(" not in text, text
     rel = KB.release(d.release)
     builds = KB.builds_for(d.release, dec.platform, d.source)
@@ -351,7 +352,7 @@ def test_pascal_on_r580_is_the_anchors_trap() -> None:
     )
     assert "driver:" not in text
     assert d.index_url == PYTORCH_INDEX + "cu126"
-    assert any("R580" in w and "2.15" in w for w in d.warnings)
+    assert any("R580" in w and "2.15" in w for w in texts(d.warnings))
     assert d.expect == {
         "device": "cuda",
         "compute_capabilities": ["6.1"],
@@ -372,7 +373,7 @@ def test_kepler_explains_driver_and_kernels() -> None:
     text = joined(d)
     assert "torch 2.14: " in text and "start at sm_50" in text and "found 470.256.02" in text
     assert "more newer releases fail too" in text
-    assert any("R470" in w and "Kepler" in w for w in d.warnings)
+    assert any("R470" in w and "Kepler" in w for w in texts(d.warnings))
 
 
 def test_blackwell_on_r570_says_why_not_newer() -> None:
@@ -393,7 +394,7 @@ def test_driver_unknown_falls_back_to_cpu_with_a_reason() -> None:
     d = choose(machine(RTX4090, driver=None))
     assert "the NVIDIA driver version is unknown" in joined(d)
     assert d.expect["device"] == "cpu"
-    assert any("will not be used" in w for w in d.warnings)
+    assert any("will not be used" in w for w in texts(d.warnings))
 
 
 def test_ptx_driver_rule() -> None:
@@ -418,7 +419,7 @@ def test_amd_gfx1031_has_no_kernels_and_says_so() -> None:
     text = joined(d)
     assert "no GPU build runs here" in text and "no gfx1031 kernels" in text
     assert "kernels:" in text
-    assert any("Radeon RX 6700 XT" in w and "will not be used" in w for w in d.warnings)
+    assert any("Radeon RX 6700 XT" in w and "will not be used" in w for w in texts(d.warnings))
 
 
 def test_desktop_igpu_is_left_out_beside_the_dgpu() -> None:
@@ -616,14 +617,14 @@ def test_explicit_cuda_without_nvidia_gpu() -> None:
 def test_explicit_cpu_on_a_gpu_box_warns() -> None:
     d = choose(machine(RTX4090, driver=R580), compute="cpu")
     assert d.expect["device"] == "cpu"
-    assert any("GeForce RTX 4090" in w and "will not be used" in w for w in d.warnings)
+    assert any("GeForce RTX 4090" in w and "will not be used" in w for w in texts(d.warnings))
 
 
 def test_experimental_variants_are_skipped_but_may_be_requested() -> None:
     d = choose(machine(RTX4090, driver=R580), torch="==2.13.*")
     assert "not cu132: experimental in torch 2.13" in d.reasons
     d = choose(machine(RTX4090, driver=R580), torch="==2.13.*", compute="cu132")
-    assert any("experimental" in w for w in d.warnings)
+    assert any("experimental" in w for w in texts(d.warnings))
 
 
 def test_specifier_narrowing_and_pins() -> None:
@@ -663,7 +664,7 @@ def test_default_index_without_gpu_is_a_big_cuda_wheel_on_cpu() -> None:
 def test_default_index_on_windows_is_cpu_only() -> None:
     d = choose(windows(RTX4090, driver="581.57"), torch_index="default")
     assert d.kind == "cpu"
-    assert any("will not be used" in w for w in d.warnings)
+    assert any("will not be used" in w for w in texts(d.warnings))
 
 
 def test_default_index_that_serves_nothing_usable() -> None:
@@ -764,3 +765,7 @@ def test_unknown_glibc_is_planned_on_a_stated_assumption() -> None:
     )
     old = choose(machine(RTX4090, glibc=None, driver=R580), torch="==2.6.*", compute="cu124")
     assert "planned assuming glibc 2.17 or newer, as torch 2.6 cu124 wheels need" in joined(old)
+
+
+def texts(notes: list[Note]) -> list[str]:
+    return [n.text for n in notes]

@@ -37,7 +37,7 @@ def plan(name: str, **answers: Any) -> Decision:
 
 
 def joined(d: Decision) -> str:
-    return "\n".join(d.reasons + d.warnings)
+    return "\n".join(d.reasons + [w.text for w in d.warnings])
 
 
 ROWS = [

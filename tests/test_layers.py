@@ -149,6 +149,54 @@ def test_the_graph_sees_imports_inside_functions() -> None:
     assert "envwizard.core.i18n" in graph()["envwizard.decide.wording"]
 
 
+FRONT_ENDS = ("envwizard.tui", "envwizard.app.headless")
+APPLYING = {
+    "make_plan", "decide", "resolve_start", "inspect_target", "run_preflight",
+    "refuse_if_running", "EnvLock", "Runner", "build_report", "write_report",
+}  # fmt: skip
+"""What applying a plan is made of: the session (app/session.py) calls these, a front end never."""
+
+
+def imported_names(path: Path) -> set[str]:
+    """The names a file imports from envwizard modules (outside `if TYPE_CHECKING:`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("envwizard"):
+            out.update(a.name for a in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return out
+
+
+def test_front_ends_leave_applying_a_plan_to_the_session() -> None:
+    """The wizard and the headless run render the session; neither plans, checks, locks or runs
+    on its own (two copies of that drifted apart once)."""
+    wrong = {}
+    for path in PACKAGE.rglob("*.py"):
+        m = module_name(path)
+        if m.startswith(FRONT_ENDS):
+            found = imported_names(path) & APPLYING
+            if found:
+                wrong[m] = sorted(found)
+    assert wrong == {}
+
+
+def test_the_front_end_check_sees_an_import(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_text(
+        "from envwizard.run.runner import Runner\nif TYPE_CHECKING:\n    from x import decide\n"
+    )
+    assert imported_names(f) & APPLYING == {"Runner"}
+
+
 def test_no_import_cycles() -> None:
     assert cycles(graph()) == []
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from envwizard.core.errors import InvalidInput
+from envwizard.core.notes import NoteCode
 from envwizard.facts.load import facts_from_dict
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load
@@ -449,19 +450,24 @@ def test_estimate_follows_the_build_kind(facts: Facts, kind: str) -> None:
 def test_a_python_the_machine_lacks_is_flagged_for_venv() -> None:
     facts = machine(GTX1080, pythons=[{"version": "3.12.4", "executable": "/opt/py312/bin/python"}])
     p = plan(facts, python="3.10")
-    assert any(
-        "Python 3.10 is not among the interpreters" in w and "python3.10" in w for w in p.warnings
-    )
-    assert not any("not among" in w for w in plan(facts, python="3.10", manager="uv").warnings)
-    assert not any("not among" in w for w in plan(facts, python="3.12").warnings)
+    [missing] = [w for w in p.warnings if w.code is NoteCode.PYTHON_MISSING]
+    assert "Python 3.10 is not among the interpreters" in missing.text
+    assert "python3.10" in missing.text
+    for other in (plan(facts, python="3.10", manager="uv"), plan(facts, python="3.12")):
+        assert NoteCode.PYTHON_MISSING not in {w.code for w in other.warnings}
 
 
 def test_path_warnings() -> None:
     p = make_plan(LINUX, validate({"env": "/srv/my envs/dl"}), KB)
-    assert any("has a space" in w for w in p.warnings)
+    assert [w.text for w in p.warnings if w.code is NoteCode.PATH_SPACE] == [
+        "the environment path has a space (/srv/my envs/dl); some build tools break on such paths"
+    ]
     p = make_plan(LINUX, validate({"env": "/srv/环境/dl"}), KB)
-    assert any("non-ASCII" in w and "CJK" in w for w in p.warnings)
-    assert p.warnings[0].startswith("GeForce GTX 1080")  # the decision's warnings come first
+    [ascii_] = [w for w in p.warnings if w.code is NoteCode.PATH_NON_ASCII]
+    assert "CJK" in ascii_.text and ascii_.code.about_env_path
+    # the decision's warnings come first
+    assert [w.code for w in p.warnings] == [NoteCode.DRIVER_EOL, NoteCode.PATH_NON_ASCII]
+    assert p.warnings[0].text.startswith("GeForce GTX 1080")
 
 
 # ---- the commands really run (venv, virtualenv, uv) -----------------------------------------------

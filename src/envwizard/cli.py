@@ -59,7 +59,9 @@ exit codes: 0 done, 1 a step failed, 2 invalid input, 130 cancelled
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # argparse's own words ("usage:", "options:", its errors) come from our catalog too.
+    # argparse's own words ("usage:", "options:", its errors) come from our catalog too: it looks
+    # up the module globals `_` and `ngettext`, which its type stubs do not declare (hence the
+    # two ignores).
     argparse._ = _  # type: ignore[attr-defined]
     argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
     lang = argparse.ArgumentParser(add_help=False)
@@ -513,6 +515,12 @@ def wizard_command(args: argparse.Namespace) -> int:
                 "(see `envwizard --help`), or look at this machine with `envwizard probe`"
             )
         )
+    if args.answers:
+        # Prefilled answers say the language before the wizard is imported: its key bindings
+        # are labelled when their classes are made.
+        from envwizard.settings.answers import load_answers
+
+        i18n.set_answers_language(load_answers(args.answers).lang)
     from envwizard.tui.app import run_wizard
 
     return run_wizard(args)

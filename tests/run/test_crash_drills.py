@@ -639,6 +639,7 @@ def test_10_unwritable_report_after_success_is_a_clear_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from envwizard.app.headless import apply
+    from envwizard.app.session import Session
     from envwizard.facts.load import facts_from_json
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
@@ -650,7 +651,7 @@ def test_10_unwritable_report_after_success_is_a_clear_error(
     }))  # fmt: skip
     blocker = tmp_path / "file"
     blocker.write_text("")
-    rc = apply(plan, answers_for(env), facts, report=str(blocker / "r.json"))
+    rc = apply(Session(facts, answers_for(env), plan), report=str(blocker / "r.json"))
     err = capsys.readouterr().err
     assert rc == 2
     assert "cannot write the report to" in err and "internal error" not in err

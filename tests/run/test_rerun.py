@@ -10,12 +10,21 @@ from pathlib import Path
 import pytest
 
 from envwizard.app.commands import dry_run
+from envwizard.app.session import Session
 from envwizard.plan.build import STATE_FILE, Plan, Step
 from envwizard.run.outcome import StepStatus
 from envwizard.run.runner import Runner
 from envwizard.run.target import BENCH_AGAIN_HINT, Start, inspect_target, resolve_start
 
-from ..builders import answers_for, env_python, install_argv, make_plan, run_plan, tiny_plan
+from ..builders import (
+    answers_for,
+    env_python,
+    install_argv,
+    make_plan,
+    plain_facts,
+    run_plan,
+    tiny_plan,
+)
 from .indexes import serve
 
 # Both tests build real environments and run plans twice: slow tier.
@@ -107,7 +116,7 @@ def test_dry_run_of_a_half_finished_environment_says_what_it_would_skip_and_chan
     state_before = (env / STATE_FILE).read_bytes()
     files_before = sorted(p.relative_to(env) for p in env.rglob("*"))
 
-    assert dry_run(plan, answers_for(env)) == 0
+    assert dry_run(Session(plain_facts(), answers_for(env), plan)) == 0
     out = capsys.readouterr()
     lines = out.out.splitlines()
     assert "1. Create (skipped: done in an earlier run)" in lines
@@ -121,7 +130,9 @@ def test_dry_run_of_a_half_finished_environment_says_what_it_would_skip_and_chan
     # The pre-flight runs in a dry run too: an index that does not answer stops it, as it would
     # stop the real run, before anything changes.
     index.__exit__(None, None, None)
-    assert dry_run(plan, answers_for(env)) == 0  # the answers are good: a dry run succeeds
+    assert (
+        dry_run(Session(plain_facts(), answers_for(env), plan)) == 0
+    )  # the answers are good: a dry run succeeds
     err = capsys.readouterr().err
     assert "the real run would stop at its pre-flight checks" in err
     assert re.search(r"cannot reach http://127\.0\.0\.1:\d+/simple", err)

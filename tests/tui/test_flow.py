@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -198,7 +199,7 @@ async def reach_review(app, pilot, plan, env) -> None:  # type: ignore[no-untype
     for _ in range(4):
         await press_next(pilot)
     assert isinstance(app.screen, ReviewScreen)
-    app.state.draft["env"] = str(env)
+    app.state.draft = dataclasses.replace(app.state.draft, env=str(env))
     app.state.plan = plan  # a real plan of real commands, installing a tiny offline wheel
 
 

@@ -233,17 +233,18 @@ def apply_bundle_command(args: argparse.Namespace) -> int:
     answers = load_answers(args.answers)
     set_answers_language(answers.lang)
     chosen = from_bundle(answers, args.bundle, Console())
-    if args.dry_run:
-        return dry_run(chosen.plan, chosen.answers, rebenchmark=args.rebenchmark)
-    return apply(
-        chosen.plan,
-        chosen.answers,
+    from envwizard.app.session import Session
+
+    session = Session(
         chosen.facts,
-        yes=args.yes,
-        report=args.report,
+        chosen.answers,
+        chosen.plan,
         rebenchmark=args.rebenchmark,
         stall_seconds=getattr(args, "stall_seconds", None),
     )
+    if args.dry_run:
+        return dry_run(session)
+    return apply(session, yes=args.yes, report=args.report)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -290,7 +291,7 @@ def _has_python(answers: Answers, version: str) -> bool:
     from envwizard.app.commands import probe_here
     from envwizard.core.versions import major_minor
 
-    facts = probe_here(answers)
+    facts = probe_here()
     return any(
         major_minor(p.version) == version for p in [facts.python, *facts.pythons] if not p.error
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from envwizard.facts.load import facts_from_json
 from envwizard.facts.model import Facts
 
 if TYPE_CHECKING:
+    from envwizard.app.session import Session
     from envwizard.plan.build import Plan
     from envwizard.settings.answers import Answers
 
@@ -55,63 +55,18 @@ def load_facts(path: str) -> Facts:
         ) from None
 
 
-def probe_here(answers: Answers | None = None) -> Facts:
-    """Probe this machine, including the interpreter the answers name by path."""
+def probe_here() -> Facts:
     from envwizard.facts.probe import probe
 
-    facts = probe()
-    if answers is not None:
-        add_answer_interpreter(facts, answers)
-    return facts
-
-
-def add_answer_interpreter(facts: Facts, answers: Answers) -> None:
-    """A `python:` given as a path is probed, so the planner knows its version."""
-    want = answers.python
-    if want == "current" or want[0].isdigit():
-        return
-    if any(p.executable == want for p in [facts.python, *facts.pythons]):
-        return
-    if not os.path.exists(want):
-        raise InvalidInput(_("python: {path} does not exist").format(path=want))
-    from envwizard.facts.pythons import inspect_interpreter
-
-    facts.pythons.append(inspect_interpreter(want, origin="answers"))
-
-
-def check_env_location(env: str) -> None:
-    """An environment path this machine can create: not inside /proc, /sys or /dev, and not
-    below a file (`/etc/passwd/env`)."""
-    if env == "/" or any(env.startswith(root + "/") for root in ("/proc", "/sys", "/dev")):
-        raise InvalidInput(
-            _(
-                "env: {env} is inside a system folder of the kernel; choose a path for a new environment"
-            ).format(env=env)
-        )
-    for parent in Path(env).parents:
-        if parent.exists() and not parent.is_dir():
-            raise InvalidInput(
-                _("env: {env} cannot be created: {parent} is a file, not a folder").format(
-                    env=env, parent=parent
-                )
-            )
+    return probe()
 
 
 def plan_for(answers: Answers, facts_path: str | None) -> tuple[Facts, Plan]:
-    from envwizard.plan.build import make_plan
-    from envwizard.plan.route import measure_for
-    from envwizard.settings.answers import is_windows_path
+    """The session's plan stage, for this machine or for the one a facts file describes."""
+    from envwizard.app.session import plan_answers
 
-    facts = load_facts(facts_path) if facts_path else probe_here(answers)
-    if not facts_path and not answers.env_is_name:
-        check_env_location(answers.env)
-    if facts.os.system != "Windows" and is_windows_path(answers.env):
-        raise InvalidInput(
-            _(
-                "env: {env} is a Windows path, and the plan is for a {system} machine; write a path of that machine"
-            ).format(env=answers.env, system=facts.os.system)
-        )
-    return facts, make_plan(facts, answers, measured=measure_for(facts, answers))
+    facts = load_facts(facts_path) if facts_path else probe_here()
+    return facts, plan_answers(facts, answers, here=not facts_path).plan
 
 
 def mirrors_command(args: argparse.Namespace) -> int:
@@ -195,15 +150,14 @@ def validate_command(args: argparse.Namespace) -> int:
     answers = load_answers(args.file)
     set_answers_language(answers.lang)
     facts_path = getattr(args, "facts", None)
-    _facts, plan = plan_for(answers, facts_path)
+    facts, plan = plan_for(answers, facts_path)
     if not facts_path:
-        from envwizard.run.preflight import run_preflight
-        from envwizard.run.target import inspect_target, resolve_start
+        from envwizard.app.session import Session
 
-        start = resolve_start(inspect_target(plan.env_path), plan, answers)
+        session = Session(facts, answers, plan)
         # The run's own pre-flight, less the network: a missing conda, an unwritable folder,
         # a missing wheel folder are reasons the run would stop before changing anything.
-        pf = run_preflight(plan, answers, start, network=False)
+        pf = session.preflight(session.inspect(), network=False)
         if pf.errors:
             raise InvalidInput(
                 _("{file}: the run would stop at its pre-flight checks here: {problems}").format(
@@ -242,35 +196,34 @@ def apply_command(args: argparse.Namespace) -> int:
 
     set_answers_language(answers.lang)
     facts, plan = plan_for(answers, None)
-    if args.dry_run:
-        return dry_run(plan, answers, rebenchmark=args.rebenchmark)
-    from envwizard.app.headless import apply
+    from envwizard.app.session import Session
 
-    return apply(
-        plan,
-        answers,
+    session = Session(
         facts,
-        yes=args.yes,
-        report=args.report,
+        answers,
+        plan,
         rebenchmark=args.rebenchmark,
         stall_seconds=getattr(args, "stall_seconds", None),
     )
+    if args.dry_run:
+        return dry_run(session)
+    from envwizard.app.headless import apply
+
+    return apply(session, yes=args.yes, report=args.report)
 
 
-def dry_run(plan: Plan, answers: Answers, *, rebenchmark: bool = False) -> int:
+def dry_run(session: Session) -> int:
     """What the real run would do here, and the pre-flight checks it would make; changes nothing.
 
     The start is resolved against the environment as it is now, so the steps a real run would
     skip (done in an earlier run, or a finished environment's benchmark) are shown as skipped.
     """
-    from envwizard.run.preflight import run_preflight
-    from envwizard.run.target import inspect_target, resolve_start
-
-    start = resolve_start(inspect_target(plan.env_path), plan, answers, rebenchmark=rebenchmark)
+    plan = session.plan
+    start = session.inspect()
     print_dry_run(plan, start.skip, start.why)
     if start.message:
         print(_("start: {message}").format(message=start.message))
-    pf = run_preflight(plan, answers, start)
+    pf = session.preflight(start)
     for w in pf.warnings:
         print(_("warning: {text}").format(text=w), file=sys.stderr)
     # The answers are good, so a dry run succeeds (the CLI contract): what the pre-flight found

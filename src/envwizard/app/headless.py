@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,102 +26,78 @@ from rich.prompt import Confirm
 from rich.table import Table
 from rich.text import Text
 
+from envwizard.app.session import NeedsConfirm, Ready, Refused, Session
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import live_panel, progress_line, summary_table
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
 from envwizard.core.i18n import _
-from envwizard.core.redact import redact, redact_text
-from envwizard.facts.model import Facts
+from envwizard.core.redact import redact_text
 from envwizard.plan.build import Plan
 from envwizard.report.render import STEP_ICONS, decision_panel, outcome_line
-from envwizard.report.report import build_report, carry_commands, installed, write_report
-from envwizard.run.envlock import EnvLock, refuse_if_running
+from envwizard.report.report import carry_commands, installed
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
-from envwizard.run.preflight import run_preflight
 from envwizard.run.runner import (
     BenchEvent,
     Event,
     Notice,
     RunFinished,
-    Runner,
     StepFinished,
     StepOutput,
     StepProgress,
     StepStarted,
 )
-from envwizard.run.target import inspect_target, resolve_start
-from envwizard.settings.answers import Answers
 
 
 def apply(
-    plan: Plan,
-    answers: Answers,
-    facts: Facts,
+    session: Session,
     *,
     yes: bool = False,
     report: str | None = None,
-    rebenchmark: bool = False,
     console: Console | None = None,
-    stall_seconds: float | None = None,
 ) -> int:
+    """Render the session: its questions as prompts, its refusals as errors, its events live."""
     console = console or Console()
+    plan = session.plan
     console.print(decision_panel(plan))
-    start = resolve_start(inspect_target(plan.env_path), plan, answers, rebenchmark=rebenchmark)
-    if start.destructive and not yes:
-        if not (sys.stdin.isatty() and console.is_terminal):
-            raise InvalidInput(
-                _(
-                    "existing: recreate would delete {path}; without a terminal to confirm, "
-                    "pass --yes to allow it"
-                ).format(path=plan.env_path)
-            )
-        if not Confirm.ask(
-            _("[bold]{message}.[/] Continue?").format(message=start.message),
-            console=console,
-            default=False,
-        ):
-            console.print(_("Nothing was changed."))
-            return EXIT_CANCELLED
-    refuse_if_running(plan.env_path)
-    pf = run_preflight(plan, answers, start)
-    for w in pf.warnings:
-        console.print(f"[yellow]⚠[/] {redact_text(w)}")
-    if pf.errors:
-        raise InvalidInput(_("pre-flight: {problems}").format(problems=" | ".join(pf.errors)))
-    on_wait = lambda text: console.print(f"[yellow]⚠[/] {text}")  # noqa: E731
-    with EnvLock(plan.env_path, on_wait=on_wait) as lock:
-        # Under the lock, look again: an earlier run may have finished or left something.
-        again = resolve_start(inspect_target(plan.env_path), plan, answers)
-        if again.destructive and not start.destructive:
-            raise InvalidInput(
-                _("env: {path} changed while envwizard was checking it; run again").format(
-                    path=plan.env_path
+    prepared = session.prepare()
+    if isinstance(prepared, NeedsConfirm):
+        if not yes:
+            if not (sys.stdin.isatty() and console.is_terminal):
+                raise InvalidInput(
+                    _(
+                        "existing: recreate would delete {path}; without a terminal to confirm, "
+                        "pass --yes to allow it"
+                    ).format(path=plan.env_path)
                 )
-            )
-        start = again
-        runner = Runner(plan, answers, start, lock=lock, stall_seconds=stall_seconds)
+            if not Confirm.ask(
+                _("[bold]{message}.[/] Continue?").format(message=prepared.question),
+                console=console,
+                default=False,
+            ):
+                console.print(_("Nothing was changed."))
+                return EXIT_CANCELLED
+        prepared = session.prepare(confirmed=True)
+    assert not isinstance(prepared, NeedsConfirm)  # confirmed: asked and answered
+    for w in prepared.warnings:
+        console.print(f"[yellow]⚠[/] {redact_text(w.text)}")
+    if isinstance(prepared, Refused):
+        raise prepared.error()
+    with session:
+        on_wait = lambda text: console.print(f"[yellow]⚠[/] {text}")  # noqa: E731
+        locked = session.lock(prepared, on_wait=on_wait)
+        if isinstance(locked, Refused):
+            raise locked.error()
+        assert isinstance(locked, Ready)  # lock() never asks
         view = _View(plan, console)
-        asyncio.run(_drive(runner, view))
-    result = runner.result
+        asyncio.run(_drive(session.run(locked.start), session.cancel, view))
+    result = session.result
     assert result is not None
-    data = build_report(facts, answers, plan, result)
-    if runner.state_error:
-        data["state_error"] = runner.state_error
-    data = redact(data)
-    # The run folder always gets the report (the environment's disk may be the full one).
-    paths = write_report(data, runner.run_dir / "report.json")
+    reported = session.write_report(report)
     exit_code = result.exit_code
-    if report:
-        try:
-            paths = write_report(data, report)
-        except OSError as e:
-            view.error(
-                _("cannot write the report to {report} ({error}); it is in {path}").format(
-                    report=report, error=e.strerror or e, path=paths[0]
-                )
-            )
-            exit_code = exit_code or EXIT_INVALID
-    view.summary(result, paths[0])
+    if reported.error:
+        view.error(reported.error)
+        exit_code = exit_code or EXIT_INVALID
+    view.summary(result, reported.path)
     return exit_code
 
 
@@ -129,14 +106,14 @@ CANCEL_SIGNALS = tuple(
 )
 
 
-async def _drive(runner: Runner, view: _View) -> None:
+async def _drive(events: AsyncIterator[Event], cancel: Callable[[], None], view: _View) -> None:
     loop = asyncio.get_running_loop()
 
     def hang_up() -> None:
         view.detach()
-        runner.cancel()
+        cancel()
 
-    handlers = {sig: runner.cancel for sig in CANCEL_SIGNALS}
+    handlers = {sig: cancel for sig in CANCEL_SIGNALS}
     if hasattr(signal, "SIGHUP"):
         handlers[signal.SIGHUP] = hang_up
     previous = {sig: signal.getsignal(sig) for sig in handlers}
@@ -147,7 +124,7 @@ async def _drive(runner: Runner, view: _View) -> None:
             signal.signal(sig, lambda *_, h=handler: loop.call_soon_threadsafe(h))
     try:
         with view:
-            async for event in runner.run():
+            async for event in events:
                 view.handle(event)
     finally:
         for sig in handlers:

@@ -16,12 +16,14 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from envwizard.core.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.notes import Note, NoteCode
 from envwizard.core.versions import vkey
 from envwizard.decide import checks, wording
 from envwizard.decide.checks import CHECKS, Check, Code, Finding, Machine, gpu_label
 from envwizard.facts.model import GPU, Facts
 from envwizard.knowledge import Build, Knowledge, Release
 from envwizard.settings.answers import COMPANIONS, Answers
+from envwizard.settings.choices import Auto, Default
 
 __all__ = ["CHECKS", "Candidate", "Decision", "decide", "gpu_label"]
 
@@ -69,7 +71,7 @@ class Decision:
     companions: list[str] = field(default_factory=list)
     cuda: str | None = None
     kind: str = "cpu"
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     expect: dict[str, Any] = field(default_factory=dict)
     """What verification should find: the devices and architectures this build must serve."""
@@ -82,6 +84,9 @@ class Decision:
     index_owner: str | None = None
     """Whose index `index_url` is: "pytorch" (or a copy of it), "jetson" (NVIDIA's Jetson
     index), None when the installer's own index serves torch."""
+    interpreter: str | None = None
+    """The interpreter that makes the environment (None: uv or conda provide `python`); found
+    once per plan with the version, for the planner's commands (not part of the plan JSON)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,7 +101,7 @@ class Decision:
             "companions": self.companions,
             "cuda": self.cuda,
             "kind": self.kind,
-            "warnings": self.warnings,
+            "warnings": [w.text for w in self.warnings],
             "alternatives": self.alternatives,
             "expect": self.expect,
             "hints": self.hints,
@@ -141,9 +146,14 @@ class Decider:
         self.facts = facts
         self.answers = answers
         self.kb = kb
-        self.py_full, py_exe = target_python(facts, answers)
+        self.py_full, self.py_exe = target_python(facts, answers)
         py_info = next(
-            (p for p in [facts.python, *facts.pythons] if py_exe and p.executable == py_exe), None
+            (
+                p
+                for p in [facts.python, *facts.pythons]
+                if self.py_exe and p.executable == self.py_exe
+            ),
+            None,
         )
         self.m = Machine(facts, kb, self.py_full, py_info)
         self.platform = self.m.platform
@@ -254,7 +264,7 @@ class Decider:
         self.require_platform(rels)
         self.require_python(rels)
         if (
-            self.answers.torch_index == "default"
+            isinstance(self.answers.torch_index, Default)
             and self.answers.compute == "auto"
             and self.source == "pip"
         ):
@@ -404,7 +414,7 @@ class Decider:
         b = cand.build
         rel = self.kb.release(b.release)
         reasons: list[str] = [self.machine_line(), *self.left_out_lines()]
-        warnings: list[str] = []
+        warnings: list[Note] = []
         reasons.extend(self.gate_lines([r for r in rels if vkey(r.version) > vkey(rel.version)]))
         reasons.extend(rejected_newer[:3])
         if len(rejected_newer) > 3:
@@ -431,18 +441,25 @@ class Decider:
             elif o.ok and other.experimental and _newer(other, b):
                 reasons.append(wording.not_experimental(other.variant, rel.version))
         if b.experimental:
-            warnings.append(wording.experimental(b.variant, rel.version))
+            warnings.append(
+                Note(NoteCode.EXPERIMENTAL, wording.experimental(b.variant, rel.version))
+            )
         for g in self.facts.gpus:
             if g.integrated:
                 continue
             if (b.kind == "cuda" and g.vendor == "amd") or (
                 b.kind == "rocm" and g.vendor == "nvidia"
             ):
-                warnings.append(wording.unused_by(gpu_label(g), b.kind))
+                warnings.append(Note(NoteCode.GPU_UNUSED, wording.unused_by(gpu_label(g), b.kind)))
         if b.kind == "cpu" and not (default_index and self.facts.os.system == "Darwin"):
             unused = self.accelerators()
             if unused:
-                warnings.append(wording.unused_cpu([gpu_label(g) for g in unused]))
+                warnings.append(
+                    Note(
+                        NoteCode.GPUS_IDLE_ON_CPU,
+                        wording.unused_cpu([gpu_label(g) for g in unused]),
+                    )
+                )
         if b.kind == "cuda":
             families = set()
             for g in self.targets("nvidia"):
@@ -450,21 +467,26 @@ class Decider:
                 if eol and eol.family not in families:
                     families.add(eol.family)
                     warnings.append(
-                        wording.driver_eol(gpu_label(g), eol.last_branch, eol.family, eol.outlook)
+                        Note(
+                            NoteCode.DRIVER_EOL,
+                            wording.driver_eol(
+                                gpu_label(g), eol.last_branch, eol.family, eol.outlook
+                            ),
+                        )
                     )
         if rel.forecast:
             reasons.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
-            warnings.append(wording.forecast_line(rel.version, self.kb.releases[1].version))
+            warnings.append(Note(NoteCode.FORECAST, reasons[-1]))
         if self.facts.os.rosetta:
-            warnings.append(wording.rosetta())
-            reasons.append(warnings[-1])
+            reasons.append(wording.rosetta())
+            warnings.append(Note(NoteCode.ROSETTA, reasons[-1]))
         pins = list(rel.pins) if b.source == "pip" else []
         if pins:
             reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
         found_hints = hints(self.m, b, [r.version for r in rels])
         for h in found_hints:
             reasons.append(h.why)
-            warnings.append(h.why)
+            warnings.append(Note(NoteCode.SETTING, h.why))
         reasons.extend(wording.normalised_line(n) for n in self.facts.normalised)
         torch_pin = self.torch_pin(rel)
         index_url = self.index_for(b, default_index)
@@ -474,7 +496,7 @@ class Decider:
             )
         if b.source == "pip" and self.platform.startswith("macos-"):
             reasons.append(wording.macos_default_index())
-        elif self.answers.torch_index == "default" and not default_index:
+        elif isinstance(self.answers.torch_index, Default) and not default_index:
             served = rel.default.get(self.platform)
             reasons.append(wording.configured_index(b.variant, served, rel.version))
         return Decision(
@@ -485,6 +507,7 @@ class Decider:
             release=rel.version,
             source=b.source,
             python=self.py_full,
+            interpreter=self.py_exe,
             requirement=self.requirement("torch", rel.version, self.answers.torch),
             companions=self.companions(rel) + pins,
             cuda=b.cuda,
@@ -593,13 +616,13 @@ class Decider:
         if default_index or b.source != "pip" or self.platform.startswith("macos-"):
             return None
         ti = self.answers.torch_index
-        if ti == "default":
+        if isinstance(ti, Default):
             return None
         if b.index:
             return b.index  # NVIDIA's Jetson index: no copy of PyTorch's index holds these
-        if ti == "auto":
+        if isinstance(ti, Auto):
             return self.kb.index_url(b.variant)
-        return f"{ti}/{b.variant}"
+        return f"{ti.url}/{b.variant}"
 
     def alternatives(self, rel: Release) -> list[dict[str, Any]]:
         out = []

@@ -205,6 +205,7 @@ def implementation():
 
 
 def facts():
+    # type: () -> dict
     import os
     import struct
 

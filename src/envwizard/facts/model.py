@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import _
@@ -265,7 +265,7 @@ class _Reader:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def fail(self, path: str, value: Any, allowed: str) -> None:
+    def fail(self, path: str, value: Any, allowed: str) -> NoReturn:
         shown = json.dumps(value) if not isinstance(value, str) else repr(value)
         if path:
             raise InvalidInput(
@@ -316,7 +316,7 @@ class _Reader:
         return None if value is None else self.boolean(value, path)
 
     def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> str:
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             self.fail(path, value, "one of " + ", ".join(allowed))
         return value
 

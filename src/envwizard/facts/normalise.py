@@ -149,8 +149,8 @@ class Normaliser:
             data["python"] = py = {"version": py}
         if isinstance(py, dict):
             self.python(py, "python", os_d if isinstance(os_d, dict) else {})
-        elif isinstance(py, str) and _NUMBER.search(py):
-            version = _NUMBER.search(py).group(1)  # type: ignore[union-attr]
+        elif isinstance(py, str) and (number := _NUMBER.search(py)):
+            version = number.group(1)
             data["python"] = {"version": version}
             self.note("python", py, version)
             self.python(data["python"], "python", os_d if isinstance(os_d, dict) else {})
@@ -580,10 +580,11 @@ def _tool_line_name(name: str, g: dict[str, Any]) -> str:
     rows = parse_nvidia_smi_query(text)
     if rows:
         row = rows[0]
-        for key in ("memory_mib", "compute_capability"):
-            if g.get(key) is None and row.get(key) is not None:
-                g[key] = row[key]
-        return str(row["name"])
+        if g.get("memory_mib") is None and row["memory_mib"] is not None:
+            g["memory_mib"] = row["memory_mib"]
+        if g.get("compute_capability") is None and row["compute_capability"] is not None:
+            g["compute_capability"] = row["compute_capability"]
+        return row["name"]
     pci = re.match(
         r"^(?:[0-9a-f]{2,4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.\d\s+[^:]*(?:controller|Display)[^:]*:\s*(.+)$",
         text,

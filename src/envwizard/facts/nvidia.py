@@ -13,6 +13,7 @@ import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from envwizard.facts.found import Card, Found, at
 from envwizard.facts.model import GPU
@@ -115,7 +116,16 @@ def parse_nvidia_smi_header(text: str) -> tuple[str | None, str | None]:
     return (d.group(1) if d else None, f"{int(c.group(1))}.{int(c.group(2))}" if c else None)
 
 
-def parse_nvidia_smi_query(text: str, fields: tuple[str, ...] = QUERY) -> list[dict[str, object]]:
+class SmiRow(TypedDict):
+    """One GPU of nvidia-smi's query."""
+
+    index: int
+    name: str
+    memory_mib: int | None
+    compute_capability: str | None
+
+
+def parse_nvidia_smi_query(text: str, fields: tuple[str, ...] = QUERY) -> list[SmiRow]:
     """Rows of `nvidia-smi --query-gpu=<fields> --format=csv[,noheader][,nounits]`.
 
     With a header line the columns are taken from it (any order; "memory.total [MiB]" is
@@ -128,7 +138,7 @@ def parse_nvidia_smi_query(text: str, fields: tuple[str, ...] = QUERY) -> list[d
     )
     if "index" in header and "name" in header:
         fields, lines = header, lines[1:]
-    rows = []
+    rows: list[SmiRow] = []
     for line in lines:
         parts = [p.strip() for p in line.split(",")]
         extra = len(parts) - len(fields)
@@ -226,7 +236,7 @@ def nvidia_smi_paths(root: str, env: Mapping[str, str], wsl: bool) -> list[str]:
     return out
 
 
-def smi_query(smi: str, timeout: float) -> list[dict[str, object]]:
+def smi_query(smi: str, timeout: float) -> list[SmiRow]:
     """GPU rows from nvidia-smi; R470's rejects compute_cap and fails whole, so retry without."""
     fields: tuple[str, ...] = QUERY
     argv = [smi, "--query-gpu=" + ",".join(fields), "--format=csv,noheader,nounits"]
@@ -409,10 +419,10 @@ def smi_fallback(
         for row in rows:
             gpu = GPU(
                 vendor="nvidia",
-                name=str(row["name"]),
-                index=row["index"],  # type: ignore[arg-type]
-                memory_mib=row["memory_mib"],  # type: ignore[arg-type]
-                compute_capability=row["compute_capability"],  # type: ignore[arg-type]
+                name=row["name"],
+                index=row["index"],
+                memory_mib=row["memory_mib"],
+                compute_capability=row["compute_capability"],
                 source="nvidia-smi",
             )
             card = Card(gpu, {"name": "nvidia-smi", "memory_mib": "nvidia-smi"})

@@ -366,7 +366,7 @@ class Knowledge:
         row = self.cuda_majors.get(int(cuda.split(".")[0]))
         if row is None:
             return None
-        return row["windows" if windows else "linux"]
+        return str(row["windows" if windows else "linux"])
 
     def driver_cuda(self, driver: str) -> str | None:
         """The newest CUDA version a driver serves, from the driver-branch table."""

@@ -3,6 +3,7 @@ channels (data in mirrors.toml), and the names `mirror:` accepts."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -10,10 +11,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python < 3.11
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python < 3.11
+    import tomli as tomllib
 
 
 CHOICES = ("none", "auto")

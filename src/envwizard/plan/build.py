@@ -21,9 +21,10 @@ from packaging.requirements import Requirement
 
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import N_, _
+from envwizard.core.notes import Note, NoteCode
 from envwizard.core.redact import redact_text
 from envwizard.core.versions import major_minor, vkey
-from envwizard.decide.decision import Decision, decide, target_python
+from envwizard.decide.decision import Decision, decide
 from envwizard.facts.model import Facts, PythonInfo
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
@@ -112,7 +113,7 @@ class Plan:
     env_python: str
     manager: str
     estimate_mib: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
     activate: str = ""
     """The command a person runs to use the environment."""
     windows: bool = False
@@ -149,7 +150,7 @@ class Plan:
             },
             "installer": self.installer.to_dict(),
             "estimate_mib": self.estimate_mib,
-            "warnings": self.warnings,
+            "warnings": [w.text for w in self.warnings],
         }
 
     def step(self, step_id: str) -> Step:
@@ -166,13 +167,16 @@ def make_plan(
     answers: Answers,
     kb: Knowledge | None = None,
     measured: Measurement | None = None,
+    decision: Decision | None = None,
 ) -> Plan:
     """The plan for these facts and answers; InvalidInput/ImpossibleRequest when there is none.
 
-    `measured` is what `mirror: auto` measured beforehand (mirrors.measure), given as data.
+    `measured` is what `mirror: auto` measured beforehand (route.measure), given as data;
+    `decision` is `decide()`'s answer when the caller needed it first (to know what to measure),
+    so that the decision is made once per plan.
     """
     kb = kb or load_knowledge()
-    decision = fitted(facts, answers, decide(facts, answers, kb))
+    decision = fitted(facts, answers, decision or decide(facts, answers, kb))
     way = route(answers, decision, measured)
     answers = apply_route(way, answers, decision)
     return _Builder(facts, answers, kb, decision, way).build()
@@ -189,7 +193,7 @@ class _Builder:
         self.d = decision
         self.windows = facts.os.system == "Windows"
         self.path = ntpath if self.windows else posixpath
-        self.py_version, self.py_exe = target_python(facts, answers)
+        self.py_version, self.py_exe = decision.python, decision.interpreter
         self.manager = answers.manager
         self.prefix = self.env_prefix()
         self.env_py = self.env_python()
@@ -219,7 +223,7 @@ class _Builder:
                         "give env as a path instead"
                     ).format(env=repr(self.a.env), manager=self.manager)
                 )
-            return self.path.join(m.envs_dir, self.a.env)
+            return str(self.path.join(m.envs_dir, self.a.env))
         return self.a.env
 
     def env_python(self) -> str:
@@ -504,29 +508,38 @@ class _Builder:
             return _quote(ntpath.join(self.prefix, "Scripts", "activate"), True)
         return "source " + _quote(posixpath.join(self.prefix, "bin", "activate"), False)
 
-    def path_warnings(self) -> list[str]:
+    def path_warnings(self) -> list[Note]:
         out = []
         if self.manager in ("venv", "virtualenv") and not self.py_exe and self.facts.pythons:
             # venv and virtualenv cannot fetch a Python; uv and conda can.
             out.append(
-                _(
-                    "Python {version} is not among the interpreters found on this machine; "
-                    "creating the environment needs `{python}`"
-                ).format(version=self.py_version, python=self.interpreter())
+                Note(
+                    NoteCode.PYTHON_MISSING,
+                    _(
+                        "Python {version} is not among the interpreters found on this machine; "
+                        "creating the environment needs `{python}`"
+                    ).format(version=self.py_version, python=self.interpreter()),
+                )
             )
         if " " in self.prefix:
             out.append(
-                _(
-                    "the environment path has a space ({path}); some build tools break on such paths"
-                ).format(path=self.prefix)
+                Note(
+                    NoteCode.PATH_SPACE,
+                    _(
+                        "the environment path has a space ({path}); some build tools break on such paths"
+                    ).format(path=self.prefix),
+                )
             )
         if any(ord(c) > 127 for c in self.prefix):
             name = next(unicodedata.name(c, "?") for c in self.prefix if ord(c) > 127)
             out.append(
-                _(
-                    "the environment path has non-ASCII characters ({name}); some tools break on "
-                    "such paths"
-                ).format(name=name)
+                Note(
+                    NoteCode.PATH_NON_ASCII,
+                    _(
+                        "the environment path has non-ASCII characters ({name}); some tools break "
+                        "on such paths"
+                    ).format(name=name),
+                )
             )
         return out
 

@@ -13,17 +13,20 @@ own configuration files. Pure: everything comes from the facts and the answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import _
+from envwizard.core.values import StrValue
 from envwizard.facts.model import Facts
 from envwizard.facts.pipconfig import PipConfig
 from envwizard.settings.answers import Answers
+from envwizard.settings.choices import InstallerWord, Manager
 
 
-class Installer(str, Enum):
+class Installer(StrValue):
+    """Who runs the install steps."""
+
     PIP = "pip"
     UV = "uv"
 
@@ -48,8 +51,8 @@ def choose_installer(facts: Facts, answers: Answers) -> InstallerChoice:
     uv = facts.managers.get("uv")
     uv_path = uv.path if uv and uv.path else None
     wanted = answers.installer
-    if answers.manager == "uv":
-        if wanted == "pip":
+    if answers.manager is Manager.UV:
+        if wanted is InstallerWord.PIP:
             raise InvalidInput(
                 _(
                     "installer: pip cannot fill a uv environment, which has no pip of its own; "
@@ -59,10 +62,10 @@ def choose_installer(facts: Facts, answers: Answers) -> InstallerChoice:
         return InstallerChoice(
             Installer.UV, _("uv installs: the environment is a uv environment"), uv_path or "uv"
         )
-    if wanted == "pip":
+    if wanted is InstallerWord.PIP:
         return InstallerChoice(Installer.PIP, _("pip installs: the answers say installer: pip"))
     cfg = facts.pip_config
-    if wanted == "uv":
+    if wanted is InstallerWord.UV:
         if not uv_path:
             raise InvalidInput(
                 _(

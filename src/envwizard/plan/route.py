@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from envwizard.core.errors import ImpossibleRequest
 from envwizard.core.i18n import _
 from envwizard.knowledge.mirrors import Kind, Preset, is_site, presets, select
+from envwizard.settings.choices import Auto
 
 if TYPE_CHECKING:
     from envwizard.decide.decision import Decision
@@ -251,7 +252,11 @@ def fit(
     """Pure: which of the above holds for `mirror: choice`."""
     if decision.index_owner == "jetson":
         return Fit.JETSON
-    if need_for(decision) is None or answers.torch_index != "auto" or answers.find_links:
+    if (
+        need_for(decision) is None
+        or not isinstance(answers.torch_index, Auto)
+        or answers.find_links
+    ):
         return Fit.NOT_NEEDED
     if any(p.kind.serves_torch for p in chosen):
         return Fit.TORCH_COPY
@@ -406,7 +411,7 @@ def route(
     if (
         torch is not None
         and need is not None
-        and answers.torch_index == "auto"
+        and isinstance(answers.torch_index, Auto)
         and not answers.find_links
     ):
         where = torch.location(need.variant)
@@ -552,13 +557,12 @@ def apply_route(way: Route, answers: Answers, decision: Decision) -> Answers:
     return answers
 
 
-def measure_for(facts: Facts, answers: Answers) -> Measurement | None:
-    """For `mirror: auto`: measure, from here, the sources that could serve this plan."""
-    if answers.mirror != "auto" or answers.offline:
-        return None
-    from envwizard.decide.decision import decide
-    from envwizard.knowledge import load
+def auto_targets(decision: Decision, answers: Answers) -> tuple[Target, ...]:
+    """For `mirror: auto`: the sources to measure, from here, for this decision (none otherwise).
 
-    decision = decide(facts, answers, load())
-    official = decision.index_url if answers.torch_index == "auto" else None
-    return measure(targets_for(decision, answers, official=official))
+    A tuple of frozen values, so a front end can keep each measurement by what it measured.
+    """
+    if answers.mirror != "auto" or answers.offline:
+        return ()
+    official = decision.index_url if isinstance(answers.torch_index, Auto) else None
+    return tuple(targets_for(decision, answers, official=official))

@@ -68,7 +68,7 @@ def decision_panel(plan: Plan) -> Panel:
     lines: list[Text] = [head, Text()]
     lines += [Text("• " + redact_text(r)) for r in d.reasons]
     for w in plan.warnings:
-        lines.append(Text("⚠ " + w, style="yellow"))
+        lines.append(Text("⚠ " + redact_text(w.text), style="yellow"))
     return Panel(Group(*lines), title=_("Decision"), title_align="left", border_style="cyan")
 
 

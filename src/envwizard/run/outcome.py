@@ -8,18 +8,12 @@ finished "done" without installing anything after the failed step).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
-
-class _Value(str, Enum):
-    """An enum whose text is its JSON value, so reports and f-strings show what the contract says."""
-
-    def __str__(self) -> str:
-        return self.value
+from envwizard.core.values import StrValue
 
 
-class StepStatus(_Value):
+class StepStatus(StrValue):
     """A step's state. The values are the report's JSON `status` strings."""
 
     PENDING = "pending"
@@ -39,7 +33,7 @@ class StepStatus(_Value):
         return self in (StepStatus.OK, StepStatus.DONE_BEFORE)
 
 
-class RunStatus(_Value):
+class RunStatus(StrValue):
     """A run's state. The values are the report's JSON `status` strings."""
 
     PENDING = "pending"
@@ -49,7 +43,7 @@ class RunStatus(_Value):
     CANCELLED = "cancelled"
 
 
-class EnvOutcome(_Value):
+class EnvOutcome(StrValue):
     """What became of the environment, so a front end never offers one that is gone."""
 
     READY = "ready"

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from envwizard.core.i18n import _
+from envwizard.core.notes import Note, NoteCode
 from envwizard.core.redact import redact_text, split_credentials
-from envwizard.plan.build import Plan
+from envwizard.plan.build import Plan, Step
 from envwizard.run.childenv import child_env, leaking
 from envwizard.run.target import Start
 from envwizard.settings.answers import Answers
@@ -34,7 +35,7 @@ INDEX_FLAGS = ("--index-url", "--extra-index-url", "--find-links", "--default-in
 @dataclass
 class Preflight:
     errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -42,7 +43,8 @@ class Preflight:
 
 
 def run_preflight(plan: Plan, answers: Answers, start: Start, *, network: bool = True) -> Preflight:
-    pf = Preflight(warnings=list(plan.warnings) + leaking())
+    leaks = [Note(NoteCode.SHELL_VARIABLE, text) for text in leaking()]
+    pf = Preflight(warnings=[*plan.warnings, *leaks])
     env = Path(plan.env_path)
     anchor = _existing_ancestor(env)
     if anchor is None or not os.access(anchor, os.W_OK | os.X_OK):
@@ -68,8 +70,11 @@ def run_preflight(plan: Plan, answers: Answers, start: Start, *, network: bool =
             )
         elif free_mib < need * 1.5:
             pf.warnings.append(
-                _("disk space is tight: {free:.1f} GiB free, about {need:.1f} GiB needed").format(
-                    free=free_mib / 1024, need=need / 1024
+                Note(
+                    NoteCode.DISK_TIGHT,
+                    _(
+                        "disk space is tight: {free:.1f} GiB free, about {need:.1f} GiB needed"
+                    ).format(free=free_mib / 1024, need=need / 1024),
                 )
             )
     pf.errors += _tools(plan, start)
@@ -91,7 +96,7 @@ def _installs_done(plan: Plan, start: Start) -> bool:
     return all(s.id in start.skip for s in plan.steps if s.kind in ("create-env", "install"))
 
 
-def _pending(plan: Plan, start: Start) -> list:
+def _pending(plan: Plan, start: Start) -> list[Step]:
     return [s for s in plan.steps if s.id not in start.skip]
 
 

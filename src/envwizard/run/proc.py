@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import psutil
 
@@ -208,7 +208,7 @@ class Child:
             self._log = None
 
     async def start(self) -> None:
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}
         if POSIX:
             kwargs["start_new_session"] = True
             kwargs["pass_fds"] = tuple(sorted(inherited_fds))
@@ -230,7 +230,7 @@ class Child:
             stderr=asyncio.subprocess.STDOUT,
             env=self.env,
             cwd=self.cwd,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
         if POSIX:
             self._start_watchdog(self.proc.pid)
@@ -332,7 +332,7 @@ def _tree(pid: int) -> set[psutil.Process]:
         return set()
 
 
-def _signal_tree(pid: int, tree: set[psutil.Process], sig: object) -> None:
+def _signal_tree(pid: int, tree: set[psutil.Process], sig: int | None) -> None:
     """Signal the child's group once, and separately only processes that left the group.
 
     A second SIGINT would interrupt pip's own clean-up (a traceback instead of its one line).
@@ -341,12 +341,12 @@ def _signal_tree(pid: int, tree: set[psutil.Process], sig: object) -> None:
         return
     if POSIX:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)  # type: ignore[arg-type]
+            os.killpg(pid, sig)
     for p in tree:
         with contextlib.suppress(psutil.Error, OSError):
             if POSIX and os.getpgid(p.pid) == pid:
                 continue
-            p.send_signal(sig)  # type: ignore[arg-type]
+            p.send_signal(sig)
 
 
 def _kill(pid: int, tree: set[psutil.Process]) -> None:

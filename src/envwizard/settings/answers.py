@@ -11,9 +11,9 @@ import difflib
 import os
 import re
 import reprlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
@@ -22,25 +22,37 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import _
 from envwizard.core.i18n import normalize as normalize_language
+from envwizard.core.values import StrValue
 from envwizard.core.versions import vkey
 from envwizard.knowledge import load as load_knowledge
 from envwizard.knowledge.mirrors import CHOICES as MIRROR_CHOICES
 from envwizard.knowledge.mirrors import aliases as mirror_aliases
 from envwizard.knowledge.mirrors import canonical as mirror_canonical
 from envwizard.knowledge.mirrors import names as mirror_names
+from envwizard.settings.choices import (
+    AUTO_INDEX,
+    DEFAULT_INDEX,
+    Auto,
+    BenchDevice,
+    BenchDtype,
+    BenchPreset,
+    ComputeWord,
+    Default,
+    Existing,
+    InstallerWord,
+    Lang,
+    Manager,
+    Optimizer,
+    TorchIndex,
+    TorchSource,
+    Url,
+)
 
-MANAGERS = ("conda", "mamba", "micromamba", "virtualenv", "venv", "uv")
-CONDA_LIKE = ("conda", "mamba", "micromamba")
-EXISTING = ("abort", "reuse", "recreate")
-TORCH_SOURCES = ("pip", "conda-forge")
-INSTALLERS = ("auto", "pip", "uv")
-"""Who fills pip-style environments: auto (uv when it installs what pip would), pip or uv."""
-BENCH_DEVICES = ("auto", "cpu", "cuda", "mps", "xpu")
-BENCH_PRESETS = ("auto", "tiny", "medium", "large")
-BENCH_DTYPES = ("auto", "fp32", "tf32", "bf16", "fp16")
-BENCH_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
-"""sgd is the tutorial's plain SGD; momentum is SGD with momentum 0.9."""
-COMPUTE_WORDS = ("auto", "cpu", "mps", "xpu")
+E = TypeVar("E", bound=StrValue)
+
+MANAGERS = tuple(m.value for m in Manager)
+CONDA_LIKE = tuple(m.value for m in Manager if m.conda_like)
+COMPUTE_WORDS = tuple(w.value for w in ComputeWord)
 COMPANIONS = ("torchvision", "torchaudio")
 MAX_BYTES = 256 * 1024
 # PyYAML's scanner takes time quadratic in the depth of `[`/`{` nesting: 5000 levels take
@@ -65,12 +77,17 @@ class Benchmark:
     """The training benchmark that ends a run."""
 
     enabled: bool = True
-    device: str = "auto"
-    preset: str = "auto"
+    device: BenchDevice = BenchDevice.AUTO
+    preset: BenchPreset = BenchPreset.AUTO
     seconds: float = 30
     nproc: int = 1
-    dtype: str = "auto"
-    optimizer: str = "sgd"
+    dtype: BenchDtype = BenchDtype.AUTO
+    optimizer: Optimizer = Optimizer.SGD
+
+    def __post_init__(self) -> None:
+        # Built in code with plain words (tests, replace()), it still holds the enums.
+        self.device, self.preset = BenchDevice(self.device), BenchPreset(self.preset)
+        self.dtype, self.optimizer = BenchDtype(self.dtype), Optimizer(self.optimizer)
 
 
 @dataclass
@@ -79,29 +96,41 @@ class Answers:
 
     env: str
     python: str = "current"
-    manager: str = "venv"
-    existing: str = "abort"
-    compute: str = "auto"
+    manager: Manager = Manager.VENV
+    existing: Existing = Existing.ABORT
+    compute: str = ComputeWord.AUTO.value
+    """A ComputeWord, or a variant the knowledge names (cu126, rocm6.4)."""
     torch: str | None = None
     packages: list[str] = field(default_factory=list)
-    torch_index: str = "auto"
+    torch_index: TorchIndex = AUTO_INDEX
     index_url: str | None = None
     find_links: list[str] = field(default_factory=list)
     offline: bool = False
     """Install from `find_links` only, with no index at all (air-gapped machines)."""
-    torch_source: str = "pip"
-    installer: str = "auto"
+    torch_source: TorchSource = TorchSource.PIP
+    installer: InstallerWord = InstallerWord.AUTO
     keep_failed: bool = False
     stall_seconds: int = 300
     """An installer with no output and no bytes downloaded for this long has stalled: fail it."""
     benchmark: Benchmark = field(default_factory=Benchmark)
     mirror: str = "none"
     """none, auto, or a preset or site name from `envwizard mirrors`."""
-    lang: str | None = None
+    lang: Lang | None = None
     """en or zh-CN; None: the locale decides."""
 
+    def __post_init__(self) -> None:
+        # Built in code with plain words (tests, replace()), it still holds the typed values.
+        self.manager, self.existing = Manager(self.manager), Existing(self.existing)
+        self.torch_source, self.installer = (
+            TorchSource(self.torch_source),
+            InstallerWord(self.installer),
+        )
+        if isinstance(self.torch_index, str):
+            self.torch_index = torch_index_of(self.torch_index)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The answers document (plain words, numbers and lists) that validates back to these."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
 
     def to_yaml(self) -> str:
         """A YAML document that loads back to these same answers."""
@@ -114,7 +143,7 @@ class Answers:
 
     @property
     def is_conda(self) -> bool:
-        return self.manager in CONDA_LIKE
+        return Manager(self.manager).conda_like
 
     @property
     def env_is_name(self) -> bool:
@@ -122,8 +151,32 @@ class Answers:
         return self.is_conda and _CONDA_NAME.match(self.env) is not None
 
 
-_TOP_KEYS = tuple(f.name for f in Answers.__dataclass_fields__.values())
-_BENCH_KEYS = tuple(f.name for f in Benchmark.__dataclass_fields__.values())
+_TOP_KEYS = tuple(f.name for f in fields(Answers))
+_BENCH_KEYS = tuple(f.name for f in fields(Benchmark))
+_DEFAULT = Answers(env="")
+"""Every default, written once (in the dataclasses): validation fills what a document leaves out."""
+
+
+def torch_index_of(text: str) -> TorchIndex:
+    """`auto`, `default` or a URL, as the value an answers file means by it."""
+    if text == "auto":
+        return AUTO_INDEX
+    if text == "default":
+        return DEFAULT_INDEX
+    return Url(text)
+
+
+def _plain(value: Any) -> Any:
+    """A value as an answers file writes it."""
+    if isinstance(value, StrValue):
+        return value.value
+    if isinstance(value, (Auto, Default, Url)):
+        return str(value)
+    if isinstance(value, Benchmark):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list):
+        return list(value)
+    return value
 
 
 def load_answers(path: str | os.PathLike[str], *, cwd: str | None = None) -> Answers:
@@ -252,7 +305,8 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
                 "{where}: missing `env:` (where the environment goes: a path, or a conda name)"
             ).format(where=where)
         )
-    manager = v.choice(data.get("manager", "venv"), "manager", MANAGERS)
+    d, db = _DEFAULT, _DEFAULT.benchmark
+    manager = v.choice(data.get("manager", d.manager), "manager", Manager)
     base = cwd or os.getcwd()
     env = v.env(data["env"], manager, base)
     bench = data.get("benchmark", {})
@@ -267,40 +321,42 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
     v.known_keys(bench, _BENCH_KEYS, "benchmark")
     answers = Answers(
         env=env,
-        python=v.python(data.get("python", "current"), base),
+        python=v.python(data.get("python", d.python), base),
         manager=manager,
-        existing=v.choice(data.get("existing", "abort"), "existing", EXISTING),
-        compute=v.compute(data.get("compute", "auto")),
-        torch=v.torch(data.get("torch")),
-        packages=v.packages(data.get("packages", [])),
-        torch_index=v.torch_index(data.get("torch_index", "auto")),
-        index_url=v.url(data.get("index_url"), "index_url"),
-        find_links=v.find_links(data.get("find_links", []), base),
-        offline=v.boolean(data.get("offline", False), "offline"),
-        torch_source=v.choice(data.get("torch_source", "pip"), "torch_source", TORCH_SOURCES),
-        installer=v.choice(data.get("installer", "auto"), "installer", INSTALLERS),
-        keep_failed=v.boolean(data.get("keep_failed", False), "keep_failed"),
-        stall_seconds=v.stall(data.get("stall_seconds", 300)),
+        existing=v.choice(data.get("existing", d.existing), "existing", Existing),
+        compute=v.compute(data.get("compute", d.compute)),
+        torch=v.torch(data.get("torch", d.torch)),
+        packages=v.packages(data.get("packages", d.packages)),
+        torch_index=v.torch_index(data.get("torch_index", str(d.torch_index))),
+        index_url=v.url(data.get("index_url", d.index_url), "index_url"),
+        find_links=v.find_links(data.get("find_links", d.find_links), base),
+        offline=v.boolean(data.get("offline", d.offline), "offline"),
+        torch_source=v.choice(
+            data.get("torch_source", d.torch_source), "torch_source", TorchSource
+        ),
+        installer=v.choice(data.get("installer", d.installer), "installer", InstallerWord),
+        keep_failed=v.boolean(data.get("keep_failed", d.keep_failed), "keep_failed"),
+        stall_seconds=v.stall(data.get("stall_seconds", d.stall_seconds)),
         benchmark=Benchmark(
-            enabled=v.boolean(bench.get("enabled", True), "benchmark.enabled"),
-            device=v.choice(bench.get("device", "auto"), "benchmark.device", BENCH_DEVICES),
-            preset=v.choice(bench.get("preset", "auto"), "benchmark.preset", BENCH_PRESETS),
-            seconds=v.seconds(bench.get("seconds", 30)),
-            nproc=v.nproc(bench.get("nproc", 1)),
-            dtype=v.choice(bench.get("dtype", "auto"), "benchmark.dtype", BENCH_DTYPES),
+            enabled=v.boolean(bench.get("enabled", db.enabled), "benchmark.enabled"),
+            device=v.choice(bench.get("device", db.device), "benchmark.device", BenchDevice),
+            preset=v.choice(bench.get("preset", db.preset), "benchmark.preset", BenchPreset),
+            seconds=v.seconds(bench.get("seconds", db.seconds)),
+            nproc=v.nproc(bench.get("nproc", db.nproc)),
+            dtype=v.choice(bench.get("dtype", db.dtype), "benchmark.dtype", BenchDtype),
             optimizer=v.choice(
-                bench.get("optimizer", "sgd"), "benchmark.optimizer", BENCH_OPTIMIZERS
+                bench.get("optimizer", db.optimizer), "benchmark.optimizer", Optimizer
             ),
         ),
-        mirror=v.mirror(data.get("mirror", "none")),
-        lang=v.lang(data.get("lang")),
+        mirror=v.mirror(data.get("mirror", d.mirror)),
+        lang=v.lang(data.get("lang", d.lang)),
     )
-    if answers.torch_source == "conda-forge" and not answers.is_conda:
+    if answers.torch_source is TorchSource.CONDA_FORGE and not answers.is_conda:
         raise InvalidInput(
             _(
                 "{where}: torch_source is 'conda-forge' but manager is {manager}; conda-forge "
                 "builds need manager: conda, mamba or micromamba (or use torch_source: pip)"
-            ).format(where=where, manager=repr(manager))
+            ).format(where=where, manager=repr(manager.value))
         )
     if answers.offline and not answers.find_links:
         raise InvalidInput(
@@ -309,14 +365,89 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
                 "wheelhouse folder in find_links"
             ).format(where=where)
         )
+    _benchmark_rules(answers.benchmark, answers.compute, v)
+    _companion_rules(answers, v)
     return answers
+
+
+def _benchmark_rules(b: Benchmark, compute: str, v: _Validator) -> None:
+    """What the benchmark's worker would refuse after the whole install: refused before it."""
+    if b.nproc > 1 and b.device not in (BenchDevice.AUTO, BenchDevice.CUDA, BenchDevice.CPU):
+        v.fail(
+            "benchmark.nproc",
+            b.nproc,
+            _("1 with benchmark.device {device}"),
+            _("several processes run on cuda or cpu only"),
+            device=b.device.value,
+        )
+    if b.dtype is BenchDtype.TF32 and b.device not in (BenchDevice.AUTO, BenchDevice.CUDA):
+        v.fail(
+            "benchmark.dtype",
+            b.dtype.value,
+            _("fp32, bf16, fp16 or auto with benchmark.device {device}"),
+            _("TF32 is an NVIDIA GPU mode"),
+            device=b.device.value,
+        )
+    builds = {
+        BenchDevice.CUDA: _("a CUDA or ROCm build: compute auto, cuNNN or rocmX.Y"),
+        BenchDevice.XPU: _("an XPU build: compute auto or xpu"),
+        BenchDevice.MPS: _("the macOS build: compute auto, mps or cpu"),
+    }
+    runs_on = {
+        BenchDevice.CUDA: compute == "auto" or compute.startswith(("cu", "rocm")),
+        BenchDevice.XPU: compute in ("auto", "xpu"),
+        BenchDevice.MPS: compute in ("auto", "mps", "cpu"),
+    }
+    if b.device in builds and not runs_on[b.device]:
+        v.fail(
+            "benchmark.device",
+            b.device.value,
+            _("auto or cpu with compute: {compute}"),
+            _("{device} needs {build}"),
+            compute=compute,
+            device=b.device.value,
+            build=builds[b.device],
+        )
+
+
+def _companion_rules(a: Answers, v: _Validator) -> None:
+    """A companion pinned beside a torch pin: some torch release must admit both."""
+    if not a.torch:
+        return
+    spec = a.torch_specifier
+    releases = [r for r in load_knowledge().releases if _line_admitted(spec, r.version)]
+    for i, text in enumerate(a.packages):
+        req = Requirement(text)
+        name = req.name.lower()
+        if name not in COMPANIONS or not req.specifier or not releases:
+            continue
+        lines = {
+            r.version: r.torchvision if name == "torchvision" else r.torchaudio for r in releases
+        }
+        if not any(_line_admitted(req.specifier, line) for line in lines.values()):
+            pairs = ", ".join(f"torch {t}: {name} {line}" for t, line in list(lines.items())[:3])
+            v.fail(
+                f"packages[{i}]",
+                text,
+                _("a {name} version that pairs with torch {torch} ({pairs})"),
+                _("drop its version and envwizard pins the matching one"),
+                name=name,
+                torch=a.torch,
+                pairs=pairs,
+            )
+
+
+def _line_admitted(spec: SpecifierSet, line: str) -> bool:
+    """Whether a specifier admits some release of a line ("2.13" -> 2.13.0 … 2.13.29)."""
+    return any(spec.contains(f"{line}.{p}") for p in range(30))
 
 
 class _Validator:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def fail(self, path: str, value: Any, allowed: str, hint: str = "") -> None:
+    def fail(self, path: str, value: Any, allowed: str, hint: str = "", **values: str) -> NoReturn:
+        """Refuse with one sentence; `values` fill the placeholders of `allowed` and `hint`."""
         template = (
             _("{where}: {path} is {value}; expected {allowed} ({hint})")
             if hint
@@ -324,7 +455,11 @@ class _Validator:
         )
         raise InvalidInput(
             template.format(
-                where=self.where, path=path, value=_show(value), allowed=allowed, hint=hint
+                where=self.where,
+                path=path,
+                value=_show(value),
+                allowed=allowed.format(**values) if values else allowed,
+                hint=hint.format(**values) if values else hint,
             )
         )
 
@@ -356,7 +491,11 @@ class _Validator:
                 )
             )
 
-    def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> str:
+    def choice(self, value: Any, path: str, allowed: type[E]) -> E:
+        """One of an enum's words (case and spaces forgiven)."""
+        return allowed(self.word(value, path, tuple(w.value for w in allowed)))
+
+    def word(self, value: Any, path: str, allowed: tuple[str, ...]) -> str:
         if isinstance(value, str) and value in allowed:
             return value
         if isinstance(value, str) and value.strip().lower() in allowed:
@@ -368,7 +507,6 @@ class _Validator:
             _("one of {choices}").format(choices=", ".join(allowed)),
             _did_you_mean_hint(guess),
         )
-        raise AssertionError  # unreachable; fail() raises
 
     def mirror(self, value: Any) -> str:
         """A preset or site name, or one of its other names ("tsinghua", "清华" for tuna)."""
@@ -385,35 +523,32 @@ class _Validator:
             _("one of {choices}").format(choices=", ".join(allowed)),
             _did_you_mean_hint(guess),
         )
-        raise AssertionError  # unreachable; fail() raises
 
     def stall(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 86400:
             self.fail("stall_seconds", value, _("a whole number of seconds from 2 to 86400"))
         return int(value)
 
-    def lang(self, value: Any) -> str | None:
+    def lang(self, value: Any) -> Lang | None:
         if value is None:
             return None
         if not isinstance(value, str):
             self.fail("lang", value, _("en, zh-CN or null"))
         # An unknown language is English, without an error (like an unknown locale).
-        return normalize_language(value) or "en"
+        return "zh-CN" if normalize_language(value) == "zh-CN" else "en"
 
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
             self.fail(path, value, _("true or false"))
         return value
 
-    def env(self, value: Any, manager: str, base: str) -> str:
-        if not isinstance(value, str) or not value.strip():
+    def env(self, raw: Any, manager: str, base: str) -> str:
+        if not isinstance(raw, str) or not raw.strip():
             hint = (
-                _("YAML reads ~ and an empty value as null; quote the path")
-                if value is None
-                else ""
+                _("YAML reads ~ and an empty value as null; quote the path") if raw is None else ""
             )
-            self.fail("env", value, _("a path (or, for conda, an environment name)"), hint)
-        value = value.strip()
+            self.fail("env", raw, _("a path (or, for conda, an environment name)"), hint)
+        value = raw.strip()
         if not value.isprintable():
             self.fail("env", value, _("a path without control characters"))
         if re.search(r"\$\{?[A-Za-z_]|%[A-Za-z_]\w*%", value):
@@ -466,12 +601,12 @@ class _Validator:
 
     def python(self, value: Any, base: str) -> str:
         if isinstance(value, float):
-            text = _written(value)
+            written = _written(value)
             self.fail(
                 "python",
                 value,
                 _("a version in quotes such as '3.12', a path, or 'current'"),
-                _("YAML read {text} as a number; write python: '{text}'").format(text=text),
+                _("YAML read {text} as a number; write python: '{text}'").format(text=written),
             )
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
@@ -481,24 +616,23 @@ class _Validator:
                 value,
                 _("a version such as '3.12', a path to an interpreter, or 'current'"),
             )
-        value = value.strip()
-        if value == "current" or re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", value):
-            return value
-        if not value.isprintable():
-            self.fail("python", value, _("a path without control characters"))
-        if os.sep in value or "/" in value or "\\" in value or value.startswith("~"):
-            return _abspath(value, base)
-        if re.fullmatch(r"python3(\.\d{1,2})?", value):
+        text = value.strip()
+        if text == "current" or re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", text):
+            return text
+        if not text.isprintable():
+            self.fail("python", text, _("a path without control characters"))
+        if os.sep in text or "/" in text or "\\" in text or text.startswith("~"):
+            return _abspath(text, base)
+        if re.fullmatch(r"python3(\.\d{1,2})?", text):
             self.fail(
                 "python",
-                value,
+                text,
                 _("a version, a path or 'current'"),
-                _did_you_mean_hint(value[6:] or "3"),
+                _did_you_mean_hint(text[6:] or "3"),
             )
         self.fail(
-            "python", value, _("a version such as '3.12', a path to an interpreter, or 'current'")
+            "python", text, _("a version such as '3.12', a path to an interpreter, or 'current'")
         )
-        raise AssertionError
 
     def compute(self, value: Any) -> str:
         variants = sorted(
@@ -519,7 +653,6 @@ class _Validator:
             guess = guess or _did_you_mean(v, known)
             self.fail("compute", value, allowed, _did_you_mean_hint(guess))
         self.fail("compute", value, allowed)
-        raise AssertionError
 
     def torch(self, value: Any) -> str | None:
         if value is None:
@@ -615,11 +748,11 @@ class _Validator:
             out.append(text)
         return out
 
-    def torch_index(self, value: Any) -> str:
+    def torch_index(self, value: Any) -> TorchIndex:
         if value in ("auto", "default"):
-            return value
+            return torch_index_of(value)
         if isinstance(value, str) and _URL.match(value.strip()) and value.isprintable():
-            return value.strip().rstrip("/")
+            return Url(value.strip().rstrip("/"))
         guess = _did_you_mean(str(value), ("auto", "default")) if isinstance(value, str) else None
         self.fail(
             "torch_index",
@@ -627,7 +760,6 @@ class _Validator:
             _("auto, default, or the URL of a mirror of PyTorch's index"),
             _did_you_mean_hint(guess),
         )
-        raise AssertionError
 
     def url(self, value: Any, path: str) -> str | None:
         if value is None:
@@ -635,7 +767,6 @@ class _Validator:
         if isinstance(value, str) and _URL.match(value.strip()) and value.isprintable():
             return value.strip()
         self.fail(path, value, _("an http(s):// or file:// URL, or null"))
-        raise AssertionError
 
     def find_links(self, value: Any, base: str) -> list[str]:
         if value is None:

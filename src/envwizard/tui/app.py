@@ -1,31 +1,34 @@
-"""The Textual wizard: screens that collect answers, then the runner's events rendered live.
+"""The Textual wizard: screens that collect answers, then the session's events rendered live.
 
 The app owns the flow: one ordered list of question screens, each dismissing with its answers
-or Back; the app merges them into the draft and replans. The plan comes from the core planner,
-the install is the core runner (iterated in a worker on the app, so a screen change never
-interrupts it), and the report, the last terminal line and the exit code all come from the
-runner's one `RunResult`.
+or Back; the app merges them into the draft and replans through the session's plan stage. The
+install is the session's (app/session.py, the same as the headless run's): the install screen
+renders its prepare stage, and its events are iterated in a worker on the app, so a screen
+change never interrupts them. The report, the last terminal line and the exit code all come from
+the run's one `RunResult`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-from typing import ClassVar
+import os
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from envwizard.app.session import Session
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, set_answers_language
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load as load_knowledge
 from envwizard.report.render import outcome_line
-from envwizard.report.report import build_report, write_report
 from envwizard.run.outcome import EnvOutcome, RunResult
-from envwizard.run.runner import Event, RunFinished, Runner, StepStarted
+from envwizard.run.runner import Event, RunFinished, StepStarted
 from envwizard.run.target import Start
 from envwizard.settings.answers import load_answers
 from envwizard.tui.screens.base import Back, Choice, Next, WizardScreen
@@ -39,6 +42,9 @@ from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
 from envwizard.tui.state import WizardState
 from envwizard.tui.widgets.dialogs import ConfirmDialog
+
+if TYPE_CHECKING:
+    from envwizard.run.runner import Runner
 
 FLOW: tuple[type[WizardScreen], ...] = (
     MachineScreen,
@@ -62,9 +68,8 @@ class EnvWizardApp(App[None]):
     def __init__(self, state: WizardState) -> None:
         super().__init__()
         self.state = state
-        self.runner: Runner | None = None
-        self.result: RunResult | None = None
-        """The last run's result (None until a run has finished)."""
+        self.session: Session | None = None
+        """The install's session: created when the install screen opens, released when it closes."""
         self.exit_line = ""
         """The one line left on the terminal when the wizard ends."""
         self._step = 0
@@ -83,16 +88,27 @@ class EnvWizardApp(App[None]):
             self.show_step(max(0, self._step - 1))
             return
         if isinstance(choice, Next):
-            self.state.merge(choice.changes)
+            problem = self.state.merge(choice.changes)
+            if problem:  # the screen held Next while it saw this; show it again
+                self.notify(problem, severity="error")
+                self.show_step(self._step)
+                return
         if self._step + 1 < len(FLOW):
             self.show_step(self._step + 1)
         elif self.state.dry_run:
             self.show_done()
         else:
-            self.push_screen(InstallScreen(), self._left_install)
+            self.install()
+
+    def install(self) -> None:
+        """Apply the reviewed plan: its session prepares, then runs, on the install screen."""
+        self.open_session()
+        self.push_screen(InstallScreen(), self._left_install)
 
     def _left_install(self, choice: Choice | None) -> None:
         """The install screen's Back (nothing ran, or it was cancelled): back to the review."""
+        if self.session is not None:
+            self.session.release()
         if isinstance(choice, Back):
             self.show_step(len(FLOW) - 1)
         else:
@@ -101,25 +117,38 @@ class EnvWizardApp(App[None]):
     def show_done(self) -> None:
         self.push_screen(DoneScreen())
 
+    # ---- the run: the session's, rendered --------------------------------------------------
+    def open_session(self) -> Session:
+        """The session that applies the reviewed plan with the draft's answers."""
+        plan, facts = self.state.plan, self.state.facts
+        assert plan is not None and facts is not None  # the review showed a plan
+        self.session = Session(facts, self.state.draft, plan, rebenchmark=self.state.rebenchmark)
+        return self.session
+
+    @property
+    def runner(self) -> Runner | None:
+        return self.session.runner if self.session is not None else None
+
+    @property
+    def result(self) -> RunResult | None:
+        """The last run's result (None until a run has finished)."""
+        return self.session.result if self.session is not None else None
+
     @property
     def running(self) -> bool:
-        return self.runner is not None and self.runner.running
+        return self.session is not None and self.session.running
 
-    # ---- the run -------------------------------------------------------------------------
     def start_run(self, start: Start) -> None:
-        plan = self.state.plan
-        assert plan is not None
-        self.result = None
-        self.runner = Runner(plan, self.state.answers(), start)
-        self._run_worker = self._run()
+        assert self.session is not None
+        self._run_worker = self._drive(self.session.run(start, keep_failed=True))
 
     def retry_run(self) -> None:
-        assert self.runner is not None
-        self.start_run(self.runner.retry_start())
+        assert self.session is not None
+        self._run_worker = self._drive(self.session.retry())
 
     def cancel_run(self) -> None:
-        if self.runner is not None:
-            self.runner.cancel()
+        if self.session is not None:
+            self.session.cancel()
 
     async def stop_run(self) -> None:
         """Cancel the run and wait until the runner has stopped it and rolled back."""
@@ -132,12 +161,10 @@ class EnvWizardApp(App[None]):
         self._rollback()
 
     @work(exclusive=True, group="run", exit_on_error=False)
-    async def _run(self) -> None:
-        runner = self.runner
-        assert runner is not None
+    async def _drive(self, events: AsyncIterator[Event]) -> None:
         # A failed run keeps its environment so that the person can Retry or Roll back; the
         # runner still decides what a cancel removes (never a verified environment).
-        async for event in runner.run(keep_failed=True):
+        async for event in events:
             self.dispatch(event)
 
     @work(exclusive=True, group="run", exit_on_error=False)
@@ -146,10 +173,10 @@ class EnvWizardApp(App[None]):
         self.install_view().rolled_back()
 
     async def _remove_unfinished(self) -> None:
-        assert self.runner is not None
-        async for ev in self.runner.rollback():
+        assert self.session is not None
+        async for ev in self.session.rollback():
             self.install_view().apply(ev)
-        self.write_report()
+        self._reported()
 
     def install_view(self) -> InstallScreen:
         return next(s for s in self.screen_stack if isinstance(s, InstallScreen))
@@ -163,24 +190,22 @@ class EnvWizardApp(App[None]):
             assert self.runner is not None
             self.push_screen(BenchScreen(self.runner.verify))
         if isinstance(ev, RunFinished):
-            self.result = ev.result
-            self.write_report()
+            self._reported()
         self.install_view().apply(ev)
         bench = self.bench_screen()
         if bench is not None and bench.is_mounted:
             bench.apply(ev)
 
-    def write_report(self) -> None:
-        """The run's report, rewritten when a later choice (Roll back) changes its outcome."""
-        facts, plan, result = self.state.facts, self.state.plan, self.result
-        assert facts is not None and plan is not None and result is not None
-        data = build_report(facts, self.state.answers(), plan, result)
-        path, _md = write_report(data, f"{result.run_dir}/report.json")
-        self.state.report_path = str(path)
+    def _reported(self) -> None:
+        """The session rewrote the run's report (a later choice, Roll back, changes it)."""
+        if self.session is not None and self.session.report_path is not None:
+            self.state.report_path = str(self.session.report_path)
 
     # ---- leaving ---------------------------------------------------------------------------
     def leave(self) -> None:
         """Exit with the run's code and one line that says what happened and what is next."""
+        if self.session is not None:
+            self.session.release()
         result, plan = self.result, self.state.plan
         if result is not None and plan is not None:
             self.exit_line = outcome_line(result, plan, self.state.report_path)
@@ -225,8 +250,8 @@ class EnvWizardApp(App[None]):
         return (
             self.result is not None
             and self.result.env is EnvOutcome.UNFINISHED
-            and self.runner is not None
-            and self.runner.owns_env
+            and self.session is not None
+            and self.session.owns_env
         )
 
     def action_interrupt(self) -> None:
@@ -254,6 +279,8 @@ class EnvWizardApp(App[None]):
         if self.running:
             await self.stop_run()
         if self.result is None:
+            if self.session is not None:
+                self.session.release()
             self.exit_line = _("Cancelled: nothing was changed.")
             self.exit(return_code=EXIT_CANCELLED)
             return
@@ -272,11 +299,14 @@ def make_app(
     cwd: str | None = None,
 ) -> EnvWizardApp:
     """The wizard, optionally with known facts (tests, screenshots) and prefilled answers."""
-    state = WizardState(kb=load_knowledge(), facts=facts, dry_run=dry_run, rebenchmark=rebenchmark)
-    if cwd:
-        state.cwd = cwd
+    state = WizardState(
+        kb=load_knowledge(), facts=facts, cwd=cwd or os.getcwd(), dry_run=dry_run,
+        rebenchmark=rebenchmark,
+    )  # fmt: skip
     if answers_path:
-        state.prefill(load_answers(answers_path, cwd=cwd))
+        answers = load_answers(answers_path, cwd=cwd)
+        set_answers_language(answers.lang)  # before a screen is drawn: every text follows it
+        state.prefill(answers)
     return EnvWizardApp(state)
 
 

@@ -1,117 +1,113 @@
-"""What the wizard has learned and chosen so far; the screens read and change it.
+"""What the wizard has learned and chosen so far; the screens read it, the app changes it.
 
-The draft is an answers document (the same keys as an answers file), so every choice made on
-screen is validated by the same code as headless mode, and saving it gives a file that replays
-headless to the same plan.
+The draft is an `Answers` (the value an answers file loads to). A screen's choices are merged by
+validating the draft's document with them through the same validator as an answers file, so
+every choice made on screen is checked by the same code as headless mode, and saving the draft
+gives a file that replays headless to the same plan. Plans come from the session's plan stage,
+so the wizard applies the same path rules as the command line.
 """
 
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from envwizard.app.session import Measurements, Planned, plan_answers
 from envwizard.core.errors import EnvwizardError
 from envwizard.core.i18n import _
 from envwizard.facts.model import Facts
 from envwizard.knowledge import Knowledge
-from envwizard.plan.build import Plan, make_plan
-from envwizard.plan.route import measure_for
+from envwizard.plan.build import Plan
+from envwizard.plan.route import Target
 from envwizard.settings.answers import CONDA_LIKE, Answers, validate
 
-DEFAULT_DRAFT: dict[str, Any] = {
-    "python": "current",
-    "manager": "venv",
-    "env": "~/envs/torch",
-    "existing": "abort",
-    "compute": "auto",
-    "torch": None,
-    "packages": [],
-    "torch_index": "auto",
-    "index_url": None,
-    "find_links": [],
-    "offline": False,
-    "torch_source": "pip",
-    "installer": "auto",
-    "keep_failed": False,
-    "mirror": "none",
-    "lang": None,
-    "benchmark": {
-        "enabled": True,
-        "device": "auto",
-        "preset": "auto",
-        "seconds": 30,
-        "nproc": 1,
-        "dtype": "auto",
-    },
-}
+WIZARD_ENV = "~/envs/torch"
+"""Where the wizard proposes to put the environment (an answers file must say `env:`)."""
+
+
+def first_draft(cwd: str) -> Answers:
+    """The answers every default gives, with the wizard's proposed environment path."""
+    return validate({"env": WIZARD_ENV}, where="answers", cwd=cwd)
 
 
 @dataclass
 class WizardState:
     kb: Knowledge
     facts: Facts | None = None
-    draft: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_DRAFT))
+    cwd: str = field(default_factory=os.getcwd)
+    draft: Answers = field(init=False)
     dry_run: bool = False
     rebenchmark: bool = False
     """Benchmark a finished environment again (`--rebenchmark`); else it is only verified."""
     plan: Plan | None = None
+    unmeasured: tuple[Target, ...] = ()
+    """The `mirror: auto` sources the plan has not measured yet (measured in a worker)."""
+    measurements: Measurements = field(default_factory=Measurements)
     saved_answers: str | None = None
     report_path: str | None = None
-    cwd: str = field(default_factory=os.getcwd)
 
-    def answers(self) -> Answers:
-        """The draft, validated (raises InvalidInput with the same messages as headless mode)."""
-        return validate(self.draft, where="answers", cwd=self.cwd)
+    def __post_init__(self) -> None:
+        self.draft = first_draft(self.cwd)
 
-    def replan(self) -> Plan:
-        assert self.facts is not None
-        answers = self.answers()
-        measured = measure_for(self.facts, answers)  # mirror: auto only; a few seconds at most
-        self.plan = make_plan(self.facts, answers, self.kb, measured=measured)
-        return self.plan
+    def with_changes(self, changes: dict[str, Any]) -> Answers:
+        """The draft with a screen's answers (keys of an answers file); InvalidInput if they are
+        not valid answers. Only conda-like managers can take torch from conda-forge."""
+        doc = {**self.draft.to_dict(), **changes}
+        return validate(_pip_unless_conda(doc), where="answers", cwd=self.cwd)
 
-    def merge(self, changes: dict[str, Any]) -> None:
-        """Take a screen's answers into the draft, and replan once the draft makes a plan.
-
-        Only conda-like managers can take torch from conda-forge; any other manager means pip.
-        A screen that changes nothing (the review) keeps the plan it showed.
-        """
+    def merge(self, changes: dict[str, Any]) -> str | None:
+        """Take a screen's answers into the draft and replan; the reason when they are not valid
+        answers (the draft is kept). A screen that changes nothing keeps the plan it showed."""
         if not changes:
-            return
-        self.draft.update(changes)
-        if self.draft.get("manager") not in CONDA_LIKE:
-            self.draft["torch_source"] = "pip"
+            return None
+        try:
+            self.draft = self.with_changes(changes)
+        except EnvwizardError as e:
+            return str(e).removeprefix("answers: ")
         if self.facts is not None:
             try:
-                self.replan()
+                self.use(self.planned(self.draft))
             except EnvwizardError:
                 self.plan = None  # the build screen says why, and holds Next until it plans
+        return None
 
-    def try_plan(self, **changes: Any) -> tuple[Plan | None, str | None]:
+    def use(self, planned: Planned) -> None:
+        self.plan, self.unmeasured = planned.plan, planned.unmeasured
+
+    def planned(self, answers: Answers, *, measure: bool = False) -> Planned:
+        """The session's plan stage for these answers; the network only with `measure` (a
+        worker's call), else from what was measured before."""
+        assert self.facts is not None
+        return plan_answers(
+            self.facts, answers, kb=self.kb, measurements=self.measurements, measure=measure
+        )
+
+    def try_plan(self, **changes: Any) -> tuple[Planned | None, str | None]:
         """The plan the draft would give with `changes`, or the one-sentence reason it has none."""
         if self.facts is None:
             return None, _("the machine has not been probed yet")
-        draft = {**copy.deepcopy(self.draft), **changes}
         try:
-            return make_plan(
-                self.facts, validate(draft, where="answers", cwd=self.cwd), self.kb
-            ), None
+            return self.planned(self.with_changes(changes)), None
         except EnvwizardError as e:
             return None, str(e).removeprefix("answers: ")
 
     def prefill(self, answers: Answers) -> None:
-        self.draft = answers.to_dict()
+        self.draft = answers
 
     def save(self, path: str) -> str:
         """Write the draft as an answers file; returns the absolute path."""
-        answers = self.answers()
         target = Path(os.path.expanduser(path))
         if not target.is_absolute():
             target = Path(self.cwd) / target
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(answers.to_yaml(), encoding="utf-8")
+        target.write_text(self.draft.to_yaml(), encoding="utf-8")
         self.saved_answers = str(target)
         return self.saved_answers
+
+
+def _pip_unless_conda(doc: dict[str, Any]) -> dict[str, Any]:
+    if doc.get("manager") not in CONDA_LIKE:
+        return {**doc, "torch_source": "pip"}
+    return doc

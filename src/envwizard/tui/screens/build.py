@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
 
+from envwizard.core.errors import EnvwizardError
 from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact_text
 from envwizard.knowledge.mirrors import names as mirror_names
-from envwizard.settings.answers import CONDA_LIKE
+from envwizard.plan.route import Target
+from envwizard.settings.answers import Answers
+from envwizard.settings.choices import Url
+from envwizard.tui.messages import Measured
 from envwizard.tui.screens.base import WizardScreen, labeled
 
 INSTALLER_CHOICES = [
@@ -40,20 +45,18 @@ class BuildScreen(WizardScreen):
 
     def body(self) -> ComposeResult:
         d = self.state.draft
-        ti = d.get("torch_index", "auto")
+        ti = d.torch_index
         yield Static("", id="reasons", classes="panel")
         yield Label(_("Build:"))
         yield RadioSet(id="builds")
         yield labeled(
             _("torch version (PEP 440):"),
-            Input(
-                value=d.get("torch") or "", placeholder=_("any, e.g. >=2.5 or ==2.13.*"), id="torch"
-            ),
+            Input(value=d.torch or "", placeholder=_("any, e.g. >=2.5 or ==2.13.*"), id="torch"),
         )
         yield labeled(
             _("Extra packages:"),
             Input(
-                value=" ".join(d.get("packages") or []),
+                value=" ".join(d.packages),
                 placeholder=_("e.g. torchvision numpy"),
                 id="packages",
             ),
@@ -62,7 +65,7 @@ class BuildScreen(WizardScreen):
             _("Take torch from:"),
             Select(
                 [(_(text), value) for text, value in INDEX_CHOICES],
-                value=ti if ti in ("auto", "default") else "mirror",
+                value="mirror" if isinstance(ti, Url) else str(ti),
                 allow_blank=False,
                 id="torch_index",
             ),
@@ -71,7 +74,7 @@ class BuildScreen(WizardScreen):
             _("Installer:"),
             Select(
                 [(_(label), value) for label, value in INSTALLER_CHOICES],
-                value=d.get("installer", "auto"),
+                value=d.installer,
                 allow_blank=False,
                 id="installer",
             ),
@@ -79,7 +82,7 @@ class BuildScreen(WizardScreen):
         yield labeled(
             _("Mirror URL:"),
             Input(
-                value=ti if ti not in ("auto", "default") else "",
+                value=ti.url if isinstance(ti, Url) else "",
                 placeholder="https://mirror.example/pytorch/whl",
                 id="mirror",
             ),
@@ -93,30 +96,28 @@ class BuildScreen(WizardScreen):
                     (_("auto: measure, take the fastest"), "auto"),
                     *[(name, name) for name in mirror_names()],
                 ],
-                value=d.get("mirror") or "none",
+                value=d.mirror,
                 allow_blank=False,
                 id="mirror_preset",
             ),
         )
         yield labeled(
             _("Index for other packages:"),
-            Input(
-                value=d.get("index_url") or "", placeholder=_("optional mirror URL"), id="index_url"
-            ),
+            Input(value=d.index_url or "", placeholder=_("optional mirror URL"), id="index_url"),
         )
         yield labeled(
             _("Wheel folders (offline):"),
             Input(
-                value=" ".join(d.get("find_links") or []),
+                value=" ".join(d.find_links),
                 placeholder=_("optional folders or URLs"),
                 id="find_links",
             ),
         )
         yield Horizontal(
-            Checkbox(_("offline: wheel folders only"), value=bool(d.get("offline")), id="offline"),
+            Checkbox(_("offline: wheel folders only"), value=d.offline, id="offline"),
             Checkbox(
                 _("conda-forge build"),
-                value=d.get("torch_source") == "conda-forge",
+                value=d.torch_source == "conda-forge",
                 id="conda_forge",
             ),
             classes="row",
@@ -124,12 +125,12 @@ class BuildScreen(WizardScreen):
         yield Horizontal(
             Checkbox(
                 _("benchmark after install"),
-                value=bool(d["benchmark"].get("enabled", True)),
+                value=d.benchmark.enabled,
                 id="bench",
             ),
             Label(_("seconds:"), classes="label short"),
             Input(
-                value=str(d["benchmark"].get("seconds", 30)),
+                value=f"{d.benchmark.seconds:g}",
                 id="seconds",
                 restrict=r"[0-9.]*",
                 max_length=6,
@@ -139,10 +140,10 @@ class BuildScreen(WizardScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.compute = self.state.draft.get("compute", "auto")
-        self.query_one("#conda_forge", Checkbox).display = (
-            self.state.draft.get("manager") in CONDA_LIKE
-        )
+        self.measuring: set[tuple[Target, ...]] = set()
+        """The source sets a worker is measuring (each once)."""
+        self.compute = self.state.draft.compute
+        self.query_one("#conda_forge", Checkbox).display = self.state.draft.is_conda
         self._fill_builds()
         self.query_one("#builds", RadioSet).focus()
 
@@ -156,7 +157,7 @@ class BuildScreen(WizardScreen):
         except ValueError:
             seconds = seconds_text
         bench = {
-            **self.state.draft["benchmark"],
+            **self.state.draft.to_dict()["benchmark"],
             "enabled": self.query_one("#bench", Checkbox).value,
             "seconds": seconds,
         }
@@ -180,16 +181,16 @@ class BuildScreen(WizardScreen):
         """The recommendation under the other options, then one button per build of that release."""
         rs = self.query_one("#builds", RadioSet)
         changes = self.changes()
-        auto, why = self.state.try_plan(**{**changes, "compute": "auto"})
+        planned, why = self.state.try_plan(**{**changes, "compute": "auto"})
         rs.remove_children()
-        if auto is None:
+        if planned is None:
             rs.mount(
                 RadioButton(
                     _("auto: nothing runs here ({why})").format(why=why), value=True, name="auto"
                 )
             )
             return
-        d = auto.decision
+        d = planned.plan.decision
         if self.compute not in {a["variant"] for a in d.alternatives if a["ok"]}:
             self.compute = "auto"
         chosen = self.compute
@@ -235,13 +236,15 @@ class BuildScreen(WizardScreen):
         self.check()
 
     def check(self) -> None:
-        plan, why = self.state.try_plan(**self.changes())
+        """Preview the plan these choices give; `mirror: auto` is measured in a worker (at most a
+        few seconds), and Next waits for it, so the review shows the measured route."""
+        planned, why = self.state.try_plan(**self.changes())
         panel = self.query_one("#reasons", Static)
-        if plan is None:
+        if planned is None:
             panel.update(f"[red]✗[/] {why}")
             self.problem(_("no build runs with these choices"))
             return
-        d = plan.decision
+        d = planned.plan.decision
         src = d.index_url or (
             "conda-forge" if d.source == "conda-forge" else _("the installer's default index")
         )
@@ -252,5 +255,23 @@ class BuildScreen(WizardScreen):
         ]
         text += [f"• {r}" for r in d.reasons]
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
+        if planned.unmeasured:
+            text.append(_("[dim]mirror: auto is measuring which sources answer fastest here…[/]"))
+            if planned.unmeasured not in self.measuring:
+                self.measuring.add(planned.unmeasured)
+                self.measure(self.state.with_changes(self.changes()))
         panel.update(redact_text("\n".join(text)))
-        self.problem(None)
+        self.problem(_("measuring the mirrors…") if planned.unmeasured else None)
+
+    @work(thread=True, group="measure", exit_on_error=False)
+    def measure(self, answers: Answers) -> None:
+        """The network part of the plan stage, off the UI thread; kept by the state's cache."""
+        try:
+            planned = self.state.planned(answers, measure=True)
+        except EnvwizardError:
+            return  # the preview already says why these choices do not plan
+        self.post_message(Measured(planned))
+
+    @on(Measured)
+    def _measured(self, message: Measured) -> None:
+        self.check()  # the measurement is kept: this plans again without the network

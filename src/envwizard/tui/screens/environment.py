@@ -8,6 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
+from envwizard.app.session import Session
 from envwizard.core.errors import EnvwizardError
 from envwizard.core.i18n import N_, _
 from envwizard.settings.answers import CONDA_LIKE, MANAGERS
@@ -49,7 +50,7 @@ class EnvironmentScreen(WizardScreen):
         return bool(facts and name in facts.managers and facts.managers[name].path)
 
     def body(self) -> ComposeResult:
-        current = self.state.draft.get("manager", "venv")
+        current = self.state.draft.manager
         with RadioSet(id="manager"):
             for name in MANAGERS:
                 ok = self.available(name)
@@ -69,14 +70,14 @@ class EnvironmentScreen(WizardScreen):
             _("If it already exists:"),
             Select(
                 [(_(text), value) for text, value in EXISTING],
-                value=self.state.draft.get("existing", "abort"),
+                value=self.state.draft.existing,
                 allow_blank=False,
                 id="existing",
             ),
         )
 
     def _shown_env(self) -> str:
-        env = str(self.state.draft.get("env", ""))
+        env = self.state.draft.env
         home = os.path.expanduser("~")
         return "~" + env[len(home) :] if env.startswith(home + os.sep) else env
 
@@ -112,40 +113,39 @@ class EnvironmentScreen(WizardScreen):
         """Validate as typed: the same rules as an answers file, plus what is on disk now."""
         changes = self.changes()
         note = self.query_one("#env-note", Static)
-        from envwizard.settings.answers import validate
-
         try:
-            answers = validate({**self.state.draft, **changes}, where="env", cwd=self.state.cwd)
+            answers = self.state.with_changes(changes)
         except EnvwizardError as e:
-            note.update(f"[red]✗[/] {str(e).removeprefix('env: ')}")
+            note.update(f"[red]✗[/] {str(e).removeprefix('answers: ').removeprefix('env: ')}")
             self.problem(_("fix the path first"))
             return
-        plan, why = self.state.try_plan(**changes)
-        if plan is None:
+        planned, why = self.state.try_plan(**changes)
+        if planned is None:
             note.update(f"[red]✗[/] {why}")
             self.problem(why)
             return
-        from envwizard.run.target import inspect_target
-
-        target = inspect_target(plan.env_path)
-        where = plan.env_path
-        if target.kind == "absent":
-            text = _("[green]✓[/] a new {manager} environment at {path}").format(
-                manager=answers.manager, path=where
-            )
-        elif target.kind in ("other", "conda-base", "system", "running"):
-            note.update(
-                _("[red]✗[/] {path} is {what}: choose another path").format(
-                    path=where, what=target.describe()
-                )
-            )
-            self.problem(_("choose another path"))
+        plan = planned.plan
+        facts = self.state.facts
+        assert facts is not None  # try_plan planned: the machine was probed
+        try:
+            # How the session would start at this path now, or why it would refuse: the rules
+            # of a run, shown while the person types.
+            start = Session(facts, answers, plan, rebenchmark=self.state.rebenchmark).inspect()
+        except EnvwizardError as e:
+            note.update(f"[red]✗[/] {e}")
+            self.problem(_("choose another path, or what to do if it exists"))
             return
-        else:
-            text = _("[yellow]⚠[/] {path} exists ({what}); see 'If it already exists'").format(
-                path=where, what=target.describe()
+        if start.action == "create" and not start.message:
+            text = _("[green]✓[/] a new {manager} environment at {path}").format(
+                manager=answers.manager, path=plan.env_path
             )
+        elif start.action == "create":
+            text = f"[green]✓[/] {start.message}"
+        else:
+            text = f"[yellow]⚠[/] {start.message}"
         if answers.manager in CONDA_LIKE and answers.env_is_name:
             text += _("  [dim](a named conda environment)[/]")
-        note.update(text + "".join(f"\n[yellow]⚠[/] {w}" for w in plan.warnings if "path" in w))
+        note.update(
+            text + "".join(f"\n[yellow]⚠[/] {w}" for w in plan.warnings if w.code.about_env_path)
+        )
         self.problem(None)

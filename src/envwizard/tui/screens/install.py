@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -22,12 +22,12 @@ from textual.widgets import (
     Static,
 )
 
-from envwizard.core.errors import EnvwizardError
+from envwizard.app.session import NeedsConfirm, Ready, Refused
 from envwizard.core.i18n import _
+from envwizard.core.redact import redact_text
 from envwizard.plan.build import Plan, Step
 from envwizard.report.render import STEP_ICONS
 from envwizard.run.outcome import EnvOutcome, RunStatus, StepStatus
-from envwizard.run.preflight import Preflight, run_preflight
 from envwizard.run.runner import (
     Event,
     Notice,
@@ -37,7 +37,7 @@ from envwizard.run.runner import (
     StepProgress,
     StepStarted,
 )
-from envwizard.run.target import Start, inspect_target, resolve_start
+from envwizard.tui.messages import Prepared, Waiting
 from envwizard.tui.screens.base import BACK, FlowScreen, Next
 from envwizard.tui.widgets.dialogs import ConfirmDialog
 
@@ -160,49 +160,51 @@ class InstallScreen(FlowScreen):
     def say(self, text: str) -> None:
         self.query_one("#problem", Static).update(text)
 
-    # ---- before the run ------------------------------------------------------------------
-    def prepare(self) -> None:
-        plan = self.plan
-        try:
-            start = resolve_start(
-                inspect_target(plan.env_path),
-                plan,
-                self.state.answers(),
-                rebenchmark=self.state.rebenchmark,
+    # ---- before the run: the session prepares, this screen asks and shows ---------------
+    @work(thread=True, exclusive=True, group="prepare")
+    def prepare(self, confirmed: bool = False) -> None:
+        """The session's checks (pre-flight asks the network) and its lock (which may wait for
+        an installer a dead run left), off the UI thread; the answer comes back as a message."""
+        session = self.wizard.session
+        assert session is not None
+        prepared = session.prepare(confirmed=confirmed)
+        if isinstance(prepared, Ready):
+
+            def waiting(text: str) -> None:
+                self.post_message(Waiting(text))
+
+            prepared = session.lock(prepared, on_wait=waiting)
+        self.post_message(Prepared(prepared))
+
+    @on(Waiting)
+    def _waiting(self, message: Waiting) -> None:
+        self.query_one("#notices", Static).update(f"[yellow]⚠[/] {message.text}")
+
+    @on(Prepared)
+    def _prepared(self, message: Prepared) -> None:
+        got = message.prepared
+        if isinstance(got, NeedsConfirm):
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.prepare(confirmed=True)
+                else:
+                    self.stopped(_("Nothing was changed."))
+
+            self.app.push_screen(
+                ConfirmDialog(
+                    _("{message}.\n\nDelete it and build it again?").format(message=got.question),
+                    yes=_("Delete and rebuild"),
+                ),
+                answered,
             )
-        except EnvwizardError as e:
-            self.stopped(f"[red]✗[/] {e}")
             return
-        if not start.destructive:
-            self.preflight(start)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.preflight(start)
-            else:
-                self.stopped(_("Nothing was changed."))
-
-        self.app.push_screen(
-            ConfirmDialog(
-                _("{message}.\n\nDelete it and build it again?").format(message=start.message),
-                yes=_("Delete and rebuild"),
-            ),
-            answered,
-        )
-
-    @work(thread=True, exclusive=True, group="preflight")
-    def preflight(self, start: Start) -> None:
-        pf = run_preflight(self.plan, self.state.answers(), start)
-        self.app.call_from_thread(self._after_preflight, start, pf)
-
-    def _after_preflight(self, start: Start, pf: Preflight) -> None:
-        notes = [f"[yellow]⚠[/] {w}" for w in pf.warnings]
-        if pf.errors:
-            self.stopped("\n".join([*[f"[red]✗[/] {e}" for e in pf.errors], *notes]))
+        notes = [f"[yellow]⚠[/] {redact_text(w.text)}" for w in got.warnings]
+        if isinstance(got, Refused):
+            self.stopped("\n".join([f"[red]✗[/] {got.message}", *notes]))
             return
         self.query_one("#notices", Static).update("\n".join(notes))
-        self.wizard.start_run(start)
+        self.wizard.start_run(got.start)
 
     def stopped(self, message: str) -> None:
         """Nothing ran (or nothing more will): say why and let the person go back."""
@@ -265,7 +267,7 @@ class InstallScreen(FlowScreen):
             self.say(_("[green]✓[/] installed and verified"))
             self.actions("continue")
         elif result.status is RunStatus.FAILED:
-            if self.wizard.runner is not None and self.wizard.runner.owns_env:
+            if self.wizard.session is not None and self.wizard.session.owns_env:
                 self.say(
                     _(
                         "[red]✗[/] a step failed: Retry it, or Roll back to remove what this run made"

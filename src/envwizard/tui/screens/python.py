@@ -79,7 +79,7 @@ class PythonScreen(WizardScreen):
     def on_mount(self) -> None:
         super().on_mount()
         ol = self.query_one("#pythons", OptionList)
-        current = self.state.draft.get("python", CURRENT)
+        current = self.state.draft.python
         highlight = 0
         for i, p in enumerate(self.interpreters()):
             if p.error:

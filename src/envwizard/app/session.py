@@ -1,0 +1,354 @@
+"""Applying one plan, the same for both front ends: plan -> prepare -> run -> report.
+
+The headless front end and the wizard render what this module returns and the events it yields,
+and ask the person where it says a question is needed; they decide nothing themselves. Every rule
+about whether and how a run may start lives here, so neither front end can skip one:
+
+- plan: the `python:` given as a path is probed, the environment path must be one this machine
+  can create (not in /proc, not below a file), a Windows path only on Windows, the benchmark's
+  device one the machine has (settings/fits.py); `mirror: auto`
+  measures its sources (a blocking call: the wizard makes it in a worker) and the measurement
+  is kept, so each set of sources is measured once.
+- prepare: how the run starts at its target (create, resume, reuse, recreate) or why it may not,
+  a confirmation before deleting anything, a refusal while another live run holds the
+  environment, the pre-flight checks; then the environment's lock, and a second look under it.
+- run: the runner's events; retry and rollback under the same lock.
+- report: one report, in the run folder and where the person asked for it.
+
+The prepare stage is blocking (pre-flight asks the network, the lock may wait for an installer
+an earlier run left behind): the wizard calls it from a thread worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from envwizard.core.errors import EnvwizardError, InvalidInput
+from envwizard.core.i18n import _
+from envwizard.core.notes import Note
+from envwizard.decide.decision import decide
+from envwizard.facts.model import Facts
+from envwizard.knowledge import Knowledge
+from envwizard.knowledge import load as load_knowledge
+from envwizard.plan.build import Plan, make_plan
+from envwizard.plan.route import Measurement, Target, auto_targets, measure
+from envwizard.report.report import build_report, write_report
+from envwizard.run.envlock import EnvLock, refuse_if_running
+from envwizard.run.outcome import RunResult
+from envwizard.run.preflight import Preflight, run_preflight
+from envwizard.run.runner import Event, RunFinished, Runner
+from envwizard.run.target import Start, inspect_target, resolve_start
+from envwizard.settings.answers import Answers, is_windows_path
+from envwizard.settings.fits import check_fits
+
+# ---- plan ------------------------------------------------------------------------------------
+
+
+def add_answer_interpreter(facts: Facts, answers: Answers) -> None:
+    """A `python:` given as a path is probed, so the planner knows its version."""
+    want = answers.python
+    if want == "current" or want[0].isdigit():
+        return
+    if any(p.executable == want for p in [facts.python, *facts.pythons]):
+        return
+    if not os.path.exists(want):
+        raise InvalidInput(_("python: {path} does not exist").format(path=want))
+    from envwizard.facts.pythons import inspect_interpreter
+
+    facts.pythons.append(inspect_interpreter(want, origin="answers"))
+
+
+def check_env_location(env: str) -> None:
+    """An environment path this machine can create: not inside /proc, /sys or /dev, and not
+    below a file (`/etc/passwd/env`)."""
+    if env == "/" or any(env.startswith(root + "/") for root in ("/proc", "/sys", "/dev")):
+        raise InvalidInput(
+            _(
+                "env: {env} is inside a system folder of the kernel; choose a path for a new environment"
+            ).format(env=env)
+        )
+    for parent in Path(env).parents:
+        if parent.exists() and not parent.is_dir():
+            raise InvalidInput(
+                _("env: {env} cannot be created: {parent} is a file, not a folder").format(
+                    env=env, parent=parent
+                )
+            )
+
+
+def check_location(facts: Facts, answers: Answers, *, here: bool) -> None:
+    """The path rules: a Windows path only for a Windows machine; on this machine (`here`), a
+    path it can create."""
+    if here and not answers.env_is_name:
+        check_env_location(answers.env)
+    if facts.os.system != "Windows" and is_windows_path(answers.env):
+        raise InvalidInput(
+            _(
+                "env: {env} is a Windows path, and the plan is for a {system} machine; write a path of that machine"
+            ).format(env=answers.env, system=facts.os.system)
+        )
+
+
+class Measurements:
+    """What `mirror: auto` measured, kept by the sources measured: each set is measured once."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[Target, ...], Measurement] = {}
+
+    def get(self, targets: tuple[Target, ...]) -> Measurement | None:
+        return self._kept.get(targets)
+
+    def measure(self, targets: tuple[Target, ...]) -> Measurement:
+        """Measure (blocking, at most route.BUDGET_S seconds) unless already measured."""
+        found = self._kept.get(targets)
+        if found is None:
+            found = self._kept[targets] = measure(targets)
+        return found
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan, and the `mirror: auto` sources it still has to measure (the plan then takes the
+    official sources; plan again with `measure=True` for the measured route)."""
+
+    plan: Plan
+    unmeasured: tuple[Target, ...] = ()
+
+
+def plan_answers(
+    facts: Facts,
+    answers: Answers,
+    *,
+    kb: Knowledge | None = None,
+    here: bool = True,
+    measurements: Measurements | None = None,
+    measure: bool = True,
+) -> Planned:
+    """The plan stage: the path rules, the decision (made once), the mirror measurement, the plan.
+
+    `here`: the facts are this machine's, so local paths are checked and a `python:` path is
+    probed. `measure=False` never touches the network: a plan made from what was measured
+    before, or from the official sources with `unmeasured` saying what is still to measure.
+    """
+    kb = kb or load_knowledge()
+    if here:
+        add_answer_interpreter(facts, answers)
+    check_location(facts, answers, here=here)
+    check_fits(answers, facts)
+    decision = decide(facts, answers, kb)
+    targets = auto_targets(decision, answers)
+    kept = measurements or Measurements()
+    measured = None
+    if targets:
+        measured = kept.measure(targets) if measure else kept.get(targets)
+    plan = make_plan(facts, answers, kb, measured, decision=decision)
+    return Planned(plan, targets if targets and measured is None else ())
+
+
+# ---- prepare ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The run may start like this; `warnings` are pre-flight's, to show before it starts."""
+
+    start: Start
+    warnings: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True)
+class NeedsConfirm:
+    """The start deletes an existing environment: ask, then prepare again with `confirmed`."""
+
+    start: Start
+
+    @property
+    def question(self) -> str:
+        return self.start.message
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The run may not start: one sentence that says why and what would help (exit 2 when
+    the front end ends there)."""
+
+    message: str
+    warnings: tuple[Note, ...] = ()
+
+    def error(self) -> InvalidInput:
+        return InvalidInput(self.message)
+
+
+Prepared = Union[Ready, NeedsConfirm, Refused]
+
+
+@dataclass(frozen=True)
+class Reported:
+    """Where the report went: always the run folder; `error` when the extra path failed."""
+
+    path: Path
+    error: str | None = None
+
+
+@dataclass
+class Session:
+    """One plan applied to this machine, from its first check to its report.
+
+    Create it with the facts, answers and plan of the plan stage; `prepare()` until `Ready`,
+    `lock()`, iterate `run()`; `retry()` and `rollback()` after a failure; `release()` at the end
+    (or use the session as a context manager).
+    """
+
+    facts: Facts
+    answers: Answers
+    plan: Plan
+    rebenchmark: bool = False
+    """Benchmark a finished environment again (it is only verified otherwise)."""
+    stall_seconds: float | None = None
+    runner: Runner | None = None
+    result: RunResult | None = None
+    """The last run's result (None until a run has finished)."""
+    report_path: Path | None = None
+    _lock: EnvLock | None = field(default=None, repr=False)
+
+    # ---- before anything changes ---------------------------------------------------------
+    def inspect(self) -> Start:
+        """How the run begins at its target; InvalidInput when it may not (someone else's
+        folder, a system interpreter, `existing: abort` and something is there)."""
+        check_location(self.facts, self.answers, here=True)
+        return resolve_start(
+            inspect_target(self.plan.env_path),
+            self.plan,
+            self.answers,
+            rebenchmark=self.rebenchmark,
+        )
+
+    def preflight(self, start: Start, *, network: bool = True) -> Preflight:
+        return run_preflight(self.plan, self.answers, start, network=network)
+
+    def prepare(self, *, confirmed: bool = False) -> Prepared:
+        """Every check a run makes before it changes anything (blocking: pre-flight may ask
+        the network for a few seconds)."""
+        try:
+            start = self.inspect()
+            if start.destructive and not confirmed:
+                return NeedsConfirm(start)
+            # Before pre-flight: a second run is refused at once, not after seconds of network.
+            refuse_if_running(self.plan.env_path)
+        except EnvwizardError as e:
+            return Refused(str(e))
+        pf = self.preflight(start)
+        warnings = tuple(pf.warnings)
+        if pf.errors:
+            return Refused(
+                _("pre-flight: {problems}").format(problems=" | ".join(pf.errors)), warnings
+            )
+        return Ready(start, warnings)
+
+    def lock(self, ready: Ready, on_wait: Callable[[str], None] | None = None) -> Prepared:
+        """Take the environment's lock and look again under it: an earlier run may have
+        finished or left something meanwhile. Blocking: the lock waits (up to
+        envlock.ORPHAN_WAIT_SECONDS) for an installer a dead run left behind."""
+        if self._lock is None:
+            lock = EnvLock(self.plan.env_path, on_wait=on_wait)
+            try:
+                lock.__enter__()
+            except EnvwizardError as e:
+                return Refused(str(e), ready.warnings)
+            self._lock = lock
+        try:
+            again = self.inspect()
+        except EnvwizardError as e:
+            self.release()
+            return Refused(str(e), ready.warnings)
+        if again.destructive and not ready.start.destructive:
+            self.release()
+            return Refused(
+                _("env: {path} changed while envwizard was checking it; run again").format(
+                    path=self.plan.env_path
+                ),
+                ready.warnings,
+            )
+        return Ready(again, ready.warnings)
+
+    # ---- the run -------------------------------------------------------------------------
+    async def run(self, start: Start, *, keep_failed: bool = False) -> AsyncIterator[Event]:
+        """The runner's events; the report is written when the run finishes.
+
+        `keep_failed`: a failed run keeps what it made, for `retry()` or `rollback()`.
+        """
+        assert self._lock is not None, "lock() before run()"
+        self.result = None
+        self.runner = Runner(
+            self.plan, self.answers, start, lock=self._lock, stall_seconds=self.stall_seconds
+        )
+        async for ev in self.runner.run(keep_failed=keep_failed):
+            if isinstance(ev, RunFinished):
+                self.result = ev.result
+                self.write_report()
+            yield ev
+
+    def retry(self) -> AsyncIterator[Event]:
+        """The same plan again after a failure: what finished is skipped."""
+        assert self.runner is not None
+        return self.run(self.runner.retry_start(), keep_failed=True)
+
+    async def rollback(self) -> AsyncIterator[Event]:
+        """Remove what the failed run made; the report says so afterwards."""
+        assert self.runner is not None
+        async for ev in self.runner.rollback():
+            yield ev
+        self.write_report()
+
+    def cancel(self) -> None:
+        if self.runner is not None:
+            self.runner.cancel()
+
+    @property
+    def running(self) -> bool:
+        return self.runner is not None and self.runner.running
+
+    @property
+    def owns_env(self) -> bool:
+        """Whether what the run made may be removed (this run, or the one it retried, made it)."""
+        return self.runner is not None and self.runner.owns_env
+
+    def release(self) -> None:
+        """Let go of the environment's lock (after the run, its retries and its rollback)."""
+        if self._lock is not None:
+            self._lock.__exit__(None, None, None)
+            self._lock = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    # ---- the report ----------------------------------------------------------------------
+    def write_report(self, extra: str | None = None) -> Reported:
+        """The run's report in its run folder (rewritten when a rollback changes the outcome),
+        and at `extra` when asked (`--report`); `error` says why `extra` could not be written."""
+        assert self.runner is not None and self.result is not None
+        data = build_report(self.facts, self.answers, self.plan, self.result)
+        if self.runner.state_error:
+            data["state_error"] = self.runner.state_error
+        # The run folder always gets it (the environment's disk may be the full one).
+        path, _md = write_report(data, self.runner.run_dir / "report.json")
+        self.report_path = path
+        if extra:
+            try:
+                path, _md = write_report(data, extra)
+            except OSError as e:
+                return Reported(
+                    self.report_path,
+                    _("cannot write the report to {report} ({error}); it is in {path}").format(
+                        report=extra, error=e.strerror or e, path=self.report_path
+                    ),
+                )
+            self.report_path = path
+        return Reported(self.report_path)

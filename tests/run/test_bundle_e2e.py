@@ -6,7 +6,9 @@ container engine answers."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import http.server
 import json
 import os
 import platform
@@ -14,9 +16,11 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import zipfile
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -463,3 +467,92 @@ def test_with_python_bundles_a_standalone_cpython_and_uv_and_the_target_uses_the
     assert f"using its standalone Python {py312.version}" in dry.stdout
     assert f"{unpacked}/python/bin/python3 -m venv {env_dir}" in dry.stdout
     assert not env_dir.exists()
+
+
+# ---- a private index: credentials work as in a run and stay out of the bundle ----------------
+SECRET = "s3cr3t-t0ken"
+
+
+class _PrivateIndex(http.server.BaseHTTPRequestHandler):
+    """A PEP 503 index of a folder of wheels, for the user `me` with the password SECRET only."""
+
+    folder = Path()
+    seen: ClassVar[list[str]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_HEAD(self) -> None:
+        self.answer(body_too=False)
+
+    def do_GET(self) -> None:
+        self.answer(body_too=True)
+
+    def answer(self, *, body_too: bool) -> None:
+        want = "Basic " + base64.b64encode(f"me:{SECRET}".encode()).decode()
+        self.seen.append(self.path)
+        if self.headers.get("Authorization") != want:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="index"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        parts = [p for p in self.path.split("?")[0].split("/") if p]
+        body, ctype = b"", "text/html"
+        if parts[:1] == ["simple"] and len(parts) == 2:
+            links = []
+            for wheel in sorted(self.folder.glob("*.whl")):
+                if wheel.name.split("-")[0].replace("_", "-") == parts[1]:
+                    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+                    links.append(f'<a href="/files/{wheel.name}#sha256={digest}">{wheel.name}</a>')
+            body = ("<html><body>" + "".join(links) + "</body></html>").encode()
+        elif parts[:1] == ["files"] and len(parts) == 2 and (self.folder / parts[1]).is_file():
+            body, ctype = (self.folder / parts[1]).read_bytes(), "application/octet-stream"
+        else:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body_too:
+            self.wfile.write(body)
+
+
+def test_a_private_index_works_as_in_a_run_and_nothing_secret_is_written(tmp_path: Path) -> None:
+    folder = tmp_path / "served"
+    py = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    build_wheel(folder, "torch", "2.13.0+cpu", tag=f"{py}-{py}-manylinux_2_28_x86_64")
+    build_wheel(folder, "tinydep", "1.0")
+    handler = type("Handler", (_PrivateIndex,), {"folder": folder, "seen": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        index = f"http://me:{SECRET}@127.0.0.1:{server.server_address[1]}/simple"
+        answers = tmp_path / "answers.yaml"
+        answers.write_text(
+            f"manager: venv\nenv: {tmp_path / 'env'}\npython: {sys.executable}\ncompute: cpu\n"
+            f"torch: '==2.13.*'\ntorch_index: default\npackages: [tinydep]\nindex_url: {index}\n"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+        env.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1", XDG_STATE_HOME=str(tmp_path))
+        out = tmp_path / "bundle"
+        r = subprocess.run(
+            [sys.executable, "-m", "envwizard", "bundle", "--answers", str(answers), str(out)],
+            capture_output=True, text=True, timeout=900, env=env, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert SECRET not in r.stdout + r.stderr
+    assert sorted(p.name for p in (out / "wheels").iterdir()) == sorted(
+        p.name for p in folder.iterdir()
+    )
+    assert any(p.startswith("/files/") for p in handler.seen)  # fetched from the index itself
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+    assert "me:****@127.0.0.1" in (out / "answers.yaml").read_text()

@@ -226,9 +226,14 @@ async def test_real_install_of_a_tiny_wheel_then_done(install: Install) -> None:
         assert "$ " in "\n".join(screen.query_one("#log-install-torch").lines)
         assert isinstance(await press_next(pilot, "enter"), DoneScreen)
         assert app.screen.query_one("#activate").value == f"source {env}/bin/activate"
+        assert app.screen.query_one("#export").value == (
+            f"envwizard export {env} --format requirements -o requirements.txt"
+        )
+        assert app.screen.query_one("#bundle").value.startswith("envwizard bundle --answers ")
         report = report_of(app)
         assert report["verify"]["ok"] is True
         assert [s["status"] for s in report["steps"]] == ["ok"] * 4
+        assert report["carry"]["requirements"] == app.screen.query_one("#export").value
         await pilot.press("q")
     assert app.return_code == 0
     assert app.exit_line == f"Done. Activate with: source {env}/bin/activate"

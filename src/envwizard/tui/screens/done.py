@@ -71,10 +71,7 @@ class DoneScreen(Screen[None]):
             if not dry and app.result is not None and app.result.status is RunStatus.DONE:
                 carry = carry_commands(plan.env_path)
                 yield Label(
-                    _(
-                        "Take it elsewhere (requirements.txt with hashes; also --format pylock, "
-                        "conda, dockerfile, devcontainer):"
-                    )
+                    _("Take it elsewhere (also --format pylock, conda, dockerfile, devcontainer):")
                 )
                 yield Input(value=carry["requirements"], id="export")
                 yield Label(_("For a machine without internet, gather every file in a bundle:"))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import yaml
 
 from envwizard.core.errors import InvalidInput
 from envwizard.plan.lock import LOCK_FILE, Group, Lock, Locked
@@ -216,7 +217,9 @@ def test_a_bundle_holds_the_files_the_lock_names_and_its_documents(tmp_path: Pat
     for path in out.rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path
-    assert "me:****@mirror.invalid" in (out / "answers.yaml").read_text()
+    copy = yaml.safe_load((out / "answers.yaml").read_text())
+    assert copy["index_url"] == "https://me:****@mirror.invalid/simple"
+    assert copy["python"] == "3.11"  # the target's Python by version, not this machine's path
     again, again_lock = open_bundle(out)
     assert again == manifest and again_lock == lock
 

@@ -102,7 +102,7 @@ def bundle_command(args: argparse.Namespace) -> int:
     print(
         _(
             "bundle: {out} holds {count} files ({size}) for {target}, made in {seconds:.0f} s. "
-            "On that machine: envwizard --answers answers.yaml --bundle {out}"
+            "On that machine: envwizard --answers {out}/answers.yaml --bundle {out}"
         ).format(
             out=out,
             count=len(files),

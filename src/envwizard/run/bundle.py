@@ -228,8 +228,11 @@ def write_bundle(
 ) -> Path:
     """The bundle's documents, the manifest last (a folder with it is complete)."""
     (out / LOCK_FILE).write_text(lock.to_json(), encoding="utf-8")
+    # The copy is for the target: its Python by version (an interpreter's path here means
+    # nothing there), no credential.
     masked = dataclasses.replace(
         answers,
+        python=manifest.target.python,
         index_url=redact_text(answers.index_url) if answers.index_url else None,
         find_links=[redact_text(f) for f in answers.find_links],
     )

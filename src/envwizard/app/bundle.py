@@ -179,7 +179,12 @@ def with_python(
 
 def _bundled(name: str, version: str, path: Path, out: Path) -> BundledFile:
     return BundledFile(
-        name, version, path.relative_to(out).as_posix(), file_digest(path), path.stat().st_size
+        name,
+        version,
+        path.relative_to(out).as_posix(),
+        file_digest(path),
+        path.stat().st_size,
+        group="extra",
     )
 
 

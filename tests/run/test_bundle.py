@@ -339,3 +339,24 @@ def test_an_install_from_a_bundle_names_the_bundle_as_the_source(
         assert after.source == str(wheels) and after.hashes == before.hashes
         assert after.url == (wheels / (before.filename or "")).as_uri()
         assert after.filename == before.filename
+
+
+def test_the_download_view_draws_a_bar_per_file_on_a_terminal_and_lines_elsewhere() -> None:
+    import io
+
+    from rich.console import Console
+
+    from envwizard.app.bundle import DownloadView
+
+    plain = io.StringIO()
+    with DownloadView(Console(file=plain, force_terminal=False, width=100)) as view:
+        for done in (0, 512, 1024):
+            view.update("numpy 2.4.6", done, 1024)
+    assert plain.getvalue().splitlines() == ["fetched numpy 2.4.6 (1.0 KiB)"]
+    live = io.StringIO()
+    with DownloadView(Console(file=live, force_terminal=True, width=100)) as view:
+        view.update("torch 2.13.0+cpu", 0, 2048)
+        view.update("torch 2.13.0+cpu", 2048, 2048)
+        view.update("numpy 2.4.6", 1024, 1024)
+        assert [t.completed for t in view.progress.tasks] == [2048, 1024]
+    assert "torch 2.13.0+cpu" in live.getvalue() and "━" in live.getvalue()

@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 import psutil
-from textual.widgets import Log
 
 from envwizard import tui
 from envwizard.decide.decision import Decision
@@ -42,6 +41,7 @@ from envwizard.settings.answers import Answers, Benchmark
 from envwizard.tui.app import EnvWizardApp
 from envwizard.tui.screens.install import InstallScreen
 from envwizard.tui.state import WizardState
+from envwizard.tui.widgets.wraplog import WrapLog
 
 TICK = 0.01
 
@@ -81,7 +81,7 @@ class Host(EnvWizardApp):
         """No first screen: the measurement pushes the install pane itself."""
 
 
-def text_bytes(log: Log) -> int:
+def text_bytes(log: WrapLog) -> int:
     return sum(sys.getsizeof(line) for line in log.lines) + sys.getsizeof(log.lines)
 
 
@@ -125,7 +125,7 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, float]:
         await pilot.pause()
         ticking = False
         await beat
-        log = screen.query_one("#log-install-torch", Log)
+        log = screen.query_one("#log-install-torch", WrapLog)
         pane = text_bytes(log)
         log_file = next((work / "run").glob("*-install-torch.log"))
         size = log_file.stat().st_size
@@ -141,7 +141,7 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, float]:
         "seconds": t_last - t0,
         "stall_ms": max(stalls, default=0.0) * 1000,
         "pane_mib": pane / 2**20,
-        "pane_lines": log.line_count,
+        "pane_lines": len(log.lines),
         "grew_mib": (peak_rss - rss0) / 2**20,
         "log_mib": size / 2**20,
     }

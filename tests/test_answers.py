@@ -484,3 +484,37 @@ def _dumpable(doc: Any) -> bool:
     except yaml.YAMLError:
         return False
     return True
+
+
+# ---- typos a Chinese input method makes, and advice that can be pasted ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "fixed"),
+    [
+        ("manager：venv\nenv: /srv/envs/dl\n", 1, 8, "manager: venv"),
+        ("env: /srv/envs/dl\nmanager： uv\n", 2, 8, "manager: uv"),
+        ("env: /srv/envs/dl\nbenchmark:\n  seconds：30\n", 3, 10, "seconds: 30"),
+    ],
+)
+def test_a_full_width_colon_is_pointed_at(text: str, line: int, column: int, fixed: str) -> None:
+    with pytest.raises(InvalidInput) as e:
+        parse_answers(text, where="a.yaml")
+    msg = str(e.value)
+    assert msg.startswith(f"a.yaml: line {line}, column {column}: ")
+    assert "full-width colon (：" in msg and msg.endswith(f"`{fixed}`")
+    assert "mapping values are not allowed" not in msg
+
+
+def test_a_full_width_colon_inside_a_value_is_fine() -> None:
+    assert parse_answers("env: /srv/环境：一/dl\n").env == "/srv/环境：一/dl"
+
+
+def test_packages_written_as_one_string_get_a_list_to_paste() -> None:
+    with pytest.raises(InvalidInput) as e:
+        parse_answers("env: /srv/envs/dl\npackages: torchvision torchaudio\n", where="a.yaml")
+    assert str(e.value).endswith("(write packages: [torchvision, torchaudio])")
+    with pytest.raises(InvalidInput) as e:
+        parse_answers("env: /srv/envs/dl\npackages: numpy<3 rich\n", where="a.yaml")
+    fix = str(e.value).split("write packages: ")[1].rstrip(")")
+    assert parse_answers(f"env: /srv/envs/dl\npackages: {fix}\n").packages == ["numpy<3", "rich"]

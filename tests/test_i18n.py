@@ -188,8 +188,121 @@ def test_markdown_report_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
     }
     monkeypatch.setattr(i18n, "_cli", "zh-CN")
     text = markdown(report)
-    assert text.startswith("# envwizard 报告：done")
-    assert "## 为什么选这个构建版本" in text and "来自 默认索引" in text
+    assert text.startswith("# envwizard 报告：完成")  # not "报告：done"
+    assert "## 为什么选这个构建版本" in text and "来源：安装器的默认索引" in text
     assert "| 步骤 | 状态 | 秒 | 日志 |" in text and "- 设备：仅 CPU" in text
+    assert "| create-env | 成功 |" in text
+    assert "- 通过\n" in text and "CUDA 不可用" in text  # not "通过：True", "CUDA 可用：False"
+    assert "已就绪" in text and "ready" not in text
     monkeypatch.setattr(i18n, "_cli", "en")
     assert "## Why this build" in markdown(report)
+
+
+# ---- the Chinese reads as Chinese -----------------------------------------------------------------
+
+LATIN_ALLOWED = {
+    # products, projects and packages (names are never translated)
+    "envwizard", "PyTorch", "torch", "pytorch", "torchvision", "torchaudio", "torchrun", "NumPy",
+    "numpy",
+    "Python", "CPython", "pip", "pipx", "uv", "venv", "virtualenv", "ensurepip", "conda", "mamba",
+    "micromamba", "Miniforge", "glibc", "musl", "libc", "manylinux", "gloo", "rocminfo", "amdgpu",
+    "tegra", "Ansible", "setup", "Alpine", "Linux", "Windows", "Arm", "macOS", "Mac", "Apple",
+    "Rosetta", "Jetson", "NVIDIA", "Intel", "Arc", "Flex", "Max", "Core", "Ultra", "Data",
+    "Center", "Kepler", "Maxwell", "Pascal", "Volta", "ReLU", "Linear", "Markdown", "wiki", "ROCm",
+    "JetPack", "PyPI",
+    # words of the trade kept in English by the glossary, and units
+    "wheel", "shell", "gfx", "GiB", "MiB", "KiB",
+    # answers keys and values, commands and their words (never translated)
+    "env", "python", "pythons", "gpus", "os", "manager", "packages", "offline", "schema", "status",
+    "compute", "existing", "benchmark", "device", "seconds", "nproc", "dtype", "preset", "mirror",
+    "lang", "stack", "frameworks", "jupyter", "installer", "cuNNN", "rocmX",
+    "steps", "base", "auto", "default", "none", "null", "true", "false", "abort", "reuse",
+    "recreate", "cpu", "cuda", "mps", "xpu", "en", "sgd", "momentum", "large", "install", "apt",
+    "import", "plan", "probe", "validate", "bench", "mirrors", "report", "pid", "i",
+    "bundle", "export", "requirements", "pylock", "dockerfile", "devcontainer",
+    # file formats and tools named by their own names
+    "Dockerfile", "keyring",
+}  # fmt: skip
+"""ASCII-letter words a zh_CN message may hold. Anything else is English left in Chinese."""
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(\([\w]+\))?[#0 +-]*\d*(?:\.\d+)?[sdrfgi]")
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+
+
+def latin_words(text: str) -> list[str]:
+    """English-looking words in a message: placeholders, markup, `code`, URLs, paths, flags,
+    keys with their colon, versions, ALL-CAPS acronyms or metavariables and another program's
+    label quoted as it is (“Windows installer (64-bit)”) are not words."""
+    text = _PLACEHOLDER.sub(" ", text)
+    text = re.sub(r"\[/?[a-z $-]*\]|`[^`]*`|\S+://\S*", " ", text)
+    text = re.sub(rf"“[^“”{_CJK}]*”", " ", text)  # another program's own label, quoted as it is
+    found = []
+    for token in re.split(rf"[\s{_CJK},;()\[\]]+", text):
+        if not token or re.search(r"[/._\-=:@#*<>~0-9%'\"+|$\\]", token):
+            continue
+        found += [w for w in re.findall(r"[A-Za-z]+", token) if not w.isupper()]
+    return found
+
+
+def test_no_english_words_inside_chinese_messages() -> None:
+    bad = {}
+    for msg in catalog():
+        if not msg.id or not msg.string:
+            continue
+        text = msg.string if isinstance(msg.string, str) else " ".join(msg.string)
+        stray = [w for w in latin_words(text) if w not in LATIN_ALLOWED]
+        if stray:
+            bad[text] = stray
+    assert not bad, bad
+
+
+def test_the_check_above_can_fail() -> None:
+    assert latin_words("来自 the installer's configured index and wheel folders。") == [
+        "the", "configured", "index", "and", "wheel", "folders",
+    ]  # fmt: skip
+    assert latin_words("[b]通过：[/]{ok} `torch_index: default` --dry-run cu126 GPU") == []
+    assert re.search(
+        rf"[{_CJK}] [{_CJK}]", rendered("{where}：{path} 的值为 {value}；应为 {allowed}")
+    )
+
+
+TEXT_VALUES = {
+    "why", "what", "describe", "reason", "how", "hint", "summary", "failures", "checks",
+    "message", "problems", "problem", "allowed", "outlook", "only", "fits", "gates", "instead",
+    "cause", "rejected", "timing", "whole", "phase",
+}  # fmt: skip
+"""Placeholders whose values are Chinese text in a Chinese run (reasons, descriptions); the
+others hold names, paths, numbers and versions."""
+
+
+def rendered(text: str) -> str:
+    """A message with sample values: Chinese text where a sentence goes, a name elsewhere."""
+
+    def value(m: re.Match[str]) -> str:
+        name = re.match(r"\{(\w*)", m.group(0))
+        return "某项说明" if name and name.group(1) in TEXT_VALUES else "x1"
+
+    return re.sub(r"\{[^{}]*\}", value, re.sub(r"\[/?[a-z $-]*\]", "", text))
+
+
+def test_every_template_renders_without_stray_spaces() -> None:
+    """No space between two Chinese characters once the values are in ("应为 以下之一", "来自
+    默认索引"), and no double space that the English message does not have (alignment)."""
+    bad = []
+    for msg in catalog():
+        if not msg.id or not msg.string or not isinstance(msg.string, str):
+            continue
+        out = rendered(msg.string)
+        if re.search(rf"[{_CJK}] [{_CJK}]", out):
+            bad.append(("space between Chinese characters", msg.string))
+        if len(re.findall(" {2,}", out)) > len(re.findall(" {2,}", rendered(msg.id))):
+            bad.append(("double space", msg.string))
+    assert not bad, bad
+
+
+def test_the_answers_file_has_one_name() -> None:
+    """The glossary's term, 应答文件; the choices themselves are 配置 (Save answers: 保存配置)."""
+    texts = [m.string for m in catalog() if m.id and isinstance(m.string, str)]
+    assert not [t for t in texts if "答案" in t]
+    assert not [t for t in texts if re.search("应答(?!文件)", t)]
+    assert catalog().get("Save answers").string == "保存配置"

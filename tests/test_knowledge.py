@@ -498,3 +498,13 @@ def test_forecast_knowledge_leaves_the_shipped_table_alone() -> None:
         b.variant for b in KB.builds_for(KB.releases[0].version, "linux-x86_64")
     }
     assert "2.15" not in [r.version for r in KB.releases]
+
+
+def test_every_sentence_of_the_data_shown_to_people_is_in_the_catalog() -> None:
+    """family, outlook and a limit's why reach the reasons; each must be listed for translation."""
+    from envwizard.knowledge.words import TOML_PROSE
+
+    kb = load()
+    shown = {t for row in kb.driver_eol for t in (row.family, row.outlook) if t}
+    shown |= {lim.why for lim in kb.limits}
+    assert shown and shown <= set(TOML_PROSE), sorted(shown - set(TOML_PROSE))

@@ -404,6 +404,11 @@ def test_preflight_offers_the_mirrors_that_answered(
     offer = text.split("These mirrors answered here: ")[1]
     assert "copy (" in offer and "links (" in offer and "dead (" not in offer
     assert "set mirror: NAME in the answers, or mirror: auto." in text
+    # Inside the wizard the remedy names its controls, not the answers keys.
+    (wizard,) = _reachable(p, answers(), Start("create"), wizard=True)
+    assert "set “Take torch from” to your installer's configured index" in wizard
+    assert "choose one under “Mirror preset” on the PyTorch build screen" in wizard
+    assert "torch_index" not in wizard and "mirror: NAME" not in wizard
 
 
 # ---- a named mirror says what it cannot serve --------------------------------------------------

@@ -464,10 +464,13 @@ def test_path_warnings() -> None:
     ]
     p = make_plan(LINUX, validate({"env": "/srv/环境/dl"}), KB)
     [ascii_] = [w for w in p.warnings if w.code is NoteCode.PATH_NON_ASCII]
-    assert "CJK" in ascii_.text and ascii_.code.about_env_path
+    assert "non-ASCII characters (环)" in ascii_.text  # the character, not its Unicode name
+    assert ascii_.code.about_env_path
     # the decision's warnings come first
     assert [w.code for w in p.warnings] == [NoteCode.DRIVER_EOL, NoteCode.PATH_NON_ASCII]
     assert p.warnings[0].text.startswith("GeForce GTX 1080")
+    p = make_plan(LINUX, validate({"env": "/srv/e\u0301nv"}), KB)  # a combining accent: named
+    assert any("COMBINING ACUTE ACCENT" in w.text for w in p.warnings)
 
 
 # ---- the commands really run (venv, virtualenv, uv) -----------------------------------------------

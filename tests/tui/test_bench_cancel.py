@@ -1,4 +1,5 @@
-"""Stopping the benchmark in the wizard keeps the verified torch environment (real torch, real worker)."""
+"""Skipping the benchmark in the wizard keeps the verified torch environment and ends the run done
+(exit 0), saying so (real torch, real worker)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def torch_plan(env: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
-async def test_stopping_the_benchmark_keeps_the_verified_environment(
+async def test_skipping_the_benchmark_is_a_done_run_that_says_so(
     facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
@@ -66,13 +67,14 @@ async def test_stopping_the_benchmark_keeps_the_verified_environment(
         assert app.result is None, [s.to_dict() for s in app.result.steps]
         bench = app.screen
         assert isinstance(bench, BenchScreen)
-        await pilot.press("escape")  # stop the benchmark
+        await pilot.press("escape")  # skip the benchmark (the environment is verified)
         await until(pilot, lambda: app.result is not None, timeout=30)
         result = app.result
-        assert result.status == RunStatus.CANCELLED and result.exit_code == 130
+        assert result.status == RunStatus.DONE and result.exit_code == 0
         assert result.env == EnvOutcome.READY
-        assert [s.status for s in result.steps] == ["ok", "ok", "ok", "cancelled"]
-        assert "benchmark stopped" in str(bench.query_one("#problem").render())
+        assert [s.status for s in result.steps] == ["ok", "ok", "ok", "skipped"]
+        assert result.steps[-1].reason == "skipped: the benchmark was stopped on request"
+        assert "benchmark skipped" in str(bench.query_one("#problem").render())
         # The environment is still there and torch imports in it.
         assert (env / "pyvenv.cfg").exists()
         r = subprocess.run(
@@ -84,15 +86,16 @@ async def test_stopping_the_benchmark_keeps_the_verified_environment(
         assert r.returncode == 0 and r.stdout.startswith("2."), r.stderr
         # The report and the screens say so; Continue leads to the activation command.
         report = json.loads(Path(app.state.report_path).read_text())
-        assert report["status"] == "cancelled" and report["env"]["outcome"] == "ready"
+        assert report["status"] == "done" and report["exit_code"] == 0
+        assert report["env"]["outcome"] == "ready"
+        assert report["steps"][-1]["status"] == "skipped"
         assert report["verify"]["ok"] is True
         assert isinstance(await press_next(pilot, "enter"), DoneScreen)
         assert app.screen.query_one("#activate").value == f"source {env}/bin/activate"
         await pilot.press("ctrl+q")  # nothing to ask: the environment is complete
         await until(pilot, lambda: app.return_code is not None)
-    assert app.return_code == 130
+    assert app.return_code == 0
     assert app.exit_line == (
-        "Cancelled during the benchmark: the environment is installed and verified. "
-        f"Activate with: source {env}/bin/activate"
+        f"Done; the benchmark was skipped. Activate with: source {env}/bin/activate"
     )
     assert (env / "pyvenv.cfg").exists()

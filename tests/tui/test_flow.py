@@ -23,7 +23,7 @@ from envwizard.tui.screens.install import InstallScreen
 from envwizard.tui.screens.machine import MachineScreen
 from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
-from envwizard.tui.widgets.dialogs import ConfirmDialog
+from envwizard.tui.widgets.dialogs import ChoiceDialog, ConfirmDialog
 
 from ..builders import build_wheel, env_python, install_argv, tiny_plan
 from .conftest import HOME, press_next, settle, until
@@ -50,9 +50,18 @@ async def test_dry_run_walks_every_screen_with_the_keyboard(facts, frozen) -> No
             seen.append(type(await press_next(pilot)))
         assert seen == ORDER
         assert not Path(app.state.plan.env_path).exists()  # a dry run creates nothing
+        # The pre-flight a real run makes first, run for real (it asks PyTorch's index).
+        await until(pilot, lambda: app.state.dry_run_problems is not None, timeout=60)
+        panel = " ".join(str(app.screen.query_one("#dry").render()).split())
+        problems = app.state.dry_run_problems
         await pilot.press("ctrl+q")
     assert app.return_code == 0
-    assert app.exit_line == "Dry run: nothing was run or created."
+    if problems:
+        assert "A real run would stop at its pre-flight checks here:" in panel
+        assert app.exit_line.startswith("dry run: the real run would stop at its pre-flight checks")
+    else:
+        assert "The pre-flight checks a real run makes pass here." in panel
+        assert app.exit_line == "dry run: the pre-flight checks passed; nothing was run or created."
 
 
 async def test_tab_enter_and_resize_break_nothing(facts, frozen) -> None:  # type: ignore[no-untyped-def]
@@ -258,13 +267,25 @@ async def test_cancel_during_install_asks_then_rolls_back(long_install: Install)
     assert app.exit_line.startswith("Cancelled: what this run made was removed.")
 
 
-async def test_ctrl_q_during_an_install_cancels_and_rolls_back_before_quitting(
+async def test_ctrl_q_during_an_install_asks_then_shows_the_rollback(
     long_install: Install,
 ) -> None:
     app, plan, env = long_install.app, long_install.plan, long_install.env
     async with app.run_test(size=(100, 32)) as pilot:
         await start_long_install(app, pilot, plan, env)
-        await pilot.press("ctrl+q")
+        dialog = await press_next(pilot, "ctrl+q")  # asks, as ctrl+c does
+        assert (
+            isinstance(dialog, ConfirmDialog) and "Cancel the install and quit?" in dialog.question
+        )
+        await press_next(pilot, "escape")  # "Keep going"
+        assert app.running and env.exists()
+        await press_next(pilot, "ctrl+q")
+        await pilot.click("#yes")
+        await pilot.pause()
+        screen = app.install_view()
+        # The rollback takes seconds: it is said, and nothing is offered that would race it.
+        assert "rolling back" in str(screen.query_one("#problem").render())
+        assert not any(screen.shown(b) for b in ("cancel", "retry", "rollback", "back"))
         await until(pilot, lambda: app.return_code is not None, timeout=15)
     assert app.return_code == 130
     assert app.runner.status == RunStatus.CANCELLED
@@ -320,8 +341,12 @@ async def test_quit_after_a_failure_asks_whether_to_keep_the_environment(
         await until(pilot, lambda: app.result is not None)
         assert app.result.status == RunStatus.FAILED and env.exists()  # kept: Retry is offered
         dialog = await press_next(pilot, "ctrl+q")
-        assert isinstance(dialog, ConfirmDialog) and "keep it" in dialog.question
-        await pilot.click("#yes" if remove else "#no")
+        assert isinstance(dialog, ChoiceDialog) and "Keep it to resume later" in dialog.question
+        assert [b.id for b in dialog.query("Button")] == ["stay", "remove", "keep"]
+        await press_next(pilot, "escape")  # Stay: nothing happens
+        assert isinstance(app.screen, InstallScreen) and app.return_code is None
+        await press_next(pilot, "ctrl+q")
+        await pilot.click("#remove" if remove else "#keep")
         await until(pilot, lambda: app.return_code is not None)
     assert app.return_code == 1
     report = report_of(app)
@@ -335,7 +360,12 @@ async def test_quit_after_a_failure_asks_whether_to_keep_the_environment(
         assert report["env"]["outcome"] == "unfinished"
         state = json.loads((env / STATE_FILE).read_text())
         assert state["status"] == "failed" and state["completed"] == ["create-env"]
-        assert app.exit_line.startswith(f"Failed: the unfinished environment stays at {env};")
+        resume = f"{app.result.run_dir}/answers.yaml"
+        assert app.exit_line.startswith(
+            f"Failed: the unfinished environment stays at {env}; resume with: envwizard "
+            f"--answers {resume}. Report: "
+        )
+        assert load_answers(resume).env == str(env)  # the answers file named resumes it
 
 
 async def test_retry_after_a_failed_torch_install_runs_the_pin_and_the_packages(

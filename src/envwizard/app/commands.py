@@ -83,7 +83,6 @@ def mirrors_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
 
     t = Table(box=None, pad_edge=False)
@@ -99,7 +98,9 @@ def mirrors_command(args: argparse.Namespace) -> int:
                 _("{ms} ms").format(ms=round(sec * 1000)) if sec is not None else _("no answer")
             )
         t.add_row(*cells)
-    console = Console()
+    from envwizard.report.linebreak import console as cjk_console
+
+    console = cjk_console()
     console.print(t)
     console.print(
         _(
@@ -209,7 +210,7 @@ def apply_command(args: argparse.Namespace) -> int:
         return dry_run(session)
     from envwizard.app.headless import apply
 
-    return apply(session, yes=args.yes, report=args.report)
+    return apply(session, yes=args.yes, report=args.report, answers_file=args.answers)
 
 
 def dry_run(session: Session) -> int:
@@ -245,21 +246,27 @@ def print_dry_run(
     plan: Plan, skip: set[str] | None = None, why: dict[str, str] | None = None
 ) -> None:
     """The decision, then every command on one unwrapped line each, ready to copy."""
-    from rich.console import Console
 
+    from envwizard.report.linebreak import console as cjk_console
     from envwizard.report.render import decision_panel
     from envwizard.run.runner import DONE_BEFORE_REASON
 
-    Console().print(decision_panel(plan))
+    cjk_console().print(decision_panel(plan))
     print(
         _("environment: {path} ({manager}, python {python})").format(
             path=plan.env_path, manager=plan.manager, python=plan.env_python
         )
     )
     for i, step in enumerate(plan.steps, 1):
-        note = _(" (optional)") if step.optional else ""
-        if skip and step.id in skip:
-            reason = (why or {}).get(step.id, DONE_BEFORE_REASON)
-            note += _(" (skipped: {reason})").format(reason=_(reason))
-        print(f"{i}. {step.label()}{note}")
+        skipped = bool(skip and step.id in skip)
+        if skipped and step.optional:
+            line = _("{n}. {step} (optional; skipped: {reason})")
+        elif skipped:
+            line = _("{n}. {step} (skipped: {reason})")
+        elif step.optional:
+            line = _("{n}. {step} (optional)")
+        else:
+            line = "{n}. {step}"
+        reason = (why or {}).get(step.id, DONE_BEFORE_REASON)
+        print(line.format(n=i, step=step.label(), reason=_(reason)))
         print(f"   {plan.command_line(step)}")

@@ -30,11 +30,12 @@ from envwizard.app.session import NeedsConfirm, Ready, Refused, Session
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import live_panel, progress_line, summary_table
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, join
 from envwizard.core.redact import redact_text
 from envwizard.plan.build import Plan
+from envwizard.report.linebreak import console as cjk_console
 from envwizard.report.render import STEP_ICONS, decision_panel, outcome_line
-from envwizard.report.report import carry_commands, installed
+from envwizard.report.report import DEFAULT_SOURCE, carry_commands, installed
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.runner import (
     BenchEvent,
@@ -54,9 +55,10 @@ def apply(
     yes: bool = False,
     report: str | None = None,
     console: Console | None = None,
+    answers_file: str | None = None,
 ) -> int:
     """Render the session: its questions as prompts, its refusals as errors, its events live."""
-    console = console or Console()
+    console = console or cjk_console()
     plan = session.plan
     console.print(decision_panel(plan))
     prepared = session.prepare()
@@ -97,7 +99,7 @@ def apply(
     if reported.error:
         view.error(reported.error)
         exit_code = exit_code or EXIT_INVALID
-    view.summary(result, reported.path)
+    view.summary(result, reported.path, answers_file)
     return exit_code
 
 
@@ -266,12 +268,14 @@ class _View:
             self.console.print(_("  [dim]full log: {path}[/]").format(path=ev.log_path))
         self.current = None
 
-    def summary(self, result: RunResult, report_path: Path) -> None:
+    def summary(
+        self, result: RunResult, report_path: Path, answers_file: str | None = None
+    ) -> None:
         c = self.console
         if result.verify:
             v = result.verify
             mark = "[green]✓[/]" if v.get("ok") else "[red]✗[/]"
-            devices = ", ".join(v.get("device_names") or []) or "CPU"
+            devices = join(v.get("device_names") or []) or "CPU"
             c.print(
                 _("{mark} verify: torch {version} on {devices}").format(
                     mark=mark, version=v.get("torch_version"), devices=devices
@@ -279,8 +283,16 @@ class _View:
             )
             got = installed(v, self.plan)
             if got:
+                template = (
+                    _(
+                        "  installed: the {build} build, by {installer}, from the installer's "
+                        "configured index and wheel folders"
+                    )
+                    if got["index"] == DEFAULT_SOURCE
+                    else _("  installed: the {build} build, by {installer}, from {index}")
+                )
                 c.print(
-                    _("  installed: the {build} build, by {installer}, from {index}").format(
+                    template.format(
                         build=got["build"], installer=got["installer"], index=got["index"]
                     )
                 )
@@ -316,4 +328,4 @@ class _View:
                 logs=result.run_dir, report=report_path
             )
         )
-        c.print(outcome_line(result, self.plan, str(report_path)))
+        c.print(outcome_line(result, self.plan, str(report_path), answers_file))

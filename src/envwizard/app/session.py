@@ -209,6 +209,8 @@ class Session:
     rebenchmark: bool = False
     """Benchmark a finished environment again (it is only verified otherwise)."""
     stall_seconds: float | None = None
+    wizard: bool = False
+    """Remedies name the wizard's controls ("Take torch from") instead of the answers keys."""
     runner: Runner | None = None
     result: RunResult | None = None
     """The last run's result (None until a run has finished)."""
@@ -227,8 +229,15 @@ class Session:
             rebenchmark=self.rebenchmark,
         )
 
+    def look(self) -> Start:
+        """What a person choosing the path sees: how the run would begin, or the refusal it
+        would meet there, another live run holding the environment included. Changes nothing."""
+        start = self.inspect()
+        refuse_if_running(self.plan.env_path)
+        return start
+
     def preflight(self, start: Start, *, network: bool = True) -> Preflight:
-        return run_preflight(self.plan, self.answers, start, network=network)
+        return run_preflight(self.plan, self.answers, start, network=network, wizard=self.wizard)
 
     def prepare(self, *, confirmed: bool = False) -> Prepared:
         """Every check a run makes before it changes anything (blocking: pre-flight may ask
@@ -307,6 +316,16 @@ class Session:
     def cancel(self) -> None:
         if self.runner is not None:
             self.runner.cancel()
+
+    def skip_benchmark(self) -> None:
+        """Stop the benchmark alone: the verified environment makes the run done (exit 0)."""
+        if self.runner is not None:
+            self.runner.skip_benchmark()
+
+    @property
+    def benchmarking(self) -> bool:
+        """The benchmark is what runs now (the environment is installed and verified)."""
+        return self.runner is not None and self.runner.running and self.runner.benchmarking
 
     @property
     def running(self) -> bool:

@@ -183,13 +183,13 @@ async def _one_run(
 
 
 async def _live(run: BenchProcess) -> None:
-    from rich.console import Console
     from rich.live import Live
 
     from envwizard.bench.state import BenchState
     from envwizard.bench.view import live_panel, progress_line, summary_table
+    from envwizard.report.linebreak import console as cjk_console
 
-    console = Console()
+    console = cjk_console()
     state = BenchState()
     if not console.is_terminal:  # a log file or a pipe: a plain line every few seconds
         async for event in run.events():

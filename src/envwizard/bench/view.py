@@ -13,6 +13,7 @@ from rich.text import Text
 
 from envwizard.bench.state import BenchState
 from envwizard.core.i18n import _, ngettext
+from envwizard.report.report import disturbance_lines
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -32,7 +33,7 @@ def sparkline(values: Iterable[float], width: int = 40) -> str:
 def si(value: Any, unit: str = "") -> str:
     """1234567 -> '1.23M': throughput at a glance."""
     if not isinstance(value, (int, float)):
-        return "n/a"
+        return _("n/a")
     for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= factor:
             return f"{value / factor:.3g}{suffix}{unit}"
@@ -40,11 +41,11 @@ def si(value: Any, unit: str = "") -> str:
 
 
 def pct(value: Any) -> str:
-    return f"{100 * value:.1f} %" if isinstance(value, (int, float)) else "n/a"
+    return f"{100 * value:.1f} %" if isinstance(value, (int, float)) else _("n/a")
 
 
 def num(value: Any, fmt: str = ".3g", unit: str = "") -> str:
-    return f"{value:{fmt}}{unit}" if isinstance(value, (int, float)) else "n/a"
+    return f"{value:{fmt}}{unit}" if isinstance(value, (int, float)) else _("n/a")
 
 
 def headline(info: dict[str, Any]) -> Text:
@@ -262,4 +263,10 @@ def summary_table(summary: dict[str, Any]) -> Table:
             "{seconds} s of training steps measured ({steps} steps after {warmup} warm-up)"
         ).format(**time_fields)
     t.add_row(_("time"), time_text)
+    disturbed = disturbance_lines(summary)
+    if disturbed:
+        t.add_row(
+            Text(_("⚠ disturbed"), style="bold yellow"),
+            Text("\n".join(disturbed), style="yellow"),
+        )
     return t

@@ -274,6 +274,75 @@ def usable_cpus():
         return os.cpu_count() or 1
 
 
+def machine_cpu_seconds(stat_text):
+    """CPU seconds every process on the machine has spent busy (steal included), from the
+    first line of /proc/stat; None where there is none (macOS, Windows)."""
+    if not stat_text or not stat_text.startswith("cpu "):
+        return None
+    fields = [int(x) for x in stat_text.split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return (sum(fields[:8]) - idle) / ticks
+
+
+class CpuShare:
+    """How many CPU cores other processes kept busy while the benchmark measured: the
+    machine's busy time less this process's own (and, with several processes, the ranks')."""
+
+    def __init__(self):
+        self.start = None
+
+    @staticmethod
+    def _own():
+        t = os.times()
+        return t.user + t.system
+
+    def begin(self):
+        machine = machine_cpu_seconds(read_text("/proc/stat"))
+        self.start = None if machine is None else (time.perf_counter(), machine, self._own())
+
+    def end(self):
+        """(wall seconds, machine busy seconds, own busy seconds), or None where unknown."""
+        machine = machine_cpu_seconds(read_text("/proc/stat"))
+        if self.start is None or machine is None:
+            return None
+        t0, m0, o0 = self.start
+        return time.perf_counter() - t0, machine - m0, self._own() - o0
+
+
+BUSY_OTHERS_MIN_CORES = 0.5
+BUSY_OTHERS_MIN_SHARE = 0.2
+SLOWDOWN_RATIO = 0.5
+NEAR_CHANCE_LEARNED = 0.15
+
+
+def disturbance(others_cores, cores, samples_per_s, warmup_samples_per_s, accuracy, chance):
+    """Signs that the figures do not show what the device can do: other processes kept the
+    CPUs busy, the pace fell far below the warm-up's, the model stayed near chance. Codes and
+    numbers only; envwizard words them (bench/view.py)."""
+    signs = []
+    if (
+        others_cores is not None
+        and others_cores >= BUSY_OTHERS_MIN_CORES
+        and others_cores >= BUSY_OTHERS_MIN_SHARE * cores
+    ):
+        signs.append({"code": "busy-cpu", "others_cores": round(others_cores, 2), "cores": cores})
+    if warmup_samples_per_s and samples_per_s / warmup_samples_per_s < SLOWDOWN_RATIO:
+        signs.append(
+            {
+                "code": "slowdown",
+                "ratio": round(samples_per_s / warmup_samples_per_s, 4),
+                "warmup_samples_per_s": round(warmup_samples_per_s, 1),
+                "samples_per_s": round(samples_per_s, 1),
+            }
+        )
+    if chance is not None and chance < 1 and accuracy is not None:
+        learned = (accuracy - chance) / (1 - chance)
+        if learned < NEAR_CHANCE_LEARNED:
+            signs.append({"code": "near-chance", "accuracy": accuracy, "chance": chance})
+    return signs
+
+
 def cpu_facts():
     """What the CPU peak estimate needs: model, flags, GHz, physical cores (Linux; else less)."""
     info = parse_cpuinfo(read_text("/proc/cpuinfo") or "")
@@ -990,6 +1059,8 @@ def run(args, emit_holder, dists):
     # the machine slows down mid-window; ranks in lockstep and queued GPU work cannot.
     cut_short = device.type == "cpu" and not dist.on
     clock.measuring()
+    share = CpuShare()
+    share.begin()
     since_eval = time.perf_counter()
     batches = []
     while elapsed < args.seconds:
@@ -1031,6 +1102,7 @@ def run(args, emit_holder, dists):
         # is short (no sliver of a window at the end).
         left = math.ceil((args.seconds - elapsed) / (w_time / n))
         n = min(max(1, left) if left < 1.5 * plan else plan, task.max_batches)
+    busy = share.end()
     energy1 = nvml.energy_mj() if nvml else None
     memory_mib = None
     if device.type == "cuda":
@@ -1049,6 +1121,12 @@ def run(args, emit_holder, dists):
     per_device = steps * flops / total_s / 1e12
     energy_j = (energy1 - energy0) / 1000.0 if energy0 is not None and energy1 is not None else None
     baseline = args.baseline_samples_per_s
+    others_cores = None
+    if busy is not None and dist.nnodes == 1:
+        wall, machine, own = busy
+        own = dist.reduce([own])[0]  # every rank is this machine's own work, not another's
+        others_cores = max(0.0, (machine - own) / wall) if wall > 0 else None
+    warm_sps = batch * dist.world / step_s if step_s > 0 else None
     summary = dict(
         device=kind,
         device_name=dev["name"],
@@ -1099,6 +1177,9 @@ def run(args, emit_holder, dists):
         baseline_samples_per_s=baseline,
         scaling_efficiency=sps / (dist.world * baseline) if baseline else None,
         torch=torch.__version__,
+        other_cpu_cores=None if others_cores is None else round(others_cores, 2),
+        warmup_samples_per_s=warm_sps,
+        disturbance=disturbance(others_cores, usable_cpus(), sps, warm_sps, accuracy, task.chance),
     )
     if telemetry is not None:
         summary["telemetry"] = telemetry.digest()

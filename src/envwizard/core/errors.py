@@ -32,3 +32,12 @@ class Cancelled(EnvwizardError):
     """The user or a signal stopped the run (exit 130)."""
 
     exit_code = EXIT_CANCELLED
+
+
+def unlabel(message: str, where: str) -> str:
+    """The message without its leading `where:` label, in either language's colon (`env: …`,
+    `env：…`): a screen that shows it beside the field needs no label."""
+    for colon in (": ", "："):
+        if message.startswith(where + colon):
+            return message[len(where) + len(colon) :]
+    return message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
@@ -88,3 +89,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark a message for extraction where it is defined; `_()` translates it where it is shown."""
     return message
+
+
+def join(items: Iterable[str]) -> str:
+    """A list as the language writes one in a sentence: "a, b, c" or "a、b、c"."""
+    return _(", ").join(items)

@@ -16,6 +16,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from envwizard.core.errors import ImpossibleRequest, InvalidInput
+from envwizard.core.i18n import join
 from envwizard.core.notes import Note, NoteCode
 from envwizard.core.versions import vkey
 from envwizard.decide import checks, wording
@@ -482,7 +483,7 @@ class Decider:
             warnings.append(Note(NoteCode.ROSETTA, reasons[-1]))
         pins = list(rel.pins) if b.source == "pip" else []
         if pins:
-            reasons.append(wording.pins_line(rel.version, ", ".join(pins)))
+            reasons.append(wording.pins_line(rel.version, join(pins)))
         found_hints = hints(self.m, b, [r.version for r in rels])
         for h in found_hints:
             reasons.append(h.why)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from envwizard.core.i18n import N_, _
+from envwizard.core.i18n import N_, _, join
 from envwizard.core.versions import major_minor, platform_key, vkey
 from envwizard.decide import checks, wording
 from envwizard.facts.model import GPU, Facts, PythonInfo
@@ -20,7 +20,7 @@ LEVELS = ("ok", "warn", "bad")
 CONDA_LIKE = ("conda", "mamba", "micromamba")
 MANAGER_ORDER = ("conda", "mamba", "micromamba", "uv", "virtualenv", "pip")
 LOW_RAM_MIB = 8 * 1024
-SUBJECTS = (N_("system"), N_("NVIDIA driver"), N_("disk"), N_("managers"))
+SUBJECTS = (N_("system"), N_("NVIDIA driver"), N_("disk"), N_("managers"), N_("memory"))
 """Verdict subjects that are words, not names: the front ends show them translated."""
 
 
@@ -121,7 +121,7 @@ class _Judge:
     def system(self) -> Iterable[Verdict]:
         os_ = self.facts.os
         rels = [r for r in self.kb.releases if self.builds(r.version)]
-        where = ", ".join(x for x in (os_.distro or os_.system, os_.machine) if x)
+        where = " ".join(x for x in (os_.distro or os_.system, os_.machine) if x)
         if not rels:
             limits = self.kb.platform_limits(self.platform, "pip")
             why = (
@@ -265,16 +265,14 @@ class _Judge:
             if ok:
                 newest_ok = max(ok, key=vkey) == self.kb.releases[0].version
                 text = _span(ok, self.kb) + (
-                    _(" (torch {versions}: experimental)").format(versions=", ".join(exp))
-                    if exp
-                    else ""
+                    _(" (torch {versions}: experimental)").format(versions=join(exp)) if exp else ""
                 )
                 yield Verdict("ok" if newest_ok else "warn", f"Python {line}", text)
             elif exp:
                 yield Verdict(
                     "warn",
                     f"Python {line}",
-                    _("torch {versions} only, experimental").format(versions=", ".join(exp)),
+                    _("torch {versions} only, experimental").format(versions=join(exp)),
                 )
             else:
                 yield Verdict("bad", f"Python {line}", _("no torch"))
@@ -351,10 +349,18 @@ class _Judge:
                 )
             return
         cuda = f.cuda_driver or self.kb.driver_cuda(driver)
-        serves = (
-            _("{driver} serves CUDA ≤ {cuda}").format(driver=driver, cuda=cuda) if cuda else driver
-        )
-        where = _("Windows driver ") if self.windows_driver else ""
+        if self.windows_driver:
+            serves = (
+                _("Windows driver {driver} serves CUDA ≤ {cuda}")
+                if cuda
+                else _("Windows driver {driver}")
+            ).format(driver=driver, cuda=cuda)
+        else:
+            serves = (
+                _("{driver} serves CUDA ≤ {cuda}").format(driver=driver, cuda=cuda)
+                if cuda
+                else driver
+            )
         majors = sorted(self.kb.cuda_majors, reverse=True)
         ok = [
             m
@@ -367,8 +373,7 @@ class _Judge:
             yield Verdict(
                 "bad",
                 "NVIDIA driver",
-                where
-                + _("{serves}: too old for every PyTorch CUDA build (needs ≥ {need})").format(
+                _("{serves}: too old for every PyTorch CUDA build (needs ≥ {need})").format(
                     serves=serves, need=need
                 ),
             )
@@ -383,13 +388,12 @@ class _Judge:
             yield Verdict(
                 "warn",
                 "NVIDIA driver",
-                where
-                + _(
+                _(
                     "{serves}: CUDA 12 builds need ≥ {need}; CUDA {major} builds only ({only})"
                 ).format(serves=serves, need=need, major=ok[0], only=only),
             )
         else:
-            yield Verdict("ok", "NVIDIA driver", f"{where}{serves}")
+            yield Verdict("ok", "NVIDIA driver", serves)
 
     def cuda_releases(self, major: int) -> list[str]:
         return [
@@ -447,7 +451,7 @@ class _Judge:
             return Verdict(
                 "bad", subject, _("no PyTorch CUDA build carries its kernels; the CPU build runs")
             )
-        variants = ", ".join(good)
+        variants = join(good)
         if best != self.kb.releases[0].version:
             return Verdict(
                 "warn",
@@ -458,11 +462,7 @@ class _Judge:
             )
         if missing:
             majors = {b.cuda.split(".")[0] for b in missing if b.cuda}
-            lack = (
-                f"CUDA {majors.pop()}"
-                if len(majors) == 1
-                else ", ".join(b.variant for b in missing)
-            )
+            lack = f"CUDA {majors.pop()}" if len(majors) == 1 else join(b.variant for b in missing)
             return Verdict(
                 "warn",
                 subject,
@@ -521,7 +521,7 @@ class _Judge:
             )
         best = next(iter(cover))
         text = _("{variants} (torch {best}) carries its kernels").format(
-            variants=", ".join(cover[best]), best=best
+            variants=join(cover[best]), best=best
         )
         apu = _(" (integrated: shares system memory)") if g.integrated else ""
         level = "ok" if best == self.kb.releases[0].version else "warn"
@@ -596,16 +596,16 @@ class _Judge:
                 cores=cpu.get("physical_cores") or "?", threads=cpu.get("logical_cores") or "?"
             )
             parts = [str(cpu.get("model") or "CPU"), cores, "+".join(simd)]
-            yield Verdict("ok", "CPU", ", ".join(p for p in parts if p))
+            yield Verdict("ok", "CPU", join(p for p in parts if p))
         if f.memory_mib is not None:
             if f.memory_mib < LOW_RAM_MIB:
                 yield Verdict(
                     "warn",
-                    "RAM",
+                    "memory",
                     _("{size}: tight for installing and training").format(size=gib(f.memory_mib)),
                 )
             else:
-                yield Verdict("ok", "RAM", gib(f.memory_mib))
+                yield Verdict("ok", "memory", gib(f.memory_mib))
         free = f.disk.get("free_mib")
         if isinstance(free, int):
             where = self.short(str(f.disk.get("path") or f.home or ""))
@@ -659,16 +659,27 @@ class _Judge:
                         path=ms[n].path or "?", error=ms[n].error
                     ),
                 )
-        text = (
-            _("found: {tools}").format(tools=", ".join(found))
+        yield Verdict(
+            "ok",
+            "managers",
+            _("found: {tools}").format(tools=join(found))
             if found
-            else _("no environment manager found")
+            else _("no environment manager found"),
         )
-        if missing:
-            text += _("; not found: {tools}").format(tools=", ".join(missing))
-        if not any(n in ms for n in CONDA_LIKE):
-            text += _(" (venv, virtualenv and uv environments need none of them)")
-        yield Verdict("ok", "managers", text)
+        # What is missing, one whole sentence per kind of tool: conda's family matters only for
+        # conda environments; virtualenv the environment screen installs on request.
+        conda = [n for n in missing if n in CONDA_LIKE]
+        if conda:
+            yield Verdict("ok", join(conda), _("not found; only conda environments need them"))
+        if "virtualenv" in missing:
+            yield Verdict(
+                "ok",
+                "virtualenv",
+                _("not found; the environment screen offers to install it beside envwizard"),
+            )
+        rest = [n for n in missing if n not in CONDA_LIKE and n != "virtualenv"]
+        if rest:
+            yield Verdict("ok", join(rest), _("not found"))
 
     def unknowns(self) -> Iterable[Verdict]:
         shown = {"nvidia_driver"} if self.facts.nvidia_gpus else set()

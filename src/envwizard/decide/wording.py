@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from envwizard.core.i18n import N_, _, ngettext
+from envwizard.core.i18n import N_, _, join, ngettext
 from envwizard.decide.checks import Check, Code, Finding
 
 TEMPLATES: dict[Code, str] = {
@@ -148,7 +148,7 @@ def hint_nccl_p2p(names: list[str]) -> str:
             "hint: {names}: NCCL's direct GPU-to-GPU path over PCI can fail or perform "
             "poorly (NVIDIA's NCCL troubleshooting guide names BIOS settings and badly configured "
             "virtual machines or containers); if multi-GPU training hangs, set NCCL_P2P_DISABLE=1"
-        ).format(names=", ".join(names))
+        ).format(names=join(names))
     return _(
         "hint: {count} × {name}: NCCL's direct GPU-to-GPU path over PCI can fail or perform "
         "poorly (NVIDIA's NCCL troubleshooting guide names BIOS settings and badly configured "
@@ -310,7 +310,7 @@ def explicit_absent(
         spec=spec,
         platform=platform,
         source=source,
-        have=", ".join(have),
+        have=join(have),
         instead=instead,
     )
 
@@ -408,16 +408,16 @@ def unused_by(gpu: str, kind: str) -> str:
 
 
 def unused_cpu(gpus: list[str]) -> str:
-    return _("{gpus} will not be used: this is a CPU build").format(gpus=", ".join(gpus))
+    return _("{gpus} will not be used: this is a CPU build").format(gpus=join(gpus))
 
 
 def driver_eol(gpu: str, branch: str, family: str, outlook: str) -> str:
     if outlook:
         return _(
             "{gpu}: R{branch} is NVIDIA's last driver branch for {family} GPUs; {outlook}"
-        ).format(gpu=gpu, branch=branch, family=family, outlook=outlook)
+        ).format(gpu=gpu, branch=branch, family=_(family), outlook=_(outlook))
     return _("{gpu}: R{branch} is NVIDIA's last driver branch for {family} GPUs").format(
-        gpu=gpu, branch=branch, family=family
+        gpu=gpu, branch=branch, family=_(family)
     )
 
 
@@ -468,7 +468,7 @@ def machine_line(
 ) -> str:
     """The first reason: what envwizard saw, in one line (a list of facts, one per clause)."""
     parts = [
-        ", ".join(
+        join(
             _("{gpu} (integrated)").format(gpu=label) if integrated else label
             for label, integrated in gpus
         )
@@ -532,10 +532,10 @@ def chosen_line(
         )
     if conda_forge:
         return _("torch {release} {build} from conda-forge: kernels for {gpus}").format(
-            release=release, build=what, gpus=", ".join(covered)
+            release=release, build=what, gpus=join(covered)
         )
     return _("torch {release} {build}: kernels for {gpus}").format(
-        release=release, build=what, gpus=", ".join(covered)
+        release=release, build=what, gpus=join(covered)
     )
 
 

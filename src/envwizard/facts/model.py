@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, NoReturn
 
 from envwizard.core.errors import InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.facts.pipconfig import PipConfig
 
 SCHEMA = 1
@@ -153,7 +153,10 @@ class Facts:
             r.fail(
                 "schema",
                 schema,
-                _("{schema} (this envwizard reads schema {schema} facts)").format(schema=SCHEMA),
+                N_(
+                    "{where}: {path} is {value}; expected {schema} (this envwizard reads schema {schema} facts)"
+                ),
+                schema=str(SCHEMA),
             )
         os_d = r.mapping(r.need(obj, "os", ""), "os")
         os_info = OSInfo(
@@ -171,11 +174,15 @@ class Facts:
         python = _python(r, r.need(obj, "python", ""), "python")
         gpus_raw = obj.get("gpus", [])
         if not isinstance(gpus_raw, list):
-            r.fail("gpus", gpus_raw, _("a list of GPUs"))
+            r.fail("gpus", gpus_raw, N_("{where}: {path} is {value}; expected a list of GPUs"))
         gpus = [_gpu(r, g, f"gpus[{i}]") for i, g in enumerate(gpus_raw)]
         pythons_raw = obj.get("pythons", [])
         if not isinstance(pythons_raw, list):
-            r.fail("pythons", pythons_raw, _("a list of interpreters"))
+            r.fail(
+                "pythons",
+                pythons_raw,
+                N_("{where}: {path} is {value}; expected a list of interpreters"),
+            )
         managers_raw = r.mapping(obj.get("managers", {}), "managers")
         managers = {}
         for name, m in managers_raw.items():
@@ -241,10 +248,18 @@ def _gpu(r: _Reader, data: Any, path: str) -> GPU:
     d = r.mapping(data, path)
     mem = d.get("memory_mib")
     if mem is not None and (not isinstance(mem, int) or isinstance(mem, bool) or mem < 0):
-        r.fail(f"{path}.memory_mib", mem, _("a whole number of MiB, or null"))
+        r.fail(
+            f"{path}.memory_mib",
+            mem,
+            N_("{where}: {path} is {value}; expected a whole number of MiB, or null"),
+        )
     cc = r.version(d.get("compute_capability"), f"{path}.compute_capability", optional=True)
     if cc is not None and not re.fullmatch(r"\d+\.\d+", cc):
-        r.fail(f"{path}.compute_capability", cc, 'major.minor, such as "8.9"')
+        r.fail(
+            f"{path}.compute_capability",
+            cc,
+            N_('{where}: {path} is {value}; expected major.minor, such as "8.9"'),
+        )
     index = d.get("index")
     return GPU(
         vendor=r.choice(r.need(d, "vendor", path), f"{path}.vendor", VENDORS),
@@ -265,24 +280,22 @@ class _Reader:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def fail(self, path: str, value: Any, allowed: str) -> NoReturn:
+    def fail(self, path: str, value: Any, expected: str, **names: str) -> NoReturn:
+        """Refuse `value` at `path`: `expected` is a whole sentence marked with N_."""
         shown = json.dumps(value) if not isinstance(value, str) else repr(value)
-        if path:
-            raise InvalidInput(
-                _("{where}: {path} is {value}; expected {allowed}").format(
-                    where=self.where, path=path, value=shown, allowed=allowed
-                )
-            )
+        raise InvalidInput(_(expected).format(where=self.where, path=path, value=shown, **names))
+
+    def top_level(self, value: Any) -> NoReturn:
         kind = (
             _("a list")
             if isinstance(value, list)
             else _("a string")
             if isinstance(value, str)
-            else shown[:40]
+            else (json.dumps(value) if not isinstance(value, str) else repr(value))[:40]
         )
         raise InvalidInput(
-            _("{where}: the top level is {value}; expected {allowed}").format(
-                where=self.where, value=kind, allowed=allowed
+            _("{where}: the top level is {value}; expected an object").format(
+                where=self.where, value=kind
             )
         )
 
@@ -296,12 +309,14 @@ class _Reader:
 
     def mapping(self, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.fail(path, value, "an object")
+            if not path:
+                self.top_level(value)
+            self.fail(path, value, N_("{where}: {path} is {value}; expected an object"))
         return value
 
     def text(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not value:
-            self.fail(path, value, "a non-empty string")
+            self.fail(path, value, N_("{where}: {path} is {value}; expected a non-empty string"))
         return value
 
     def opt_text(self, value: Any, path: str) -> str | None:
@@ -309,7 +324,7 @@ class _Reader:
 
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
-            self.fail(path, value, _("true or false"))
+            self.fail(path, value, N_("{where}: {path} is {value}; expected true or false"))
         return value
 
     def opt_bool(self, value: Any, path: str) -> bool | None:
@@ -317,12 +332,21 @@ class _Reader:
 
     def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> str:
         if not isinstance(value, str) or value not in allowed:
-            self.fail(path, value, "one of " + ", ".join(allowed))
+            self.fail(
+                path,
+                value,
+                N_("{where}: {path} is {value}; expected one of {choices}"),
+                choices=", ".join(allowed),
+            )
         return value
 
     def py_version(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not _PY_VERSION.match(value):
-            self.fail(path, value, _('a Python version such as "3.11.7"'))
+            self.fail(
+                path,
+                value,
+                N_('{where}: {path} is {value}; expected a Python version such as "3.11.7"'),
+            )
         return value
 
     def version(self, value: Any, path: str, optional: bool = False) -> str | None:
@@ -332,8 +356,8 @@ class _Reader:
             self.fail(
                 path,
                 value,
-                _('a dotted version such as "2.35" or null')
+                N_('{where}: {path} is {value}; expected a dotted version such as "2.35" or null')
                 if optional
-                else _('a dotted version such as "2.35"'),
+                else N_('{where}: {path} is {value}; expected a dotted version such as "2.35"'),
             )
         return value

@@ -18,6 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on the 3.9/3.10 wizard only
     import tomli as tomllib
 
+from envwizard.core.i18n import _
 from envwizard.core.versions import vkey
 
 
@@ -384,7 +385,10 @@ class Knowledge:
         return None
 
     def platform_limits(self, platform: str, source: str) -> list[str]:
-        return [lim.why for lim in self.limits if lim.platform == platform and lim.source == source]
+        """Why a platform has no wheel, in the current language (knowledge/words.py)."""
+        return [
+            _(lim.why) for lim in self.limits if lim.platform == platform and lim.source == source
+        ]
 
 
 def _glibc(row: dict[str, Any], rel: Release, platform: str) -> str | None:

@@ -531,7 +531,10 @@ class _Builder:
                 )
             )
         if any(ord(c) > 127 for c in self.prefix):
-            name = next(unicodedata.name(c, "?") for c in self.prefix if ord(c) > 127)
+            c = next(c for c in self.prefix if ord(c) > 127)
+            # The character itself where it can be seen, its Unicode name where it cannot.
+            visible = unicodedata.category(c)[0] in "LNPS"  # not a mark, a space or a control
+            name = c if visible else unicodedata.name(c, hex(ord(c)))
             out.append(
                 Note(
                     NoteCode.PATH_NON_ASCII,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from envwizard.core.errors import InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, join
 from envwizard.core.values import StrValue
 from envwizard.facts.model import Facts
 from envwizard.facts.pipconfig import PipConfig
@@ -102,7 +102,7 @@ def choose_installer(facts: Facts, answers: Answers) -> InstallerChoice:
             why = _(
                 "pip installs: pip's configuration sets {settings}, which envwizard does not hand "
                 "to uv"
-            ).format(settings=", ".join(cfg.untranslated))
+            ).format(settings=join(cfg.untranslated))
         else:
             why = _(
                 "pip installs: pip's configuration sets a configuration file it cannot read, "

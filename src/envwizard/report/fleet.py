@@ -316,7 +316,6 @@ def _md_cell(text: str) -> str:
 
 
 def print_table(rows: list[HostRow]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     # Reasons and failures are sentences: they go below the table, one line each, and columns
@@ -340,7 +339,9 @@ def print_table(rows: list[HostRow]) -> None:
         table.add_row(*(row[i] for i in keep), style=style)
         if r.why:
             whys.setdefault(f"{r.variant}: {r.why}", []).append(r.label or r.host)
-    console = Console()
+    from envwizard.report.linebreak import console as cjk_console
+
+    console = cjk_console()
     console.print(table)
     lines = [
         _("why {hosts}: {why}").format(hosts=", ".join(hosts), why=why)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text
+from envwizard.decide.decision import Decision
 from envwizard.plan.build import Plan
+from envwizard.report.linebreak import console as cjk_console
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus
+from envwizard.run.runner import BENCH_SKIPPED_REASON
 
 STEP_ICONS = {
     "pending": "[dim]·[/]",
@@ -24,11 +30,21 @@ STEP_ICONS = {
 """A step's status as Rich markup, the same in the headless output and the wizard."""
 
 
-def outcome_line(result: RunResult, plan: Plan, report_path: str | None) -> str:
-    """The one line both front ends leave on the terminal: what happened and what to do next."""
+def outcome_line(
+    result: RunResult, plan: Plan, report_path: str | None, answers_path: str | None = None
+) -> str:
+    """The one line both front ends leave on the terminal: what happened and what to do next.
+
+    `answers_path`: the answers file that resumes an unfinished environment (the run folder
+    keeps a copy of the answers when the person has none)."""
     env, activate = plan.env_path, plan.activate
     report = report_path or result.run_dir
+    answers = answers_path or str(Path(result.run_dir) / "answers.yaml")
     if result.status is RunStatus.DONE:
+        if any(s.reason == BENCH_SKIPPED_REASON for s in result.steps):
+            return _("Done; the benchmark was skipped. Activate with: {command}").format(
+                command=activate
+            )
         return _("Done. Activate with: {command}").format(command=activate)
     if result.status is RunStatus.CANCELLED:
         if result.env is EnvOutcome.READY:
@@ -40,31 +56,37 @@ def outcome_line(result: RunResult, plan: Plan, report_path: str | None) -> str:
             return _("Cancelled: what this run made was removed. Report: {report}").format(
                 report=report
             )
-        return _("Cancelled: the unfinished environment stays at {env}. Report: {report}").format(
-            env=env, report=report
-        )
+        return _(
+            "Cancelled: the unfinished environment stays at {env}; resume with: envwizard "
+            "--answers {answers}. Report: {report}"
+        ).format(env=env, answers=answers, report=report)
     if result.env is EnvOutcome.REMOVED:
         return _("Failed: what this run made was removed. Report: {report}").format(report=report)
     return _(
-        "Failed: the unfinished environment stays at {env}; run the same answers again to "
-        "resume. Report: {report}"
-    ).format(env=env, report=report)
+        "Failed: the unfinished environment stays at {env}; resume with: envwizard --answers "
+        "{answers}. Report: {report}"
+    ).format(env=env, answers=answers, report=report)
+
+
+def decision_head(d: Decision) -> str:
+    """The decision's first line, as markup that Rich and Textual both read: one whole
+    sentence per source, so no language has to glue "from" to a name."""
+    if d.index_url:
+        template = _("[b]torch {torch}[/]  build [b]{variant}[/]  from [cyan]{source}[/]")
+    elif d.source == "conda-forge":
+        template = _("[b]torch {torch}[/]  build [b]{variant}[/]  from conda-forge")
+    else:
+        template = _(
+            "[b]torch {torch}[/]  build [b]{variant}[/]  from the installer's default index"
+        )
+    return template.format(
+        torch=d.torch, variant=d.variant, source=escape(redact_text(d.index_url or ""))
+    )
 
 
 def decision_panel(plan: Plan) -> Panel:
     d = plan.decision
-    head = Text.assemble(
-        ("torch ", "bold"),
-        (d.torch, "bold cyan"),
-        (_("  build "), "bold"),
-        (d.variant, "bold cyan"),
-        (_("  from "), ""),
-        (
-            redact_text(d.index_url or "")
-            or ("conda-forge" if d.source == "conda-forge" else _("the installer's default index")),
-            "cyan",
-        ),
-    )
+    head = Text.from_markup(decision_head(d))
     lines: list[Text] = [head, Text()]
     lines += [Text("• " + redact_text(r)) for r in d.reasons]
     for w in plan.warnings:
@@ -83,7 +105,7 @@ def steps_table(plan: Plan) -> Table:
 
 
 def print_plan(plan: Plan, commands_only: bool = False, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or cjk_console()
     if not commands_only:
         console.print(decision_panel(plan))
     env = Text.assemble(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from envwizard import __version__
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
@@ -69,6 +69,11 @@ def carry_commands(env: str) -> dict[str, str]:
     }
 
 
+DEFAULT_SOURCE = "the installer's configured index and wheel folders"
+"""`installed.index` when the install named no index (kept in English: it is data); front ends
+say it in a sentence of its own."""
+
+
 def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | None:
     """What verification found in the environment, not what the decision expected to arrive."""
     if not verify or not verify.get("torch_version"):
@@ -84,7 +89,7 @@ def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | Non
     return {
         "torch": version,
         "build": label,
-        "index": index or "the installer's configured index and wheel folders",
+        "index": index or DEFAULT_SOURCE,
         "installer": plan.installer.installer.value,
     }
 
@@ -93,8 +98,16 @@ def _installed_lines(r: dict[str, Any]) -> list[str]:
     out = []
     i = r.get("installed")
     if i:
+        template = (
+            _(
+                "- installed: torch {torch} ({build} build) by {installer}, from the installer's "
+                "configured index and wheel folders"
+            )
+            if i["index"] == DEFAULT_SOURCE
+            else _("- installed: torch {torch} ({build} build) by {installer}, from {index}")
+        )
         out.append(
-            _("- installed: torch {torch} ({build} build) by {installer}, from {index}").format(
+            template.format(
                 torch=i["torch"], build=i["build"], installer=i["installer"], index=i["index"]
             )
         )
@@ -123,21 +136,32 @@ def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
     return p, md
 
 
+REPORT_HEADINGS = {
+    "done": N_("# envwizard report: done"),
+    "failed": N_("# envwizard report: failed"),
+    "cancelled": N_("# envwizard report: cancelled"),
+}
+ENV_OUTCOMES = {
+    "ready": N_("- environment: `{path}`, ready; activate it with `{command}`"),
+    "unfinished": N_("- environment: `{path}`, unfinished (kept to resume); activate: `{command}`"),
+    "removed": N_("- environment: `{path}`, removed (rolled back)"),
+}
+
+
 def markdown(r: dict[str, Any]) -> str:
     d = r["decision"]
+    outcome = r["env"].get("outcome", "ready")
     out = [
-        _("# envwizard report: {status}").format(status=r["status"]),
+        _(REPORT_HEADINGS.get(r["status"], "# envwizard report: " + str(r["status"]))),
         "",
-        _("- environment: `{path}` (activate: `{command}`), {outcome}").format(
-            path=r["env"]["path"],
-            command=r["env"]["activate"],
-            outcome=r["env"].get("outcome", "ready"),
+        _(ENV_OUTCOMES.get(outcome, ENV_OUTCOMES["ready"])).format(
+            path=r["env"]["path"], command=r["env"]["activate"]
         ),
-        _("- torch {torch}, build **{variant}**, from {source}").format(
-            torch=d["torch"],
-            variant=d["variant"],
-            source=d.get("index_url") or _("the default index"),
-        ),
+        (
+            _("- torch {torch}, build **{variant}**, from {source}")
+            if d.get("index_url")
+            else _("- torch {torch}, build **{variant}**, from the installer's default index")
+        ).format(torch=d["torch"], variant=d["variant"], source=d.get("index_url")),
         *_installed_lines(r),
         _("- exit code {code}").format(code=r["exit_code"]),
         "",
@@ -170,10 +194,12 @@ def markdown(r: dict[str, Any]) -> str:
         out += [
             _("## Verification"),
             "",
-            _("- ok: {ok}").format(ok=v.get("ok")),
-            _("- torch {version}, CUDA available: {cuda}").format(
-                version=v.get("torch_version"), cuda=v.get("cuda_available")
-            ),
+            _("- passed") if v.get("ok") else _("- failed"),
+            (
+                _("- torch {version}, CUDA available")
+                if v.get("cuda_available")
+                else _("- torch {version}, CUDA not available")
+            ).format(version=v.get("torch_version")),
             _("- devices: {devices}").format(
                 devices=", ".join(v.get("device_names") or []) or _("CPU only")
             ),
@@ -203,6 +229,7 @@ def markdown(r: dict[str, Any]) -> str:
             _("- loss {first} → {last}, accuracy {accuracy}").format(
                 first=b.get("loss_first"), last=b.get("loss_last"), accuracy=b.get("accuracy")
             ),
+            *[_("- ⚠ disturbed: {line}").format(line=line) for line in disturbance_lines(b)],
             "",
         ]
     elif r.get("benchmark_error"):
@@ -230,6 +257,64 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+STEP_WORDS = {
+    "ok": N_("ok"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "skipped": N_("skipped"),
+    "not-run": N_("not run"),
+    "pending": N_("pending"),
+    "running": N_("running"),
+}
+"""A step's status as the Markdown table says it (the JSON keeps the contract's values)."""
+
+
 def _status(step: dict[str, Any]) -> str:
+    word = STEP_WORDS.get(str(step["status"]))
+    shown = _(word) if word else str(step["status"])
     reason = step.get("reason")
-    return f"{step['status']} ({_(reason)})" if reason else str(step["status"])
+    return _("{status} ({reason})").format(status=shown, reason=_(reason)) if reason else shown
+
+
+def disturbance_lines(summary: dict[str, Any]) -> list[str]:
+    """The worker's signs of a disturbed measurement, in words, then what to do about it
+    (none when the run was quiet)."""
+    lines = []
+    for sign in summary.get("disturbance") or []:
+        code = sign.get("code")
+        if code == "busy-cpu":
+            lines.append(
+                _(
+                    "Other processes kept {others} of the {cores} CPU cores busy while it measured."
+                ).format(others=_fmt(sign.get("others_cores"), ".1f"), cores=sign.get("cores"))
+            )
+        elif code == "slowdown":
+            lines.append(
+                _(
+                    "The pace fell to {share} of the warm-up's ({now} against {warm} samples/s)."
+                ).format(
+                    share=_pct(sign.get("ratio")),
+                    now=_fmt(sign.get("samples_per_s"), ",.0f"),
+                    warm=_fmt(sign.get("warmup_samples_per_s"), ",.0f"),
+                )
+            )
+        elif code == "near-chance":
+            lines.append(
+                _(
+                    "Held-out accuracy stayed near chance ({accuracy}, chance {chance}): the model "
+                    "barely trained."
+                ).format(accuracy=_pct(sign.get("accuracy")), chance=_pct(sign.get("chance")))
+            )
+    if lines:
+        lines.append(
+            _("These figures understate the device: measure again when the machine is quiet.")
+        )
+    return lines
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return format(value, spec) if isinstance(value, (int, float)) else "n/a"
+
+
+def _pct(value: Any) -> str:
+    return f"{100 * value:.1f} %" if isinstance(value, (int, float)) else "n/a"

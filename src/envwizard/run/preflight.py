@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, join
 from envwizard.core.notes import Note, NoteCode
 from envwizard.core.redact import redact_text, split_credentials
 from envwizard.plan.build import Plan, Step
@@ -42,7 +42,10 @@ class Preflight:
         return not self.errors
 
 
-def run_preflight(plan: Plan, answers: Answers, start: Start, *, network: bool = True) -> Preflight:
+def run_preflight(
+    plan: Plan, answers: Answers, start: Start, *, network: bool = True, wizard: bool = False
+) -> Preflight:
+    """`wizard`: remedies name the wizard's controls ("Take torch from"), not the answers keys."""
     leaks = [Note(NoteCode.SHELL_VARIABLE, text) for text in leaking()]
     pf = Preflight(warnings=[*plan.warnings, *leaks])
     env = Path(plan.env_path)
@@ -81,7 +84,7 @@ def run_preflight(plan: Plan, answers: Answers, start: Start, *, network: bool =
     pf.errors += _interpreter(plan, start)
     pf.errors += _local_links(answers)
     if network and not answers.offline:
-        pf.errors += _reachable(plan, answers, start)
+        pf.errors += _reachable(plan, answers, start, wizard)
     return pf
 
 
@@ -169,7 +172,7 @@ def _local_links(answers: Answers) -> list[str]:
     ]
 
 
-def _reachable(plan: Plan, answers: Answers, start: Start) -> list[str]:
+def _reachable(plan: Plan, answers: Answers, start: Start, wizard: bool = False) -> list[str]:
     urls: list[str] = []
     for s in _pending(plan, start):
         if s.kind not in ("create-env", "install"):
@@ -194,12 +197,21 @@ def _reachable(plan: Plan, answers: Answers, start: Start) -> list[str]:
     for url, why in zip(urls, results):
         if why:
             problems.append(
-                _(
-                    "cannot reach {url} ({why}). If it is blocked or slow here, set torch_index: default "
-                    "(your installer's configured index) or a mirror of PyTorch's index, index_url for other "
-                    "packages, or find_links with a folder of wheels"
+                (
+                    _(
+                        "cannot reach {url} ({why}). If it is blocked or slow here, go back to the "
+                        "PyTorch build screen and set “Take torch from” to your installer's "
+                        "configured index or a mirror of PyTorch's index, fill in “Index for other "
+                        "packages”, or give “Wheel folders (offline)”"
+                    )
+                    if wizard
+                    else _(
+                        "cannot reach {url} ({why}). If it is blocked or slow here, set torch_index: default "
+                        "(your installer's configured index) or a mirror of PyTorch's index, index_url for other "
+                        "packages, or find_links with a folder of wheels"
+                    )
                 ).format(url=redact_text(url), why=redact_text(why))
-                + _mirror_offer(url, plan)
+                + _mirror_offer(url, plan, wizard)
             )
     return problems
 
@@ -273,7 +285,7 @@ def _uv_config_indexes(env: dict[str, str] | os._Environ[str]) -> list[str]:
     return out
 
 
-def _mirror_offer(url: str, plan: Plan) -> str:
+def _mirror_offer(url: str, plan: Plan, wizard: bool) -> str:
     """The mirror presets that answer here, for an official index that does not."""
     from envwizard.knowledge.mirrors import Kind, presets
     from envwizard.plan.route import answering
@@ -284,10 +296,18 @@ def _mirror_offer(url: str, plan: Plan) -> str:
     found = answering(Kind.TORCH_INDEX if torch else Kind.PYPI, variant=plan.decision.variant)
     if not found:
         return ""
-    listed = ", ".join(f"{p.name} ({round((p.seconds or 0) * 1000)} ms)" for p in found[:4])
-    return " " + _(
-        "These mirrors answered here: {mirrors}; set mirror: NAME in the answers, or mirror: auto."
-    ).format(mirrors=listed)
+    listed = join(f"{p.name} ({round((p.seconds or 0) * 1000)} ms)" for p in found[:4])
+    offer = (
+        _(
+            "These mirrors answered here: {mirrors}; choose one under “Mirror preset” on the "
+            "PyTorch build screen, or auto."
+        )
+        if wizard
+        else _(
+            "These mirrors answered here: {mirrors}; set mirror: NAME in the answers, or mirror: auto."
+        )
+    )
+    return " " + offer.format(mirrors=listed)
 
 
 def _probe_url(url: str) -> str | None:

@@ -101,11 +101,17 @@ Event = Union[StepStarted, StepOutput, StepProgress, BenchEvent, StepFinished, N
 NOT_RUN_REASON = N_("not run: an earlier step failed")
 CANCELLED_REASON = N_("not run: the run was cancelled")
 DONE_BEFORE_REASON = N_("done in an earlier run")
+BENCH_SKIPPED_REASON = N_("skipped: the benchmark was stopped on request")
+
+
+def runs_root() -> Path:
+    """Where every run's folder goes: the user's log directory."""
+    return Path(platformdirs.user_log_dir("envwizard")) / "runs"
 
 
 def new_run_dir(plan: Plan, root: Path | None = None) -> Path:
     """A fresh folder for this run's logs under the user's log directory."""
-    base = root or Path(platformdirs.user_log_dir("envwizard")) / "runs"
+    base = root or runs_root()
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(plan.env_path).name) or "env"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for n in range(1000):
@@ -157,6 +163,9 @@ class Runner:
         self.result: RunResult | None = None
         """Set when the run has finished (the value RunFinished carries)."""
         self._cancel = asyncio.Event()
+        self.benchmark_skipped = False
+        """The person stopped the benchmark alone (not the run): the run is done without it."""
+        self._bench_running = False
         self._created_env = start.owns_env and "create-env" in start.skip
         """True once the environment is this run's own (created by it, or by the run it retries)."""
         (self.run_dir / "plan.json").write_text(
@@ -166,7 +175,7 @@ class Runner:
 
     @property
     def cancelled(self) -> bool:
-        return self._cancel.is_set()
+        return self._cancel.is_set() and not self.benchmark_skipped
 
     @property
     def owns_env(self) -> bool:
@@ -179,7 +188,19 @@ class Runner:
 
     def cancel(self) -> None:
         """Stop the run: the current child's tree is stopped and the run rolls back."""
+        self.benchmark_skipped = False
         self._cancel.set()
+
+    @property
+    def benchmarking(self) -> bool:
+        return self._bench_running
+
+    def skip_benchmark(self) -> None:
+        """Stop only the benchmark: the environment is installed and verified, so the run is
+        done (exit 0) and the benchmark step says it was skipped. A cancel wins over it."""
+        if self._bench_running and not self._cancel.is_set():
+            self.benchmark_skipped = True
+            self._cancel.set()
 
     def _complete(self) -> bool:
         """Every required step finished: the environment is usable, whatever the benchmark did."""
@@ -360,6 +381,7 @@ class Runner:
                 self.changed_reused_env = True
         self._stalled = None
         stall = StallWatch(self.stall_seconds) if step.kind in ("create-env", "install") else None
+        self._bench_running = step.kind == "bench"
         try:
             child = Child(argv, env=child_env(self.base_env, step.env), log_path=log_path)
             async with child:
@@ -398,7 +420,12 @@ class Runner:
             tail = [f"cannot start {step.argv[0]}: {e}"]
             yield StepOutput(step.id, tail)
         seconds = time.monotonic() - t0
-        if self.cancelled:
+        self._bench_running = False
+        reason = None
+        if step.kind == "bench" and self.benchmark_skipped:
+            status, reason = StepStatus.DONE_BEFORE, BENCH_SKIPPED_REASON
+            self._cancel.clear()  # only the benchmark was stopped
+        elif self.cancelled:
             status = StepStatus.CANCELLED
         elif rc == 0 and not self._stalled:
             status = StepStatus.OK
@@ -419,10 +446,10 @@ class Runner:
             if step.kind == "create-env" and self.start.owns_env:
                 self._mark(env="created")
         self.results = [r for r in self.results if r.id != step.id]
-        self.results.append(StepResult(step.id, status, seconds, str(log_path), rc))
+        self.results.append(StepResult(step.id, status, seconds, str(log_path), rc, reason))
         failed = status is StepStatus.FAILED
         yield StepFinished(
-            step.id, status, rc, seconds, str(log_path), tail[-15:] if failed else []
+            step.id, status, rc, seconds, str(log_path), tail[-15:] if failed else [], reason
         )
 
     def _split_json(self, step: Step, lines: list[str]) -> tuple[list[str], list[dict[str, Any]]]:

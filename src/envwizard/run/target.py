@@ -21,7 +21,7 @@ from typing import Any
 
 from envwizard import __version__
 from envwizard.core.errors import InvalidInput
-from envwizard.core.i18n import N_, _
+from envwizard.core.i18n import N_, _, join
 from envwizard.plan.build import CONSTRAINTS_FILE, STATE_FILE, Plan
 from envwizard.run.envlock import read_marker
 from envwizard.settings.answers import Answers
@@ -181,7 +181,7 @@ def _listing(path: Path, limit: int = 6) -> str:
     except OSError:
         return "?"
     more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return ", ".join(names[:limit]) + more
+    return join(names[:limit]) + more
 
 
 def remove_environment(path: Path, *, keep_dir: bool = False) -> list[str]:
@@ -328,9 +328,7 @@ def resolve_start(
         )
     foreign = foreign_entries(target.path)
     if foreign:
-        shown = ", ".join(foreign[:6]) + (
-            f" and {len(foreign) - 6} more" if len(foreign) > 6 else ""
-        )
+        shown = join(foreign[:6]) + (f" and {len(foreign) - 6} more" if len(foreign) > 6 else "")
         raise InvalidInput(
             _(
                 "env: existing: recreate would delete the environment at {where}, but that folder also holds {shown}, which are not part of an environment; envwizard will not delete them. Move them out, or choose another env path"

@@ -20,7 +20,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from envwizard.core.errors import InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.core.i18n import normalize as normalize_language
 from envwizard.core.values import StrValue
 from envwizard.core.versions import vkey
@@ -228,6 +228,7 @@ def parse_answers(raw: bytes | str, *, where: str = "answers", cwd: str | None =
         raise InvalidInput(
             _("{where}: is larger than {limit} KiB").format(where=where, limit=MAX_BYTES // 1024)
         )
+    _full_width_colon(text, where)
     if _flow_nesting_exceeds(text, MAX_FLOW_DEPTH):
         raise InvalidInput(
             _("{where}: is nested too deeply to be an answers file").format(where=where)
@@ -316,7 +317,11 @@ def validate(data: Any, *, where: str = "answers", cwd: str | None = None) -> An
         bench = {"enabled": bench}
     if not isinstance(bench, dict):
         v.fail(
-            "benchmark", bench, _("a mapping such as {enabled: true, seconds: 30}, or true/false")
+            "benchmark",
+            bench,
+            N_(
+                "{where}: {path} is {value}; expected a mapping such as {{enabled: true, seconds: 30}}, or true/false"
+            ),
         )
     v.known_keys(bench, _BENCH_KEYS, "benchmark")
     answers = Answers(
@@ -376,7 +381,7 @@ def _benchmark_rules(b: Benchmark, compute: str, v: _Validator) -> None:
         v.fail(
             "benchmark.nproc",
             b.nproc,
-            _("1 with benchmark.device {device}"),
+            N_("{where}: {path} is {value}; expected 1 with benchmark.device {device}"),
             _("several processes run on cuda or cpu only"),
             device=b.device.value,
         )
@@ -384,7 +389,9 @@ def _benchmark_rules(b: Benchmark, compute: str, v: _Validator) -> None:
         v.fail(
             "benchmark.dtype",
             b.dtype.value,
-            _("fp32, bf16, fp16 or auto with benchmark.device {device}"),
+            N_(
+                "{where}: {path} is {value}; expected fp32, bf16, fp16 or auto with benchmark.device {device}"
+            ),
             _("TF32 is an NVIDIA GPU mode"),
             device=b.device.value,
         )
@@ -402,7 +409,7 @@ def _benchmark_rules(b: Benchmark, compute: str, v: _Validator) -> None:
         v.fail(
             "benchmark.device",
             b.device.value,
-            _("auto or cpu with compute: {compute}"),
+            N_("{where}: {path} is {value}; expected auto or cpu with compute: {compute}"),
             _("{device} needs {build}"),
             compute=compute,
             device=b.device.value,
@@ -429,7 +436,9 @@ def _companion_rules(a: Answers, v: _Validator) -> None:
             v.fail(
                 f"packages[{i}]",
                 text,
-                _("a {name} version that pairs with torch {torch} ({pairs})"),
+                N_(
+                    "{where}: {path} is {value}; expected a {name} version that pairs with torch {torch} ({pairs})"
+                ),
                 _("drop its version and envwizard pins the matching one"),
                 name=name,
                 torch=a.torch,
@@ -446,22 +455,14 @@ class _Validator:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def fail(self, path: str, value: Any, allowed: str, hint: str = "", **values: str) -> NoReturn:
-        """Refuse with one sentence; `values` fill the placeholders of `allowed` and `hint`."""
-        template = (
-            _("{where}: {path} is {value}; expected {allowed} ({hint})")
-            if hint
-            else _("{where}: {path} is {value}; expected {allowed}")
-        )
-        raise InvalidInput(
-            template.format(
-                where=self.where,
-                path=path,
-                value=_show(value),
-                allowed=allowed.format(**values) if values else allowed,
-                hint=hint.format(**values) if values else hint,
-            )
-        )
+    def fail(self, path: str, value: Any, expected: str, hint: str = "", **names: str) -> NoReturn:
+        """Refuse `value`: `expected` is a whole sentence (marked with N_ where it is written)
+        with {where}, {path} and {value}; `names` fill its other placeholders and the hint's."""
+        message = _(expected).format(where=self.where, path=path, value=_show(value), **names)
+        if hint:
+            hint = hint.format(**names) if names else hint
+            message = _("{message} ({hint})").format(message=message, hint=hint)
+        raise InvalidInput(message)
 
     def known_keys(self, data: dict[Any, Any], allowed: tuple[str, ...], parent: str) -> None:
         for key in data:
@@ -504,8 +505,9 @@ class _Validator:
         self.fail(
             path,
             value,
-            _("one of {choices}").format(choices=", ".join(allowed)),
+            N_("{where}: {path} is {value}; expected one of {choices}"),
             _did_you_mean_hint(guess),
+            choices=", ".join(allowed),
         )
 
     def mirror(self, value: Any) -> str:
@@ -520,26 +522,33 @@ class _Validator:
         self.fail(
             "mirror",
             value,
-            _("one of {choices}").format(choices=", ".join(allowed)),
+            N_("{where}: {path} is {value}; expected one of {choices}"),
             _did_you_mean_hint(guess),
+            choices=", ".join(allowed),
         )
 
     def stall(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 86400:
-            self.fail("stall_seconds", value, _("a whole number of seconds from 2 to 86400"))
+            self.fail(
+                "stall_seconds",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a whole number of seconds from 2 to 86400"
+                ),
+            )
         return int(value)
 
     def lang(self, value: Any) -> Lang | None:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.fail("lang", value, _("en, zh-CN or null"))
+            self.fail("lang", value, N_("{where}: {path} is {value}; expected en, zh-CN or null"))
         # An unknown language is English, without an error (like an unknown locale).
         return "zh-CN" if normalize_language(value) == "zh-CN" else "en"
 
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
-            self.fail(path, value, _("true or false"))
+            self.fail(path, value, N_("{where}: {path} is {value}; expected true or false"))
         return value
 
     def env(self, raw: Any, manager: str, base: str) -> str:
@@ -547,27 +556,50 @@ class _Validator:
             hint = (
                 _("YAML reads ~ and an empty value as null; quote the path") if raw is None else ""
             )
-            self.fail("env", raw, _("a path (or, for conda, an environment name)"), hint)
+            self.fail(
+                "env",
+                raw,
+                N_(
+                    "{where}: {path} is {value}; expected a path (or, for conda, an environment name)"
+                ),
+                hint,
+            )
         value = raw.strip()
         if not value.isprintable():
-            self.fail("env", value, _("a path without control characters"))
+            self.fail(
+                "env",
+                value,
+                N_("{where}: {path} is {value}; expected a path without control characters"),
+            )
         if re.search(r"\$\{?[A-Za-z_]|%[A-Za-z_]\w*%", value):
             self.fail(
                 "env",
                 value,
-                _("a path written out"),
+                N_("{where}: {path} is {value}; expected a path written out"),
                 _("envwizard expands ~ but not shell or Windows variables"),
             )
         if value.startswith("~") and os.path.expanduser(value).startswith("~"):
-            self.fail("env", value, _("a path whose ~user names a user of this machine"))
+            self.fail(
+                "env",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a path whose ~user names a user of this machine"
+                ),
+            )
         if any(len(part.encode()) > 255 for part in re.split(r"[\\/]", value)):
-            self.fail("env", value, _("a path whose every name is at most 255 bytes long"))
+            self.fail(
+                "env",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a path whose every name is at most 255 bytes long"
+                ),
+            )
         if manager in CONDA_LIKE and _CONDA_NAME.match(value):
             if value in ("base", "root"):
                 self.fail(
                     "env",
                     value,
-                    _("a new environment, not conda's base"),
+                    N_("{where}: {path} is {value}; expected a new environment, not conda's base"),
                     _("installing into base breaks conda itself"),
                 )
             return value
@@ -577,7 +609,11 @@ class _Validator:
         drive_root = re.fullmatch(r"[A-Za-z]:[\\/]*", path)
         if path in _SYSTEM_DIRS or drive_root or path == os.path.abspath(os.path.expanduser("~")):
             self.fail(
-                "env", value, _("a directory of its own, not a system directory or your home")
+                "env",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a directory of its own, not a system directory or your home"
+                ),
             )
         return path
 
@@ -591,13 +627,19 @@ class _Validator:
             self.fail(
                 "env",
                 value,
-                _(
-                    "a conda environment name without spaces, ':' or '#' (conda refuses them), or a path"
+                N_(
+                    "{where}: {path} is {value}; expected a conda environment name without spaces, ':' or '#' (conda refuses them), or a path"
                 ),
             )
         rest = value[2:] if _WINDOWS_ABS.match(value) else value
         if not bare and (":" in rest or "#" in rest):
-            self.fail("env", value, _("a path without ':' or '#' (conda refuses such prefixes)"))
+            self.fail(
+                "env",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a path without ':' or '#' (conda refuses such prefixes)"
+                ),
+            )
 
     def python(self, value: Any, base: str) -> str:
         if isinstance(value, float):
@@ -605,7 +647,9 @@ class _Validator:
             self.fail(
                 "python",
                 value,
-                _("a version in quotes such as '3.12', a path, or 'current'"),
+                N_(
+                    "{where}: {path} is {value}; expected a version in quotes such as '3.12', a path, or 'current'"
+                ),
                 _("YAML read {text} as a number; write python: '{text}'").format(text=written),
             )
         if isinstance(value, int) and not isinstance(value, bool):
@@ -614,24 +658,34 @@ class _Validator:
             self.fail(
                 "python",
                 value,
-                _("a version such as '3.12', a path to an interpreter, or 'current'"),
+                N_(
+                    "{where}: {path} is {value}; expected a version such as '3.12', a path to an interpreter, or 'current'"
+                ),
             )
         text = value.strip()
         if text == "current" or re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", text):
             return text
         if not text.isprintable():
-            self.fail("python", text, _("a path without control characters"))
+            self.fail(
+                "python",
+                text,
+                N_("{where}: {path} is {value}; expected a path without control characters"),
+            )
         if os.sep in text or "/" in text or "\\" in text or text.startswith("~"):
             return _abspath(text, base)
         if re.fullmatch(r"python3(\.\d{1,2})?", text):
             self.fail(
                 "python",
                 text,
-                _("a version, a path or 'current'"),
+                N_("{where}: {path} is {value}; expected a version, a path or 'current'"),
                 _did_you_mean_hint(text[6:] or "3"),
             )
         self.fail(
-            "python", text, _("a version such as '3.12', a path to an interpreter, or 'current'")
+            "python",
+            text,
+            N_(
+                "{where}: {path} is {value}; expected a version such as '3.12', a path to an interpreter, or 'current'"
+            ),
         )
 
     def compute(self, value: Any) -> str:
@@ -640,8 +694,8 @@ class _Validator:
             key=lambda v: (v.startswith("rocm"), vkey(re.sub(r"^\D+", "", v))),
         )
         known = (*COMPUTE_WORDS, *variants)
-        allowed = _("auto, cpu, mps, xpu, or a variant envwizard knows ({variants})").format(
-            variants=", ".join(variants)
+        allowed = N_(
+            "{where}: {path} is {value}; expected auto, cpu, mps, xpu, or a variant envwizard knows ({variants})"
         )
         if isinstance(value, str):
             v = value.strip().lower()
@@ -651,8 +705,10 @@ class _Validator:
             fixed = re.sub(r"^rocm[-_ ]?", "rocm", fixed)
             guess = fixed if fixed != v and fixed in known else _nearest_cuda(fixed, variants)
             guess = guess or _did_you_mean(v, known)
-            self.fail("compute", value, allowed, _did_you_mean_hint(guess))
-        self.fail("compute", value, allowed)
+            self.fail(
+                "compute", value, allowed, _did_you_mean_hint(guess), variants=", ".join(variants)
+            )
+        self.fail("compute", value, allowed, variants=", ".join(variants))
 
     def torch(self, value: Any) -> str | None:
         if value is None:
@@ -662,11 +718,17 @@ class _Validator:
             self.fail(
                 "torch",
                 value,
-                _("a PEP 440 specifier in quotes such as '>=2.5' or '==2.13.*'"),
+                N_(
+                    "{where}: {path} is {value}; expected a PEP 440 specifier in quotes such as '>=2.5' or '==2.13.*'"
+                ),
                 _("YAML read {text} as a number; did you mean '=={text}.*'?").format(text=text),
             )
         if not isinstance(value, str):
-            self.fail("torch", value, _("a PEP 440 specifier such as '>=2.5'"))
+            self.fail(
+                "torch",
+                value,
+                N_("{where}: {path} is {value}; expected a PEP 440 specifier such as '>=2.5'"),
+            )
         text = value.strip()
         if text.lower().startswith("torch"):
             text = text[5:].strip()
@@ -678,7 +740,7 @@ class _Validator:
             self.fail(
                 "torch",
                 value,
-                _("a version without the build suffix"),
+                N_("{where}: {path} is {value}; expected a version without the build suffix"),
                 _("write torch: '=={version}' and compute: {variant}").format(
                     version=local.group(2), variant=local.group(3)
                 ),
@@ -695,7 +757,14 @@ class _Validator:
                 r"([<>=!~]=?\s*\d+(\.\d+)*(\.\*)?\s+)+[<>=!~]=?\s*\d+(\.\d+)*(\.\*)?", text
             ):
                 hint = _did_you_mean_hint(",".join(text.split()))
-            self.fail("torch", value, _("a PEP 440 specifier such as '>=2.5' or '==2.13.*'"), hint)
+            self.fail(
+                "torch",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a PEP 440 specifier such as '>=2.5' or '==2.13.*'"
+                ),
+                hint,
+            )
         return text
 
     def packages(self, value: Any) -> list[str]:
@@ -705,44 +774,61 @@ class _Validator:
             self.fail(
                 "packages",
                 value,
-                _("a list of requirements"),
-                _("write packages: [{value}]").format(value=value),
+                N_("{where}: {path} is {value}; expected a list of requirements"),
+                _("write packages: [{value}]").format(value=_as_flow_list(value)),
             )
         if not isinstance(value, list):
             self.fail(
-                "packages", value, _("a list of requirements such as [torchvision, 'numpy<3']")
+                "packages",
+                value,
+                N_(
+                    "{where}: {path} is {value}; expected a list of requirements such as [torchvision, 'numpy<3']"
+                ),
             )
         out = []
         for i, item in enumerate(value):
             path = f"packages[{i}]"
             if not isinstance(item, str) or not item.strip():
-                self.fail(path, item, _("a requirement string such as 'numpy<3'"))
+                self.fail(
+                    path,
+                    item,
+                    N_(
+                        "{where}: {path} is {value}; expected a requirement string such as 'numpy<3'"
+                    ),
+                )
             text = item.strip()
             if text.startswith("-"):
                 self.fail(
                     path,
                     item,
-                    _("a requirement, not an installer option"),
+                    N_(
+                        "{where}: {path} is {value}; expected a requirement, not an installer option"
+                    ),
                     _("use the answers keys index_url, find_links or torch_index instead"),
                 )
             try:
                 req = Requirement(text)
             except InvalidRequirement as e:
                 self.fail(
-                    path, item, _("a PEP 508 requirement such as 'numpy<3'"), str(e).splitlines()[0]
+                    path,
+                    item,
+                    N_(
+                        "{where}: {path} is {value}; expected a PEP 508 requirement such as 'numpy<3'"
+                    ),
+                    str(e).splitlines()[0],
                 )
             if req.name.lower() == "torch":
                 self.fail(
                     path,
                     item,
-                    _("packages other than torch"),
+                    N_("{where}: {path} is {value}; expected packages other than torch"),
                     _("put the version in the `torch:` key"),
                 )
             if req.name.lower() == "pytorch":
                 self.fail(
                     path,
                     item,
-                    _("packages other than torch"),
+                    N_("{where}: {path} is {value}; expected packages other than torch"),
                     _("the package is named `torch` and envwizard installs it; drop this entry"),
                 )
             out.append(text)
@@ -757,7 +843,9 @@ class _Validator:
         self.fail(
             "torch_index",
             value,
-            _("auto, default, or the URL of a mirror of PyTorch's index"),
+            N_(
+                "{where}: {path} is {value}; expected auto, default, or the URL of a mirror of PyTorch's index"
+            ),
             _did_you_mean_hint(guess),
         )
 
@@ -766,7 +854,11 @@ class _Validator:
             return None
         if isinstance(value, str) and _URL.match(value.strip()) and value.isprintable():
             return value.strip()
-        self.fail(path, value, _("an http(s):// or file:// URL, or null"))
+        self.fail(
+            path,
+            value,
+            N_("{where}: {path} is {value}; expected an http(s):// or file:// URL, or null"),
+        )
 
     def find_links(self, value: Any, base: str) -> list[str]:
         if value is None:
@@ -774,24 +866,47 @@ class _Validator:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            self.fail("find_links", value, _("a list of folders or URLs holding wheels"))
+            self.fail(
+                "find_links",
+                value,
+                N_("{where}: {path} is {value}; expected a list of folders or URLs holding wheels"),
+            )
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip() or not item.isprintable():
-                self.fail(f"find_links[{i}]", item, _("a folder or URL holding wheels"))
+                self.fail(
+                    f"find_links[{i}]",
+                    item,
+                    N_("{where}: {path} is {value}; expected a folder or URL holding wheels"),
+                )
             item = item.strip()
             out.append(item if _URL.match(item) else _abspath(item, base))
         return out
 
     def seconds(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 3600:
-            self.fail("benchmark.seconds", value, _("a number of seconds from 1 to 3600"))
+            self.fail(
+                "benchmark.seconds",
+                value,
+                N_("{where}: {path} is {value}; expected a number of seconds from 1 to 3600"),
+            )
         return value if isinstance(value, int) else float(value)
 
     def nproc(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
-            self.fail("benchmark.nproc", value, _("a whole number of processes from 1 to 64"))
+            self.fail(
+                "benchmark.nproc",
+                value,
+                N_("{where}: {path} is {value}; expected a whole number of processes from 1 to 64"),
+            )
         return value
+
+
+def _as_flow_list(text: str) -> str:
+    """ "torchvision torchaudio" -> "torchvision, torchaudio": a YAML list's items, as written
+    between its brackets (one whose version holds spaces or a comma is quoted)."""
+    items = re.findall(r"[^\s,]+(?:\s*[<>=!~]=?\s*[^\s,]+)?", text)
+    return ", ".join(f"'{i}'" if re.search(r"[<>=!~ ,:#]", i) else i for i in items)
 
 
 def is_windows_path(value: str) -> bool:
@@ -856,6 +971,31 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return _("a number")
     return type(value).__name__
+
+
+_WIDE_COLON = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_.-]*)(\s*)[\uff1a\ufe55]\s*(.*)$")
+
+
+def _full_width_colon(text: str, where: str) -> None:
+    """`manager：venv`, as a Chinese input method types it: YAML reads one string or fails far
+    from the cause; point at the `：` instead."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = _WIDE_COLON.match(line)
+        if m:
+            indent, key, space, rest = m.groups()
+            raise InvalidInput(
+                _(
+                    "{where}: line {line}, column {column}: `{key}` is followed by a full-width "
+                    "colon (：, as Chinese input methods type it); YAML needs an ASCII colon and a "
+                    "space: `{fixed}`"
+                ).format(
+                    where=where,
+                    line=number,
+                    column=len(indent) + len(key) + len(space) + 1,
+                    key=key,
+                    fixed=f"{key}: {rest}".rstrip(),
+                )
+            )
 
 
 def _yaml_problem(e: yaml.YAMLError) -> str:

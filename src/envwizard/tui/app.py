@@ -13,23 +13,27 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.screen import Screen
+from textual.widgets._select import SelectOverlay
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from envwizard.app.session import Session
-from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK
-from envwizard.core.i18n import _, set_answers_language
+from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK, EnvwizardError
+from envwizard.core.i18n import N_, _, set_answers_language
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load as load_knowledge
 from envwizard.report.render import outcome_line
 from envwizard.run.outcome import EnvOutcome, RunResult
 from envwizard.run.runner import Event, RunFinished, StepStarted
 from envwizard.run.target import Start
+from envwizard.run.unfinished import latest_unfinished
 from envwizard.settings.answers import load_answers
 from envwizard.tui.screens.base import Back, Choice, Next, WizardScreen
 from envwizard.tui.screens.bench import BenchScreen
@@ -41,7 +45,16 @@ from envwizard.tui.screens.machine import MachineScreen
 from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
 from envwizard.tui.state import WizardState
-from envwizard.tui.widgets.dialogs import ConfirmDialog
+from envwizard.tui.textual_words import (
+    Palette,
+    install,
+    label_bindings,
+    palette_binding,
+    system_commands,
+)
+from envwizard.tui.widgets.dialogs import ChoiceDialog, ConfirmDialog
+
+install()
 
 if TYPE_CHECKING:
     from envwizard.run.runner import Runner
@@ -60,12 +73,16 @@ class EnvWizardApp(App[None]):
     CSS_PATH = "envwizard.tcss"
     TITLE = "envwizard"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", _("Quit"), priority=True),
-        Binding("ctrl+c", "interrupt", _("Cancel"), show=False, priority=True),
-        Binding("ctrl+t", "toggle_dark", _("Theme")),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
+        Binding("ctrl+c", "interrupt", N_("Cancel"), show=False, priority=True),
+        Binding("ctrl+t", "toggle_dark", N_("Theme")),
+        palette_binding(),
     ]
 
     def __init__(self, state: WizardState) -> None:
+        label_bindings(
+            type(self), *FLOW, InstallScreen, BenchScreen, DoneScreen, ConfirmDialog, SelectOverlay
+        )
         super().__init__()
         self.state = state
         self.session: Session | None = None
@@ -77,6 +94,51 @@ class EnvWizardApp(App[None]):
 
     def on_mount(self) -> None:
         self.show_step(0)
+        if not self.state.prefilled:
+            self.offer_unfinished()
+
+    def offer_unfinished(self) -> None:
+        """An environment an earlier run left unfinished is offered before anything else:
+        resuming it takes that run's answers, and Install goes on after its last finished step."""
+        found = latest_unfinished()
+        if found is None:
+            return
+        question = (
+            _(
+                "An earlier run left an unfinished environment at {env} (last finished step: "
+                "{last}). Resume it with that run's answers?"
+            ).format(env=found.env, last=found.last)
+            if found.last
+            else _(
+                "An earlier run left an unfinished environment at {env}. Resume it with that "
+                "run's answers?"
+            ).format(env=found.env)
+        )
+
+        def answered(choice: str | None) -> None:
+            if choice != "resume":
+                return
+            try:
+                answers = load_answers(found.answers, cwd=self.state.cwd)
+            except EnvwizardError as e:
+                self.notify(str(e), severity="error")
+                return
+            self.state.prefill(answers)
+            self.state.prefilled = True
+            self.notify(
+                _(
+                    "The screens now hold the answers of the run that made {env}; Install "
+                    "resumes it after its last finished step."
+                ).format(env=found.env)
+            )
+
+        self.push_screen(
+            ChoiceDialog(
+                question,
+                [("fresh", _("Start fresh"), "default"), ("resume", _("Resume it"), "primary")],
+            ),
+            answered,
+        )
 
     # ---- the flow --------------------------------------------------------------------------
     def show_step(self, index: int) -> None:
@@ -122,7 +184,9 @@ class EnvWizardApp(App[None]):
         """The session that applies the reviewed plan with the draft's answers."""
         plan, facts = self.state.plan, self.state.facts
         assert plan is not None and facts is not None  # the review showed a plan
-        self.session = Session(facts, self.state.draft, plan, rebenchmark=self.state.rebenchmark)
+        self.session = Session(
+            facts, self.state.draft, plan, rebenchmark=self.state.rebenchmark, wizard=True
+        )
         return self.session
 
     @property
@@ -208,8 +272,22 @@ class EnvWizardApp(App[None]):
             self.session.release()
         result, plan = self.result, self.state.plan
         if result is not None and plan is not None:
+            # Resuming takes exactly the answers the run had: the copy in its run folder.
             self.exit_line = outcome_line(result, plan, self.state.report_path)
             code = result.exit_code
+        elif self.state.dry_run and self.state.dry_run_problems:
+            self.exit_line, code = (
+                _(
+                    "dry run: the real run would stop at its pre-flight checks here: {problems}. "
+                    "Nothing was run or created."
+                ).format(problems=" | ".join(self.state.dry_run_problems)),
+                EXIT_OK,
+            )
+        elif self.state.dry_run and self.state.dry_run_problems == []:
+            self.exit_line, code = (
+                _("dry run: the pre-flight checks passed; nothing was run or created."),
+                EXIT_OK,
+            )
         elif self.state.dry_run:
             self.exit_line, code = _("Dry run: nothing was run or created."), EXIT_OK
         else:
@@ -217,32 +295,68 @@ class EnvWizardApp(App[None]):
         self.exit(return_code=code)
 
     async def action_quit(self) -> None:
-        """ctrl+q from any screen: during an install, cancel (the runner rolls back) first;
-        after a failure, ask whether to keep the half-made environment."""
-        if self.running:
-            self.notify(_("Cancelling and rolling back before quitting…"))
-            await self.stop_run()
-        if self._unfinished_env_is_ours():
+        """ctrl+q from any screen. It never stops anything without asking: during the install
+        it asks as ctrl+c does, during the benchmark whether to stop it (the environment stays),
+        and after a failed step whether to keep the half-made environment, remove it, or stay."""
+        if isinstance(self.screen, (ConfirmDialog, ChoiceDialog)):
+            return
+        if self.session is not None and self.session.benchmarking:
             self.push_screen(
                 ConfirmDialog(
                     _(
-                        "A step failed and the environment is unfinished. Remove what this run "
-                        "made, or keep it to resume later with the same answers?"
+                        "Stop the benchmark and quit? The environment is installed and verified; "
+                        "it stays."
                     ),
-                    yes=_("Remove it"),
-                    no=_("Keep it"),
+                    yes=_("Stop and quit"),
+                    no=_("Keep measuring"),
+                ),
+                self._quit_after_benchmark,
+            )
+        elif self.running:
+            self.action_interrupt()
+        elif self._unfinished_env_is_ours():
+            self.push_screen(
+                ChoiceDialog(
+                    _(
+                        "A step failed and the environment is unfinished. Keep it to resume "
+                        "later, remove what this run made, or stay here?"
+                    ),
+                    [
+                        ("stay", _("Stay"), "default"),
+                        ("remove", _("Remove it"), "error"),
+                        ("keep", _("Keep it"), "primary"),
+                    ],
                 ),
                 self._quit_after_failure,
             )
-            return
+        else:
+            self.leave()
+
+    def _quit_after_benchmark(self, yes: bool | None) -> None:
+        if yes:
+            self._skip_benchmark_then_leave()
+
+    @work(group="quit")
+    async def _skip_benchmark_then_leave(self) -> None:
+        self.skip_benchmark()
+        if self._run_worker is not None:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await self._run_worker.wait()
         self.leave()
 
-    def _quit_after_failure(self, remove: bool | None) -> None:
-        self._remove_then_leave(bool(remove))
+    def skip_benchmark(self) -> None:
+        """Stop the benchmark alone: the run finishes without it, done (exit 0)."""
+        if self.session is not None:
+            self.session.skip_benchmark()
+
+    def _quit_after_failure(self, answer: str | None) -> None:
+        if answer in ("keep", "remove"):
+            self._remove_then_leave(answer == "remove")
 
     @work(group="quit")
     async def _remove_then_leave(self, remove: bool) -> None:
         if remove:
+            self.install_view().rolling_back()
             await self._remove_unfinished()
         self.leave()
 
@@ -256,7 +370,7 @@ class EnvWizardApp(App[None]):
 
     def action_interrupt(self) -> None:
         """ctrl+c, as in the headless run: cancel (after a confirmation) and leave with 130."""
-        if isinstance(self.screen, ConfirmDialog):
+        if isinstance(self.screen, (ConfirmDialog, ChoiceDialog)):
             return
         question = (
             _(
@@ -277,6 +391,8 @@ class EnvWizardApp(App[None]):
     @work(group="quit")
     async def _cancel_and_leave(self) -> None:
         if self.running:
+            with contextlib.suppress(StopIteration):
+                self.install_view().rolling_back()
             await self.stop_run()
         if self.result is None:
             if self.session is not None:
@@ -284,7 +400,17 @@ class EnvWizardApp(App[None]):
             self.exit_line = _("Cancelled: nothing was changed.")
             self.exit(return_code=EXIT_CANCELLED)
             return
-        await self.action_quit()
+        if self._unfinished_env_is_ours():
+            await self.action_quit()  # asks what to do with it
+            return
+        self.leave()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        return system_commands(self, screen, self.action_toggle_dark, self.action_quit)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(Palette())
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -307,6 +433,7 @@ def make_app(
         answers = load_answers(answers_path, cwd=cwd)
         set_answers_language(answers.lang)  # before a screen is drawn: every text follows it
         state.prefill(answers)
+        state.prefilled = True
     return EnvWizardApp(state)
 
 

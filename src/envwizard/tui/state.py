@@ -10,12 +10,13 @@ so the wizard applies the same path rules as the command line.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from envwizard.app.session import Measurements, Planned, plan_answers
-from envwizard.core.errors import EnvwizardError
+from envwizard.core.errors import EnvwizardError, unlabel
 from envwizard.core.i18n import _
 from envwizard.facts.model import Facts
 from envwizard.knowledge import Knowledge
@@ -46,7 +47,13 @@ class WizardState:
     """The `mirror: auto` sources the plan has not measured yet (measured in a worker)."""
     measurements: Measurements = field(default_factory=Measurements)
     saved_answers: str | None = None
+    prefilled: bool = False
+    """The draft came from an answers file (`--answers FILE --interactive`, or a resume)."""
+    dry_run_problems: list[str] | None = None
+    """What would stop a real run here (a dry run's pre-flight); None until it has run."""
     report_path: str | None = None
+    own_python: str = field(default_factory=lambda: sys.executable)
+    """The interpreter envwizard runs from: where a missing virtualenv is installed on request."""
 
     def __post_init__(self) -> None:
         self.draft = first_draft(self.cwd)
@@ -65,7 +72,7 @@ class WizardState:
         try:
             self.draft = self.with_changes(changes)
         except EnvwizardError as e:
-            return str(e).removeprefix("answers: ")
+            return unlabel(str(e), "answers")
         if self.facts is not None:
             try:
                 self.use(self.planned(self.draft))
@@ -91,7 +98,7 @@ class WizardState:
         try:
             return self.planned(self.with_changes(changes)), None
         except EnvwizardError as e:
-            return None, str(e).removeprefix("answers: ")
+            return None, unlabel(str(e), "answers")
 
     def prefill(self, answers: Answers) -> None:
         self.draft = answers

@@ -73,8 +73,8 @@ class WizardScreen(FlowScreen):
     BACK: ClassVar[bool] = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", _("Back"), show=True),
-        Binding("ctrl+n", "next", _("Next"), show=True),
+        Binding("escape", "back", N_("Back"), show=True),
+        Binding("ctrl+n", "next", N_("Next"), show=True),
     ]
 
     def compose(self) -> ComposeResult:

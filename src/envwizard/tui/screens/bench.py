@@ -12,15 +12,21 @@ from textual.widgets import Button, Footer, Header, ProgressBar, Sparkline, Stat
 
 from envwizard.bench.state import BenchState
 from envwizard.bench.view import num, pct, si, summary_table, timing
-from envwizard.core.i18n import N_, _
+from envwizard.core.i18n import N_, _, join
 from envwizard.run.outcome import EnvOutcome, RunStatus, StepStatus
-from envwizard.run.runner import BenchEvent, Event, RunFinished, StepFinished
+from envwizard.run.runner import (
+    BENCH_SKIPPED_REASON,
+    BenchEvent,
+    Event,
+    RunFinished,
+    StepFinished,
+)
 from envwizard.tui.screens.base import wizard_app
 from envwizard.tui.widgets.plot import LinePlot
 
 PLOTS = (
     ("loss", N_("loss"), "magenta"),
-    ("samples_per_s", "samples/s", "cyan"),
+    ("samples_per_s", N_("samples/s"), "cyan"),
     ("tflops", "TFLOP/s", "green"),
 )
 TELEMETRY = (
@@ -35,7 +41,7 @@ TELEMETRY = (
 def verify_text(v: dict[str, Any] | None) -> str:
     if not v:
         return _("[dim]verification has not run[/]")
-    devices = ", ".join(v.get("device_names") or []) or "CPU"
+    devices = join(v.get("device_names") or []) or "CPU"
     if v.get("ok"):
         head = _("[green]✓ verified[/]: torch {version} on {devices}")
     else:
@@ -51,7 +57,9 @@ def verify_text(v: dict[str, Any] | None) -> str:
 class BenchScreen(Screen[None]):
     """Pushed by the app when the benchmark step starts, with the verification just made."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"), show=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "skip", N_("Skip the benchmark"), show=True)
+    ]
 
     def __init__(self, verify: dict[str, Any] | None) -> None:
         super().__init__()
@@ -75,19 +83,25 @@ class BenchScreen(Screen[None]):
                 yield LinePlot(_(title), id=f"plot-{key}", color=color)
             with Grid(id="telemetry"):
                 for key, label, _unit in TELEMETRY:
-                    yield Static(f"[dim]{_(label)}[/] n/a", id=f"t-{key}", classes="tlabel")
+                    yield Static(
+                        _("[dim]{label}[/] n/a").format(label=_(label)),
+                        id=f"t-{key}",
+                        classes="tlabel",
+                    )
                     yield Sparkline([], id=f"s-{key}")
         yield Static("", id="summary")
         with Horizontal(classes="nav"):
             yield Static("", id="problem", classes="problem")
-            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield Button(_("Skip the benchmark"), id="skip", variant="warning")
             yield Button(_("Continue"), id="continue", variant="primary", disabled=True)
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Escape cancels only while something runs."""
-        if action == "cancel":
-            return wizard_app(self).running
+        """Escape skips only while the benchmark runs."""
+        if action == "skip":
+            session = wizard_app(self).session
+            return session is not None and session.benchmarking
+        return True
         return True
 
     def on_mount(self) -> None:
@@ -103,13 +117,17 @@ class BenchScreen(Screen[None]):
                     line=ev.tail[-1] if ev.tail else ""
                 )
             )
+        elif isinstance(ev, StepFinished) and ev.reason == BENCH_SKIPPED_REASON:
+            self.query_one("#problem", Static).update(
+                _("[yellow]■[/] benchmark skipped; the environment is installed and verified")
+            )
         elif isinstance(ev, RunFinished):
             if ev.result.status is RunStatus.CANCELLED and ev.result.env is EnvOutcome.READY:
                 self.query_one("#problem", Static).update(
                     _("[yellow]■[/] benchmark stopped; the environment is installed and verified")
                 )
             self.refresh_bindings()
-            self.query_one("#cancel", Button).display = False
+            self.query_one("#skip", Button).display = False
             button = self.query_one("#continue", Button)
             button.disabled = False
             button.focus()
@@ -147,17 +165,22 @@ class BenchScreen(Screen[None]):
                     self.query_one(f"#s-{key}", Sparkline).data = list(series)
         elif kind == "summary":
             self.query_one("#summary", Static).update(summary_table(event))
-            self.query_one("#problem", Static).update(_("[green]✓[/] done"))
+            self.query_one("#problem", Static).update(
+                _("[yellow]⚠[/] done, but the measurement was disturbed: see the result below")
+                if event.get("disturbance")
+                else _("[green]✓[/] done")
+            )
         elif kind == "error":
             self.query_one("#problem", Static).update(f"[red]✗[/] {event.get('message') or event}")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "cancel":
-            self.action_cancel()
+        if event.button.id == "skip":
+            self.action_skip()
         elif event.button.id == "continue":
             wizard_app(self).show_done()
 
-    def action_cancel(self) -> None:
-        """Stop the benchmark; the runner keeps the verified environment."""
-        wizard_app(self).cancel_run()
+    def action_skip(self) -> None:
+        """Stop the benchmark alone: the environment is installed and verified, the run done."""
+        if self.check_action("skip", ()):
+            wizard_app(self).skip_benchmark()

@@ -15,6 +15,7 @@ from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact_text
 from envwizard.knowledge.mirrors import names as mirror_names
 from envwizard.plan.route import Target
+from envwizard.report.render import decision_head
 from envwizard.settings.answers import Answers
 from envwizard.settings.choices import Url
 from envwizard.tui.messages import Measured
@@ -245,14 +246,7 @@ class BuildScreen(WizardScreen):
             self.problem(_("no build runs with these choices"))
             return
         d = planned.plan.decision
-        src = d.index_url or (
-            "conda-forge" if d.source == "conda-forge" else _("the installer's default index")
-        )
-        text = [
-            _("[b]torch {torch}[/]  build [b]{variant}[/]  from {source}").format(
-                torch=d.torch, variant=d.variant, source=src
-            )
-        ]
+        text = [decision_head(d)]
         text += [f"• {r}" for r in d.reasons]
         text += [f"[yellow]⚠ {w}[/]" for w in d.warnings]
         if planned.unmeasured:

@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.widgets import (
     Button,
     ContentSwitcher,
@@ -17,16 +18,16 @@ from textual.widgets import (
     Label,
     ListItem,
     ListView,
-    Log,
     ProgressBar,
     Static,
 )
 
 from envwizard.app.session import NeedsConfirm, Ready, Refused
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact_text
 from envwizard.plan.build import Plan, Step
 from envwizard.report.render import STEP_ICONS
+from envwizard.run.failure import Failure, classify
 from envwizard.run.outcome import EnvOutcome, RunStatus, StepStatus
 from envwizard.run.runner import (
     Event,
@@ -40,6 +41,7 @@ from envwizard.run.runner import (
 from envwizard.tui.messages import Prepared, Waiting
 from envwizard.tui.screens.base import BACK, FlowScreen, Next
 from envwizard.tui.widgets.dialogs import ConfirmDialog
+from envwizard.tui.widgets.wraplog import WrapLog
 
 PANE_LINES = 5000
 """Lines of output each step's pane keeps (lines are cut at proc.MAX_LINE characters)."""
@@ -81,8 +83,8 @@ class InstallScreen(FlowScreen):
     """Runs the plan on mount; with autostart=False it only renders events it is given (replays)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel"), show=True),
-        Binding("ctrl+r", "retry", _("Retry"), show=True),
+        Binding("escape", "cancel", N_("Cancel"), show=True),
+        Binding("ctrl+r", "retry", N_("Retry"), show=True),
     ]
 
     def __init__(self, autostart: bool = True) -> None:
@@ -117,11 +119,12 @@ class InstallScreen(FlowScreen):
             with Vertical(id="log-col"):
                 with ContentSwitcher(initial=f"log-{plan.steps[0].id}", id="logs"):
                     for s in plan.steps:
-                        yield Log(max_lines=PANE_LINES, id=f"log-{s.id}", classes="steplog")
+                        yield WrapLog(PANE_LINES, id=f"log-{s.id}", classes="steplog")
                 with Horizontal(id="progress-row"):
                     yield Label("", id="progress-label")
                     yield ProgressBar(total=1.0, show_eta=False, id="progress")
                 yield Static("", id="logpath")
+        yield Static("", id="cause")
         with Horizontal(classes="nav"):
             yield Static("", id="problem", classes="problem")
             yield Button(_("Back"), id="back")
@@ -135,6 +138,9 @@ class InstallScreen(FlowScreen):
         self.title, self.sub_title = "envwizard", _("Install")
         self.follow = True
         self.current: str | None = None
+        self.failure: Failure | None = None
+        """What the failed step's output says went wrong (None while nothing failed)."""
+        self.query_one("#cause").display = False
         self.query_one("#progress-row").display = False
         self.actions("cancel")
         self.set_interval(0.5, self._tick)
@@ -220,7 +226,7 @@ class InstallScreen(FlowScreen):
                 _("[dim]log: {path}[/]").format(path=ev.log_path)
             )
             self.query_one("#progress-row").display = False
-            self.query_one(f"#log-{ev.step.id}", Log).write_line(
+            self.query_one(f"#log-{ev.step.id}", WrapLog).write_line(
                 "$ " + self.plan.command_line(ev.step)
             )
             if self.follow:
@@ -230,7 +236,7 @@ class InstallScreen(FlowScreen):
         elif isinstance(ev, StepOutput):
             # The pane keeps a bounded tail (the log file keeps everything): lines that would
             # be pruned at once are not written at all.
-            self.query_one(f"#log-{ev.step_id}", Log).write_lines(ev.lines[-PANE_LINES:])
+            self.query_one(f"#log-{ev.step_id}", WrapLog).write_lines(ev.lines[-PANE_LINES:])
         elif isinstance(ev, StepProgress):
             row = self.query_one("#progress-row")
             row.display = True
@@ -245,6 +251,8 @@ class InstallScreen(FlowScreen):
             )
             if ev.status is StepStatus.OK:
                 self.query_one("#progress-row").display = False
+            elif ev.status is StepStatus.FAILED:
+                self.failure = classify(ev.tail)
         elif isinstance(ev, Notice):
             notices = self.query_one("#notices", Static)
             style = "yellow" if ev.level == "warn" else "cyan"
@@ -267,16 +275,35 @@ class InstallScreen(FlowScreen):
             self.say(_("[green]✓[/] installed and verified"))
             self.actions("continue")
         elif result.status is RunStatus.FAILED:
-            if self.wizard.session is not None and self.wizard.session.owns_env:
+            failure = self.failure or classify([])
+            self.show_cause(failure)
+            ours = self.wizard.session is not None and self.wizard.session.owns_env
+            if failure.retryable and ours:
                 self.say(
                     _(
                         "[red]✗[/] a step failed: Retry it, or Roll back to remove what this run made"
                     )
                 )
                 self.actions("rollback", "retry")
-            else:
+            elif failure.retryable:
                 self.say(_("[red]✗[/] a step failed: Retry it, or go Back and change the answers"))
                 self.actions("back", "retry")
+            elif ours:
+                self.say(
+                    _(
+                        "[red]✗[/] a step failed, and running it again cannot help: Roll back, "
+                        "then go Back and change the answers"
+                    )
+                )
+                self.actions("rollback")
+            else:
+                self.say(
+                    _(
+                        "[red]✗[/] a step failed, and running it again cannot help: go Back "
+                        "and change the answers"
+                    )
+                )
+                self.actions("back")
         elif result.env is EnvOutcome.READY:
             self.say(_("[yellow]■[/] benchmark stopped; the environment is installed and verified"))
             self.actions("continue")
@@ -286,6 +313,15 @@ class InstallScreen(FlowScreen):
         else:
             self.say(_("[yellow]■[/] cancelled; the unfinished environment was left in place"))
             self.actions("back")
+
+    def show_cause(self, failure: Failure) -> None:
+        """The installer's own sentence for the failure, whole, and what would help."""
+        box = self.query_one("#cause", Static)
+        text = failure.advice()
+        if failure.cause:
+            text = _("[b]Cause:[/] {cause}").format(cause=escape(failure.cause)) + "\n" + text
+        box.update(text)
+        box.display = True
 
     # ---- buttons -----------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -314,13 +350,20 @@ class InstallScreen(FlowScreen):
                 yes=_("Cancel install"),
                 no=_("Keep going"),
             ),
-            lambda yes: self.wizard.cancel_run() if yes else None,
+            self._cancel_confirmed,
         )
+
+    def _cancel_confirmed(self, yes: bool | None) -> None:
+        if yes and self.wizard.running:
+            self.rolling_back()
+            self.wizard.cancel_run()
 
     def action_retry(self) -> None:
         if not self.shown("retry"):
             return
         self.actions("cancel")
+        self.failure = None
+        self.query_one("#cause").display = False
         self.say(_("retrying from the failed step…"))
         for item in self.query(StepItem):
             if not item.status.finished:
@@ -330,8 +373,18 @@ class InstallScreen(FlowScreen):
     def action_rollback(self) -> None:
         if not self.shown("rollback"):
             return
-        self.actions()
+        self.rolling_back()
         self.wizard.rollback_run()
+
+    def rolling_back(self) -> None:
+        """Stopping and removing takes seconds: say so, and offer nothing that would race it."""
+        self.actions()
+        self.query_one("#cause").display = False
+        self.say(
+            _("[yellow]■[/] stopping the running step and rolling back what this run made…")
+            if self.wizard.running
+            else _("[yellow]■[/] rolling back what this run made…")
+        )
 
     def rolled_back(self) -> None:
         self.say(_("[yellow]■[/] rolled back"))

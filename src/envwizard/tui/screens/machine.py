@@ -7,7 +7,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import LoadingIndicator, Static
 
-from envwizard.core.i18n import N_, _
+from envwizard.core.i18n import N_, _, join
 from envwizard.decide.decision import gpu_label
 from envwizard.facts.model import Facts
 from envwizard.report.facts_render import MARKS
@@ -17,39 +17,51 @@ from envwizard.tui.screens.base import WizardScreen
 def machine_lines(facts: Facts) -> list[str]:
     """The few facts a person checks first, as lines of markup."""
     os_ = facts.os
-    system = f"{os_.distro or os_.system} {os_.machine}"
+    parts = [f"{os_.distro or os_.system} {os_.machine}"]
     if os_.glibc:
-        system += f", glibc {os_.glibc}"
+        parts.append(f"glibc {os_.glibc}")
     if os_.wsl:
-        system += ", WSL"
+        parts.append("WSL")
     if os_.macos_version:
-        system += f", macOS {os_.macos_version}"
+        parts.append(f"macOS {os_.macos_version}")
+    system = join(parts)
     cpu = facts.cpu.get("model") or "CPU"
     cores = facts.cpu.get("logical_cores")
-    mem = f", {facts.memory_mib / 1024:.0f} GiB RAM" if facts.memory_mib else ""
+    ram = round(facts.memory_mib / 1024) if facts.memory_mib else None
+    if cores and ram:
+        cpu_line = _("[b]CPU[/]     {cpu} ({cores} threads), {ram} GiB of memory")
+    elif cores:
+        cpu_line = _("[b]CPU[/]     {cpu} ({cores} threads)")
+    elif ram:
+        cpu_line = _("[b]CPU[/]     {cpu}, {ram} GiB of memory")
+    else:
+        cpu_line = _("[b]CPU[/]     {cpu}")
     lines = [
         _("[b]System[/]  {system}").format(system=system),
-        _("[b]CPU[/]     {cpu}").format(cpu=cpu)
-        + (_(" ({cores} threads)").format(cores=cores) if cores else "")
-        + mem,
+        cpu_line.format(cpu=cpu, cores=cores, ram=ram),
         _("[b]Python[/]  {version}  [dim]{path}[/]").format(
             version=facts.python.version, path=facts.python.executable
         ),
     ]
     if facts.gpus:
         for g in facts.gpus:
-            mem_g = f", {g.memory_mib / 1024:.0f} GiB" if g.memory_mib else ""
-            lines.append(
-                _("[b]GPU[/]     {gpu}").format(gpu=gpu_label(g) + mem_g)
-                + (_(" [dim](integrated)[/]") if g.integrated else "")
-            )
+            if g.integrated:
+                template = _("[b]GPU[/]     {gpu} [dim](integrated)[/]")
+            elif g.memory_mib:
+                template = _("[b]GPU[/]     {gpu}, {memory} GiB")
+            else:
+                template = _("[b]GPU[/]     {gpu}")
+            memory = round(g.memory_mib / 1024) if g.memory_mib else None
+            lines.append(template.format(gpu=gpu_label(g), memory=memory))
     else:
         lines.append(_("[b]GPU[/]     none found: the CPU build will be chosen"))
     if facts.nvidia_driver:
-        cuda = (
-            _(", serves CUDA ≤ {cuda}").format(cuda=facts.cuda_driver) if facts.cuda_driver else ""
+        driver = (
+            _("[b]Driver[/]  NVIDIA {driver}, serves CUDA ≤ {cuda}")
+            if facts.cuda_driver
+            else _("[b]Driver[/]  NVIDIA {driver}")
         )
-        lines.append(_("[b]Driver[/]  NVIDIA {driver}").format(driver=facts.nvidia_driver) + cuda)
+        lines.append(driver.format(driver=facts.nvidia_driver, cuda=facts.cuda_driver))
     free = facts.disk.get("free_mib")
     if free:
         lines.append(
@@ -61,7 +73,7 @@ def machine_lines(facts: Facts) -> list[str]:
         m.name + (f" {m.version}" if m.version else "") for m in facts.managers.values() if m.path
     ]
     if found:
-        lines.append(_("[b]Tools[/]   {tools}").format(tools=", ".join(found)))
+        lines.append(_("[b]Tools[/]   {tools}").format(tools=join(found)))
     return lines
 
 

@@ -29,12 +29,11 @@ def torch_window(kb: Knowledge, version: str) -> tuple[bool, str]:
     lo, hi = lines[-1], lines[0]
     span = f"torch {lo}" if lo == hi else f"torch {lo}–{hi}"
     newest = kb.releases[0].version
-    note = (
-        ""
-        if hi == newest
-        else _(" (newest torch {version} needs another Python)").format(version=newest)
+    if hi == newest:
+        return True, span
+    return True, _("{span} (newest torch {version} needs another Python)").format(
+        span=span, version=newest
     )
-    return True, span + note
 
 
 def window_table(kb: Knowledge) -> str:

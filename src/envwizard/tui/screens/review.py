@@ -25,7 +25,8 @@ class ReviewScreen(WizardScreen):
             _("[b]{manager}[/] environment at [b]{path}[/], {size}").format(
                 manager=plan.manager, path=plan.env_path, size=plan.size_text
             )
-            + f"\n[b]torch {d.torch}[/] ({d.variant})"
+            + "\n"
+            + _("[b]torch {torch}[/] ({variant})").format(torch=d.torch, variant=d.variant)
             + f"\n{plan.installer.reason}"
             + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
             classes="panel",

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -25,7 +25,7 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     ConfirmDialog Button { margin-left: 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", _("No"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", N_("No"))]
 
     def __init__(self, question: str, yes: str = "", no: str = "") -> None:
         super().__init__()
@@ -49,3 +49,41 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class ChoiceDialog(ModalScreen[str]):
+    """A question with several answers, each a button; Escape is the first (the safe) one."""
+
+    DEFAULT_CSS = """
+    ChoiceDialog { align: center middle; }
+    ChoiceDialog > Vertical {
+        width: 76; max-width: 95%; height: auto;
+        border: thick $warning; background: $surface; padding: 1 2;
+    }
+    ChoiceDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    ChoiceDialog Button { margin-left: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "safe", N_("Stay"))]
+
+    def __init__(self, question: str, choices: list[tuple[str, str, str]]) -> None:
+        """`choices`: (answer, label, button variant), the safe answer first."""
+        super().__init__()
+        self.question = question
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question)
+            with Horizontal():
+                for answer, label, variant in self.choices:
+                    yield Button(label, id=answer, variant=variant)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.choices[0][0]}", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id or self.choices[0][0])
+
+    def action_safe(self) -> None:
+        self.dismiss(self.choices[0][0])

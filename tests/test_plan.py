@@ -393,7 +393,7 @@ def test_windows_paths_and_command_lines() -> None:
     assert argv(p, "create-env") == ["C:\\Python311\\python.exe", "-m", "venv", "C:\\envs\\my env"]
     assert p.command_line(p.step("install-packages")).startswith(f'"{env_py}" -m pip install')
     assert " numpy<3 " in p.command_line(p.step("install-packages"))
-    assert p.activate == '"C:\\envs\\my env\\Scripts\\activate"'
+    assert p.activate == "& 'C:\\envs\\my env\\Scripts\\Activate.ps1'"
     assert argv(p, "install-packages")[-1] == "C:\\envs\\my env\\envwizard-constraints.txt"
 
 

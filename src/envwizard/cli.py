@@ -15,12 +15,13 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from envwizard import __version__
 from envwizard.core import i18n
 from envwizard.core.errors import EXIT_CANCELLED, EnvwizardError, InvalidInput
 from envwizard.core.i18n import N_, _
-from envwizard.core.redact import redact_text
+from envwizard.core.redact import redact_text, safe_text
 
 DESCRIPTION = N_("""\
 Build a deep-learning Python environment that really runs on this machine, and prove it.
@@ -338,8 +339,10 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(
             _("{text} is not a number").format(text=repr(text))
         ) from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(_("{text} is outside 0–3600").format(text=text))
+    if not 0 < value <= 3600:  # also NaN and infinities
+        raise argparse.ArgumentTypeError(
+            _("{text}: give a number of seconds greater than 0 and at most 3600").format(text=text)
+        )
     return value
 
 
@@ -440,11 +443,12 @@ def _exit_report(args: argparse.Namespace, exit_code: int, reason: str) -> None:
     runs = os.path.join(platformdirs.user_log_dir("envwizard"), "runs")
     folder = os.path.join(runs, time.strftime("%Y%m%d-%H%M%S") + f"-{status}-{os.getpid()}")
     targets = [os.path.join(folder, "report.json")] + ([args.report] if args.report else [])
-    for path in targets:
+    from envwizard.report.report import write_whole
+
+    for path in targets:  # whole or not at all: a full disk leaves no empty report
         with contextlib.suppress(OSError):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
+            write_whole({Path(path): text})
 
 
 def _lang_flag(argv: list[str]) -> str | None:
@@ -530,7 +534,7 @@ def _error(message: str) -> None:
     # One line, unwrapped: the terminal wraps it, and scripts can grep it.
     # The prefix stays English in every language: scripts grep for it (docs/cli.md).
     with contextlib.suppress(OSError):
-        print("envwizard: error: " + redact_text(message).replace("\n", " "), file=sys.stderr)
+        print("envwizard: error: " + safe_text(message).replace("\n", " "), file=sys.stderr)
 
 
 if __name__ == "__main__":

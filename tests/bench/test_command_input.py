@@ -58,7 +58,8 @@ def test_env_folder_stands_for_its_python(tmp_path: Path) -> None:
     [
         (["--nproc", "2", "--device", "mps"], "cuda or cpu only"),
         (["--dtype", "tf32", "--device", "cpu"], "TF32"),
-        (["--seconds", "0"], "outside"),
+        (["--seconds", "0"], "0: give a number of seconds greater than 0 and at most 3600"),
+        (["--seconds", "nan"], "nan: give a number of seconds greater than 0"),
         (["--nproc", "0"], "outside"),
         (["--nnodes", "2"], "--nnodes needs --master ADDR:PORT"),
         (["--nnodes", "2", "--node-rank", "2", "--master", "h:29500"], "it is 0 to 1"),

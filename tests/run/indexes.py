@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import http.server
+import re
+import shutil
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import ClassVar
 
 WHEEL = "torch-2.13.0+cpu-cp{v}-cp{v}-manylinux_2_28_x86_64.whl".format(
@@ -106,3 +111,118 @@ def serve(mode: str, auth: str | None = None) -> Iterator[tuple[str, type[IndexH
     finally:
         server.shutdown()
         server.server_close()
+
+
+class PrivateIndex(http.server.BaseHTTPRequestHandler):
+    """Package indexes behind basic auth, one per path prefix, serving real wheel files.
+
+    `/P/…/NAME/` is a PEP 503 page for the project NAME, any other page under `/P/` a flat page
+    of every wheel (an index's root, or find-links); each prefix P has its own user and password.
+    `seen` records (path, authorised).
+    """
+
+    realms: ClassVar[dict[str, tuple[str, list[Path]]]] = {}
+    """prefix -> (the Authorization header it needs, its wheel files)"""
+    seen: ClassVar[list[tuple[str, bool]]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _realm(self) -> tuple[str, list[Path]] | None:
+        prefix = self.path.lstrip("/").split("/", 1)[0]
+        realm = self.realms.get(prefix)
+        ok = realm is not None and self.headers.get("Authorization") == realm[0]
+        self.seen.append((self.path, ok))
+        if realm is None:
+            self.send_error(404)
+            return None
+        if not ok:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="index"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        return realm
+
+    def _file(self, wheels: list[Path]) -> Path | None:
+        name = urllib.parse.unquote(self.path.rsplit("/", 1)[-1])
+        return next((w for w in wheels if w.name == name), None)
+
+    def do_HEAD(self) -> None:
+        realm = self._realm()
+        if realm is None:
+            return
+        wheel = self._file(realm[1])
+        self.send_response(200 if wheel else 404)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(wheel.stat().st_size if wheel else 0))
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        realm = self._realm()
+        if realm is None:
+            return
+        prefix, _, rest = self.path.lstrip("/").partition("/")
+        wheels = realm[1]
+        if rest.startswith("files/"):
+            wheel = self._file(wheels)
+            if wheel is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(wheel.stat().st_size))
+            self.end_headers()
+            with wheel.open("rb") as f:
+                shutil.copyfileobj(f, self.wfile, 2**20)
+            return
+        # A project's page (its name is the last part of the path), else every wheel: the
+        # index's root, a flat page for find-links.
+        name = _normal([p for p in rest.split("/") if p][-1] if rest.strip("/") else "")
+        chosen = [w for w in wheels if _normal(w.name.split("-")[0]) == name] or wheels
+        links = "".join(f'<a href="/{prefix}/files/{w.name}">{w.name}</a>\n' for w in chosen)
+        body = f"<html><body>\n{links}</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@contextmanager
+def private_index(
+    realms: dict[str, tuple[str, str, list[Path]]],
+) -> Iterator[tuple[dict[str, str], type[PrivateIndex]]]:
+    """Serve `realms` (prefix -> (user, password, wheels)), each on its own port of 127.0.0.1
+    (as private indexes live on their own hosts: pip keeps one set of credentials per host);
+    yields each prefix's URL."""
+    handler = type(
+        "Private",
+        (PrivateIndex,),
+        {
+            "realms": {
+                prefix: ("Basic " + base64.b64encode(f"{u}:{p}".encode()).decode(), wheels)
+                for prefix, (u, p, wheels) in realms.items()
+            },
+            "seen": [],
+        },
+    )
+    servers = {
+        prefix: http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) for prefix in realms
+    }
+    for server in servers.values():
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield (
+            {p: f"http://127.0.0.1:{s.server_address[1]}/{p}" for p, s in servers.items()},
+            handler,
+        )
+    finally:
+        for server in servers.values():
+            server.shutdown()
+            server.server_close()

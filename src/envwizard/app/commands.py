@@ -85,6 +85,8 @@ def mirrors_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.table import Table
 
+    from envwizard.report.render import SafeConsole
+
     t = Table(box=None, pad_edge=False)
     for col in (_("name"), _("kind"), _("region"), "URL"):
         t.add_column(col, no_wrap=col != "URL", overflow="fold")
@@ -98,9 +100,7 @@ def mirrors_command(args: argparse.Namespace) -> int:
                 _("{ms} ms").format(ms=round(sec * 1000)) if sec is not None else _("no answer")
             )
         t.add_row(*cells)
-    from envwizard.report.linebreak import console as cjk_console
-
-    console = cjk_console()
+    console = SafeConsole()
     console.print(t)
     console.print(
         _(
@@ -246,12 +246,10 @@ def print_dry_run(
     plan: Plan, skip: set[str] | None = None, why: dict[str, str] | None = None
 ) -> None:
     """The decision, then every command on one unwrapped line each, ready to copy."""
-
-    from envwizard.report.linebreak import console as cjk_console
-    from envwizard.report.render import decision_panel
+    from envwizard.report.render import SafeConsole, decision_panel
     from envwizard.run.runner import DONE_BEFORE_REASON
 
-    cjk_console().print(decision_panel(plan))
+    SafeConsole().print(decision_panel(plan))
     print(
         _("environment: {path} ({manager}, python {python})").format(
             path=plan.env_path, manager=plan.manager, python=plan.env_python

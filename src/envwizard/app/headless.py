@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 import time
@@ -32,9 +31,9 @@ from envwizard.bench.view import live_panel, progress_line, summary_table
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_INVALID, InvalidInput
 from envwizard.core.i18n import _, join
 from envwizard.core.redact import redact_text
+from envwizard.core.terminal import detach_terminal
 from envwizard.plan.build import Plan
-from envwizard.report.linebreak import console as cjk_console
-from envwizard.report.render import STEP_ICONS, decision_panel, outcome_line
+from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, outcome_line
 from envwizard.report.report import DEFAULT_SOURCE, carry_commands, installed
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.runner import (
@@ -58,7 +57,7 @@ def apply(
     answers_file: str | None = None,
 ) -> int:
     """Render the session: its questions as prompts, its refusals as errors, its events live."""
-    console = console or cjk_console()
+    console = console or SafeConsole()
     plan = session.plan
     console.print(decision_panel(plan))
     prepared = session.prepare()
@@ -96,6 +95,8 @@ def apply(
     assert result is not None
     reported = session.write_report(report)
     exit_code = result.exit_code
+    if reported.warning:  # the run folder's disk: costs the record, never the environment
+        view.error(reported.warning)
     if reported.error:
         view.error(reported.error)
         exit_code = exit_code or EXIT_INVALID
@@ -134,15 +135,6 @@ async def _drive(events: AsyncIterator[Event], cancel: Callable[[], None], view:
                 loop.remove_signal_handler(sig)
             with contextlib.suppress(TypeError, ValueError):
                 signal.signal(sig, previous[sig])
-
-
-def detach_terminal() -> None:
-    """Point stdout and stderr at the null device: writes to a hung-up terminal fail (EIO)."""
-    with contextlib.suppress(OSError):
-        null = os.open(os.devnull, os.O_WRONLY)
-        for fd in (1, 2):
-            os.dup2(null, fd)
-        os.close(null)
 
 
 class _View:
@@ -269,7 +261,7 @@ class _View:
         self.current = None
 
     def summary(
-        self, result: RunResult, report_path: Path, answers_file: str | None = None
+        self, result: RunResult, report_path: Path | None, answers_file: str | None = None
     ) -> None:
         c = self.console
         if result.verify:
@@ -325,7 +317,9 @@ class _View:
             )
         c.print(
             _("[dim]logs: {logs}   report: {report}[/]").format(
-                logs=result.run_dir, report=report_path
+                logs=result.run_dir, report=report_path or _("not written")
             )
         )
-        c.print(outcome_line(result, self.plan, str(report_path), answers_file))
+        c.print(
+            outcome_line(result, self.plan, str(report_path) if report_path else None, answers_file)
+        )

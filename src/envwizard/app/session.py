@@ -40,7 +40,7 @@ from envwizard.report.report import build_report, write_report
 from envwizard.run.envlock import EnvLock, refuse_if_running
 from envwizard.run.outcome import RunResult
 from envwizard.run.preflight import Preflight, run_preflight
-from envwizard.run.runner import Event, RunFinished, Runner
+from envwizard.run.runner import Event, RunFinished, Runner, new_run_dir
 from envwizard.run.target import Start, inspect_target, resolve_start
 from envwizard.settings.answers import Answers, is_windows_path
 from envwizard.settings.fits import check_fits
@@ -188,10 +188,12 @@ Prepared = Union[Ready, NeedsConfirm, Refused]
 
 @dataclass(frozen=True)
 class Reported:
-    """Where the report went: always the run folder; `error` when the extra path failed."""
+    """Where the report went: the run folder, and the extra path when asked; `error` when the
+    extra path failed, `warning` when the run folder's disk could not hold it."""
 
-    path: Path
+    path: Path | None
     error: str | None = None
+    warning: str | None = None
 
 
 @dataclass
@@ -216,6 +218,7 @@ class Session:
     """The last run's result (None until a run has finished)."""
     report_path: Path | None = None
     _lock: EnvLock | None = field(default=None, repr=False)
+    _run_dir: Path | None = field(default=None, repr=False)
 
     # ---- before anything changes ---------------------------------------------------------
     def inspect(self) -> Start:
@@ -243,11 +246,12 @@ class Session:
         """Every check a run makes before it changes anything (blocking: pre-flight may ask
         the network for a few seconds)."""
         try:
+            # First of all: what a live run leaves half-made is not the person's to decide on
+            # (it read "already exists"), and a second run must not spend seconds on the network.
+            refuse_if_running(self.plan.env_path)
             start = self.inspect()
             if start.destructive and not confirmed:
                 return NeedsConfirm(start)
-            # Before pre-flight: a second run is refused at once, not after seconds of network.
-            refuse_if_running(self.plan.env_path)
         except EnvwizardError as e:
             return Refused(str(e))
         pf = self.preflight(start)
@@ -262,6 +266,11 @@ class Session:
         """Take the environment's lock and look again under it: an earlier run may have
         finished or left something meanwhile. Blocking: the lock waits (up to
         envlock.ORPHAN_WAIT_SECONDS) for an installer a dead run left behind."""
+        if self._run_dir is None and self.runner is None:
+            try:  # a full or read-only log folder: refused before anything is made
+                self._run_dir = new_run_dir(self.plan)
+            except EnvwizardError as e:
+                return Refused(str(e), ready.warnings)
         if self._lock is None:
             lock = EnvLock(self.plan.env_path, on_wait=on_wait)
             try:
@@ -292,8 +301,14 @@ class Session:
         """
         assert self._lock is not None, "lock() before run()"
         self.result = None
+        run_dir, self._run_dir = self._run_dir, None  # the first run's, made by lock()
         self.runner = Runner(
-            self.plan, self.answers, start, lock=self._lock, stall_seconds=self.stall_seconds
+            self.plan,
+            self.answers,
+            start,
+            run_dir=run_dir,
+            lock=self._lock,
+            stall_seconds=self.stall_seconds,
         )
         async for ev in self.runner.run(keep_failed=keep_failed):
             if isinstance(ev, RunFinished):
@@ -356,18 +371,29 @@ class Session:
         data = build_report(self.facts, self.answers, self.plan, self.result)
         if self.runner.state_error:
             data["state_error"] = self.runner.state_error
-        # The run folder always gets it (the environment's disk may be the full one).
-        path, _md = write_report(data, self.runner.run_dir / "report.json")
-        self.report_path = path
+        # The run folder gets it first (the environment's disk may be the full one); when the
+        # run folder's own disk is full, that costs the record, never the environment.
+        warning = None
+        try:
+            self.report_path, _md = write_report(data, self.runner.run_dir / "report.json")
+        except OSError as e:
+            self.report_path = None
+            warning = _("cannot write the report to the run folder {folder} ({error})").format(
+                folder=self.runner.run_dir, error=e.strerror or e
+            )
         if extra:
             try:
                 path, _md = write_report(data, extra)
             except OSError as e:
+                where = (
+                    _("cannot write the report to {report} ({error}); it is in {path}")
+                    if self.report_path
+                    else _("cannot write the report to {report} ({error})")
+                )
                 return Reported(
                     self.report_path,
-                    _("cannot write the report to {report} ({error}); it is in {path}").format(
-                        report=extra, error=e.strerror or e, path=self.report_path
-                    ),
+                    where.format(report=extra, error=e.strerror or e, path=self.report_path),
+                    warning,
                 )
             self.report_path = path
-        return Reported(self.report_path)
+        return Reported(self.report_path, None, warning)

@@ -2,7 +2,8 @@
 
 `--json` prints the worker's JSON lines as they come (the last is the summary); otherwise a
 Rich live view and a summary table. Exit 2 for a --python that is missing or has no torch,
-1 when the worker fails, 130 when cancelled (the worker's whole tree is stopped first).
+1 when the worker fails, 130 when cancelled by Ctrl+C, SIGTERM or a closed terminal (SIGHUP;
+the worker's whole tree is stopped first).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from envwizard.bench.launch import BenchOptions, BenchProcess, worker_argv, worker_env
 from envwizard.core.errors import EXIT_OK, Cancelled, InvalidInput, StepFailed
 from envwizard.core.i18n import _
+from envwizard.core.terminal import detach_terminal
 
 TORCH_PROBE = (
     "import importlib.util, sys; "
@@ -156,6 +158,12 @@ async def _bench(python: str, opts: BenchOptions, *, as_json: bool, scaling: boo
     if task is not None and hasattr(signal, "SIGTERM"):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows has no such thing
             loop.add_signal_handler(signal.SIGTERM, task.cancel)
+
+            def hang_up() -> None:  # the terminal was closed: cancel as SIGTERM does (exit 130)
+                detach_terminal()
+                task.cancel()
+
+            loop.add_signal_handler(signal.SIGHUP, hang_up)
     if scaling and opts.nproc > 1:
         if not as_json:
             print(_("First one process, for the scaling baseline:"))
@@ -187,9 +195,9 @@ async def _live(run: BenchProcess) -> None:
 
     from envwizard.bench.state import BenchState
     from envwizard.bench.view import live_panel, progress_line, summary_table
-    from envwizard.report.linebreak import console as cjk_console
+    from envwizard.report.render import SafeConsole
 
-    console = cjk_console()
+    console = SafeConsole()
     state = BenchState()
     if not console.is_terminal:  # a log file or a pipe: a plain line every few seconds
         async for event in run.events():

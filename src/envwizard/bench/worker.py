@@ -118,6 +118,46 @@ def choose_dtype(requested, device_type, bf16_ok):
     return requested
 
 
+def check_finite(loss, step, lr):
+    """A loss that is no longer a number means the training diverged: a measurement of it
+    would be throughput of garbage, so the run ends with the reason instead of a summary."""
+    if math.isfinite(loss):
+        return
+    raise BenchError(
+        "the training diverged: the loss became %s by step %d (learning rate %g)"
+        % ("nan" if math.isnan(loss) else "inf", step, lr),
+        "lower the learning rate (--lr), or leave it to the preset",
+    )
+
+
+SMALLER = {"large": "medium or tiny", "medium": "tiny"}
+
+
+def check_step_time(step_s, seconds, preset, device_type, what="takes"):
+    """One training step longer than the whole measurement (`--seconds`): the run would take
+    several steps' time, far beyond what was asked (preset large on a CPU: about an hour for
+    --seconds 30), so it is refused with the measured numbers instead."""
+    if step_s <= seconds:
+        return
+    total = 3 * step_s + seconds  # warm-up's two steps, at least one measured, then evaluation
+    raise BenchError(
+        "one training step of preset %s %s about %s on this %s, longer than the whole "
+        "measurement (--seconds %g): the benchmark would run for about %s"
+        % (preset, what, duration(step_s), device_type, seconds, duration(total)),
+        "choose a smaller preset: --preset %s" % SMALLER.get(preset, "tiny")
+        if preset in SMALLER
+        else "raise --seconds, or use a GPU",
+    )
+
+
+def duration(seconds):
+    if seconds < 120:
+        return "%.0f s" % seconds
+    if seconds < 7200:
+        return "%.0f min" % (seconds / 60)
+    return "%.1f h" % (seconds / 3600)
+
+
 def name_tokens(name):
     return re.findall(r"[a-z0-9]+", (name or "").lower())
 
@@ -883,6 +923,22 @@ def train_window(step, batches, start, left_s, cut_short, now=time.perf_counter)
     return losses
 
 
+def cpu_step_estimate(torch, dims, batch, dtype):
+    """Seconds one training step would take on this CPU, before the first one is run: a small
+    GEMM in the step's dtype is timed for a moment (large GEMMs run at least as fast per FLOP,
+    so the estimate errs long)."""
+    dt = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(dtype, torch.float32)
+    a = torch.randn(512, 512, dtype=dt)
+    b = torch.randn(512, 512, dtype=dt)
+    a @ b
+    done, start = 0, time.perf_counter()
+    while done < 3 or time.perf_counter() - start < 0.1:
+        a @ b
+        done += 1
+    rate = done * 2 * 512**3 / (time.perf_counter() - start)
+    return flops_per_step(batch, *dims) / rate
+
+
 def gemm_probe(torch, device, dims, batch, dtype, seconds):
     """The step's five matmuls alone, at its own shapes and dtype: a measured ceiling (TFLOP/s)."""
     if seconds <= 0:
@@ -957,6 +1013,10 @@ def run(args, emit_holder, dists):
     else:
         peak, peak_source, estimate = find_gpu_peak(peaks, dev["name"], dtype)
 
+    if device.type == "cpu":  # before the data and the model take memory and time
+        estimate_s = cpu_step_estimate(torch, dims, batch, dtype)
+        check_step_time(estimate_s, args.seconds, preset, kind, "would take")
+
     # Data in the compute dtype: autocast has no input cast to do, and a window holds twice as much.
     store = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(dtype, torch.float32)
     budget = 256 * 2**20
@@ -1030,10 +1090,14 @@ def run(args, emit_holder, dists):
     first_s = time.perf_counter() - t1
     loss_first, first_s = dist.reduce([loss_first, first_s])
     loss_first, first_s = loss_first / dist.world, first_s / dist.world
+    check_finite(loss_first, 1, lr)
+    if device.type == "cpu" and not args.compile:  # a GPU's first step pays for its lazy init
+        check_step_time(first_s, args.seconds, preset, kind)
     t1 = time.perf_counter()
     trainer.step(*second)
     sync(torch, device)
     step_s = dist.reduce([time.perf_counter() - t1], op="max")[0]
+    check_step_time(step_s, args.seconds, preset, kind)
     more = max(0, min(args.warmup_steps - 2, int(3.0 / max(step_s, 1e-9)), task.max_batches))
     batches = task.fresh(more)
     sync(torch, device)
@@ -1076,6 +1140,7 @@ def run(args, emit_holder, dists):
         w_time, eval_due = dist.reduce([w_end - w_start, w_end - since_eval], op="max")
         loss_mean = dist.reduce([float(torch.stack(losses).sum())])[0] / (n * dist.world)
         steps += n
+        check_finite(loss_mean, warm + steps, lr)
         elapsed += w_time
         clock.measured(elapsed)
         per_device = n * flops / w_time / 1e12

@@ -34,6 +34,8 @@ class NoteCode(StrValue):
     """The environment path has a space."""
     PATH_NON_ASCII = "path-non-ascii"
     """The environment path has non-ASCII characters."""
+    PATH_EXPANDED = "path-expanded"
+    """The environment path holds characters venv's activate script lets the shell expand."""
     DISK_TIGHT = "disk-tight"
     """Little more free space than the environment needs."""
     SHELL_VARIABLE = "shell-variable"
@@ -42,7 +44,7 @@ class NoteCode(StrValue):
     @property
     def about_env_path(self) -> bool:
         """Whether it is about the environment's path (the environment screen shows these)."""
-        return self in (NoteCode.PATH_SPACE, NoteCode.PATH_NON_ASCII)
+        return self in (NoteCode.PATH_SPACE, NoteCode.PATH_NON_ASCII, NoteCode.PATH_EXPANDED)
 
 
 @dataclass(frozen=True)

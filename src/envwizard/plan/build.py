@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ntpath
 import posixpath
+import re
 import shlex
 import subprocess
 import unicodedata
@@ -492,21 +493,25 @@ class _Builder:
     def install_more(self) -> str:
         """How to add packages later without swapping torch (pip reads the environment's pin)."""
         constraints = self.path.join(self.prefix, CONSTRAINTS_FILE)
-        pip = f"{_quote(self.env_py, self.windows)} -m pip install PACKAGE"
         if self.manager == "uv" and self.a.offline:
             return (
-                f"uv pip install --python {_quote(self.env_py, self.windows)} "
-                f"--constraint {_quote(constraints, self.windows)} PACKAGE"
+                _command(
+                    ["uv", "pip", "install", "--python", self.env_py, "--constraint", constraints],
+                    self.windows,
+                )
+                + " PACKAGE"
             )
-        return pip
+        return _command([self.env_py, "-m", "pip", "install"], self.windows) + " PACKAGE"
 
     def activate(self) -> str:
+        """The command that activates the environment, quoted for the person's shell: POSIX sh,
+        or PowerShell on Windows."""
         if self.a.is_conda:
             target = self.a.env if self.a.env_is_name else self.prefix
-            return f"{self.manager} activate {_quote(target, self.windows)}"
+            return _command([self.manager, "activate", target], self.windows)
         if self.windows:
-            return _quote(ntpath.join(self.prefix, "Scripts", "activate"), True)
-        return "source " + _quote(posixpath.join(self.prefix, "bin", "activate"), False)
+            return _command([ntpath.join(self.prefix, "Scripts", "Activate.ps1")], True)
+        return _command(["source", posixpath.join(self.prefix, "bin", "activate")], False)
 
     def path_warnings(self) -> list[Note]:
         out = []
@@ -530,6 +535,18 @@ class _Builder:
                     ).format(path=self.prefix),
                 )
             )
+        if self.manager == "venv" and not self.windows and re.search(r'[$`"\\]', self.prefix):
+            out.append(
+                Note(
+                    NoteCode.PATH_EXPANDED,
+                    _(
+                        'the environment path holds $, `, " or \\ ({path}); the activate script '
+                        "`python -m venv` writes puts the path in double quotes, where the shell "
+                        "expands them, so activating would run what they spell. Choose a path "
+                        "without them, or manager: uv or virtualenv"
+                    ).format(path=self.prefix),
+                )
+            )
         if any(ord(c) > 127 for c in self.prefix):
             c = next(c for c in self.prefix if ord(c) > 127)
             # The character itself where it can be seen, its Unicode name where it cannot.
@@ -547,7 +564,22 @@ class _Builder:
         return out
 
 
-def _quote(path: str, windows: bool) -> str:
-    if " " not in path:
-        return path
-    return f'"{path}"' if windows else f"'{path}'"
+_PS_BARE = re.compile(r"[A-Za-z0-9_.:\\/-]+")
+"""What PowerShell reads as one plain word (no quote, `$`, `;`, space, backtick, `@`, comma…)."""
+
+
+def _quote(word: str, windows: bool) -> str:
+    """One word as the person's shell reads it literally: `shlex.quote` for POSIX shells; for
+    PowerShell a single-quoted string, where only quotes (also the typographic ones, which
+    PowerShell takes as quotes too) are doubled."""
+    if not windows:
+        return shlex.quote(word)
+    if _PS_BARE.fullmatch(word):
+        return word
+    return "'" + re.sub(r"(['\u2018\u2019\u201a\u201b])", r"\1\1", word) + "'"
+
+
+def _command(words: list[str], windows: bool) -> str:
+    """A command line to paste; PowerShell runs a quoted program only after its call operator."""
+    line = " ".join(_quote(w, windows) for w in words)
+    return "& " + line if windows and line.startswith("'") else line

@@ -10,7 +10,7 @@ from rich.text import Text
 from envwizard.core.i18n import N_, _
 from envwizard.decide.verdicts import Verdict, gib, verdicts
 from envwizard.facts.model import Facts, PythonInfo
-from envwizard.report.linebreak import console as cjk_console
+from envwizard.report.render import SafeConsole
 
 MARKS = {"ok": ("✓", "green"), "warn": ("⚠", "yellow"), "bad": ("✗", "red")}
 
@@ -18,7 +18,7 @@ MARKS = {"ok": ("✓", "green"), "warn": ("⚠", "yellow"), "bad": ("✗", "red"
 def print_facts(facts: Facts, console: Console | None = None) -> None:
     from envwizard.knowledge import load
 
-    console = console or cjk_console()
+    console = console or SafeConsole()
     for table in (
         system_table(facts),
         pythons_table(facts),

@@ -19,6 +19,7 @@ from typing import Any
 
 from envwizard.core.errors import EXIT_OK, EXIT_STEP_FAILED, InvalidInput
 from envwizard.core.i18n import _
+from envwizard.core.redact import neutralise_all
 
 
 class Format(str, Enum):
@@ -91,7 +92,8 @@ def load_report(path: str) -> dict[str, Any]:
             _("{path}: cannot be read ({error})").format(path=path, error=e)
         ) from None
     try:
-        data = json.loads(text)
+        # A host name or a GPU name in a report must not drive the terminal it is shown on.
+        data = neutralise_all(json.loads(text))
     except (ValueError, RecursionError) as e:
         raise ReportError(_("{path}: is not JSON ({error})").format(path=path, error=e)) from None
     if not isinstance(data, dict) or not isinstance(data.get("status"), str):
@@ -318,6 +320,8 @@ def _md_cell(text: str) -> str:
 def print_table(rows: list[HostRow]) -> None:
     from rich.table import Table
 
+    from envwizard.report.render import SafeConsole
+
     # Reasons and failures are sentences: they go below the table, one line each, and columns
     # no host has a value for (no benchmark, no NVIDIA driver) are left out.
     n = len(rows)
@@ -339,9 +343,7 @@ def print_table(rows: list[HostRow]) -> None:
         table.add_row(*(row[i] for i in keep), style=style)
         if r.why:
             whys.setdefault(f"{r.variant}: {r.why}", []).append(r.label or r.host)
-    from envwizard.report.linebreak import console as cjk_console
-
-    console = cjk_console()
+    console = SafeConsole()
     console.print(table)
     lines = [
         _("why {hosts}: {why}").format(hosts=", ".join(hosts), why=why)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console, Group
 from rich.markup import escape
@@ -11,12 +12,36 @@ from rich.table import Table
 from rich.text import Text
 
 from envwizard.core.i18n import _
-from envwizard.core.redact import redact_text
+from envwizard.core.redact import redact_text, safe_text
 from envwizard.decide.decision import Decision
 from envwizard.plan.build import Plan
-from envwizard.report.linebreak import console as cjk_console
+from envwizard.report.linebreak import install as install_line_breaking
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus
 from envwizard.run.runner import BENCH_SKIPPED_REASON
+
+
+class SafeConsole(Console):
+    """The console every command prints through: each string and Text it is given has its
+    credentials masked and its control characters shown instead of acted on, and Chinese
+    lines break between characters (report.linebreak)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        install_line_breaking()
+        super().__init__(*args, **kwargs)
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(_safe(o) for o in objects), **kwargs)
+
+
+def _safe(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return safe_text(obj)
+    if isinstance(obj, Text):
+        shown = safe_text(obj.plain)
+        if shown != obj.plain:  # styles of the parts are lost only where something was masked
+            return Text(shown, style=obj.style, no_wrap=obj.no_wrap, overflow=obj.overflow)
+    return obj
+
 
 STEP_ICONS = {
     "pending": "[dim]·[/]",
@@ -105,7 +130,7 @@ def steps_table(plan: Plan) -> Table:
 
 
 def print_plan(plan: Plan, commands_only: bool = False, console: Console | None = None) -> None:
-    console = console or cjk_console()
+    console = console or SafeConsole()
     if not commands_only:
         console.print(decision_panel(plan))
     env = Text.assemble(

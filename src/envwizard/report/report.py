@@ -5,7 +5,9 @@ JSON for scripts (docs/report.md) and a Markdown twin for people and tickets.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shlex
 import socket
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 
 from envwizard import __version__
 from envwizard.core.i18n import N_, _
-from envwizard.core.redact import redact
+from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
 from envwizard.run.outcome import RunResult
@@ -89,7 +91,7 @@ def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | Non
     return {
         "torch": version,
         "build": label,
-        "index": index or DEFAULT_SOURCE,
+        "index": redact_text(index) if index else DEFAULT_SOURCE,
         "installer": plan.installer.installer.value,
     }
 
@@ -126,13 +128,16 @@ def env_changed(plan: Plan, steps: list[dict[str, Any]]) -> bool:
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
-    """Write PATH (JSON) and its Markdown twin beside it (same name, .md); credentials masked."""
+    """Write PATH (JSON) and its Markdown twin beside it (same name, .md); credentials masked.
+
+    Both whole or neither: each is written beside its place and renamed into it, so a full
+    disk leaves no empty or cut report (OSError, with nothing new left behind).
+    """
     report = redact(report)
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     md = p.with_suffix(".md") if p.suffix != ".md" else p.with_name(p.name + ".md")
-    md.write_text(markdown(report), encoding="utf-8")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    write_whole({p: json.dumps(report, indent=2) + "\n", md: markdown(report)})
     return p, md
 
 
@@ -146,6 +151,25 @@ ENV_OUTCOMES = {
     "unfinished": N_("- environment: `{path}`, unfinished (kept to resume); activate: `{command}`"),
     "removed": N_("- environment: `{path}`, removed (rolled back)"),
 }
+
+
+def write_whole(files: dict[Path, str]) -> None:
+    """Write every file completely or leave every one as it was (OSError when a write fails)."""
+    temps: dict[Path, Path] = {}
+    try:
+        for path, text in files.items():
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temps[path] = tmp
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def markdown(r: dict[str, Any]) -> str:

@@ -34,8 +34,12 @@ ORPHAN_WAIT_SECONDS = 30.0
 
 
 def lock_path(env_path: str | Path) -> Path:
-    """Where the lock of an environment lives: beside it, or inside it when its parent is read-only."""
-    env = Path(os.path.abspath(os.path.expanduser(str(env_path))))
+    """Where the lock of an environment lives: beside it, or inside it when its parent is read-only.
+
+    The path is resolved first: a symlink to an environment, or a path through a symlinked
+    folder, names the same environment, so it must find the same lock.
+    """
+    env = Path(os.path.realpath(os.path.expanduser(str(env_path))))
     beside = env.parent / f".{env.name}.envwizard-lock"
     if beside.exists() or _writable_dir(env.parent) or not env.is_dir():
         return beside
@@ -46,10 +50,17 @@ def _writable_dir(p: Path) -> bool:
     return p.is_dir() and os.access(p, os.W_OK | os.X_OK)
 
 
-def read_marker(env_path: str | Path) -> dict[str, Any]:
-    """The marker of the last run on this environment ({} when there is none or it is unreadable)."""
+def read_marker(env_path: str | Path, *, owned: bool = False) -> dict[str, Any]:
+    """The marker of the last run on this environment ({} when there is none or it is unreadable).
+
+    With `owned`, only a marker written by the user running now counts: in a shared folder
+    anyone can leave a file with that name.
+    """
+    path = lock_path(env_path)
     try:
-        data = json.loads(lock_path(env_path).read_text(encoding="utf-8") or "{}")
+        if owned and hasattr(os, "geteuid") and path.stat().st_uid != os.geteuid():
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -58,7 +69,8 @@ def read_marker(env_path: str | Path) -> dict[str, Any]:
 def refuse_if_running(env_path: str) -> None:
     """Refuse at once when another live run holds the environment, creating nothing.
 
-    Called before pre-flight, so a second run does not first spend seconds on the network.
+    Called before anything else is decided about the environment (the session's prepare): what
+    a live run leaves half-made says nothing about what the person should do, that run does.
     """
     path = lock_path(env_path)
     try:

@@ -23,6 +23,7 @@ from typing import Any
 from envwizard.core.i18n import _, join
 from envwizard.core.notes import Note, NoteCode
 from envwizard.core.redact import redact_text, split_credentials
+from envwizard.facts.pipconfig import read_pip_config
 from envwizard.plan.build import Plan, Step
 from envwizard.run.childenv import child_env, leaking
 from envwizard.run.target import Start
@@ -81,6 +82,7 @@ def run_preflight(
                 )
             )
     pf.errors += _tools(plan, start)
+    pf.errors += _pip_config_loads(plan, start)
     pf.errors += _interpreter(plan, start)
     pf.errors += _local_links(answers)
     if network and not answers.offline:
@@ -119,6 +121,20 @@ def _tools(plan: Plan, start: Start) -> list[str]:
                 )
             )
     return problems
+
+
+def _pip_config_loads(plan: Plan, start: Start) -> list[str]:
+    """pip refuses to run when a configuration file of its cannot be parsed: say so before the
+    environment is made, not when its first install fails."""
+    if not any(s.argv[1:3] == ["-m", "pip"] for s in _pending(plan, start)):
+        return []
+    return [
+        _(
+            "pip cannot load its configuration ({error}), so every pip install of this run would "
+            "fail; fix or move that file, or set PIP_CONFIG_FILE to another"
+        ).format(error=error)
+        for error in read_pip_config(child_env()).errors
+    ]
 
 
 def _how_to_get(exe: str) -> str:

@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 import psutil
 
 from envwizard.core.redact import redact_text
+from envwizard.run import credentials
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 BATCH_SECONDS = 0.05
@@ -195,6 +196,9 @@ class Child:
         self._log: BinaryIO | None = None
         self.stopped = False
         self._watchdog: subprocess.Popen[bytes] | None = None
+        self._hidden: credentials.Hidden | None = None
+        self.log_error: str | None = None
+        """Why the log file stopped being written (a full disk): the child runs on regardless."""
 
     async def __aenter__(self) -> Child:
         await self.start()
@@ -203,9 +207,8 @@ class Child:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
         self._release_watchdog()
-        if self._log:
-            self._log.close()
-            self._log = None
+        self._forget_credentials()
+        self._close_log()
 
     async def start(self) -> None:
         kwargs: dict[str, Any] = {}
@@ -218,20 +221,29 @@ class Child:
         elif sys.platform == "win32":  # pragma: no cover - Windows
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         if self.log_path:
-            self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __aexit__
+            try:
+                self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __aexit__
+            except OSError as e:
+                self.log_error = e.strerror or str(e)
             line = redact_text(subprocess.list2cmdline(self.argv))
-            self._log.write(("$ " + line + "\n").encode())
-            self._log.flush()
+            self._write_log(("$ " + line + "\n").encode())
         self.started = time.monotonic()
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=self.env,
-            cwd=self.cwd,
-            **kwargs,
-        )
+        # Credentials travel in the child's environment (readable by this user only), never on
+        # its command line (readable by every user).
+        self._hidden = hidden = credentials.hide(self.argv, self.env)
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                *hidden.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env=hidden.env,
+                cwd=self.cwd,
+                **kwargs,
+            )
+        except BaseException:
+            self._forget_credentials()
+            raise
         if POSIX:
             self._start_watchdog(self.proc.pid)
 
@@ -259,6 +271,30 @@ class Child:
         with contextlib.suppress(subprocess.TimeoutExpired):
             dog.wait(timeout=2)
 
+    def _write_log(self, data: bytes) -> None:
+        """Append to the log; a log that cannot be written (a full disk) is given up, the
+        child's output still reaches the front ends, and the step is judged on its own."""
+        if self._log is None:
+            return
+        try:
+            self._log.write(data)
+            self._log.flush()
+        except OSError as e:
+            self.log_error = e.strerror or str(e)
+            self._close_log()
+
+    def _close_log(self) -> None:
+        log, self._log = self._log, None
+        if log is not None:
+            with contextlib.suppress(OSError):
+                log.close()
+
+    def _forget_credentials(self) -> None:
+        """Remove the private netrc, if the child needed one, now that it has gone."""
+        if self._hidden is not None:
+            self._hidden.close()
+            self._hidden = None
+
     @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
@@ -282,8 +318,7 @@ class Child:
                     read = None
                     if not chunk:
                         break
-                    if self._log:
-                        self._log.write(chunk)
+                    self._write_log(chunk)
                     batch.extend(lines.feed(chunk))
                 if batch and (not done or time.monotonic() - last >= BATCH_SECONDS):
                     yield batch
@@ -291,8 +326,7 @@ class Child:
         finally:
             if read is not None:
                 read.cancel()
-            if self._log:
-                self._log.flush()
+            self._write_log(b"")
         batch.extend(lines.close())
         if batch:
             yield batch

@@ -21,7 +21,13 @@ from typing import Any, Union
 
 import platformdirs
 
-from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK, EXIT_STEP_FAILED, EnvwizardError
+from envwizard.core.errors import (
+    EXIT_CANCELLED,
+    EXIT_OK,
+    EXIT_STEP_FAILED,
+    EnvwizardError,
+    InvalidInput,
+)
 from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact, redact_text
 from envwizard.plan.build import Plan, Step
@@ -110,7 +116,11 @@ def runs_root() -> Path:
 
 
 def new_run_dir(plan: Plan, root: Path | None = None) -> Path:
-    """A fresh folder for this run's logs under the user's log directory."""
+    """A fresh folder for this run's logs under the user's log directory, holding the plan.
+
+    InvalidInput (exit 2) when it cannot be written (a full or read-only disk): said before
+    anything is made, since a run that cannot keep its record cannot be resumed or reported.
+    """
     base = root or runs_root()
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(plan.env_path).name) or "env"
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -118,10 +128,29 @@ def new_run_dir(plan: Plan, root: Path | None = None) -> Path:
         d = base / (f"{stamp}-{name}" + (f"-{n}" if n else ""))
         try:
             d.mkdir(parents=True)
-            return d
         except FileExistsError:
             continue
+        except OSError as e:
+            raise _unwritable(base, e) from None
+        _keep(d, "plan.json", json.dumps(redact(plan.to_dict()), indent=2))
+        return d
     raise RuntimeError(_("cannot create a run folder"))  # pragma: no cover
+
+
+def _keep(folder: Path, name: str, text: str) -> None:
+    try:
+        (folder / name).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise _unwritable(folder, e) from None
+
+
+def _unwritable(folder: Path, e: OSError) -> InvalidInput:
+    return InvalidInput(
+        _(
+            "cannot write envwizard's run folder {folder} ({error}); free some space there or "
+            "make it writable (XDG_STATE_HOME moves it on Linux), then run again"
+        ).format(folder=folder, error=e.strerror or e)
+    )
 
 
 class Runner:
@@ -142,7 +171,10 @@ class Runner:
         self.answers = answers
         self.start = start
         self.run_dir = run_dir or new_run_dir(plan)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise _unwritable(self.run_dir, e) from None
         self.base_env = base_env
         self.lock = lock
         self.stall_seconds = float(stall_seconds or answers.stall_seconds)
@@ -168,10 +200,8 @@ class Runner:
         self._bench_running = False
         self._created_env = start.owns_env and "create-env" in start.skip
         """True once the environment is this run's own (created by it, or by the run it retries)."""
-        (self.run_dir / "plan.json").write_text(
-            json.dumps(redact(plan.to_dict()), indent=2), encoding="utf-8"
-        )
-        (self.run_dir / "answers.yaml").write_text(redact_text(answers.to_yaml()), encoding="utf-8")
+        _keep(self.run_dir, "plan.json", json.dumps(redact(plan.to_dict()), indent=2))
+        _keep(self.run_dir, "answers.yaml", redact_text(answers.to_yaml()))
 
     @property
     def cancelled(self) -> bool:
@@ -250,7 +280,9 @@ class Runner:
         env = Path(self.plan.env_path)
         if self.start.cleanup and env.exists():
             self._mark(env="removing")
-            left = remove_environment(env, keep_dir=self.start.empty_before)
+            left = remove_environment(
+                env, keep_dir=self.start.empty_before, manager=self.plan.manager
+            )
             yield Notice(_("removed the environment at {env}").format(env=env), "warn")
             if left:
                 yield Notice(
@@ -382,8 +414,8 @@ class Runner:
         self._stalled = None
         stall = StallWatch(self.stall_seconds) if step.kind in ("create-env", "install") else None
         self._bench_running = step.kind == "bench"
+        child = Child(argv, env=child_env(self.base_env, step.env), log_path=log_path)
         try:
-            child = Child(argv, env=child_env(self.base_env, step.env), log_path=log_path)
             async with child:
                 if step.kind == "create-env":
                     self._created_env = self.start.owns_env
@@ -419,6 +451,13 @@ class Runner:
         except OSError as e:
             tail = [f"cannot start {step.argv[0]}: {e}"]
             yield StepOutput(step.id, tail)
+        if child.log_error:  # the step is judged on its own: a full log disk is not its failure
+            yield Notice(
+                _(
+                    "the log of step {id} could not be written ({error}); its output was shown here"
+                ).format(id=step.id, error=child.log_error),
+                "warn",
+            )
         seconds = time.monotonic() - t0
         self._bench_running = False
         reason = None
@@ -531,7 +570,9 @@ class Runner:
         self._mark(env="removing", empty_before=self.start.empty_before)
         if state is not None:
             state.mark(status="rolling-back")
-        left = await asyncio.to_thread(remove_environment, env, keep_dir=self.start.empty_before)
+        left = await asyncio.to_thread(
+            remove_environment, env, keep_dir=self.start.empty_before, manager=self.plan.manager
+        )
         self._mark(env="removed")
         self.removed = True
         if self.start.empty_before:

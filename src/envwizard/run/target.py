@@ -9,10 +9,12 @@ environment, a system interpreter or a conda base is never written into or delet
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import N_, _, join
 from envwizard.plan.build import CONSTRAINTS_FILE, STATE_FILE, Plan
 from envwizard.run.envlock import read_marker
-from envwizard.settings.answers import Answers
+from envwizard.settings.answers import CONDA_LIKE, Answers
 
 ALWAYS_RERUN = ("verify", "bench")
 """Step kinds that change nothing and run again when an environment is resumed (a finished
@@ -34,19 +36,27 @@ BENCH_AGAIN_HINT = N_(
 )
 """Why a finished environment is not benchmarked again (kept in English in the report)."""
 
-ENV_ENTRIES = frozenset(
-    {
-        # venv, virtualenv and uv (POSIX and Windows layouts)
-        "bin", "Scripts", "lib", "Lib", "lib64", "include", "Include", "share", "pyvenv.cfg",
-        ".gitignore", "CACHEDIR.TAG", ".lock", "pip.conf", "pip.ini", "uv.toml",
-        STATE_FILE, CONSTRAINTS_FILE, ".envwizard-lock",
-        # conda, mamba and micromamba
-        "conda-meta", "etc", "man", "ssl", "libexec", "sbin", "var", "compiler_compat",
-        "x86_64-conda-linux-gnu", "aarch64-conda-linux-gnu", "Library", "DLLs", "Tools",
-        "python.exe", "pythonw.exe", ".condarc", "doc", "docs",
-    }
-)  # fmt: skip
-"""What a Python environment folder holds: `recreate` deletes these and nothing else."""
+ENVWIZARD_ENTRIES = frozenset({STATE_FILE, CONSTRAINTS_FILE, ".envwizard-lock"})
+"""What envwizard itself writes into an environment (the pin writes pip.conf, pip.ini too)."""
+VENV_ENTRIES = ENVWIZARD_ENTRIES | {
+    # venv, virtualenv and uv, POSIX and Windows layouts; `share`, `etc` and the like belong to
+    # a venv only when an installed package's RECORD says it put files there.
+    "bin", "Scripts", "lib", "Lib", "lib64", "include", "Include", "pyvenv.cfg",
+    "pip.conf", "pip.ini",
+}  # fmt: skip
+CONDA_ENTRIES = VENV_ENTRIES | {
+    # conda, mamba and micromamba: these top-level folders are conda's own in a conda environment
+    "share", "conda-meta", "etc", "man", "ssl", "libexec", "sbin", "var", "compiler_compat",
+    "x86_64-conda-linux-gnu", "aarch64-conda-linux-gnu", "Library", "DLLs", "Tools",
+    "python.exe", "pythonw.exe", ".condarc", "doc", "docs",
+}  # fmt: skip
+"""What a conda environment folder holds besides what its packages' records list."""
+TOOL_FILES = {
+    ".gitignore": "*",  # uv and virtualenv: ignore the whole environment
+    "CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55",
+    ".lock": "",  # uv's lock on the environment
+}
+"""Small files venv tools write, recognised by their content (a project's own .gitignore is not)."""
 
 LEFTOVER_MARKS = ("creating", "removing")
 """Marker states of an environment an earlier run was still creating or removing when it died."""
@@ -131,9 +141,11 @@ def inspect_target(path: str | Path) -> Target:
         return Target(p, "running")
     if (p / "condabin").is_dir() or ((p / "conda-meta").is_dir() and (p / "pkgs").is_dir()):
         return Target(p, "conda-base")
-    mark = read_marker(p).get("env")
     status = saved.get("status") if isinstance(saved, dict) else None
-    if (mark in LEFTOVER_MARKS and status != "done") or status == "rolling-back":
+    if _made_here(p) and (
+        (read_marker(p, owned=True).get("env") in LEFTOVER_MARKS and status != "done")
+        or status == "rolling-back"
+    ):
         return Target(p, "leftover", saved if isinstance(saved, dict) else None)
     if saved is not None and isinstance(saved, dict):
         return Target(p, "envwizard", saved)
@@ -152,14 +164,72 @@ def inspect_target(path: str | Path) -> Target:
     return Target(p, "other")
 
 
-def foreign_entries(path: Path) -> list[str]:
+def _made_here(path: Path) -> bool:
+    """Whether envwizard can prove it made this folder, so that finishing a removal is safe.
+
+    The proof is envwizard's own state file inside (written only once the folder exists), a
+    regular file, owned like the folder by the user running now. A marker beside the folder is
+    not enough: it may be left from a run killed long ago, before the person made their own
+    environment there, or planted by another user in a shared folder.
+    """
+    try:
+        folder = path.stat()
+        state = (path / STATE_FILE).lstat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(state.st_mode):
+        return False
+    me = _euid()
+    return me is None or (folder.st_uid == me and state.st_uid == me)
+
+
+def _euid() -> int | None:
+    """The effective user id (None where the platform has none: Windows)."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid() if geteuid else None
+
+
+def foreign_entries(path: Path, manager: str | None = None) -> list[str]:
     """What a folder holds besides an environment: `recreate` refuses to delete these."""
     try:
         names = sorted(c.name for c in path.iterdir())
     except OSError:
         return []
-    known = ENV_ENTRIES | _conda_files(path)
+    known = env_entries(path, manager)
     return [n for n in names if n not in known]
+
+
+def env_entries(path: Path, manager: str | None = None) -> set[str]:
+    """The top-level names that are part of the environment at `path`, and nothing else.
+
+    What the folder really is decides: a conda environment (conda-meta) owns conda's folders
+    and whatever its package records list; a venv owns its own layout, the files its tools
+    write, and what its packages' RECORD files list. A folder that is neither yet (a remnant)
+    is judged by the manager that was making it.
+    """
+    conda = (path / "conda-meta").is_dir() or (
+        manager in CONDA_LIKE and not (path / "pyvenv.cfg").exists()
+    )
+    known = set(CONDA_ENTRIES if conda else VENV_ENTRIES)
+    known |= _conda_files(path) if conda else _record_files(path)
+    for name, signature in TOOL_FILES.items():
+        if _tool_file(path / name, signature):
+            known.add(name)
+    return known
+
+
+def _tool_file(path: Path, signature: str) -> bool:
+    """Whether `path` is the small file a venv tool writes (its content says so)."""
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > 4096:
+            return False
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    if not signature:
+        return not lines
+    return bool(lines) and lines[0] == signature and (signature != "*" or lines == ["*"])
 
 
 def _conda_files(path: Path) -> set[str]:
@@ -175,6 +245,25 @@ def _conda_files(path: Path) -> set[str]:
     return out
 
 
+def _record_files(path: Path) -> set[str]:
+    """Top-level names of a venv that its installed packages' RECORD files say they wrote."""
+    out: set[str] = set()
+    root = os.path.realpath(path)
+    for record in [*path.glob("lib/python*/site-packages/*.dist-info/RECORD"),
+                   *path.glob("Lib/site-packages/*.dist-info/RECORD")]:  # fmt: skip
+        site = os.path.dirname(os.path.dirname(record))
+        with contextlib.suppress(OSError, csv.Error):
+            text = record.read_text(encoding="utf-8", errors="replace")
+            for row in csv.reader(text.splitlines()):
+                if not row or not row[0].startswith(".."):
+                    continue
+                full = os.path.normpath(os.path.join(os.path.realpath(site), row[0]))
+                inside = os.path.relpath(full, root).replace("\\", "/")
+                if not inside.startswith(".."):
+                    out.add(inside.split("/", 1)[0])
+    return out
+
+
 def _listing(path: Path, limit: int = 6) -> str:
     try:
         names = sorted(c.name + ("/" if c.is_dir() else "") for c in path.iterdir())
@@ -184,13 +273,15 @@ def _listing(path: Path, limit: int = 6) -> str:
     return join(names[:limit]) + more
 
 
-def remove_environment(path: Path, *, keep_dir: bool = False) -> list[str]:
+def remove_environment(
+    path: Path, *, keep_dir: bool = False, manager: str | None = None
+) -> list[str]:
     """Delete the environment entries of `path` (and the folder when nothing else is left).
 
     Returns the names of what was left because it is not part of an environment.
     """
-    left = foreign_entries(path)
-    known = ENV_ENTRIES | _conda_files(path)
+    known = env_entries(path, manager)
+    left = foreign_entries(path, manager)
     for child in sorted(path.iterdir()) if path.is_dir() else []:
         if child.name not in known or child.name == STATE_FILE:
             continue
@@ -250,7 +341,7 @@ def resolve_start(
             message=_("{where} is empty; creating the environment there").format(where=where),
         )
     if target.kind == "leftover":
-        marker = read_marker(target.path)
+        marker = read_marker(target.path, owned=True)
         return Start(
             "create",
             cleanup=True,
@@ -326,7 +417,7 @@ def resolve_start(
             owns_env=False,
             message=_("installing into the existing environment at {where}").format(where=where),
         )
-    foreign = foreign_entries(target.path)
+    foreign = foreign_entries(target.path, plan.manager)
     if foreign:
         shown = join(foreign[:6]) + (f" and {len(foreign) - 6} more" if len(foreign) > 6 else "")
         raise InvalidInput(

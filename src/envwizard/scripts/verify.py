@@ -28,11 +28,30 @@ def main(argv=None):
     result = {"ok": False, "expected_device": args.device, "problems": [], "hints": []}
     try:
         import torch
-    except Exception as e:  # an import failure is the answer, not a crash
+    except (Exception, SystemExit) as e:  # an import failure is the answer, not a crash
         result["problems"].append("import torch failed: " + first_line(e))
         result["hints"].append("the install did not complete; look at the install step's log")
         print(json.dumps(result))
         return 1
+    try:
+        return check(torch, args, result, t0)
+    except (Exception, SystemExit) as e:  # a package named torch that is not PyTorch
+        version = str(getattr(torch, "__version__", "?"))
+        result["torch_version"] = version
+        result["ok"] = False
+        result["problems"].append(
+            "torch %s is not a working PyTorch (%s)" % (version, first_line(e))
+        )
+        result["hints"].append(
+            "a package that only takes torch's name was installed; check the index and the "
+            "wheel folders it came from (the install step's log names the file)"
+        )
+        print(json.dumps(result))
+        return 1
+
+
+def check(torch, args, result, t0):
+    """Everything verified once torch imported; any exception means torch is not PyTorch."""
     result.update(
         torch_version=torch.__version__,
         cuda_version=getattr(torch.version, "cuda", None),

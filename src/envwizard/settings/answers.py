@@ -55,6 +55,9 @@ CONDA_LIKE = tuple(m.value for m in Manager if m.conda_like)
 COMPUTE_WORDS = tuple(w.value for w in ComputeWord)
 COMPANIONS = ("torchvision", "torchaudio")
 MAX_BYTES = 256 * 1024
+MAX_ENV_PATH = 3584
+"""Bytes of an environment's path: PATH_MAX (4096) less room for the deepest file inside it
+(torch's wheel alone holds a 200-byte path under site-packages)."""
 # PyYAML's scanner takes time quadratic in the depth of `[`/`{` nesting: 5000 levels take
 # seconds, and the 130 000 a file of brackets within MAX_BYTES can hold would take most of an
 # hour. No answers file nests more than a few levels.
@@ -606,6 +609,17 @@ class _Validator:
         if manager in CONDA_LIKE:
             self.conda_rules(value)
         path = _abspath(value, base)
+        if len(path.encode()) > MAX_ENV_PATH:
+            self.fail(
+                "env",
+                value,
+                N_("{where}: {path} is {value}; expected a path of at most {limit} bytes"),
+                _(
+                    "the environment's own files lie up to about 250 bytes deeper, and a path "
+                    "may be 4096 bytes long in all"
+                ),
+                limit=str(MAX_ENV_PATH),
+            )
         drive_root = re.fullmatch(r"[A-Za-z]:[\\/]*", path)
         if path in _SYSTEM_DIRS or drive_root or path == os.path.abspath(os.path.expanduser("~")):
             self.fail(

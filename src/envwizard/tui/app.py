@@ -11,8 +11,10 @@ the run's one `RunResult`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
+import signal
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -27,6 +29,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from envwizard.app.session import Session
 from envwizard.core.errors import EXIT_CANCELLED, EXIT_OK, EnvwizardError
 from envwizard.core.i18n import N_, _, set_answers_language
+from envwizard.core.terminal import detach_terminal
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load as load_knowledge
 from envwizard.report.render import outcome_line
@@ -93,6 +96,7 @@ class EnvWizardApp(App[None]):
         self._run_worker: Worker[None] | None = None
 
     def on_mount(self) -> None:
+        self._cancel_on_hang_up()
         self.show_step(0)
         if not self.state.prefilled:
             self.offer_unfinished()
@@ -139,6 +143,32 @@ class EnvWizardApp(App[None]):
             ),
             answered,
         )
+
+    # ---- a closed terminal -----------------------------------------------------------------
+    def _cancel_on_hang_up(self) -> None:
+        """A closed terminal (SIGHUP) ends the wizard as headless ends: the install is cancelled
+        and rolled back, the report written, exit 130; nobody is left to ask anything."""
+        sig = getattr(signal, "SIGHUP", None)
+        if sig is None:  # pragma: no cover - Windows
+            return
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(sig, self._hung_up)
+
+    def _hung_up(self) -> None:
+        detach_terminal()  # writes to a hung-up terminal fail; what is drawn goes nowhere
+        self._leave_after_hang_up()
+
+    @work(group="quit")
+    async def _leave_after_hang_up(self) -> None:
+        if self.running:
+            await self.stop_run()
+        if self._unfinished_env_is_ours():  # a failed run: no one can answer Retry now
+            await self._remove_unfinished()
+        if self.session is not None:
+            self.session.release()
+        # The run is stopped and its report written. Textual would now restore a terminal that
+        # is gone, and its writer can block forever on one: leave at once.
+        os._exit(self.result.exit_code if self.result is not None else EXIT_CANCELLED)
 
     # ---- the flow --------------------------------------------------------------------------
     def show_step(self, index: int) -> None:

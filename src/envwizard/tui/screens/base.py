@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, Static
 
 from envwizard.core.i18n import N_, _
+from envwizard.core.redact import redact_text
 
 if TYPE_CHECKING:
     from envwizard.tui.app import EnvWizardApp
@@ -109,7 +110,7 @@ class WizardScreen(FlowScreen):
 
     def problem(self, text: str | None) -> None:
         """Show why Next is not possible (or clear it)."""
-        self.query_one("#problem", Static).update(text or "")
+        self.query_one("#problem", Static).update(redact_text(text or ""))
         self.query_one("#next", Button).disabled = bool(text)
 
     def action_back(self) -> None:

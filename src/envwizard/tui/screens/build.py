@@ -20,6 +20,7 @@ from envwizard.settings.answers import Answers
 from envwizard.settings.choices import Url
 from envwizard.tui.messages import Measured
 from envwizard.tui.screens.base import WizardScreen, labeled
+from envwizard.tui.widgets.secret import UrlInput
 
 INSTALLER_CHOICES = [
     (N_("auto: uv when it installs what pip would, else pip"), "auto"),
@@ -82,7 +83,7 @@ class BuildScreen(WizardScreen):
         )
         yield labeled(
             _("Mirror URL:"),
-            Input(
+            UrlInput(
                 value=ti.url if isinstance(ti, Url) else "",
                 placeholder="https://mirror.example/pytorch/whl",
                 id="mirror",
@@ -104,11 +105,11 @@ class BuildScreen(WizardScreen):
         )
         yield labeled(
             _("Index for other packages:"),
-            Input(value=d.index_url or "", placeholder=_("optional mirror URL"), id="index_url"),
+            UrlInput(value=d.index_url or "", placeholder=_("optional mirror URL"), id="index_url"),
         )
         yield labeled(
             _("Wheel folders (offline):"),
-            Input(
+            UrlInput(
                 value=" ".join(d.find_links),
                 placeholder=_("optional folders or URLs"),
                 id="find_links",
@@ -242,7 +243,7 @@ class BuildScreen(WizardScreen):
         planned, why = self.state.try_plan(**self.changes())
         panel = self.query_one("#reasons", Static)
         if planned is None:
-            panel.update(f"[red]✗[/] {why}")
+            panel.update(redact_text(f"[red]✗[/] {why}"))
             self.problem(_("no build runs with these choices"))
             return
         d = planned.plan.decision

@@ -1,5 +1,5 @@
-"""What does envwizard cost over the raw commands it wraps? (issue 3's goals: uv <= 1.25x,
-virtualenv + pip <= 1.10x; issue 11's goal for the tutorial's path: <= 0.30x)
+"""What does envwizard cost over the raw commands it wraps? (goals: uv <= 1.25x, virtualenv +
+pip <= 1.10x, the tutorial's path <= 0.20x)
 
     python benchmarks/apply_vs_raw.py [--runs 3] [--managers uv virtualenv tutorial]
 
@@ -8,7 +8,9 @@ For each manager, in alternating order (so a busy machine and warm caches affect
   envwizard  envwizard --answers A --yes --report R   (benchmark off), and R's verify.ok must be true
 Both install the same torch: a wheel from pip's configured wheel folder when there is one
 (torch_index: default + find_links), else PyTorch's CPU index (compute: cpu). One untimed
-warm-up of each fills the caches first. Medians are reported.
+warm-up of each fills the caches first. Medians are reported, each run with the machine's load
+(machine_load.py: DISTURBED when other processes used more than 0.15 cores meanwhile), and
+envwizard's time split into its steps (from its report) and its own part.
 
 `tutorial` is the tutorial's own path as a reader types it, on a machine whose pip is
 configured (wheel folder, extra indexes, a constraint file):
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,7 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 
-GOALS = {"uv": 1.25, "virtualenv": 1.10, "tutorial": 0.30}
+from machine_load import Meter
+
+GOALS = {"uv": 1.25, "virtualenv": 1.10, "tutorial": 0.20}
 BIN = Path(sys.executable).parent
 
 
@@ -102,6 +107,12 @@ def answers(manager: str, env: Path, source: tuple[str, str] | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def children_cpu() -> float:
+    """CPU seconds of every finished child so far (and their children)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_raw(manager: str, env: Path, source: tuple[str, str] | None) -> float:
     t0 = time.perf_counter()
     for argv in raw_commands(manager, env, source):
@@ -124,6 +135,10 @@ def freeze(env: Path) -> list[str]:
     return sorted(out.split())
 
 
+STEPS: dict[str, list[float]] = {}
+"""envwizard's step seconds from its reports, per step id (the rest of a run is its own cost)."""
+
+
 def run_envwizard(manager: str, env: Path, source: tuple[str, str] | None, work: Path) -> float:
     a = work / f"{manager}.yaml"
     a.write_text(answers(manager, env, source))
@@ -134,9 +149,13 @@ def run_envwizard(manager: str, env: Path, source: tuple[str, str] | None, work:
     took = time.perf_counter() - t0
     if r.returncode != 0:
         sys.exit(f"envwizard failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-2000:]}")
-    verify = json.loads(report.read_text())["verify"]
+    data = json.loads(report.read_text())
+    verify = data["verify"]
     if not verify or not verify.get("ok"):
         sys.exit(f"verify.ok is not true: {verify}")
+    steps = {s["id"]: float(s["seconds"]) for s in data["steps"]}
+    for step_id, seconds in [*steps.items(), ("(envwizard itself)", took - sum(steps.values()))]:
+        STEPS.setdefault(f"{manager} {step_id}", []).append(seconds)
     return took
 
 
@@ -147,6 +166,8 @@ def main() -> int:
         "--managers", nargs="+", default=["uv", "virtualenv", "tutorial"], choices=list(GOALS)
     )
     args = ap.parse_args()
+    # As on most machines: both sides may write bytecode (pip compiles at install either way).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     source = local_torch()
     print(
         f"torch from: {'wheel folder ' + source[0] + ' (' + source[1] + ')' if source else 'PyTorch CPU index'}"
@@ -157,18 +178,28 @@ def main() -> int:
         os.environ["XDG_STATE_HOME"] = str(work / "state")
         for manager in args.managers:
             times: dict[str, list[float]] = {"raw": [], "envwizard": []}
+            cpu: dict[str, list[float]] = {"raw": [], "envwizard": []}
             for i in range(args.runs + 1):
                 order = ["raw", "envwizard"] if i % 2 == 0 else ["envwizard", "raw"]
                 made = {}
                 for side in order:
                     env = made[side] = work / f"{manager}-{side}-{i}"
-                    took = (
-                        run_raw(manager, env, source)
-                        if side == "raw"
-                        else run_envwizard(manager, env, source, work)
+                    before = children_cpu()
+                    with Meter() as m:
+                        took = (
+                            run_raw(manager, env, source)
+                            if side == "raw"
+                            else run_envwizard(manager, env, source, work)
+                        )
+                    used = children_cpu() - before
+                    print(
+                        f"  {manager} run {i}{' (warm-up)' if not i else ''} {side:<9} "
+                        f"{took:6.1f} s ({used:5.1f} s CPU)   {m.line()}",
+                        flush=True,
                     )
                     if i:  # run 0 is the untimed warm-up
                         times[side].append(took)
+                        cpu[side].append(used)
                 if manager == "tutorial":
                     raw_set, ew_set = freeze(made["raw"]), freeze(made["envwizard"])
                     if raw_set != ew_set:
@@ -192,6 +223,20 @@ def main() -> int:
                 f"{manager:<11} raw {raw:6.1f} s   envwizard {ew:6.1f} s   ratio {ratio:.2f}   "
                 f"goal <= {GOALS[manager]:.2f}: {'met' if ok else 'MISSED'}   "
                 f"(runs raw {', '.join(f'{t:.1f}' for t in times['raw'])}; envwizard {', '.join(f'{t:.1f}' for t in times['envwizard'])})"
+            )
+            cpu_ratio = statistics.median(cpu["envwizard"]) / statistics.median(cpu["raw"])
+            print(
+                f"    CPU seconds (user + system, every process of each side): raw "
+                f"{statistics.median(cpu['raw']):.1f}, envwizard "
+                f"{statistics.median(cpu['envwizard']):.1f}, ratio {cpu_ratio:.2f} (load moves "
+                "it far less than the wall-clock ratio; the goal is the wall-clock one)"
+            )
+            parts = {k: v for k, v in STEPS.items() if k.startswith(manager + " ")}
+            print(
+                "    envwizard's time, medians of all its runs (warm-up included): "
+                + ", ".join(
+                    f"{k.split(' ', 1)[1]} {statistics.median(v):.2f} s" for k, v in parts.items()
+                )
             )
     return 1 if failed else 0
 

@@ -8,9 +8,11 @@ probe at every start.
 
 Without --torch-python a temporary venv is made with `pip install torch==2.13.0` (pip's
 configured index or wheelhouse; it is removed afterwards). Runs are interleaved so a busy
-machine slows both sides alike; medians are reported. "cold" probes start with an empty
-interpreter cache (as the first run on a machine does), "warm" ones with a filled one (every
-later run). "core" times the probe alone (`probe().to_json()`), without the CLI's imports.
+machine slows both sides alike; medians are reported, with each run's load (machine_load.py:
+a run where other processes used more than 0.15 cores is marked DISTURBED). "cold" probes
+start with an empty interpreter cache (as the first run on a machine does), "warm" ones with
+a filled one (every later run). "core" times the probe alone (`probe().to_json()`), without
+the CLI's imports.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+
+from machine_load import Meter
 
 TORCH = "torch==2.13.0"
 GOAL = 0.05
@@ -65,7 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         warm_cache = os.path.join(work, "warm-cache")
         base = {**os.environ}
         warm_env = {**base, "ENVWIZARD_CACHE_DIR": warm_cache}
-        probe = [sys.executable, "-m", "envwizard", "probe", "--json"]
+        # The command as people type it: the console script, not `python -m` (runpy's imports).
+        found = shutil.which("envwizard", path=os.path.dirname(sys.executable))
+        probe = (
+            [found, "probe", "--json"]
+            if found
+            else [sys.executable, "-m", "envwizard", "probe", "--json"]
+        )
         timed(probe, warm_env)  # fill the warm cache
         timed([torch_py, "-m", "torch.utils.collect_env"], base)  # and the page cache for torch
 
@@ -79,16 +89,25 @@ def main(argv: list[str] | None = None) -> int:
             "probe core (warm)": lambda: timed([sys.executable, "-c", CORE], warm_env),
         }
         samples: dict[str, list[float]] = {name: [] for name in cases}
+        meters = []
         for _ in range(args.runs):
-            for name, run in cases.items():
-                samples[name].append(run())
+            with Meter() as m:
+                for name, run in cases.items():
+                    samples[name].append(run())
+            meters.append(m)
         ref = statistics.median(samples["collect_env"])
         print(
-            f"{'':22} {'median':>9} {'min':>9} {'ratio':>7}   ({args.runs} runs each, interleaved)"
+            f"{'':22} {'median':>9} {'min':>9} {'max':>9} {'ratio':>7}   "
+            f"({args.runs} runs each, interleaved)"
         )
         for name, values in samples.items():
             med = statistics.median(values)
-            print(f"{name:22} {med * 1000:7.0f}ms {min(values) * 1000:7.0f}ms {med / ref:7.3f}")
+            print(
+                f"{name:22} {med * 1000:7.0f}ms {min(values) * 1000:7.0f}ms "
+                f"{max(values) * 1000:7.0f}ms {med / ref:7.3f}"
+            )
+        for n, m in enumerate(meters, 1):
+            print(f"  run {n}: {m.line()}")
         warm = statistics.median(samples["probe --json (warm)"]) / ref
         cold = statistics.median(samples["probe --json (cold)"]) / ref
         print(

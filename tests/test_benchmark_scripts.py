@@ -39,3 +39,25 @@ def test_gpu_check_dry_run_says_what_it_would_run_and_exits_0(tmp_path: Path) ->
     for name in ("probe", "verify", "gemm", "bench"):
         assert re.search(rf"^{name}\b", r.stdout, re.M), r.stdout
     assert not (tmp_path / "out").exists()  # a dry run writes nothing
+
+
+def test_a_block_is_disturbed_by_other_processes_and_merged_halves_keep_the_worst() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from machine_load import BUSY_CORES, Meter, merge
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    quiet = Meter(wall=10.0, load_before=0.2, load_after=0.3, others_cores=0.05)
+    busy = Meter(
+        wall=10.0, load_before=2.1, load_after=2.9, others_cores=0.9, top=[("pytest", 8.0)]
+    )
+    assert not quiet.disturbed and busy.disturbed and BUSY_CORES == 0.15
+    assert "DISTURBED" in busy.line() and "pytest 8.0 s" in busy.line()
+    assert "DISTURBED" not in quiet.line() and "top: none" in quiet.line()
+    both = merge([quiet, busy])
+    assert both.disturbed and both.wall == 20.0
+    assert (both.load_before, both.load_after) == (0.2, 2.9)
+    # a real block: every process is read (some vanish meanwhile) and the load is said
+    with Meter() as m:
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+    assert m.wall > 0 and m.others_cores >= 0.0 and "load " in m.line()

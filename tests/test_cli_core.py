@@ -12,10 +12,7 @@ Facts files in tests/data/facts hold only the schema-1 keys of docs/facts.md (th
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -24,27 +21,10 @@ from typing import Any
 
 import pytest
 
-from envwizard.cli import main
+from .builders import cli as envwizard
 
 FACTS = Path(__file__).parent / "data" / "facts"
 SCHEMA_1 = {"schema", "os", "python", "gpus", "nvidia_driver"}
-
-
-def envwizard(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`envwizard ARGS` through its entry point in this process, as a finished process."""
-    out, err = io.StringIO(), io.StringIO()
-    before = os.getcwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(args))
-            except SystemExit as e:  # argparse's own usage errors
-                code = e.code if isinstance(e.code, int) else 1
-    finally:
-        os.chdir(before)
-    return subprocess.CompletedProcess(["envwizard", *args], code, out.getvalue(), err.getvalue())
 
 
 def executable(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

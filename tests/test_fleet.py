@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ import pytest
 from envwizard.app.commands import load_facts
 from envwizard.plan.build import make_plan
 from envwizard.settings.answers import Answers
+
+from .builders import cli
 
 DATA = Path(__file__).parent / "data"
 RACK = {
@@ -28,10 +29,8 @@ RACK = {
 
 
 def envwizard(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "envwizard", *args],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    """`envwizard ARGS` through the entry point in this process (tests/builders.cli)."""
+    return cli(*args)
 
 
 def bench_summary() -> dict[str, Any]:

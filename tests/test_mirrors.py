@@ -126,6 +126,7 @@ def use_pool(monkeypatch: pytest.MonkeyPatch, pool: tuple[Preset, ...]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_auto_picks_the_fastest_source_that_has_the_build(
     sources: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,6 +181,7 @@ def test_auto_keeps_the_official_index_when_it_is_fastest(
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_a_dead_mirror_never_blocks_longer_than_the_budget(dead: str) -> None:
     budget = 1.0
     started = time.monotonic()
@@ -215,7 +217,7 @@ def test_flat_links_with_pip_cannot_fall_back_to_another_build(
         "verify",
     ]
     assert p.step("install-torch").argv == [
-        *PIP_OFF[:-2], "--progress-bar", p.step("install-torch").argv[7],
+        *PIP_OFF[:-2], "--progress-bar", p.step("install-torch").argv[8],
         "torch==2.14.*", "--no-index", "--find-links", links, "--no-deps",
     ]  # fmt: skip
     assert p.step("install-torch-deps").argv[-3:] == ["torch==2.14.*", "--index-url", slow_pypi]
@@ -387,6 +389,7 @@ def test_flat_links_install_really_takes_the_build_from_the_mirror(
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_preflight_offers_the_mirrors_that_answered(
     sources: dict[str, Any], dead: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,7 +33,8 @@ CPU = KB.index_url("cpu")
 PY = "/usr/bin/python3.11"
 ENV = "/srv/envs/dl"
 ENV_PY = f"{ENV}/bin/python"
-PIP = [ENV_PY, "-m", "pip", "install", "--no-input", "--disable-pip-version-check"]
+# --no-compile: the verify step's first import writes the bytecode of what torch loads.
+PIP = [ENV_PY, "-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--no-compile"]
 PIP_OFF = [*PIP, "--progress-bar", "off"]
 GTX1080 = {"vendor": "nvidia", "name": "NVIDIA GeForce GTX 1080", "compute_capability": "6.1"}
 RX7900 = {"vendor": "amd", "name": "AMD Radeon RX 7900 XTX", "arch": "gfx1100"}

@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -422,6 +421,8 @@ def _cancel_on_signals() -> None:
 
 def _exit_report(args: argparse.Namespace, exit_code: int, reason: str) -> None:
     """A headless run that stops before its steps still leaves a report that says why."""
+    import socket
+
     import platformdirs
 
     status = {EXIT_CANCELLED: "cancelled", 2: "invalid"}.get(exit_code, "failed")

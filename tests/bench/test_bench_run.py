@@ -20,7 +20,8 @@ import pytest
 from envwizard.bench import worker
 from envwizard.bench.launch import EVENTS
 
-pytestmark = pytest.mark.slow
+# Real CPU training for seconds at a time: what they learn and measure needs the cores to itself.
+pytestmark = [pytest.mark.slow, pytest.mark.timed]
 SUMMARY_KEYS = (
     "device", "device_name", "world_size", "dtype", "preset", "samples_per_s", "tflops", "mfu",
     "loss_first", "loss_last", "accuracy", "batch", "model",

@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from ..builders import cli
+
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "envwizard", "bench", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    """`envwizard bench ARGS` through the entry point in this process (tests/builders.cli)."""
+    return cli("bench", *args)
 
 
 def no_torch_python(tmp_path: Path) -> str:

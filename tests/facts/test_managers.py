@@ -132,6 +132,7 @@ def test_a_failing_manager_keeps_an_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_hanging_uv_times_out_into_an_error(tmp_path: Path) -> None:
     uv = stand_in(tmp_path / "bin", "uv", "time.sleep(30)")
     m = probe_managers(0.5, env={"PATH": str(uv.parent)}, home=str(tmp_path)).value["uv"]

@@ -203,6 +203,7 @@ def test_wsl_uses_the_projected_nvidia_smi_and_the_r610_header(tmp_path: Path) -
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_hanging_nvidia_smi_becomes_unknown_not_a_crash(tmp_path: Path) -> None:
     stand_in(tmp_path / "bin", "nvidia-smi", "time.sleep(30)")
     root = write_tree(tmp_path / "root", {"/sys/module/nvidia/version": "580.95.05\n"})

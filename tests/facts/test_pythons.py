@@ -71,6 +71,7 @@ def test_crashing_interpreter_reports_its_last_words(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_hanging_interpreter_times_out(tmp_path: Path) -> None:
     path = stand_in(tmp_path, "python3", "time.sleep(30)")
     info = inspect_interpreter(str(path), "PATH", timeout=0.5)

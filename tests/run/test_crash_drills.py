@@ -56,6 +56,14 @@ def home_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def slow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """home_env without this machine's pip and uv settings: torch must come from the slow index.
+    A configured wheel folder holding torch would let the install finish, in a second or two
+    now that nothing is compiled, before the drill acts."""
+    env = {k: v for k, v in home_env(tmp_path).items() if not k.startswith(("PIP_", "UV_"))}
+    return {**env, "PIP_CONFIG_FILE": os.devnull, **extra}
+
+
 def answers_file(tmp_path: Path, **keys: object) -> Path:
     p = tmp_path / "answers.yaml"
     keys.setdefault("compute", "cpu")
@@ -65,15 +73,13 @@ def answers_file(tmp_path: Path, **keys: object) -> Path:
 
 
 def wait_for_installer(pid: int, index: type[IndexHandler], timeout: float = 120) -> set[int]:
-    """The pids of envwizard's children once an install step is running and under way.
-
-    Under way: the installer is downloading from `index`, or 1.5 s have passed (pip's configured
-    wheel folders can hold the same torch: then the installer works from those, not the index).
-    """
+    """The pids of envwizard's children once an install step is running and downloading from
+    `index` (the run's environment is slow_env's: no wheel folder can serve torch instead)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(" install " in line and "torch" in line for line in command_lines(pid)):
-            index.downloading.wait(1.5)
+            if not index.downloading.wait(max(1.0, deadline - time.monotonic())):
+                pytest.fail("the installer never downloaded from the slow index")
             return {p.pid for p in psutil.Process(pid).children(recursive=True)}
         time.sleep(0.2)
     pytest.fail("the install step never started")
@@ -137,9 +143,18 @@ def slow_index() -> Iterator[tuple[str, type[IndexHandler]]]:
 
 
 def slow_torch_answers(tmp_path: Path, env: Path, index_url: str, **keys: object) -> Path:
-    """Answers that install torch 2.13.0 into `env` with venv from `index_url`."""
+    """Answers that install torch 2.13.0 into `env` with venv and pip from `index_url`.
+
+    pip downloads the whole trickling wheel before it opens it, so the install stays in flight;
+    uv reads a wheel as it streams and gives up on the slow index's zeros at once."""
     return answers_file(
-        tmp_path, manager="venv", env=str(env), torch="==2.13.0", torch_index=index_url, **keys
+        tmp_path,
+        manager="venv",
+        env=str(env),
+        torch="==2.13.0",
+        torch_index=index_url,
+        installer="pip",
+        **keys,
     )
 
 
@@ -167,6 +182,7 @@ def installed_tiny_env(tmp_path: Path, wheelhouse: Path) -> Callable[[str], Tiny
 
 @needs_linux_x86
 @pytest.mark.slow
+@pytest.mark.timed
 def test_1_closing_the_terminal_cancels_rolls_back_reports_and_leaves_no_child(
     tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:
@@ -182,7 +198,7 @@ def test_1_closing_the_terminal_cancels_rolls_back_reports_and_leaves_no_child(
     proc = subprocess.Popen(
         [sys.executable, "-m", "envwizard", "--answers", str(a)],
         stdin=slave, stdout=slave, stderr=slave, preexec_fn=own_terminal,
-        env=home_env(tmp_path, TERM="xterm"),
+        env=slow_env(tmp_path, TERM="xterm"),
     )  # fmt: skip
     os.close(slave)
     screen: list[bytes] = []
@@ -216,13 +232,14 @@ def test_1_closing_the_terminal_cancels_rolls_back_reports_and_leaves_no_child(
 
 @needs_linux_x86
 @pytest.mark.slow
+@pytest.mark.timed
 def test_2_kill_9_takes_the_installer_with_it_and_frees_the_lock(
     tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:
     env = tmp_path / "env"
     url, index = slow_index
     a = slow_torch_answers(tmp_path, env, url)
-    proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
+    proc = start_envwizard("--answers", str(a), env=slow_env(tmp_path))
     drain(proc.stdout)
     kids = wait_for_installer(proc.pid, index)
     proc.kill()
@@ -433,6 +450,7 @@ def test_5_the_marker_is_written_before_the_environment_exists(
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_5_a_rollback_killed_half_way_is_finished_by_the_next_run(
     tmp_path: Path, installed_tiny_env: Callable[[str], TinyEnv]
 ) -> None:
@@ -491,6 +509,7 @@ def test_6_recreate_never_deletes_files_that_are_not_the_environment(tmp_path: P
 
 @needs_linux_x86
 @pytest.mark.slow
+@pytest.mark.timed
 def test_7_cancel_while_installing_into_a_reused_env_says_how_to_repair(
     tmp_path: Path, slow_index: tuple[str, type[IndexHandler]]
 ) -> None:
@@ -498,7 +517,7 @@ def test_7_cancel_while_installing_into_a_reused_env_says_how_to_repair(
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, capture_output=True)
     url, index = slow_index
     a = slow_torch_answers(tmp_path, env, url, existing="reuse")
-    proc = start_envwizard("--answers", str(a), env=home_env(tmp_path, COLUMNS="400"))
+    proc = start_envwizard("--answers", str(a), env=slow_env(tmp_path, COLUMNS="400"))
     got = drain(proc.stdout)
     wait_for_installer(proc.pid, index)
     proc.send_signal(signal.SIGINT)
@@ -542,6 +561,7 @@ def test_8_two_users_with_different_state_folders_share_one_lock(tmp_path: Path)
 
 @needs_posix
 @pytest.mark.slow
+@pytest.mark.timed
 def test_10_sigterm_during_preflight_exits_130_with_a_report(tmp_path: Path) -> None:
     env = tmp_path / "env"
     with serve("hang-all") as (url, handler):
@@ -567,6 +587,7 @@ def test_10_sigterm_during_preflight_exits_130_with_a_report(tmp_path: Path) -> 
 
 @needs_posix
 @pytest.mark.slow
+@pytest.mark.timed
 def test_10_sigint_during_the_probe_exits_130_with_a_report(tmp_path: Path) -> None:
     # The pre-flight probes the index, which never answers here: signal while it waits.
     with serve("hang-all") as (url, handler):
@@ -660,6 +681,7 @@ def test_10_unwritable_report_after_success_is_a_clear_error(
 
 @needs_linux_x86
 @pytest.mark.slow
+@pytest.mark.timed
 def test_10_a_hanging_index_is_a_clear_stall_failure(tmp_path: Path) -> None:
     env = tmp_path / "env"
     with serve("hang") as (url, _):
@@ -728,7 +750,7 @@ def test_11_credentials_reach_the_installer_and_nothing_else(tmp_path: Path) -> 
     with serve("slow", auth=header) as (url, handler):
         authed = url.replace("http://", f"http://alice:{secret}@")
         a = slow_torch_answers(tmp_path, env, authed)
-        proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
+        proc = start_envwizard("--answers", str(a), env=slow_env(tmp_path))
         got = drain(proc.stdout)
         wait_for_installer(proc.pid, handler)
         deadline = time.monotonic() + 60

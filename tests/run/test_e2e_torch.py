@@ -34,6 +34,7 @@ def torch_answers(env: Path) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_uv_environment_with_real_torch_verified_and_benchmarked(tmp_path: Path) -> None:
     env = tmp_path / "env"
     answers = tmp_path / "torch.yaml"

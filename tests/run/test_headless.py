@@ -33,6 +33,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     sys.platform != "linux" or os.uname().machine != "x86_64",
     reason="the fake wheel name is for Linux x86_64",
 )
+@pytest.mark.timed
 def test_sigint_mid_install_exits_130_quickly_leaves_no_child_and_no_env(
     tmp_path: Path, home: dict[str, str]
 ) -> None:

@@ -245,6 +245,7 @@ time.sleep(60)
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 def test_cancel_stops_the_whole_process_tree_and_rolls_back(
     tmp_path: Path, wheelhouse: Path
 ) -> None:
@@ -310,7 +311,8 @@ def test_child_environment_is_clean_but_keeps_proxies(
     env = tmp_path / "env"
     code = (
         "import json, os; print(json.dumps({k: os.environ.get(k) for k in "
-        "['PYTHONPATH', 'PIP_TARGET', 'HTTPS_PROXY', 'SSL_CERT_FILE', 'PIP_NO_INPUT', 'PYTHONNOUSERSITE']}))"
+        "['PYTHONPATH', 'PIP_TARGET', 'HTTPS_PROXY', 'SSL_CERT_FILE', 'PIP_NO_INPUT', 'PYTHONNOUSERSITE',"
+        " 'PYTHONDONTWRITEBYTECODE']}))"
     )
     plan = make_plan(env, [Step("verify", "Env", [sys.executable, "-c", code], "verify")])
     base = {
@@ -319,6 +321,8 @@ def test_child_environment_is_clean_but_keeps_proxies(
         "PIP_TARGET": "/elsewhere",
         "HTTPS_PROXY": "http://proxy:3128",
         "SSL_CERT_FILE": "/ca.pem",
+        # verify's first import writes the bytecode the installs no longer compile
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     runner = Runner(
         plan, answers_for(env), Start("create"), run_dir=tmp_path / "run", base_env=base
@@ -327,6 +331,7 @@ def test_child_environment_is_clean_but_keeps_proxies(
     assert runner.verify == {
         "PYTHONPATH": None,
         "PIP_TARGET": None,
+        "PYTHONDONTWRITEBYTECODE": None,
         "HTTPS_PROXY": "http://proxy:3128",
         "SSL_CERT_FILE": "/ca.pem",
         "PIP_NO_INPUT": "1",

@@ -48,6 +48,7 @@ def torch_plan(env: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
+@pytest.mark.timed
 async def test_skipping_the_benchmark_is_a_done_run_that_says_so(
     facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]

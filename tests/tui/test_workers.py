@@ -21,6 +21,7 @@ from .conftest import press_next, settle, until
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.timed
 async def test_mirror_auto_is_measured_in_a_worker_and_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from envwizard.core.errors import EXIT_OK, InvalidInput
 from envwizard.core.i18n import _, set_answers_language
-from envwizard.facts.load import facts_from_json
 from envwizard.facts.model import Facts
 
 if TYPE_CHECKING:
@@ -47,6 +46,8 @@ def load_facts(path: str) -> Facts:
         raise InvalidInput(
             _("{path}: cannot be read ({error})").format(path=path, error=e)
         ) from None
+    from envwizard.facts.load import facts_from_json  # its parsers' patterns: facts files only
+
     try:
         return facts_from_json(text, where=path)
     except RecursionError:

@@ -12,7 +12,6 @@ import gettext
 import os
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources
 
 DOMAIN = "envwizard"
 LANGUAGES = ("en", "zh-CN")
@@ -64,9 +63,12 @@ def _catalog(lang: str) -> gettext.NullTranslations:
     if lang == "en":
         return gettext.NullTranslations()
     folder = lang.replace("-", "_")
-    path = resources.files("envwizard").joinpath("locale", folder, "LC_MESSAGES", DOMAIN + ".mo")
+    # A path beside this package, not importlib.resources: that import alone cost more than the
+    # rest of `probe --json`'s imports together (envwizard is installed as files, never zipped).
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(package, "locale", folder, "LC_MESSAGES", DOMAIN + ".mo")
     try:
-        with path.open("rb") as f:
+        with open(path, "rb") as f:
             return gettext.GNUTranslations(f)
     except OSError:
         return gettext.NullTranslations()

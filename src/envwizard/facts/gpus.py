@@ -7,7 +7,7 @@ card whose driver is missing (it is still shown, with the reason, rather than hi
 
 from __future__ import annotations
 
-import platform
+import sys
 from dataclasses import dataclass, field
 
 from envwizard.facts.found import Card, Found
@@ -30,8 +30,10 @@ class GpuFacts:
 
 def probe_apple(timeout: float = 3.0) -> Found[list[Card]]:
     """Apple Silicon's GPU (MPS), also when this Python runs under Rosetta."""
-    if platform.system() != "Darwin":
+    if sys.platform != "darwin":
         return Found([])
+    import platform
+
     arm = platform.machine() == "arm64"
     if not arm:
         proc = run(["sysctl", "-n", "hw.optional.arm64"], timeout, check=False)

@@ -8,7 +8,6 @@ a probe that can fail.
 from __future__ import annotations
 
 import os
-import platform
 import threading
 import time
 from collections.abc import Callable
@@ -80,7 +79,11 @@ def probe(*, env_dir: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Fa
             sources.update(found.sources)
             unknown.update(found.unknown)
 
-    os_info = results.get("os") or OSInfo(system=platform.system(), machine=platform.machine())
+    if results.get("os"):
+        os_info = results["os"]
+    else:
+        name, machine, _release = system.uname()
+        os_info = OSInfo(system=name, machine=machine)
     merged = gpus.merge_gpus(
         results.get("gpus.nvidia"),
         results.get("gpus.amd"),

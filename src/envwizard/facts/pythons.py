@@ -130,9 +130,20 @@ def inspect_interpreter(
                 cache.put(path, report)
         return from_report(report, path, origin)
     except (ProbeError, TypeError, ValueError, KeyError) as e:
-        return PythonInfo(
-            version=guess_version(path), executable=path, origin=origin, error=str(e) or "failed"
-        )
+        return _broken(path, origin, e)
+
+
+def _broken(path: str, origin: str, e: Exception) -> PythonInfo:
+    return PythonInfo(
+        version=guess_version(path), executable=path, origin=origin, error=str(e) or "failed"
+    )
+
+
+def _from_cache(report: dict[str, Any], path: str, origin: str) -> PythonInfo:
+    try:
+        return from_report(report, path, origin)
+    except (TypeError, ValueError, KeyError) as e:
+        return _broken(path, origin, e)
 
 
 def current_interpreter() -> PythonInfo:
@@ -148,14 +159,15 @@ def candidates(env: Mapping[str, str], home: str) -> list[tuple[str, str]]:
         if not d or _is_shim_dir(d):
             continue
         try:
-            names = sorted(os.listdir(d))
+            # Only python-like names: /usr/bin alone holds a thousand others (every probe).
+            names = sorted(name for name in os.listdir(d) if _NAME.match(name))
         except OSError:
             continue
         for name in names:
             path = os.path.join(d, name)
             if path in MACOS_STUBS:
                 found += [(p, "PATH") for p in MACOS_STUBS[path] if os.path.isfile(p)]
-            elif _NAME.match(name) and os.path.isfile(path) and not _is_script(path):
+            elif os.path.isfile(path) and not _is_script(path):
                 found.append((path, "PATH"))
     pyenv = env.get("PYENV_ROOT") or os.path.join(home, ".pyenv")
     installs = (
@@ -257,7 +269,15 @@ def probe_pythons(
         if o != "current"
     ]
     cache = InterpreterCache(cache_dir(env, home), inspect_source()) if use_cache else None
-    infos = parallel_map(lambda po: inspect_interpreter(po[0], po[1], timeout, cache), others)
+    # What the cache knows is described here; threads start only for the interpreters it does
+    # not (a thread per interpreter cost more than the whole warm probe's own work).
+    known = [cache.get(path) if cache else None for path, _ in others]
+    todo = [(path, origin) for (path, origin), report in zip(others, known) if report is None]
+    fresh = iter(parallel_map(lambda po: inspect_interpreter(po[0], po[1], timeout, cache), todo))
+    infos = [
+        next(fresh) if report is None else _from_cache(report, path, origin)
+        for (path, origin), report in zip(others, known)
+    ]
     if cache:
         cache.save()
     sources = {"pythons": "PATH, pyenv versions, conda bases, uv python dir; each run once"}

@@ -7,8 +7,11 @@ ProbeError whose message is the why ("nvidia-smi timed out after 3 s").
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 class ProbeError(Exception):
@@ -23,6 +26,8 @@ def run(
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` with a timeout; stdin is closed so a tool that asks a question cannot hang."""
+    import subprocess  # here: a warm probe starts no program and need not import it
+
     name = os.path.basename(argv[0])
     try:
         proc = subprocess.run(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
-import platform
 import re
 import shutil
 import struct
@@ -201,6 +200,17 @@ def distro_name(root: str = "/") -> tuple[str | None, str]:
     return d.name(pretty=True) or None, "distro"
 
 
+def uname() -> tuple[str, str, str]:
+    """(system, machine, release) as the platform module says them, from os.uname where there
+    is one: importing platform was a tenth of a warm `probe --json`'s imports."""
+    if hasattr(os, "uname"):
+        u = os.uname()
+        return u.sysname, u.machine, u.release
+    import platform
+
+    return platform.system(), platform.machine(), platform.release()
+
+
 def os_info(
     root: str = "/", timeout: float = 3.0, confstr: Callable[[str], str | None] = os.confstr
 ) -> Found[OSInfo]:
@@ -208,8 +218,8 @@ def os_info(
 
     `confstr` is os.confstr; tests pass one that fails as it does on Alpine.
     """
-    system, machine = platform.system(), platform.machine()
-    info = OSInfo(system=system, machine=machine, kernel=platform.release() or None)
+    system, machine, release = uname()
+    info = OSInfo(system=system, machine=machine, kernel=release or None)
     found = Found(info, sources={"os.system": "platform", "os.kernel": "platform"})
     if system == "Linux":
         glibc = None
@@ -240,6 +250,8 @@ def os_info(
             info.jetson_l4t = parse_nv_tegra_release(tegra)
             found.sources["os.jetson_l4t"] = "/etc/nv_tegra_release"
     elif system == "Darwin":
+        import platform
+
         info.macos_version = platform.mac_ver()[0] or None
         info.distro = f"macOS {info.macos_version}" if info.macos_version else None
         found.sources["os.macos_version"] = "platform.mac_ver"
@@ -250,6 +262,8 @@ def os_info(
         except ProbeError as e:
             found.unknown["os.rosetta"] = str(e)
     elif system == "Windows":
+        import platform
+
         info.distro = f"Windows {platform.release()} ({platform.version()})"
     return found
 
@@ -262,7 +276,7 @@ def cpu_info(root: str = "/", timeout: float = 3.0) -> Found[dict[str, object]]:
     if text is not None:
         cpu.update(parse_cpuinfo(text))
         found.sources["cpu"] = "/proc/cpuinfo"
-    elif platform.system() == "Darwin":
+    elif sys.platform == "darwin":
         try:
             out = run(["sysctl", "-n", "machdep.cpu.brand_string"], timeout)
             cpu["model"] = out.stdout.strip() or None
@@ -270,6 +284,8 @@ def cpu_info(root: str = "/", timeout: float = 3.0) -> Found[dict[str, object]]:
         except ProbeError as e:
             found.unknown["cpu.model"] = str(e)
     else:
+        import platform
+
         cpu["model"] = platform.processor() or None
         found.sources["cpu"] = "platform.processor"
     if cpu["physical_cores"] is None:

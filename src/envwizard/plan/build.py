@@ -401,7 +401,7 @@ class _Builder:
             )
         raw = self.pip_has_raw()
         argv = [self.env_py, "-m", "pip", "install", "--no-input", "--disable-pip-version-check"]
-        argv += ["--progress-bar", "raw" if raw else "off"]
+        argv += ["--no-compile", "--progress-bar", "raw" if raw else "off"]
         argv += [*reqs, *index, *links, *extra]
         return Step.titled(
             step_id, title, fields or {}, argv, "install", progress="pip-raw" if raw else None

@@ -156,9 +156,11 @@ def uv_pip_install(
         argv += ["--constraint", path]
     for host in cfg.trusted_hosts:
         argv += ["--allow-insecure-host", host]
-    # pip takes the best version found on any index (uv's default stops at the first one), and
-    # compiles bytecode as it installs (without it the first `import torch` compiles for ~10 s).
-    argv += ["--index-strategy", "unsafe-best-match", "--compile-bytecode", "--no-config", *extra]
+    # pip takes the best version found on any index (uv's default stops at the first one).
+    # No --compile-bytecode: compiling every module of torch is most of an install's time, while
+    # the verify step's first `import torch` writes the bytecode of what it loads for a few
+    # seconds (benchmarks/bytecode_cost.py); pip's steps say --no-compile for the same reason.
+    argv += ["--index-strategy", "unsafe-best-match", "--no-config", *extra]
     if cfg.cert:
         env["SSL_CERT_FILE"] = cfg.cert
     if cfg.timeout:

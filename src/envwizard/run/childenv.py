@@ -33,6 +33,10 @@ DROP = (
     "UV_PROJECT_ENVIRONMENT",
     # Would replace our progress flags.
     "PIP_PROGRESS_BAR",
+    # Would keep verify's first `import torch` from writing the bytecode of what it loads: the
+    # installs no longer compile it, so every later start (read-only for others) would compile
+    # torch again. pip's own install compiles everything whatever this says.
+    "PYTHONDONTWRITEBYTECODE",
 )
 """Variables removed from every child's environment."""
 

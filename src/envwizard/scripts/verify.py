@@ -26,13 +26,16 @@ def main(argv=None):
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     result = {"ok": False, "expected_device": args.device, "problems": [], "hints": []}
+    prefetch = start_prefetch("torch")
     try:
         import torch
     except (Exception, SystemExit) as e:  # an import failure is the answer, not a crash
+        stop_prefetch(prefetch)
         result["problems"].append("import torch failed: " + first_line(e))
         result["hints"].append("the install did not complete; look at the install step's log")
         print(json.dumps(result))
         return 1
+    stop_prefetch(prefetch)
     try:
         return check(torch, args, result, t0)
     except (Exception, SystemExit) as e:  # a package named torch that is not PyTorch
@@ -192,6 +195,55 @@ def matmul_check(torch, device):
     except Exception as e:
         out["error"] = first_line(e)
     return out
+
+
+def start_prefetch(package):
+    """prefetch.py beside this script, writing on another core the bytecode of what
+    `import PACKAGE` is about to load (envwizard's installs leave it to the first import).
+
+    None where it cannot help: the bytecode is there already, one CPU, Windows (where the child
+    cannot be stopped between two files), an old Python. It never makes verify fail.
+    """
+    try:
+        import importlib.util
+        import os
+        import subprocess
+
+        if os.name == "nt" or sys.version_info < (3, 7):
+            return None
+        if hasattr(os, "sched_getaffinity"):
+            cpus = len(os.sched_getaffinity(0))
+        else:
+            cpus = os.cpu_count() or 1
+        spec = importlib.util.find_spec(package)
+        if cpus < 2 or spec is None or not spec.origin:
+            return None
+        if os.path.exists(importlib.util.cache_from_source(spec.origin)):
+            return None
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prefetch.py")
+        return subprocess.Popen(
+            [sys.executable, script, package],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except Exception:
+        return None
+
+
+def stop_prefetch(proc):
+    """SIGTERM lets it finish the file it is writing; then it is gone."""
+    if proc is None:
+        return
+    try:
+        proc.terminate()
+        proc.wait(timeout=10)
+    except Exception:
+        try:
+            proc.kill()
+            proc.wait(timeout=10)
+        except Exception:
+            pass
 
 
 def first_line(e):

@@ -34,7 +34,8 @@ import psutil
 from envwizard import tui
 from envwizard.decide.decision import Decision
 from envwizard.knowledge import load as load_knowledge
-from envwizard.plan.build import Plan, Step
+from envwizard.plan.build import Plan
+from envwizard.plan.steps import Step
 from envwizard.run.runner import RunFinished, Runner, StepOutput
 from envwizard.run.target import Start
 from envwizard.settings.answers import Answers, Benchmark
@@ -65,7 +66,7 @@ def make_plan(env: Path, argv: list[str]) -> Plan:
         variant="cpu", torch="2.13.*", index_url=None, reasons=["benchmark"], release="2.13",
         source="pip", python="3", requirement="torch",
     )  # fmt: skip
-    steps = [Step("install-torch", "A very talkative installer", argv, "install")]
+    steps = [Step.command("install-torch", "A very talkative installer", argv, "install")]
     return Plan(decision, steps, str(env), str(env / "bin" / "python"), "venv", estimate_mib=1)
 
 

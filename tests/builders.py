@@ -15,13 +15,16 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from envwizard.decide.decision import Decision
 from envwizard.facts.load import facts_from_json
 from envwizard.facts.model import Facts
-from envwizard.plan.build import Plan, Step, script_path
+from envwizard.plan.build import Plan, script_path
+from envwizard.plan.lock import Lock
+from envwizard.plan.steps import CreateEnv, Install, Installer, Pin, Sources, Step
 from envwizard.run.runner import Event, Runner
 from envwizard.settings.answers import Answers, Benchmark
 
@@ -90,14 +93,34 @@ def make_plan(env: Path, steps: list[Step], manager: str = "venv") -> Plan:
     )
 
 
+def command_step(step_id: str, title: str, argv: list[str], kind: str, **kw: Any) -> Step:
+    return Step.command(step_id, title, argv, kind, **kw)
+
+
+def create_spec(manager: str, env: Path) -> CreateEnv:
+    if manager == "venv":
+        return CreateEnv("venv", sys.executable, str(env))
+    if manager == "virtualenv":
+        return CreateEnv("virtualenv", tool("virtualenv"), str(env), sys.executable)
+    return CreateEnv("uv", tool("uv"), str(env), sys.executable)
+
+
+def install_spec(manager: str, env: Path, wheelhouse: Path, *reqs: str) -> Install:
+    """The typed install of `reqs` from the wheelhouse only (pip, or uv for a uv env)."""
+    sources = Sources(no_index=True, find_links=(str(wheelhouse),))
+    if manager == "uv":
+        return Install(Installer.UV, env_python(env), reqs, sources, tool=tool("uv"))
+    return Install(Installer.PIP, env_python(env), reqs, sources)
+
+
 def tiny_plan(manager: str, env: Path, wheelhouse: Path, *, fail_install: bool = False) -> Plan:
     """create env -> install tinypkg -> pin -> verify, all real and offline."""
     req = "no-such-package-xyz" if fail_install else "tinypkg==1.0"
     steps = [
-        Step("create-env", "Create", create_argv(manager, env), "create-env"),
-        Step("install-torch", "Install", install_argv(manager, env, wheelhouse, req), "install", progress="uv" if manager == "uv" else None),
-        Step("pin", "Pin", [env_python(env), script_path("pin.py"), "--prefix", str(env), "tinypkg"], "pin"),
-        Step("verify", "Verify", [env_python(env), "-c", 'import json, tinypkg; print(json.dumps({"ok": True, "v": tinypkg.__version__}))'], "verify"),
+        Step("create-env", "Create", create_spec(manager, env)),
+        Step("install-torch", "Install", install_spec(manager, env, wheelhouse, req)),
+        Step("pin", "Pin", Pin(env_python(env), script_path("pin.py"), str(env), ("tinypkg",))),
+        command_step("verify", "Verify", [env_python(env), "-c", 'import json, tinypkg; print(json.dumps({"ok": True, "v": tinypkg.__version__}))'], "verify"),
     ]  # fmt: skip
     return make_plan(env, steps, manager)
 
@@ -111,6 +134,13 @@ def plain_facts() -> Facts:
             "nvidia_driver": None,
         })
     )  # fmt: skip
+
+
+def resolved(plan: Plan) -> Plan:
+    """The plan as if resolved already (an empty lock): its steps run as written. For tests of
+    what happens after the resolve (a failing install); the resolve is tested in tests/run."""
+    plan.lock = Lock(Installer.PIP, "3", "any", ())
+    return plan
 
 
 def answers_for(env: Path, **kw: object) -> Answers:
@@ -171,13 +201,15 @@ def build_wheel(
     version: str = "1.0",
     body: str = "",
     tag: str = "py3-none-any",
+    requires: tuple[str, ...] = (),
 ) -> Path:
     """Write `{name}-{version}-{tag}.whl` (a valid wheel with RECORD hashes) into directory."""
     directory.mkdir(parents=True, exist_ok=True)
     dist = f"{name}-{version}.dist-info"
+    needs = "".join(f"Requires-Dist: {r}\n" for r in requires)
     files = {
         f"{name}/__init__.py": f'__version__ = "{version}"\n{body}',
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{needs}",
         f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: envwizard-tests\nRoot-Is-Purelib: true\n"
         f"Tag: {tag}\n",
     }
@@ -194,6 +226,28 @@ def build_wheel(
         for path, text in files.items():
             z.writestr(path, text)
     return out
+
+
+def file_index(root: Path, wheels: list[Path]) -> str:
+    """A PEP 503 index on disk (root/simple/<name>/index.html, links with their sha256), as
+    local mirrors of the default index are laid out; its file:// URL."""
+    files = root / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    by_name: dict[str, list[Path]] = {}
+    for wheel in wheels:
+        target = files / wheel.name
+        shutil.copy(wheel, target)
+        by_name.setdefault(wheel.name.split("-")[0].lower(), []).append(target)
+    for name, paths in by_name.items():
+        page = root / "simple" / name / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        links = "".join(
+            f'<a href="../../files/{p.name}#sha256={hashlib.sha256(p.read_bytes()).hexdigest()}">'
+            f"{p.name}</a>\n"
+            for p in paths
+        )
+        page.write_text(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
+    return (root / "simple").as_uri()
 
 
 def run_plan(runner: Runner) -> list[Event]:

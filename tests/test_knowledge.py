@@ -52,9 +52,13 @@ def test_release_rows_are_consistent(rel) -> None:
     assert vkey(rel.python_min) <= vkey(rel.python_max)
     assert vkey(rel.glibc) >= (2, 17)
     minor = vkey(rel.version)[1]
-    # torchvision release table: torchvision 0.(minor+15) for torch 2.minor; torchaudio carries torch's version.
+    # torchvision release table: torchvision 0.(minor+15) for torch 2.minor; torchaudio carries
+    # torch's version up to 2.11, whose stable-ABI build serves every later torch (with a source).
     assert rel.torchvision == f"0.{minor + 15}"
-    assert rel.torchaudio == rel.version
+    if minor <= 11:
+        assert rel.torchaudio == rel.version and not rel.torchaudio_ref
+    else:
+        assert rel.torchaudio == "2.11" and "pytorch/audio" in rel.torchaudio_ref
     for platform, variant in rel.default.items():
         assert platform in PLATFORMS
         assert variant in variants(rel.version, platform), (rel.version, platform, variant)

@@ -153,6 +153,7 @@ FRONT_ENDS = ("envwizard.tui", "envwizard.app.headless")
 APPLYING = {
     "make_plan", "decide", "resolve_start", "inspect_target", "run_preflight",
     "refuse_if_running", "EnvLock", "Runner", "build_report", "write_report",
+    "resolve", "saved_lock", "write_lock",
 }  # fmt: skip
 """What applying a plan is made of: the session (app/session.py) calls these, a front end never."""
 

@@ -108,7 +108,7 @@ def test_torch_step_with_pip(manager: str) -> None:
         progress,
         "torch==2.14.*",
         "torchvision==0.29.*",
-        "torchaudio==2.14.*",
+        "torchaudio==2.11.*",
         "--index-url",
         CU126,
     ]
@@ -342,7 +342,8 @@ def test_virtualenv_seeds_a_pip_with_raw_progress(version: str | None, bar: str)
 
 
 def test_verify_step_checks_what_was_decided() -> None:
-    assert argv(plan(), "verify") == [
+    p = plan()
+    assert argv(p, "verify") == [
         ENV_PY,
         script_path("verify.py"),
         "--device",
@@ -351,10 +352,16 @@ def test_verify_step_checks_what_was_decided() -> None:
         "6.1",
         "--gpus",
         "1",
+        "--variant",  # the build chosen by name must be the one installed
+        p.decision.variant,
     ]
     amd = plan(machine(RX7900))
-    assert argv(amd, "verify")[2:] == ["--device", "cuda", "--gfx", "gfx1100", "--gpus", "1"]
-    assert argv(plan(machine()), "verify")[2:] == ["--device", "cpu"]
+    assert argv(amd, "verify")[2:] == [
+        "--device", "cuda", "--gfx", "gfx1100", "--gpus", "1", "--variant", amd.decision.variant,
+    ]  # fmt: skip
+    assert argv(plan(machine()), "verify")[2:] == ["--device", "cpu", "--variant", "cpu"]
+    default = plan(machine(), torch_index="default")
+    assert default.decision.variant == "default" and "--variant" not in argv(default, "verify")
 
 
 def test_benchmark_step() -> None:

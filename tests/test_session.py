@@ -24,7 +24,7 @@ from envwizard.plan.route import Measurement, Target, auto_targets
 from envwizard.run.envlock import EnvLock
 from envwizard.settings.answers import validate
 
-from .builders import answers_for, plain_facts, tiny_plan
+from .builders import answers_for, command_step, plain_facts, resolved, tiny_plan
 
 DATA = Path(__file__).parent / "data"
 
@@ -89,6 +89,7 @@ def test_prepare_asks_before_deleting_and_refuses_a_live_holder(tmp_path: Path) 
 def test_lock_looks_again_and_release_lets_go(tmp_path: Path) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, tmp_path)
+    resolved(plan)  # prepare checks, and resolves nothing (the resolve is tested in tests/run)
     session = Session(plain_facts(), answers_for(env, existing="recreate"), plan)
     ready = session.prepare()
     assert isinstance(ready, Ready) and ready.start.action == "create"
@@ -140,14 +141,14 @@ def test_rebenchmark_survives_the_second_look_under_the_lock(tmp_path: Path) -> 
     too, also after the look under the lock (the headless run lost the flag there)."""
     import json
 
-    from envwizard.plan.build import STATE_FILE, Step
+    from envwizard.plan.build import STATE_FILE
     from envwizard.run.target import plan_hash
 
     env = tmp_path / "env"
     env.mkdir()
     (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
     plan = tiny_plan("venv", env, tmp_path)
-    plan.steps.append(Step("benchmark", "Bench", ["true"], "bench", optional=True))
+    plan.steps.append(command_step("benchmark", "Bench", ["true"], "bench", optional=True))
     done = [s.id for s in plan.steps]
     (env / STATE_FILE).write_text(
         json.dumps({"status": "done", "plan": plan_hash(plan), "completed": done})

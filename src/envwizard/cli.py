@@ -447,9 +447,16 @@ def _exit_report(args: argparse.Namespace, exit_code: int, reason: str) -> None:
     from envwizard.report.report import write_whole
 
     for path in targets:  # whole or not at all: a full disk leaves no empty report
-        with contextlib.suppress(OSError):
+        try:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             write_whole({Path(path): text})
+        except OSError as e:
+            if path == args.report:  # the run folder's copy is envwizard's own: said if not made
+                _error(
+                    _("cannot write the report to {report} ({error}); it is in {path}").format(
+                        report=path, error=e.strerror or e, path=targets[0]
+                    )
+                )
 
 
 def _lang_flag(argv: list[str]) -> str | None:

@@ -1,11 +1,18 @@
-"""Local package indexes that misbehave on purpose: slow downloads, hangs, basic auth."""
+"""Local package indexes that misbehave on purpose: slow downloads, hangs, basic auth.
+
+Their torch is 2.13.1+cpu, a build no machine's own wheel folder holds: the resolve must take it
+from here, not from a better-tagged copy elsewhere.
+"""
 
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import http.server
 import re
 import shutil
+import struct
 import sys
 import threading
 import time
@@ -15,9 +22,34 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
-WHEEL = "torch-2.13.0+cpu-cp{v}-cp{v}-manylinux_2_28_x86_64.whl".format(
+WHEEL = "torch-2.13.1+cpu-cp{v}-cp{v}-manylinux_2_28_x86_64.whl".format(
     v=f"{sys.version_info[0]}{sys.version_info[1]}"
 )
+
+
+METADATA = "Metadata-Version: 2.1\nName: torch\nVersion: 2.13.1+cpu\n"
+SIZE = 200 * 2**20
+"""What the wheel's headers promise (its bytes are zeros, sent slowly, and never all)."""
+
+
+NAME = b"torch/payload.bin"
+HEAD = struct.pack(
+    "<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, SIZE - 30 - len(NAME),
+    SIZE - 30 - len(NAME), len(NAME), 0,
+) + NAME  # fmt: skip
+"""A zip entry's local header: uv unpacks while it downloads, and reads on past a real one."""
+
+
+@functools.cache
+def wheel_sha256() -> str:
+    """The hash a real index gives in the link: uv's pylock.toml needs one or downloads the file."""
+    h = hashlib.sha256(HEAD)
+    left = SIZE - len(HEAD)
+    block = b"\0" * 2**20
+    while left:
+        h.update(block[: min(left, len(block))])
+        left -= min(left, len(block))
+    return h.hexdigest()
 
 
 class IndexHandler(http.server.BaseHTTPRequestHandler):
@@ -63,7 +95,7 @@ class IndexHandler(http.server.BaseHTTPRequestHandler):
             return
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(200 * 2**20))
+        self.send_header("Content-Length", str(SIZE))
         self.end_headers()
 
     def do_GET(self) -> None:
@@ -77,14 +109,22 @@ class IndexHandler(http.server.BaseHTTPRequestHandler):
             time.sleep(600)
             return
         if package_page:
-            self._send(f'<html><body><a href="/files/{WHEEL}">{WHEEL}</a></body></html>'.encode())
+            # PEP 658/714 metadata beside the wheel: the resolve reads it without the wheel,
+            # as it does from real indexes; only the install downloads (slowly).
+            attrs = 'data-dist-info-metadata="true" data-core-metadata="true"'
+            link = f'<a href="/files/{WHEEL}#sha256={wheel_sha256()}" {attrs}>{WHEEL}</a>'
+            self._send(f"<html><body>{link}</body></html>".encode())
+            return
+        if self.path.endswith(".metadata"):
+            self._send(METADATA.encode(), "application/octet-stream")
             return
         if self.path.startswith("/files/"):
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(200 * 2**20))
+            self.send_header("Content-Length", str(SIZE))
             self.end_headers()
             try:
+                self.wfile.write(HEAD)
                 for _ in range(1200):
                     self.wfile.write(b"\0" * 4096)
                     self.wfile.flush()

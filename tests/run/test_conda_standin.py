@@ -18,11 +18,14 @@ from pathlib import Path
 import pytest
 
 from envwizard.facts.model import Facts, Manager, OSInfo, PythonInfo
-from envwizard.plan.build import Step, make_plan, script_path
+from envwizard.plan.build import make_plan, script_path
+from envwizard.plan.lockcheck import LockRefused
+from envwizard.run.resolve import resolve
 from envwizard.run.runner import Runner
 from envwizard.run.target import Start
 from envwizard.settings.answers import validate
 
+from ..builders import command_step
 from .conftest import make_plan as plan_of
 
 STANDIN = Path(__file__).parent / "standin" / "conda"
@@ -90,9 +93,9 @@ def test_plan_steps_run_through_the_stand_in_with_the_exact_argv(
     py = plan.env_python
     steps = [
         create,
-        Step("install-packages", "pip inside the env", [py, "-m", "pip", "install", "--no-input", "tinypkg==1.0", "--no-index", "--find-links", str(wheelhouse)], "install"),
-        Step("pin", "Pin", [py, script_path("pin.py"), "--prefix", str(env), "--conda", "tinypkg"], "pin"),
-        Step("verify", "Verify", [py, "-c", "import json, tinypkg; print(json.dumps({'ok': True}))"], "verify"),
+        command_step("install-packages", "pip inside the env", [py, "-m", "pip", "install", "--no-input", "tinypkg==1.0", "--no-index", "--find-links", str(wheelhouse)], "install"),
+        command_step("pin", "Pin", [py, script_path("pin.py"), "--prefix", str(env), "--conda", "tinypkg"], "pin"),
+        command_step("verify", "Verify", [py, "-c", "import json, tinypkg; print(json.dumps({'ok': True}))"], "verify"),
     ]  # fmt: skip
     runner = Runner(
         plan_of(env, steps, manager), answers, Start("create"), run_dir=tmp_path / "run"
@@ -131,6 +134,47 @@ def test_conda_forge_torch_is_one_solve_with_the_build_and_cuda_pins(
     assert runner.status == "done"
     assert [c[1] for c in calls(tmp_path)] == ["create", "install"]
     assert calls(tmp_path)[1][1:] == torch.argv[1:]
+
+
+@pytest.mark.slow
+def test_conda_forge_torch_is_resolved_by_a_dry_run_and_installed_exactly(
+    standin: Path, tmp_path: Path
+) -> None:
+    answers = validate(
+        {"manager": "mamba", "env": str(tmp_path / "cf"), "compute": "cpu",
+         "torch_source": "conda-forge", "torch": "==2.13.*", "benchmark": False},
+        cwd=str(tmp_path),
+    )  # fmt: skip
+    facts = facts_with("mamba", standin, tmp_path / "envs")
+    plan = make_plan(facts, answers)
+    locked = asyncio.run(resolve(plan, facts, tmp_path / "run", stall_seconds=30))
+    dry = calls(tmp_path)[0]
+    assert dry[:5] == ["mamba", "create", "--dry-run", "--json", "--yes"]
+    assert "python=3.11" in dry[1:] or any(a.startswith("python=") for a in dry)
+    assert "pytorch=2.13.*=cpu*" in dry and not (tmp_path / "cf").exists()  # nothing made
+    assert locked.lock is not None and locked.lock.variant == "cpu"
+    torch = locked.step("install-torch").argv
+    assert "pytorch==2.13.0=cpu_mkl_py311h0000000_100" in torch
+    lock = json.loads((tmp_path / "run" / "envwizard-lock.json").read_text())
+    assert lock["installer"] == "conda" and lock["schema"] == 1
+    assert {p["name"] for p in lock["packages"]} == {"python", "pip", "pytorch"}
+
+
+@pytest.mark.slow
+def test_a_conda_forge_cuda_build_for_a_cpu_plan_stops_before_anything_is_made(
+    standin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STANDIN_PYTORCH_BUILD", "cuda126_mkl_py311h0000000_300")
+    answers = validate(
+        {"manager": "conda", "env": str(tmp_path / "cf"), "compute": "cpu",
+         "torch_source": "conda-forge", "torch": "==2.13.*", "benchmark": False},
+        cwd=str(tmp_path),
+    )  # fmt: skip
+    facts = facts_with("conda", standin, tmp_path / "envs")
+    with pytest.raises(LockRefused, match=r"the CUDA 12\.6 build, but the plan chose the CPU"):
+        asyncio.run(resolve(make_plan(facts, answers), facts, tmp_path / "run", stall_seconds=30))
+    assert [c[1:3] for c in calls(tmp_path)] == [["create", "--dry-run"]]
+    assert not (tmp_path / "cf").exists()
 
 
 @pytest.mark.slow

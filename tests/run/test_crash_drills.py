@@ -27,13 +27,13 @@ import psutil
 import pytest
 
 from envwizard.core.errors import InvalidInput
-from envwizard.plan.build import STATE_FILE, Plan, Step, script_path
+from envwizard.plan.build import STATE_FILE, Plan, script_path
 from envwizard.run.envlock import EnvLock, lock_path, read_marker
 from envwizard.run.runner import Notice, Runner, StepFinished
 from envwizard.run.target import Start, inspect_target, resolve_start
 from envwizard.settings.answers import Answers
 
-from ..builders import answers_for, env_python, make_plan, start_envwizard, tiny_plan
+from ..builders import answers_for, command_step, env_python, make_plan, start_envwizard, tiny_plan
 from .indexes import IndexHandler, serve
 
 LINUX_X86 = sys.platform == "linux" and os.uname().machine == "x86_64"
@@ -143,17 +143,18 @@ def slow_index() -> Iterator[tuple[str, type[IndexHandler]]]:
 
 
 def slow_torch_answers(tmp_path: Path, env: Path, index_url: str, **keys: object) -> Path:
-    """Answers that install torch 2.13.0 into `env` with venv and pip from `index_url`.
+    """Answers that install torch 2.13.1 into `env` with venv and uv from `index_url`.
 
-    pip downloads the whole trickling wheel before it opens it, so the install stays in flight;
-    uv reads a wheel as it streams and gives up on the slow index's zeros at once."""
+    uv resolves from the index's metadata (pip's dry run before 25.3 downloads the whole wheel,
+    which would move the drill into the resolve), and the slow index's wheel begins as a zip, so
+    uv's install streams it and stays in flight."""
     return answers_file(
         tmp_path,
         manager="venv",
         env=str(env),
-        torch="==2.13.0",
+        torch="==2.13.1",
         torch_index=index_url,
-        installer="pip",
+        installer="uv",
         **keys,
     )
 
@@ -329,7 +330,7 @@ def test_3_verify_failing_on_a_resumed_envwizard_env_reinstalls_cleanly(
 def test_3_a_failed_verify_says_its_cause_in_one_line(tmp_path: Path, wheelhouse: Path) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheelhouse)
-    verify = Step(
+    verify = command_step(
         "verify", "Verify", [env_python(env), script_path("verify.py"), "--device", "cpu"], "verify"
     )
     plan = make_plan(env, [*plan.steps[:3], verify])
@@ -394,9 +395,10 @@ def test_4_a_full_disk_during_pip_install_rolls_back_and_reports(
 ) -> None:
     env = small_disk / "env"
     wheels = tmp_path / "wheels"
-    _big_wheel(wheels, "torch", "2.13.0", 64)
+    # 2.13.1: not the machine's own wheel folder's build, which the installer would prefer.
+    _big_wheel(wheels, "torch", "2.13.1+cpu", 64)
     a = answers_file(
-        tmp_path, manager="venv", env=str(env), torch="==2.13.0", offline=True,
+        tmp_path, manager="venv", env=str(env), torch="==2.13.1", offline=True,
         find_links=[str(wheels)],
     )  # fmt: skip
     proc = start_envwizard("--answers", str(a), env=home_env(tmp_path))
@@ -436,7 +438,7 @@ def test_5_the_marker_is_written_before_the_environment_exists(
         "sys.exit(0 if d.get('env') == 'creating' else 3)"
     )
     steps = [
-        Step(
+        command_step(
             "create-env", "Check", [sys.executable, "-c", check, str(lock_path(env))], "create-env"
         ),
         *plan.steps,
@@ -685,10 +687,11 @@ def test_10_unwritable_report_after_success_is_a_clear_error(
 def test_10_a_hanging_index_is_a_clear_stall_failure(tmp_path: Path) -> None:
     env = tmp_path / "env"
     with serve("hang") as (url, _):
-        a = answers_file(tmp_path, manager="venv", env=str(env), torch="==2.13.0", torch_index=url)
+        a = answers_file(tmp_path, manager="venv", env=str(env), torch="==2.13.1", torch_index=url)
         proc = start_envwizard("--answers", str(a), "--stall-seconds", "4", env=home_env(tmp_path))
         out, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 1, out
+    # The resolve meets the hanging index first: refused before anything is made.
+    assert proc.returncode == 2, out
     assert "stalled: no output and no bytes downloaded for 4 s" in out
     assert not env.exists()
 

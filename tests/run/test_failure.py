@@ -19,6 +19,25 @@ UV_NO_SOLUTION = [
     "  cause: Because only torchaudio<=2.11.1 is available and you require torchaudio>=2.12, "
     "we can conclude that your requirements are unsatisfiable.",
 ]
+# uv wraps to the terminal's width (here COLUMNS=60), in its plain and its drawn form.
+UV_WRAPPED = [
+    "error: No solution found when resolving dependencies",
+    "  cause: Because tinypkg was not found in the provided",
+    "         package locations and you require tinypkg>=2,",
+    "         we can conclude that your requirements are",
+    "         unsatisfiable.",
+]
+UV_DRAWN = [
+    "  × No solution found when resolving dependencies:",
+    "  ╰─▶ Because only tinypkg==1.0 is available and you require tinypkg>=2, we",
+    "      can conclude that your requirements are unsatisfiable.",
+    "",
+    "      hint: a later line of its own",
+]
+UV_WHOLE = (
+    "Because tinypkg was not found in the provided package locations and you require tinypkg>=2, "
+    "we can conclude that your requirements are unsatisfiable."
+)
 PIP_CONFLICT = [
     "ERROR: Cannot install torch==2.13.0 and torchaudio==2.11.0 because these package versions "
     "have conflicting dependencies.",
@@ -48,6 +67,13 @@ PIP_TIMEOUT = [
             "No matching distribution found for torchaudio>=2.12",
         ),
         (UV_NO_SOLUTION, FailureKind.RESOLUTION, UV_NO_SOLUTION[2].split("cause: ")[1]),
+        (UV_WRAPPED, FailureKind.RESOLUTION, UV_WHOLE),
+        (
+            UV_DRAWN,
+            FailureKind.RESOLUTION,
+            "Because only tinypkg==1.0 is available and you require tinypkg>=2, we can conclude "
+            "that your requirements are unsatisfiable.",
+        ),
         (
             PIP_CONFLICT,
             FailureKind.RESOLUTION,

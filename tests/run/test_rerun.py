@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -11,15 +12,17 @@ import pytest
 
 from envwizard.app.commands import dry_run
 from envwizard.app.session import Session
-from envwizard.plan.build import STATE_FILE, Plan, Step
+from envwizard.plan.build import STATE_FILE, Plan
+from envwizard.plan.steps import Step
 from envwizard.run.outcome import StepStatus
 from envwizard.run.runner import Runner
 from envwizard.run.target import BENCH_AGAIN_HINT, Start, inspect_target, resolve_start
 
 from ..builders import (
     answers_for,
+    command_step,
     env_python,
-    install_argv,
+    install_spec,
     make_plan,
     plain_facts,
     run_plan,
@@ -40,7 +43,9 @@ def with_bench(env: Path, wheelhouse: Path, counter: Path) -> Plan:
         "p.write_text(str(int(p.read_text() if p.exists() else 0) + 1))\n"
         "print(json.dumps({'event': 'summary', 'samples_per_s': 1.0}))"
     )
-    bench = Step("benchmark", "Bench", [sys.executable, "-c", count], "bench", optional=True)
+    bench = command_step(
+        "benchmark", "Bench", [sys.executable, "-c", count], "bench", optional=True
+    )
     return make_plan(env, [*plan.steps, bench])
 
 
@@ -97,13 +102,12 @@ def test_dry_run_of_a_half_finished_environment_says_what_it_would_skip_and_chan
     # ignores it beside --no-index), so the pre-flight of a dry run has something to reach.
     index = serve("ok")
     url, _ = index.__enter__()
+    spec = install_spec("venv", env, wheelhouse, "tinypkg")
+    sources = dataclasses.replace(spec.sources, extra_index_urls=(url + "/simple",))
     packages = Step(
-        "install-packages",
-        "Install packages",
-        [*install_argv("venv", env, wheelhouse, "tinypkg"), "--extra-index-url", url + "/simple"],
-        "install",
+        "install-packages", "Install packages", dataclasses.replace(spec, sources=sources)
     )
-    broken_pin = Step("pin", "Pin", [env_python(env), "-c", "raise SystemExit(3)"], "pin")
+    broken_pin = command_step("pin", "Pin", [env_python(env), "-c", "raise SystemExit(3)"], "pin")
     steps = [*plan.steps[:2], packages, plan.steps[3]]
     # The same commands except the pin, which fails: the hash of what gets installed is the same.
     plan = make_plan(env, [*steps[:2], plan.steps[2], *steps[2:]])

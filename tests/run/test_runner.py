@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from envwizard.core.errors import InvalidInput
-from envwizard.plan.build import STATE_FILE, Step
+from envwizard.plan.build import STATE_FILE
 from envwizard.run.envlock import EnvLock
 from envwizard.run.proc import MAX_LINE
 from envwizard.run.runner import (
@@ -28,7 +28,7 @@ from envwizard.run.runner import (
 )
 from envwizard.run.target import Start, inspect_target, resolve_start
 
-from ..builders import answers_for, env_python, make_plan, run_plan, tiny_plan
+from ..builders import answers_for, command_step, env_python, make_plan, run_plan, tiny_plan
 
 run = run_plan
 
@@ -198,7 +198,7 @@ def test_same_answers_resume_after_the_last_completed_step(
         env,
         [
             *plan.steps[:2],
-            Step("pin", "Pin", [env_python(env), "-c", "raise SystemExit(3)"], "pin"),
+            command_step("pin", "Pin", [env_python(env), "-c", "raise SystemExit(3)"], "pin"),
             plan.steps[3],
         ],
     )
@@ -251,7 +251,7 @@ def test_cancel_stops_the_whole_process_tree_and_rolls_back(
 ) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheelhouse)
-    plan.steps[1] = Step(
+    plan.steps[1] = command_step(
         "install-torch", "Long install", [sys.executable, "-c", CHILDREN], "install"
     )
     runner = Runner(plan, answers_for(env), Start("create"), run_dir=tmp_path / "run")
@@ -290,7 +290,7 @@ def test_output_arrives_in_batches_in_order_with_cut_long_lines_and_carriage_ret
         "sys.stdout.write('x' * 200000 + '\\n')\n"
         "sys.stdout.write('\\x1b[32m50%\\x1b[0m\\r100%\\n')\n"
     )
-    plan = make_plan(env, [Step("noise", "Noise", [sys.executable, "-c", script], "pin")])
+    plan = make_plan(env, [command_step("noise", "Noise", [sys.executable, "-c", script], "pin")])
     runner = Runner(plan, answers_for(env), Start("create"), run_dir=tmp_path / "run")
     events = run(runner)
     batches = [e.lines for e in events if isinstance(e, StepOutput)]
@@ -314,7 +314,7 @@ def test_child_environment_is_clean_but_keeps_proxies(
         "['PYTHONPATH', 'PIP_TARGET', 'HTTPS_PROXY', 'SSL_CERT_FILE', 'PIP_NO_INPUT', 'PYTHONNOUSERSITE',"
         " 'PYTHONDONTWRITEBYTECODE']}))"
     )
-    plan = make_plan(env, [Step("verify", "Env", [sys.executable, "-c", code], "verify")])
+    plan = make_plan(env, [command_step("verify", "Env", [sys.executable, "-c", code], "verify")])
     base = {
         **os.environ,
         "PYTHONPATH": "/evil",
@@ -347,7 +347,7 @@ def test_bench_json_lines_become_events_and_the_summary_is_kept(tmp_path: Path) 
         "print(json.dumps({'event': 'step', 'loss': 2.0}))\n"
         "print(json.dumps({'event': 'summary', 'samples_per_s': 10.0}))\n"
     )
-    step = Step("benchmark", "Bench", [sys.executable, "-c", code], "bench", optional=True)
+    step = command_step("benchmark", "Bench", [sys.executable, "-c", code], "bench", optional=True)
     runner = Runner(
         make_plan(env, [step]), answers_for(env), Start("create"), run_dir=tmp_path / "run"
     )
@@ -359,7 +359,7 @@ def test_bench_json_lines_become_events_and_the_summary_is_kept(tmp_path: Path) 
 
 def test_a_failed_optional_benchmark_does_not_fail_the_run(tmp_path: Path) -> None:
     env = tmp_path / "env"
-    step = Step(
+    step = command_step(
         "benchmark",
         "Bench",
         [sys.executable, "-c", "print('boom'); raise SystemExit(2)"],
@@ -376,7 +376,7 @@ def test_a_failed_optional_benchmark_does_not_fail_the_run(tmp_path: Path) -> No
 
 def test_a_missing_program_is_a_failed_step_not_a_crash(tmp_path: Path) -> None:
     env = tmp_path / "env"
-    step = Step("create-env", "Create", ["/nonexistent/conda", "create"], "create-env")
+    step = command_step("create-env", "Create", ["/nonexistent/conda", "create"], "create-env")
     runner = Runner(
         make_plan(env, [step]), answers_for(env), Start("create"), run_dir=tmp_path / "run"
     )
@@ -408,7 +408,7 @@ def test_retry_after_a_failure_resumes_and_still_owns_the_environment(
 ) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheelhouse)
-    flaky = Step("pin", "Pin", [env_python(env), "-c", "raise SystemExit(1)"], "pin")
+    flaky = command_step("pin", "Pin", [env_python(env), "-c", "raise SystemExit(1)"], "pin")
     broken = make_plan(env, [*plan.steps[:2], flaky, plan.steps[3]])
     first = Runner(broken, answers_for(env), Start("create"), run_dir=tmp_path / "r1")
 
@@ -434,7 +434,7 @@ def test_cancelling_the_benchmark_keeps_the_verified_environment(
 ) -> None:
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheelhouse)
-    bench = Step(
+    bench = command_step(
         "benchmark",
         "Bench",
         [sys.executable, "-c", "import time; print('start', flush=True); time.sleep(60)"],

@@ -11,13 +11,12 @@ import pytest
 
 from envwizard.knowledge import load
 from envwizard.plan.bench_argv import BenchOptions, worker_argv
-from envwizard.plan.build import Step
 from envwizard.run.outcome import EnvOutcome, RunStatus
 from envwizard.tui.app import make_app
 from envwizard.tui.screens.bench import BenchScreen
 from envwizard.tui.screens.done import DoneScreen
 
-from ..builders import create_argv, env_python, make_plan, tool
+from ..builders import command_step, create_argv, env_python, make_plan, tool
 from ..conftest import local_torch_version, pip_find_links
 from .conftest import press_next, until
 from .test_flow import reach_review
@@ -39,10 +38,10 @@ def torch_plan(env: Path):  # type: ignore[no-untyped-def]
     )
     bench = BenchOptions(device="cpu", preset="tiny", seconds=300)
     steps = [
-        Step("create-env", "Create", create_argv("uv", env), "create-env"),
-        Step("install-torch", "Install torch", [tool("uv"), "pip", "install", "--python", py, *source], "install"),
-        Step("verify", "Verify", [py, "-c", verify], "verify"),
-        Step("benchmark", "Benchmark", worker_argv(py, bench), "bench", optional=True),
+        command_step("create-env", "Create", create_argv("uv", env), "create-env"),
+        command_step("install-torch", "Install torch", [tool("uv"), "pip", "install", "--python", py, *source], "install"),
+        command_step("verify", "Verify", [py, "-c", verify], "verify"),
+        command_step("benchmark", "Benchmark", worker_argv(py, bench), "bench", optional=True),
     ]  # fmt: skip
     return make_plan(env, steps, "uv")
 

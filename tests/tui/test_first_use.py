@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input
 
 from envwizard.plan.build import STATE_FILE
+from envwizard.plan.steps import Step
 from envwizard.tui.app import make_app
 from envwizard.tui.screens.build import BuildScreen
 from envwizard.tui.screens.environment import EnvironmentScreen
@@ -20,7 +21,7 @@ from envwizard.tui.screens.install import InstallScreen
 from envwizard.tui.widgets.dialogs import ChoiceDialog
 from envwizard.tui.widgets.wraplog import WrapLog
 
-from ..builders import build_wheel, env_python, tiny_plan, tool
+from ..builders import build_wheel, env_python, resolved, tiny_plan, tool
 from .conftest import HOME, press_next, settle, until, workstation
 from .test_flow import Install
 
@@ -133,10 +134,10 @@ async def failed(app, pilot, install: Install) -> InstallScreen:  # type: ignore
 async def test_a_resolution_failure_is_not_offered_a_retry(install: Install) -> None:
     """A real uv that cannot resolve tinypkg>=2 from a folder holding 1.0: its cause whole in
     the pane and under it, no Retry, Roll back offered with what would help."""
-    install.plan.steps[1].argv = [
+    install.plan.steps[1] = Step.command("install-torch", "Install", [
         tool("uv"), "pip", "install", "--python", env_python(install.env), "tinypkg>=2",
         "--no-index", "--find-links", str(install.wheels),
-    ]  # fmt: skip
+    ], "install")  # fmt: skip
     app = install.app
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await failed(app, pilot, install)
@@ -155,11 +156,11 @@ async def test_a_resolution_failure_is_not_offered_a_retry(install: Install) -> 
 
 
 async def test_a_network_failure_is_offered_a_retry(install: Install) -> None:
-    install.plan.steps[1].argv = [
+    install.plan.steps[1] = Step.command("install-torch", "Install", [
         sys.executable, "-c",
         "import sys; print('ERROR: Could not install packages due to an OSError: "
         "HTTPSConnectionPool(host=\\'mirror.example\\', port=443): Read timed out.'); sys.exit(1)",
-    ]  # fmt: skip
+    ], "install")  # fmt: skip
     app = install.app
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await failed(app, pilot, install)
@@ -239,7 +240,8 @@ async def test_a_finished_environment_with_abort_is_refused_before_install(
 async def test_a_new_wizard_offers_the_unfinished_environment(install: Install) -> None:
     """A failed run kept its environment (Keep); the next wizard offers to resume it."""
     app, env = install.app, install.env
-    plan = tiny_plan("venv", env, install.wheels, fail_install=True)
+    # Resolved already: the install itself fails (a set the sources lack is refused earlier).
+    plan = resolved(tiny_plan("venv", env, install.wheels, fail_install=True))
     async with app.run_test(size=(100, 32)) as pilot:
         await failed(app, pilot, Install(app, plan, env, install.wheels))
         await press_next(pilot, "ctrl+q")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from envwizard.plan.build import STATE_FILE, Plan, Step, make_plan
+from envwizard.plan.build import STATE_FILE, Plan, make_plan
 from envwizard.run.outcome import EnvOutcome, RunStatus
 from envwizard.settings.answers import load_answers
 from envwizard.tui.app import EnvWizardApp, make_app
@@ -25,7 +25,7 @@ from envwizard.tui.screens.python import PythonScreen
 from envwizard.tui.screens.review import ReviewScreen
 from envwizard.tui.widgets.dialogs import ChoiceDialog, ConfirmDialog
 
-from ..builders import build_wheel, env_python, install_argv, tiny_plan
+from ..builders import build_wheel, command_step, env_python, install_argv, resolved, tiny_plan
 from .conftest import HOME, press_next, settle, until
 
 # Every test drives the real Textual app through Pilot, most with real installs: slow tier.
@@ -195,11 +195,12 @@ def install(facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install: 
 @pytest.fixture
 def long_install(install: Install) -> Install:
     """The tiny plan whose install step prints a line, then works for a minute: time to cancel."""
-    install.plan.steps[1].argv = [
-        sys.executable,
-        "-c",
-        "import time; print('downloading…', flush=True); time.sleep(60)",
-    ]
+    install.plan.steps[1] = command_step(
+        "install-torch",
+        "Install",
+        [sys.executable, "-c", "import time; print('downloading…', flush=True); time.sleep(60)"],
+        "install",
+    )
     return install
 
 
@@ -343,7 +344,8 @@ async def test_quit_after_a_failure_asks_whether_to_keep_the_environment(
     install: Install, remove: bool
 ) -> None:
     app, env = install.app, install.env
-    plan = tiny_plan("venv", env, install.wheels, fail_install=True)
+    # Resolved already: the install itself fails (a set the sources lack is refused earlier).
+    plan = resolved(tiny_plan("venv", env, install.wheels, fail_install=True))
     async with app.run_test(size=(100, 32)) as pilot:
         await reach_review(app, pilot, plan, env)
         await press_next(pilot)
@@ -391,8 +393,10 @@ async def test_retry_after_a_failed_torch_install_runs_the_pin_and_the_packages(
         f"    open({str(marker)!r}, 'w').close(); sys.exit('the index went away')\n"
         f"sys.exit(subprocess.call({real_install!r}))"
     )
-    plan.step("install-torch").argv = [sys.executable, "-c", flaky]
-    packages = Step(
+    plan.steps[1] = command_step(
+        "install-torch", "Install", [sys.executable, "-c", flaky], "install"
+    )
+    packages = command_step(
         "install-packages",
         "Install packages",
         install_argv("venv", env, wheels, "extrapkg"),

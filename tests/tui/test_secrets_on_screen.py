@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select
 
-from envwizard.plan.build import Step
+from envwizard.plan.steps import Install, Sources, Step
 from envwizard.tui.app import make_app
 from envwizard.tui.screens.build import BuildScreen
 from envwizard.tui.screens.done import DoneScreen
@@ -70,12 +70,17 @@ async def test_the_done_screen_masks_the_index_torch_came_from(
     build_wheel(wheels, "tinypkg", "1.0")
     env = tmp_path / "env"
     plan = tiny_plan("venv", env, wheels)
-    served = private_index({"simple": ("alice", SECRET, [])})
+    served = private_index({"simple": ("alice", SECRET, [wheels / "tinypkg-1.0-py3-none-any.whl"])})
     urls, _ = served.__enter__()
     request.addfinalizer(lambda: served.__exit__(None, None, None))
-    index = urls["simple"].replace("http://", f"http://alice:{SECRET}@")  # pre-flight checks it
-    plan.steps[1].argv += ["--index-url", index]  # --no-index wins: it is only recorded
-    plan.steps[3] = Step("verify", "Verify", [sys.executable, "-c",
+    index = urls["simple"].replace("http://", f"http://alice:{SECRET}@")
+    # The install (and the resolve before it) takes tinypkg from the private index alone.
+    spec = plan.steps[1].spec
+    assert isinstance(spec, Install)
+    plan.steps[1] = plan.steps[1].with_spec(
+        dataclasses.replace(spec, sources=Sources(index_url=index))
+    )
+    plan.steps[3] = Step.command("verify", "Verify", [sys.executable, "-c",
         'import json; print(json.dumps({"ok": True, "torch_version": "2.13.0+cpu"}))'], "verify")  # fmt: skip
     app = make_app(facts=facts, cwd=str(tmp_path))
     async with app.run_test(size=(140, 40)) as pilot:

@@ -29,6 +29,7 @@ from rich.progress import (
 
 from envwizard.core.errors import EXIT_OK, InvalidInput
 from envwizard.core.i18n import _, set_answers_language
+from envwizard.plan.steps import StepKind
 from envwizard.plan.wheeltags import Target
 from envwizard.run.bundle import (
     PYTHON_DIR,
@@ -117,13 +118,11 @@ def bundle_command(args: argparse.Namespace) -> int:
 def resolve_for(plan: Plan, facts: Facts, answers: Answers, *, here: bool) -> Lock:
     """The lock of the plan, resolved for the target's platform and Python."""
     from envwizard.run.resolve import resolve
-
     from envwizard.run.runner import new_run_dir
 
     run_dir = new_run_dir(plan)
-    locked = asyncio.run(
-        resolve(plan, facts, run_dir, stall_seconds=float(answers.stall_seconds), here=here)
-    )
+    del here  # the resolve runs the target's interpreter where it exists (carried next)
+    locked = asyncio.run(resolve(plan, facts, run_dir, stall_seconds=float(answers.stall_seconds)))
     assert locked.lock is not None
     return locked.lock
 
@@ -285,7 +284,7 @@ def from_bundle(answers: Answers, folder: str, console: Console | None = None) -
         )
     env = isolated_env(root)
     steps = [
-        dataclasses.replace(s, env={**s.env, **env}) if s.kind == "install" else s
+        dataclasses.replace(s, env={**s.env, **env}) if s.kind is StepKind.INSTALL else s
         for s in plan.steps
     ]
     return FromBundle(answers, facts, dataclasses.replace(plan, steps=steps), manifest)

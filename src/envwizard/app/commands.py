@@ -218,7 +218,8 @@ def dry_run(session: Session) -> int:
     """What the real run would do here, and the pre-flight checks it would make; changes nothing.
 
     The start is resolved against the environment as it is now, so the steps a real run would
-    skip (done in an earlier run, or a finished environment's benchmark) are shown as skipped.
+    skip (done in an earlier run, or a finished environment's benchmark) are shown as skipped;
+    an environment begun with a lock is shown installing that lock, as a resume would.
     """
     plan = session.plan
     start = session.inspect()

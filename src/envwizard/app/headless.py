@@ -33,8 +33,9 @@ from envwizard.core.i18n import _, join
 from envwizard.core.redact import redact_text
 from envwizard.core.terminal import detach_terminal
 from envwizard.plan.build import Plan
-from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, outcome_line
-from envwizard.report.report import DEFAULT_SOURCE, carry_commands, installed
+from envwizard.plan.steps import StepKind
+from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, lock_line, outcome_line
+from envwizard.report.report import DEFAULT_SOURCE, carry_commands, index_words, installed
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.runner import (
     BenchEvent,
@@ -60,7 +61,13 @@ def apply(
     console = console or SafeConsole()
     plan = session.plan
     console.print(decision_panel(plan))
-    prepared = session.prepare()
+
+    def resolving(lines: list[str]) -> None:
+        """The installer's dry run, as it answers (the resolve before anything is made)."""
+        for line in lines:
+            console.print(Text("  " + line, style="dim"))
+
+    prepared = session.prepare(on_output=resolving)
     if isinstance(prepared, NeedsConfirm):
         if not yes:
             if not (sys.stdin.isatty() and console.is_terminal):
@@ -77,12 +84,14 @@ def apply(
             ):
                 console.print(_("Nothing was changed."))
                 return EXIT_CANCELLED
-        prepared = session.prepare(confirmed=True)
+        prepared = session.prepare(confirmed=True, on_output=resolving)
     assert not isinstance(prepared, NeedsConfirm)  # confirmed: asked and answered
     for w in prepared.warnings:
         console.print(f"[yellow]⚠[/] {redact_text(w.text)}")
     if isinstance(prepared, Refused):
         raise prepared.error()
+    plan = session.plan  # the plan that installs the lock the resolve made
+    console.print(lock_line(plan))
     with session:
         on_wait = lambda text: console.print(f"[yellow]⚠[/] {text}")  # noqa: E731
         locked = session.lock(prepared, on_wait=on_wait)
@@ -213,7 +222,7 @@ class _View:
             self.current, self.started = ev, time.monotonic()
             self.tail.clear()
             self.label, self.fraction = "", None
-            self.bench = BenchState() if ev.step.kind == "bench" else None
+            self.bench = BenchState() if ev.step.kind is StepKind.BENCH else None
             if not self.live_mode:
                 self.console.print(
                     f"▶ [{ev.index}/{ev.total}] {ev.step.label()}: {self.plan.command_line(ev.step)}"
@@ -285,7 +294,9 @@ class _View:
                 )
                 c.print(
                     template.format(
-                        build=got["build"], installer=got["installer"], index=got["index"]
+                        build=got["build"],
+                        installer=got["installer"],
+                        index=index_words(got["index"]),
                     )
                 )
             if not v.get("ok") and v.get("problems"):

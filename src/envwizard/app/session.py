@@ -11,18 +11,23 @@ about whether and how a run may start lives here, so neither front end can skip 
   is kept, so each set of sources is measured once.
 - prepare: how the run starts at its target (create, resume, reuse, recreate) or why it may not,
   a confirmation before deleting anything, a refusal while another live run holds the
-  environment, the pre-flight checks; then the environment's lock, and a second look under it.
+  environment, the pre-flight checks, and the resolve: the installer's own dry run, whose lock
+  the plan then installs exactly (a resume takes the environment's own lock instead, and a
+  run that installs nothing needs none); then the environment's lock, and a second look under it.
 - run: the runner's events; retry and rollback under the same lock.
 - report: one report, in the run folder and where the person asked for it.
 
-The prepare stage is blocking (pre-flight asks the network, the lock may wait for an installer
-an earlier run left behind): the wizard calls it from a thread worker.
+The prepare stage is blocking (pre-flight asks the network, the resolve runs the installer, the
+lock may wait for an installer an earlier run left behind): the wizard calls it from a thread
+worker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -40,6 +45,7 @@ from envwizard.report.report import build_report, write_report
 from envwizard.run.envlock import EnvLock, refuse_if_running
 from envwizard.run.outcome import RunResult
 from envwizard.run.preflight import Preflight, run_preflight
+from envwizard.run.resolve import resolve, saved_lock
 from envwizard.run.runner import Event, RunFinished, Runner, new_run_dir
 from envwizard.run.target import Start, inspect_target, resolve_start
 from envwizard.settings.answers import Answers, is_windows_path
@@ -152,6 +158,21 @@ def plan_answers(
 # ---- prepare ---------------------------------------------------------------------------------
 
 
+def _blocking(work: Coroutine[object, object, Plan]) -> Plan:
+    """Run a coroutine to its end from blocking code: here, or in a thread of its own when this
+    thread already runs an event loop (a caller inside an async test or app)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
+UNMADE_RUN_DIR = Path("<run folder>")
+"""Where a plan not run (a dry run) says its lock's files would lie: no folder is made for it."""
+
+
 @dataclass(frozen=True)
 class Ready:
     """The run may start like this; `warnings` are pre-flight's, to show before it starts."""
@@ -219,12 +240,17 @@ class Session:
     report_path: Path | None = None
     _lock: EnvLock | None = field(default=None, repr=False)
     _run_dir: Path | None = field(default=None, repr=False)
+    """The first run's folder, made by prepare(): the resolve's logs and lock go there too."""
 
     # ---- before anything changes ---------------------------------------------------------
     def inspect(self) -> Start:
         """How the run begins at its target; InvalidInput when it may not (someone else's
-        folder, a system interpreter, `existing: abort` and something is there)."""
+        folder, a system interpreter, `existing: abort` and something is there).
+
+        An environment a run began with a lock is resumed with that lock: the plan installs it."""
         check_location(self.facts, self.answers, here=True)
+        if self.plan.lock is None:
+            self.plan = saved_lock(self.plan, self._run_dir or UNMADE_RUN_DIR) or self.plan
         return resolve_start(
             inspect_target(self.plan.env_path),
             self.plan,
@@ -242,13 +268,22 @@ class Session:
     def preflight(self, start: Start, *, network: bool = True) -> Preflight:
         return run_preflight(self.plan, self.answers, start, network=network, wizard=self.wizard)
 
-    def prepare(self, *, confirmed: bool = False) -> Prepared:
-        """Every check a run makes before it changes anything (blocking: pre-flight may ask
-        the network for a few seconds)."""
+    def prepare(
+        self, *, confirmed: bool = False, on_output: Callable[[list[str]], None] | None = None
+    ) -> Prepared:
+        """Every check a run makes before it changes anything, the resolve last (blocking:
+        pre-flight may ask the network for a few seconds, the installer's dry run for more).
+
+        `on_output` sees the resolve's lines as the installer prints them.
+        """
         try:
             # First of all: what a live run leaves half-made is not the person's to decide on
             # (it read "already exists"), and a second run must not spend seconds on the network.
             refuse_if_running(self.plan.env_path)
+            if self._run_dir is None and self.runner is None:
+                # A full or read-only log folder is refused before anything is made; the
+                # folder exists before the look at the target, whose saved lock it holds.
+                self._run_dir = new_run_dir(self.plan)
             start = self.inspect()
             if start.destructive and not confirmed:
                 return NeedsConfirm(start)
@@ -260,7 +295,31 @@ class Session:
             return Refused(
                 _("pre-flight: {problems}").format(problems=" | ".join(pf.errors)), warnings
             )
+        try:
+            self.resolve(start, on_output)
+        except EnvwizardError as e:
+            return Refused(str(e), warnings)
         return Ready(start, warnings)
+
+    def resolve(self, start: Start, on_output: Callable[[list[str]], None] | None = None) -> None:
+        """Resolve first: the plan becomes the one that installs the installer's own answer
+        (run/resolve.py), unless it has its lock already or installs nothing now."""
+        if self.plan.lock is not None or not self.plan.installs_pending(start.skip):
+            return
+        folder = self._run_dir or (self.runner.run_dir if self.runner is not None else None)
+        assert folder is not None, "prepare() makes the run folder first"
+        if on_output is not None:
+            on_output(
+                [
+                    _(
+                        "resolving: asking {installer} what it would install, before anything is made"
+                    ).format(installer=self.plan.installer.installer.value)
+                ]
+            )
+        stall = float(self.stall_seconds or self.answers.stall_seconds)
+        self.plan = _blocking(
+            resolve(self.plan, self.facts, folder, stall_seconds=stall, on_output=on_output)
+        )
 
     def lock(self, ready: Ready, on_wait: Callable[[str], None] | None = None) -> Prepared:
         """Take the environment's lock and look again under it: an earlier run may have

@@ -34,9 +34,12 @@ class Release:
     glibc: str
     torchvision: str
     torchaudio: str
+    """The torchaudio release line that pairs with this torch release."""
     default: dict[str, str] = field(hash=False, compare=False)
     """The variant a plain install from the default index gets, per platform."""
     ref: str = ""
+    torchaudio_ref: str = ""
+    """Where a torchaudio pairing other than torch's own version is documented (stable ABI)."""
     """The primary source this row was read from, and when (`as_of`)."""
     as_of: str = ""
     python_platform: dict[str, tuple[str, str]] = field(
@@ -214,6 +217,7 @@ class Knowledge:
                     glibc=r["glibc"],
                     torchvision=r["torchvision"],
                     torchaudio=r["torchaudio"],
+                    torchaudio_ref=r.get("torchaudio_ref", ""),
                     default=dict(r["default"]),
                     ref=r.get("ref", ""),
                     as_of=r.get("as_of", ""),
@@ -312,7 +316,8 @@ class Knowledge:
         """This knowledge plus a release newer than the table, ruled like the newest known one.
 
         Its builds are the newest release's builds under the new version, its companions follow
-        the usual pairing (torch 2.N with torchvision 0.N+15); verification after install decides
+        the usual pairing (torch 2.N with torchvision 0.N+15; torchaudio as the newest release has it
+        when that is a stable-ABI build serving later releases); verification after install decides
         whether the forecast held. The shipped knowledge is not changed.
         """
         if version in self._by_version:
@@ -325,7 +330,8 @@ class Knowledge:
             released="",
             forecast=True,
             torchvision=f"0.{minor + 15}",
-            torchaudio=version,
+            # torchaudio on the stable ABI serves later torch releases as it is.
+            torchaudio=newest.torchaudio if newest.torchaudio_ref else version,
         )
         kb = copy.copy(self)
         kb.releases = [rel, *self.releases]

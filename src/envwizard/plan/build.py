@@ -7,13 +7,14 @@ It builds every argv here (the front ends never do), and never touches the disk.
 
 from __future__ import annotations
 
+import dataclasses
 import ntpath
 import posixpath
 import re
 import shlex
 import subprocess
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -29,81 +30,30 @@ from envwizard.decide.decision import Decision, decide
 from envwizard.facts.model import Facts, PythonInfo
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
-from envwizard.plan.bench_argv import BenchOptions, nvml_env, thread_env, worker_argv
-from envwizard.plan.installer import Installer, InstallerChoice, choose_installer, uv_pip_install
+from envwizard.plan.bench_argv import BenchOptions, nvml_env, thread_env
+from envwizard.plan.installer import Installer, InstallerChoice, choose_installer, uv_sources
+from envwizard.plan.lock import Group, Lock
+from envwizard.plan.lockcheck import variant_kind
 from envwizard.plan.route import Measurement, Route, apply_route, fitted, route
+from envwizard.plan.steps import (
+    Bench,
+    CreateEnv,
+    Install,
+    Pin,
+    Sources,
+    Step,
+    Verify,
+)
 from envwizard.settings.answers import COMPANIONS, Answers
 
 CONSTRAINTS_FILE = "envwizard-constraints.txt"
 STATE_FILE = "envwizard-state.json"
 PIP_RAW_PROGRESS = (24, 1)
 """pip learned `--progress-bar raw` (parseable download progress) in 24.1."""
+NAMED_KINDS = ("cpu", "cuda", "rocm", "xpu")
+"""Builds that say what they are (torch reports its CUDA/HIP version, or none): verify checks them."""
 VIRTUALENV_PIP_RAW = (20, 26, 3)
 """The first virtualenv that seeds a pip with raw progress."""
-
-
-@dataclass
-class Step:
-    """One command of the plan. `argv` is exact: no shell, no hidden arguments."""
-
-    id: str
-    title: str
-    argv: list[str]
-    kind: str
-    """create-env, install, pin, verify or bench: what the runner and front ends make of it."""
-    env: dict[str, str] = field(default_factory=dict)
-    """Extra environment variables for this child only."""
-    progress: str | None = None
-    """How the step reports progress: pip-raw, uv or None."""
-    optional: bool = False
-    """A failure is reported but does not fail the run (the benchmark)."""
-    fields: dict[str, str] = field(default_factory=dict)
-    """The values in `title` when it was made from a template (the template is `template`)."""
-    template: str = ""
-
-    @classmethod
-    def titled(
-        cls,
-        step_id: str,
-        template: str,
-        fields: dict[str, str],
-        argv: list[str],
-        kind: str,
-        env: dict[str, str] | None = None,
-        progress: str | None = None,
-    ) -> Step:
-        """A step whose title is a sentence with values: English in the plan, translated on screen."""
-        return cls(
-            step_id,
-            template.format(**fields),
-            argv,
-            kind,
-            env=env or {},
-            progress=progress,
-            fields=fields,
-            template=template,
-        )
-
-    def label(self) -> str:
-        """The title in the current language."""
-        if self.template:
-            return _(self.template).format(**self.fields)
-        return _(self.title)
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": self.id,
-            "title": self.title,
-            "argv": self.argv,
-            "kind": self.kind,
-        }
-        if self.env:
-            d["env"] = self.env
-        if self.progress:
-            d["progress"] = self.progress
-        if self.optional:
-            d["optional"] = True
-        return d
 
 
 @dataclass
@@ -124,6 +74,10 @@ class Plan:
     """Who fills the environment (pip or uv), and why."""
     install_more: str = ""
     """The command that installs more packages into the environment with the torch pin."""
+    lock: Lock | None = None
+    """What the resolve found (None before a resolve): the install steps install exactly it."""
+    lock_path: str | None = None
+    """Where the lock's JSON lies in the run folder."""
 
     @property
     def size_text(self) -> str:
@@ -152,10 +106,97 @@ class Plan:
             "installer": self.installer.to_dict(),
             "estimate_mib": self.estimate_mib,
             "warnings": [w.text for w in self.warnings],
+            "lock": None
+            if self.lock is None
+            else {"path": self.lock_path, "digest": self.lock.digest()},
         }
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
+
+    def installs(self) -> list[Install]:
+        return [s.spec for s in self.steps if isinstance(s.spec, Install)]
+
+    def installs_pending(self, skip: set[str]) -> list[Step]:
+        """The install steps a run that skips `skip` still runs."""
+        return [s for s in self.steps if isinstance(s.spec, Install) and s.id not in skip]
+
+    def stages(self) -> list[tuple[Step, Group, Sources]]:
+        """The install steps in order, each with the group it installs and the sources its part
+        is resolved against: its own; a second step of torch's group (the dependencies after a
+        flat links page) also sees where torch's files lie. Pure: the same plan, the same stages.
+
+        The packages' step keeps to its own sources (PyTorch's index stays torch's); the resolve
+        sets the exact torch group beside it (run/resolve.py)."""
+        out: list[tuple[Step, Group, Sources]] = []
+        earlier = Sources()
+        for step in self.steps:
+            spec = step.spec
+            if not isinstance(spec, Install):
+                continue
+            group = Group.PACKAGES if step.id == "install-packages" else Group.TORCH
+            sources = spec.sources
+            if group is Group.TORCH and out:
+                seen = Sources(
+                    extra_index_urls=tuple(
+                        u for u in [earlier.index_url, *earlier.extra_index_urls] if u
+                    ),
+                    find_links=earlier.find_links,
+                )
+                sources = sources.union(seen)
+            out.append((step, group, sources))
+            earlier = earlier.union(spec.sources)
+        return out
+
+    def group_sources(self) -> dict[Group, Sources]:
+        """What each group's locked install step installs from: the sources it was resolved
+        against (torch's group: its steps' together)."""
+        out: dict[Group, Sources] = {}
+        for _step, group, sources in self.stages():
+            out[group] = out[group].union(sources) if group in out else sources
+        return out
+
+    def with_lock(self, lock: Lock, files: Mapping[Group, str], lock_path: str) -> Plan:
+        """The same plan installing exactly `lock`: torch's group in install-torch (the flat
+        links page's second step merges into it), the rest in install-packages (dropped when
+        nothing is left for it), each pinned, without dependencies, from the sources its part
+        was resolved against; verify compares the environment with the lock and its build.
+        Steps of another installer than the lock's (pip beside conda-forge's torch) stay as asked.
+        """
+        sources = self.group_sources()
+        variant = lock.variant
+        steps: list[Step] = []
+        for step in self.steps:
+            spec = step.spec
+            if isinstance(spec, Install) and spec.installer is Installer.CONDA:
+                specs = tuple(lock.conda_specs(Group.TORCH))
+                spec = dataclasses.replace(spec, requirements=specs, lock_digest=lock.digest())
+            elif isinstance(spec, Install) and lock.installer is not Installer.CONDA:
+                group = Group.PACKAGES if step.id == "install-packages" else Group.TORCH
+                if step.id == "install-torch-deps" or not lock.group(group):
+                    continue
+                spec = dataclasses.replace(
+                    spec,
+                    requirements=(),
+                    lock_file=files[group],
+                    lock_digest=lock.digest(group),
+                    sources=sources[group],
+                    no_deps=True,
+                    pin_file=None,
+                )
+            elif isinstance(spec, Verify):
+                spec = dataclasses.replace(spec, lock_file=lock_path, variant=variant or None)
+            steps.append(step.with_spec(spec))
+        torch = lock.get("torch") or lock.get("pytorch")
+        if torch is not None:
+            first = next(i for i, s in enumerate(steps) if s.id == "install-torch")
+            fields = {**steps[first].fields, "torch": torch.version, "variant": variant}
+            steps[first] = dataclasses.replace(
+                steps[first],
+                title=steps[first].template.format(**fields),
+                fields=fields,
+            )
+        return dataclasses.replace(self, steps=steps, lock=lock, lock_path=lock_path)
 
 
 def script_path(name: str) -> str:
@@ -286,27 +327,17 @@ class _Builder:
                         "or choose manager: virtualenv or uv"
                     ).format(python=info.executable, version=major_minor(info.version))
                 )
-            argv = [self.interpreter(), "-m", "venv", self.prefix]
-            if self.windows and not self.py_exe:
-                argv = ["py", f"-{major_minor(self.py_version)}", "-m", "venv", self.prefix]
-            if recreate:
-                argv.append("--clear")
+            launcher = major_minor(self.py_version) if self.windows and not self.py_exe else None
+            spec = CreateEnv(
+                "venv", self.interpreter(), self.prefix, clear=recreate, launcher=launcher
+            )
         elif self.manager == "virtualenv":
-            argv = [
-                self.tool("virtualenv"),
-                self.prefix,
-                "--python",
-                self.py_exe or major_minor(self.py_version),
-            ]
-            argv += ["--no-periodic-update"]
-            if recreate:
-                argv.append("--clear")
+            python = self.py_exe or major_minor(self.py_version)
+            spec = CreateEnv("virtualenv", self.tool("virtualenv"), self.prefix, python, recreate)
         elif self.manager == "uv":
             # uv finds (or downloads) a version itself; a path or "current" names the interpreter.
             want = a.python if a.python[0].isdigit() else self.py_exe
-            argv = [self.tool("uv"), "venv", self.prefix, "--python", want or self.py_version]
-            if recreate:
-                argv.append("--clear")
+            spec = CreateEnv("uv", self.tool("uv"), self.prefix, want or self.py_version, recreate)
         else:
             if a.offline:
                 raise InvalidInput(
@@ -318,24 +349,19 @@ class _Builder:
             conda_py = self.py_version if a.python[0].isdigit() else major_minor(self.py_version)
             # `create --yes` replaces an environment already at the prefix (conda's own
             # documentation of --yes): the runner checks `existing` before this step runs.
-            argv = [self.tool(self.manager), "create", "--yes", *self.conda_target()]
-            argv += [
-                f"python={conda_py}",
-                "pip",
-                "--override-channels",
-                "--channel",
-                self.way.channel,
-            ]
+            spec = CreateEnv(
+                self.manager,
+                self.tool(self.manager),
+                self.prefix,
+                conda_py,
+                channel=self.way.channel,
+            )
         return Step.titled(
             "create-env",
             N_("Create the {manager} environment"),
             {"manager": str(self.manager)},
-            argv,
-            "create-env",
+            spec,
         )
-
-    def conda_target(self) -> list[str]:
-        return ["--prefix", self.prefix]
 
     def torch_step(self) -> Step:
         d = self.d
@@ -349,100 +375,123 @@ class _Builder:
                 specs.append(f"cuda-version={d.cuda}")
             elif d.kind == "cpu":
                 specs[0] += "=cpu*"
-            argv = [self.tool(self.manager), "install", "--yes", *self.conda_target()]
-            argv += [*specs, "--override-channels", "--channel", self.way.channel]
+            spec = Install(
+                Installer.CONDA,
+                self.prefix,
+                tuple(specs),
+                Sources(channel=self.way.channel),
+                tool=self.tool(self.manager),
+            )
             return Step.titled(
                 "install-torch",
                 N_("Install torch {torch} ({variant}) from conda-forge"),
                 fields,
-                argv,
-                "install",
+                spec,
             )
         # No PyTorch index (torch_index: default, or macOS's default wheel): torch comes from the
         # index every other package comes from, which is the user's mirror when they set one.
         if self.way.torch_links:
             # A flat page of links is no index: with --no-index and --no-deps nothing else can
             # stand in for the build; torch's own dependencies come in the next step.
-            index = ["--no-index", "--find-links", self.way.torch_links]
-            return self.install_step("install-torch", title, reqs, index, ["--no-deps"], fields)
+            links = Sources(no_index=True, find_links=(self.way.torch_links,))
+            return self.install_step("install-torch", title, reqs, links, fields, no_deps=True)
         url = d.index_url or self.a.index_url
-        index = ["--index-url", url] if url else []
         if self.manager == "uv" and not self.a.offline:
             # uv makes environments without pip; with pip, `pip install` after activation
             # installs here (not into whatever pip PATH finds) and honours the torch pin.
             reqs.append("pip")
-        return self.install_step("install-torch", title, reqs, index, fields=fields)
+        return self.install_step("install-torch", title, reqs, Sources(index_url=url), fields)
 
     def torch_deps_step(self) -> Step:
         """After a --no-deps torch from wheel links: its dependencies, torch itself is kept."""
         reqs = [self.d.requirement, *self.d.companions]
-        index = ["--index-url", self.a.index_url] if self.a.index_url else []
-        return self.install_step("install-torch-deps", N_("Install what torch needs"), reqs, index)
+        sources = Sources(index_url=self.a.index_url)
+        return self.install_step(
+            "install-torch-deps", N_("Install what torch needs"), reqs, sources
+        )
 
     def install_step(
         self,
         step_id: str,
         title: str,
         reqs: list[str],
-        index: list[str],
-        extra: Sequence[str] = (),
+        sources: Sources,
         fields: dict[str, str] | None = None,
+        *,
+        no_deps: bool = False,
+        pin_file: str | None = None,
     ) -> Step:
-        """`title` is a template when `fields` are given."""
-        links: list[str] = []
-        for f in self.a.find_links:
-            links += ["--find-links", f]
+        """`title` is a template when `fields` are given; the answers' wheel folders are added."""
+        links = (*sources.find_links, *self.a.find_links)
         if self.a.offline:
-            index = ["--no-index"]
+            sources = Sources(no_index=True, find_links=links)
+        else:
+            sources = dataclasses.replace(sources, find_links=links)
+        env: dict[str, str] = {}
         if self.installer.installer is Installer.UV:
-            argv, env = uv_pip_install(self.installer, self.env_py, reqs, index, links, list(extra))
-            return Step.titled(
-                step_id, title, fields or {}, argv, "install", env=env, progress="uv"
+            sources, reads_config, env = uv_sources(self.installer, sources)
+            spec = Install(
+                Installer.UV,
+                self.env_py,
+                tuple(reqs),
+                sources,
+                tool=self.installer.uv or "uv",
+                reads_config=reads_config,
+                pin_file=pin_file,
+                no_deps=no_deps,
             )
-        raw = self.pip_has_raw()
-        argv = [self.env_py, "-m", "pip", "install", "--no-input", "--disable-pip-version-check"]
-        argv += ["--no-compile", "--progress-bar", "raw" if raw else "off"]
-        argv += [*reqs, *index, *links, *extra]
-        return Step.titled(
-            step_id, title, fields or {}, argv, "install", progress="pip-raw" if raw else None
-        )
+        else:
+            spec = Install(
+                Installer.PIP,
+                self.env_py,
+                tuple(reqs),
+                sources,
+                pin_file=pin_file,
+                no_deps=no_deps,
+                raw_progress=self.pip_has_raw(),
+            )
+        return Step.titled(step_id, title, fields or {}, spec, env=env)
 
     def pin_step(self) -> Step:
         names = ["torch"] + [Requirement(c).name for c in self.d.companions]
-        argv = [self.env_py, script_path("pin.py"), "--prefix", self.prefix]
-        if self.d.source == "conda-forge":
-            argv.append("--conda")
         # The environment's pip.conf outranks the machine's files: it must repeat their constraints.
-        for path in self.facts.pip_config.constraints if self.facts.pip_config else []:
-            argv += ["--keep-constraint", path]
-        argv += names
-        return Step("pin", N_("Pin the installed torch build"), argv, "pin")
+        keep = self.facts.pip_config.constraints if self.facts.pip_config else []
+        spec = Pin(
+            self.env_py,
+            script_path("pin.py"),
+            self.prefix,
+            tuple(names),
+            conda=self.d.source == "conda-forge",
+            keep_constraints=tuple(keep),
+        )
+        return Step("pin", N_("Pin the installed torch build"), spec)
 
     def other_packages(self) -> list[str]:
         return [p for p in self.a.packages if Requirement(p).name.lower() not in COMPANIONS]
 
     def packages_step(self, packages: list[str]) -> Step:
-        index = ["--index-url", self.a.index_url] if self.a.index_url else []
-        constraints = ["--constraint", self.path.join(self.prefix, CONSTRAINTS_FILE)]
         return self.install_step(
             "install-packages",
             N_("Install {packages}"),
             packages,
-            index,
-            constraints,
+            Sources(index_url=self.a.index_url),
             {"packages": ", ".join(packages)},
+            pin_file=self.path.join(self.prefix, CONSTRAINTS_FILE),
         )
 
     def verify_step(self) -> Step:
         exp = self.d.expect
-        argv = [self.env_py, script_path("verify.py"), "--device", exp["device"]]
-        for cc in exp.get("compute_capabilities", []):
-            argv += ["--cc", cc]
-        for gfx in exp.get("gfx", []):
-            argv += ["--gfx", gfx]
-        if exp.get("gpus"):
-            argv += ["--gpus", str(exp["gpus"])]
-        return Step("verify", N_("Verify torch on the device"), argv, "verify")
+        spec = Verify(
+            self.env_py,
+            script_path("verify.py"),
+            exp["device"],
+            tuple(exp.get("compute_capabilities", [])),
+            tuple(exp.get("gfx", [])),
+            int(exp.get("gpus") or 0),
+            # A build chosen by name must be the one installed (a lock sets the locked one).
+            variant=self.d.variant if variant_kind(self.d.variant) in NAMED_KINDS else None,
+        )
+        return Step("verify", N_("Verify torch on the device"), spec)
 
     def bench_step(self) -> Step:
         b = self.a.benchmark
@@ -461,8 +510,7 @@ class _Builder:
         return Step(
             "benchmark",
             N_("Training benchmark"),
-            worker_argv(self.env_py, opts),
-            "bench",
+            Bench(self.env_py, opts),
             env=env,
             optional=True,
         )

@@ -12,23 +12,18 @@ own configuration files. Pure: everything comes from the facts and the answers.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import _, join
-from envwizard.core.values import StrValue
 from envwizard.facts.model import Facts
 from envwizard.facts.pipconfig import PipConfig
+from envwizard.plan.steps import Installer as Installer
+from envwizard.plan.steps import Sources
 from envwizard.settings.answers import Answers
 from envwizard.settings.choices import InstallerWord, Manager
-
-
-class Installer(StrValue):
-    """Who runs the install steps."""
-
-    PIP = "pip"
-    UV = "uv"
 
 
 @dataclass(frozen=True)
@@ -121,48 +116,29 @@ def choose_installer(facts: Facts, answers: Answers) -> InstallerChoice:
     )
 
 
-def uv_pip_install(
-    choice: InstallerChoice,
-    python: str,
-    reqs: list[str],
-    index: list[str],
-    links: list[str],
-    extra: list[str],
-) -> tuple[list[str], dict[str, str]]:
-    """argv and extra environment of `uv pip install` into the interpreter `python`.
+def uv_sources(choice: InstallerChoice, plan: Sources) -> tuple[Sources, bool, dict[str, str]]:
+    """What uv is told where pip reads its configuration: (sources, reads_config, environment).
 
-    `index` and `links` are the plan's own (`--index-url U`, `--no-index`, `--find-links F`):
-    on pip's command line they replace pip's configured index and add to its wheel folders,
-    and they do the same here.
+    The plan's own sources (`--index-url U`, `--no-index`, `--find-links F`) replace pip's
+    configured index and add to its wheel folders on pip's command line, and do the same here.
+    A uv environment (no pip configuration handed over) keeps uv's own configuration.
     """
-    argv = [choice.uv or "uv", "pip", "install", "--python", python, *reqs]
     cfg = choice.pip_config
+    if cfg is None:
+        return plan, True, {}
+    folders = tuple(f for f in cfg.find_links if f not in plan.find_links) + plan.find_links
+    sources = dataclasses.replace(
+        plan,
+        index_url=plan.index_url or (None if plan.no_index else cfg.index_url),
+        no_index=plan.no_index or cfg.no_index,
+        extra_index_urls=(*cfg.extra_index_urls, *plan.extra_index_urls),
+        find_links=folders,
+        constraints=(*cfg.constraints, *plan.constraints),
+        trusted_hosts=(*cfg.trusted_hosts, *plan.trusted_hosts),
+    )
     env: dict[str, str] = {}
-    if cfg is None:  # a uv environment: uv's own configuration applies, as the person expects
-        return [*argv, *index, *links, *extra], env
-    if not index and cfg.index_url:
-        index = ["--index-url", cfg.index_url]
-    if cfg.no_index and "--no-index" not in index:
-        index = [*index, "--no-index"]
-    argv += index
-    for url in cfg.extra_index_urls:
-        argv += ["--extra-index-url", url]
-    seen = set(links[1::2])
-    for folder in cfg.find_links:
-        if folder not in seen:
-            argv += ["--find-links", folder]
-    argv += links
-    for path in cfg.constraints:
-        argv += ["--constraint", path]
-    for host in cfg.trusted_hosts:
-        argv += ["--allow-insecure-host", host]
-    # pip takes the best version found on any index (uv's default stops at the first one).
-    # No --compile-bytecode: compiling every module of torch is most of an install's time, while
-    # the verify step's first `import torch` writes the bytecode of what it loads for a few
-    # seconds (benchmarks/bytecode_cost.py); pip's steps say --no-compile for the same reason.
-    argv += ["--index-strategy", "unsafe-best-match", "--no-config", *extra]
     if cfg.cert:
         env["SSL_CERT_FILE"] = cfg.cert
     if cfg.timeout:
         env["UV_HTTP_TIMEOUT"] = cfg.timeout
-    return argv, env
+    return sources, False, env

@@ -18,7 +18,7 @@ import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -27,6 +27,7 @@ from packaging.version import InvalidVersion, Version
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text
+from envwizard.core.values import StrValue
 from envwizard.plan.steps import Installer
 
 SCHEMA = 1
@@ -36,16 +37,13 @@ DEFAULT_INDEX = "default"
 """`source` of a file pip took from its built-in default index (its report names no index)."""
 
 
-class Group(str, Enum):
+class Group(StrValue):
     """Which install step puts a distribution in: torch's or the other packages'."""
 
     TORCH = "torch"
     """torch, its companions, and everything they need."""
     PACKAGES = "packages"
     """The other packages asked for, and what only they need."""
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -156,11 +154,14 @@ class Lock:
         return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
 
     def requirements(self, group: Group) -> str:
-        """A requirements file of exact pins for one group.
+        """A requirements file of exact pins for one group: what its install step installs,
+        with `--no-deps`, from the sources it was resolved against.
 
-        Hashes are written only when every file of the group has one: pip checks hashes all or
-        nothing. `==` with the full version (local tag included) matches only that build, and the
-        hash pins the very file the resolve saw.
+        A requirements file, not a pylock.toml: every pip and uv reads one (pip reads pylock
+        only from 25.1, experimentally), and with hashes it is as exact. `==` with the full
+        version (local tag included) matches only that build, and the hash pins the very file
+        the resolve saw. Hashes are written only when every file of the group has one: pip
+        checks hashes all or nothing.
         """
         rows = self.group(group)
         hashed = bool(rows) and all(p.hashes for p in rows)
@@ -213,6 +214,11 @@ class Lock:
             )
         except (KeyError, TypeError, ValueError) as e:
             raise InvalidInput(_("lock: not a lock file ({error})").format(error=e)) from None
+
+
+def lock_files(folder: Path) -> dict[Group, str]:
+    """Where the requirement files of a lock's groups lie in a run folder."""
+    return {g: str(folder / f"envwizard-lock-{g.value}.txt") for g in Group}
 
 
 # ---- where a file came from ---------------------------------------------------------------------

@@ -18,10 +18,11 @@ from enum import Enum
 from typing import Any
 
 from envwizard.core.i18n import _
+from envwizard.core.values import StrValue
 from envwizard.plan.bench_argv import BenchOptions, worker_argv
 
 
-class StepKind(str, Enum):
+class StepKind(StrValue):
     """What a step is; each kind's rules are properties, so callers never compare strings."""
 
     CREATE_ENV = "create-env"
@@ -29,9 +30,6 @@ class StepKind(str, Enum):
     PIN = "pin"
     VERIFY = "verify"
     BENCH = "bench"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def stall_watched(self) -> bool:
@@ -66,16 +64,13 @@ class StepKind(str, Enum):
         return self in (StepKind.VERIFY, StepKind.BENCH)
 
 
-class Installer(str, Enum):
+class Installer(StrValue):
     """Who installs packages: pip or uv fill venv/virtualenv/uv environments (and pip wheels in
     a conda one); conda installs conda-forge's torch into a conda environment."""
 
     PIP = "pip"
     UV = "uv"
     CONDA = "conda"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Spec:
@@ -283,7 +278,7 @@ class Install(Spec):
             return [*head, *self.what(), *uv_source_args(self.sources, self.reads_config), *tail]
         again = ["--force-reinstall"] if self.reinstall else []
         head = [self.target, "-m", "pip", "install", *again, "--no-input"]
-        head += ["--disable-pip-version-check", "--progress-bar"]
+        head += ["--disable-pip-version-check", "--no-compile", "--progress-bar"]
         head.append("raw" if self.raw_progress else "off")
         return [*head, *self.what(), *pip_source_args(self.sources), *tail]
 
@@ -302,20 +297,22 @@ def pip_source_args(s: Sources) -> list[str]:
     return out
 
 
-def uv_source_args(s: Sources, reads_config: bool, *, install: bool = True) -> list[str]:
+def uv_source_args(s: Sources, reads_config: bool) -> list[str]:
     """uv's flags for the sources; with pip's settings handed over, uv also takes the best
-    version across all indexes (as pip does), compiles bytecode as pip does (the first
-    `import torch` would otherwise compile for ~10 s) and ignores its own configuration."""
+    version across all indexes (as pip does) and ignores its own configuration.
+
+    Installs compile no bytecode (pip is told --no-compile): compiling every module of torch was
+    most of an install's time, while verify's first `import torch` writes what it loads
+    (benchmarks/bytecode_cost.py)."""
     out = pip_source_args(dataclasses.replace(s, trusted_hosts=()))
     for host in s.trusted_hosts:
         out += ["--allow-insecure-host", host]
     if not reads_config:
-        out += ["--index-strategy", "unsafe-best-match"]
-        out += ["--compile-bytecode", "--no-config"] if install else ["--no-config"]
+        out += ["--index-strategy", "unsafe-best-match", "--no-config"]
     return out
 
 
-class Output(str, Enum):
+class Output(StrValue):
     """What a dry run writes: pip's installation report, uv's two forms, conda's JSON."""
 
     PIP_REPORT = "pip-report"
@@ -377,7 +374,7 @@ class DryRun:
         out += ["--python-version", self.python]
         out += ["--python-platform", self.platform] if self.platform else []
         # --quiet: the resolution goes to the file only (uv also prints it), errors still show.
-        out += ["--quiet", *uv_source_args(self.sources, self.reads_config, install=False)]
+        out += ["--quiet", *uv_source_args(self.sources, self.reads_config)]
         return out + (["--no-deps"] if self.no_deps else [])
 
 
@@ -465,6 +462,26 @@ class Bench(Spec):
 
 
 @dataclass(frozen=True)
+class Command(Spec):
+    """A step given as a ready command line, of a kind whose rules it follows: for plans
+    written by hand around a program envwizard has no spec for (benchmarks, tests)."""
+
+    step_kind: StepKind
+    command: tuple[str, ...]
+
+    @property
+    def kind(self) -> StepKind:
+        return self.step_kind
+
+    @property
+    def program(self) -> str:
+        return self.command[0]
+
+    def argv(self) -> list[str]:
+        return list(self.command)
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of the plan: an id, a title for people, and the spec that says what it does."""
 
@@ -478,6 +495,11 @@ class Step:
     fields: Mapping[str, str] = field(default_factory=dict)
     """The values in `title` when it was made from a template (the template is `template`)."""
     template: str = ""
+
+    @classmethod
+    def command(cls, step_id: str, title: str, argv: list[str], kind: str, **kw: Any) -> Step:
+        """A step of a ready command line (see `Command`)."""
+        return cls(step_id, title, Command(StepKind(kind), tuple(argv)), **kw)
 
     @classmethod
     def titled(

@@ -213,6 +213,8 @@ def _why(decision: dict[str, Any]) -> str | None:
 def _failure(data: dict[str, Any], failed: str | None, verify: dict[str, Any]) -> str | None:
     if data.get("error"):
         return str(data["error"])
+    if data.get("reason"):  # refused before its steps (bad input, pre-flight, the resolve)
+        return str(data["reason"])
     if failed:
         code = data.get("exit_code")
         return f"step {failed} failed" + (f" (exit code {code})" if code is not None else "")

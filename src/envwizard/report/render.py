@@ -15,6 +15,7 @@ from envwizard.core.i18n import _
 from envwizard.core.redact import redact_text, safe_text
 from envwizard.decide.decision import Decision
 from envwizard.plan.build import Plan
+from envwizard.plan.lockcheck import where
 from envwizard.report.linebreak import install as install_line_breaking
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus
 from envwizard.run.runner import BENCH_SKIPPED_REASON
@@ -106,6 +107,23 @@ def decision_head(d: Decision) -> str:
         )
     return template.format(
         torch=d.torch, variant=d.variant, source=escape(redact_text(d.index_url or ""))
+    )
+
+
+def lock_line(plan: Plan) -> str:
+    """What the resolve locked, in one line: torch's exact build and where it comes from."""
+    lock = plan.lock
+    torch = (lock.get("torch") or lock.get("pytorch")) if lock is not None else None
+    if lock is None or torch is None:
+        return ""
+    return _(
+        "locked: torch {version} ({build}) from {source}, {count} distributions in all; lock: {path}"
+    ).format(
+        version=torch.version,
+        build=lock.variant,
+        source=where(torch.source),
+        count=len(lock.packages),
+        path=plan.lock_path,
     )
 
 

@@ -18,11 +18,12 @@ from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact, redact_text
 from envwizard.facts.model import Facts
 from envwizard.plan.build import Plan
+from envwizard.plan.lock import DEFAULT_INDEX
+from envwizard.plan.steps import Install
 from envwizard.run.outcome import RunResult
 from envwizard.settings.answers import Answers
 
 VERIFY_KEYS = ("ok", "torch_version", "cuda_available", "device_names", "arch_list")
-READ_ONLY_KINDS = ("verify", "bench")
 
 
 def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) 
         },
         "installer": plan.installer.to_dict(),
         "installed": installed(result.verify, plan),
+        "lock": plan.lock_path,
         "steps": steps,
         "verify": v,
         "benchmark": result.benchmark,
@@ -77,7 +79,24 @@ say it in a sentence of its own."""
 
 
 def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | None:
-    """What verification found in the environment, not what the decision expected to arrive."""
+    """What went in: torch's version, build and source from the lock (the installer's own
+    answer, so a wheel folder or a flat links page is named as it is), with whether
+    verification found that very version. Without a lock (a plan run unresolved), what
+    verification found, and the install step's own index."""
+    lock = plan.lock
+    torch = (lock.get("torch") or lock.get("pytorch")) if lock is not None else None
+    if lock is not None and torch is not None:
+        found = str(verify.get("torch_version")) if verify and verify.get("torch_version") else None
+        return {
+            "torch": torch.version,
+            "build": lock.variant or torch.local or torch.build or "default",
+            "index": source_words(torch.source),
+            "source": torch.source,
+            "file": torch.filename,
+            "installer": lock.installer.value,
+            "lock": plan.lock_path,
+            "verified": None if found is None else found == torch.version,
+        }
     if not verify or not verify.get("torch_version"):
         return None
     version = str(verify["torch_version"])
@@ -85,15 +104,34 @@ def installed(verify: dict[str, Any] | None, plan: Plan) -> dict[str, Any] | Non
     if not label:
         cuda, hip = verify.get("cuda_version"), verify.get("hip_version")
         label = f"cu{str(cuda).replace('.', '')}" if cuda else f"rocm{hip}" if hip else "cpu"
-    torch = next((s for s in plan.steps if s.id == "install-torch"), None)
-    argv = torch.argv if torch else []
-    index = argv[argv.index("--index-url") + 1] if "--index-url" in argv else None
+    spec = next((s.spec for s in plan.steps if s.id == "install-torch"), None)
+    index = spec.sources.index_url if isinstance(spec, Install) else None
     return {
         "torch": version,
         "build": label,
         "index": redact_text(index) if index else DEFAULT_SOURCE,
         "installer": plan.installer.installer.value,
     }
+
+
+DEFAULT_INDEX_SOURCE = N_("the installer's default index")
+"""`installed.index` for a file pip took from its built-in default index (data, in English)."""
+UNNAMED_SOURCE = N_("a source the installer did not name")
+"""`installed.index` when the installer did not say where a file came from (data, in English)."""
+
+
+def source_words(source: str | None) -> str:
+    """A lock's source as the report's `installed.index` says it."""
+    if source == DEFAULT_INDEX:
+        return DEFAULT_INDEX_SOURCE
+    return source or UNNAMED_SOURCE
+
+
+def index_words(index: str) -> str:
+    """`installed.index` as a person reads it, in their language."""
+    return {DEFAULT_INDEX_SOURCE: _(DEFAULT_INDEX_SOURCE), UNNAMED_SOURCE: _(UNNAMED_SOURCE)}.get(
+        index, index
+    )
 
 
 def _installed_lines(r: dict[str, Any]) -> list[str]:
@@ -110,7 +148,10 @@ def _installed_lines(r: dict[str, Any]) -> list[str]:
         )
         out.append(
             template.format(
-                torch=i["torch"], build=i["build"], installer=i["installer"], index=i["index"]
+                torch=i["torch"],
+                build=i["build"],
+                installer=i["installer"],
+                index=index_words(i["index"]),
             )
         )
     if r.get("installer"):
@@ -121,10 +162,8 @@ def _installed_lines(r: dict[str, Any]) -> list[str]:
 def env_changed(plan: Plan, steps: list[dict[str, Any]]) -> bool:
     """Whether a step that writes the environment ran: a rerun that only verifies is no change
     (what Ansible's `changed` and other idempotent callers report)."""
-    kinds = {s.id: s.kind for s in plan.steps}
-    return any(
-        s["status"] in ("ok", "failed") and kinds.get(s["id"]) not in READ_ONLY_KINDS for s in steps
-    )
+    read_only = {s.id for s in plan.steps if s.kind.read_only}
+    return any(s["status"] in ("ok", "failed") and s["id"] not in read_only for s in steps)
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> tuple[Path, Path]:

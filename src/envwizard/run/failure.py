@@ -105,8 +105,8 @@ def cause(tail: list[str]) -> str:
     """The most specific error line, whole: uv's `cause:` before its `error:` headline; pip's
     conflict with the requirements it names; else the last `ERROR:`, else the last line."""
     marked: list[tuple[str, str]] = [
-        (line, str(m.group(1)).strip())
-        for line in tail
+        (line, _continued(str(m.group(1)).strip(), m.start(1), tail[at + 1 :]))
+        for at, line in enumerate(tail)
         if (m := _CAUSE.match(line)) and not m.group(1).startswith("ResolutionImpossible")
     ]
     for line, text in reversed(marked):
@@ -122,3 +122,15 @@ def cause(tail: list[str]) -> str:
         return f"{text.rstrip('.')}: {'; '.join(conflict)}" if conflict else text
     rest = [line.strip() for line in tail if line.strip()]
     return rest[-1] if rest else ""
+
+
+def _continued(text: str, column: int, after: list[str]) -> str:
+    """`text` with the lines that carry it on: uv wraps its messages to the terminal's width,
+    indenting the rest of a sentence under its first word."""
+    parts = [text]
+    for line in after:
+        body = line.lstrip()
+        if not body or len(line) - len(body) < column or _CAUSE.match(line):
+            break
+        parts.append(body.strip())
+    return " ".join(parts)

@@ -24,13 +24,13 @@ from envwizard.core.i18n import _, join
 from envwizard.core.notes import Note, NoteCode
 from envwizard.core.redact import redact_text, split_credentials
 from envwizard.facts.pipconfig import read_pip_config
-from envwizard.plan.build import Plan, Step
+from envwizard.plan.build import Plan
+from envwizard.plan.steps import CreateEnv, Install, Installer, Step
 from envwizard.run.childenv import child_env, leaking
 from envwizard.run.target import Start
 from envwizard.settings.answers import Answers
 
 NET_TIMEOUT = 5.0
-INDEX_FLAGS = ("--index-url", "--extra-index-url", "--find-links", "--default-index", "--index")
 
 
 @dataclass
@@ -98,7 +98,7 @@ def _existing_ancestor(path: Path) -> Path | None:
 
 
 def _installs_done(plan: Plan, start: Start) -> bool:
-    return all(s.id in start.skip for s in plan.steps if s.kind in ("create-env", "install"))
+    return all(s.id in start.skip for s in plan.steps if s.kind.defines_env)
 
 
 def _pending(plan: Plan, start: Start) -> list[Step]:
@@ -110,7 +110,7 @@ def _tools(plan: Plan, start: Start) -> list[str]:
     problems = []
     seen = set()
     for s in _pending(plan, start):
-        exe = s.argv[0]
+        exe = s.spec.program
         if exe == plan.env_python or exe in seen:
             continue
         seen.add(exe)
@@ -126,7 +126,10 @@ def _tools(plan: Plan, start: Start) -> list[str]:
 def _pip_config_loads(plan: Plan, start: Start) -> list[str]:
     """pip refuses to run when a configuration file of its cannot be parsed: say so before the
     environment is made, not when its first install fails."""
-    if not any(s.argv[1:3] == ["-m", "pip"] for s in _pending(plan, start)):
+    pip = Installer.PIP
+    if not any(
+        isinstance(s.spec, Install) and s.spec.installer is pip for s in _pending(plan, start)
+    ):
         return []
     return [
         _(
@@ -154,11 +157,11 @@ def _how_to_get(exe: str) -> str:
 
 def _interpreter(plan: Plan, start: Start) -> list[str]:
     """The Python that will create a venv/virtualenv environment must start."""
-    if "create-env" in start.skip or plan.manager not in ("venv", "virtualenv"):
+    create = next((s.spec for s in _pending(plan, start) if isinstance(s.spec, CreateEnv)), None)
+    py = create.interpreter if create is not None else None
+    if py is None:
         return []
-    argv = plan.step("create-env").argv
-    py = argv[0] if plan.manager == "venv" else argv[argv.index("--python") + 1]
-    if plan.manager == "virtualenv" and os.path.sep not in py:
+    if create is not None and create.manager == "virtualenv" and os.path.sep not in py:
         return []  # a version request: virtualenv finds it, and says so if it cannot
     if shutil.which(py) is None and not os.path.isfile(py):
         return []  # reported by _tools
@@ -191,15 +194,12 @@ def _local_links(answers: Answers) -> list[str]:
 def _reachable(plan: Plan, answers: Answers, start: Start, wizard: bool = False) -> list[str]:
     urls: list[str] = []
     for s in _pending(plan, start):
-        if s.kind not in ("create-env", "install"):
+        spec = s.spec
+        if not isinstance(spec, Install) or spec.installer is Installer.CONDA:
             continue
-        for i, a in enumerate(s.argv[:-1]):
-            if a in INDEX_FLAGS and s.argv[i + 1].startswith(("http://", "https://")):
-                urls.append(s.argv[i + 1])
-        if s.kind == "install" and not any(
-            a in ("--index-url", "--no-index", "--default-index") for a in s.argv
-        ):
-            urls += configured_indexes("uv" if s.progress == "uv" else "pip")
+        urls += spec.sources.urls()
+        if not spec.sources.index_url and not spec.sources.no_index:
+            urls += configured_indexes(spec.installer.value)
     urls = list(dict.fromkeys(u for u in urls if u.startswith(("http://", "https://"))))
     if not urls:
         return []

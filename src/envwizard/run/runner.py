@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import time
 from collections.abc import AsyncIterator
@@ -30,14 +31,17 @@ from envwizard.core.errors import (
 )
 from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact, redact_text
-from envwizard.plan.build import Plan, Step
+from envwizard.plan.build import Plan
+from envwizard.plan.lock import LOCK_FILE
+from envwizard.plan.steps import Install, Step, StepKind
 from envwizard.run.childenv import child_env
 from envwizard.run.envlock import EnvLock
 from envwizard.run.outcome import EnvOutcome, RunResult, RunStatus, StepResult, StepStatus
 from envwizard.run.proc import Child
 from envwizard.run.progress import Progress, ProgressParser
-from envwizard.run.stall import StallWatch
-from envwizard.run.target import Start, StateFile, remove_environment, repair_argv
+from envwizard.run.resolve import write_lock
+from envwizard.run.stall import StallWatch, stalled_message
+from envwizard.run.target import Start, StateFile, remove_environment
 from envwizard.settings.answers import Answers
 
 
@@ -200,6 +204,12 @@ class Runner:
         self._bench_running = False
         self._created_env = start.owns_env and "create-env" in start.skip
         """True once the environment is this run's own (created by it, or by the run it retries)."""
+        if plan.lock is not None and plan.lock_path:
+            # The files the install steps read (a resumed plan's lock is written here first).
+            try:
+                write_lock(plan.lock, Path(plan.lock_path).parent)
+            except OSError as e:
+                raise _unwritable(Path(plan.lock_path).parent, e) from None
         _keep(self.run_dir, "plan.json", json.dumps(redact(plan.to_dict()), indent=2))
         _keep(self.run_dir, "answers.yaml", redact_text(answers.to_yaml()))
 
@@ -314,9 +324,11 @@ class Runner:
                 ),
                 "warn",
             )
-            again = [s for s in self.plan.steps if s.kind in ("install", "pin", "verify")]
+            again = [
+                s for s in self.plan.steps if s.kind.changes_packages or s.kind is StepKind.VERIFY
+            ]
             self.results = [r for r in self.results if r.id not in {s.id for s in again}]
-            repair = {s.id for s in again if s.kind == "install"}
+            repair = {s.id for s in again if s.kind.repairable}
             async for ev in self._steps(again, state, repair):
                 yield ev
         if self.cancelled:
@@ -342,7 +354,7 @@ class Runner:
                 yield ev
         if env.is_dir() and not self.removed:
             state.mark(status=RunStatus.DONE.value if complete else self.status.value)
-        self.state_error = state.error
+        self.state_error = state.error or self.state_error
         if state.error:
             yield Notice(
                 _("the environment's state was not saved: {error}").format(error=state.error),
@@ -387,7 +399,7 @@ class Runner:
     def retry_start(self) -> Start:
         """How to run the same plan again after a failure: skip what finished, keep ownership."""
         done = {r.id for r in self.results if r.status.finished}
-        done -= {s.id for s in self.plan.steps if s.kind in ("verify", "bench")}
+        done -= {s.id for s in self.plan.steps if s.kind.read_only}
         return Start(
             "resume",
             skip=done,
@@ -406,18 +418,20 @@ class Runner:
         json_lines: list[dict[str, Any]] = []
         t0 = time.monotonic()
         rc: int | None = None
-        argv = repair_argv(step.argv) if repair else step.argv
-        if step.kind in ("install", "pin"):
+        argv = step.spec.repaired().argv() if repair else step.argv
+        if step.kind.changes_packages:
             state.begin(step.id)
             if not self._created_env:
                 self.changed_reused_env = True
+        if isinstance(step.spec, Install) and step.spec.locked:
+            self._lock_beside_env()
         self._stalled = None
-        stall = StallWatch(self.stall_seconds) if step.kind in ("create-env", "install") else None
-        self._bench_running = step.kind == "bench"
+        stall = StallWatch(self.stall_seconds) if step.kind.stall_watched else None
+        self._bench_running = step.kind is StepKind.BENCH
         child = Child(argv, env=child_env(self.base_env, step.env), log_path=log_path)
         try:
             async with child:
-                if step.kind == "create-env":
+                if step.kind is StepKind.CREATE_ENV:
                     self._created_env = self.start.owns_env
                 watcher = asyncio.ensure_future(self._watch_cancel(child))
                 stall_task = (
@@ -431,10 +445,10 @@ class Runner:
                             stall.saw(batch, progress is not None)
                         if progress:
                             yield StepProgress(step.id, progress)
-                        if step.kind in ("verify", "bench"):
+                        if step.kind.emits_json:
                             shown, found = self._split_json(step, shown)
                             json_lines += found
-                            if step.kind == "bench":
+                            if step.kind is StepKind.BENCH:
                                 for data in found:
                                     yield BenchEvent(step.id, data)
                         if shown:
@@ -461,7 +475,7 @@ class Runner:
         seconds = time.monotonic() - t0
         self._bench_running = False
         reason = None
-        if step.kind == "bench" and self.benchmark_skipped:
+        if step.kind is StepKind.BENCH and self.benchmark_skipped:
             status, reason = StepStatus.DONE_BEFORE, BENCH_SKIPPED_REASON
             self._cancel.clear()  # only the benchmark was stopped
         elif self.cancelled:
@@ -473,16 +487,16 @@ class Runner:
         if self._stalled:
             tail.append(self._stalled)
             yield StepOutput(step.id, [self._stalled])
-        if step.kind == "verify" and json_lines:
+        if step.kind is StepKind.VERIFY and json_lines:
             self.verify = json_lines[-1]
             problems = self.verify.get("problems") or []
             if status is StepStatus.FAILED and problems:
                 tail.append("verify: " + "; ".join(str(p) for p in problems))
-        if step.kind == "bench" and status is StepStatus.FAILED and not self.bench_error:
+        if step.kind is StepKind.BENCH and status is StepStatus.FAILED and not self.bench_error:
             self.bench_error = tail[-1] if tail else f"exit code {rc}"
         if status is StepStatus.OK:
             state.mark(step.id)
-            if step.kind == "create-env" and self.start.owns_env:
+            if step.kind is StepKind.CREATE_ENV and self.start.owns_env:
                 self._mark(env="created")
         self.results = [r for r in self.results if r.id != step.id]
         self.results.append(StepResult(step.id, status, seconds, str(log_path), rc, reason))
@@ -490,6 +504,19 @@ class Runner:
         yield StepFinished(
             step.id, status, rc, seconds, str(log_path), tail[-15:] if failed else [], reason
         )
+
+    def _lock_beside_env(self) -> None:
+        """The lock goes into the environment with the first package: from then on the
+        environment says what it was meant to hold (a later resume installs the same)."""
+        env = Path(self.plan.env_path)
+        if self.plan.lock is None or not env.is_dir():
+            return
+        tmp = env / (LOCK_FILE + ".tmp")
+        try:
+            tmp.write_text(self.plan.lock.to_json(), encoding="utf-8")
+            os.replace(tmp, env / LOCK_FILE)
+        except OSError as e:  # a full disk: the install step that follows says so too
+            self.state_error = self.state_error or f"cannot write {env / LOCK_FILE}: {e}"
 
     def _split_json(self, step: Step, lines: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
         """JSON lines from verify/bench become data; anything else stays visible output."""
@@ -505,9 +532,10 @@ class Runner:
                     continue
                 if isinstance(data, dict):
                     sink.append(data)
-                    if step.kind == "bench" and data.get("event") == "summary":
+                    bench = step.kind is StepKind.BENCH
+                    if bench and data.get("event") == "summary":
                         self.bench = data
-                    if step.kind == "bench" and data.get("event") == "error":
+                    if bench and data.get("event") == "error":
                         self.bench_error = str(data.get("message") or data.get("error") or data)
                     continue
             shown.append(line)
@@ -522,9 +550,7 @@ class Runner:
         while True:
             await asyncio.sleep(min(1.0, stall.limit / 4))
             if child.pid is not None and stall.stalled(child.pid):
-                self._stalled = _(
-                    "{id} stalled: no output and no bytes downloaded for {limit:g} s, so envwizard stopped it. The index may be hanging or unreachable; check the index URL and the network, or raise stall_seconds (or --stall-seconds) for a slow link"
-                ).format(id=step.id, limit=stall.limit)
+                self._stalled = stalled_message(step.id, stall.limit)
                 await child.stop()
                 return
 

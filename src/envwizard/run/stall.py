@@ -13,6 +13,8 @@ import time
 
 import psutil
 
+from envwizard.core.i18n import _
+
 RETRY = re.compile(r"Retrying \(|retrying|Connection (?:broken|reset)|timed out", re.IGNORECASE)
 """Lines that report a retry or a timeout: a stalled index, not progress."""
 MIN_BYTES = 256 * 1024
@@ -57,3 +59,10 @@ def _tree_bytes(pid: int) -> int | None:
             continue
         total += getattr(io, "read_chars", 0) or io.read_bytes
     return total
+
+
+def stalled_message(what: str, limit: float) -> str:
+    """Why a stalled installer was stopped, and what to check."""
+    return _(
+        "{id} stalled: no output and no bytes downloaded for {limit:g} s, so envwizard stopped it. The index may be hanging or unreachable; check the index URL and the network, or raise stall_seconds (or --stall-seconds) for a slow link"
+    ).format(id=what, limit=limit)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -25,18 +24,18 @@ from envwizard import __version__
 from envwizard.core.errors import InvalidInput
 from envwizard.core.i18n import N_, _, join
 from envwizard.plan.build import CONSTRAINTS_FILE, STATE_FILE, Plan
+from envwizard.plan.lock import LOCK_FILE
+from envwizard.plan.steps import StepKind
+from envwizard.plan.steps import plan_hash as steps_hash
 from envwizard.run.envlock import read_marker
 from envwizard.settings.answers import CONDA_LIKE, Answers
 
-ALWAYS_RERUN = ("verify", "bench")
-"""Step kinds that change nothing and run again when an environment is resumed (a finished
-environment's benchmark only when asked: it takes its full time and changes nothing)."""
 BENCH_AGAIN_HINT = N_(
     "the environment was finished in an earlier run; pass --rebenchmark to measure it again"
 )
 """Why a finished environment is not benchmarked again (kept in English in the report)."""
 
-ENVWIZARD_ENTRIES = frozenset({STATE_FILE, CONSTRAINTS_FILE, ".envwizard-lock"})
+ENVWIZARD_ENTRIES = frozenset({STATE_FILE, CONSTRAINTS_FILE, LOCK_FILE, ".envwizard-lock"})
 """What envwizard itself writes into an environment (the pin writes pip.conf, pip.ini too)."""
 VENV_ENTRIES = ENVWIZARD_ENTRIES | {
     # venv, virtualenv and uv, POSIX and Windows layouts; `share`, `etc` and the like belong to
@@ -302,26 +301,14 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def repair_argv(argv: list[str]) -> list[str]:
-    """The same install, told to reinstall what it installs (half-installed files get replaced)."""
-    if "--reinstall" in argv or "--force-reinstall" in argv:
-        return list(argv)
-    if argv[1:3] == ["pip", "install"]:  # uv pip install
-        return [*argv[:3], "--reinstall", *argv[3:]]
-    for i in range(len(argv) - 1):
-        if argv[i] == "install":  # python -m pip install, conda/mamba install
-            return [*argv[: i + 1], "--force-reinstall", *argv[i + 1 :]]
-    return list(argv)
-
-
 def _system_prefixes() -> set[str]:
     return {os.path.realpath(x) for x in ("/usr", "/usr/local", "/")}
 
 
 def plan_hash(plan: Plan) -> str:
-    """Identifies what the environment is meant to contain; verify and bench steps do not count."""
-    key = [(s.id, s.argv) for s in plan.steps if s.kind in ("create-env", "install")]
-    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+    """Identifies what the environment is meant to contain, its lock included (a locked install
+    counts by the lock's content); verify and bench steps do not count."""
+    return steps_hash(plan.steps)
 
 
 def resolve_start(
@@ -373,18 +360,20 @@ def resolve_start(
     same = target.kind == "envwizard" and saved.get("plan") == plan_hash(plan)
     if same:
         done = set(saved.get("completed") or [])
-        rerun = {s.id for s in plan.steps if s.kind in ALWAYS_RERUN}
+        # Steps that change nothing run again when an environment is resumed (a finished
+        # environment's benchmark only when asked: it takes its full time and changes nothing).
+        rerun = {s.id for s in plan.steps if s.kind.read_only}
         skip = {s.id for s in plan.steps if s.id in done and s.id not in rerun}
         current = saved.get("current")
         repair = {
-            s.id for s in plan.steps if s.id == current and s.kind == "install" and s.id not in done
+            s.id for s in plan.steps if s.id == current and s.kind.repairable and s.id not in done
         }
         why: dict[str, str] = {}
         never_done: set[str] = set()
         if saved.get("status") == "done":
             msg = _("{where} is already complete; verifying it again").format(where=where)
             if not rebenchmark:
-                bench = {s.id for s in plan.steps if s.kind == "bench"}
+                bench = {s.id for s in plan.steps if s.kind is StepKind.BENCH}
                 skip |= bench
                 why = dict.fromkeys(bench, BENCH_AGAIN_HINT)
                 never_done = bench - done

@@ -2,11 +2,14 @@
 
 Run by the environment's own Python (stdlib + torch only):
     python verify.py --device cuda [--cc 8.9 ...] [--gfx gfx1100 ...] [--gpus N]
+                     [--lock envwizard-lock.json] [--variant cpu|cuNNN|rocmX.Y|xpu|default]
 
 Prints one JSON object: torch and CUDA/HIP versions, whether the device is available, device
 names, the build's arch list, whether every GPU's architecture is covered, and a small matmul
-on every device checked against the CPU. Exit 0 when everything expected holds, 1 otherwise;
-`hints` says what to try next.
+on every device checked against the CPU. With --lock, every distribution of the lock must be
+installed at the locked version, and torch must be the --variant build: a CUDA torch where the
+CPU build was chosen is a failed verify, whatever it can compute. Exit 0 when everything
+expected holds, 1 otherwise; `hints` says what to try next.
 """
 
 import argparse
@@ -23,6 +26,8 @@ def main(argv=None):
     )
     ap.add_argument("--gfx", action="append", default=[], help="AMD target that must be covered")
     ap.add_argument("--gpus", type=int, default=0, help="how many GPUs should be visible")
+    ap.add_argument("--lock", help="envwizard's lock: what must be installed")
+    ap.add_argument("--variant", help="the build torch must be (cpu, cu130, rocm6.4, xpu)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     result = {"ok": False, "expected_device": args.device, "problems": [], "hints": []}
@@ -66,6 +71,10 @@ def check(torch, args, result, t0):
         covered=None,
         matmul=[],
     )
+    if args.lock:
+        check_lock(args.lock, result)
+    if args.variant:
+        check_variant(torch, args.variant, result)
     devices = ["cpu"]
     if args.device == "cuda":
         check_cuda(torch, args, result)
@@ -159,6 +168,64 @@ def check_cuda(torch, args, result):
         )
         result["hints"].append(
             "choose a variant whose arch list covers this GPU (envwizard plan lists them)"
+        )
+
+
+def check_lock(path, result):
+    """Every locked distribution installed at its locked version (wheels; conda: torch only)."""
+    from importlib import metadata
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            lock = json.load(f)
+    except (OSError, ValueError) as e:
+        result["problems"].append("cannot read the lock %s: %s" % (path, e))
+        return
+    result["lock"] = path
+    conda = lock.get("installer") == "conda"
+    differ = []
+    for p in lock.get("packages") or []:
+        name, want = p.get("name"), p.get("version")
+        if conda and name != "pytorch":
+            continue
+        try:
+            got = metadata.version("torch" if conda else name)
+        except metadata.PackageNotFoundError:
+            got = None
+        if got != want and not (conda and got and got.split("+")[0] == want):
+            differ.append("%s %s (locked %s)" % (name, got or "missing", want))
+    result["lock_ok"] = not differ
+    if differ:
+        result["problems"].append(
+            "%d installed distribution(s) differ from the lock: %s"
+            % (len(differ), ", ".join(differ[:6]) + (" …" if len(differ) > 6 else ""))
+        )
+        result["hints"].append("run the same answers again to reinstall exactly the lock")
+
+
+def check_variant(torch, variant, result):
+    """The torch build must be the one chosen: its CUDA/HIP version says what it was built for."""
+    cuda = result.get("cuda_version")
+    hip = result.get("hip_version")
+    built = "cu" + cuda.replace(".", "") if cuda else ("rocm" + hip if hip else None)
+    if built is None:
+        built = "xpu" if "+xpu" in torch.__version__ else "cpu"
+    result["build"] = built
+    if variant == "default":
+        return
+    if variant.startswith("cu"):
+        ok = bool(cuda) and built == variant
+    elif variant.startswith("rocm"):
+        ok = bool(hip) and hip.startswith(variant[4:])
+    else:
+        ok = built == variant
+    if not ok:
+        result["problems"].append(
+            "torch %s is the %s build; the %s build was chosen"
+            % (torch.__version__, built, variant)
+        )
+        result["hints"].append(
+            "the installer took another build than the lock; check the sources and run again"
         )
 
 

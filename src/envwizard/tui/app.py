@@ -32,6 +32,7 @@ from envwizard.core.i18n import N_, _, set_answers_language
 from envwizard.core.terminal import detach_terminal
 from envwizard.facts.model import Facts
 from envwizard.knowledge import load as load_knowledge
+from envwizard.plan.steps import StepKind
 from envwizard.report.render import outcome_line
 from envwizard.run.outcome import EnvOutcome, RunResult
 from envwizard.run.runner import Event, RunFinished, StepStarted
@@ -280,7 +281,11 @@ class EnvWizardApp(App[None]):
 
     def dispatch(self, ev: Event) -> None:
         """Hand a runner event to the screens that show it."""
-        if isinstance(ev, StepStarted) and ev.step.kind == "bench" and self.bench_screen() is None:
+        if (
+            isinstance(ev, StepStarted)
+            and ev.step.kind is StepKind.BENCH
+            and self.bench_screen() is None
+        ):
             assert self.runner is not None
             self.push_screen(BenchScreen(self.runner.verify))
         if isinstance(ev, RunFinished):

@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 from envwizard.bench.view import summary_table
 from envwizard.core.errors import EnvwizardError
 from envwizard.core.i18n import N_, _
-from envwizard.report.report import DEFAULT_SOURCE, carry_commands, installed
+from envwizard.report.report import DEFAULT_SOURCE, carry_commands, index_words, installed
 from envwizard.run.outcome import RunStatus
 from envwizard.run.runner import BENCH_SKIPPED_REASON
 from envwizard.tui.screens.base import wizard_app
@@ -72,7 +72,7 @@ class DoneScreen(Screen[None]):
                         torch=got["torch"],
                         build=got["build"],
                         installer=got["installer"],
-                        index=got["index"],
+                        index=index_words(got["index"]),
                     )
                 yield Static(f"{head}\n{verify_text(result.verify)}{what}", classes="panel")
                 if result.benchmark:

@@ -25,7 +25,8 @@ from textual.widgets import (
 from envwizard.app.session import NeedsConfirm, Ready, Refused
 from envwizard.core.i18n import N_, _
 from envwizard.core.redact import redact_text
-from envwizard.plan.build import Plan, Step
+from envwizard.plan.build import Plan
+from envwizard.plan.steps import Step
 from envwizard.report.render import STEP_ICONS
 from envwizard.run.failure import Failure, classify
 from envwizard.run.outcome import EnvOutcome, RunStatus, StepStatus

@@ -17,9 +17,11 @@ from typing import ClassVar
 import pytest
 import yaml
 
+from envwizard.app.session import Session
 from envwizard.core.errors import InvalidInput
+from envwizard.plan.build import make_plan
 from envwizard.plan.lock import LOCK_FILE, Group, Lock, Locked
-from envwizard.plan.steps import Installer
+from envwizard.plan.steps import Install, Installer
 from envwizard.plan.wheeltags import Target
 from envwizard.run.bundle import (
     MANIFEST,
@@ -35,7 +37,7 @@ from envwizard.run.bundle import (
 from envwizard.run.fetch import Fetcher, FetchFailed, Wanted
 from envwizard.settings.answers import Answers
 
-from ..builders import build_wheel
+from ..builders import answers_for, build_wheel, plain_facts
 
 HERE = Target("Linux", "x86_64", "3.11", "2.36")
 ARM = Target("Linux", "aarch64", "3.12", "2.35")
@@ -339,6 +341,30 @@ def test_an_install_from_a_bundle_names_the_bundle_as_the_source(
         assert after.source == str(wheels) and after.hashes == before.hashes
         assert after.url == (wheels / (before.filename or "")).as_uri()
         assert after.filename == before.filename
+
+
+def test_an_install_from_a_bundle_installs_its_lock_from_the_bundle_without_resolving(
+    bundle: tuple[Path, Manifest, Lock],
+) -> None:
+    out, _manifest, lock = bundle
+    answers = bundle_answers(
+        answers_for(out.parent / "env", compute="cpu", torch="==2.13.*", torch_index="default"),
+        out,
+    )
+    facts = plain_facts()
+    plan = make_plan(facts, answers)
+    assert plan.lock is None
+    session = Session(facts, answers, plan, given_lock=relocated(lock, out))
+    session.inspect()
+    assert session.plan.lock == relocated(lock, out)
+    step = session.plan.step("install-torch")
+    assert isinstance(step.spec, Install) and step.spec.lock_file
+    assert "--no-index" in step.argv
+    assert step.argv[step.argv.index("--find-links") + 1] == str((out / "wheels").resolve())
+    # the resolve stage leaves a plan with its lock alone: no installer is asked
+    before = session.plan
+    session.resolve(session.inspect())
+    assert session.plan is before
 
 
 def test_the_download_view_draws_a_bar_per_file_on_a_terminal_and_lines_elsewhere() -> None:

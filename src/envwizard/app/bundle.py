@@ -121,8 +121,8 @@ def resolve_for(plan: Plan, facts: Facts, answers: Answers, *, here: bool) -> Lo
     from envwizard.run.runner import new_run_dir
 
     run_dir = new_run_dir(plan)
-    del here  # the resolve runs the target's interpreter where it exists (carried next)
-    locked = asyncio.run(resolve(plan, facts, run_dir, stall_seconds=float(answers.stall_seconds)))
+    stall = float(answers.stall_seconds)
+    locked = asyncio.run(resolve(plan, facts, run_dir, stall_seconds=stall, here=here))
     assert locked.lock is not None
     return locked.lock
 
@@ -245,6 +245,7 @@ def apply_bundle_command(args: argparse.Namespace) -> int:
         chosen.plan,
         rebenchmark=args.rebenchmark,
         stall_seconds=getattr(args, "stall_seconds", None),
+        given_lock=chosen.lock,
     )
     if args.dry_run:
         return dry_run(session)
@@ -253,19 +254,21 @@ def apply_bundle_command(args: argparse.Namespace) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class FromBundle:
-    """What installing from a bundle runs: its answers (sources: the bundle only) and plan."""
+    """What installing from a bundle runs: its answers (sources: the bundle only), its plan,
+    and the bundle's lock with every file where the bundle holds it (installed as it is)."""
 
     answers: Answers
     facts: Facts
     plan: Plan
     manifest: Manifest
+    lock: Lock
 
 
 def from_bundle(answers: Answers, folder: str, console: Console | None = None) -> FromBundle:
     """The plan that installs the bundle in `folder` here, after checking it; InvalidInput in
     one sentence when the bundle would not install its lock on this machine."""
     from envwizard.app.commands import plan_for
-    from envwizard.run.bundle import bundle_answers
+    from envwizard.run.bundle import bundle_answers, relocated
 
     root = Path(folder).expanduser().absolute()
     manifest, lock = open_bundle(root)
@@ -287,7 +290,8 @@ def from_bundle(answers: Answers, folder: str, console: Console | None = None) -
         dataclasses.replace(s, env={**s.env, **env}) if s.kind is StepKind.INSTALL else s
         for s in plan.steps
     ]
-    return FromBundle(answers, facts, dataclasses.replace(plan, steps=steps), manifest)
+    plan = dataclasses.replace(plan, steps=steps)
+    return FromBundle(answers, facts, plan, manifest, relocated(lock, root))
 
 
 def _has_python(answers: Answers, version: str) -> bool:

@@ -249,18 +249,21 @@ def test_dockerfile_builds_where_a_container_engine_answers(
 ARM_FACTS = {
     "schema": 1,
     "os": {"system": "Linux", "machine": "aarch64", "glibc": "2.35", "wsl": False},
-    "python": {"version": "3.12.9", "executable": "/usr/bin/python3.12"},
+    # A path that exists on this machine too, for another Python: never to be run for the target.
+    "python": {"version": "3.12.9", "executable": "/usr/bin/python3"},
     "gpus": [],
     "nvidia_driver": None,
 }
 
 
-def test_bundle_for_another_platform_holds_its_wheels(tmp_path: Path) -> None:
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_bundle_for_another_platform_holds_its_wheels(tmp_path: Path, installer: str) -> None:
     """A facts file of an aarch64 machine with Python 3.12: every file of the bundle is for it.
 
     The configured indexes here hold no aarch64 torch, so the test makes a local wheel folder
     holding the CPU torch and a dependency for both platforms and both Pythons; the bundle must
-    take exactly the aarch64 / cp312 ones.
+    take exactly the aarch64 / cp312 ones, whether uv or pip (envwizard's own, told the
+    target's tags) resolves.
     """
     folder = tmp_path / "wheels"
     for py in ("cp311", "cp312"):
@@ -269,10 +272,13 @@ def test_bundle_for_another_platform_holds_its_wheels(tmp_path: Path) -> None:
             build_wheel(folder, "torch", "2.13.0+cpu", tag=tag)
             build_wheel(folder, "tinynum", "1.0", tag=tag)
     facts = tmp_path / "arm.json"
-    facts.write_text(json.dumps(ARM_FACTS))
+    # uv where that machine has it (not on this one): this machine's uv resolves
+    uv = {"name": "uv", "path": "/opt/target-only/bin/uv", "version": "0.9.0"}
+    facts.write_text(json.dumps({**ARM_FACTS, "managers": {"uv": uv}}))
     answers = tmp_path / "answers.yaml"
     answers.write_text(
-        "manager: venv\nenv: /home/me/envs/dl\ncompute: cpu\ntorch: '==2.13.*'\n"
+        f"manager: venv\ninstaller: {installer}\nenv: /home/me/envs/dl\ncompute: cpu\n"
+        "torch: '==2.13.*'\n"
         f"torch_index: default\npackages: [tinynum]\nfind_links: [{folder}]\noffline: true\n"
     )
     out = tmp_path / "bundle"

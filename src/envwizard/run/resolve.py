@@ -283,7 +283,7 @@ class _Resolver:
         self.platform = uv_platform(self.facts) or ""
         base = DryRun(
             Output.UV_REQUIREMENTS,
-            (spec.tool or "uv",),
+            (spec.tool or "uv",) if self.here else (own_uv() or "uv",),
             tuple(reqs),
             sources,
             requirements_file=str(infile),
@@ -433,6 +433,17 @@ def _name(requirement: str) -> str:
         return canonicalize_name(Requirement(requirement).name)
     except InvalidRequirement:
         return requirement
+
+
+def own_uv() -> str | None:
+    """envwizard's own uv (a dependency), else the one on PATH: the uv that resolves for
+    another machine, whose uv's path means nothing here."""
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
 
 
 def _own_pip() -> tuple[int, ...]:

@@ -51,17 +51,14 @@ def python_key(target: Target) -> str:
 
 def uv_binary() -> str:
     """envwizard's own uv (a dependency), else the one on PATH."""
-    try:
-        from uv import find_uv_bin
+    from envwizard.run.resolve import own_uv
 
-        return str(find_uv_bin())
-    except (ImportError, FileNotFoundError):
-        found = shutil.which("uv")
-        if not found:
-            raise InvalidInput(
-                _("--with-python needs uv, and none is installed here; install uv and run again")
-            ) from None
-        return found
+    found = own_uv()
+    if not found:
+        raise InvalidInput(
+            _("--with-python needs uv, and none is installed here; install uv and run again")
+        )
+    return found
 
 
 def fetch_python(target: Target, into: Path, uv: str) -> tuple[Path, str]:

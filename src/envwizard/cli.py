@@ -508,13 +508,7 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(_("--interactive needs --answers FILE to prefill from"))
     if args.bundle and not args.answers:
         parser.error(_("--bundle needs --answers FILE"))
-    if args.bundle and args.interactive:
-        # The wizard has no bundle choice yet: a bundle silently left out would install from
-        # the network instead.
-        parser.error(
-            _("--bundle installs headless; leave out --interactive (the wizard has no bundle yet)")
-        )
-    if args.bundle:
+    if args.bundle and not args.interactive:
         from envwizard.app.bundle import apply_bundle_command
 
         return apply_bundle_command(args)

@@ -37,7 +37,7 @@ from envwizard.run.bundle import (
 from envwizard.run.fetch import Fetcher, FetchFailed, Wanted
 from envwizard.settings.answers import Answers
 
-from ..builders import answers_for, build_wheel, cli, plain_facts
+from ..builders import answers_for, build_wheel, plain_facts
 
 HERE = Target("Linux", "x86_64", "3.11", "2.36")
 ARM = Target("Linux", "aarch64", "3.12", "2.35")
@@ -386,12 +386,3 @@ def test_the_download_view_draws_a_bar_per_file_on_a_terminal_and_lines_elsewher
         view.update("numpy 2.4.6", 1024, 1024)
         assert [t.completed for t in view.progress.tasks] == [2048, 1024]
     assert "torch 2.13.0+cpu" in live.getvalue() and "━" in live.getvalue()
-
-
-def test_the_wizard_is_not_started_with_a_bundle_it_would_leave_out(tmp_path: Path) -> None:
-    answers = tmp_path / "a.yaml"
-    answers.write_text(f"env: {tmp_path / 'env'}\n")
-    r = cli("--answers", str(answers), "--bundle", str(tmp_path), "--interactive")
-    assert r.returncode == 2
-    assert "--bundle installs headless; leave out --interactive" in r.stderr
-    assert not (tmp_path / "env").exists()

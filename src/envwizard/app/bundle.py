@@ -230,22 +230,33 @@ class DownloadView:
 # ---- installing from one -------------------------------------------------------------------------
 def apply_bundle_command(args: argparse.Namespace) -> int:
     """`envwizard --answers FILE --bundle DIR`: the headless run, from the bundle only."""
-    from envwizard.app.commands import dry_run
+    from envwizard.app.commands import dry_run, probe_here
     from envwizard.app.headless import apply
+    from envwizard.app.session import Session, plan_answers
     from envwizard.settings.answers import load_answers
 
     answers = load_answers(args.answers)
     set_answers_language(answers.lang)
-    chosen = from_bundle(answers, args.bundle, Console())
-    from envwizard.app.session import Session
-
+    console = Console()
+    bundle = Bundle.open(args.bundle)
+    facts = probe_here()
+    answers = bundle.answers(answers, facts, console)
+    plan = bundle.plan(plan_answers(facts, answers, here=True).plan)
+    done = bundle.check(facts, plan)
+    console.print(
+        _("bundle: {count} files checked against the lock ({size}), for {target}").format(
+            count=done,
+            size=human_size(bundle.manifest.size),
+            target=bundle.target_here(facts, plan),
+        )
+    )
     session = Session(
-        chosen.facts,
-        chosen.answers,
-        chosen.plan,
+        facts,
+        answers,
+        plan,
         rebenchmark=args.rebenchmark,
         stall_seconds=getattr(args, "stall_seconds", None),
-        given_lock=chosen.lock,
+        given_lock=bundle.lock_here,
     )
     if args.dry_run:
         return dry_run(session)
@@ -253,56 +264,64 @@ def apply_bundle_command(args: argparse.Namespace) -> int:
 
 
 @dataclasses.dataclass(frozen=True)
-class FromBundle:
-    """What installing from a bundle runs: its answers (sources: the bundle only), its plan,
-    and the bundle's lock with every file where the bundle holds it (installed as it is)."""
+class Bundle:
+    """A bundle to install from: the answers, plan and lock that install it here, and the
+    check that it would install exactly its lock on this machine (both front ends use it)."""
 
-    answers: Answers
-    facts: Facts
-    plan: Plan
+    root: Path
     manifest: Manifest
     lock: Lock
 
+    @classmethod
+    def open(cls, folder: str) -> Bundle:
+        """InvalidInput in one sentence when `folder` is not a bundle."""
+        root = Path(folder).expanduser().absolute()
+        manifest, lock = open_bundle(root)
+        return cls(root, manifest, lock)
 
-def from_bundle(answers: Answers, folder: str, console: Console | None = None) -> FromBundle:
-    """The plan that installs the bundle in `folder` here, after checking it; InvalidInput in
-    one sentence when the bundle would not install its lock on this machine."""
-    from envwizard.app.commands import plan_for
-    from envwizard.run.bundle import bundle_answers, relocated
+    @property
+    def lock_here(self) -> Lock:
+        """The lock with every file where the bundle holds it: what the session installs."""
+        from envwizard.run.bundle import relocated
 
-    root = Path(folder).expanduser().absolute()
-    manifest, lock = open_bundle(root)
-    answers = bundle_answers(answers, root)
-    if manifest.python is not None and not _has_python(answers, manifest.target.python):
-        answers = _bundled_python(answers, root, manifest, console)
-    facts, plan = plan_for(answers, None)
-    here = Target.of(facts, plan.decision.python)
-    done: list[str] = []
-    check_bundle(root, manifest, lock, here, plan.decision.variant, on_file=done.append)
-    if console is not None:
-        console.print(
-            _("bundle: {count} files checked against the lock ({size}), for {target}").format(
-                count=len(done), size=human_size(manifest.size), target=here.describe()
-            )
+        return relocated(self.lock, self.root)
+
+    def answers(self, answers: Answers, facts: Facts, console: Console | None = None) -> Answers:
+        """The answers installing from the bundle only; with the bundle's own CPython as the
+        interpreter when it has one and this machine (`facts`) has no Python of its version."""
+        from envwizard.core.versions import major_minor
+        from envwizard.run.bundle import bundle_answers
+
+        answers = bundle_answers(answers, self.root)
+        version = self.manifest.target.python
+        pythons = [facts.python, *facts.pythons]
+        if self.manifest.python is not None and not any(
+            major_minor(p.version) == version for p in pythons if not p.error
+        ):
+            answers = _bundled_python(answers, self.root, self.manifest, console)
+        return answers
+
+    def plan(self, plan: Plan) -> Plan:
+        """The plan with install steps that no configuration of pip or uv can add a source to."""
+        env = isolated_env(self.root)
+        steps = [
+            dataclasses.replace(s, env={**s.env, **env}) if s.kind is StepKind.INSTALL else s
+            for s in plan.steps
+        ]
+        return dataclasses.replace(plan, steps=steps)
+
+    def target_here(self, facts: Facts, plan: Plan) -> str:
+        return Target.of(facts, plan.decision.python).describe()
+
+    def check(self, facts: Facts, plan: Plan) -> int:
+        """Refuse (InvalidInput, one sentence) a bundle that would not install exactly its lock
+        for this plan here; the number of files checked."""
+        done: list[str] = []
+        here = Target.of(facts, plan.decision.python)
+        check_bundle(
+            self.root, self.manifest, self.lock, here, plan.decision.variant, on_file=done.append
         )
-    env = isolated_env(root)
-    steps = [
-        dataclasses.replace(s, env={**s.env, **env}) if s.kind is StepKind.INSTALL else s
-        for s in plan.steps
-    ]
-    plan = dataclasses.replace(plan, steps=steps)
-    return FromBundle(answers, facts, plan, manifest, relocated(lock, root))
-
-
-def _has_python(answers: Answers, version: str) -> bool:
-    """This machine has an interpreter of `version` (major.minor) that the answers may use."""
-    from envwizard.app.commands import probe_here
-    from envwizard.core.versions import major_minor
-
-    facts = probe_here()
-    return any(
-        major_minor(p.version) == version for p in [facts.python, *facts.pythons] if not p.error
-    )
+        return len(done)
 
 
 def _bundled_python(

@@ -242,6 +242,9 @@ class Session:
     given_lock: Lock | None = None
     """A lock installed as it is, never resolved again: a bundle's, its files where the bundle
     holds them (app/bundle.py)."""
+    check: Callable[[Plan], object] | None = None
+    """One more check before anything is made (a bundle's files against its lock, for this
+    plan); its InvalidInput refuses the run."""
     _lock: EnvLock | None = field(default=None, repr=False)
     _run_dir: Path | None = field(default=None, repr=False)
     """The first run's folder, made by prepare(): the resolve's logs and lock go there too."""
@@ -298,6 +301,8 @@ class Session:
             start = self.inspect()
             if start.destructive and not confirmed:
                 return NeedsConfirm(start)
+            if self.check is not None:
+                self.check(self.plan)
         except EnvwizardError as e:
             return Refused(str(e))
         pf = self.preflight(start)

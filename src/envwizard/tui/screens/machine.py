@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import LoadingIndicator, Static
+from textual.widgets import Button, LoadingIndicator, Static
 
 from envwizard.core.i18n import N_, _, join
 from envwizard.decide.decision import gpu_label
@@ -88,6 +88,34 @@ class MachineScreen(WizardScreen):
         yield LoadingIndicator(id="probing")
         yield Static("", id="summary")
         yield Static("", id="verdicts")
+        yield Static("", id="bundle-line")
+        yield Button(_("Install from a bundle folder…"), id="from-bundle")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "from-bundle":
+            event.stop()
+            self.wizard.ask_bundle(self.show_bundle)
+            return
+        super().on_button_pressed(event)
+
+    def show_bundle(self) -> None:
+        """Say which bundle the install will come from."""
+        bundle = self.state.bundle
+        if bundle is None:
+            return
+        m = bundle.manifest
+        self.query_one("#bundle-line", Static).update(
+            _(
+                "[b]Bundle[/]  {folder}: {count} files for {target}, torch {torch} ({variant}); "
+                "the install uses them alone, with no network"
+            ).format(
+                folder=bundle.root,
+                count=len(m.files),
+                target=m.target.describe(),
+                torch=m.torch or "-",
+                variant=m.variant,
+            )
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -96,6 +124,7 @@ class MachineScreen(WizardScreen):
             self.probe()
         else:
             self.show(self.state.facts)
+        self.show_bundle()
 
     @work(thread=True, exclusive=True, group="probe")
     def probe(self) -> None:

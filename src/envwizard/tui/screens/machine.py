@@ -92,11 +92,10 @@ class MachineScreen(WizardScreen):
         yield Button(_("Install from a bundle folder…"), id="from-bundle")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Textual calls WizardScreen's handler too (Back, Next): only this screen's button here.
         if event.button.id == "from-bundle":
             event.stop()
             self.wizard.ask_bundle(self.show_bundle)
-            return
-        super().on_button_pressed(event)
 
     def show_bundle(self) -> None:
         """Say which bundle the install will come from."""

@@ -60,10 +60,8 @@ exit codes: 0 done, 1 a step failed, 2 invalid input, 130 cancelled
 
 def build_parser() -> argparse.ArgumentParser:
     # argparse's own words ("usage:", "options:", its errors) come from our catalog too: it looks
-    # up the module globals `_` and `ngettext`, which its type stubs do not declare (hence the
-    # two ignores).
-    argparse._ = _  # type: ignore[attr-defined]
-    argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+    # up the module globals `_` and `ngettext`, which its type stubs do not declare.
+    vars(argparse).update(_=_, ngettext=i18n.ngettext)
     lang = argparse.ArgumentParser(add_help=False)
     lang.add_argument(
         "--lang",

@@ -497,6 +497,7 @@ class EnvWizardApp(App[None]):
         return system_commands(self, screen, self.action_toggle_dark, self.action_quit)
 
     def action_command_palette(self) -> None:
+        # Textual types is_open's app as App[object]; App is invariant, this one an App[None]
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(Palette())
 

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+from textual.widgets.button import ButtonVariant
 
 from envwizard.core.i18n import N_, _
 
@@ -66,7 +67,7 @@ class ChoiceDialog(ModalScreen[str]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "safe", N_("Stay"))]
 
-    def __init__(self, question: str, choices: list[tuple[str, str, str]]) -> None:
+    def __init__(self, question: str, choices: list[tuple[str, str, ButtonVariant]]) -> None:
         """`choices`: (answer, label, button variant), the safe answer first."""
         super().__init__()
         self.question = question
@@ -77,7 +78,7 @@ class ChoiceDialog(ModalScreen[str]):
             yield Static(self.question)
             with Horizontal():
                 for answer, label, variant in self.choices:
-                    yield Button(label, id=answer, variant=variant)  # type: ignore[arg-type]
+                    yield Button(label, id=answer, variant=variant)
 
     def on_mount(self) -> None:
         self.query_one(f"#{self.choices[0][0]}", Button).focus()

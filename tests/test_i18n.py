@@ -209,7 +209,7 @@ LATIN_ALLOWED = {
     "tegra", "Ansible", "setup", "Alpine", "Linux", "Windows", "Arm", "macOS", "Mac", "Apple",
     "Rosetta", "Jetson", "NVIDIA", "Intel", "Arc", "Flex", "Max", "Core", "Ultra", "Data",
     "Center", "Kepler", "Maxwell", "Pascal", "Volta", "ReLU", "Linear", "Markdown", "wiki", "ROCm",
-    "JetPack", "PyPI",
+    "JetPack", "PyPI", "cuDNN",
     # words of the trade kept in English by the glossary, and units
     "wheel", "shell", "gfx", "GiB", "MiB", "KiB",
     # answers keys and values, commands and their words (never translated)

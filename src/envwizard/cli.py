@@ -156,7 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--facts",
         metavar="FILE",
-        help=_("facts JSON from `envwizard probe --json` on another machine"),
+        help=_(
+            "another machine's facts: `envwizard probe --json` there, or a paste of collect_env, "
+            "nvidia-smi (table, -L or CSV query), Win32_VideoController or ansible -m setup"
+        ),
     )
     sp.add_argument("--json", action="store_true", help=_("print the plan as JSON"))
 
@@ -172,7 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--facts",
         metavar="FILE",
-        help=_("plan against facts JSON from `envwizard probe --json` instead of this machine"),
+        help=_(
+            "plan for another machine instead of this one: its `envwizard probe --json`, or a "
+            "paste of collect_env, nvidia-smi (table, -L or CSV query), Win32_VideoController or "
+            "ansible -m setup"
+        ),
     )
 
     sp = sub.add_parser(

@@ -219,8 +219,11 @@ LATIN_ALLOWED = {
     "steps", "base", "auto", "default", "none", "null", "true", "false", "abort", "reuse",
     "recreate", "cpu", "cuda", "mps", "xpu", "en", "sgd", "momentum", "large", "install", "apt",
     "import", "plan", "probe", "validate", "bench", "mirrors", "report", "doctor", "pid", "i",
+    "bundle", "export", "requirements", "pylock", "dockerfile", "devcontainer",
     # operators named as the error messages name them
     "nms",
+    # file formats and tools named by their own names
+    "Dockerfile", "keyring",
 }  # fmt: skip
 """ASCII-letter words a zh_CN message may hold. Anything else is English left in Chinese."""
 

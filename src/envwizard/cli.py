@@ -45,6 +45,9 @@ examples:
   envwizard report reports/*.json        many hosts' run reports as one table
   envwizard doctor ~/envs/dl             what is wrong with an existing environment
   envwizard doctor --traceback err.txt   explain a pasted error
+  envwizard bundle --answers dl.yaml --facts gpu-box.json bundle/   for a machine without internet
+  envwizard --answers dl.yaml --bundle bundle/                       install there, offline
+  envwizard export ~/envs/dl --format requirements -o requirements.txt
 
 a minimal answers file:
   manager: venv            # conda | mamba | micromamba | virtualenv | venv | uv
@@ -112,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--report", metavar="PATH", help=_("write a JSON report (and a Markdown twin beside it)")
+    )
+    p.add_argument(
+        "--bundle",
+        metavar="DIR",
+        help=_(
+            "with --answers: install from a bundle made by `envwizard bundle` only (no index, "
+            "no network, every file checked against its lock)"
+        ),
     )
     p.add_argument(
         "--stall-seconds",
@@ -319,6 +330,58 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = sp.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help=_("print a list with one object per host"))
     fmt.add_argument("--markdown", action="store_true", help=_("print a Markdown table for a wiki"))
+
+    sp = sub.add_parser(
+        parents=[lang],
+        name="bundle",
+        help=_("gather everything an environment installs, for a machine without internet"),
+        description=_(
+            "Plan and resolve for the target (this machine, or the one a facts file describes), "
+            "then fetch every file of the lock for its platform and Python into OUT, with the "
+            "answers, the plan, the lock and a README. Install it there with "
+            "`envwizard --answers FILE --bundle OUT`."
+        ),
+    )
+    sp.add_argument("--answers", metavar="FILE", required=True, help=_("answers file (YAML)"))
+    sp.add_argument(
+        "--facts",
+        metavar="FILE",
+        help=_("facts JSON from `envwizard probe --json` on the target machine"),
+    )
+    sp.add_argument(
+        "--with-python",
+        action="store_true",
+        help=_("add a standalone CPython for the target, and uv, for a target without that Python"),
+    )
+    sp.add_argument("out", metavar="OUT", help=_("the bundle folder to make (new or empty)"))
+
+    sp = sub.add_parser(
+        parents=[lang],
+        name="export",
+        help=_("write an environment's lock in the format another tool reads"),
+        description=_(
+            "Write the lock of an environment envwizard made (or of a bundle) as requirements.txt "
+            "with hashes, pylock.toml (PEP 751), a conda environment.yml, a Dockerfile that "
+            "recreates the environment and runs envwizard's verify, or a devcontainer. "
+            "Credentials are never written."
+        ),
+    )
+    sp.add_argument("env", metavar="ENV", help=_("the environment (or a bundle, or a lock file)"))
+    sp.add_argument(
+        "--format",
+        required=True,
+        choices=["requirements", "pylock", "conda", "dockerfile", "devcontainer"],
+    )
+    sp.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help=_(
+            "where to write: a file (requirements, pylock, conda; default: standard output) or a "
+            "folder (dockerfile: default ./envwizard-docker; devcontainer: default ., which gets "
+            ".devcontainer/)"
+        ),
+    )
     return p
 
 
@@ -486,6 +549,14 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from envwizard.app.doctor import doctor_command
 
         return doctor_command(args)
+    if args.command == "bundle":
+        from envwizard.app.bundle import bundle_command
+
+        return bundle_command(args)
+    if args.command == "export":
+        from envwizard.app.export import export_command
+
+        return export_command(args)
     if args.command == "report":
         from envwizard.report.fleet import Format, report_command
 
@@ -493,6 +564,12 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return report_command(args.files, fmt)
     if args.interactive and not args.answers:
         parser.error(_("--interactive needs --answers FILE to prefill from"))
+    if args.bundle and not args.answers:
+        parser.error(_("--bundle needs --answers FILE"))
+    if args.bundle and not args.interactive:
+        from envwizard.app.bundle import apply_bundle_command
+
+        return apply_bundle_command(args)
     if args.answers and not args.interactive:
         from envwizard.app.commands import apply_command
 

@@ -382,7 +382,9 @@ class DryRun:
             out += [*self.requirements, *pip_source_args(self.sources)]
             if self.pip_platforms:
                 out += ["--python-version", self.python, "--implementation", "cp"]
-                out += ["--only-binary=:all:"]
+                # pip before 24.1 takes platform options only with --target; a dry run writes
+                # nothing there.
+                out += ["--only-binary=:all:", "--target", f"{self.out_file}.target"]
                 for tag in self.pip_platforms:
                     out += ["--platform", tag]
             return out + (["--no-deps"] if self.no_deps else [])

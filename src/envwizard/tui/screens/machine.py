@@ -94,6 +94,38 @@ class MachineScreen(WizardScreen):
         yield Static("", id="summary")
         yield Static("", id="verdicts")
         yield Button("", id="doctor")
+        yield Static("", id="bundle-line")
+        yield Button(_("Install from a bundle folder…"), id="from-bundle")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Textual calls WizardScreen's handler too (Back, Next): only this screen's buttons here.
+        if event.button.id == "from-bundle":
+            event.stop()
+            self.wizard.ask_bundle(self.show_bundle)
+        elif event.button.id == "doctor" and self.active is not None and self.state.facts:
+            event.stop()
+            from envwizard.tui.screens.doctor import DoctorScreen
+
+            self.app.push_screen(DoctorScreen(self.active, self.state.facts))
+
+    def show_bundle(self) -> None:
+        """Say which bundle the install will come from."""
+        bundle = self.state.bundle
+        if bundle is None:
+            return
+        m = bundle.manifest
+        self.query_one("#bundle-line", Static).update(
+            _(
+                "[b]Bundle[/]  {folder}: {count} files for {target}, torch {torch} ({variant}); "
+                "the install uses them alone, with no network"
+            ).format(
+                folder=bundle.root,
+                count=len(m.files),
+                target=m.target.describe(),
+                torch=m.torch or "-",
+                variant=m.variant,
+            )
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -103,6 +135,7 @@ class MachineScreen(WizardScreen):
             self.probe()
         else:
             self.show(self.state.facts)
+        self.show_bundle()
 
     @work(thread=True, exclusive=True, group="probe")
     def probe(self) -> None:
@@ -138,12 +171,3 @@ class MachineScreen(WizardScreen):
         button.display = self.active is not None
         if self.active is not None:
             button.label = _("Check the active environment {path}").format(path=self.active.prefix)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "doctor" and self.active is not None and self.state.facts:
-            event.stop()
-            from envwizard.tui.screens.doctor import DoctorScreen
-
-            self.app.push_screen(DoctorScreen(self.active, self.state.facts))
-            return
-        super().on_button_pressed(event)

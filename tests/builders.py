@@ -203,16 +203,18 @@ def build_wheel(
     name: str = "tinypkg",
     version: str = "1.0",
     body: str = "",
+    tag: str = "py3-none-any",
     requires: tuple[str, ...] = (),
 ) -> Path:
-    """Write `{name}-{version}-py3-none-any.whl` (a valid wheel with RECORD hashes) into directory."""
+    """Write `{name}-{version}-{tag}.whl` (a valid wheel with RECORD hashes) into directory."""
     directory.mkdir(parents=True, exist_ok=True)
     dist = f"{name}-{version}.dist-info"
     needs = "".join(f"Requires-Dist: {r}\n" for r in requires)
     files = {
         f"{name}/__init__.py": f'__version__ = "{version}"\n{body}',
         f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{needs}",
-        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: envwizard-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: envwizard-tests\nRoot-Is-Purelib: true\n"
+        f"Tag: {tag}\n",
     }
     record = []
     for path, text in files.items():
@@ -222,7 +224,7 @@ def build_wheel(
         record.append(f"{path},sha256={digest},{len(text.encode())}")
     record.append(f"{dist}/RECORD,,")
     files[f"{dist}/RECORD"] = "\n".join(record) + "\n"
-    out = directory / f"{name}-{version}-py3-none-any.whl"
+    out = directory / f"{name}-{version}-{tag}.whl"
     with zipfile.ZipFile(out, "w") as z:
         for path, text in files.items():
             z.writestr(path, text)

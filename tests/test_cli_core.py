@@ -243,6 +243,17 @@ def test_bad_facts_file_names_the_key(tmp_path: Path, content: Any, fragments: l
     assert r.stdout == ""
 
 
+def test_a_facts_path_that_is_no_file_is_named_as_such(tmp_path: Path) -> None:
+    # The same sentences the answers file gets: a folder, or a binary, is not a facts file.
+    a = answers(tmp_path, f"env: {tmp_path / 'env'}\n")
+    r = envwizard("plan", "--facts", str(tmp_path), "--answers", str(a))
+    assert_clean_error(r, f"{tmp_path}: is a directory, not a facts file")
+    binary = tmp_path / "facts.bin"
+    binary.write_bytes(bytes(range(128, 256)))
+    r = envwizard("plan", "--facts", str(binary), "--answers", str(a))
+    assert_clean_error(r, "facts.bin: cannot be read as text (a binary file?)")
+
+
 def test_missing_facts_file(tmp_path: Path) -> None:
     a = answers(tmp_path, f"env: {tmp_path / 'env'}\n")
     r = envwizard("plan", "--facts", str(tmp_path / "nope.json"), "--answers", str(a))

@@ -175,6 +175,39 @@ ROWS = [
     ),
     # (https://github.com/sebhildebrandt/systeminformation/issues/790): integrated UHD only
     ("uhd-get-ciminstance-fl.txt", {}, ("cpu", "2.14"), "Intel(R) UHD Graphics is integrated"),
+    # The glibc a distribution ships, when the facts name the distribution but not the glibc:
+    # Ansible gathers no glibc (https://github.com/fen9li/ansible-CentOS-facts, README's
+    # `ansible web -m setup` of CentOS 7.4, kept to the keys the planner reads), and a torch
+    # 1.x collect_env prints no "Libc version" (https://github.com/DeepSceneSeg/EfficientPS/issues/15,
+    # Ubuntu 18.04.5, GTX 980, 460.32.03). Assuming "2.28 or newer" planned wheels that do not
+    # install there; the table of distributions (knowledge/distros.toml) says 2.17 and 2.27.
+    (
+        "centos7-ansible-setup.json",
+        {"python": "3.11"},
+        ("cpu", "2.6"),
+        "os.glibc not in the file; read as '2.17', the glibc CentOS 7.4.1708 ships",
+    ),
+    (
+        "gtx980-ubuntu1804-collect-env-1.4.txt",
+        {"python": "3.10"},
+        ("cu118", "2.6"),
+        "read as '2.27', the glibc Ubuntu 18.04.5 ships",
+    ),
+    # nvidia-smi's GPU list and its CSV query, pasted alone with the command's prompt
+    # (https://github.com/triton-inference-server/server/pull/8070): the list names no driver,
+    # so a CUDA 12 driver is the stated assumption; the query's driver_version is read.
+    (
+        "titanv-rtx5880-nvidia-smi-L.txt",
+        {},
+        ("cu126", "2.14"),
+        "nvidia_driver not in the paste; planned for a driver serving CUDA 12.0",
+    ),
+    (
+        "titanv-rtx5880-nvidia-smi-csv.txt",
+        {},
+        ("cu126", "2.14"),
+        "NVIDIA driver 570.86.15 (serves CUDA ≤ 12.8)",
+    ),
     # Releases newer than the table: a forecast from the newest known release's rules.
     # (same GTX 1050 report; torch 2.15 is past the table)
     (
@@ -455,3 +488,12 @@ def test_an_inventory_with_only_gpu_names_plans_the_kernels() -> None:
     d = decide(facts_from_dict(data), validate({"env": "/tmp/e", "manager": "uv"}), KB)
     assert (d.variant, d.release) == ("cu126", "2.14")
     assert "read from the name 'NVIDIA GeForce GTX 1080 Ti' as '6.1'" in joined(d)
+
+
+def test_the_kepler_outlook_names_the_release_the_plan_chooses() -> None:
+    # The K80 plan is torch 2.3 (2.4-2.7 cu118 carry sm_37 but ship cuDNN 9); its warning said
+    # "torch 2.7 (cu118) is the last release with Kepler kernels", contradicting it.
+    d = plan("k80-cudnn-arch-mismatch.json")
+    warning = next(w.text for w in d.warnings if "Kepler" in w.text)
+    assert (d.variant, d.release) == ("cu118", "2.3")
+    assert "torch 2.3 (cu118) is the last release that runs on Kepler" in warning

@@ -165,3 +165,67 @@ def test_files_that_are_not_reports_get_one_line_each_and_exit_2(
 def test_a_report_command_needs_files() -> None:
     r = envwizard("report")
     assert r.returncode == 2 and "FILE" in r.stderr
+
+
+def test_reports_as_hosts_hand_them_in_are_read_and_wrong_files_refused_in_a_bounded_read(
+    tmp_path: Path, rack: list[str]
+) -> None:
+    # A report re-saved on Windows (UTF-8 with a byte-order mark, or PowerShell's UTF-16) is
+    # still the host's report; an empty file (the host's disk filled while it wrote) and a
+    # binary one get a sentence that says so; /dev/zero is refused without reading it all.
+    data = json.loads(Path(rack[1]).read_text())
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps({**data, "host": "bom-host"}).encode())
+    utf16 = tmp_path / "utf16.json"
+    utf16.write_bytes(json.dumps({**data, "host": "utf16-host"}).encode("utf-16"))
+    r = envwizard("report", "--json", str(bom), str(utf16))
+    assert r.returncode == 0, r.stderr
+    assert [h["host"] for h in json.loads(r.stdout)] == ["bom-host", "utf16-host"]
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(bytes(range(128, 256)))
+    r = envwizard("report", str(empty), str(binary), "/dev/zero")
+    assert r.returncode == 2
+    errors = r.stderr.splitlines()
+    assert "empty.json: is empty, not a report" in errors[0]
+    assert "binary.json: is a binary file, not a JSON report" in errors[1]
+    assert "/dev/zero: is larger than 64 MiB" in errors[2]
+
+
+def test_a_host_that_got_another_build_than_planned_is_not_a_good_host(
+    tmp_path: Path, rack: list[str]
+) -> None:
+    # A CPU plan whose install brought the default CUDA wheel (torch 2.13.0+cu130, 16 nvidia-*
+    # packages; verify said ok): the fleet must not list it as a good host.
+    wrong = run_report("cpu-box", DATA / "facts_cpu_box.json")
+    assert wrong["decision"]["variant"] == "cpu"
+    wrong["verify"]["torch_version"] = "2.14.0+cu130"
+    wrong["installed"] = {"torch": "2.14.0+cu130", "build": "cu130", "installer": "uv"}
+    right = run_report("ws-1", RACK["ws-1"])
+    right["installed"] = {"torch": "2.14.0+cu126", "build": "cu126", "installer": "uv"}
+    files = [write(tmp_path, "cpu-box.json", wrong), write(tmp_path, "ws.json", right)]
+    r = envwizard("report", "--json", *files)
+    assert r.returncode == 1
+    assert [(h["host"], h["wrong_build"]) for h in json.loads(r.stdout)] == [
+        ("cpu-box", True),
+        ("ws-1", False),
+    ]
+    r = envwizard("report", *files)
+    assert r.returncode == 1 and "cpu-box: installed cu130, not the planned cpu" in r.stdout
+    assert "wrong build" in envwizard("report", "--markdown", *files).stdout
+
+
+def test_the_fleet_table_speaks_chinese_headings_and_statuses(rack: list[str]) -> None:
+    # Issue 22 found English left inside Chinese output; the fleet table's headings, the
+    # run's status and "none" were English under --lang zh-CN.
+    r = envwizard("--lang", "zh-CN", "report", "--markdown", rack[0])
+    lines = r.stdout.splitlines()
+    assert (
+        lines[0]
+        == "| 主机 | GPU | 驱动 | 构建版本 | 原因 | 验证 | 样本/秒 | TFLOP/s | MFU | 结果 |"
+    )
+    assert lines[2].endswith("| 成功 | - | - | - | 完成 |")
+    r = envwizard("--lang", "zh-CN", "report", rack[0])
+    assert "主机" in r.stdout and "host" not in r.stdout
+    assert envwizard("report", "--markdown", rack[0]).stdout.startswith("| host | GPUs |")

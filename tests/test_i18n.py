@@ -210,7 +210,7 @@ LATIN_ALLOWED = {
     "Rosetta", "Jetson", "NVIDIA", "Intel", "Arc", "Flex", "Max", "Core", "Ultra", "Data",
     "Center", "Kepler", "Maxwell", "Pascal", "Volta", "ReLU", "Linear", "Markdown", "wiki", "ROCm",
     "JetPack", "PyPI", "Jupyter", "TensorFlow", "triton", "transformers", "peft", "accelerate",
-    "datasets",
+    "datasets", "nvJitLink", "cuDNN",
     # words of the trade kept in English by the glossary, and units
     "wheel", "shell", "gfx", "GiB", "MiB", "KiB",
     # answers keys and values, commands and their words (never translated)
@@ -219,7 +219,12 @@ LATIN_ALLOWED = {
     "lang", "stack", "frameworks", "jupyter", "installer", "cuNNN", "rocmX", "tutorial", "llm",
     "steps", "base", "auto", "default", "none", "null", "true", "false", "abort", "reuse",
     "recreate", "cpu", "cuda", "mps", "xpu", "en", "sgd", "momentum", "large", "install", "apt",
-    "import", "plan", "probe", "validate", "bench", "mirrors", "report", "pid", "i",
+    "import", "plan", "probe", "validate", "bench", "mirrors", "report", "doctor", "pid", "i",
+    "bundle", "export", "requirements", "pylock", "dockerfile", "devcontainer",
+    # operators named as the error messages name them
+    "nms",
+    # file formats and tools named by their own names
+    "Dockerfile", "keyring",
 }  # fmt: skip
 """ASCII-letter words a zh_CN message may hold. Anything else is English left in Chinese."""
 

@@ -504,3 +504,22 @@ def test_every_sentence_of_the_data_shown_to_people_is_in_the_catalog() -> None:
     shown = {t for row in kb.driver_eol for t in (row.family, row.outlook) if t}
     shown |= {lim.why for lim in kb.limits}
     assert shown and shown <= set(TOML_PROSE), sorted(shown - set(TOML_PROSE))
+
+
+def test_the_distribution_table_names_its_source_and_reads_every_row() -> None:
+    # knowledge/distros.toml is data with provenance like torch_builds.toml: a row without a
+    # version, or a glibc that is not one, would silently plan for the wrong wheels.
+    from importlib import resources
+
+    from envwizard.knowledge.distros import distro_libc
+    from envwizard.knowledge.distros import tomllib as toml_reader
+
+    text = resources.files("envwizard.knowledge").joinpath("distros.toml").read_text("utf-8")
+    data = toml_reader.loads(text)
+    assert data["source"].startswith("https://") and data["as_of"]
+    for family in data["family"]:
+        for release, glibc in family.get("glibc", {}).items():
+            assert re.fullmatch(r"2\.\d+", glibc), (family["names"], release, glibc)
+            for name in family["names"]:
+                found = distro_libc(f"{name.title()} {release}")
+                assert found is not None and found.glibc == glibc, (name, release)

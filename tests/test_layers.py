@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ LAYERS = (
     "decide",  # the torch build decision: checks, wording, verdicts
     "plan",  # facts + answers -> plan: steps, installer, mirror routes
     "run",  # the runner: processes, locks, targets, pre-flight
+    "doctor",  # existing environments: inspect, judge against this machine, explain pastes
     "report",  # run reports, the fleet table, Rich renderings of plans and facts
     "bench",  # the benchmark command, its launcher and views (the worker is standalone)
     "app",  # the session and the headless front end, the subcommands
@@ -212,3 +214,28 @@ def test_type_checking_imports_do_not_count(tmp_path: Path, snippet: str) -> Non
     f = tmp_path / "m.py"
     f.write_text(snippet)
     assert imports_of(f, {"envwizard.tui.app"}) == set()
+
+
+def ignores(root: Path) -> list[tuple[str, int, str]]:
+    """Every `type: ignore` under root: (file, line, the reason said beside or above it)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if "type: ignore" in line:
+                above = lines[i - 1].strip() if i else ""
+                after = re.sub(r"^\[[^\]]*\]", "", line.split("type: ignore", 1)[1])
+                reason = above.lstrip("# ") if above.startswith("#") else after.strip(" #")
+                found.append((path.name, i + 1, reason))
+    return found
+
+
+def test_at_most_five_type_ignores_each_with_its_reason() -> None:
+    found = ignores(SRC)
+    assert len(found) <= 5, found
+    assert all(reason for _, _, reason in found), found
+
+
+def test_an_ignore_without_a_reason_is_seen(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("x: int = 'a'  # type: ignore[assignment]\n")
+    assert ignores(tmp_path) == [("m.py", 1, "")]

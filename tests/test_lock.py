@@ -19,6 +19,7 @@ from envwizard.plan.lock import (
     DEFAULT_INDEX,
     Group,
     Lock,
+    Locked,
     conda_packages,
     last_json_object,
     parse_uv_requirements,
@@ -28,7 +29,7 @@ from envwizard.plan.lock import (
 )
 from envwizard.plan.lockcheck import Alternative, LockRefused, check_lock
 from envwizard.plan.steps import DryRun, Install, Installer, Output, Sources, Verify, plan_hash
-from envwizard.run.resolve import installer_error, pip_platform_tags, uv_platform
+from envwizard.run.resolve import _Resolver, installer_error, pip_platform_tags, uv_platform
 from envwizard.settings.answers import validate
 
 if sys.version_info >= (3, 11):
@@ -340,6 +341,21 @@ def test_the_packages_step_keeps_to_its_own_sources() -> None:
     assert p.group_sources()[Group.PACKAGES] == ps
 
 
+def test_an_offline_plan_resolves_and_installs_every_group_without_an_index() -> None:
+    p = plan(compute="cpu", torch_index="default", offline=True, find_links=["/w"],
+             packages=["tinypkg"])  # fmt: skip
+    assert [(s.id, src.no_index, src.find_links) for s, _g, src in p.stages()] == [
+        ("install-torch", True, ("/w",)),
+        ("install-packages", True, ("/w",)),
+    ]
+    torch = pip_lock("pip-report-torch213-companions.json")
+    tiny = Locked("tinypkg", "1.0", Group.PACKAGES, "/w", "/w/tinypkg-1.0-py3-none-any.whl")
+    lock = Lock(torch.installer, torch.python, torch.platform, (*torch.packages, tiny))
+    lp = locked(p, lock)
+    for step_id in ("install-torch", "install-packages"):
+        assert "--no-index" in lp.step(step_id).argv
+
+
 def test_stand_ins_carry_a_locked_name_and_version_only(tmp_path: Path) -> None:
     from envwizard.plan.lock import Locked
     from envwizard.run.resolve import stand_ins
@@ -370,6 +386,8 @@ def test_the_dry_runs_each_installer_is_asked() -> None:
     args = away.argv()
     assert args[args.index("--python-version") + 1] == "3.12" and "--only-binary=:all:" in args
     assert args.count("--platform") == 2
+    # pip before 24.1 takes platform options only when installing into a --target folder
+    assert args[args.index("--target") + 1] == ".target"
     uv = DryRun(Output.UV_PYLOCK, ("uv",), ("torch",), s, out_file="pylock.x.toml",
                 requirements_file="in.txt", reads_config=False, python="3.11.7",
                 platform="x86_64-manylinux_2_36")  # fmt: skip
@@ -396,6 +414,20 @@ def test_the_target_platform_as_uv_and_pip_name_it() -> None:
     tags = pip_platform_tags(facts(glibc="2.28"))
     assert tags[0] == "manylinux_2_28_x86_64" and "manylinux2014_x86_64" in tags
     assert tags[-1] == "linux_x86_64"
+
+
+def test_pip_runs_the_targets_interpreter_only_for_this_machine(tmp_path: Path) -> None:
+    # The facts name /usr/bin/python3.11; a facts file of another machine may name a path that
+    # exists here too, yet that interpreter is not the target's: its tags are given instead.
+    here = facts()
+    if not Path(here.python.executable).exists():
+        pytest.skip("the facts' interpreter is not on this machine")
+    p = make_plan(here, validate({"env": ENV, "benchmark": False, "installer": "pip"}, cwd="/w"))
+    mine = _Resolver(p, here, tmp_path, None, 30.0).pip_runner()
+    assert here.python.executable in mine[0] and mine[1] == ()
+    runner, tags = _Resolver(p, here, tmp_path, None, 30.0, here=False).pip_runner()
+    assert runner == (sys.executable, "-m", "pip")
+    assert tags == pip_platform_tags(here) and tags[0] == "manylinux_2_36_x86_64"
 
 
 def test_an_installers_failure_is_kept_whole_from_its_first_error_line() -> None:

@@ -75,6 +75,12 @@ ROWS: list[tuple[str, str | bytes, str]] = [
     ("manager-pip", "env: {d}/e\nmanager: pip\n", "manager is 'pip'"),
     ("existing-word", "env: {d}/e\nexisting: overwrite\n", "abort, reuse, recreate"),
     ("compute-word", "env: {d}/e\ncompute: gpu\n", "compute is 'gpu'"),
+    # a kind of build rather than one build: auto, or the newest of that kind (never 'xpu' for
+    # 'gpu', nor cu132 for CUDA 12, as a spelling guess would say)
+    ("compute-gpu", "env: {d}/e\ncompute: gpu\n", "compute: auto picks the build"),
+    ("compute-cuda12", "env: {d}/e\ncompute: cuda12\n", "name one, such as cu129"),
+    ("compute-cu11", "env: {d}/e\ncompute: cu11\n", "name one, such as cu118"),
+    ("compute-intel", "env: {d}/e\ncompute: intel\n", "did you mean 'xpu'?"),
     ("compute-unknown-cuda", "env: {d}/e\ncompute: cu999\n", "did you mean 'cu132'?"),
     ("offline-string", 'env: {d}/e\noffline: "no"\n', "offline is 'no'"),
     ("stall-string", 'env: {d}/e\nstall_seconds: "300"\n', "stall_seconds is '300'"),
@@ -100,6 +106,31 @@ ROWS: list[tuple[str, str | bytes, str]] = [
     ("index-not-url", "env: {d}/e\nindex_url: not a url\n", "an http(s):// or file:// URL"),
     ("torch-index-ftp", 'env: {d}/e\ntorch_index: "ftp://x"\n', "torch_index is 'ftp://x'"),
     ("mirror-typo", "env: {d}/e\nmirror: tsinghau\n", "mirror is 'tsinghau'"),
+    # a URL where a preset's name goes: its name, or where a URL belongs
+    (
+        "mirror-preset-url",
+        "env: {d}/e\nmirror: https://pypi.tuna.tsinghua.edu.cn/simple\n",
+        "write mirror: tuna-pypi",
+    ),
+    (
+        "mirror-other-url",
+        "env: {d}/e\nmirror: https://pypi.example.org/simple\n",
+        "a URL goes in index_url (a mirror of PyPI) or torch_index",
+    ),
+    # full-width punctuation inside values and flow collections, as Chinese input methods type
+    # it: the character is named, not a PEP 508 parse error or "write packages: [［numpy］]"
+    (
+        "full-width-comma",
+        "env: {d}/e\npackages: [torchvision，torchaudio]\n",
+        "full-width punctuation typed by a Chinese input method: `，`; YAML needs the ASCII `,`",
+    ),
+    (
+        "full-width-brackets",
+        "env: {d}/e\npackages: ［numpy］\n",
+        "input method: `［` `］`; YAML needs the ASCII `[` `]`",
+    ),
+    ("full-width-quotes", "env: {d}/e\ncompute: “cpu”\n", "input method: `“` `”`"),
+    ("full-width-flow-colon", "env: {d}/e\nbenchmark: {seconds： 10}\n", "input method: `：`"),
     ("lang-int", "env: {d}/e\nlang: 5\n", "lang is 5"),
     # --- torch specifiers
     (

@@ -43,6 +43,11 @@ examples:
   envwizard bench --python ~/envs/dl/bin/python --seconds 10
   envwizard mirrors --measure            mirror presets and how fast they answer here
   envwizard report reports/*.json        many hosts' run reports as one table
+  envwizard doctor ~/envs/dl             what is wrong with an existing environment
+  envwizard doctor --traceback err.txt   explain a pasted error
+  envwizard bundle --answers dl.yaml --facts gpu-box.json bundle/   for a machine without internet
+  envwizard --answers dl.yaml --bundle bundle/                       install there, offline
+  envwizard export ~/envs/dl --format requirements -o requirements.txt
 
 a minimal answers file:
   manager: venv            # conda | mamba | micromamba | virtualenv | venv | uv
@@ -57,10 +62,8 @@ exit codes: 0 done, 1 a step failed, 2 invalid input, 130 cancelled
 
 def build_parser() -> argparse.ArgumentParser:
     # argparse's own words ("usage:", "options:", its errors) come from our catalog too: it looks
-    # up the module globals `_` and `ngettext`, which its type stubs do not declare (hence the
-    # two ignores).
-    argparse._ = _  # type: ignore[attr-defined]
-    argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+    # up the module globals `_` and `ngettext`, which its type stubs do not declare.
+    vars(argparse).update(_=_, ngettext=i18n.ngettext)
     lang = argparse.ArgumentParser(add_help=False)
     lang.add_argument(
         "--lang",
@@ -114,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", metavar="PATH", help=_("write a JSON report (and a Markdown twin beside it)")
     )
     p.add_argument(
+        "--bundle",
+        metavar="DIR",
+        help=_(
+            "with --answers: install from a bundle made by `envwizard bundle` only (no index, "
+            "no network, every file checked against its lock)"
+        ),
+    )
+    p.add_argument(
         "--stall-seconds",
         type=_stall,
         metavar="N",
@@ -147,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--facts",
         metavar="FILE",
-        help=_("facts JSON from `envwizard probe --json` on another machine"),
+        help=_(
+            "another machine's facts: `envwizard probe --json` there, or a paste of collect_env, "
+            "nvidia-smi (table, -L or CSV query), Win32_VideoController or ansible -m setup"
+        ),
     )
     sp.add_argument("--json", action="store_true", help=_("print the plan as JSON"))
 
@@ -163,7 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--facts",
         metavar="FILE",
-        help=_("plan against facts JSON from `envwizard probe --json` instead of this machine"),
+        help=_(
+            "plan for another machine instead of this one: its `envwizard probe --json`, or a "
+            "paste of collect_env, nvidia-smi (table, -L or CSV query), Win32_VideoController or "
+            "ansible -m setup"
+        ),
     )
 
     sp = sub.add_parser(
@@ -255,6 +273,53 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp = sub.add_parser(
         parents=[lang],
+        name="doctor",
+        help=_("diagnose an existing environment, or explain a pasted error"),
+        description=_(
+            "Inspect an existing Python environment (venv, virtualenv, uv or conda; made by envwizard or not) without changing it: which torch is loaded and from where, its build against this machine's GPUs and driver, torchvision and torchaudio, NumPy, shadowing copies, library paths, and a small computation on each device. Exit 0 healthy, 1 problems found, 2 could not inspect. With --traceback, explain a pasted error instead."
+        ),
+    )
+    sp.add_argument(
+        "env",
+        nargs="?",
+        metavar="ENV",
+        help=_(
+            "the environment: a folder or a conda name (default: the active one, VIRTUAL_ENV or CONDA_PREFIX)"
+        ),
+    )
+    sp.add_argument(
+        "--python", metavar="PY", help=_("the environment's interpreter, instead of ENV")
+    )
+    sp.add_argument("--json", action="store_true", help=_("print the findings as JSON"))
+    sp.add_argument(
+        "--traceback",
+        metavar="FILE",
+        help=_("explain a pasted error (a file, or - for stdin) in one paragraph"),
+    )
+    sp.add_argument(
+        "--facts",
+        metavar="FILE",
+        help=_(
+            "judge against the machine a facts file describes (`envwizard probe --json`, or a pasted collect_env report)"
+        ),
+    )
+    sp.add_argument(
+        "--fix",
+        action="store_true",
+        help=_(
+            "repair what was found through the normal runner: only the named packages change, the environment is never removed, and what a failed repair changed is put back"
+        ),
+    )
+    sp.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help=_(
+            "with --fix: do not ask; take the recommended repair (the next one where it cannot run here)"
+        ),
+    )
+    sp = sub.add_parser(
+        parents=[lang],
         name="report",
         help=_("many run reports as one fleet table"),
         description=_(
@@ -265,6 +330,58 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = sp.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help=_("print a list with one object per host"))
     fmt.add_argument("--markdown", action="store_true", help=_("print a Markdown table for a wiki"))
+
+    sp = sub.add_parser(
+        parents=[lang],
+        name="bundle",
+        help=_("gather everything an environment installs, for a machine without internet"),
+        description=_(
+            "Plan and resolve for the target (this machine, or the one a facts file describes), "
+            "then fetch every file of the lock for its platform and Python into OUT, with the "
+            "answers, the plan, the lock and a README. Install it there with "
+            "`envwizard --answers FILE --bundle OUT`."
+        ),
+    )
+    sp.add_argument("--answers", metavar="FILE", required=True, help=_("answers file (YAML)"))
+    sp.add_argument(
+        "--facts",
+        metavar="FILE",
+        help=_("facts JSON from `envwizard probe --json` on the target machine"),
+    )
+    sp.add_argument(
+        "--with-python",
+        action="store_true",
+        help=_("add a standalone CPython for the target, and uv, for a target without that Python"),
+    )
+    sp.add_argument("out", metavar="OUT", help=_("the bundle folder to make (new or empty)"))
+
+    sp = sub.add_parser(
+        parents=[lang],
+        name="export",
+        help=_("write an environment's lock in the format another tool reads"),
+        description=_(
+            "Write the lock of an environment envwizard made (or of a bundle) as requirements.txt "
+            "with hashes, pylock.toml (PEP 751), a conda environment.yml, a Dockerfile that "
+            "recreates the environment and runs envwizard's verify, or a devcontainer. "
+            "Credentials are never written."
+        ),
+    )
+    sp.add_argument("env", metavar="ENV", help=_("the environment (or a bundle, or a lock file)"))
+    sp.add_argument(
+        "--format",
+        required=True,
+        choices=["requirements", "pylock", "conda", "dockerfile", "devcontainer"],
+    )
+    sp.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help=_(
+            "where to write: a file (requirements, pylock, conda; default: standard output) or a "
+            "folder (dockerfile: default ./envwizard-docker; devcontainer: default ., which gets "
+            ".devcontainer/)"
+        ),
+    )
     return p
 
 
@@ -428,6 +545,18 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from envwizard.bench.command import bench_command
 
         return bench_command(args)
+    if args.command == "doctor":
+        from envwizard.app.doctor import doctor_command
+
+        return doctor_command(args)
+    if args.command == "bundle":
+        from envwizard.app.bundle import bundle_command
+
+        return bundle_command(args)
+    if args.command == "export":
+        from envwizard.app.export import export_command
+
+        return export_command(args)
     if args.command == "report":
         from envwizard.report.fleet import Format, report_command
 
@@ -435,6 +564,12 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return report_command(args.files, fmt)
     if args.interactive and not args.answers:
         parser.error(_("--interactive needs --answers FILE to prefill from"))
+    if args.bundle and not args.answers:
+        parser.error(_("--bundle needs --answers FILE"))
+    if args.bundle and not args.interactive:
+        from envwizard.app.bundle import apply_bundle_command
+
+        return apply_bundle_command(args)
     if args.answers and not args.interactive:
         from envwizard.app.commands import apply_command
 

@@ -651,3 +651,174 @@ def test_text_that_is_no_known_paste_is_still_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as e:
         load_facts(str(p))
     assert "not valid JSON" in str(e.value)
+
+
+# ---- what a file does not say ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("distro", "glibc", "libc"),
+    [
+        # as /etc/os-release's PRETTY_NAME, Ansible's distribution + version, collect_env's OS
+        ("CentOS Linux 7 (Core)", "2.17", None),
+        ("Red Hat Enterprise Linux Server 7.9 (Maipo)", "2.17", None),
+        ("RedHat 8.6", "2.28", None),
+        ("Rocky Linux 9.3 (Blue Onyx)", "2.34", None),
+        ("Amazon 2", "2.26", None),
+        ("Amazon Linux 2023", "2.34", None),
+        ("Ubuntu 18.04.6 LTS", "2.27", None),
+        ("Debian GNU/Linux 10 (buster)", "2.28", None),
+        ("Alpine 3.19.1", None, "musl"),
+        # a release the table does not know is not guessed
+        ("Ubuntu 31.04", None, None),
+        ("Arch Linux", None, None),
+    ],
+)
+def test_a_distribution_without_its_glibc_gets_the_glibc_it_ships(
+    distro: str, glibc: str | None, libc: str | None
+) -> None:
+    f = facts_from_dict({**BASE, "os": {"system": "Linux", "machine": "x86_64", "distro": distro}})
+    assert (f.os.glibc, f.os.libc) == (glibc, libc)
+    if glibc or libc:
+        assert any(distro.split()[0] in n for n in f.normalised), f.normalised
+
+
+def test_a_glibc_the_file_states_wins_over_the_distribution() -> None:
+    f = facts_from_dict(
+        {
+            **BASE,
+            "os": {
+                "system": "Linux",
+                "machine": "x86_64",
+                "glibc": "2.39",
+                "distro": "Ubuntu 18.04",
+            },
+        }
+    )
+    assert f.os.glibc == "2.39"
+
+
+def test_a_hand_written_file_is_planned_on_stated_assumptions() -> None:
+    # No schema (the probe always writes one): what it leaves out is assumed, as for a paste.
+    f = facts_from_dict(
+        {"os": "CentOS 7", "gpus": ["Tesla V100-PCIE-32GB"], "nvidia_driver": "535.54"}
+    )
+    assert (f.os.system, f.os.machine, f.os.glibc, f.python.version) == (
+        "Linux",
+        "x86_64",
+        "2.17",
+        "3.12",
+    )
+    assert "os.machine not in the file; planned for x86_64" in f.normalised
+    assert "Python not in the file; planned for 3.12" in f.normalised
+    f = facts_from_dict({"gpus": ["NVIDIA GeForce RTX 4090"], "nvidia_driver": "550.54"})
+    assert (f.os.system, f.os.machine) == ("Linux", "x86_64")
+    assert "os not in the file; planned for Linux on x86_64" in f.normalised
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ({}, "holds none of the facts a plan needs"),
+        ({"note": "my box"}, "holds none of the facts a plan needs"),
+        # a file that says it is schema 1 is complete: a missing key is named with what it holds
+        (
+            {**BASE, "os": {"system": "Linux"}},
+            "missing key 'os.machine' (x86_64, aarch64, arm64 or AMD64)",
+        ),
+        (
+            {k: v for k, v in BASE.items() if k != "python"},
+            "missing key 'python' (an object such as",
+        ),
+    ],
+)
+def test_what_a_file_lacks_is_named_with_what_belongs_there(
+    data: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(InvalidInput) as e:
+        facts_from_dict(data)
+    assert said in str(e.value)
+
+
+def test_nvidia_smi_lines_and_queries_pasted_alone_are_read(tmp_path: Path) -> None:
+    from envwizard.app.commands import load_facts
+
+    p = tmp_path / "smi.txt"
+    p.write_text(
+        "```\nname, driver_version, memory.total [MiB]\n"
+        "NVIDIA A100-SXM4-80GB, 550.54.15, 81920 MiB\nNVIDIA A100-SXM4-80GB, 550.54.15, 81920 MiB\n```\n"
+    )
+    f = load_facts(str(p))
+    assert [(g.name, g.memory_mib, g.compute_capability) for g in f.gpus] == [
+        ("NVIDIA A100-SXM4-80GB", 81920, "8.0")
+    ] * 2
+    assert f.nvidia_driver == "550.54.15"
+    # -L of a MIG-partitioned GPU: the slices under it are not GPUs
+    p.write_text(
+        "GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-5d5b)\n"
+        "  MIG 3g.20gb     Device  0: (UUID: MIG-c6e8)\n"
+    )
+    f = load_facts(str(p))
+    assert [g.name for g in f.gpus] == ["NVIDIA A100-SXM4-40GB"]
+    assert f.cuda_driver == "12.0"
+
+
+def test_a_text_that_only_looks_like_a_query_row_is_not_read_as_gpus(tmp_path: Path) -> None:
+    from envwizard.app.commands import load_facts
+
+    p = tmp_path / "notes.txt"
+    p.write_text("My machine\n0, NVIDIA GeForce RTX 4090, 24564 MiB, 8.9\nthanks!\n")
+    with pytest.raises(InvalidInput) as e:
+        load_facts(str(p))
+    assert "nor a paste envwizard reads" in str(e.value)
+
+
+LISTINGS = [
+    # lspci, as people paste it into GPU-support issues
+    (
+        "lspci",
+        "00:02.0 VGA compatible controller: Intel Corporation UHD Graphics 630 (rev 02)\n"
+        "01:00.0 VGA compatible controller: NVIDIA Corporation GA102 [GeForce RTX 3090] (rev a1)\n"
+        "01:00.1 Audio device: NVIDIA Corporation GA102 High Definition Audio Controller\n",
+        ("Linux", "x86_64"),
+        ["nvidia"],
+    ),
+    # rocminfo: only the agents whose Device Type is GPU (the CPU agent is not one)
+    (
+        "rocminfo",
+        "*******\nAgent 1\n*******\n  Name:                    AMD Ryzen 9 7950X\n"
+        "  Marketing Name:          AMD Ryzen 9 7950X\n  Device Type:             CPU\n"
+        "*******\nAgent 2\n*******\n  Name:                    gfx1100\n"
+        "  Marketing Name:          Radeon RX 7900 XTX\n  Device Type:             GPU\n",
+        ("Linux", "x86_64"),
+        ["amd"],
+    ),
+    # system_profiler SPDisplaysDataType on an Apple-silicon Mac
+    (
+        "system_profiler",
+        "Graphics/Displays:\n\n    Apple M2 Pro:\n\n      Chipset Model: Apple M2 Pro\n"
+        "      Type: GPU\n      Bus: Built-In\n",
+        ("Darwin", "arm64"),
+        ["apple"],
+    ),
+    # cat /etc/nv_tegra_release on a Jetson (JetPack 6)
+    (
+        "nv_tegra_release",
+        "# R36 (release), REVISION: 4.0, GCID: 37537400, BOARD: generic, EABI: aarch64\n",
+        ("Linux", "aarch64"),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("tool", "text", "platform", "vendors"), LISTINGS, ids=[r[0] for r in LISTINGS]
+)
+def test_gpu_listings_pasted_alone_are_read(
+    tmp_path: Path, tool: str, text: str, platform: tuple[str, str], vendors: list[str]
+) -> None:
+    from envwizard.app.commands import load_facts
+
+    p = tmp_path / "paste.txt"
+    p.write_text(text)
+    f = load_facts(str(p))
+    assert (f.os.system, f.os.machine) == platform
+    assert [g.vendor for g in f.gpus if not g.integrated] == vendors

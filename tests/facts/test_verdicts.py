@@ -340,3 +340,27 @@ def test_jetson_verdicts_name_where_the_builds_come_from() -> None:
 def test_a_driver_known_only_by_its_cuda_is_a_warning_not_an_error() -> None:
     f = machine(gpus=[nv("Tesla V100-PCIE-32GB", "7.0")], cuda="12.0")
     assert line(f, "NVIDIA driver") == ("warn", "version unknown; it serves CUDA 12.0")
+
+
+def test_the_facts_table_in_chinese_names_the_running_python_and_the_disk_source(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `envwizard --lang zh-CN probe` showed "current" as where the running Python was found
+    # and "disk usage of /root" as a source: English words inside the Chinese table.
+    from envwizard.core import i18n
+
+    monkeypatch.setattr(i18n, "_cli", None)
+    i18n.set_cli_language("zh-CN")
+    try:
+        f = machine()
+        f.sources["disk"] = "shutil.disk_usage(/home/ada)"
+        console = Console(record=True, width=160, color_system=None)
+        print_facts(f, console)
+        text = console.export_text()
+    finally:
+        i18n.set_cli_language("en")
+    assert "envwizard 正运行于此" in text and "current" not in text
+    from envwizard.facts.system import disk_info
+
+    # the source is what was called, like os.confstr(CS_GNU_LIBC_VERSION), not an English phrase
+    assert disk_info("/").sources["disk"] == "shutil.disk_usage(/)"

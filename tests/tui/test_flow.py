@@ -64,6 +64,22 @@ async def test_dry_run_walks_every_screen_with_the_keyboard(facts, frozen) -> No
         assert app.exit_line == "dry run: the pre-flight checks passed; nothing was run or created."
 
 
+async def test_next_clicked_on_every_screen_leaves_it_once(facts, frozen) -> None:  # type: ignore[no-untyped-def]
+    # Textual calls a screen's button handler and its base class's: one that called the base's
+    # again dismissed twice (the wizard ended with a screen-stack error).
+    app = make_app(facts=facts, dry_run=True, cwd=HOME)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await started(pilot)
+        for expected in ORDER[1:]:
+            before = app.screen
+            await pilot.click("#next")
+            await until(pilot, lambda b=before: app.screen is not b and app.screen.is_mounted)
+            await settle(pilot)
+            assert isinstance(app.screen, expected)
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+
 async def test_tab_enter_and_resize_break_nothing(facts, frozen) -> None:  # type: ignore[no-untyped-def]
     app = make_app(facts=facts, dry_run=True, cwd=HOME)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -236,9 +252,14 @@ async def test_real_install_of_a_tiny_wheel_then_done(install: Install) -> None:
         assert "$ " in "\n".join(screen.query_one("#log-install-torch").lines)
         assert isinstance(await press_next(pilot, "enter"), DoneScreen)
         assert app.screen.query_one("#activate").value == f"source {env}/bin/activate"
+        assert app.screen.query_one("#export").value == (
+            f"envwizard export {env} --format requirements -o requirements.txt"
+        )
+        assert app.screen.query_one("#bundle").value.startswith("envwizard bundle --answers ")
         report = report_of(app)
         assert report["verify"]["ok"] is True
         assert [s["status"] for s in report["steps"]] == ["ok"] * 4
+        assert report["carry"]["requirements"] == app.screen.query_one("#export").value
         await pilot.press("q")
     assert app.return_code == 0
     assert app.exit_line == f"Done. Activate with: source {env}/bin/activate"

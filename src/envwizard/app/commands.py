@@ -42,9 +42,20 @@ def load_facts(path: str) -> Facts:
         text = raw.decode("utf-16" if utf16 else "utf-8")
     except FileNotFoundError:
         raise InvalidInput(_("{path}: no such facts file").format(path=path)) from None
-    except (OSError, UnicodeDecodeError) as e:
+    except IsADirectoryError:
         raise InvalidInput(
-            _("{path}: cannot be read ({error})").format(path=path, error=e)
+            _("{path}: is a directory, not a facts file").format(path=path)
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            _(
+                "{path}: cannot be read as text (a binary file?); a facts file is JSON or a "
+                "tool's output as printed"
+            ).format(path=path)
+        ) from None
+    except OSError as e:
+        raise InvalidInput(
+            _("{path}: cannot be read ({error})").format(path=path, error=e.strerror or e)
         ) from None
     from envwizard.facts.load import facts_from_json  # its parsers' patterns: facts files only
 

@@ -35,7 +35,7 @@ from envwizard.core.terminal import detach_terminal
 from envwizard.plan.build import Plan
 from envwizard.plan.steps import StepKind
 from envwizard.report.render import STEP_ICONS, SafeConsole, decision_panel, lock_line, outcome_line
-from envwizard.report.report import DEFAULT_SOURCE, index_words, installed
+from envwizard.report.report import DEFAULT_SOURCE, carry_commands, index_words, installed
 from envwizard.report.stack_view import resolve_left_out, run_lines
 from envwizard.run.outcome import EnvOutcome, RunResult, StepStatus
 from envwizard.run.runner import (
@@ -324,6 +324,13 @@ class _View:
                 _("Install more packages (the torch pin holds) with: {command}").format(
                     command=self.plan.install_more
                 )
+            )
+            carry = carry_commands(self.plan.env_path)
+            c.print(
+                _(
+                    "Take it elsewhere: {export} (or --format pylock, conda, dockerfile, devcontainer); for a machine without internet: {bundle}"
+                ).format(export=carry["requirements"], bundle=carry["bundle"]),
+                soft_wrap=True,
             )
         c.print(
             _("[dim]logs: {logs}   report: {report}[/]").format(

@@ -40,6 +40,7 @@ from envwizard.facts.model import Facts
 from envwizard.knowledge import Knowledge
 from envwizard.knowledge import load as load_knowledge
 from envwizard.plan.build import Plan, make_plan
+from envwizard.plan.lock import LOCK_FILE, Lock, lock_files
 from envwizard.plan.route import Measurement, Target, auto_targets, measure
 from envwizard.report.report import build_report, write_report
 from envwizard.run.envlock import EnvLock, refuse_if_running
@@ -238,6 +239,12 @@ class Session:
     result: RunResult | None = None
     """The last run's result (None until a run has finished)."""
     report_path: Path | None = None
+    given_lock: Lock | None = None
+    """A lock installed as it is, never resolved again: a bundle's, its files where the bundle
+    holds them (app/bundle.py)."""
+    check: Callable[[Plan], object] | None = None
+    """One more check before anything is made (a bundle's files against its lock, for this
+    plan); its InvalidInput refuses the run."""
     _lock: EnvLock | None = field(default=None, repr=False)
     _run_dir: Path | None = field(default=None, repr=False)
     """The first run's folder, made by prepare(): the resolve's logs and lock go there too."""
@@ -247,16 +254,23 @@ class Session:
         """How the run begins at its target; InvalidInput when it may not (someone else's
         folder, a system interpreter, `existing: abort` and something is there).
 
-        An environment a run began with a lock is resumed with that lock: the plan installs it."""
+        An environment a run began with a lock is resumed with that lock: the plan installs it;
+        so is a lock the session was given."""
         check_location(self.facts, self.answers, here=True)
         if self.plan.lock is None:
-            self.plan = saved_lock(self.plan, self._run_dir or UNMADE_RUN_DIR) or self.plan
+            folder = self._run_dir or UNMADE_RUN_DIR
+            self.plan = saved_lock(self.plan, folder) or self._given(folder) or self.plan
         return resolve_start(
             inspect_target(self.plan.env_path),
             self.plan,
             self.answers,
             rebenchmark=self.rebenchmark,
         )
+
+    def _given(self, folder: Path) -> Plan | None:
+        if self.given_lock is None:
+            return None
+        return self.plan.with_lock(self.given_lock, lock_files(folder), str(folder / LOCK_FILE))
 
     def look(self) -> Start:
         """What a person choosing the path sees: how the run would begin, or the refusal it
@@ -287,6 +301,8 @@ class Session:
             start = self.inspect()
             if start.destructive and not confirmed:
                 return NeedsConfirm(start)
+            if self.check is not None:
+                self.check(self.plan)
         except EnvwizardError as e:
             return Refused(str(e))
         pf = self.preflight(start)

@@ -79,6 +79,11 @@ def _(message: str) -> str:
     return _catalog(language()).gettext(message)
 
 
+def translated(message: str, lang: str) -> str:
+    """The message in a given language, whatever the current one is (a file written in both)."""
+    return _catalog(lang).gettext(message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _catalog(language()).ngettext(singular, plural, n)
 

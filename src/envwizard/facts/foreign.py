@@ -191,6 +191,183 @@ def _assumed_python(r: Reading) -> dict[str, Any]:
     return {"version": ASSUMED_PYTHON}
 
 
+# ---- nvidia-smi's GPU list (-L) or CSV query, pasted alone -------------------------------------
+_SMI_FIELDS = ("index", "uuid", "driver_version", "compute_cap", "vbios_version", "pstate", "count")
+"""nvidia-smi --query-gpu fields without a dot ("memory.total" and the like have one)."""
+_SMI_L = re.compile(r"^GPU (\d+): (.+?)(?:\s*\(UUID: [^)]*\))?$")
+
+
+def parse_nvidia_smi_gpus(text: str) -> dict[str, Any] | None:
+    """`nvidia-smi -L`, or `nvidia-smi --query-gpu=… --format=csv` with its header (any fields
+    that include `name`, in any order), pasted alone. None when the text is neither.
+
+    MIG devices under a GPU (`  MIG 1g.10gb Device 0: …`) are slices of it, not GPUs.
+    """
+    from envwizard.facts.nvidia import parse_nvidia_smi_query
+
+    lines = [
+        line.strip()
+        for line in text.replace("\r\n", "\n").split("\n")
+        if line.strip() and not line.strip().startswith("```")
+    ]
+    # the command itself, pasted with its prompt ("$ nvidia-smi -L"), is not a GPU
+    lines = [
+        line for line in lines if not re.match(r"^MIG\b", line) and "nvidia-smi" not in line.lower()
+    ]
+    if not lines:
+        return None
+    listed = [_SMI_L.match(line) for line in lines]
+    if all(listed):
+        gpus = [{"index": int(m.group(1)), "name": m.group(2).strip()} for m in listed if m]
+        return {"nvidia-smi-gpus": {"form": "-L", "gpus": gpus, "driver": None}}
+    header = [re.sub(r"\s*\[.*\]$", "", c.strip()) for c in lines[0].split(",")]
+    rows: list[dict[str, Any]] = []
+    driver = None
+    if "name" in header and any("." in c or c in _SMI_FIELDS for c in header):
+        for line in lines[1:]:
+            parts = [p.strip() for p in line.split(",")]
+            extra = len(parts) - len(header)
+            if extra > 0:  # a name with a comma in it
+                i = header.index("name")
+                parts[i : i + extra + 1] = [", ".join(parts[i : i + extra + 1])]
+            if len(parts) != len(header):
+                return None
+            rec = dict(zip(header, parts))
+            rows.append(
+                {
+                    "name": rec["name"],
+                    "memory_mib": rec.get("memory.total"),
+                    "compute_capability": rec.get("compute_cap"),
+                }
+            )
+            driver = driver or rec.get("driver_version")
+    else:  # the probe's own query without a header: every line must be a row of it
+        found = parse_nvidia_smi_query("\n".join(lines))
+        if len(found) != len(lines):
+            return None
+        rows = [{k: v for k, v in r.items() if k != "index"} for r in found]
+    if not rows:
+        return None
+    rows = [{k: v for k, v in r.items() if v not in (None, "", "[N/A]")} for r in rows]
+    return {"nvidia-smi-gpus": {"form": "csv", "gpus": rows, "driver": driver}}
+
+
+def is_nvidia_smi_gpus(data: dict[str, Any]) -> bool:
+    return "schema" not in data and isinstance(data.get("nvidia-smi-gpus"), dict)
+
+
+def from_nvidia_smi_gpus(data: dict[str, Any], r: Reading) -> dict[str, Any]:
+    """GPUs and, from a query with `driver_version`, the driver; the OS and the Python are
+    stated assumptions, as for the table; a driver the paste does not name is one that
+    serves CUDA 12 (nvidia-smi answering at all means a driver is loaded)."""
+    smi = data["nvidia-smi-gpus"]
+    if smi.get("form") == "-L":
+        r.say(_("read as nvidia-smi -L's GPU list"))
+    else:
+        r.say(_("read as an nvidia-smi CSV query"))
+    r.say(_("os not in the paste; planned for Linux on x86_64"))
+    out: dict[str, Any] = {
+        "schema": 1,
+        "os": {"system": "Linux", "machine": "x86_64", "glibc": None},
+        "python": _assumed_python(r),
+        "gpus": [{"vendor": "nvidia", **g} for g in smi.get("gpus", []) if isinstance(g, dict)],
+    }
+    if smi.get("driver"):
+        out["nvidia_driver"] = smi["driver"]
+    else:
+        out["cuda_driver"] = ASSUMED_CUDA
+        r.say(
+            _(
+                "nvidia_driver not in the paste; planned for a driver serving CUDA {cuda} "
+                "(R525 or newer); an older one needs a CUDA 11 build"
+            ).format(cuda=ASSUMED_CUDA)
+        )
+    return out
+
+
+# ---- GPU listings other tools print: rocminfo, lspci, system_profiler, nv_tegra_release -------
+_LSPCI_GPU = re.compile(
+    r"^(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.\d\s+(?:VGA compatible|3D|Display) controller",
+    re.IGNORECASE,
+)
+_TEGRA_RELEASE = re.compile(r"^#\s*R\d+\s*\(release\),\s*REVISION:", re.MULTILINE)
+
+
+def parse_gpu_listing(text: str) -> dict[str, Any] | None:
+    """The GPUs as `rocminfo`, `lspci`, `system_profiler SPDisplaysDataType` or
+    `cat /etc/nv_tegra_release` print them, pasted alone. None when the text is none of them."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if "HSA Agents" in text or "Marketing Name:" in text:
+        gpus = _rocminfo_gpus(lines)
+        return {"gpu-listing": {"tool": "rocminfo", "gpus": gpus}} if gpus else None
+    tegra = _TEGRA_RELEASE.search(text)
+    if tegra:
+        line = text[tegra.start() :].split("\n", 1)[0]
+        return {"gpu-listing": {"tool": "nv_tegra_release", "gpus": [], "l4t": line.strip()}}
+    chipsets = [ln.strip() for ln in lines if ln.strip().startswith("Chipset Model:")]
+    if chipsets:
+        return {"gpu-listing": {"tool": "system_profiler", "gpus": chipsets}}
+    pci = [ln.strip() for ln in lines if _LSPCI_GPU.match(ln.strip())]
+    if pci:
+        return {"gpu-listing": {"tool": "lspci", "gpus": pci}}
+    return None
+
+
+def _rocminfo_gpus(lines: list[str]) -> list[dict[str, Any]]:
+    """rocminfo's agents whose Device Type is GPU: the marketing name and the gfx target."""
+    agents: list[dict[str, str]] = []
+    for line in lines:
+        if re.match(r"^\s*Agent \d+\s*$", line):
+            agents.append({})
+            continue
+        m = re.match(r"^\s{1,3}(Name|Marketing Name|Device Type):\s*(.*?)\s*$", line)
+        if agents and m and m.group(1) not in agents[-1]:
+            agents[-1][m.group(1)] = m.group(2)
+    return [
+        {
+            "vendor": "amd",
+            "name": a.get("Marketing Name") or a.get("Name", ""),
+            "arch": a.get("Name"),
+        }
+        for a in agents
+        if a.get("Device Type") == "GPU"
+    ]
+
+
+def is_gpu_listing(data: dict[str, Any]) -> bool:
+    return "schema" not in data and isinstance(data.get("gpu-listing"), dict)
+
+
+def from_gpu_listing(data: dict[str, Any], r: Reading) -> dict[str, Any]:
+    """The GPUs a listing names; the rest are the pastes' stated assumptions, and the platform
+    the tool implies (system_profiler is macOS; nv_tegra_release is a Jetson, on aarch64)."""
+    listing = data["gpu-listing"]
+    tool = str(listing.get("tool"))
+    r.say(_("read as {tool} output").format(tool=tool))
+    gpus = [g for g in listing.get("gpus", []) if isinstance(g, (dict, str))]
+    os_d: dict[str, Any]
+    if tool == "system_profiler":
+        apple = any("apple" in str(g).lower() for g in gpus)
+        os_d = {"system": "Darwin", "machine": "arm64" if apple else "x86_64"}
+        r.say(
+            _("os read as macOS on {machine} from the GPUs system_profiler lists").format(
+                machine=os_d["machine"]
+            )
+        )
+    elif tool == "nv_tegra_release":
+        os_d = {
+            "system": "Linux",
+            "machine": "aarch64",
+            "glibc": None,
+            "jetson_l4t": listing["l4t"],
+        }
+        r.say(_("os read as a Jetson's Linux on aarch64 from its L4T release"))
+    else:
+        os_d = {"system": "Linux", "machine": "x86_64", "glibc": None}
+        r.say(_("os not in the paste; planned for Linux on x86_64"))
+    return {"schema": 1, "os": os_d, "python": _assumed_python(r), "gpus": gpus}
+
+
 # ---- Windows' Win32_VideoController, as Format-List prints it ----------------------------------
 _FL_LINE = re.compile(r"^([A-Za-z_][\w]*)\s*:\s?(.*)$")
 _FL_KEYS = ("Name", "Caption", "AdapterCompatibility", "AdapterRAM", "DriverVersion", "PNPDeviceID")
@@ -510,6 +687,8 @@ READERS: tuple[
     (is_collect_env, from_collect_env),
     (is_nvidia_smi_table, from_nvidia_smi_table),
     (is_video_controllers, from_video_controllers),
+    (is_nvidia_smi_gpus, from_nvidia_smi_gpus),
+    (is_gpu_listing, from_gpu_listing),
 )
 """Other tools' facts, each recognised by its shape and rewritten as schema-1 facts."""
 
@@ -521,6 +700,8 @@ def parse_paste(text: str) -> dict[str, Any] | None:
         parse_ansible_text,
         parse_nvidia_smi_table,
         parse_video_controllers,
+        parse_nvidia_smi_gpus,
+        parse_gpu_listing,
     ):
         data = parse(text)
         if data is not None:

@@ -34,9 +34,17 @@ def facts_from_json(text: str, where: str = "facts") -> Facts:
         data = json.loads(text)
     except ValueError as e:
         data = foreign.parse_paste(text)
-        if data is None:
+        if data is None and text.lstrip().startswith(("{", "[")):
             raise InvalidInput(
                 _("{where}: not valid JSON ({error})").format(where=where, error=e)
+            ) from None
+        if data is None:
+            raise InvalidInput(
+                _(
+                    "{where}: not valid JSON, nor a paste envwizard reads (collect_env, "
+                    "nvidia-smi's table, -L list or CSV query, Win32_VideoController, ansible -m "
+                    "setup); `envwizard probe --json` on that machine writes a facts file"
+                ).format(where=where)
             ) from None
     return facts_from_dict(data, where)
 

@@ -149,6 +149,13 @@ class Facts:
         r = _Reader(where)
         obj = r.mapping(data, "")
         schema = obj.get("schema")
+        if "schema" not in obj:
+            raise InvalidInput(
+                _(
+                    "{where}: holds none of the facts a plan needs (os, python, gpus, "
+                    "nvidia_driver); `envwizard probe --json` on that machine writes them"
+                ).format(where=where)
+            )
         if schema != SCHEMA:
             r.fail(
                 "schema",
@@ -274,6 +281,16 @@ def _gpu(r: _Reader, data: Any, path: str) -> GPU:
     )
 
 
+_NEEDED = {
+    "os": N_('an object such as {"system": "Linux", "machine": "x86_64", "glibc": "2.35"}'),
+    "os.system": N_("Linux, Darwin or Windows"),
+    "os.machine": N_("x86_64, aarch64, arm64 or AMD64"),
+    "python": N_('an object such as {"version": "3.12"}'),
+    "python.version": N_("such as 3.12"),
+}
+"""What a missing contract key holds, said beside the refusal."""
+
+
 class _Reader:
     """Small typed accessors whose errors name the key path, the value and what is allowed."""
 
@@ -302,8 +319,13 @@ class _Reader:
     def need(self, obj: dict[str, Any], key: str, parent: str) -> Any:
         if key not in obj:
             where = f"{parent}.{key}" if parent else key
+            what = _NEEDED.get(where)
             raise InvalidInput(
-                _("{where}: missing key {key}").format(where=self.where, key=repr(where))
+                _("{where}: missing key {key} ({what})").format(
+                    where=self.where, key=repr(where), what=_(what)
+                )
+                if what
+                else _("{where}: missing key {key}").format(where=self.where, key=repr(where))
             )
         return obj[key]
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from envwizard.core.i18n import _
 from envwizard.facts import foreign
+from envwizard.knowledge.distros import distro_libc
 
 _NUMBER = re.compile(r"(\d+(?:\.\d+)+)")
 _SYSTEMS = {
@@ -40,6 +41,8 @@ _LINUX_DISTROS = re.compile(
     r"amazon linux|alpine|pop!?_os|mint|gentoo|nixos|oracle linux|kali|raspbian",
     re.IGNORECASE,
 )
+_CONTRACT_KEYS = ("os", "python", "gpus", "nvidia_driver", "cuda_driver")
+"""The keys a hand-written facts file may hold alone (docs/facts.md)."""
 _MACHINES = {
     "x86-64": "x86_64",
     "x64": "x86_64",
@@ -138,9 +141,12 @@ class Normaliser:
             data["schema"] = 1
             self.note("schema", "1", 1)
         self.shape(data)
-        if "schema" not in data and "os" in data and "python" in data:
+        if "schema" not in data and any(k in data for k in _CONTRACT_KEYS):
+            # Written by hand (the probe always writes its schema): what it leaves out is
+            # planned on the pastes' stated assumptions. A file that says schema 1 is complete.
             data["schema"] = 1
             self.notes.append(_("schema missing; read as schema 1"))
+            self.assume_missing(data)
         os_d = data.get("os")
         if isinstance(os_d, dict):
             self.os(os_d)
@@ -193,6 +199,31 @@ class Normaliser:
                 data["memory_mib"] = mib
         return data
 
+    def assume_missing(self, data: dict[str, Any]) -> None:
+        """A hand-written file that leaves out what a paste also leaves out (the OS, the CPU
+        architecture, the Python) is planned on the pastes' stated assumptions, each named
+        (docs/facts.md)."""
+        if "os" not in data:
+            data["os"] = {"system": "Linux", "machine": "x86_64"}
+            self.notes.append(_("os not in the file; planned for Linux on x86_64"))
+        os_d = data["os"]
+        if isinstance(os_d, dict) and "machine" not in os_d:
+            system = str(os_d.get("system") or "")
+            low = system.strip().lower()
+            if (low in _SYSTEMS and _SYSTEMS[low] != "Darwin") or _LINUX_DISTROS.match(low):
+                machine = "AMD64" if _SYSTEMS.get(low) == "Windows" else "x86_64"
+                os_d["machine"] = machine
+                self.notes.append(
+                    _("os.machine not in the file; planned for {machine}").format(machine=machine)
+                )
+        if "python" not in data and "pythons" not in data:
+            data["python"] = {"version": foreign.ASSUMED_PYTHON}
+            self.notes.append(
+                _("Python not in the file; planned for {python}").format(
+                    python=foreign.ASSUMED_PYTHON
+                )
+            )
+
     def shape(self, data: dict[str, Any]) -> None:
         """Hand-written files: `system` and `machine` at the top, `os` as collect_env's one
         line ("Ubuntu 22.04.4 LTS (x86_64)"), only a `pythons` list."""
@@ -240,6 +271,7 @@ class Normaliser:
                 self.note("os.machine", machine, canon)
                 d["machine"] = canon
         self.libc(d)
+        self.distro_libc(d)
         self.macos(d)
         for key in ("glibc", "macos_version"):
             self.version_field(d, key, f"os.{key}")
@@ -285,6 +317,36 @@ class Normaliser:
         elif foreign.not_known(raw) and raw is not None:
             self.note("os.glibc", raw, None)
             d["glibc"] = None
+
+    def distro_libc(self, d: dict[str, Any]) -> None:
+        """A Linux file that names its distribution but not its glibc (Ansible's facts, an old
+        collect_env, "os": "CentOS 7"): the glibc that release ships decides which manylinux
+        wheels install, so it is read from the distribution, never assumed new enough."""
+        distro = d.get("distro")
+        if (
+            d.get("system") != "Linux"
+            or d.get("glibc") is not None
+            or d.get("libc") is not None
+            or not isinstance(distro, str)
+        ):
+            return
+        found = distro_libc(distro)
+        if found is None:
+            return
+        if found.musl:
+            d["libc"] = "musl"
+            self.notes.append(
+                _("os.libc read as musl: {release} is built on musl libc, not glibc").format(
+                    release=repr(found.release)
+                )
+            )
+            return
+        d["glibc"] = found.glibc
+        self.notes.append(
+            _("os.glibc not in the file; read as {glibc}, the glibc {release} ships").format(
+                glibc=repr(found.glibc), release=found.release
+            )
+        )
 
     def macos(self, d: dict[str, Any]) -> None:
         """macOS 14 written as 14, or as the Darwin kernel's 23.4.0 (Darwin N is macOS N-9)."""

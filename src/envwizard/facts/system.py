@@ -323,4 +323,4 @@ def disk_info(path: str) -> Found[dict[str, object]]:
         "free_mib": usage.free // MIB,
         "total_mib": usage.total // MIB,
     }
-    return Found(disk, sources={"disk": f"disk usage of {probe}"})
+    return Found(disk, sources={"disk": f"shutil.disk_usage({probe})"})

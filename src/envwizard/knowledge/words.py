@@ -12,7 +12,9 @@ from envwizard.core.i18n import N_
 TOML_PROSE = (
     # [[driver_eol]] family and outlook
     N_("Kepler"),
-    N_("torch 2.7 (cu118) is the last release with Kepler kernels"),
+    N_(
+        "torch 2.3 (cu118) is the last release that runs on Kepler: 2.4–2.7 carry its kernels but ship cuDNN 9, which has none"
+    ),
     N_("Maxwell, Pascal and Volta"),
     N_(
         "torch 2.15 is planned without cu126, the last pip build with their kernels (RFC pytorch#190385); conda-forge's CUDA 12 builds keep them"

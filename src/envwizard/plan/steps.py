@@ -285,6 +285,32 @@ class Install(Spec):
         return [*head, *self.what(), *pip_source_args(self.sources), *tail]
 
 
+@dataclass(frozen=True)
+class Uninstall(Spec):
+    """Remove distributions from an environment that exists (doctor's repairs): its own pip,
+    or uv for an environment without pip. Changes packages like an install does."""
+
+    installer: Installer
+    target: str
+    """The environment's Python."""
+    packages: tuple[str, ...]
+    tool: str = ""
+    """uv's executable."""
+
+    @property
+    def kind(self) -> StepKind:
+        return StepKind.INSTALL
+
+    @property
+    def program(self) -> str:
+        return (self.tool or "uv") if self.installer is Installer.UV else self.target
+
+    def argv(self) -> list[str]:
+        if self.installer is Installer.UV:
+            return [self.tool or "uv", "pip", "uninstall", "--python", self.target, *self.packages]
+        return [self.target, "-m", "pip", "uninstall", "--yes", *self.packages]
+
+
 def pip_source_args(s: Sources) -> list[str]:
     out = ["--index-url", s.index_url] if s.index_url else []
     out += ["--no-index"] if s.no_index else []
@@ -358,7 +384,9 @@ class DryRun:
             out += [*self.requirements, *pip_source_args(self.sources)]
             if self.pip_platforms:
                 out += ["--python-version", self.python, "--implementation", "cp"]
-                out += ["--only-binary=:all:"]
+                # pip before 24.1 takes platform options only with --target; a dry run writes
+                # nothing there.
+                out += ["--only-binary=:all:", "--target", f"{self.out_file}.target"]
                 for tag in self.pip_platforms:
                     out += ["--platform", tag]
             return out + (["--no-deps"] if self.no_deps else [])

@@ -132,7 +132,7 @@ def pythons_table(facts: Facts) -> Table:
         t.add_row(
             version,
             p.executable,
-            p.origin or "",
+            _("running envwizard") if p.origin == "current" else p.origin or "",
             _yes(p.has_venv),
             ensurepip,
             p.pip or _("none"),

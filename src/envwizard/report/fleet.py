@@ -10,6 +10,7 @@ that are not reports at all: those are named on stderr, one line each, and the e
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from envwizard.core.errors import EXIT_OK, EXIT_STEP_FAILED, InvalidInput
-from envwizard.core.i18n import _
+from envwizard.core.i18n import N_, _
 from envwizard.core.redact import neutralise_all
 
 
@@ -35,7 +36,8 @@ class HostRow:
     host: str
     file: str
     status: str
-    """done, failed or cancelled: the run's own status."""
+    """done, failed or cancelled: the run's own status; healthy or problems for a doctor
+    report (`envwizard doctor --json`)."""
     exit_code: int | None
     changed: bool | None
     gpus: list[str]
@@ -56,10 +58,21 @@ class HostRow:
     failed_step: str | None
     failure: str | None
     env: str | None
+    installed_build: str | None = None
+    """The build verification found (`installed.build`: `cpu`, `cu130`, …)."""
     label: str = ""
     """The host as the table shows it: the hostname, with the file name when two hosts share one."""
     different_build: bool = False
     why_different: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """The run finished and verified, or doctor found the environment healthy."""
+        return (
+            self.status in ("done", HEALTHY)
+            and self.verify_ok is not False
+            and not self.wrong_build
+        )
 
     @property
     def build(self) -> str | None:
@@ -69,33 +82,68 @@ class HostRow:
         # `2.13.0+cpu` names its build already; `2.14.*` or a default wheel does not.
         return version if version.endswith("+" + self.variant) else f"{version} {self.variant}"
 
+    @property
+    def wrong_build(self) -> bool:
+        """Verification found another build than the one planned (a CUDA torch where `cpu` was
+        chosen): a report that says "ok" for it must not read as a good host. Builds named
+        otherwise (Jetson's `nv24.08`, macOS's default wheel) are not compared."""
+        planned, found = self.variant or "", self.installed_build or ""
+        return bool(_BUILD.fullmatch(planned) and _BUILD.fullmatch(found) and planned != found)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "wrong_build": self.wrong_build}
+
+
+_BUILD = re.compile(r"cpu|cu\d{3}|rocm\d+(\.\d+)*|xpu")
 
 
 class ReportError(InvalidInput):
     """A file that is not a readable envwizard run report."""
 
 
+REPORT_MAX_BYTES = 64 * 2**20
+"""A run report is tens of KiB; reading more than this is reading the wrong file (/dev/zero)."""
+
+
 def load_report(path: str) -> dict[str, Any]:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as f:
+            raw = f.read(REPORT_MAX_BYTES + 1)  # bounded: /dev/zero never ends
     except FileNotFoundError:
         raise ReportError(_("{path}: no such report file").format(path=path)) from None
     except IsADirectoryError:
         raise ReportError(
             _("{path}: is a directory, not a report file").format(path=path)
         ) from None
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
         raise ReportError(
-            _("{path}: cannot be read ({error})").format(path=path, error=e)
+            _("{path}: cannot be read ({error})").format(path=path, error=e.strerror or e)
+        ) from None
+    if len(raw) > REPORT_MAX_BYTES:
+        raise ReportError(
+            _("{path}: is larger than {limit} MiB; a run report is far smaller").format(
+                path=path, limit=REPORT_MAX_BYTES // 2**20
+            )
+        )
+    if not raw.strip():
+        # a host whose disk filled while it wrote its report, or a fetch that failed
+        raise ReportError(_("{path}: is empty, not a report").format(path=path))
+    try:
+        # Windows tools re-save JSON with a byte-order mark, PowerShell 5 as UTF-16
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReportError(
+            _("{path}: is a binary file, not a JSON report").format(path=path)
         ) from None
     try:
         # A host name or a GPU name in a report must not drive the terminal it is shown on.
         data = neutralise_all(json.loads(text))
     except (ValueError, RecursionError) as e:
         raise ReportError(_("{path}: is not JSON ({error})").format(path=path, error=e)) from None
+    if _is_doctor(data):
+        return dict(data)
     if not isinstance(data, dict) or not isinstance(data.get("status"), str):
         raise ReportError(
             _(
@@ -117,7 +165,59 @@ def load_report(path: str) -> dict[str, Any]:
     return data
 
 
+def _is_doctor(data: Any) -> bool:
+    """`envwizard doctor --json` output: an environment's findings, not a run."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("healthy"), bool)
+        and isinstance(data.get("findings"), list)
+        and isinstance(data.get("env"), str)
+    )
+
+
+HEALTHY = "healthy"
+"""A doctor report's status when it found no problem (a run's good status is `done`)."""
+
+
+def _doctor_row(data: dict[str, Any], path: str) -> HostRow:
+    """One environment doctor looked at, as a fleet row: its torch as installed, the first
+    problem as the failure."""
+    facts: dict[str, Any] = data["facts"] if isinstance(data.get("facts"), dict) else {}
+    torch: dict[str, Any] = data["torch"] if isinstance(data.get("torch"), dict) else {}
+    problems = [
+        f
+        for f in data["findings"]
+        if isinstance(f, dict) and f.get("severity") in ("error", "warning")
+    ]
+    first: dict[str, Any] = problems[0] if problems else {}
+    return HostRow(
+        host=str(data.get("host") or Path(path).stem),
+        file=path,
+        status=HEALTHY if data["healthy"] else "problems",
+        exit_code=0 if data["healthy"] else 1,
+        changed=False,
+        gpus=_gpus(facts.get("gpus")),
+        driver=_str(facts.get("nvidia_driver")),
+        variant=_str(torch.get("variant")),
+        torch=None,
+        torch_version=_str(torch.get("version")),
+        why=None,
+        reasons=[],
+        verify_ok=None,
+        device_name=None,
+        world_size=None,
+        samples_per_s=None,
+        tflops=None,
+        mfu=None,
+        failed_step=None,
+        failure=f"{first.get('code')}: {first.get('message')}" if first else None,
+        env=data["env"],
+    )
+
+
 def row_from_report(data: dict[str, Any], path: str) -> HostRow:
+    if _is_doctor(data):
+        return _doctor_row(data, path)
     facts = data.get("facts") or {}
     decision = data.get("decision") or {}
     verify = data.get("verify") or {}
@@ -145,6 +245,9 @@ def row_from_report(data: dict[str, Any], path: str) -> HostRow:
         mfu=_num(bench.get("mfu")),
         failed_step=failed,
         failure=_failure(data, failed, verify),
+        installed_build=_str((data.get("installed") or {}).get("build"))
+        if isinstance(data.get("installed"), dict)
+        else None,
         env=_str((data.get("env") or {}).get("path"))
         if isinstance(data.get("env"), dict)
         else None,
@@ -261,18 +364,49 @@ COLUMNS = (
     "MFU",
     "result",
 )
+HEADERS = {
+    "host": N_("host"),
+    "GPUs": N_("GPUs"),
+    "driver": N_("driver"),
+    "build": N_("build"),
+    "why": N_("why"),
+    "verify": N_("verify"),
+    "samples/s": N_("samples/s"),
+    "TFLOP/s": "TFLOP/s",
+    "MFU": "MFU",
+    "result": N_("result"),
+}
+"""Each column's heading as the table and Markdown say it (the JSON keeps the keys)."""
+STATUS_WORDS = {
+    "done": N_("done"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    HEALTHY: N_("healthy"),
+    "problems": N_("problems"),
+}
+"""A run's status as the table says it."""
+
+
+def _status(status: str) -> str:
+    word = STATUS_WORDS.get(status)
+    return _(word) if word else status
 
 
 def cells(r: HostRow) -> list[str]:
     """The table's text for one host (shared by the terminal table and Markdown)."""
-    verify = "-" if r.verify_ok is None else "ok" if r.verify_ok else "FAILED"
+    verify = "-" if r.verify_ok is None else _("ok") if r.verify_ok else _("FAILED")
     build = r.build or "-"
     if r.different_build:
         build += " *"
-    result = r.status if not r.failure else f"{r.status}: {r.failure}"
+    if r.wrong_build:
+        verify = _("wrong build")
+    status = _status(r.status)
+    result = status if not r.failure else f"{status}: {r.failure}"
+    if r.wrong_build:
+        result = _("{status} ({why})").format(status=result, why=_wrong_build(r))
     return [
         r.label or r.host,
-        ", ".join(r.gpus) or "none",
+        ", ".join(r.gpus) or _("none"),
         r.driver or "-",
         build,
         r.why or "-",
@@ -282,6 +416,12 @@ def cells(r: HostRow) -> list[str]:
         f"{r.mfu:.1%}" if r.mfu is not None else "-",
         result,
     ]
+
+
+def _wrong_build(r: HostRow) -> str:
+    return _("installed {found}, not the planned {planned}").format(
+        found=r.installed_build, planned=r.variant
+    )
 
 
 def different_notes(rows: list[HostRow]) -> list[str]:
@@ -301,7 +441,7 @@ def different_notes(rows: list[HostRow]) -> list[str]:
 
 def markdown(rows: list[HostRow]) -> str:
     lines = [
-        "| " + " | ".join(COLUMNS) + " |",
+        "| " + " | ".join(_(HEADERS[c]) for c in COLUMNS) + " |",
         "|"
         + "|".join("---:" if c in ("samples/s", "TFLOP/s", "MFU") else "---" for c in COLUMNS)
         + "|",
@@ -330,7 +470,7 @@ def print_table(rows: list[HostRow]) -> None:
     table = Table(title=_("envwizard fleet, hosts: {n}").format(n=n))
     grid = [cells(r) for r in rows]
     for r, row in zip(rows, grid):
-        row[COLUMNS.index("result")] = r.status
+        row[COLUMNS.index("result")] = _status(r.status)
     keep = [
         i
         for i, c in enumerate(COLUMNS)
@@ -338,10 +478,12 @@ def print_table(rows: list[HostRow]) -> None:
     ]
     for i in keep:
         right = COLUMNS[i] in ("samples/s", "TFLOP/s", "MFU")
-        table.add_column(COLUMNS[i], justify="right" if right else "left", overflow="fold")
+        table.add_column(
+            _(HEADERS[COLUMNS[i]]), justify="right" if right else "left", overflow="fold"
+        )
     whys: dict[str, list[str]] = {}
     for r, row in zip(rows, grid):
-        style = "red" if r.status != "done" else ("yellow" if r.different_build else None)
+        style = "red" if not r.ok else ("yellow" if r.different_build else None)
         table.add_row(*(row[i] for i in keep), style=style)
         if r.why:
             whys.setdefault(f"{r.variant}: {r.why}", []).append(r.label or r.host)
@@ -352,13 +494,14 @@ def print_table(rows: list[HostRow]) -> None:
         for why, hosts in whys.items()
     ]
     lines += [f"{r.label or r.host}: {r.failure}" for r in rows if r.failure]
+    lines += [f"{r.label or r.host}: {_wrong_build(r)}" for r in rows if r.wrong_build]
     for line in lines + different_notes(rows):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def report_command(paths: list[str], fmt: Format) -> int:
-    """Print the fleet; exit 0 when every host is done and verified, 1 when one is not, 2 when
-    a file is not a report (the readable ones are still printed)."""
+    """Print the fleet; exit 0 when every host is done and verified with the planned build, 1
+    when one is not, 2 when a file is not a report (the readable ones are still printed)."""
     rows, errors = fleet_rows(paths)
     if rows:
         if fmt is Format.JSON:
@@ -371,6 +514,6 @@ def report_command(paths: list[str], fmt: Format) -> int:
         print(f"envwizard: error: {e}", file=sys.stderr)
     if errors:
         return errors[0].exit_code
-    if any(r.status != "done" or r.verify_ok is False for r in rows):
+    if not all(r.ok for r in rows):
         return EXIT_STEP_FAILED
     return EXIT_OK

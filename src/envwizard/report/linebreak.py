@@ -127,7 +127,7 @@ def install(*modules: ModuleType) -> None:
     import rich.text
 
     for module in (rich.text, *modules):
-        module.divide_line = divide_line  # type: ignore[attr-defined]
+        vars(module)["divide_line"] = divide_line
 
 
 def console(**kwargs: Any) -> Console:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import socket
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,19 @@ def build_report(facts: Facts, answers: Answers, plan: Plan, result: RunResult) 
         "benchmark": result.benchmark,
         "benchmark_error": result.benchmark_error,
         "run_dir": result.run_dir,
+        "carry": carry_commands(plan.env_path) if result.env.value == "ready" else None,
+    }
+
+
+def carry_commands(env: str) -> dict[str, str]:
+    """How to take a ready environment elsewhere: its lock exported for other tools, or a
+    bundle of its files for a machine without internet (docs/export.md, docs/bundle.md)."""
+    where = shlex.quote(env)
+    return {
+        "requirements": f"envwizard export {where} --format requirements -o requirements.txt",
+        "pylock": f"envwizard export {where} --format pylock -o pylock.toml",
+        "dockerfile": f"envwizard export {where} --format dockerfile -o envwizard-docker",
+        "bundle": "envwizard bundle --answers ANSWERS.yaml --facts TARGET-FACTS.json BUNDLE",
     }
 
 
@@ -303,6 +317,21 @@ def markdown(r: dict[str, Any]) -> str:
             _("## Benchmark"),
             "",
             _("- failed: {error}").format(error=r["benchmark_error"]),
+            "",
+        ]
+    carry = r.get("carry")
+    if carry:
+        out += [
+            _("## Take it elsewhere"),
+            "",
+            _(
+                "- the same set for pip, uv or a container: `{requirements}`, `{pylock}`, `{docker}`"
+            ).format(
+                requirements=carry["requirements"],
+                pylock=carry["pylock"],
+                docker=carry["dockerfile"],
+            ),
+            _("- for a machine without internet: `{bundle}`").format(bundle=carry["bundle"]),
             "",
         ]
     return "\n".join(out)

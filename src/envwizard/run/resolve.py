@@ -14,10 +14,11 @@ Which pip answers, and why it is truthful:
   >= 22.2): markers, wheel tags and Requires-Python are the target's own;
 - else envwizard's pip run under the target interpreter (`pip --python TARGET`, pip >= 22.3),
   which evaluates all of that in the target interpreter as well;
-- else (no target interpreter yet: a conda environment's Python) envwizard's pip told the
-  target's Python version and platform tags (`--python-version --platform --only-binary=:all:`);
-  markers are then evaluated for envwizard's own interpreter, the one approximation, and only
-  in this case.
+- else (no target interpreter yet: a conda environment's Python; or the target is another
+  machine, a facts file's, where no interpreter here may stand in for it: `here=False`)
+  envwizard's pip told the target's Python version and platform tags (`--python-version
+  --platform --only-binary=:all:`); markers are then evaluated for envwizard's own interpreter,
+  the one approximation, and only in this case.
 pip reads the same configuration files and PIP_* variables as the environment's pip will (the
 environment's own pip.conf is written by the pin step, after the install). pip before 25.3
 downloads each wheel during a dry run even where the index serves its metadata (pypa/pip#12603,
@@ -115,8 +116,12 @@ async def resolve(
     kb: Knowledge | None = None,
     base_env: dict[str, str] | None = None,
     on_output: Callable[[list[str]], None] | None = None,
+    here: bool = True,
 ) -> Plan:
     """The plan installing exactly what its installer resolves (see the module docstring).
+
+    `here=False`: the facts describe another machine; no interpreter here is run for it (a path
+    of that machine may name another Python here), its Python and platform are given as tags.
 
     Writes run_dir/envwizard-lock.json and the requirement files the install steps read.
     Raises ResolveFailed or LockRefused (not retryable) or ResolveStalled (an installer silent
@@ -134,7 +139,7 @@ async def resolve(
     while True:
         optional = set(plan.stack.optional) if plan.stack else set()
 
-        resolver = _Resolver(plan, facts, run_dir, base_env, stall_seconds, on_output)
+        resolver = _Resolver(plan, facts, run_dir, base_env, stall_seconds, on_output, here)
         resolver.first = first
         if optional:
             resolver.early = _companions_early(plan, kb, platform, optional)
@@ -239,8 +244,10 @@ class _Resolver:
         base_env: dict[str, str] | None,
         stall_seconds: float,
         on_output: Callable[[list[str]], None] | None = None,
+        here: bool = True,
     ) -> None:
         self.plan = plan
+        self.here = here
         self.stall_seconds = stall_seconds
         self.on_output = on_output
         self.facts = facts
@@ -327,8 +334,10 @@ class _Resolver:
     def pip_runner(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """How to start pip for the target, and the platform tags when it cannot run there."""
         create = next((s.spec for s in self.plan.steps if isinstance(s.spec, CreateEnv)), None)
-        interp = create.interpreter if create is not None else None
-        exe = shutil.which(interp) if interp else None
+        # A plan that creates nothing (doctor's repair) installs into an environment that is
+        # there: its own interpreter is the target.
+        interp = create.interpreter if create is not None else self.plan.env_python
+        exe = shutil.which(interp) if interp and self.here else None
         own = _own_pip()
         if exe:
             info = next(
@@ -357,7 +366,7 @@ class _Resolver:
         self.platform = uv_platform(self.facts) or ""
         base = DryRun(
             Output.UV_REQUIREMENTS,
-            (spec.tool or "uv",),
+            (spec.tool or "uv",) if self.here else (own_uv() or "uv",),
             tuple(reqs),
             sources,
             requirements_file=str(infile),
@@ -508,6 +517,17 @@ def _name(requirement: str) -> str:
         return canonicalize_name(Requirement(requirement).name)
     except InvalidRequirement:
         return requirement
+
+
+def own_uv() -> str | None:
+    """envwizard's own uv (a dependency), else the one on PATH: the uv that resolves for
+    another machine, whose uv's path means nothing here."""
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
 
 
 def _own_pip() -> tuple[int, ...]:

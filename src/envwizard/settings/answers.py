@@ -29,6 +29,7 @@ from envwizard.knowledge.mirrors import CHOICES as MIRROR_CHOICES
 from envwizard.knowledge.mirrors import aliases as mirror_aliases
 from envwizard.knowledge.mirrors import canonical as mirror_canonical
 from envwizard.knowledge.mirrors import names as mirror_names
+from envwizard.knowledge.mirrors import presets as mirror_presets
 from envwizard.knowledge.stack import load_stack
 from envwizard.settings.choices import (
     AUTO_INDEX,
@@ -491,6 +492,8 @@ class _Validator:
         """Refuse `value`: `expected` is a whole sentence (marked with N_ where it is written)
         with {where}, {path} and {value}; `names` fill its other placeholders and the hint's."""
         message = _(expected).format(where=self.where, path=path, value=_show(value), **names)
+        wide = _full_width_hint(value) if path.split("[")[0] not in _PATH_KEYS else ""
+        hint = wide or hint  # the typo that explains the value beats every other hint
         if hint:
             hint = hint.format(**names) if names else hint
             message = _("{message} ({hint})").format(message=message, hint=hint)
@@ -502,6 +505,13 @@ class _Validator:
                 continue
             path = f"{parent}.{key}" if parent else str(key)
             guess = _did_you_mean(str(key), allowed)
+            wide = _full_width_hint(key)
+            if wide:  # `{seconds： 10}`: YAML read the key, the colon and the value as one key
+                raise InvalidInput(
+                    _("{where}: unknown key `{path}` ({hint})").format(
+                        where=self.where, path=path, hint=wide
+                    )
+                )
             if guess and parent:
                 template = _(
                     "{where}: unknown key `{path}`; did you mean `{guess}`? (allowed in {parent}: {allowed})"
@@ -548,6 +558,13 @@ class _Validator:
         if found:
             return found
         allowed = (*MIRROR_CHOICES, *mirror_names())
+        if isinstance(value, str) and _URL.match(value.strip()):
+            self.fail(
+                "mirror",
+                value,
+                N_("{where}: {path} is {value}; expected a preset name such as tuna, or none"),
+                _mirror_url_hint(value.strip()),
+            )
         guess = (
             _did_you_mean(value, (*allowed, *mirror_aliases())) if isinstance(value, str) else None
         )
@@ -747,7 +764,26 @@ class _Validator:
             fixed = re.sub(r"^(?:cuda|cu)[-_ ]?(\d+)\.(\d)$", r"cu\1\2", v)
             fixed = re.sub(r"^rocm[-_ ]?", "rocm", fixed)
             guess = fixed if fixed != v and fixed in known else _nearest_cuda(fixed, variants)
-            guess = guess or _did_you_mean(v, known)
+            vendor = _VENDOR_WORDS.get(re.sub(r"[-_ ]?\d+$", "", v))
+            if vendor in COMPUTE_WORDS:  # "intel" is xpu, "apple" is mps
+                guess = guess or vendor
+            guess = guess or (None if vendor else _did_you_mean(v, known))
+            if not guess and vendor:
+                # "cuda", "gpu", "rocm", "cuda12": a kind of build, not one build
+                family = [x for x in variants if x.startswith(vendor)]
+                major = re.search(r"(\d+)$", v)
+                if major and vendor == "cu":
+                    family = [x for x in family if x[2:-1] == major.group(1)] or family
+                self.fail(
+                    "compute",
+                    value,
+                    allowed,
+                    _(
+                        "compute: auto picks the build this machine's GPUs and driver run; or "
+                        "name one, such as {variant}"
+                    ).format(variant=family[-1] if family else "cpu"),
+                    variants=", ".join(variants),
+                )
             self.fail(
                 "compute", value, allowed, _did_you_mean_hint(guess), variants=", ".join(variants)
             )
@@ -971,6 +1007,39 @@ class _Validator:
         return value
 
 
+_VENDOR_WORDS = {
+    "cuda": "cu",
+    "cu": "cu",
+    "gpu": "cu",
+    "nvidia": "cu",
+    "rocm": "rocm",
+    "amd": "rocm",
+    "hip": "rocm",
+    "radeon": "rocm",
+    "intel": "xpu",
+    "arc": "xpu",
+    "apple": "mps",
+    "metal": "mps",
+    "none": "cpu",
+}
+"""Words for a kind of build, answered with "auto, or one such as …"."""
+
+
+def _mirror_url_hint(url: str) -> str:
+    """`mirror:` takes names; a URL there is either a preset's (say its name) or belongs in
+    index_url / torch_index."""
+    bare = url.rstrip("/").lower()
+    for p in mirror_presets():
+        stem = p.url.split("{", 1)[0].rstrip("/").lower()
+        if bare == stem or bare.startswith(stem + "/"):
+            return _("that is the preset {name}: write mirror: {name}").format(name=p.name)
+        if stem.startswith(bare + "/"):  # the site's address alone: every preset of the site
+            return _("that is the site {name}: write mirror: {name}").format(name=p.site)
+    return _(
+        "a URL goes in index_url (a mirror of PyPI) or torch_index (a mirror of PyTorch's index)"
+    )
+
+
 def _as_flow_list(text: str) -> str:
     """ "torchvision torchaudio" -> "torchvision, torchaudio": a YAML list's items, as written
     between its brackets (one whose version holds spaces or a comma is quoted)."""
@@ -1040,6 +1109,39 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return _("a number")
     return type(value).__name__
+
+
+_FULL_WIDTH = {
+    "：": ":",
+    "，": ",",
+    "、": ",",
+    "［": "[",
+    "］": "]",
+    "｛": "{",
+    "｝": "}",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+}
+"""Punctuation a Chinese input method types where YAML needs the ASCII character."""
+_PATH_KEYS = ("env", "python", "find_links")
+"""Keys whose values are paths: a folder may well be named with full-width punctuation."""
+
+
+def _full_width_hint(value: Any) -> str:
+    """The hint for a value (or a list's items) holding full-width punctuation, or ""."""
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    found = sorted(
+        {ch for t in texts if isinstance(t, str) for ch in t if ch in _FULL_WIDTH},
+        key=list(_FULL_WIDTH).index,
+    )
+    if not found:
+        return ""
+    ascii_ = sorted({_FULL_WIDTH[ch] for ch in found}, key=list(_FULL_WIDTH.values()).index)
+    return _(
+        "full-width punctuation typed by a Chinese input method: {chars}; YAML needs the ASCII {ascii}"
+    ).format(chars=" ".join(f"`{c}`" for c in found), ascii=" ".join(f"`{c}`" for c in ascii_))
 
 
 _WIDE_COLON = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_.-]*)(\s*)[\uff1a\ufe55]\s*(.*)$")

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -56,7 +56,7 @@ from envwizard.tui.textual_words import (
     palette_binding,
     system_commands,
 )
-from envwizard.tui.widgets.dialogs import ChoiceDialog, ConfirmDialog
+from envwizard.tui.widgets.dialogs import ChoiceDialog, ConfirmDialog, FolderDialog
 
 install()
 
@@ -210,13 +210,66 @@ class EnvWizardApp(App[None]):
     def show_done(self) -> None:
         self.push_screen(DoneScreen())
 
+    # ---- a bundle to install from ------------------------------------------------------------
+    def ask_bundle(self, chosen: Callable[[], None]) -> None:
+        """Ask for a bundle folder (made by `envwizard bundle`); `chosen` after one is taken."""
+
+        def answered(folder: str | None) -> None:
+            if folder and self.use_bundle(folder):
+                chosen()
+
+        self.push_screen(
+            FolderDialog(
+                _(
+                    "The bundle folder made by `envwizard bundle` (it holds envwizard-bundle.json). "
+                    "Its answers fill the screens; the install takes its files alone, with no "
+                    "network."
+                ),
+                _("Use this bundle"),
+            ),
+            answered,
+        )
+
+    def use_bundle(self, folder: str) -> bool:
+        """Take the bundle in `folder` and its answers; says why not when it cannot."""
+        from envwizard.app.bundle import Bundle
+        from envwizard.run.bundle import ANSWERS
+
+        try:
+            bundle = Bundle.open(folder)
+            answers = load_answers(bundle.root / ANSWERS, cwd=self.state.cwd)
+        except EnvwizardError as e:
+            self.notify(str(e), severity="error")
+            return False
+        self.state.bundle = bundle
+        self.state.prefill(answers)
+        self.state.prefilled = True
+        if self.state.facts is not None:
+            try:
+                self.state.use(self.state.planned(answers))
+            except EnvwizardError:
+                self.state.plan = None  # the build screen says why, and holds Next until it plans
+        self.notify(
+            _("The screens now hold the answers of the bundle in {folder}.").format(
+                folder=bundle.root
+            )
+        )
+        return True
+
     # ---- the run: the session's, rendered --------------------------------------------------
     def open_session(self) -> Session:
         """The session that applies the reviewed plan with the draft's answers."""
         plan, facts = self.state.plan, self.state.facts
         assert plan is not None and facts is not None  # the review showed a plan
+        bundle = self.state.bundle
         self.session = Session(
-            facts, self.state.draft, plan, rebenchmark=self.state.rebenchmark, wizard=True
+            facts,
+            self.state.run_answers(),
+            plan,
+            rebenchmark=self.state.rebenchmark,
+            wizard=True,
+            given_lock=bundle.lock_here if bundle is not None else None,
+            check=(lambda p: bundle.check(facts, p)) if bundle is not None else None,
         )
         return self.session
 
@@ -444,6 +497,7 @@ class EnvWizardApp(App[None]):
         return system_commands(self, screen, self.action_toggle_dark, self.action_quit)
 
     def action_command_palette(self) -> None:
+        # Textual types is_open's app as App[object]; App is invariant, this one an App[None]
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(Palette())
 
@@ -458,8 +512,10 @@ def make_app(
     dry_run: bool = False,
     rebenchmark: bool = False,
     cwd: str | None = None,
+    bundle: str | None = None,
 ) -> EnvWizardApp:
-    """The wizard, optionally with known facts (tests, screenshots) and prefilled answers."""
+    """The wizard, optionally with known facts (tests, screenshots), prefilled answers and a
+    bundle to install from (InvalidInput before anything is drawn when it is not one)."""
     state = WizardState(
         kb=load_knowledge(), facts=facts, cwd=cwd or os.getcwd(), dry_run=dry_run,
         rebenchmark=rebenchmark,
@@ -469,11 +525,20 @@ def make_app(
         set_answers_language(answers.lang)  # before a screen is drawn: every text follows it
         state.prefill(answers)
         state.prefilled = True
+    if bundle:
+        from envwizard.app.bundle import Bundle
+
+        state.bundle = Bundle.open(bundle)
     return EnvWizardApp(state)
 
 
 def run_wizard(args: argparse.Namespace) -> int:
-    app = make_app(answers_path=args.answers, dry_run=args.dry_run, rebenchmark=args.rebenchmark)
+    app = make_app(
+        answers_path=args.answers,
+        dry_run=args.dry_run,
+        rebenchmark=args.rebenchmark,
+        bundle=args.bundle,
+    )
     app.run()
     if app.exit_line:
         print(app.exit_line)  # unwrapped, so the activation command can be copied whole

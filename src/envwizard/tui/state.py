@@ -9,11 +9,12 @@ so the wizard applies the same path rules as the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envwizard.app.session import Measurements, Planned, plan_answers
 from envwizard.core.errors import EnvwizardError, unlabel
@@ -23,6 +24,9 @@ from envwizard.knowledge import Knowledge
 from envwizard.plan.build import Plan
 from envwizard.plan.route import Target
 from envwizard.settings.answers import CONDA_LIKE, Answers, validate
+
+if TYPE_CHECKING:
+    from envwizard.app.bundle import Bundle
 
 WIZARD_ENV = "~/envs/torch"
 """Where the wizard proposes to put the environment (an answers file must say `env:`)."""
@@ -55,6 +59,9 @@ class WizardState:
     report_path: str | None = None
     own_python: str = field(default_factory=lambda: sys.executable)
     """The interpreter envwizard runs from: where a missing virtualenv is installed on request."""
+    bundle: Bundle | None = None
+    """The bundle to install from (`--bundle DIR`, or the choice "Install from a bundle
+    folder"): every plan then installs its lock from its folder only."""
 
     def __post_init__(self) -> None:
         self.draft = first_draft(self.cwd)
@@ -88,9 +95,20 @@ class WizardState:
         """The session's plan stage for these answers; the network only with `measure` (a
         worker's call), else from what was measured before."""
         assert self.facts is not None
-        return plan_answers(
+        if self.bundle is not None:
+            answers = self.bundle.answers(answers, self.facts)
+        planned = plan_answers(
             self.facts, answers, kb=self.kb, measurements=self.measurements, measure=measure
         )
+        if self.bundle is not None:
+            return dataclasses.replace(planned, plan=self.bundle.plan(planned.plan))
+        return planned
+
+    def run_answers(self) -> Answers:
+        """The answers the install runs with: the draft, from the bundle only when one was chosen."""
+        if self.bundle is None or self.facts is None:
+            return self.draft
+        return self.bundle.answers(self.draft, self.facts)
 
     def try_plan(self, **changes: Any) -> tuple[Planned | None, str | None]:
         """The plan the draft would give with `changes`, or the one-sentence reason it has none."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 import textual.content
 from rich.align import Align
@@ -32,6 +33,10 @@ def install() -> None:
     SelectOverlay.BINDINGS = [Binding("escape", "dismiss", N_("Close the list"))]
 
 
+_ENGLISH: dict[type[DOMNode], Any] = {}
+"""Each class's BINDINGS as written (English), kept so a second language can be applied."""
+
+
 def label_bindings(*classes: type[DOMNode]) -> None:
     """Key labels in the language in use now, for these classes and the envwizard classes they
     inherit from. Their BINDINGS are written with N_() (English); Textual merges bindings when
@@ -44,8 +49,7 @@ def label_bindings(*classes: type[DOMNode]) -> None:
                 chain.append(c)
     for c in chain:
         if "BINDINGS" in c.__dict__:
-            english = c.__dict__.get("_ENGLISH_BINDINGS", c.__dict__["BINDINGS"])
-            c._ENGLISH_BINDINGS = english  # type: ignore[attr-defined]
+            english = _ENGLISH.setdefault(c, c.__dict__["BINDINGS"])
             c.BINDINGS = [_translated(b) for b in english]
         c._merged_bindings = c._merge_bindings()
 

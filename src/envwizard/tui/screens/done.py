@@ -15,7 +15,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 from envwizard.bench.view import summary_table
 from envwizard.core.errors import EnvwizardError
 from envwizard.core.i18n import N_, _
-from envwizard.report.report import DEFAULT_SOURCE, index_words, installed
+from envwizard.report.report import DEFAULT_SOURCE, carry_commands, index_words, installed
 from envwizard.report.stack_view import run_lines
 from envwizard.run.outcome import RunStatus
 from envwizard.run.runner import BENCH_SKIPPED_REASON
@@ -89,6 +89,14 @@ class DoneScreen(Screen[None]):
             yield Input(value=plan.activate, id="activate")
             yield Label(_("Install more packages (the torch pin holds) with:"))
             yield Input(value=plan.install_more, id="install-more")
+            if not dry and app.result is not None and app.result.status is RunStatus.DONE:
+                carry = carry_commands(plan.env_path)
+                yield Label(
+                    _("Take it elsewhere (also --format pylock, conda, dockerfile, devcontainer):")
+                )
+                yield Input(value=carry["requirements"], id="export")
+                yield Label(_("For a machine without internet, gather every file in a bundle:"))
+                yield Input(value=carry["bundle"], id="bundle")
             yield Static(
                 _("[dim]environment:[/] {path}").format(path=plan.env_path)
                 + "\n"

@@ -141,11 +141,11 @@ class EnvironmentScreen(WizardScreen):
         self.check()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Textual calls WizardScreen's handler too (Back, Next): calling it again here dismissed
+        # the screen twice.
         if event.button.id == "install-tool":
             event.stop()
             self.action_install_tool()
-        else:
-            super().on_button_pressed(event)
 
     # ---- a missing virtualenv, installed beside envwizard on request ----------------------
     def wants_install(self) -> bool:

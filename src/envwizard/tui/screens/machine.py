@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import LoadingIndicator, Static
+from textual.widgets import Button, LoadingIndicator, Static
 
 from envwizard.core.i18n import N_, _, join
 from envwizard.decide.decision import gpu_label
+from envwizard.doctor.envs import Env
 from envwizard.facts.model import Facts
 from envwizard.report.facts_render import MARKS
 from envwizard.tui.screens.base import WizardScreen
@@ -83,19 +86,56 @@ class MachineScreen(WizardScreen):
         "What is on this machine decides which PyTorch build can run here: the Python, the GPUs and their architecture, the driver."
     )
     BACK = False
+    active: Env | None = None
+    """The active environment with torch, when there is one (the doctor button checks it)."""
 
     def body(self) -> ComposeResult:
         yield LoadingIndicator(id="probing")
         yield Static("", id="summary")
         yield Static("", id="verdicts")
+        yield Button("", id="doctor")
+        yield Static("", id="bundle-line")
+        yield Button(_("Install from a bundle folder…"), id="from-bundle")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Textual calls WizardScreen's handler too (Back, Next): only this screen's buttons here.
+        if event.button.id == "from-bundle":
+            event.stop()
+            self.wizard.ask_bundle(self.show_bundle)
+        elif event.button.id == "doctor" and self.active is not None and self.state.facts:
+            event.stop()
+            from envwizard.tui.screens.doctor import DoctorScreen
+
+            self.app.push_screen(DoctorScreen(self.active, self.state.facts))
+
+    def show_bundle(self) -> None:
+        """Say which bundle the install will come from."""
+        bundle = self.state.bundle
+        if bundle is None:
+            return
+        m = bundle.manifest
+        self.query_one("#bundle-line", Static).update(
+            _(
+                "[b]Bundle[/]  {folder}: {count} files for {target}, torch {torch} ({variant}); "
+                "the install uses them alone, with no network"
+            ).format(
+                folder=bundle.root,
+                count=len(m.files),
+                target=m.target.describe(),
+                torch=m.torch or "-",
+                variant=m.variant,
+            )
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one("#doctor", Button).display = False
         if self.state.facts is None:
             self.problem(_("probing this machine…"))
             self.probe()
         else:
             self.show(self.state.facts)
+        self.show_bundle()
 
     @work(thread=True, exclusive=True, group="probe")
     def probe(self) -> None:
@@ -118,5 +158,16 @@ class MachineScreen(WizardScreen):
             mark, color = MARKS.get(v.level, ("?", "white"))
             table.add_row(f"[{color}]{mark}[/]", _(v.subject), v.message)
         self.query_one("#verdicts", Static).update(table)
+        self.offer_doctor()
         self.problem(None)
         self.query_one("#next").focus()
+
+    def offer_doctor(self) -> None:
+        """An active environment with torch: offer to check it instead of building a new one."""
+        from envwizard.doctor.envs import active_with_torch
+
+        self.active = active_with_torch(os.environ)
+        button = self.query_one("#doctor", Button)
+        button.display = self.active is not None
+        if self.active is not None:
+            button.label = _("Check the active environment {path}").format(path=self.active.prefix)

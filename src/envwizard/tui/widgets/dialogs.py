@@ -1,4 +1,5 @@
-"""A yes/no question that must be answered before anything destructive happens."""
+"""Questions that must be answered before the wizard goes on: yes/no before anything
+destructive, a choice among several answers, a folder to use."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
+from textual.widgets.button import ButtonVariant
 
 from envwizard.core.i18n import N_, _
 
@@ -65,7 +67,7 @@ class ChoiceDialog(ModalScreen[str]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "safe", N_("Stay"))]
 
-    def __init__(self, question: str, choices: list[tuple[str, str, str]]) -> None:
+    def __init__(self, question: str, choices: list[tuple[str, str, ButtonVariant]]) -> None:
         """`choices`: (answer, label, button variant), the safe answer first."""
         super().__init__()
         self.question = question
@@ -76,7 +78,7 @@ class ChoiceDialog(ModalScreen[str]):
             yield Static(self.question)
             with Horizontal():
                 for answer, label, variant in self.choices:
-                    yield Button(label, id=answer, variant=variant)  # type: ignore[arg-type]
+                    yield Button(label, id=answer, variant=variant)
 
     def on_mount(self) -> None:
         self.query_one(f"#{self.choices[0][0]}", Button).focus()
@@ -87,3 +89,47 @@ class ChoiceDialog(ModalScreen[str]):
 
     def action_safe(self) -> None:
         self.dismiss(self.choices[0][0])
+
+
+class FolderDialog(ModalScreen["str | None"]):
+    """A folder to use, typed in; Escape or Cancel is None."""
+
+    DEFAULT_CSS = """
+    FolderDialog { align: center middle; }
+    FolderDialog > Vertical {
+        width: 76; max-width: 95%; height: auto;
+        border: thick $primary; background: $surface; padding: 1 2;
+    }
+    FolderDialog Input { margin-top: 1; }
+    FolderDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    FolderDialog Button { margin-left: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, question: str, use: str) -> None:
+        super().__init__()
+        self.question = question
+        self.use_label = use
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question)
+            yield Input(id="folder")
+            with Horizontal():
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(self.use_label, id="use", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#folder", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip() or None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        value = self.query_one("#folder", Input).value.strip()
+        self.dismiss(value or None if event.button.id == "use" else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

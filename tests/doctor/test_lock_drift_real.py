@@ -43,6 +43,7 @@ def test_numpy_downgraded_after_the_lock_is_found_and_restored(tmp_path: Path) -
                 "torch_index": "default",
                 "torch": f"=={version}",
                 "packages": ["numpy==2.2.6"],
+                "stack": "torch",
             }.items()
         )
     )

@@ -15,8 +15,9 @@ envwizard's time split into its steps (from its report) and its own part.
 `tutorial` is the tutorial's own path as a reader types it, on a machine whose pip is
 configured (wheel folder, extra indexes, a constraint file):
   raw        virtualenv ENV; ENV/bin/pip install torch==X; ENV/bin/python -c "import torch"
-  envwizard  manager: virtualenv, torch_index: default, torch: ==X (installer: auto)
-and after each round the two environments must hold exactly the same distributions
+  envwizard  manager: virtualenv, torch_index: default, torch: ==X, stack: torch (installer: auto)
+(`stack: torch`: torch alone, as the raw side installs it; the default stack adds numpy and the
+companions, which a raw `pip install torch` does not), and after each round the two environments must hold exactly the same distributions
 (`pip freeze`, torch's local build label included): what pip would have installed.
 """
 
@@ -93,12 +94,14 @@ def answers(manager: str, env: Path, source: tuple[str, str] | None) -> str:
         return (
             f"manager: virtualenv\nenv: {env}\nbenchmark: {{enabled: false}}\n"
             f"python: {sys.executable}\ntorch: '=={version}'\ntorch_index: default\n"
+            "stack: torch\n"
         )
     lines = [
         f"manager: {manager}",
         f"env: {env}",
         "benchmark: {enabled: false}",
         f"python: {sys.executable}",
+        "stack: torch",
     ]
     if source:
         lines += [f"torch: '=={source[1]}'", "torch_index: default", f"find_links: [{source[0]}]"]

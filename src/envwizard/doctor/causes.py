@@ -75,7 +75,7 @@ CAUSES: dict[Code, Text] = {
     ),
     Code.COMPANION_VERSION_MISMATCH: Text(
         N_(
-            "torchvision or torchaudio belongs to another torch release than the installed one (torchvision 0.N pairs with torch 2.(N-15), torchaudio 2.N with torch 2.N)."
+            "torchvision or torchaudio belongs to another torch release than the installed one (torchvision 0.N pairs with torch 2.(N-15), torchaudio 2.N with torch 2.N up to 2.11, and torchaudio 2.11 with every later torch)."
         )
     ),
     Code.CONDA_PIP_MIX: Text(

@@ -34,7 +34,7 @@ import shutil
 import sys
 import urllib.parse
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
@@ -377,9 +377,13 @@ class _Resolver:
         )
         text_out = self.run_dir / f"resolve-{n}.txt"
         lock_out = self.run_dir / f"pylock.resolve-{n}.toml"
-        await self.ask(replace(base, out_file=str(text_out)).argv(), n, "uv", reqs)
         pylock_run = replace(base, output=Output.UV_PYLOCK, out_file=str(lock_out))
-        await self.ask(pylock_run.argv(), n, "uv", reqs)
+        # The two forms of one resolution, asked side by side: each is a whole uv start and
+        # resolve, and the run waits on both before anything is made.
+        await both(
+            self.ask(replace(base, out_file=str(text_out)).argv(), n, "uv", reqs),
+            self.ask(pylock_run.argv(), n, "uv", reqs, log=self.log(n, "pylock")),
+        )
         if sys.version_info >= (3, 11):
             import tomllib
         else:  # pragma: no cover
@@ -418,11 +422,18 @@ class _Resolver:
         return conda_packages(data, channel)
 
     # ---- running -----------------------------------------------------------------------------
-    def log(self, n: int) -> Path:
-        return self.run_dir / f"00-resolve-{n}.log"
+    def log(self, n: int, form: str = "") -> Path:
+        return self.run_dir / f"00-resolve-{n}{'-' + form if form else ''}.log"
 
     async def ask(
-        self, argv: list[str], n: int, who: str, reqs: list[str], *, json_out: bool = False
+        self,
+        argv: list[str],
+        n: int,
+        who: str,
+        reqs: list[str],
+        *,
+        json_out: bool = False,
+        log: Path | None = None,
     ) -> list[str]:
         """Run one dry run; its output lines. ResolveFailed with its own words when it fails."""
         self.commands.append(" ".join(argv))
@@ -440,7 +451,7 @@ class _Resolver:
                     return
 
         try:
-            async with Child(argv, env=self.env, log_path=self.log(n)) as child:
+            async with Child(argv, env=self.env, log_path=log or self.log(n)) as child:
                 watcher = asyncio.ensure_future(watch(child))
                 try:
                     async for batch in child.batches():
@@ -470,6 +481,18 @@ class _Resolver:
             "{installer} cannot install {requirements} for Python {python} from the configured "
             "sources, so nothing was created. It said:\n{said}"
         ).format(installer=who, requirements=", ".join(reqs), python=self.python, said=said)
+
+
+async def both(first: Awaitable[object], second: Awaitable[object]) -> None:
+    """Await two dry runs at once; when one fails the other is cancelled (its Child stops its
+    process tree) before the failure is raised."""
+    tasks = [asyncio.ensure_future(first), asyncio.ensure_future(second)]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def source_list(plan: Plan, facts: Facts, groups: Iterable[Sources] | None = None) -> list[str]:

@@ -278,7 +278,7 @@ def test_bundle_for_another_platform_holds_its_wheels(tmp_path: Path, installer:
     answers = tmp_path / "answers.yaml"
     answers.write_text(
         f"manager: venv\ninstaller: {installer}\nenv: /home/me/envs/dl\ncompute: cpu\n"
-        "torch: '==2.13.*'\n"
+        "torch: '==2.13.*'\nstack: torch\n"
         f"torch_index: default\npackages: [tinynum]\nfind_links: [{folder}]\noffline: true\n"
     )
     out = tmp_path / "bundle"
@@ -432,6 +432,7 @@ def test_with_python_bundles_a_standalone_cpython_and_uv_and_the_target_uses_the
     env_dir = tmp_path / "env"
     answers.write_text(
         f"manager: venv\nenv: {env_dir}\npython: '3.12'\ncompute: cpu\ntorch: '==2.13.*'\n"
+        "stack: torch\n"
         f"torch_index: default\nfind_links: [{wheels}]\noffline: true\nbenchmark: false\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
@@ -541,6 +542,7 @@ def test_a_private_index_works_as_in_a_run_and_nothing_secret_is_written(tmp_pat
         answers.write_text(
             f"manager: venv\nenv: {tmp_path / 'env'}\npython: {sys.executable}\ncompute: cpu\n"
             f"torch: '==2.13.*'\ntorch_index: default\npackages: [tinydep]\nindex_url: {index}\n"
+            "stack: torch\n"
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
         env.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1", XDG_STATE_HOME=str(tmp_path))

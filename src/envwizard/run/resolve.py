@@ -192,13 +192,14 @@ def _companions_early(
 
 def _not_found(name: str, said: str) -> bool:
     """Whether the installer's own words say `name` has no matching distribution: pip's "No
-    matching distribution found for NAME…", uv's "no version of NAME" / "NAME was not found"."""
+    matching distribution found for NAME…", uv's "no version(s) of NAME" / "NAME was not found"."""
     text = said.lower()
     return any(
         phrase in text
         for phrase in (
             f"no matching distribution found for {name}",
             f"no version of {name}",
+            f"no versions of {name}",
             f"{name} was not found",
         )
     )

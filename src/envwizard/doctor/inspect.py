@@ -100,28 +100,35 @@ def _tail(text: str, lines: int = 3) -> str:
     return " | ".join(kept[-lines:])[:600]
 
 
+def _run_script(
+    argv: list[str], environ: Mapping[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """The inspect script in a scratch folder (nothing of the cwd shadows a module), stdin closed."""
+    with tempfile.TemporaryDirectory(prefix="envwizard-doctor-") as scratch:
+        return subprocess.run(
+            argv,
+            cwd=scratch,
+            env=child_environment(environ),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+        )
+
+
 def run_static(env: Env, environ: Mapping[str, str], cwd: str) -> tuple[dict[str, Any], list[str]]:
     argv = [str(env.python), script_path(SCRIPT), "static", "--cwd", cwd]
-    with tempfile.TemporaryDirectory(prefix="envwizard-doctor-") as scratch:
-        try:
-            proc = subprocess.run(
-                argv,
-                cwd=scratch,
-                env=child_environment(environ),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=STATIC_TIMEOUT,
+    try:
+        proc = _run_script(argv, environ, STATIC_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise InvalidInput(
+            _("{python} did not answer within {seconds:g} s; doctor could not inspect it").format(
+                python=env.python, seconds=STATIC_TIMEOUT
             )
-        except subprocess.TimeoutExpired:
-            raise InvalidInput(
-                _(
-                    "{python} did not answer within {seconds:g} s; doctor could not inspect it"
-                ).format(python=env.python, seconds=STATIC_TIMEOUT)
-            ) from None
-        except OSError as e:
-            raise not_starting(env, str(e.strerror or e)) from None
+        ) from None
+    except OSError as e:
+        raise not_starting(env, str(e.strerror or e)) from None
     report = _report(proc.stdout)
     if report is None:
         reason = _tail(proc.stderr) or _("exit status {code}").format(code=proc.returncode)
@@ -160,28 +167,16 @@ def _pyvenv_home(env: Env) -> str | None:
 def run_live(env: Env, environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None, str]:
     """The live read: (report, why there is none, stderr). A crash is a result, not an error."""
     argv = [str(env.python), script_path(SCRIPT), "live"]
-    with tempfile.TemporaryDirectory(prefix="envwizard-doctor-") as scratch:
-        try:
-            proc = subprocess.run(
-                argv,
-                cwd=scratch,
-                env=child_environment(environ),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=LIVE_TIMEOUT,
-            )
-        except subprocess.TimeoutExpired:
-            return (
-                None,
-                _("importing torch did not finish within {seconds:g} s").format(
-                    seconds=LIVE_TIMEOUT
-                ),
-                "",
-            )
-        except OSError as e:
-            return None, str(e.strerror or e), ""
+    try:
+        proc = _run_script(argv, environ, LIVE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return (
+            None,
+            _("importing torch did not finish within {seconds:g} s").format(seconds=LIVE_TIMEOUT),
+            "",
+        )
+    except OSError as e:
+        return None, str(e.strerror or e), ""
     report = _report(proc.stdout)
     if report is None:
         why = _("the check process ended with status {code}").format(code=proc.returncode)

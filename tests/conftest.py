@@ -62,13 +62,19 @@ def pip_find_links() -> list[Path]:
     return folders
 
 
-def local_torch_version() -> str | None:
-    """The version of a torch wheel for this Python in a find-links folder, if there is one."""
+def local_torch_wheel() -> Path | None:
+    """A torch wheel for this Python in a find-links folder, if there is one."""
     tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
     for folder in pip_find_links():
         for wheel in sorted(folder.glob(f"torch-*-{tag}-*.whl")):
-            return wheel.name.split("-")[1].split("+")[0]
+            return wheel
     return None
+
+
+def local_torch_version() -> str | None:
+    """The public version (no +local part) of `local_torch_wheel()`."""
+    wheel = local_torch_wheel()
+    return wheel.name.split("-")[1].split("+")[0] if wheel else None
 
 
 @pytest.fixture(scope="session")

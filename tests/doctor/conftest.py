@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,16 +69,17 @@ def venv_with_uv_torch(env: Path, *, maker: str = "venv") -> Path:
 
 
 @pytest.fixture(scope="session")
-def healthy_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def healthy_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """venv + `pip install torch==X` (the local CPU wheel), once per session. Never changed."""
     env = tmp_path_factory.mktemp("doctor-healthy") / "env"
     run([sys.executable, "-m", "venv", str(env)])
     run([str(python_of(env)), "-m", "pip", "install", "--quiet", f"torch=={torch_version()}"])
-    return env
+    yield env
+    shutil.rmtree(env, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def torchvision_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def torchvision_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """CPU torch, then `pip install torchvision==0.28.0` from the index: its CUDA 13 build.
 
     pip keeps the CPU torch (torchvision 0.28.0 pins torch==2.13.0, which 2.13.0+cpu meets)
@@ -85,7 +87,8 @@ def torchvision_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     env = venv_with_uv_torch(tmp_path_factory.mktemp("doctor-tv") / "env")
     run([str(python_of(env)), "-m", "pip", "install", "--quiet", "torchvision==0.28.0"])
-    return env
+    yield env
+    shutil.rmtree(env, ignore_errors=True)
 
 
 def snapshot(env: Path) -> tuple[str, dict[str, tuple[int, int]]]:

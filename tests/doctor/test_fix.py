@@ -291,7 +291,7 @@ def test_a_uv_environment_is_repaired_with_uv_through_its_resolve(tmp_path: Path
     build_wheel(wheels, "doctorfix_libb", "1.0")
     build_wheel(wheels, "doctorfix_libb", "2.0")
     env = tmp_path / "envU"
-    run([uv(), "venv", "--quiet", str(env)])
+    run([uv(), "venv", "--quiet", "--python", sys.executable, str(env)])
     run([uv(), "pip", "install", "--quiet", "--python", str(python_of(env)), "--no-index",
          "--find-links", str(wheels), "--no-deps", "doctorfix_app==1.0", "doctorfix_libb==1.0"])  # fmt: skip
     links = {"UV_FIND_LINKS": str(wheels)}

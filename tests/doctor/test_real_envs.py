@@ -166,7 +166,9 @@ def test_conda_style_environment_by_path_and_by_name(tmp_path: Path) -> None:
 def test_a_uv_environment_without_pip(tmp_path: Path) -> None:
     """uv environments have no pip: doctor reads them all the same, and repairs with uv."""
     env = tmp_path / "envU"
-    run([uv(), "venv", "--quiet", str(env)])
+    # This Python, not whichever uv finds first: the local CPU wheel is built for it alone, and
+    # any other would bring PyTorch's default (CUDA, several GB) from the index.
+    run([uv(), "venv", "--quiet", "--python", sys.executable, str(env)])
     run([uv(), "pip", "install", "--quiet", "--python", str(python_of(env)),
          f"torch=={torch_version()}", *links()])  # fmt: skip
     files = sorted(str(p) for p in env.rglob("*"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,11 @@ def test_a_repair_is_undone_file_for_file(tmp_path: Path) -> None:
     ]:
         build_wheel(wheels, name, version, body=f"# {name} {version}\n")
     env = tmp_path / "env"
-    subprocess.run([tool("uv"), "venv", "--quiet", str(env)], check=True, timeout=120)
+    subprocess.run(
+        [tool("uv"), "venv", "--quiet", "--python", sys.executable, str(env)],
+        check=True,
+        timeout=120,
+    )
     uv_pip(
         env, "install", "--no-index", "--find-links", str(wheels), "tinypkg==1.0", "keptpkg==1.0"
     )
@@ -62,7 +67,11 @@ def test_a_package_that_was_not_kept_is_named(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     build_wheel(wheels, "tinypkg", "1.0")
     env = tmp_path / "env"
-    subprocess.run([tool("uv"), "venv", "--quiet", str(env)], check=True, timeout=120)
+    subprocess.run(
+        [tool("uv"), "venv", "--quiet", "--python", sys.executable, str(env)],
+        check=True,
+        timeout=120,
+    )
     uv_pip(env, "install", "--no-index", "--find-links", str(wheels), "tinypkg==1.0")
     site = next(env.glob("lib/python3*/site-packages"))
     undo = Undo(env, [site])

@@ -19,6 +19,7 @@ import tarfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -87,7 +88,7 @@ def freeze(python: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def cpu_stack(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def cpu_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """`envwizard bundle` of the CPU stack (torch from the local wheel folder, numpy), then its
     install from the bundle with no network: made once, read by several tests."""
     version = local_torch_version()
@@ -116,7 +117,7 @@ def cpu_stack(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         timeout=1800,
     )  # fmt: skip
     install_seconds = time.monotonic() - t0
-    return {
+    yield {
         "root": root,
         "answers": answers,
         "bundle": out,
@@ -127,6 +128,7 @@ def cpu_stack(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "bundle_seconds": bundle_seconds,
         "install_seconds": install_seconds,
     }
+    shutil.rmtree(root, ignore_errors=True)  # two environments and a bundle: about 2 GB
 
 
 @pytest.mark.skipif(not NO_NETWORK, reason="needs unshare and root for a network namespace")

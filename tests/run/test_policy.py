@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from ..builders import build_wheel
-from ..conftest import local_torch_version, pip_find_links
+from ..conftest import local_torch_version, local_torch_wheel, pip_find_links
 from .conftest import run_envwizard
 
 pytestmark = [
@@ -53,10 +53,14 @@ def policy_machine(tmp_path: Path) -> dict[str, str]:
 def apply(tmp_path: Path, machine: dict[str, str], manager: str) -> tuple[Path, dict[str, object]]:
     env = tmp_path / "env"
     answers = tmp_path / "answers.yaml"
+    # A uv environment keeps uv's own configuration, not pip's: its answers name the machine's
+    # wheel folder too, or uv would bring PyPI's torch (the CUDA build, several GB).
+    links = machine["PIP_FIND_LINKS"].split()
+    folders = links if manager == "uv" else links[-1:]
     answers.write_text(
         f"manager: {manager}\nenv: {env}\npython: {sys.executable}\n"
         f"torch: '=={machine['TORCH']}'\ntorch_index: default\npackages: [tinypkg]\n"
-        f"find_links: [{machine['PIP_FIND_LINKS'].split()[-1]}]\nbenchmark: false\n"
+        f"find_links: [{', '.join(folders)}]\nbenchmark: false\n"
         "stack: torch\n"
     )
     report = tmp_path / "report.json"
@@ -114,3 +118,5 @@ def test_a_uv_environment_has_pip_that_installs_with_the_pin(
     ok = pip_in(env, policy_machine, "tinypkg")  # a pinned install is accepted
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert installed(env, "torch").startswith(policy_machine["TORCH"])
+    wheel = local_torch_wheel()
+    assert wheel is not None and report["installed"]["file"] == wheel.name  # the folder's build

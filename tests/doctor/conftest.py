@@ -1,8 +1,9 @@
 """Real environments for doctor, made in the tests with the machine's own pip and uv.
 
-The healthy one is made once per session the way people make one (`python -m venv` and
-`pip install torch==X` from pip's configured wheel folder); the broken ones install the same
-torch with uv (from uv's cache: seconds) and then break it as people do.
+The healthy one is made once for this package's tests (and removed after them) the way people
+make one (`python -m venv` and `pip install torch==X` from pip's configured wheel folder); the
+broken ones install the same torch with uv (from uv's cache: seconds) and then break it as
+people do.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def venv_with_uv_torch(env: Path, *, maker: str = "venv") -> Path:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def healthy_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """venv + `pip install torch==X` (the local CPU wheel), once per session. Never changed."""
     env = tmp_path_factory.mktemp("doctor-healthy") / "env"
@@ -78,7 +79,7 @@ def healthy_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     shutil.rmtree(env, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def torchvision_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """CPU torch, then `pip install torchvision==0.28.0` from the index: its CUDA 13 build.
 

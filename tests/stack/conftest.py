@@ -1,9 +1,9 @@
-"""One big real environment for the stack's verify checks, made once per session.
+"""One big real environment for the stack's verify checks, made once for this package.
 
 CPU torch (the local wheel where pip's configuration has one, else PyTorch's CPU index), numpy,
 the LLM set (transformers, peft, accelerate, datasets), jax, tensorflow-cpu and ipykernel: about
-3.5 GB, so it is shared by every test that only reads it, and deleted at the end of the session.
-Where pip is configured with local indexes (file:// URLs, as on an offline machine), only they
+3.5 GB, so it is shared by every test that only reads it, and deleted when the package's tests
+end. Where pip is configured with local indexes (file:// URLs, as on an offline machine), only they
 are used, so the versions are the same on every run.
 """
 
@@ -76,7 +76,7 @@ def pip(python: Path, *args: str, timeout: int = 1800) -> None:
 REUSE_VAR = "ENVWIZARD_TEST_STACK_PYTHON"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # 3.5 GB: gone once tests/stack is done
 def stack_python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The interpreter of a venv with CPU torch and the whole CPU stack.
 

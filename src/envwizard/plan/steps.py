@@ -1,10 +1,11 @@
 """Typed steps: what each step of a plan does, as a frozen value, and its command line.
 
-A step's spec (`CreateEnv`, `Install`, `Pin`, `Verify`, `Bench`) says what the step is made of:
-which interpreter creates the environment, which requirements or which lock an installer
-installs from which sources, which build verification expects. Every argv is built here from
-a spec, and nowhere else; the runner, pre-flight, repair, the report and the screens read the
-spec's fields, never the argv back. `StepKind` carries the rules each kind of step follows.
+A step's spec (`CreateEnv`, `Install`, `Bench`, and the `Script`s: `Pin`, `Verify`,
+`VerifyStack`, `Kernel`) says what the step is made of: which interpreter creates the
+environment, which requirements or which lock an installer installs from which sources, which
+build verification expects. Every argv is built here from a spec, and nowhere else; the
+runner, pre-flight, repair, the report and the screens read the spec's fields, never the argv
+back. `StepKind` carries the rules each kind of step follows.
 """
 
 from __future__ import annotations
@@ -409,11 +410,28 @@ class DryRun:
 
 
 @dataclass(frozen=True)
-class Pin(Spec):
-    """Pin the installed torch build in the environment (scripts/pin.py)."""
+class Script(Spec):
+    """A script of envwizard's run by the environment's own Python: `python script ARGS`."""
 
     python: str
     script: str
+
+    @property
+    def program(self) -> str:
+        return self.python
+
+    def argv(self) -> list[str]:
+        return [self.python, self.script, *self.args()]
+
+    def args(self) -> list[str]:
+        """The script's options, from the spec's other fields."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Pin(Script):
+    """Pin the installed torch build in the environment (scripts/pin.py)."""
+
     prefix: str
     names: tuple[str, ...]
     conda: bool = False
@@ -423,12 +441,8 @@ class Pin(Spec):
     def kind(self) -> StepKind:
         return StepKind.PIN
 
-    @property
-    def program(self) -> str:
-        return self.python
-
-    def argv(self) -> list[str]:
-        out = [self.python, self.script, "--prefix", self.prefix]
+    def args(self) -> list[str]:
+        out = ["--prefix", self.prefix]
         out += ["--conda"] if self.conda else []
         for path in self.keep_constraints:
             out += ["--keep-constraint", path]
@@ -436,11 +450,9 @@ class Pin(Spec):
 
 
 @dataclass(frozen=True)
-class Verify(Spec):
+class Verify(Script):
     """Check torch on the device (scripts/verify.py), and against the lock when there is one."""
 
-    python: str
-    script: str
     device: str
     compute_capabilities: tuple[str, ...] = ()
     gfx: tuple[str, ...] = ()
@@ -453,31 +465,18 @@ class Verify(Spec):
     def kind(self) -> StepKind:
         return StepKind.VERIFY
 
-    @property
-    def program(self) -> str:
-        return self.python
-
-    def argv(self) -> list[str]:
-        out = [self.python, self.script, "--device", self.device]
-        for cc in self.compute_capabilities:
-            out += ["--cc", cc]
-        for gfx in self.gfx:
-            out += ["--gfx", gfx]
-        if self.gpus:
-            out += ["--gpus", str(self.gpus)]
-        if self.lock_file:
-            out += ["--lock", self.lock_file]
-        if self.variant:
-            out += ["--variant", self.variant]
-        return out
+    def args(self) -> list[str]:
+        out = ["--device", self.device]
+        out += _repeated("--cc", self.compute_capabilities) + _repeated("--gfx", self.gfx)
+        out += ["--gpus", str(self.gpus)] if self.gpus else []
+        out += ["--lock", self.lock_file] if self.lock_file else []
+        return out + (["--variant", self.variant] if self.variant else [])
 
 
 @dataclass(frozen=True)
-class VerifyStack(Spec):
+class VerifyStack(Script):
     """Prove the packages beside torch on the device (scripts/verify_stack.py), no download."""
 
-    python: str
-    script: str
     device: str
     checks: tuple[str, ...]
     """verify_stack.py's checks: `torchvision`, `llm`, `jax=gpu`, `jupyter`, …"""
@@ -490,28 +489,22 @@ class VerifyStack(Spec):
     def kind(self) -> StepKind:
         return StepKind.VERIFY
 
-    @property
-    def program(self) -> str:
-        return self.python
+    def args(self) -> list[str]:
+        out = ["--device", self.device, *_repeated("--check", self.checks)]
+        out += ["--kernel-record", self.kernel_record] if self.kernel_record else []
+        return out + _repeated("--expect", self.expect)
 
-    def argv(self) -> list[str]:
-        out = [self.python, self.script, "--device", self.device]
-        for check in self.checks:
-            out += ["--check", check]
-        if self.kernel_record:
-            out += ["--kernel-record", self.kernel_record]
-        for e in self.expect:
-            out += ["--expect", e]
-        return out
+
+def _repeated(flag: str, values: tuple[str, ...]) -> list[str]:
+    """`--flag a --flag b`: an option given once per value."""
+    return [arg for value in values for arg in (flag, value)]
 
 
 @dataclass(frozen=True)
-class Kernel(Spec):
+class Kernel(Script):
     """Register the environment as a Jupyter kernel (scripts/kernel.py), never over another
     environment's kernel of the same name; `record` says which folder is this one's."""
 
-    python: str
-    script: str
     name: str
     display_name: str
     record: str
@@ -520,21 +513,8 @@ class Kernel(Spec):
     def kind(self) -> StepKind:
         return StepKind.KERNEL
 
-    @property
-    def program(self) -> str:
-        return self.python
-
-    def argv(self) -> list[str]:
-        return [
-            self.python,
-            self.script,
-            "--name",
-            self.name,
-            "--display",
-            self.display_name,
-            "--record",
-            self.record,
-        ]
+    def args(self) -> list[str]:
+        return ["--name", self.name, "--display", self.display_name, "--record", self.record]
 
 
 @dataclass(frozen=True)

@@ -253,3 +253,18 @@ def test_what_the_resolve_left_out_is_said_when_the_lock_is_taken() -> None:
         "file:///opt/pypi-more/simple has its CUDA 13.0 build (torchvision 0.28.0), which would "
         "fail beside this torch; PyTorch's cpu index or a wheel folder with one would add it"
     ]
+
+
+def test_the_plan_says_which_companions_the_resolve_may_still_leave_out() -> None:
+    """Before the resolve, the plan and the wizard's review list the companions the stack
+    brought; one line says they are installed only where a matching build is found."""
+    from envwizard.report.stack_view import optional_note
+
+    note = optional_note(plan(**TUTORIAL).stack)
+    assert note is not None and note.startswith("torchvision, torchaudio: installed only where")
+    assert optional_note(plan(packages=["torchvision"], **TUTORIAL).stack) == (
+        "torchaudio: installed only where the sources hold a build that matches torch; "
+        "otherwise the resolve leaves it out, before anything changes, and says so"
+    )
+    assert optional_note(plan(packages=["torchvision", "torchaudio"], **TUTORIAL).stack) is None
+    assert optional_note(plan(stack="torch").stack) is None

@@ -11,7 +11,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
-from envwizard.core.i18n import _
+from envwizard.core.i18n import _, join, ngettext
 from envwizard.decide.stack import StackDecision
 from envwizard.decide.stack_wording import Why
 
@@ -50,6 +50,20 @@ def held_and_left_out(
                 )
             )
     return held, left
+
+
+def optional_note(stack: StackDecision | None) -> str | None:
+    """Before the resolve: the companions the stack brought unasked may still be left out (the
+    plan and the review list them, the resolve decides)."""
+    if stack is None or not stack.optional:
+        return None
+    return ngettext(
+        "{names}: installed only where the sources hold a build that matches torch; otherwise "
+        "the resolve leaves it out, before anything changes, and says so",
+        "{names}: installed only where the sources hold a build that matches torch; otherwise "
+        "the resolve leaves them out, before anything changes, and says so",
+        len(stack.optional),
+    ).format(names=join(stack.optional))
 
 
 def resolve_left_out(stack: StackDecision | None) -> list[str]:
@@ -117,6 +131,9 @@ def stack_panel(stack: StackDecision) -> Panel:
     lines = [Text(_("stack: {name}").format(name=stack.name), style="bold")]
     lines += [Text("✓ " + h) for h in held]
     lines += [Text("– " + x, style="yellow") for x in left]
+    note = optional_note(stack)
+    if note:
+        lines.append(Text(note, style="dim"))
     if stack.kernel:
         lines.append(Text(_("Jupyter kernel: {name}").format(name=stack.kernel.name), style="dim"))
     return Panel(Group(*lines), title=_("Beside torch"), title_align="left", border_style="cyan")

@@ -17,7 +17,7 @@ from envwizard.core.redact import redact_text
 from envwizard.knowledge.mirrors import names as mirror_names
 from envwizard.plan.route import Target
 from envwizard.report.render import decision_head
-from envwizard.report.stack_view import held_and_left_out
+from envwizard.report.stack_view import held_and_left_out, optional_note
 from envwizard.settings.answers import Answers
 from envwizard.settings.choices import Framework, Url
 from envwizard.tui.messages import Measured
@@ -298,6 +298,7 @@ class BuildScreen(WizardScreen):
                 )
             )
             text += [f"[yellow]– {escape(x)}[/]" for x in left]
+            text += [f"[dim]{escape(n)}[/]" for n in [optional_note(stack)] if n]
         if planned.unmeasured:
             text.append(_("[dim]mirror: auto is measuring which sources answer fastest here…[/]"))
             if planned.unmeasured not in self.measuring:

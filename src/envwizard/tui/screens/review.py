@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
 from envwizard.core.i18n import N_, _
+from envwizard.report.stack_view import optional_note
 from envwizard.tui.screens.base import WizardScreen
 from envwizard.tui.widgets.save import SaveAnswers
 
@@ -28,7 +30,8 @@ class ReviewScreen(WizardScreen):
             + "\n"
             + _("[b]torch {torch}[/] ({variant})").format(torch=d.torch, variant=d.variant)
             + f"\n{plan.installer.reason}"
-            + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings),
+            + "".join(f"\n[yellow]⚠ {w}[/]" for w in plan.warnings)
+            + "".join(f"\n[dim]{escape(n)}[/]" for n in [optional_note(plan.stack)] if n),
             classes="panel",
         )
         lines = []

@@ -23,6 +23,7 @@ from envwizard.doctor.model import (
     Text,
 )
 from envwizard.doctor.repair import decision_for
+from envwizard.knowledge.mirrors import Kind, presets
 from envwizard.plan.lock import LOCK_FILE, Group, Lock, Locked
 from envwizard.plan.steps import Install, Installer, Uninstall
 
@@ -125,6 +126,41 @@ def test_an_unwatched_package_is_worth_knowing_only() -> None:
     (step,) = f.repair[0].steps
     assert step.packages == ("tinypkg==1.0",) and step.find_links == ("/srv/wheels",)
     assert step.index_url is None
+
+
+def test_a_file_from_a_page_of_links_is_restored_with_find_links(tmp_path: Path) -> None:
+    """A mirror's flat page of wheel links and a file:// wheel folder are --find-links sources:
+    as --index-url pip would find nothing there. A file:// index stays an index."""
+    (page,) = [p.location("cpu") for p in presets() if p.kind is Kind.TORCH_LINKS][:1]
+    static = base_static("2.12.0+cpu")
+    f = drift(judged(static, lock(Locked("torch", "2.13.0+cpu", Group.TORCH, page))))
+    assert f is not None
+    (step,) = f.repair[0].steps
+    assert (step.packages, step.index_url, step.find_links) == (
+        ("torch==2.13.0+cpu",),
+        None,
+        (page,),
+    )
+    # unwatched packages, each from its own kind of local source
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / "tinypkg-1.0-py3-none-any.whl").write_bytes(b"")
+    index = tmp_path / "simple"
+    (index / "otherpkg").mkdir(parents=True)
+    static = base_static()
+    static["dists"] += [dist("tinypkg", "2.0"), dist("otherpkg", "2.0")]
+    local = lock(
+        Locked("torch", "2.13.0+cpu", Group.TORCH, "/opt/wheels"),
+        Locked("tinypkg", "1.0", Group.PACKAGES, wheels.as_uri()),
+        Locked("otherpkg", "1.0", Group.PACKAGES, index.as_uri()),
+    )
+    f = drift(judged(static, local))
+    assert f is not None
+    found = {s.packages: (s.index_url, s.find_links) for s in f.repair[0].steps}
+    assert found == {
+        ("tinypkg==1.0",): (None, (wheels.as_uri(),)),
+        ("otherpkg==1.0",): (index.as_uri(), ()),
+    }
 
 
 def test_no_lock_a_matching_lock_or_a_conda_lock_finds_nothing() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from envwizard.core.errors import InvalidInput
+from envwizard.plan.export import is_links
 from envwizard.plan.lock import DEFAULT_INDEX, LOCK_FILE, Lock, Locked
 from envwizard.plan.steps import Installer
 
@@ -87,11 +88,12 @@ def changes(lock: Lock, dists: list[dict[str, Any]], in_env: Any) -> list[Change
 
 def restore_sources(p: Locked) -> tuple[str | None, tuple[str, ...]]:
     """(index, wheel folders) to install a locked file from where the lock says it came:
-    an index URL replaces the configured index, a folder is added to it, pip's default index
-    or an unnamed source leaves the configuration as it is."""
+    an index URL replaces the configured index; a folder or a flat page of links (a mirror's
+    `--find-links` page, a file:// wheel folder) is added to it; pip's default index or an
+    unnamed source leaves the configuration as it is."""
     source = p.source
     if not source or source == DEFAULT_INDEX:
         return None, ()
-    if "://" in source:
-        return source, ()
-    return None, (source,)
+    if is_links(source):
+        return None, (source,)
+    return source, ()

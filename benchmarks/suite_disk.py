@@ -56,11 +56,19 @@ def uv_cache() -> Path:
 
 def current_test(base: Path) -> str:
     """The newest folder in pytest's current temporary folder: the test that made it."""
-    current = base / "pytest-current"
+    newest, name = -1.0, "-"
     try:
-        return max(current.iterdir(), key=lambda p: p.stat().st_mtime).name
-    except (OSError, ValueError):
-        return "-"
+        entries = list((base / "pytest-current").iterdir())
+    except OSError:
+        return name
+    for entry in entries:
+        try:
+            mtime = entry.lstat().st_mtime  # the folder may go while this looks
+        except OSError:
+            continue
+        if mtime > newest:
+            newest, name = mtime, entry.name
+    return name
 
 
 def main() -> int:

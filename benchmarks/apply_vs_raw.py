@@ -17,8 +17,9 @@ configured (wheel folder, extra indexes, a constraint file):
   raw        virtualenv ENV; ENV/bin/pip install torch==X; ENV/bin/python -c "import torch"
   envwizard  manager: virtualenv, torch_index: default, torch: ==X, stack: torch (installer: auto)
 (`stack: torch`: torch alone, as the raw side installs it; the default stack adds numpy and the
-companions, which a raw `pip install torch` does not), and after each round the two environments must hold exactly the same distributions
-(`pip freeze`, torch's local build label included): what pip would have installed.
+companions, which a raw `pip install torch` does not), and after each round the two
+environments must hold exactly the same distributions (`pip freeze`, torch's local build label
+included): what pip would have installed.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def venv_with_uv_torch(env: Path, *, maker: str = "venv") -> Path:
 
 @pytest.fixture(scope="package")
 def healthy_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """venv + `pip install torch==X` (the local CPU wheel), once per session. Never changed."""
+    """venv + `pip install torch==X` (the local CPU wheel), once for the package. Never changed."""
     env = tmp_path_factory.mktemp("doctor-healthy") / "env"
     run([sys.executable, "-m", "venv", str(env)])
     run([str(python_of(env)), "-m", "pip", "install", "--quiet", f"torch=={torch_version()}"])

@@ -23,7 +23,7 @@ from envwizard.doctor.model import Action, Code, RepairOption, RepairStep, Text
 from envwizard.facts.load import facts_from_json
 from envwizard.plan.build import STATE_FILE
 
-from ..builders import build_wheel, file_index
+from ..builders import build_wheel, create_argv, file_index
 from .conftest import doctor, python_of, run, snapshot, uv
 
 pytestmark = pytest.mark.slow
@@ -291,7 +291,7 @@ def test_a_uv_environment_is_repaired_with_uv_through_its_resolve(tmp_path: Path
     build_wheel(wheels, "doctorfix_libb", "1.0")
     build_wheel(wheels, "doctorfix_libb", "2.0")
     env = tmp_path / "envU"
-    run([uv(), "venv", "--quiet", "--python", sys.executable, str(env)])
+    run(create_argv("uv", env))
     run([uv(), "pip", "install", "--quiet", "--python", str(python_of(env)), "--no-index",
          "--find-links", str(wheels), "--no-deps", "doctorfix_app==1.0", "doctorfix_libb==1.0"])  # fmt: skip
     links = {"UV_FIND_LINKS": str(wheels)}

@@ -17,6 +17,7 @@ import pytest
 
 from envwizard.scripts import doctor_inspect as script
 
+from ..builders import create_argv
 from .conftest import doctor, links, python_of, run, snapshot, torch_version, uv, venv_with_uv_torch
 
 pytestmark = pytest.mark.slow
@@ -168,7 +169,7 @@ def test_a_uv_environment_without_pip(tmp_path: Path) -> None:
     env = tmp_path / "envU"
     # This Python, not whichever uv finds first: the local CPU wheel is built for it alone, and
     # any other would bring PyTorch's default (CUDA, several GB) from the index.
-    run([uv(), "venv", "--quiet", "--python", sys.executable, str(env)])
+    run(create_argv("uv", env))
     run([uv(), "pip", "install", "--quiet", "--python", str(python_of(env)),
          f"torch=={torch_version()}", *links()])  # fmt: skip
     files = sorted(str(p) for p in env.rglob("*"))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from envwizard.doctor.undo import KEEP_DIR, Undo, installed
 
-from ..builders import build_wheel, env_python, tool
+from ..builders import build_wheel, create_argv, env_python, tool
 
 pytestmark = pytest.mark.slow
 
@@ -39,11 +38,7 @@ def test_a_repair_is_undone_file_for_file(tmp_path: Path) -> None:
     ]:
         build_wheel(wheels, name, version, body=f"# {name} {version}\n")
     env = tmp_path / "env"
-    subprocess.run(
-        [tool("uv"), "venv", "--quiet", "--python", sys.executable, str(env)],
-        check=True,
-        timeout=120,
-    )
+    subprocess.run(create_argv("uv", env), check=True, timeout=120, capture_output=True)
     uv_pip(
         env, "install", "--no-index", "--find-links", str(wheels), "tinypkg==1.0", "keptpkg==1.0"
     )
@@ -67,11 +62,7 @@ def test_a_package_that_was_not_kept_is_named(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     build_wheel(wheels, "tinypkg", "1.0")
     env = tmp_path / "env"
-    subprocess.run(
-        [tool("uv"), "venv", "--quiet", "--python", sys.executable, str(env)],
-        check=True,
-        timeout=120,
-    )
+    subprocess.run(create_argv("uv", env), check=True, timeout=120, capture_output=True)
     uv_pip(env, "install", "--no-index", "--find-links", str(wheels), "tinypkg==1.0")
     site = next(env.glob("lib/python3*/site-packages"))
     undo = Undo(env, [site])

@@ -3,8 +3,8 @@
 CPU torch (the local wheel where pip's configuration has one, else PyTorch's CPU index), numpy,
 the LLM set (transformers, peft, accelerate, datasets), jax, tensorflow-cpu and ipykernel: about
 3.5 GB, so it is shared by every test that only reads it, and deleted when the package's tests
-end. Where pip is configured with local indexes (file:// URLs, as on an offline machine), only they
-are used, so the versions are the same on every run.
+end. Where pip is configured with local indexes (file:// URLs, as on an offline machine), only
+they are used, so the versions are the same on every run.
 """
 
 from __future__ import annotations
